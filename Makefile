@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# altp2m top-level build.
+#
+#   make              module (against KDIR), libaltp2m, altp2mctl, selftests
+#   make check        every test tier; ends with "N passed, N failed"
+#   make unit         userspace unit tests only (seconds)
+#   make vmtest       the in-VM selftests under Bochs (VMX); EXTRA=dir adds
+#                     programs to the VM
+#   make vmtest-qemu  the no-VMX tier under QEMU TCG
+#   make vmshell      boot Bochs with everything and give a shell
+#   make demo         boot the module in Bochs and show what it found
+#   make install      libaltp2m + altp2mctl (PREFIX, DESTDIR)
+#   make clean
+#
+# KDIR defaults to the running kernel's build tree when there is one, else
+# the Debian kernel tools/fetch-kernel.sh cached in .cache/kernels/default.
+
+KVER ?= $(shell uname -r)
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
+		    $(CURDIR)/.cache/kernels/default/build)
+VMTEST := tools/vmtest/vmtest
+VMARGS := --module $(CURDIR)/altp2m.ko --tests $(CURDIR)/build/selftests \
+	  $(if $(EXTRA),--extra $(abspath $(EXTRA)))
+
+all: module lib cli selftests
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+lib:
+	$(MAKE) -C lib
+
+cli: lib
+	$(MAKE) -C cli
+
+selftests: cli
+	$(MAKE) -C selftests
+
+unit:
+	$(MAKE) -C selftests/unit run
+
+vmtest: all
+	$(VMTEST) --emulator bochs $(VMARGS)
+
+vmtest-qemu: all
+	$(VMTEST) --emulator qemu $(VMARGS)
+
+vmshell: all
+	$(VMTEST) --emulator bochs --shell $(VMARGS)
+
+demo:
+	tools/demo
+
+check:
+	tools/check
+
+install: lib cli
+	$(MAKE) -C lib install
+	$(MAKE) -C cli install
+
+clean:
+	$(if $(wildcard $(KDIR)),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
+	$(MAKE) -C lib clean
+	$(MAKE) -C cli clean
+	$(MAKE) -C selftests clean
+	rm -rf build
+
+.PHONY: all module lib cli selftests unit vmtest vmtest-qemu vmshell demo \
+	check install clean

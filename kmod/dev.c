@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/altp2m: the system-wide door. It answers discovery ioctls; later it
+ * hands out VM file descriptors, which carry everything per-VM.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+#include <linux/altp2m.h>
+
+#include "altp2m.h"
+
+static long altp2m_dev_get_caps(void __user *argp)
+{
+	struct altp2m_caps caps;
+	int ret;
+
+	if (copy_from_user(&caps, argp, sizeof(caps)))
+		return -EFAULT;
+	ret = altp2m_caps_fill(&altp2m_host, &caps);
+	if (ret)
+		return ret;
+	if (copy_to_user(argp, &caps, sizeof(caps)))
+		return -EFAULT;
+	return 0;
+}
+
+static long altp2m_dev_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case ALTP2M_GET_API_VERSION:
+		if (arg)
+			return -EINVAL;
+		return ALTP2M_API_VERSION;
+	case ALTP2M_GET_CAPS:
+		return altp2m_dev_get_caps(argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations altp2m_dev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nonseekable_open,
+	.unlocked_ioctl	= altp2m_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice altp2m_dev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "altp2m",
+	.fops	= &altp2m_dev_fops,
+	.mode	= 0660,
+};
+
+int altp2m_dev_init(void)
+{
+	int ret = misc_register(&altp2m_dev);
+
+	if (ret)
+		pr_err("cannot register /dev/altp2m: %d\n", ret);
+	return ret;
+}
+
+void altp2m_dev_exit(void)
+{
+	misc_deregister(&altp2m_dev);
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install everything altp2m needs on a Debian bookworm machine: the
+# toolchain, the userspace libraries, the emulators the VM tests boot in,
+# and the test kernel (fetched into the project's cache, never /boot).
+#
+# Usage: tools/deps.sh [--no-kernel]
+# Idempotent: packages already installed are not fetched again, and an
+# up-to-date apt index (younger than a day) is reused.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+pkgs="build-essential gcc-12 make pkg-config kmod cpio bc flex bison
+libelf-dev libnl-3-dev libnl-genl-3-dev check sparse
+bochs bochsbios bochs-term vgabios busybox-static
+isolinux syslinux-common xorriso qemu-system-x86 util-linux procps"
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		grep -q '^install ok installed$' || missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing"
+	stamp=/var/lib/apt/periodic/altp2m-update-stamp
+	if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
+		$SUDO apt-get update -qq
+		$SUDO mkdir -p "$(dirname "$stamp")" && $SUDO touch "$stamp"
+	fi
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+		--no-install-recommends $missing >/dev/null
+else
+	echo "deps: all packages present"
+fi
+
+[ "${1:-}" = "--no-kernel" ] || "$top/tools/fetch-kernel.sh"

@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Fetch a Debian kernel image and its matching kbuild tree into the
+# project's cache with apt-get download + dpkg-deb -x. The host's /boot and
+# /lib/modules are never touched, and several kernels sit side by side:
+#
+#   $ALTP2M_CACHE/kernels/<release>/vmlinuz      the bootable image
+#   $ALTP2M_CACHE/kernels/<release>/build        KDIR for out-of-tree modules
+#   $ALTP2M_CACHE/kernels/<release>/root/        everything the packages hold
+#   $ALTP2M_CACHE/kernels/default -> <release>   what `make` and the VM tests use
+#
+# Usage: tools/fetch-kernel.sh [--suite SUITE] [--no-default] [META]
+#   META   kernel metapackage (default linux-image-amd64)
+#   SUITE  Debian suite to take it from (default: the host's apt sources;
+#          e.g. bookworm-backports, trixie, sid use a private apt state
+#          under the cache so the host's sources stay as they are)
+# Prints the kernel release on stdout.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${ALTP2M_CACHE:-$top/.cache}
+meta=linux-image-amd64
+suite=
+set_default=1
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--suite) suite=$2; shift 2 ;;
+	--no-default) set_default=; shift ;;
+	-h|--help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) meta=$1; shift ;;
+	esac
+done
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+mkdir -p "$cache/kernels"
+apt_opts=
+if [ -n "$suite" ]; then
+	# A private apt state: the suite's index lives in the cache only.
+	st=$cache/apt-$suite
+	mkdir -p "$st/lists/partial" "$st/archives/partial"
+	echo "deb http://deb.debian.org/debian $suite main" >"$st/sources.list"
+	apt_opts="-o Dir::Etc::SourceList=$st/sources.list
+		-o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$st/lists
+		-o Dir::Cache::Archives=$st/archives"
+	# shellcheck disable=SC2086
+	[ -n "$(find "$st/lists" -name '*Packages*' -mmin -1440 2>/dev/null)" ] ||
+		apt-get $apt_opts update -qq >&2
+fi
+
+# shellcheck disable=SC2086
+resolve() { apt-cache $apt_opts depends "$1" 2>/dev/null |
+	sed -n "s/^  Depends: \($2[^ ]*\)$/\1/p" | head -n1; }
+
+img=$(resolve "$meta" linux-image-)
+if [ -z "$img" ] && [ -z "$suite" ]; then
+	$SUDO apt-get update -qq >&2
+	img=$(resolve "$meta" linux-image-)
+fi
+[ -n "$img" ] || { echo "fetch-kernel: cannot resolve $meta" >&2; exit 1; }
+krel=${img#linux-image-}
+krel=${krel%-unsigned}
+dir=$cache/kernels/$krel
+
+if [ ! -e "$dir/.complete" ]; then
+	echo "fetch-kernel: fetching $krel" >&2
+	rm -rf "$dir"
+	mkdir -p "$dir/debs"
+	hdr=linux-headers-$krel
+	common=$(resolve "$hdr" linux-headers-)
+	kbuild=$(resolve "$hdr" linux-kbuild-)
+	[ -n "$common" ] && [ -n "$kbuild" ] ||
+		{ echo "fetch-kernel: cannot resolve headers of $krel" >&2; exit 1; }
+	# shellcheck disable=SC2086
+	(cd "$dir/debs" && apt-get $apt_opts download -q \
+		"$img" "$hdr" "$common" "$kbuild" >&2)
+	for deb in "$dir"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$dir/root"
+	done
+	rm -rf "$dir/debs"
+	b=$dir/root/usr/src/$hdr
+	# The arch tree includes the common tree by absolute path: point it
+	# into the cache instead of the host's /usr/src.
+	sed -i "s|^include /usr/src/|include $dir/root/usr/src/|" "$b/Makefile"
+	ln -s "root/usr/src/$hdr" "$dir/build"
+	ln -s "root/boot/vmlinuz-$krel" "$dir/vmlinuz"
+	touch "$dir/.complete"
+fi
+
+if [ -n "$set_default" ]; then
+	ln -sfn "$krel" "$cache/kernels/default"
+fi
+echo "$krel"
