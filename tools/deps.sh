@@ -40,4 +40,7 @@ else
 	echo "deps: all packages present"
 fi
 
-[ "${1:-}" = "--no-kernel" ] || "$top/tools/fetch-kernel.sh"
+if [ "${1:-}" != "--no-kernel" ]; then
+	"$top/tools/fetch-kernel.sh" >/dev/null
+	"$top/tools/fetch-checkpatch.sh" >/dev/null
+fi
