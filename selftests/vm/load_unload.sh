@@ -13,8 +13,11 @@ unload_if_loaded() {
 	if loaded; then rmmod altp2m; fi
 }
 
+vmalloc_kb() { awk '/^VmallocUsed:/ { print $2 }' /proc/meminfo; }
+
 cycle_many() {
 	before=$(dmesg | grep -c 'altp2m: API ')
+	vm_before=$(vmalloc_kb)
 	i=0
 	while [ "$i" -lt "$cycles" ]; do
 		insmod "$mod" || fails "insmod failed in cycle $i"
@@ -28,6 +31,11 @@ cycle_many() {
 	after=$(dmesg | grep -c 'altp2m: API ')
 	[ $((after - before)) -eq "$cycles" ] ||
 		fails "expected $cycles capability lines, got $((after - before))"
+	# Each load maps the module image (tens of KiB) in vmalloc space; a
+	# leaked image or vmalloc'd buffer per cycle would show up here.
+	grown=$(($(vmalloc_kb) - vm_before))
+	diag "VmallocUsed grew by ${grown} KiB over $cycles cycles"
+	[ "$grown" -lt 64 ] || fails "vmalloc grew by $grown KiB"
 }
 
 report_line() {
