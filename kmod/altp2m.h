@@ -5,7 +5,7 @@
 #ifndef ALTP2M_H
 #define ALTP2M_H
 
-#include "caps.h"
+#include "core/caps.h"
 
 /*
  * What this host offers, decided once at load time and read-only after

@@ -18,7 +18,7 @@
 #include <asm/processor.h>
 #include <asm/msr.h>
 
-#include "../caps.h"
+#include "../core/caps.h"
 #include "vmx.h"
 
 #define ALTP2M_CPUID1_ECX_VMX	BIT(5)

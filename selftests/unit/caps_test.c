@@ -8,7 +8,7 @@
 #include <string.h>
 #include <linux/altp2m.h>
 
-#include "../../kmod/caps.h"
+#include "../../kmod/core/caps.h"
 #include "unit.h"
 
 /* What Bochs' broadwell_ult model reports (see the project's notes). */
@@ -249,7 +249,7 @@ START_TEST(uapi_layout)
 }
 END_TEST
 
-Suite *caps_suite(void)
+static Suite *caps_suite(void)
 {
 	Suite *s = suite_create("caps");
 	TCase *tc = tcase_create("decode");
@@ -268,3 +268,4 @@ Suite *caps_suite(void)
 	suite_add_tcase(s, tc);
 	return s;
 }
+UNIT_SUITE(caps_suite)

@@ -153,7 +153,7 @@ START_TEST(cap_names)
 }
 END_TEST
 
-Suite *lib_suite(void)
+static Suite *lib_suite(void)
 {
 	Suite *s = suite_create("libaltp2m");
 	TCase *tc = tcase_create("core");
@@ -168,3 +168,4 @@ Suite *lib_suite(void)
 	suite_add_tcase(s, tc);
 	return s;
 }
+UNIT_SUITE(lib_suite)
