@@ -14,11 +14,15 @@
 #   make clean
 #
 # KDIR defaults to the running kernel's build tree when there is one, else
-# the Debian kernel tools/fetch-kernel.sh cached in .cache/kernels/default.
+# the Debian kernel tools/fetch-kernel.sh cached in $(ALTP2M_CACHE). The cache
+# lives outside the tree because kbuild's clean of an external module
+# deletes every *.ko below it.
 
+ALTP2M_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/altp2m
+export ALTP2M_CACHE
 KVER ?= $(shell uname -r)
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
-		    $(CURDIR)/.cache/kernels/default/build)
+		    $(ALTP2M_CACHE)/kernels/default/build)
 VMTEST := tools/vmtest/vmtest
 VMARGS := --module $(CURDIR)/altp2m.ko --tests $(CURDIR)/build/selftests \
 	  $(if $(EXTRA),--extra $(abspath $(EXTRA)))

@@ -7,7 +7,9 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${ALTP2M_CACHE:-$top/.cache}
+# Outside the source tree: kbuild's `make clean` for an external module
+# deletes every *.ko below M=, the cached kernel's modules included.
+cache=${ALTP2M_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/altp2m}
 dir=$cache/checkpatch
 pkg=${1:-linux-source-6.1}
 

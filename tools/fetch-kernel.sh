@@ -5,6 +5,8 @@
 # project's cache with apt-get download + dpkg-deb -x. The host's /boot and
 # /lib/modules are never touched, and several kernels sit side by side:
 #
+# ALTP2M_CACHE defaults to ${XDG_CACHE_HOME:-~/.cache}/altp2m.
+#
 #   $ALTP2M_CACHE/kernels/<release>/vmlinuz      the bootable image
 #   $ALTP2M_CACHE/kernels/<release>/build        KDIR for out-of-tree modules
 #   $ALTP2M_CACHE/kernels/<release>/root/        everything the packages hold
@@ -19,7 +21,9 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${ALTP2M_CACHE:-$top/.cache}
+# Outside the source tree: kbuild's `make clean` for an external module
+# deletes every *.ko below M=, the cached kernel's modules included.
+cache=${ALTP2M_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/altp2m}
 meta=linux-image-amd64
 suite=
 set_default=1
