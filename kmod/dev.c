@@ -29,6 +29,31 @@ static long altp2m_dev_get_caps(void __user *argp)
 	return 0;
 }
 
+static long altp2m_dev_create_vm(void __user *argp)
+{
+	struct altp2m_create_vm c;
+	unsigned int i;
+	int fd;
+
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || c.vm_id)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(c.reserved); i++)
+		if (c.reserved[i])
+			return -EINVAL;
+	fd = altp2m_vm_create(&c);
+	if (fd < 0)
+		return fd;
+	/*
+	 * The fd is live already; if the id cannot be reported the caller
+	 * still owns the VM and finds the id in the fd's fdinfo.
+	 */
+	if (copy_to_user(argp, &c, sizeof(c)))
+		return -EFAULT;
+	return fd;
+}
+
 static long altp2m_dev_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -41,6 +66,12 @@ static long altp2m_dev_ioctl(struct file *file, unsigned int cmd,
 		return ALTP2M_API_VERSION;
 	case ALTP2M_GET_CAPS:
 		return altp2m_dev_get_caps(argp);
+	case ALTP2M_CREATE_VM:
+		return altp2m_dev_create_vm(argp);
+	case ALTP2M_GET_RUN_SIZE:
+		if (arg)
+			return -EINVAL;
+		return PAGE_SIZE;
 	default:
 		return -ENOTTY;
 	}

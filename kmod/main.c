@@ -27,18 +27,26 @@ static int __init altp2m_init(void)
 	if (altp2m_caps_describe(altp2m_host.caps, desc, sizeof(desc)) < 0)
 		desc[0] = '\0';
 
-	ret = altp2m_dev_init();
+	ret = altp2m_vmx_init();
 	if (ret)
 		return ret;
+	ret = altp2m_dev_init();
+	if (ret)
+		goto err_vmx;
 
 	pr_info("API %d, VMCS revision %#x: %s\n", ALTP2M_API_VERSION,
 		altp2m_host.vmcs_revision, desc);
 	return 0;
+
+err_vmx:
+	altp2m_vmx_exit();
+	return ret;
 }
 
 static void __exit altp2m_exit(void)
 {
 	altp2m_dev_exit();
+	altp2m_vmx_exit();
 }
 
 module_init(altp2m_init);

@@ -1,13 +1,94 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The module's interface to the VMX-specific layer: everything that
- * executes VMX instructions or reads VMX MSRs lives under kmod/vmx/.
+ * The module's interface to the VMX layer: everything that executes VMX
+ * instructions or reads VMX MSRs lives under kmod/vmx/.
  */
 #ifndef ALTP2M_VMX_H
 #define ALTP2M_VMX_H
 
+#include <linux/types.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+
+#include "../core/emulate.h"
+#include "../core/x86.h"
+#include "vmcs.h"
+
 struct altp2m_hw;
+struct altp2m_vcpu;
+struct altp2m_regs;
+struct altp2m_sregs;
+struct altp2m_msrs;
+
+/* An entry of a VM-entry/VM-exit MSR-load or -store area (SDM format). */
+struct altp2m_vmx_msr {
+	u32 index;
+	u32 reserved;
+	u64 value;
+};
+
+/* MSRs switched through the autoload areas on every entry and exit. */
+#define ALTP2M_VMX_NR_AUTO_MSRS	5
+
+/**
+ * struct altp2m_vmx_vcpu - the VMX side of a vCPU
+ * @gpr: guest registers in x86 order; the entry code loads and saves all
+ *	but RSP, which goes through the VMCS like @rip and @rflags
+ * @rip: guest RIP, read at every exit and written at every entry, so that
+ *	exit handlers and register ioctls need not load the VMCS
+ * @rflags: guest RFLAGS, the same way
+ * @vmcs: its VMCS
+ * @cr2: guest CR2, which the VMCS does not hold
+ * @cr8: guest TPR as MOV CR8 sees it; never reaches the real APIC
+ * @fpu: guest FPU/XSAVE state, swapped with the host's during ALTP2M_RUN
+ * @auto_guest: guest values of the autoloaded MSRs (entry-load and
+ *	exit-store area; one page)
+ * @auto_host: host values restored at exit (exit-load area; one page)
+ * @ept_gen: the VM's ept_gen this vCPU last flushed for
+ * @dr: guest DR0-3 and DR6: kept here, never loaded into hardware
+ * @inject: event to inject at the next entry (VM-entry interruption
+ *	information format), 0 for none; @inject_error and @inject_len
+ *	(software events) with it
+ * @mmio: the access an MMIO exit is waiting to complete
+ */
+struct altp2m_vmx_vcpu {
+	u64 gpr[ALTP2M_NR_GPRS];
+	u64 rip;
+	u64 rflags;
+	struct altp2m_vmcs vmcs;
+	u64 cr2;
+	u64 cr8;
+	struct fpu_guest fpu;
+	struct altp2m_vmx_msr *auto_guest;
+	struct altp2m_vmx_msr *auto_host;
+	u64 ept_gen;
+	u64 dr[5];
+	u32 inject;
+	u32 inject_error;
+	u32 inject_len;
+	struct altp2m_mmio_insn mmio;
+};
+
+extern bool altp2m_vmx_rebooting;
 
 int altp2m_vmx_probe(struct altp2m_hw *hw);
+int altp2m_vmx_init(void);
+void altp2m_vmx_exit(void);
+int altp2m_vmx_get(void);
+void altp2m_vmx_put(void);
+
+int altp2m_vmx_vcpu_init(struct altp2m_vcpu *vcpu);
+void altp2m_vmx_vcpu_destroy(struct altp2m_vcpu *vcpu);
+int altp2m_vmx_run(struct altp2m_vcpu *vcpu);
+void altp2m_vmx_get_regs(struct altp2m_vcpu *vcpu, struct altp2m_regs *r);
+int altp2m_vmx_set_regs(struct altp2m_vcpu *vcpu,
+			const struct altp2m_regs *r);
+void altp2m_vmx_get_sregs(struct altp2m_vcpu *vcpu, struct altp2m_sregs *s);
+int altp2m_vmx_set_sregs(struct altp2m_vcpu *vcpu,
+			 const struct altp2m_sregs *s);
+int altp2m_vmx_msr_allowed(u32 index);
+int altp2m_vmx_msr_check(u32 index, u64 value);
+int altp2m_vmx_get_msr(struct altp2m_vcpu *vcpu, u32 index, u64 *value);
+int altp2m_vmx_set_msr(struct altp2m_vcpu *vcpu, u32 index, u64 value);
 
 #endif /* ALTP2M_VMX_H */

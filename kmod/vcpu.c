@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU file descriptors: the run page, ALTP2M_RUN and the register
+ * ioctls. The VMX work is in vmx/; this file checks what userspace passes
+ * and keeps the vCPU's lifetime.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "altp2m.h"
+
+#define ALTP2M_IO_DATA_OFFSET	1024
+
+static bool altp2m_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+static int altp2m_vcpu_release(struct inode *inode, struct file *file)
+{
+	struct altp2m_vcpu *vcpu = file->private_data;
+	struct altp2m_vm *vm = vcpu->vm;
+
+	mutex_lock(&vm->lock);
+	vm->vcpus[vcpu->id] = NULL;
+	mutex_unlock(&vm->lock);
+	altp2m_vmx_vcpu_destroy(vcpu);
+	vfree(vcpu->run);
+	kfree(vcpu);
+	altp2m_vm_put(vm);
+	return 0;
+}
+
+static int altp2m_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct altp2m_vcpu *vcpu = file->private_data;
+
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	return remap_vmalloc_range(vma, vcpu->run, 0);
+}
+
+/* The second half of the exit userspace has just answered. */
+static void altp2m_vcpu_complete(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_run *run = vcpu->run;
+	u64 *gpr = vcpu->vmx.gpr, data = 0;
+
+	switch (vcpu->pending) {
+	case ALTP2M_PENDING_IO_IN:
+		memcpy(&data, (u8 *)run + ALTP2M_IO_DATA_OFFSET, run->io.size);
+		if (run->io.size == 4)
+			gpr[ALTP2M_RAX] = data;		/* zero-extends, as IN */
+		else if (run->io.size == 2)
+			gpr[ALTP2M_RAX] = (gpr[ALTP2M_RAX] & ~0xffffULL) | data;
+		else
+			gpr[ALTP2M_RAX] = (gpr[ALTP2M_RAX] & ~0xffULL) | data;
+		break;
+	case ALTP2M_PENDING_MMIO_READ:
+		memcpy(&data, run->mmio.data, sizeof(data));
+		altp2m_mmio_complete_read(&vcpu->vmx.mmio, gpr, data);
+		break;
+	case ALTP2M_PENDING_HYPERCALL:
+		gpr[ALTP2M_RAX] = run->hypercall.ret;
+		break;
+	case ALTP2M_PENDING_NONE:
+		break;
+	}
+	vcpu->pending = ALTP2M_PENDING_NONE;
+}
+
+static long altp2m_vcpu_run(struct altp2m_vcpu *vcpu, unsigned long arg)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+	struct altp2m_run *run = vcpu->run;
+	long ret;
+
+	if (arg)
+		return -EINVAL;
+	altp2m_vcpu_complete(vcpu);
+	if (READ_ONCE(run->immediate_exit)) {
+		run->exit_reason = ALTP2M_EXIT_INTR;
+		return -EINTR;
+	}
+
+	mutex_lock(&vm->lock);
+	vm->nr_running++;
+	mutex_unlock(&vm->lock);
+
+	ret = altp2m_vmx_run(vcpu);
+
+	mutex_lock(&vm->lock);
+	vm->nr_running--;
+	mutex_unlock(&vm->lock);
+
+	if ((!ret || ret == -EINTR) && run->exit_reason < ALTP2M_EXIT_NR)
+		vcpu->stats.exits[run->exit_reason]++;
+	return ret;
+}
+
+static long altp2m_vcpu_get_regs(struct altp2m_vcpu *vcpu, void __user *argp)
+{
+	struct altp2m_regs r;
+
+	if (copy_from_user(&r, argp, sizeof(r)))
+		return -EFAULT;
+	if (r.flags || r.pad || !altp2m_zero(r.reserved, sizeof(r.reserved)))
+		return -EINVAL;
+	altp2m_vmx_get_regs(vcpu, &r);
+	return copy_to_user(argp, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+static long altp2m_vcpu_set_regs(struct altp2m_vcpu *vcpu, void __user *argp)
+{
+	struct altp2m_regs r;
+
+	if (copy_from_user(&r, argp, sizeof(r)))
+		return -EFAULT;
+	if (r.flags || r.pad || !altp2m_zero(r.reserved, sizeof(r.reserved)))
+		return -EINVAL;
+	return altp2m_vmx_set_regs(vcpu, &r);
+}
+
+static bool altp2m_sregs_padding_ok(const struct altp2m_sregs *s)
+{
+	const struct altp2m_segment *seg[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
+	};
+	unsigned int i;
+
+	if (s->flags || s->pad || !altp2m_zero(s->reserved, sizeof(s->reserved)))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(seg); i++)
+		if (seg[i]->pad)
+			return false;
+	return altp2m_zero(s->gdt.pad, sizeof(s->gdt.pad)) &&
+	       altp2m_zero(s->idt.pad, sizeof(s->idt.pad));
+}
+
+static long altp2m_vcpu_get_sregs(struct altp2m_vcpu *vcpu, void __user *argp)
+{
+	struct altp2m_sregs s;
+
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+	if (!altp2m_sregs_padding_ok(&s))
+		return -EINVAL;
+	altp2m_vmx_get_sregs(vcpu, &s);
+	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+static long altp2m_vcpu_set_sregs(struct altp2m_vcpu *vcpu, void __user *argp)
+{
+	struct altp2m_sregs s;
+
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+	if (!altp2m_sregs_padding_ok(&s))
+		return -EINVAL;
+	return altp2m_vmx_set_sregs(vcpu, &s);
+}
+
+/*
+ * GET_MSRS / SET_MSRS: all or nothing. Every index (and, for SET, every
+ * value) is checked before the first one is read or written.
+ */
+static long altp2m_vcpu_msrs(struct altp2m_vcpu *vcpu, void __user *argp,
+			     bool set)
+{
+	struct altp2m_msr_entry *e;
+	struct altp2m_msrs m;
+	void __user *uentries;
+	unsigned int i;
+	long ret = 0;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	if (m.flags || !altp2m_zero(m.reserved, sizeof(m.reserved)) ||
+	    m.nmsrs > ALTP2M_MAX_MSR_ENTRIES)
+		return -EINVAL;
+	if (!m.nmsrs)
+		return 0;
+	uentries = u64_to_user_ptr(m.entries);
+	e = memdup_user(uentries, array_size(m.nmsrs, sizeof(*e)));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	for (i = 0; i < m.nmsrs; i++) {
+		if (e[i].pad || !altp2m_vmx_msr_allowed(e[i].index) ||
+		    (set && altp2m_vmx_msr_check(e[i].index, e[i].value))) {
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	for (i = 0; i < m.nmsrs; i++) {
+		if (set)
+			ret = altp2m_vmx_set_msr(vcpu, e[i].index, e[i].value);
+		else
+			ret = altp2m_vmx_get_msr(vcpu, e[i].index, &e[i].value);
+		if (ret)	/* checked above; only a racing guest could */
+			goto out;
+	}
+	if (!set && copy_to_user(uentries, e, array_size(m.nmsrs, sizeof(*e))))
+		ret = -EFAULT;
+out:
+	kfree(e);
+	return ret;
+}
+
+static long altp2m_vcpu_get_stats(struct altp2m_vcpu *vcpu, void __user *argp)
+{
+	struct altp2m_vcpu_stats st;
+
+	if (copy_from_user(&st, argp, sizeof(st)))
+		return -EFAULT;
+	if (st.flags || st.pad || !altp2m_zero(st.reserved, sizeof(st.reserved)))
+		return -EINVAL;
+	st = vcpu->stats;
+	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long altp2m_vcpu_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct altp2m_vcpu *vcpu = file->private_data;
+	void __user *argp = (void __user *)arg;
+	long ret;
+
+	if (current->mm != vcpu->vm->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->lock))
+		return -EINTR;
+
+	switch (cmd) {
+	case ALTP2M_RUN:
+		ret = altp2m_vcpu_run(vcpu, arg);
+		break;
+	case ALTP2M_GET_REGS:
+		ret = altp2m_vcpu_get_regs(vcpu, argp);
+		break;
+	case ALTP2M_SET_REGS:
+		ret = altp2m_vcpu_set_regs(vcpu, argp);
+		break;
+	case ALTP2M_GET_SREGS:
+		ret = altp2m_vcpu_get_sregs(vcpu, argp);
+		break;
+	case ALTP2M_SET_SREGS:
+		ret = altp2m_vcpu_set_sregs(vcpu, argp);
+		break;
+	case ALTP2M_GET_MSRS:
+		ret = altp2m_vcpu_msrs(vcpu, argp, false);
+		break;
+	case ALTP2M_SET_MSRS:
+		ret = altp2m_vcpu_msrs(vcpu, argp, true);
+		break;
+	case ALTP2M_GET_VCPU_STATS:
+		ret = altp2m_vcpu_get_stats(vcpu, argp);
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+	mutex_unlock(&vcpu->lock);
+	return ret;
+}
+
+static const struct file_operations altp2m_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= altp2m_vcpu_release,
+	.unlocked_ioctl	= altp2m_vcpu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= altp2m_vcpu_mmap,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * altp2m_vcpu_create - ALTP2M_CREATE_VCPU
+ * @vm: the VM
+ * @c: the checked request
+ *
+ * Return: the vCPU file descriptor, -EEXIST for an id in use, -ENOMEM...
+ */
+int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *c)
+{
+	struct altp2m_vcpu *vcpu;
+	int ret, fd;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->id = c->vcpu_id;
+	mutex_init(&vcpu->lock);
+	ret = -ENOMEM;
+	vcpu->run = vmalloc_user(PAGE_SIZE);
+	if (!vcpu->run)
+		goto err_free;
+	ret = altp2m_vmx_vcpu_init(vcpu);
+	if (ret)
+		goto err_run;
+
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[c->vcpu_id]) {
+		mutex_unlock(&vm->lock);
+		ret = -EEXIST;
+		goto err_vmx;
+	}
+	vm->vcpus[c->vcpu_id] = vcpu;
+	kref_get(&vm->refs);
+	mutex_unlock(&vm->lock);
+
+	fd = anon_inode_getfd("altp2m-vcpu", &altp2m_vcpu_fops, vcpu,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_slot;
+	}
+	return fd;
+
+err_slot:
+	mutex_lock(&vm->lock);
+	vm->vcpus[c->vcpu_id] = NULL;
+	mutex_unlock(&vm->lock);
+	altp2m_vm_put(vm);
+err_vmx:
+	altp2m_vmx_vcpu_destroy(vcpu);
+err_run:
+	vfree(vcpu->run);
+err_free:
+	kfree(vcpu);
+	return ret;
+}

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM exit handlers. Each returns 1 to enter the guest again, 0 to return
+ * to userspace with the run page describing the exit, or a negative errno.
+ *
+ * What the guest can cause here is bounded: an instruction the module
+ * does not emulate ends in an ALTP2M_EXIT_INTERNAL_ERROR for the VMM or in
+ * an exception injected into the guest, never in a host warning.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/trapnr.h>
+
+#include "../altp2m.h"
+#include "../core/gva.h"
+#include "internal.h"
+
+#define ALTP2M_VEC_UD	6
+/* GETSEC exits unconditionally; <asm/vmx.h> has no name for it. */
+#define ALTP2M_EXIT_REASON_GETSEC	11
+#define ALTP2M_IO_DATA_OFFSET	1024
+
+void altp2m_vmx_inject(struct altp2m_vcpu *vcpu, u8 vector, bool has_error,
+		       u32 error)
+{
+	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
+
+	v->inject = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK |
+		    (has_error ? INTR_INFO_DELIVER_CODE_MASK : 0);
+	v->inject_error = error;
+	v->inject_len = 0;
+}
+
+static void altp2m_skip_insn(struct altp2m_vcpu *vcpu,
+			     const struct altp2m_vmx_exit *e)
+{
+	vcpu->vmx.rip += e->insn_len;
+}
+
+static int altp2m_internal_error(struct altp2m_vcpu *vcpu, u32 suberror,
+				 const struct altp2m_vmx_exit *e)
+{
+	struct altp2m_run *run = vcpu->run;
+
+	run->exit_reason = ALTP2M_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 4;
+	run->internal.data[0] = e->reason;
+	run->internal.data[1] = e->qualification;
+	run->internal.data[2] = vcpu->vmx.rip;
+	run->internal.data[3] = e->gpa;
+	return 0;
+}
+
+/* CPUID as the host has it, minus what a guest here cannot use. */
+static int altp2m_handle_cpuid(struct altp2m_vcpu *vcpu,
+			       const struct altp2m_vmx_exit *e)
+{
+	u64 *gpr = vcpu->vmx.gpr;
+	u32 leaf = gpr[ALTP2M_RAX], eax = leaf, ebx, ecx = gpr[ALTP2M_RCX], edx;
+
+	if (leaf >= 0x40000000 && leaf <= 0x400000ff) {
+		/* Hypervisor leaves: our signature and nothing else. */
+		eax = leaf == 0x40000000 ? 0x40000000 : 0;
+		ebx = leaf == 0x40000000 ? 0x70746c61 : 0;	/* "altp" */
+		ecx = leaf == 0x40000000 ? 0x61326d70 : 0;	/* "2m" "pa" */
+		edx = leaf == 0x40000000 ? 0x00006d32 : 0;
+	} else {
+		native_cpuid(&eax, &ebx, &ecx, &edx);
+	}
+	if (leaf == 1) {
+		/*
+		 * No nested VMX, no XSAVE (CR4.OSXSAVE is refused, so AVX and
+		 * everything XSAVE-managed is off), and say we are a guest.
+		 */
+		ecx &= ~(BIT(5) | BIT(26) | BIT(27) | BIT(28));
+		ecx |= BIT(31);
+	} else if (leaf == 7 && !gpr[ALTP2M_RCX]) {
+		ebx &= ~(BIT(5) | BIT(16) | BIT(30) | BIT(31));	/* AVX2/512 */
+	}
+	gpr[ALTP2M_RAX] = eax;
+	gpr[ALTP2M_RBX] = ebx;
+	gpr[ALTP2M_RCX] = ecx;
+	gpr[ALTP2M_RDX] = edx;
+	altp2m_skip_insn(vcpu, e);
+	return 1;
+}
+
+static int altp2m_handle_io(struct altp2m_vcpu *vcpu,
+			    const struct altp2m_vmx_exit *e)
+{
+	struct altp2m_run *run = vcpu->run;
+	u64 q = e->qualification;
+	unsigned int size = (q & 7) + 1;
+	bool in = q & BIT(3);
+
+	/* String and REP forms need memory operands: not emulated (yet). */
+	if (q & (BIT(4) | BIT(5)))
+		return altp2m_internal_error(vcpu, ALTP2M_INTERNAL_EMULATION,
+					     e);
+	run->exit_reason = ALTP2M_EXIT_IO;
+	run->io.direction = in ? ALTP2M_IO_IN : ALTP2M_IO_OUT;
+	run->io.size = size;
+	run->io.port = q >> 16;
+	run->io.count = 1;
+	run->io.data_offset = ALTP2M_IO_DATA_OFFSET;
+	if (in) {
+		memset((u8 *)run + ALTP2M_IO_DATA_OFFSET, 0, size);
+		vcpu->pending = ALTP2M_PENDING_IO_IN;
+	} else {
+		memcpy((u8 *)run + ALTP2M_IO_DATA_OFFSET,
+		       &vcpu->vmx.gpr[ALTP2M_RAX], size);
+	}
+	altp2m_skip_insn(vcpu, e);
+	return 0;
+}
+
+static int altp2m_handle_vmcall(struct altp2m_vcpu *vcpu,
+				const struct altp2m_vmx_exit *e)
+{
+	struct altp2m_run *run = vcpu->run;
+	const u64 *gpr = vcpu->vmx.gpr;
+
+	run->exit_reason = ALTP2M_EXIT_HYPERCALL;
+	run->hypercall.nr = gpr[ALTP2M_RAX];
+	run->hypercall.args[0] = gpr[ALTP2M_RBX];
+	run->hypercall.args[1] = gpr[ALTP2M_RCX];
+	run->hypercall.args[2] = gpr[ALTP2M_RDX];
+	run->hypercall.args[3] = gpr[ALTP2M_RSI];
+	run->hypercall.args[4] = gpr[ALTP2M_RDI];
+	run->hypercall.ret = 0;
+	vcpu->pending = ALTP2M_PENDING_HYPERCALL;
+	altp2m_skip_insn(vcpu, e);
+	return 0;
+}
+
+static int altp2m_handle_msr(struct altp2m_vcpu *vcpu,
+			     const struct altp2m_vmx_exit *e, bool write)
+{
+	u64 *gpr = vcpu->vmx.gpr;
+	u32 index = gpr[ALTP2M_RCX];
+	u64 val;
+
+	if (write) {
+		val = (gpr[ALTP2M_RDX] << 32) | (u32)gpr[ALTP2M_RAX];
+		if (altp2m_vmx_set_msr(vcpu, index, val))
+			goto gp;
+	} else {
+		if (altp2m_vmx_get_msr(vcpu, index, &val))
+			goto gp;
+		gpr[ALTP2M_RAX] = (u32)val;
+		gpr[ALTP2M_RDX] = val >> 32;
+	}
+	altp2m_skip_insn(vcpu, e);
+	return 1;
+gp:
+	altp2m_vmx_inject(vcpu, X86_TRAP_GP, true, 0);
+	return 1;
+}
+
+/* MOV to/from CR0, CR4, CR8, CLTS and LMSW; everything else owns #GP. */
+static int altp2m_handle_cr(struct altp2m_vcpu *vcpu,
+			    const struct altp2m_vmx_exit *e)
+{
+	u64 q = e->qualification, *gpr = vcpu->vmx.gpr;
+	unsigned int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	int ret;
+
+	switch (type) {
+	case 0:		/* MOV to CR */
+		if (cr == 8) {
+			vcpu->vmx.cr8 = gpr[reg] & 15;
+			ret = 0;
+		} else {
+			ret = altp2m_vmx_write_cr(vcpu, cr, gpr[reg]);
+		}
+		break;
+	case 1:		/* MOV from CR: only CR8 exits */
+		ret = cr == 8 ? 0 : -EINVAL;
+		if (!ret)
+			gpr[reg] = vcpu->vmx.cr8;
+		break;
+	case 2:		/* CLTS */
+		ret = altp2m_vmx_write_cr(vcpu, 0,
+					  altp2m_vmx_read_cr(vcpu, 0) &
+					  ~X86_CR0_TS);
+		break;
+	default:	/* LMSW: the low four bits, and PE cannot be cleared */
+		ret = altp2m_vmx_write_cr(vcpu, 0,
+					  (altp2m_vmx_read_cr(vcpu, 0) & ~0xeULL) |
+					  ((q >> 16) & 0xf));
+		break;
+	}
+	if (ret) {
+		altp2m_vmx_inject(vcpu, X86_TRAP_GP, true, 0);
+		return 1;
+	}
+	altp2m_skip_insn(vcpu, e);
+	return 1;
+}
+
+/* Debug registers live in the vCPU only: the host's are never touched. */
+static int altp2m_handle_dr(struct altp2m_vcpu *vcpu,
+			    const struct altp2m_vmx_exit *e)
+{
+	u64 q = e->qualification, *gpr = vcpu->vmx.gpr;
+	unsigned int dr = q & 7, reg = (q >> 8) & 15;
+	bool from = q & BIT(4);
+	u64 *slot;
+
+	if (dr == 4 || dr == 5 || dr == 7) {
+		/* DR4/5 alias 6/7 (CR4.DE is refused); DR7 is in the VMCS. */
+		if (dr == 7 || dr == 5) {
+			if (from)
+				gpr[reg] = altp2m_vmx_dr7(vcpu, 0, false);
+			else
+				altp2m_vmx_dr7(vcpu, gpr[reg], true);
+			altp2m_skip_insn(vcpu, e);
+			return 1;
+		}
+		dr = 6;
+	}
+	slot = &vcpu->vmx.dr[dr == 6 ? 4 : dr];
+	if (from)
+		gpr[reg] = *slot;
+	else
+		*slot = gpr[reg];
+	altp2m_skip_insn(vcpu, e);
+	return 1;
+}
+
+static int altp2m_read_guest(void *opaque, u64 gpa, void *buf,
+			     unsigned int len)
+{
+	return altp2m_read_gpa(opaque, gpa, buf, len);
+}
+
+/* An access to guest-physical memory that is not RAM: decode, report. */
+static int altp2m_handle_mmio(struct altp2m_vcpu *vcpu,
+			      const struct altp2m_vmx_exit *e)
+{
+	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
+	struct altp2m_run *run = vcpu->run;
+	struct altp2m_gva_fault fault;
+	struct altp2m_gva_ctx ctx;
+	struct altp2m_paging pg;
+	u8 insn[ALTP2M_INSN_MAX_LEN];
+	unsigned int avail;
+	u64 val, rip;
+	int ret;
+
+	if (e->idt_vectoring & INTR_INFO_VALID_MASK)
+		return altp2m_internal_error(vcpu, ALTP2M_INTERNAL_DELIVERY_EV,
+					     e);
+	altp2m_vmx_paging(vcpu, &pg, &rip);
+	/* The fetch is at CS.base + RIP, except in 64-bit code. */
+	if (pg.cs_l && (pg.efer & EFER_LMA))
+		rip = v->rip;
+	else
+		rip = (rip + v->rip) & 0xffffffff;
+	ctx = (struct altp2m_gva_ctx){
+		.pg = &pg, .read = altp2m_read_guest, .opaque = vcpu->vm,
+		.maxphyaddr = altp2m_vmx_cfg.lim.maxphyaddr,
+	};
+	/* Fetch what is there up to 15 bytes; a page end may stop us. */
+	for (avail = ALTP2M_INSN_MAX_LEN; avail; avail--) {
+		ret = altp2m_read_gva(&ctx, rip, insn, avail,
+				      ALTP2M_ACC_FETCH |
+				      (pg.cpl == 3 ? ALTP2M_ACC_USER : 0),
+				      &fault);
+		if (!ret)
+			break;
+	}
+	ret = avail ? altp2m_mmio_decode(insn, avail, &pg, &v->mmio) : -EINVAL;
+	if (ret) {
+		altp2m_internal_error(vcpu, ALTP2M_INTERNAL_EMULATION, e);
+		memcpy(&run->internal.data[4], insn, min(avail, 15u));
+		run->internal.ndata = 6;
+		return 0;
+	}
+
+	run->exit_reason = ALTP2M_EXIT_MMIO;
+	run->mmio.gpa = e->gpa;
+	run->mmio.len = v->mmio.size;
+	run->mmio.is_write = v->mmio.write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (v->mmio.write) {
+		val = altp2m_mmio_write_value(&v->mmio, v->gpr);
+		memcpy(run->mmio.data, &val, v->mmio.size);
+	} else {
+		vcpu->pending = ALTP2M_PENDING_MMIO_READ;
+	}
+	v->rip += v->mmio.len;
+	return 0;
+}
+
+static int altp2m_handle_ept_violation(struct altp2m_vcpu *vcpu,
+				       const struct altp2m_vmx_exit *e)
+{
+	bool mapped;
+	int ret;
+
+	ret = altp2m_ept_fault(vcpu->vm, e->gpa, &mapped);
+	if (ret)
+		return ret;
+	if (!mapped)
+		return altp2m_handle_mmio(vcpu, e);
+	/* An event the fault interrupted is delivered again. */
+	if (e->idt_vectoring & INTR_INFO_VALID_MASK) {
+		vcpu->vmx.inject = e->idt_vectoring;
+		vcpu->vmx.inject_error = e->idt_error;
+		vcpu->vmx.inject_len = e->insn_len;
+	}
+	return 1;
+}
+
+int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
+			   const struct altp2m_vmx_exit *e)
+{
+	struct altp2m_run *run = vcpu->run;
+
+	if (e->failed_entry) {
+		run->exit_reason = ALTP2M_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_reason = e->reason;
+		run->fail_entry.qualification = e->qualification;
+		return 0;
+	}
+
+	switch (e->reason) {
+	case EXIT_REASON_EXCEPTION_NMI:
+		if ((e->intr_info & INTR_INFO_INTR_TYPE_MASK) ==
+		    INTR_TYPE_NMI_INTR)
+			return 1;	/* the host handled it already */
+		return altp2m_internal_error(vcpu,
+					     ALTP2M_INTERNAL_UNEXPECTED_EXIT, e);
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+		return 1;		/* taken by the host once IRQs were on */
+	case EXIT_REASON_TRIPLE_FAULT:
+		run->exit_reason = ALTP2M_EXIT_SHUTDOWN;
+		return 0;
+	case EXIT_REASON_CPUID:
+		return altp2m_handle_cpuid(vcpu, e);
+	case EXIT_REASON_HLT:
+		altp2m_skip_insn(vcpu, e);
+		run->exit_reason = ALTP2M_EXIT_HLT;
+		return 0;
+	case EXIT_REASON_VMCALL:
+		return altp2m_handle_vmcall(vcpu, e);
+	case EXIT_REASON_CR_ACCESS:
+		return altp2m_handle_cr(vcpu, e);
+	case EXIT_REASON_DR_ACCESS:
+		return altp2m_handle_dr(vcpu, e);
+	case EXIT_REASON_IO_INSTRUCTION:
+		return altp2m_handle_io(vcpu, e);
+	case EXIT_REASON_MSR_READ:
+		return altp2m_handle_msr(vcpu, e, false);
+	case EXIT_REASON_MSR_WRITE:
+		return altp2m_handle_msr(vcpu, e, true);
+	case EXIT_REASON_EPT_VIOLATION:
+		return altp2m_handle_ept_violation(vcpu, e);
+	case EXIT_REASON_EPT_MISCONFIG:
+		run->exit_reason = ALTP2M_EXIT_EPT_MISCONFIG;
+		run->ept_misconfig.gpa = e->gpa;
+		return 0;
+	case EXIT_REASON_VMCLEAR: case EXIT_REASON_VMLAUNCH:
+	case EXIT_REASON_VMPTRLD: case EXIT_REASON_VMPTRST:
+	case EXIT_REASON_VMREAD: case EXIT_REASON_VMRESUME:
+	case EXIT_REASON_VMWRITE: case EXIT_REASON_VMOFF:
+	case EXIT_REASON_VMON: case EXIT_REASON_INVEPT:
+	case EXIT_REASON_INVVPID: case EXIT_REASON_VMFUNC:
+	case EXIT_REASON_MWAIT_INSTRUCTION: case EXIT_REASON_MONITOR_INSTRUCTION:
+	case ALTP2M_EXIT_REASON_GETSEC:
+		/* Not offered to the guest: as on a CPU without them. */
+		altp2m_vmx_inject(vcpu, ALTP2M_VEC_UD, false, 0);
+		return 1;
+	case EXIT_REASON_XSETBV: case EXIT_REASON_RDPMC:
+		altp2m_vmx_inject(vcpu, X86_TRAP_GP, true, 0);
+		return 1;
+	default:
+		return altp2m_internal_error(vcpu,
+					     ALTP2M_INTERNAL_UNEXPECTED_EXIT, e);
+	}
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Declarations shared by the files of the VMX layer only.
+ */
+#ifndef ALTP2M_VMX_INTERNAL_H
+#define ALTP2M_VMX_INTERNAL_H
+
+#include "../core/entry_checks.h"
+#include "vmx.h"
+
+struct altp2m_vcpu;
+
+/* The VMCS controls and CR limits every vCPU uses (vmcs.c). */
+struct altp2m_vmx_config {
+	u32 pin, proc, proc2, exit, entry;
+	struct altp2m_entry_limits lim;
+};
+
+extern struct altp2m_vmx_config altp2m_vmx_cfg;
+
+/* What a VM exit left for the handlers (run.c fills it, exits.c reads). */
+struct altp2m_vmx_exit {
+	u32 reason;		/* basic exit reason */
+	bool failed_entry;	/* bit 31: VM entry failed */
+	u64 qualification;
+	u32 intr_info;
+	u32 idt_vectoring;
+	u32 idt_error;
+	u32 insn_len;
+	u64 gpa;
+	u64 gla;
+};
+
+int altp2m_vmx_setup_config(void);
+void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu);
+void altp2m_vmcs_host_percpu(int cpu);
+void altp2m_vmcs_write_sregs(struct altp2m_vcpu *vcpu,
+			     const struct altp2m_sregs *s);
+void altp2m_vmcs_read_sregs(struct altp2m_vcpu *vcpu, struct altp2m_sregs *s);
+void altp2m_vmcs_write_regs(struct altp2m_vcpu *vcpu,
+			    const struct altp2m_regs *r);
+void altp2m_vmcs_read_regs(struct altp2m_vcpu *vcpu, struct altp2m_regs *r);
+void altp2m_vmx_auto_msrs_init(struct altp2m_vmx_vcpu *v);
+int altp2m_vmx_auto_msr_slot(u32 index);
+
+int altp2m_vmx_check_state(struct altp2m_vcpu *vcpu, u32 *field);
+u64 altp2m_vmx_read_cr(struct altp2m_vcpu *vcpu, unsigned int cr);
+int altp2m_vmx_write_cr(struct altp2m_vcpu *vcpu, unsigned int cr, u64 val);
+u64 altp2m_vmx_dr7(struct altp2m_vcpu *vcpu, u64 val, bool write);
+void altp2m_vmx_paging(struct altp2m_vcpu *vcpu, struct altp2m_paging *pg,
+		       u64 *cs_base);
+
+int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
+			   const struct altp2m_vmx_exit *e);
+void altp2m_vmx_inject(struct altp2m_vcpu *vcpu, u8 vector, bool has_error,
+		       u32 error);
+
+/* vmenter.S */
+int altp2m_vmx_vmenter(u64 *gpr, bool launched);
+void altp2m_vmx_vmexit(void);
+void altp2m_vmx_do_nmi(void);
+
+#endif /* ALTP2M_VMX_INTERNAL_H */

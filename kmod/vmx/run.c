@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The run loop: enter the guest, come back, put the host together again,
+ * and let exits.c decide whether to go round again or return to
+ * userspace.
+ *
+ * Host state the VMCS does not restore is saved and put back around each
+ * entry: DS/ES and FS/GS selectors (the VMCS host fields may only hold
+ * ring-0 GDT selectors), the user's FS base and inactive GS base, the GDT
+ * limit (an exit sets it to 0xffff), the TSS limit used by I/O bitmaps,
+ * DEBUGCTL (an exit clears it) and CR2. The FPU/XSAVE state is swapped for
+ * the whole of ALTP2M_RUN, as KVM does, and re-established before each
+ * entry if the kernel used the FPU meanwhile.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/sched/signal.h>
+#include <linux/preempt.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/msr.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+
+#include "../altp2m.h"
+#include "internal.h"
+
+/* Host state saved before an entry and restored after the exit. */
+struct altp2m_host_save {
+	u16 ds, es, fs, gs;
+	u64 fs_base;
+	u64 kernel_gs_base;
+	u64 debugctl;
+};
+
+static void altp2m_host_prepare(struct altp2m_vcpu *vcpu,
+				struct altp2m_host_save *h)
+{
+	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
+
+	savesegment(ds, h->ds);
+	savesegment(es, h->es);
+	savesegment(fs, h->fs);
+	savesegment(gs, h->gs);
+	rdmsrl(MSR_FS_BASE, h->fs_base);
+	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	h->debugctl = get_debugctlmsr();
+
+	/* A selector with RPL or TI set cannot go in a host field. */
+	altp2m_vmwrite(HOST_FS_SELECTOR, (h->fs & 7) ? 0 : h->fs);
+	altp2m_vmwrite(HOST_GS_SELECTOR, (h->gs & 7) ? 0 : h->gs);
+	altp2m_vmwrite(HOST_FS_BASE, h->fs_base);
+	/* The user's GS base comes back through the exit MSR-load area. */
+	v->auto_host[altp2m_vmx_auto_msr_slot(MSR_KERNEL_GS_BASE)].value =
+		h->kernel_gs_base;
+	altp2m_vmwrite(HOST_CR3, __read_cr3());
+	altp2m_vmwrite(HOST_CR4, cr4_read_shadow());
+}
+
+static void altp2m_host_restore(struct altp2m_host_save *h)
+{
+	if (h->ds | h->es) {
+		loadsegment(ds, h->ds);
+		loadsegment(es, h->es);
+	}
+	if (h->fs & 7) {
+		loadsegment(fs, h->fs);
+		wrmsrl(MSR_FS_BASE, h->fs_base);
+	}
+	if (h->gs & 7) {
+		load_gs_index(h->gs);
+		wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	}
+	if (h->debugctl)
+		update_debugctlmsr(h->debugctl);
+	invalidate_tss_limit();
+	load_fixmap_gdt(raw_smp_processor_id());
+}
+
+static void altp2m_read_exit(struct altp2m_vmx_exit *e)
+{
+	u32 reason = altp2m_vmread(VM_EXIT_REASON);
+
+	e->reason = reason & 0xffff;
+	e->failed_entry = reason & VMX_EXIT_REASONS_FAILED_VMENTRY;
+	e->qualification = altp2m_vmread(EXIT_QUALIFICATION);
+	e->intr_info = altp2m_vmread(VM_EXIT_INTR_INFO);
+	e->idt_vectoring = altp2m_vmread(IDT_VECTORING_INFO_FIELD);
+	e->idt_error = altp2m_vmread(IDT_VECTORING_ERROR_CODE);
+	e->insn_len = altp2m_vmread(VM_EXIT_INSTRUCTION_LEN);
+	e->gpa = altp2m_vmread(GUEST_PHYSICAL_ADDRESS);
+	e->gla = altp2m_vmread(GUEST_LINEAR_ADDRESS);
+}
+
+static bool altp2m_exit_is_nmi(const struct altp2m_vmx_exit *e)
+{
+	return !e->failed_entry && e->reason == EXIT_REASON_EXCEPTION_NMI &&
+	       (e->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR;
+}
+
+/*
+ * One entry and exit. Returns 0 with @e filled, or -EIO when the entry
+ * instruction itself failed (VMfail: a bug in the controls or host state
+ * this module wrote, never something the guest or userspace can cause).
+ */
+static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
+			     struct altp2m_vmx_exit *e)
+{
+	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
+	struct altp2m_vm *vm = vcpu->vm;
+	struct altp2m_host_save h;
+	u64 gen = atomic64_read(&vm->ept_gen);
+	int cpu, fail;
+
+	preempt_disable();
+	cpu = smp_processor_id();
+	if (altp2m_vmcs_load(&v->vmcs)) {
+		altp2m_vmcs_host_percpu(cpu);
+		v->ept_gen = gen - 1;	/* new CPU: flush below */
+	}
+	if (v->ept_gen != gen) {
+		altp2m_invept(VMX_EPT_EXTENT_CONTEXT,
+			      altp2m_ept_eptp(&vm->ept, false));
+		v->ept_gen = gen;
+	}
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	altp2m_host_prepare(vcpu, &h);
+
+	local_irq_disable();
+	if (v->inject) {
+		altp2m_vmwrite(VM_ENTRY_INTR_INFO_FIELD, v->inject);
+		altp2m_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, v->inject_error);
+		if (v->inject_len)
+			altp2m_vmwrite(VM_ENTRY_INSTRUCTION_LEN, v->inject_len);
+		v->inject = 0;
+	}
+	if (native_read_cr2() != v->cr2)
+		native_write_cr2(v->cr2);
+	altp2m_vmwrite(GUEST_RIP, v->rip);
+	altp2m_vmwrite(GUEST_RSP, v->gpr[ALTP2M_RSP]);
+	altp2m_vmwrite(GUEST_RFLAGS, v->rflags);
+
+	fail = altp2m_vmx_vmenter(v->gpr, v->vmcs.launched);
+
+	v->cr2 = native_read_cr2();
+	altp2m_host_restore(&h);
+	if (!fail) {
+		v->rip = altp2m_vmread(GUEST_RIP);
+		v->gpr[ALTP2M_RSP] = altp2m_vmread(GUEST_RSP);
+		v->rflags = altp2m_vmread(GUEST_RFLAGS);
+		altp2m_read_exit(e);
+		if (!e->failed_entry)
+			v->vmcs.launched = true;
+		if (altp2m_exit_is_nmi(e))
+			altp2m_vmx_do_nmi();
+	}
+	local_irq_enable();
+	if (fail)
+		fail = altp2m_vmread(VM_INSTRUCTION_ERROR) ?: -1;
+	preempt_enable();
+
+	if (fail) {
+		pr_err_ratelimited("vCPU %u of VM %u: VM entry failed, VM-instruction error %d\n",
+				   vcpu->id, vm->id, fail);
+		return -EIO;
+	}
+	vcpu->stats.hw_exits++;
+	return 0;
+}
+
+/**
+ * altp2m_vmx_run - ALTP2M_RUN: run the guest until an exit for userspace
+ * @vcpu: the vCPU, its lock held
+ *
+ * Return: 0 with the run page describing the exit; -EINTR when a signal
+ * is pending (the run page says ALTP2M_EXIT_INTR; calling again goes on);
+ * -EIO if the module could not enter the guest at all.
+ */
+int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_vmx_exit e;
+	u32 field;
+	int ret;
+
+	/*
+	 * Check what userspace may have set before the hardware sees it, so
+	 * bad state is a clean fail-entry exit naming the field.
+	 */
+	if (altp2m_vmx_check_state(vcpu, &field)) {
+		vcpu->run->exit_reason = ALTP2M_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_reason =
+			EXIT_REASON_INVALID_STATE;
+		vcpu->run->fail_entry.qualification = field;
+		return 0;
+	}
+	fpu_swap_kvm_fpstate(&vcpu->vmx.fpu, true);
+	for (;;) {
+		if (signal_pending(current)) {
+			vcpu->run->exit_reason = ALTP2M_EXIT_INTR;
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+		ret = altp2m_enter_once(vcpu, &e);
+		if (ret)
+			break;
+		ret = altp2m_vmx_handle_exit(vcpu, &e);
+		if (ret <= 0)
+			break;
+	}
+	fpu_swap_kvm_fpstate(&vcpu->vmx.fpu, false);
+	return ret;
+}

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A vCPU's register state as userspace and the exit handlers see it:
+ * creation and teardown of the VMX side, GET/SET of registers, special
+ * registers and MSRs, and emulated writes to CR0/CR4/DR7/EFER.
+ *
+ * Outside the run loop the VMCS may be loaded on another CPU or none;
+ * altp2m_vmx_vcpu_get()/put() make it current here for the few accesses
+ * that need it, with preemption off in between.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/preempt.h>
+#include <asm/msr.h>
+#include <asm/processor-flags.h>
+
+#include "../altp2m.h"
+#include "internal.h"
+
+static void altp2m_vmx_vcpu_get(struct altp2m_vcpu *vcpu)
+{
+	preempt_disable();
+	if (altp2m_vmcs_load(&vcpu->vmx.vmcs))
+		altp2m_vmcs_host_percpu(smp_processor_id());
+}
+
+static void altp2m_vmx_vcpu_put(void)
+{
+	preempt_enable();
+}
+
+int altp2m_vmx_vcpu_init(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
+	int ret;
+
+	ret = altp2m_vmcs_alloc(&v->vmcs);
+	if (ret)
+		return ret;
+	ret = -ENOMEM;
+	v->auto_guest = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!v->auto_guest)
+		goto err_vmcs;
+	v->auto_host = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!v->auto_host)
+		goto err_guest;
+	if (!fpu_alloc_guest_fpstate(&v->fpu))
+		goto err_host;
+
+	altp2m_vmx_auto_msrs_init(v);
+	preempt_disable();
+	/* VMCLEAR puts a fresh VMCS in the "clear" launch state. */
+	altp2m_vmclear(v->vmcs.pa);
+	altp2m_vmx_vcpu_get(vcpu);
+	altp2m_vmcs_setup(vcpu);
+	altp2m_vmx_vcpu_put();
+	preempt_enable();
+	return 0;
+
+err_host:
+	free_page((unsigned long)v->auto_host);
+err_guest:
+	free_page((unsigned long)v->auto_guest);
+err_vmcs:
+	altp2m_vmcs_free(&v->vmcs);
+	return ret;
+}
+
+void altp2m_vmx_vcpu_destroy(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
+
+	altp2m_vmcs_free(&v->vmcs);
+	fpu_free_guest_fpstate(&v->fpu);
+	free_page((unsigned long)v->auto_host);
+	free_page((unsigned long)v->auto_guest);
+}
+
+void altp2m_vmx_get_regs(struct altp2m_vcpu *vcpu, struct altp2m_regs *r)
+{
+	const u64 *g = vcpu->vmx.gpr;
+
+	memset(r, 0, sizeof(*r));
+	r->rax = g[ALTP2M_RAX];
+	r->rbx = g[ALTP2M_RBX];
+	r->rcx = g[ALTP2M_RCX];
+	r->rdx = g[ALTP2M_RDX];
+	r->rsi = g[ALTP2M_RSI];
+	r->rdi = g[ALTP2M_RDI];
+	r->rsp = g[ALTP2M_RSP];
+	r->rbp = g[ALTP2M_RBP];
+	r->r8 = g[ALTP2M_R8];
+	r->r9 = g[ALTP2M_R9];
+	r->r10 = g[ALTP2M_R10];
+	r->r11 = g[ALTP2M_R11];
+	r->r12 = g[ALTP2M_R12];
+	r->r13 = g[ALTP2M_R13];
+	r->r14 = g[ALTP2M_R14];
+	r->r15 = g[ALTP2M_R15];
+	r->rip = vcpu->vmx.rip;
+	r->rflags = vcpu->vmx.rflags;
+}
+
+void altp2m_vmcs_write_regs(struct altp2m_vcpu *vcpu,
+			    const struct altp2m_regs *r)
+{
+	u64 *g = vcpu->vmx.gpr;
+
+	g[ALTP2M_RAX] = r->rax;
+	g[ALTP2M_RBX] = r->rbx;
+	g[ALTP2M_RCX] = r->rcx;
+	g[ALTP2M_RDX] = r->rdx;
+	g[ALTP2M_RSI] = r->rsi;
+	g[ALTP2M_RDI] = r->rdi;
+	g[ALTP2M_RSP] = r->rsp;
+	g[ALTP2M_RBP] = r->rbp;
+	g[ALTP2M_R8] = r->r8;
+	g[ALTP2M_R9] = r->r9;
+	g[ALTP2M_R10] = r->r10;
+	g[ALTP2M_R11] = r->r11;
+	g[ALTP2M_R12] = r->r12;
+	g[ALTP2M_R13] = r->r13;
+	g[ALTP2M_R14] = r->r14;
+	g[ALTP2M_R15] = r->r15;
+	vcpu->vmx.rip = r->rip;
+	vcpu->vmx.rflags = r->rflags;
+}
+
+/*
+ * Register values are checked at the next entry, with the rest of the
+ * guest state (a bad RFLAGS is a fail-entry exit, as on hardware); here
+ * only the structure's own rules apply.
+ */
+int altp2m_vmx_set_regs(struct altp2m_vcpu *vcpu, const struct altp2m_regs *r)
+{
+	altp2m_vmcs_write_regs(vcpu, r);
+	return 0;
+}
+
+void altp2m_vmx_get_sregs(struct altp2m_vcpu *vcpu, struct altp2m_sregs *s)
+{
+	altp2m_vmx_vcpu_get(vcpu);
+	altp2m_vmcs_read_sregs(vcpu, s);
+	altp2m_vmx_vcpu_put();
+}
+
+int altp2m_vmx_set_sregs(struct altp2m_vcpu *vcpu,
+			 const struct altp2m_sregs *s)
+{
+	altp2m_vmx_vcpu_get(vcpu);
+	altp2m_vmcs_write_sregs(vcpu, s);
+	altp2m_vmx_vcpu_put();
+	return 0;
+}
+
+/**
+ * altp2m_vmx_check_state - the guest state checks before an entry
+ * @vcpu: the vCPU
+ * @field: the VMCS field at fault, on failure
+ *
+ * Return: 0, or -EINVAL when the state would be refused by VM entry.
+ */
+int altp2m_vmx_check_state(struct altp2m_vcpu *vcpu, u32 *field)
+{
+	struct altp2m_sregs s;
+	struct altp2m_regs r;
+	const char *why;
+	int ret;
+
+	altp2m_vmx_get_regs(vcpu, &r);
+	altp2m_vmx_get_sregs(vcpu, &s);
+	ret = altp2m_check_guest_state(&r, &s, &altp2m_vmx_cfg.lim, field,
+				       &why);
+	if (ret)
+		pr_debug("vCPU %u: invalid guest state: %s\n", vcpu->id, why);
+	return ret;
+}
+
+u64 altp2m_vmx_read_cr(struct altp2m_vcpu *vcpu, unsigned int cr)
+{
+	u64 val;
+
+	altp2m_vmx_vcpu_get(vcpu);
+	val = altp2m_vmread(cr == 0 ? CR0_READ_SHADOW : CR4_READ_SHADOW);
+	altp2m_vmx_vcpu_put();
+	return val;
+}
+
+/* CR4 bits a guest may set: no VMX, no SMX, no XSAVE (see CPUID). */
+#define ALTP2M_CR4_GUEST_ALLOWED					\
+	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |	\
+	 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |	\
+	 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |		\
+	 X86_CR4_FSGSBASE | X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_UMIP)
+
+/**
+ * altp2m_vmx_write_cr - a guest MOV to CR0 or CR4
+ * @vcpu: the vCPU
+ * @cr: 0 or 4
+ * @val: the value the guest wrote
+ *
+ * Paging turned on with EFER.LME set enters IA-32e mode (EFER.LMA and the
+ * entry control follow), and off leaves it, as the CPU does.
+ *
+ * Return: 0, or -EINVAL where the CPU would raise #GP.
+ */
+int altp2m_vmx_write_cr(struct altp2m_vcpu *vcpu, unsigned int cr, u64 val)
+{
+	struct altp2m_sregs s;
+	u64 old;
+
+	if (val >> 32 || (cr != 0 && cr != 4))
+		return -EINVAL;
+	altp2m_vmx_vcpu_get(vcpu);
+	altp2m_vmcs_read_sregs(vcpu, &s);
+	if (cr == 4) {
+		if (val & ~ALTP2M_CR4_GUEST_ALLOWED)
+			goto gp;
+		if ((s.efer & EFER_LMA) && !(val & X86_CR4_PAE))
+			goto gp;
+		s.cr4 = val;
+	} else {
+		old = s.cr0;
+		if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
+			goto gp;
+		if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
+			goto gp;
+		if (!(old & X86_CR0_PG) && (val & X86_CR0_PG) &&
+		    (s.efer & EFER_LME)) {
+			if (!(s.cr4 & X86_CR4_PAE) || s.cs.l)
+				goto gp;
+			s.efer |= EFER_LMA;
+		}
+		if ((old & X86_CR0_PG) && !(val & X86_CR0_PG)) {
+			if (s.efer & EFER_LMA && s.cs.l)
+				goto gp;
+			s.efer &= ~EFER_LMA;
+		}
+		s.cr0 = val | X86_CR0_ET;
+	}
+	altp2m_vmcs_write_sregs(vcpu, &s);
+	altp2m_vmx_vcpu_put();
+	return 0;
+gp:
+	altp2m_vmx_vcpu_put();
+	return -EINVAL;
+}
+
+u64 altp2m_vmx_dr7(struct altp2m_vcpu *vcpu, u64 val, bool write)
+{
+	altp2m_vmx_vcpu_get(vcpu);
+	if (write)
+		altp2m_vmwrite(GUEST_DR7, (val & 0xffffffffULL) | 0x400);
+	else
+		val = altp2m_vmread(GUEST_DR7);
+	altp2m_vmx_vcpu_put();
+	return val;
+}
+
+/* The state a guest page walk and the instruction decoder need. */
+void altp2m_vmx_paging(struct altp2m_vcpu *vcpu, struct altp2m_paging *pg,
+		       u64 *cs_base)
+{
+	u32 ar;
+
+	altp2m_vmx_vcpu_get(vcpu);
+	*cs_base = altp2m_vmread(GUEST_CS_BASE);
+	pg->cr0 = altp2m_vmread(GUEST_CR0);
+	pg->cr3 = altp2m_vmread(GUEST_CR3);
+	pg->cr4 = altp2m_vmread(GUEST_CR4);
+	pg->efer = altp2m_vmread(GUEST_IA32_EFER);
+	ar = altp2m_vmread(GUEST_CS_AR_BYTES);
+	altp2m_vmx_vcpu_put();
+	pg->cs_l = ar & BIT(13);
+	pg->cs_db = ar & BIT(14);
+	pg->cpl = (ar >> 5) & 3;
+}
+
+/* MSRs a guest (and userspace, for it) may read and write. */
+static const u32 altp2m_vmcs_msrs[] = {
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_FS_BASE, MSR_GS_BASE, MSR_IA32_CR_PAT, MSR_EFER,
+};
+
+static const unsigned long altp2m_vmcs_msr_fields[] = {
+	GUEST_SYSENTER_CS, GUEST_SYSENTER_ESP, GUEST_SYSENTER_EIP,
+	GUEST_FS_BASE, GUEST_GS_BASE, GUEST_IA32_PAT, GUEST_IA32_EFER,
+};
+
+static int altp2m_vmcs_msr_slot(u32 index)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(altp2m_vmcs_msrs); i++)
+		if (altp2m_vmcs_msrs[i] == index)
+			return i;
+	return -1;
+}
+
+/* For GET/SET_MSRS; EFER goes through struct altp2m_sregs instead. */
+int altp2m_vmx_msr_allowed(u32 index)
+{
+	if (index == MSR_EFER)
+		return false;
+	return altp2m_vmcs_msr_slot(index) >= 0 ||
+	       altp2m_vmx_auto_msr_slot(index) >= 0;
+}
+
+int altp2m_vmx_get_msr(struct altp2m_vcpu *vcpu, u32 index, u64 *value)
+{
+	int slot = altp2m_vmx_auto_msr_slot(index);
+
+	if (slot >= 0) {
+		*value = vcpu->vmx.auto_guest[slot].value;
+		return 0;
+	}
+	slot = altp2m_vmcs_msr_slot(index);
+	if (slot < 0)
+		return -EINVAL;
+	altp2m_vmx_vcpu_get(vcpu);
+	*value = altp2m_vmread(altp2m_vmcs_msr_fields[slot]);
+	altp2m_vmx_vcpu_put();
+	return 0;
+}
+
+static bool altp2m_canonical(u64 v)
+{
+	return (u64)((s64)(v << 16) >> 16) == v;
+}
+
+/*
+ * The value checks are those under which WRMSR itself raises #GP, so a
+ * guest gets the CPU's behaviour and userspace cannot plant a value that
+ * would make the next VM entry or exit fail.
+ */
+int altp2m_vmx_msr_check(u32 index, u64 value)
+{
+	u64 pat;
+
+	switch (index) {
+	case MSR_STAR:
+	case MSR_SYSCALL_MASK:
+	case MSR_IA32_SYSENTER_CS:
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		return altp2m_canonical(value) ? 0 : -EINVAL;
+	case MSR_IA32_CR_PAT:
+		/* Each byte a valid memory type: 0, 1, 4, 5, 6 or 7. */
+		for (pat = value; pat; pat >>= 8)
+			if ((pat & 0xf8) || (pat & 7) == 2 || (pat & 7) == 3)
+				return -EINVAL;
+		return 0;
+	case MSR_EFER:
+		return value & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX) ?
+		       -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int altp2m_vmx_set_msr(struct altp2m_vcpu *vcpu, u32 index, u64 value)
+{
+	int slot = altp2m_vmx_auto_msr_slot(index);
+	u64 efer;
+
+	if (altp2m_vmx_msr_check(index, value))
+		return -EINVAL;
+	if (slot >= 0) {
+		vcpu->vmx.auto_guest[slot].value = value;
+		return 0;
+	}
+	slot = altp2m_vmcs_msr_slot(index);
+	if (slot < 0)
+		return -EINVAL;
+	altp2m_vmx_vcpu_get(vcpu);
+	if (index == MSR_EFER) {
+		efer = altp2m_vmread(GUEST_IA32_EFER);
+		/* LMA is the CPU's to set; LME may not change under paging. */
+		value = (value & ~EFER_LMA) | (efer & EFER_LMA);
+		if (((value ^ efer) & EFER_LME) &&
+		    (altp2m_vmread(GUEST_CR0) & X86_CR0_PG)) {
+			altp2m_vmx_vcpu_put();
+			return -EINVAL;
+		}
+	}
+	altp2m_vmwrite(altp2m_vmcs_msr_fields[slot], value);
+	altp2m_vmx_vcpu_put();
+	return 0;
+}

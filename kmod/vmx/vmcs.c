@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Building a vCPU's VMCS: the execution controls altp2m runs guests with,
+ * the host state the CPU returns to on every exit, and a guest reset state.
+ *
+ * Policy in short: the guest runs under EPT with every I/O port, MSR,
+ * control-register write, debug-register access, HLT, VMCALL, CPUID and
+ * VMX instruction exiting; external interrupts and NMIs exit too and are
+ * handled by the host as if the guest were not there.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <asm/cpu_entry_area.h>
+#include <asm/desc.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/segment.h>
+#include <asm/tlbflush.h>
+
+#include "../altp2m.h"
+#include "internal.h"
+
+/* The controls every VMCS gets, computed once from the capability MSRs. */
+struct altp2m_vmx_config altp2m_vmx_cfg __ro_after_init;
+
+static const u32 altp2m_auto_msrs[ALTP2M_VMX_NR_AUTO_MSRS] = {
+	MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+};
+
+/*
+ * A control value with @want set where the CPU allows it: bits the CPU
+ * requires (allowed-0, low half of the MSR) are forced on, bits it cannot
+ * set (allowed-1, high half) are dropped. Fails if a bit of @need cannot
+ * be set.
+ */
+static int altp2m_adjust(u32 msr, u32 want, u32 need, u32 *out)
+{
+	u64 v;
+	u32 ctl;
+
+	rdmsrl(msr, v);
+	ctl = (want | (u32)v) & (u32)(v >> 32);
+	if ((ctl & need) != need) {
+		pr_err("VMX control MSR %#x lacks required bits %#x\n", msr,
+		       need & ~ctl);
+		return -EOPNOTSUPP;
+	}
+	*out = ctl;
+	return 0;
+}
+
+/**
+ * altp2m_vmx_setup_config - decide the VMCS controls for this host
+ *
+ * Return: 0, or -EOPNOTSUPP when a control altp2m cannot do without is
+ * missing (the message names it).
+ */
+int altp2m_vmx_setup_config(void)
+{
+	struct altp2m_vmx_config *c = &altp2m_vmx_cfg;
+	bool truectl = altp2m_host.msrs.basic & ALTP2M_BASIC_TRUE_CTLS;
+	u32 pin, proc, proc2, exit, entry;
+	int ret;
+
+	pin = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
+	ret = altp2m_adjust(truectl ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+			    MSR_IA32_VMX_PINBASED_CTLS,
+			    pin | PIN_BASED_VIRTUAL_NMIS, pin, &c->pin);
+	if (ret)
+		return ret;
+
+	/* Without an I/O or MSR bitmap, every port and MSR access exits. */
+	proc = CPU_BASED_HLT_EXITING | CPU_BASED_MWAIT_EXITING |
+	       CPU_BASED_RDPMC_EXITING | CPU_BASED_MOV_DR_EXITING |
+	       CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_MONITOR_EXITING |
+	       CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	ret = altp2m_adjust(truectl ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+			    MSR_IA32_VMX_PROCBASED_CTLS, proc, proc, &c->proc);
+	if (ret)
+		return ret;
+	/* With EPT, CR3 accesses need not exit; drop them where allowed. */
+	c->proc &= ~(CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING |
+		     CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS) |
+		   (truectl ? 0 : CPU_BASED_ALWAYSON_WITHOUT_TRUE_MSR);
+
+	proc2 = SECONDARY_EXEC_ENABLE_EPT;
+	ret = altp2m_adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
+			    proc2 | SECONDARY_EXEC_UNRESTRICTED_GUEST,
+			    proc2, &c->proc2);
+	if (ret)
+		return ret;
+
+	exit = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT |
+	       VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER |
+	       VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_DEBUG_CONTROLS;
+	ret = altp2m_adjust(truectl ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+			    MSR_IA32_VMX_EXIT_CTLS, exit, exit, &c->exit);
+	if (ret)
+		return ret;
+	c->exit &= ~VM_EXIT_ACK_INTR_ON_EXIT;
+
+	entry = VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER |
+		VM_ENTRY_LOAD_DEBUG_CONTROLS;
+	ret = altp2m_adjust(truectl ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+			    MSR_IA32_VMX_ENTRY_CTLS, entry, entry, &c->entry);
+	if (ret)
+		return ret;
+	c->entry &= ~VM_ENTRY_IA32E_MODE;	/* per guest, from EFER.LMA */
+
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, c->lim.cr0_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, c->lim.cr0_fixed1);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, c->lim.cr4_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, c->lim.cr4_fixed1);
+	c->lim.unrestricted = c->proc2 & SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	c->lim.maxphyaddr = boot_cpu_data.x86_phys_bits;
+	if (c->lim.unrestricted)
+		c->lim.cr0_fixed0 &= ~(X86_CR0_PE | X86_CR0_PG);
+	/* What altp2m_vmcs_write_sregs() adds behind the read shadows. */
+	c->lim.cr0_always_on = c->lim.cr0_fixed0;
+	c->lim.cr4_always_on = c->lim.cr4_fixed0;
+	return 0;
+}
+
+int altp2m_vmcs_alloc(struct altp2m_vmcs *vmcs)
+{
+	vmcs->region = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vmcs->region)
+		return -ENOMEM;
+	*(u32 *)vmcs->region = altp2m_host.vmcs_revision;
+	vmcs->pa = __pa(vmcs->region);
+	vmcs->cpu = -1;
+	vmcs->launched = false;
+	INIT_LIST_HEAD(&vmcs->cpu_link);
+	return 0;
+}
+
+/* Free a VMCS; it must not be loaded anywhere any more. */
+void altp2m_vmcs_free(struct altp2m_vmcs *vmcs)
+{
+	altp2m_vmcs_clear(vmcs);
+	free_page((unsigned long)vmcs->region);
+	vmcs->region = NULL;
+}
+
+/* Host state that is the same on every CPU and for every process. */
+static void altp2m_vmcs_host_constant(void)
+{
+	struct desc_ptr idt;
+	u64 v;
+
+	altp2m_vmwrite(HOST_CR0, read_cr0());
+	altp2m_vmwrite(HOST_CS_SELECTOR, __KERNEL_CS);
+	altp2m_vmwrite(HOST_SS_SELECTOR, __KERNEL_DS);
+	altp2m_vmwrite(HOST_DS_SELECTOR, __KERNEL_DS);
+	altp2m_vmwrite(HOST_ES_SELECTOR, __KERNEL_DS);
+	altp2m_vmwrite(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
+	store_idt(&idt);
+	altp2m_vmwrite(HOST_IDTR_BASE, idt.address);
+	altp2m_vmwrite(HOST_RIP, (unsigned long)altp2m_vmx_vmexit);
+	rdmsrl(MSR_IA32_SYSENTER_CS, v);
+	altp2m_vmwrite(HOST_IA32_SYSENTER_CS, (u32)v);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, v);
+	altp2m_vmwrite(HOST_IA32_SYSENTER_EIP, v);
+	rdmsrl(MSR_IA32_CR_PAT, v);
+	altp2m_vmwrite(HOST_IA32_PAT, v);
+	rdmsrl(MSR_EFER, v);
+	altp2m_vmwrite(HOST_IA32_EFER, v);
+}
+
+/**
+ * altp2m_vmcs_host_percpu - host state that depends on the CPU
+ * @cpu: the CPU the VMCS was just loaded on
+ */
+void altp2m_vmcs_host_percpu(int cpu)
+{
+	altp2m_vmwrite(HOST_TR_BASE,
+		       (unsigned long)&get_cpu_entry_area(cpu)->tss.x86_tss);
+	altp2m_vmwrite(HOST_GDTR_BASE, (unsigned long)get_current_gdt_ro());
+	altp2m_vmwrite(HOST_IA32_SYSENTER_ESP,
+		       (unsigned long)(cpu_entry_stack(cpu) + 1));
+	altp2m_vmwrite(HOST_GS_BASE, cpu_kernelmode_gs_base(cpu));
+}
+
+/* The VMCS fields of each segment register, in struct altp2m_sregs order. */
+static const struct {
+	u32 selector, base, limit, ar;
+} altp2m_seg_fields[] = {
+	{ GUEST_CS_SELECTOR, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES },
+	{ GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES },
+	{ GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
+	{ GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES },
+	{ GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES },
+	{ GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES },
+	{ GUEST_TR_SELECTOR, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR_BYTES },
+	{ GUEST_LDTR_SELECTOR, GUEST_LDTR_BASE, GUEST_LDTR_LIMIT,
+	  GUEST_LDTR_AR_BYTES },
+};
+
+/* The segments of @s, in the order of altp2m_seg_fields. */
+static struct altp2m_segment *altp2m_sregs_seg(struct altp2m_sregs *s,
+					       unsigned int i)
+{
+	struct altp2m_segment *segs[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
+	};
+
+	return segs[i];
+}
+
+/* Write a complete guest register state to the current VMCS. */
+void altp2m_vmcs_write_sregs(struct altp2m_vcpu *vcpu,
+			     const struct altp2m_sregs *s)
+{
+	const struct altp2m_vmx_config *c = &altp2m_vmx_cfg;
+	u32 entry = c->entry;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(altp2m_seg_fields); i++) {
+		const struct altp2m_segment *seg =
+			altp2m_sregs_seg((struct altp2m_sregs *)s, i);
+
+		altp2m_vmwrite(altp2m_seg_fields[i].selector, seg->selector);
+		altp2m_vmwrite(altp2m_seg_fields[i].base, seg->base);
+		altp2m_vmwrite(altp2m_seg_fields[i].limit, seg->limit);
+		altp2m_vmwrite(altp2m_seg_fields[i].ar, altp2m_seg_to_ar(seg));
+	}
+	altp2m_vmwrite(GUEST_GDTR_BASE, s->gdt.base);
+	altp2m_vmwrite(GUEST_GDTR_LIMIT, s->gdt.limit);
+	altp2m_vmwrite(GUEST_IDTR_BASE, s->idt.base);
+	altp2m_vmwrite(GUEST_IDTR_LIMIT, s->idt.limit);
+
+	/* The guest sees its own value; the CPU runs with VMX's fixed bits. */
+	altp2m_vmwrite(CR0_READ_SHADOW, s->cr0);
+	altp2m_vmwrite(GUEST_CR0, (s->cr0 | c->lim.cr0_fixed0) &
+		       c->lim.cr0_fixed1);
+	altp2m_vmwrite(CR4_READ_SHADOW, s->cr4);
+	altp2m_vmwrite(GUEST_CR4, (s->cr4 | c->lim.cr4_fixed0) &
+		       c->lim.cr4_fixed1);
+	altp2m_vmwrite(GUEST_CR3, s->cr3);
+	vcpu->vmx.cr2 = s->cr2;
+	altp2m_vmwrite(GUEST_IA32_EFER, s->efer);
+	if (s->efer & EFER_LMA)
+		entry |= VM_ENTRY_IA32E_MODE;
+	altp2m_vmwrite(VM_ENTRY_CONTROLS, entry);
+}
+
+void altp2m_vmcs_read_sregs(struct altp2m_vcpu *vcpu, struct altp2m_sregs *s)
+{
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < ARRAY_SIZE(altp2m_seg_fields); i++) {
+		struct altp2m_segment *seg = altp2m_sregs_seg(s, i);
+
+		seg->selector = altp2m_vmread(altp2m_seg_fields[i].selector);
+		seg->base = altp2m_vmread(altp2m_seg_fields[i].base);
+		seg->limit = altp2m_vmread(altp2m_seg_fields[i].limit);
+		altp2m_ar_to_seg(altp2m_vmread(altp2m_seg_fields[i].ar), seg);
+	}
+	s->gdt.base = altp2m_vmread(GUEST_GDTR_BASE);
+	s->gdt.limit = altp2m_vmread(GUEST_GDTR_LIMIT);
+	s->idt.base = altp2m_vmread(GUEST_IDTR_BASE);
+	s->idt.limit = altp2m_vmread(GUEST_IDTR_LIMIT);
+	s->cr0 = altp2m_vmread(CR0_READ_SHADOW);
+	s->cr4 = altp2m_vmread(CR4_READ_SHADOW);
+	s->cr3 = altp2m_vmread(GUEST_CR3);
+	s->cr2 = vcpu->vmx.cr2;
+	s->efer = altp2m_vmread(GUEST_IA32_EFER);
+}
+
+/*
+ * The architectural reset state (SDM "Processor state after reset"),
+ * which needs unrestricted guest to be entered; without it userspace has
+ * to set a protected-mode state before the first RUN.
+ */
+static void altp2m_reset_state(struct altp2m_sregs *s, struct altp2m_regs *r)
+{
+	struct altp2m_segment data = {
+		.limit = 0xffff, .type = 3, .present = 1, .s = 1,
+	};
+
+	memset(s, 0, sizeof(*s));
+	s->cs = data;
+	s->cs.type = 11;
+	s->cs.selector = 0xf000;
+	s->cs.base = 0xffff0000;
+	s->ds = data;
+	s->es = data;
+	s->fs = data;
+	s->gs = data;
+	s->ss = data;
+	s->tr = (struct altp2m_segment){ .limit = 0xffff, .type = 11,
+					  .present = 1 };
+	s->ldt = (struct altp2m_segment){ .limit = 0xffff, .type = 2,
+					   .present = 1 };
+	s->gdt.limit = 0xffff;
+	s->idt.limit = 0xffff;
+	s->cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
+
+	memset(r, 0, sizeof(*r));
+	r->rip = 0xfff0;
+	r->rflags = X86_EFLAGS_FIXED;
+	r->rdx = 0x600;		/* family 6, as the CPUID we report */
+}
+
+/**
+ * altp2m_vmcs_setup - fill a new vCPU's VMCS (loaded, preemption off)
+ * @vcpu: the vCPU
+ */
+void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
+{
+	const struct altp2m_vmx_config *c = &altp2m_vmx_cfg;
+	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
+	struct altp2m_sregs s;
+	struct altp2m_regs r;
+
+	altp2m_vmwrite(PIN_BASED_VM_EXEC_CONTROL, c->pin);
+	altp2m_vmwrite(CPU_BASED_VM_EXEC_CONTROL, c->proc);
+	altp2m_vmwrite(SECONDARY_VM_EXEC_CONTROL, c->proc2);
+	altp2m_vmwrite(VM_EXIT_CONTROLS, c->exit);
+	altp2m_vmwrite(VM_ENTRY_CONTROLS, c->entry);
+	altp2m_vmwrite(EXCEPTION_BITMAP, 0);
+	altp2m_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	altp2m_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	altp2m_vmwrite(CR3_TARGET_COUNT, 0);
+	/* Every CR0/CR4 bit is owned by the host: writes exit, reads shadow. */
+	altp2m_vmwrite(CR0_GUEST_HOST_MASK, ~0UL);
+	altp2m_vmwrite(CR4_GUEST_HOST_MASK, ~0UL);
+	altp2m_vmwrite(EPT_POINTER, altp2m_ept_eptp(&vcpu->vm->ept, false));
+	altp2m_vmwrite(VMCS_LINK_POINTER, ~0ULL);
+
+	altp2m_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, ALTP2M_VMX_NR_AUTO_MSRS);
+	altp2m_vmwrite(VM_ENTRY_MSR_LOAD_ADDR, __pa(v->auto_guest));
+	altp2m_vmwrite(VM_EXIT_MSR_STORE_COUNT, ALTP2M_VMX_NR_AUTO_MSRS);
+	altp2m_vmwrite(VM_EXIT_MSR_STORE_ADDR, __pa(v->auto_guest));
+	altp2m_vmwrite(VM_EXIT_MSR_LOAD_COUNT, ALTP2M_VMX_NR_AUTO_MSRS);
+	altp2m_vmwrite(VM_EXIT_MSR_LOAD_ADDR, __pa(v->auto_host));
+
+	altp2m_vmcs_host_constant();
+
+	altp2m_reset_state(&s, &r);
+	altp2m_vmcs_write_sregs(vcpu, &s);
+	altp2m_vmcs_write_regs(vcpu, &r);
+	altp2m_vmwrite(GUEST_DR7, 0x400);
+	altp2m_vmwrite(GUEST_IA32_DEBUGCTL, 0);
+	altp2m_vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
+	altp2m_vmwrite(GUEST_SYSENTER_CS, 0);
+	altp2m_vmwrite(GUEST_SYSENTER_ESP, 0);
+	altp2m_vmwrite(GUEST_SYSENTER_EIP, 0);
+	altp2m_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+	altp2m_vmwrite(GUEST_ACTIVITY_STATE, 0);
+	altp2m_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	altp2m_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+}
+
+/* Fill the autoload areas: guest values start at 0, host values now. */
+void altp2m_vmx_auto_msrs_init(struct altp2m_vmx_vcpu *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < ALTP2M_VMX_NR_AUTO_MSRS; i++) {
+		v->auto_guest[i].index = altp2m_auto_msrs[i];
+		v->auto_guest[i].value = 0;
+		v->auto_host[i].index = altp2m_auto_msrs[i];
+		rdmsrl(altp2m_auto_msrs[i], v->auto_host[i].value);
+	}
+}
+
+/* The autoload slot of @index, or -1. */
+int altp2m_vmx_auto_msr_slot(u32 index)
+{
+	unsigned int i;
+
+	for (i = 0; i < ALTP2M_VMX_NR_AUTO_MSRS; i++)
+		if (altp2m_auto_msrs[i] == index)
+			return i;
+	return -1;
+}
