@@ -105,7 +105,8 @@ struct altp2m_gva_fault {
  *
  * Return: 0; -EFAULT when the guest would take the exception in @fault;
  * -EIO when @read failed for a paging structure (the guest's tables point
- * outside RAM); -EINVAL when @ctx->maxphyaddr is out of range.
+ * outside RAM); -EINVAL when @ctx->maxphyaddr is out of range, or @access
+ * has an unknown bit or asks for both a write and a fetch.
  */
 int altp2m_gva_to_gpa(const struct altp2m_gva_ctx *ctx, u64 gva, u32 access,
 		      u64 *gpa, struct altp2m_gva_fault *fault);

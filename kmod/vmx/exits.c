@@ -249,6 +249,7 @@ static int altp2m_handle_mmio(struct altp2m_vcpu *vcpu,
 	struct altp2m_paging pg;
 	u8 insn[ALTP2M_INSN_MAX_LEN];
 	unsigned int avail;
+	u32 access;
 	u64 val, rip;
 	int ret;
 
@@ -265,15 +266,19 @@ static int altp2m_handle_mmio(struct altp2m_vcpu *vcpu,
 		.pg = &pg, .read = altp2m_read_guest, .opaque = vcpu->vm,
 		.maxphyaddr = altp2m_vmx_cfg.lim.maxphyaddr,
 	};
-	/* Fetch what is there up to 15 bytes; a page end may stop us. */
-	for (avail = ALTP2M_INSN_MAX_LEN; avail; avail--) {
-		ret = altp2m_read_gva(&ctx, rip, insn, avail,
-				      ALTP2M_ACC_FETCH |
-				      (pg.cpl == 3 ? ALTP2M_ACC_USER : 0),
-				      &fault);
-		if (!ret)
-			break;
+	/*
+	 * Fetch 15 bytes; if the next page faults, what lies before it is
+	 * all the instruction can be (the decoder says if it needs more).
+	 */
+	access = ALTP2M_ACC_FETCH | (pg.cpl == 3 ? ALTP2M_ACC_USER : 0);
+	avail = ALTP2M_INSN_MAX_LEN;
+	ret = altp2m_read_gva(&ctx, rip, insn, avail, access, &fault);
+	if (ret == -EFAULT && fault.addr > rip && fault.addr - rip < avail) {
+		avail = fault.addr - rip;
+		ret = altp2m_read_gva(&ctx, rip, insn, avail, access, &fault);
 	}
+	if (ret)
+		avail = 0;
 	ret = avail ? altp2m_mmio_decode(insn, avail, &pg, &v->mmio) : -EINVAL;
 	if (ret) {
 		altp2m_internal_error(vcpu, ALTP2M_INTERNAL_EMULATION, e);

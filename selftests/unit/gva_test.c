@@ -333,6 +333,12 @@ START_TEST(legacy_32bit_pse)
 	/* a PAT bit is fine */
 	put32(0x1b4c, 0x0b400000 | (1 << 12) | PS | PRWU);
 	expect_gpa(gva, 0, 0x0b4a79abULL);
+	/* above 40, MAXPHYADDR changes nothing: bit 21 stays reserved */
+	g.ctx.maxphyaddr = 46;
+	put32(0x1b4c, 0x0b400000 | (0xff << 13) | PS | PRWU);
+	expect_gpa(gva, 0, 0xff0b4a79abULL);
+	put32(0x1b4c, 0x0b400000 | (1 << 21) | PS | PRWU);
+	expect_pf(gva, 0, PF_P | PF_R);
 }
 END_TEST
 
@@ -379,6 +385,29 @@ START_TEST(pae)
 	put64(0x1030, 0x2000 | P);
 	expect_gpa(gva, 0, 0x876543321ULL);
 	expect_pf(gva & 0x3fffffff, 0, 0);
+}
+END_TEST
+
+/* Outside IA-32e mode linear addresses are 32 bits: bits 63:32 vanish. */
+START_TEST(legacy_linear_is_32bit)
+{
+	const u64 gva = 0xaaaee321ULL, high = 0xffffffff00000000ULL;
+	struct altp2m_gva_fault f;
+	u64 gpa;
+
+	mode_pae(false);
+	put64(0x1030, 0x2000 | P);
+	put64(0x2aa8, 0x3000 | PRWU);
+	put64(0x3770, 0x876543000ULL | PRWU);
+	expect_gpa(high | gva, 0, 0x876543321ULL);
+	/* and the fault reports the address the guest's CR2 would get */
+	put64(0x3770, 0);
+	ck_assert_int_eq(xlate(high | gva, 0, &gpa, &f), -EFAULT);
+	ck_assert_uint_eq(f.addr, gva);
+	mode_32(false);
+	ck_assert_int_eq(xlate(high | 0x1234, A_U, &gpa, &f), -EFAULT);
+	ck_assert_uint_eq(f.error_code, PF_U);
+	ck_assert_uint_eq(f.addr, 0x1234);
 }
 END_TEST
 
@@ -683,6 +712,7 @@ static Suite *gva_suite(void)
 	tcase_add_test(tc, legacy_32bit);
 	tcase_add_test(tc, legacy_32bit_pse);
 	tcase_add_test(tc, pae);
+	tcase_add_test(tc, legacy_linear_is_32bit);
 	tcase_add_loop_test(tc, not_present_each_level, 0, 4);
 	tcase_add_loop_test(tc, reserved_bits, 0, ARRAY_LEN(rsvds));
 	tcase_add_loop_test(tc, permissions, 0, ARRAY_LEN(perms));
