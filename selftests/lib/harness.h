@@ -9,8 +9,13 @@
  * ends that test only. ASSERT_* stop the test, EXPECT_* record a failure
  * and go on. SKIP(fmt, ...) ends the test as skipped. A test that runs
  * longer than ALTP2M_TEST_TIMEOUT seconds (default 60) is killed and
- * fails. The program exits 0 when nothing failed, KSFT_FAIL otherwise, and
- * KSFT_SKIP when every test was skipped.
+ * fails; TEST_TIMEOUT(name, seconds) { ... } declares a test with a limit
+ * of its own instead. The program exits 0 when nothing failed, KSFT_FAIL
+ * otherwise, and KSFT_SKIP when every test was skipped.
+ *
+ * Code outside the TEST() body (helpers, selftests/lib's TEST_ASSERT) can
+ * end the current test the same way: print "# ..." diagnostics on stdout,
+ * fflush(stdout) and _exit(KSFT_FAIL), or _exit(KSFT_SKIP).
  *
  * Run one test with: prog -t name (repeatable); list them with: prog -l.
  */
@@ -39,6 +44,7 @@ struct altp2m_test {
 	const char *name;
 	void (*fn)(struct altp2m_test *t);
 	bool failed;
+	unsigned int timeout;	/* seconds; 0: the program's default */
 	/* In shared memory: the child writes, the parent reports. */
 	char *skip_reason;
 };
@@ -46,8 +52,9 @@ struct altp2m_test {
 static struct altp2m_test altp2m_tests[ALTP2M_TEST_MAX];
 static unsigned int altp2m_ntests;
 
-static inline void altp2m_test_register(const char *name,
-					void (*fn)(struct altp2m_test *))
+static inline void
+altp2m_test_register_timeout(const char *name, void (*fn)(struct altp2m_test *),
+			     unsigned int timeout)
 {
 	if (altp2m_ntests == ALTP2M_TEST_MAX) {
 		fprintf(stderr, "too many tests\n");
@@ -55,7 +62,14 @@ static inline void altp2m_test_register(const char *name,
 	}
 	altp2m_tests[altp2m_ntests].name = name;
 	altp2m_tests[altp2m_ntests].fn = fn;
+	altp2m_tests[altp2m_ntests].timeout = timeout;
 	altp2m_ntests++;
+}
+
+static inline void altp2m_test_register(const char *name,
+					void (*fn)(struct altp2m_test *))
+{
+	altp2m_test_register_timeout(name, fn, 0);
 }
 
 #define TEST(name)							\
@@ -63,6 +77,15 @@ static inline void altp2m_test_register(const char *name,
 	static void __attribute__((constructor)) _reg_##name(void)	\
 	{								\
 		altp2m_test_register(#name, name);			\
+	}								\
+	static void name(struct altp2m_test *_t __attribute__((unused)))
+
+/* A test killed (and failed) after @secs seconds whatever the default. */
+#define TEST_TIMEOUT(name, secs)					\
+	static void name(struct altp2m_test *_t);			\
+	static void __attribute__((constructor)) _reg_##name(void)	\
+	{								\
+		altp2m_test_register_timeout(#name, name, secs);	\
 	}								\
 	static void name(struct altp2m_test *_t __attribute__((unused)))
 
@@ -96,10 +119,14 @@ static inline void altp2m_test_register(const char *name,
 #define ASSERT_NE(a, b)	_ALTP2M_CMP(a, !=, b, 1)
 #define ASSERT_GE(a, b)	_ALTP2M_CMP(a, >=, b, 1)
 #define ASSERT_LT(a, b)	_ALTP2M_CMP(a, <, b, 1)
+#define ASSERT_LE(a, b)	_ALTP2M_CMP(a, <=, b, 1)
+#define ASSERT_GT(a, b)	_ALTP2M_CMP(a, >, b, 1)
 #define ASSERT_TRUE(a)	_ALTP2M_CMP(!!(a), ==, 1, 1)
 #define ASSERT_FALSE(a)	_ALTP2M_CMP(!!(a), ==, 0, 1)
 #define EXPECT_EQ(a, b)	_ALTP2M_CMP(a, ==, b, 0)
 #define EXPECT_NE(a, b)	_ALTP2M_CMP(a, !=, b, 0)
+#define EXPECT_GE(a, b)	_ALTP2M_CMP(a, >=, b, 0)
+#define EXPECT_LT(a, b)	_ALTP2M_CMP(a, <, b, 0)
 #define EXPECT_TRUE(a)	_ALTP2M_CMP(!!(a), ==, 1, 0)
 #define EXPECT_FALSE(a)	_ALTP2M_CMP(!!(a), ==, 0, 0)
 
@@ -131,6 +158,8 @@ static inline int altp2m_run_one(struct altp2m_test *t, unsigned int nr,
 		return KSFT_FAIL;
 	}
 	if (pid == 0) {
+		/* The alarm must kill, whatever handler was inherited. */
+		signal(SIGALRM, SIG_DFL);
 		alarm(timeout);
 		t->fn(t);
 		fflush(stdout);
@@ -175,6 +204,7 @@ static inline int altp2m_harness_main(int argc, char **argv)
 	unsigned int i, nr = 0, run = 0, pass = 0, fail = 0, skip = 0;
 	const char *env = getenv("ALTP2M_TEST_TIMEOUT");
 	unsigned int timeout = env ? (unsigned int)atoi(env) : 60;
+	unsigned int t_timeout;
 	char *shm;
 
 	if (argc == 2 && !strcmp(argv[1], "-l")) {
@@ -196,7 +226,8 @@ static inline int altp2m_harness_main(int argc, char **argv)
 		if (!altp2m_selected(altp2m_tests[i].name, argc, argv))
 			continue;
 		altp2m_tests[i].skip_reason = shm;
-		switch (altp2m_run_one(&altp2m_tests[i], ++nr, timeout ?: 60)) {
+		t_timeout = altp2m_tests[i].timeout ?: timeout ?: 60;
+		switch (altp2m_run_one(&altp2m_tests[i], ++nr, t_timeout)) {
 		case KSFT_PASS:
 			pass++;
 			break;

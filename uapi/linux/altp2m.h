@@ -112,8 +112,9 @@ struct altp2m_caps {
 /*
  * struct altp2m_create_vm - ALTP2M_CREATE_VM
  * @flags: in: must be 0
- * @vm_id: out: the VM's system-wide id (also in the VM fd's fdinfo); ids
- *         are small integers, reused only after the VM is gone
+ * @vm_id: in: must be 0; out: the VM's system-wide id (also in the VM
+ *         fd's fdinfo); ids are small integers, reused only after the VM
+ *         is gone
  * @reserved: must be 0
  *
  * The ioctl's return value is the new VM file descriptor (O_CLOEXEC).
@@ -137,8 +138,10 @@ struct altp2m_create_vm {
  * creates a region; the same slot with size 0 deletes it; the same slot
  * with the same size and userspace address but another guest_phys_addr
  * moves it; any other change to an existing slot is EINVAL, as is a range
- * that overlaps another slot or does not fit the guest physical address
- * width. Changes are refused with EBUSY while a vCPU of the VM is running.
+ * that does not fit the guest physical address width or deleting a slot
+ * that does not exist; a range that overlaps another slot is EEXIST; a
+ * userspace range that cannot be pinned (not mapped, not writable) is
+ * EFAULT. Changes are refused with EBUSY while a vCPU of the VM is running.
  */
 struct altp2m_memory_region {
 	__u32 slot;
@@ -155,11 +158,12 @@ struct altp2m_memory_region {
 /*
  * struct altp2m_create_vcpu - ALTP2M_CREATE_VCPU on a VM fd
  * @flags:   must be 0
- * @vcpu_id: 0 .. ALTP2M_MAX_VCPUS - 1, unique within the VM
+ * @vcpu_id: 0 .. ALTP2M_MAX_VCPUS - 1, unique within the VM (EEXIST);
+ *           the id is free again once the vCPU fd is closed
  * @reserved: must be 0
  *
- * Returns the vCPU file descriptor. mmap() of ALTP2M_GET_RUN_SIZE bytes at
- * offset 0 of it gives the shared struct altp2m_run.
+ * Returns the vCPU file descriptor. mmap() of exactly ALTP2M_GET_RUN_SIZE
+ * bytes at offset 0 of it gives the shared struct altp2m_run.
  */
 struct altp2m_create_vcpu {
 	__u32 flags;
@@ -218,9 +222,9 @@ struct altp2m_sregs {
  * MSRs (ALTP2M_GET_MSRS / ALTP2M_SET_MSRS). @entries points to @nmsrs
  * struct altp2m_msr_entry (at most ALTP2M_MAX_MSR_ENTRIES). A call is all
  * or nothing: an index the guest may not use (see Documentation/) makes it
- * fail with EINVAL before anything is read or written. The MSRs a guest
- * may use are the SYSENTER and SYSCALL MSRs, FS/GS/KERNEL_GS base, PAT and
- * TSC_AUX; EFER is part of struct altp2m_sregs.
+ * fail with EINVAL before anything is read or written. The MSRs are
+ * those listed in Documentation/uapi.rst (SYSENTER, SYSCALL, FS/GS and
+ * KERNEL_GS base, PAT); EFER is part of struct altp2m_sregs. Returns 0.
  */
 struct altp2m_msr_entry {
 	__u32 index;
@@ -267,6 +271,8 @@ struct altp2m_msrs {
  * @io:          ALTP2M_EXIT_IO: @count items of @size bytes (1, 2, 4) at
  *               @port; the data is at byte @data_offset of this page. For
  *               IN, userspace fills it in before the next ALTP2M_RUN.
+ *               @count is 1 (string I/O is not emulated yet). RIP has
+ *               already moved past the instruction, as for HLT and VMCALL.
  * @mmio:        ALTP2M_EXIT_MMIO: a @len byte access at @gpa, which no
  *               memory region backs; for a read, userspace fills @data
  *               before the next ALTP2M_RUN, which completes the access.
@@ -335,7 +341,10 @@ struct altp2m_vcpu_stats {
 	__u64 reserved[8];
 };
 
-/* ioctls on /dev/altp2m */
+/*
+ * ioctls on /dev/altp2m. ALTP2M_GET_API_VERSION and ALTP2M_GET_RUN_SIZE
+ * (the bytes to mmap on a vCPU fd) take no argument: it must be 0.
+ */
 #define ALTP2M_GET_API_VERSION	_IO(ALTP2MIO, 0x00)
 #define ALTP2M_GET_CAPS		_IOWR(ALTP2MIO, 0x01, struct altp2m_caps)
 #define ALTP2M_CREATE_VM	_IOWR(ALTP2MIO, 0x02, struct altp2m_create_vm)
@@ -345,7 +354,10 @@ struct altp2m_vcpu_stats {
 #define ALTP2M_SET_MEMORY_REGION _IOW(ALTP2MIO, 0x10, struct altp2m_memory_region)
 #define ALTP2M_CREATE_VCPU	_IOW(ALTP2MIO, 0x11, struct altp2m_create_vcpu)
 
-/* ioctls on a vCPU fd */
+/*
+ * ioctls on a vCPU fd. ALTP2M_RUN's argument must be 0. Every VM and vCPU
+ * ioctl from a process other than the VM's creator fails with EIO.
+ */
 #define ALTP2M_RUN		_IO(ALTP2MIO, 0x20)
 #define ALTP2M_GET_REGS		_IOWR(ALTP2MIO, 0x21, struct altp2m_regs)
 #define ALTP2M_SET_REGS		_IOW(ALTP2MIO, 0x22, struct altp2m_regs)

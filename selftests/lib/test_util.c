@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TEST_ASSERT's failure path and small host-side helpers.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+/* Each line of @msg as a TAP diagnostic. */
+static void diag_lines(const char *msg)
+{
+	const char *p = msg, *nl;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		if (!nl) {
+			printf("# %s\n", p);
+			break;
+		}
+		printf("# %.*s\n", (int)(nl - p), p);
+		p = nl + 1;
+	}
+}
+
+void test_diag(const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	diag_lines(buf);
+	fflush(stdout);
+}
+
+void test_assert_fail(const char *file, int line, const char *expr, int err,
+		      const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+
+	printf("# ==== Test assertion failed ====\n");
+	printf("# %s:%d: %s\n", file, line, expr);
+	if (err)
+		printf("# errno: %d (%s)\n", err, strerror(err));
+	diag_lines(buf);
+	fflush(stdout);
+	fflush(stderr);
+	_exit(KSFT_FAIL);
+}
+
+uint64_t test_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory regions as the guest sees them: a region added between runs
+ * appears, a moved one shows its data at the new gpa and leaves MMIO at
+ * the old one, a deleted one becomes MMIO, one re-added comes back; all 31
+ * extra slots at once; and no change while a vCPU runs (EBUSY).
+ */
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include "../lib/vm_util.h"
+#include "../lib/harness.h"
+
+#define REGION_A	0x40000000ULL	/* 1 GiB */
+#define REGION_B	0x60000000ULL
+#define REGION_SIZE	(2ULL << 20)
+#define WORDS		(REGION_SIZE / 8)
+
+static void expect_mmio(struct altp2m_test *_t, struct vcpu *vcpu,
+			uint64_t gpa, unsigned int len, bool write)
+{
+	assert_exit_reason(vcpu, ALTP2M_EXIT_MMIO);
+	ASSERT_EQ(vcpu->run->mmio.gpa, gpa);
+	ASSERT_EQ(vcpu->run->mmio.len, len);
+	ASSERT_EQ(vcpu->run->mmio.is_write, write);
+}
+
+static void mmio_fill(struct vcpu *vcpu, uint64_t v)
+{
+	memcpy(vcpu->run->mmio.data, &v, sizeof(v));
+}
+
+/* ------------------------------------------------- add, read and write */
+
+static void guest_region_rw(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)REGION_A;
+	uint64_t i, sum = 0;
+
+	/* Not there yet: MMIO. */
+	GUEST_SYNC(mmio_read64(REGION_A + 0x18));
+	/* Added by the host meanwhile: one word of every page. */
+	for (i = 0; i < WORDS; i += 512)
+		sum += p[i];
+	GUEST_SYNC(sum);
+	GUEST_SYNC_ARGS(p[0], p[WORDS - 1]);
+	for (i = 0; i < WORDS; i += 512)
+		p[i] = ~i;
+	p[WORDS - 1] = 0x600dcafe600dcafeULL;
+	GUEST_SYNC(2);
+	/* Written by the host between the runs. */
+	GUEST_SYNC(p[1]);
+}
+
+/*
+ * A region added between two runs: host data reaches the guest, guest
+ * writes reach the host's memory, both ways again after an exit.
+ */
+TEST(region_add_host_guest)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_region_rw);
+	uint64_t *hva, i, sum = 0;
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	expect_mmio(_t, vcpu, REGION_A + 0x18, 8, false);
+	mmio_fill(vcpu, 0x0123456789abcdefULL);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 0x0123456789abcdefULL);
+
+	hva = vm_add_region(vm, 1, REGION_A, REGION_SIZE);
+	for (i = 0; i < WORDS; i++)
+		hva[i] = 0x5a5a000000000000ULL | i;
+	for (i = 0; i < WORDS; i += 512)
+		sum += hva[i];
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, sum);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	ASSERT_EQ(uc.args[0], 0x5a5a000000000000ULL);
+	ASSERT_EQ(uc.args[1], 0x5a5a000000000000ULL | (WORDS - 1));
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 2);
+	for (i = 0; i < WORDS - 1; i++)
+		ASSERT_EQ(hva[i], i % 512 ? 0x5a5a000000000000ULL | i : ~i);
+	ASSERT_EQ(hva[WORDS - 1], 0x600dcafe600dcafeULL);
+	hva[1] = 0x0badf00d0badf00dULL;
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 0x0badf00d0badf00dULL);
+	vcpu_run(vcpu);
+	assert_ucall_done(vcpu);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------ move, delete, re-add */
+
+static void guest_move_delete(void)
+{
+	volatile uint64_t *a = (volatile uint64_t *)REGION_A;
+	volatile uint64_t *b = (volatile uint64_t *)REGION_B;
+
+	/* 1: slot 1 at A. Read and write it, so translations are cached. */
+	GUEST_SYNC(a[0]);
+	a[1] = 0xfeed;
+	GUEST_SYNC(1);
+	/* 2: moved to B: the same memory there, MMIO at A. */
+	GUEST_SYNC_ARGS(b[0], b[1]);
+	GUEST_SYNC(mmio_read64(REGION_A));
+	GUEST_SYNC(mmio_read64(REGION_A + REGION_SIZE - 8));
+	/* 3: deleted: MMIO at B too. */
+	GUEST_SYNC(mmio_read64(REGION_B + 8));
+	mmio_write32(REGION_B + 0x10, 0x12345678);
+	GUEST_SYNC(3);
+	/* 4: added again at A. */
+	GUEST_SYNC_ARGS(a[0], a[1]);
+}
+
+TEST(region_move_delete_readd)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_move_delete);
+	static const uint8_t w32[4] = { 0x78, 0x56, 0x34, 0x12 };
+	uint64_t *hva = vm_add_region(vm, 1, REGION_A, REGION_SIZE);
+	struct ucall uc;
+
+	hva[0] = 0x1111;
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 0x1111);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 1);
+	ASSERT_EQ(hva[1], 0xfeed);
+
+	vm_move_region(vm, 1, REGION_B);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	ASSERT_EQ(uc.args[0], 0x1111);
+	ASSERT_EQ(uc.args[1], 0xfeed);
+	vcpu_run(vcpu);
+	expect_mmio(_t, vcpu, REGION_A, 8, false);
+	mmio_fill(vcpu, 0xa0a0a0a0a0a0a0a0ULL);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 0xa0a0a0a0a0a0a0a0ULL);
+	vcpu_run(vcpu);
+	expect_mmio(_t, vcpu, REGION_A + REGION_SIZE - 8, 8, false);
+	mmio_fill(vcpu, 0xa1a1a1a1a1a1a1a1ULL);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 0xa1a1a1a1a1a1a1a1ULL);
+
+	vm_delete_region(vm, 1);
+	vcpu_run(vcpu);
+	expect_mmio(_t, vcpu, REGION_B + 8, 8, false);
+	mmio_fill(vcpu, 0xb0b0b0b0b0b0b0b0ULL);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 0xb0b0b0b0b0b0b0b0ULL);
+	vcpu_run(vcpu);
+	expect_mmio(_t, vcpu, REGION_B + 0x10, 4, true);
+	ASSERT_EQ(memcmp(vcpu->run->mmio.data, w32, 4), 0);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 3);
+	/* The host memory itself is untouched by the deletion. */
+	ASSERT_EQ(hva[0], 0x1111);
+	ASSERT_EQ(hva[2], 0);
+
+	hva[0] = 0x2222;
+	vm_set_memory_region(vm, 1, REGION_A, REGION_SIZE, hva);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	ASSERT_EQ(uc.args[0], 0x2222);
+	ASSERT_EQ(uc.args[1], 0xfeed);
+	vcpu_run(vcpu);
+	assert_ucall_done(vcpu);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------------ every slot used */
+
+#define MANY_BASE	0x50000000ULL
+
+static void guest_many_slots(void)
+{
+	uint64_t i;
+
+	for (i = 1; i < ALTP2M_MAX_MEM_SLOTS; i++) {
+		volatile uint8_t *p = (volatile uint8_t *)(MANY_BASE +
+							   (i - 1) * PAGE_SIZE);
+
+		GUEST_ASSERT_EQ(p[0], i);
+		GUEST_ASSERT_EQ(p[PAGE_SIZE - 1], i);
+		*(volatile uint64_t *)(p + 8) = 0x100 + i;
+	}
+	GUEST_SYNC(i);
+}
+
+/* All 32 slots, 31 of them one page each and adjacent. */
+TEST(region_all_slots)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_many_slots);
+	uint8_t *page[ALTP2M_MAX_MEM_SLOTS];
+	unsigned int i;
+
+	for (i = 1; i < ALTP2M_MAX_MEM_SLOTS; i++) {
+		page[i] = vm_add_region(vm, i, MANY_BASE + (i - 1) * PAGE_SIZE,
+					PAGE_SIZE);
+		memset(page[i], i, PAGE_SIZE);
+	}
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, ALTP2M_MAX_MEM_SLOTS);
+	for (i = 1; i < ALTP2M_MAX_MEM_SLOTS; i++)
+		ASSERT_EQ(*(uint64_t *)(page[i] + 8), 0x100 + i);
+	vm_free(vm);
+}
+
+/* ---------------------------------------------- no change while running */
+
+static uint64_t wait_started, wait_release;
+
+static void guest_wait_release(void)
+{
+	WRITE_ONCE(wait_started, 1);
+	while (!READ_ONCE(wait_release))
+		cpu_relax();
+	GUEST_SYNC(1);
+}
+
+static void *run_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 1);
+	return NULL;
+}
+
+static bool host_wait(volatile uint64_t *p, unsigned int secs)
+{
+	uint64_t end = test_now_ms() + secs * 1000ULL;
+
+	while (!__atomic_load_n(p, __ATOMIC_SEQ_CST)) {
+		if (test_now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+/*
+ * While a vCPU is in ALTP2M_RUN, every region change is EBUSY: adding,
+ * moving and deleting. Each would be valid once the vCPU is out.
+ */
+TEST(region_change_while_running)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_wait_release);
+	uint64_t *slot1 = vm_add_region(vm, 1, REGION_A, REGION_SIZE);
+	void *slot2 = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int add = 0, move = 0, del = 0, err[3] = { 0, 0, 0 };
+	bool started;
+	pthread_t th;
+
+	ASSERT_NE(slot2, MAP_FAILED);
+	/* The host must run this thread while the guest spins. */
+	vcpu_set_if(vcpu, true);
+	ASSERT_EQ(pthread_create(&th, NULL, run_thread, vcpu), 0);
+	started = host_wait(&guest_global(vm, wait_started), 60);
+	if (started) {
+		add = __vm_set_memory_region(vm, 2, 0, REGION_B, REGION_SIZE,
+					     slot2);
+		err[0] = errno;
+		move = __vm_set_memory_region(vm, 1, 0, REGION_B, REGION_SIZE,
+					      slot1);
+		err[1] = errno;
+		del = __vm_set_memory_region(vm, 1, 0, REGION_A, 0, slot1);
+		err[2] = errno;
+	}
+	WRITE_ONCE(guest_global(vm, wait_release), 1);
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	ASSERT_TRUE(started);
+	EXPECT_EQ(add, -1);
+	EXPECT_EQ(err[0], EBUSY);
+	EXPECT_EQ(move, -1);
+	EXPECT_EQ(err[1], EBUSY);
+	EXPECT_EQ(del, -1);
+	EXPECT_EQ(err[2], EBUSY);
+
+	/* The same changes once the vCPU is out of RUN. */
+	ASSERT_EQ(__vm_set_memory_region(vm, 2, 0, REGION_B + REGION_SIZE,
+					 REGION_SIZE, slot2), 0);
+	ASSERT_EQ(__vm_set_memory_region(vm, 1, 0, REGION_B, REGION_SIZE,
+					 slot1), 0);
+	ASSERT_EQ(__vm_set_memory_region(vm, 1, 0, REGION_B, 0, slot1), 0);
+	ASSERT_EQ(__vm_set_memory_region(vm, 2, 0, REGION_B + REGION_SIZE, 0,
+					 slot2), 0);
+	vm_free(vm);
+	munmap(slot2, REGION_SIZE);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,901 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM and vCPU ioctls against bad input: undefined flags, non-zero
+ * padding and reserved fields (EINVAL), bad pointers (EFAULT), unknown
+ * numbers and wrong encodings (ENOTTY), out-of-range values; calls from a
+ * process other than the VM's creator (EIO); and the lifetimes of the
+ * device, VM and vCPU fds and of the run mapping, closed in every order.
+ *
+ * Each check of a rejected input is followed by the same call with the
+ * input fixed succeeding, so a test cannot pass on a wrong template.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "../lib/vm_util.h"
+#include "../lib/harness.h"
+
+#define KADDR		((void *)0xffff888000000000UL)
+#define REGION_A	0x40000000ULL
+
+/* A field that must be zero on input. */
+struct zfield {
+	const char *name;
+	size_t off, len;
+};
+
+#define ZF(type, member)						\
+	{ #member, offsetof(type, member), sizeof(((type *)0)->member) }
+
+/*
+ * With @valid (@size bytes) as the argument @cmd succeeds; with the first
+ * or the last byte of any of @fields non-zero it must fail with EINVAL.
+ * @after (may be NULL) runs after every rejected call, to check that
+ * nothing changed.
+ */
+static void check_zero_fields(struct altp2m_test *_t, int fd,
+			      unsigned long cmd, const void *valid,
+			      size_t size, const struct zfield *fields,
+			      unsigned int n)
+{
+	uint8_t buf[1024];
+	unsigned int i, j;
+
+	ASSERT_LE(size, sizeof(buf));
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < 2; j++) {
+			size_t at = fields[i].off + (j ? fields[i].len - 1 : 0);
+			int ret;
+
+			memcpy(buf, valid, size);
+			buf[at] = j ? 0x80 : 0x01;
+			errno = 0;
+			ret = ioctl(fd, cmd, buf);
+			if (ret != -1 || errno != EINVAL)
+				TH_LOG("%s byte %zu = %#x: ret %d errno %d "
+				       "(%s), want EINVAL", fields[i].name,
+				       at - fields[i].off, buf[at], ret, errno,
+				       strerror(errno));
+			ASSERT_EQ(ret, -1);
+			ASSERT_EQ(errno, EINVAL);
+		}
+	}
+}
+
+/* Pointers the kernel cannot read: EFAULT. */
+static void check_bad_pointers(int fd, unsigned long cmd)
+{
+	ASSERT_ERRNO(ioctl(fd, cmd, NULL), EFAULT);
+	ASSERT_ERRNO(ioctl(fd, cmd, (void *)16), EFAULT);
+	ASSERT_ERRNO(ioctl(fd, cmd, KADDR), EFAULT);
+	ASSERT_ERRNO(ioctl(fd, cmd, (void *)~0UL), EFAULT);
+}
+
+/* For ioctls that write back: a valid input the kernel cannot write. */
+static void check_readonly_arg(struct altp2m_test *_t, int fd,
+			       unsigned long cmd)
+{
+	void *ro = mmap(NULL, PAGE_SIZE, PROT_READ,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(ro, MAP_FAILED);
+	ASSERT_ERRNO(ioctl(fd, cmd, ro), EFAULT);
+	munmap(ro, PAGE_SIZE);
+}
+
+/* The right number with another size or direction is another ioctl. */
+static void check_bad_encodings(int fd, unsigned long cmd)
+{
+	static uint8_t buf[4096];
+	unsigned int nr = _IOC_NR(cmd), size = _IOC_SIZE(cmd);
+	unsigned int dir = _IOC_DIR(cmd), other;
+
+	ASSERT_ERRNO(ioctl(fd, _IOC(dir == _IOC_NONE ? _IOC_WRITE : dir,
+				    ALTP2MIO, nr, size + 8), buf), ENOTTY);
+	if (size >= 8)
+		ASSERT_ERRNO(ioctl(fd, _IOC(dir, ALTP2MIO, nr, size - 8), buf),
+			     ENOTTY);
+	other = dir == (_IOC_READ | _IOC_WRITE) ? _IOC_WRITE :
+		dir == _IOC_NONE ? _IOC_READ : _IOC_READ | _IOC_WRITE;
+	ASSERT_ERRNO(ioctl(fd, _IOC(other, ALTP2MIO, nr, size ?: 8), buf),
+		     ENOTTY);
+}
+
+static bool has_cloexec(int fd)
+{
+	int f = fcntl(fd, F_GETFD);
+
+	return f >= 0 && (f & FD_CLOEXEC);
+}
+
+static void guest_sync_done(void)
+{
+	GUEST_SYNC(0x5a);
+}
+
+/* ---------------------------------------------------------- /dev/altp2m */
+
+TEST(get_run_size)
+{
+	int fd = altp2m_open_dev();
+	int size = ioctl(fd, ALTP2M_GET_RUN_SIZE, 0);
+
+	ASSERT_GE(size, (int)sizeof(struct altp2m_run));
+	ASSERT_EQ(size % PAGE_SIZE, 0);
+	/* Like GET_API_VERSION, the argument must be 0. */
+	ASSERT_ERRNO(ioctl(fd, ALTP2M_GET_RUN_SIZE, 1), EINVAL);
+	ASSERT_EQ(ioctl(fd, ALTP2M_GET_RUN_SIZE, 0), size);
+	check_bad_encodings(fd, ALTP2M_GET_RUN_SIZE);
+	close(fd);
+}
+
+/* The vm_id is a line of the VM fd's fdinfo: "altp2m-vm-id:\t<id>". */
+static bool fdinfo_has_id(int fd, uint32_t id)
+{
+	char path[64], line[256], key[128];
+	unsigned long long v;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127[^:]: %llu", key, &v) == 2 &&
+		    !strcmp(key, "altp2m-vm-id") && v == id)
+			found = true;
+	fclose(f);
+	return found;
+}
+
+TEST(create_vm_checks)
+{
+	/* vm_id is an output, and 0 on input (Documentation/uapi.rst). */
+	static const struct zfield zf[] = {
+		ZF(struct altp2m_create_vm, flags),
+		ZF(struct altp2m_create_vm, vm_id),
+		ZF(struct altp2m_create_vm, reserved),
+	};
+	struct altp2m_create_vm c = { 0 };
+	int dev = altp2m_open_dev();
+	int fd[2];
+	uint32_t id[2];
+	int i;
+
+	check_zero_fields(_t, dev, ALTP2M_CREATE_VM, &c, sizeof(c), zf,
+			  ARRAY_SIZE(zf));
+	check_bad_pointers(dev, ALTP2M_CREATE_VM);
+	check_readonly_arg(_t, dev, ALTP2M_CREATE_VM);
+	check_bad_encodings(dev, ALTP2M_CREATE_VM);
+
+	for (i = 0; i < 2; i++) {
+		memset(&c, 0, sizeof(c));
+		fd[i] = ioctl(dev, ALTP2M_CREATE_VM, &c);
+		ASSERT_GE(fd[i], 0);
+		id[i] = c.vm_id;
+		EXPECT_TRUE(has_cloexec(fd[i]));
+		EXPECT_EQ(c.flags, 0);
+		EXPECT_EQ(c.reserved[0] | c.reserved[1] | c.reserved[2], 0);
+		if (!fdinfo_has_id(fd[i], id[i]))
+			TH_LOG("vm_id %u not in /proc/self/fdinfo/%d", id[i],
+			       fd[i]);
+		EXPECT_TRUE(fdinfo_has_id(fd[i], id[i]));
+	}
+	EXPECT_NE(id[0], id[1]);
+	close(fd[0]);
+	close(fd[1]);
+	close(dev);
+}
+
+/* ----------------------------------------------------------- VM fd */
+
+static int set_region(int fd, uint32_t slot, uint32_t flags, uint64_t gpa,
+		      uint64_t size, uint64_t uaddr)
+{
+	struct altp2m_memory_region mr = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = uaddr,
+	};
+
+	return ioctl(fd, ALTP2M_SET_MEMORY_REGION, &mr);
+}
+
+TEST(set_memory_region_checks)
+{
+	static const struct zfield zf[] = {
+		ZF(struct altp2m_memory_region, flags),
+		ZF(struct altp2m_memory_region, reserved),
+	};
+	struct vm *vm = vm_create(0);	/* slot 0: RAM at [0, ram_size) */
+	uint64_t ram = vm->ram_size, ua;
+	void *mem = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct altp2m_memory_region valid = {
+		.slot = 1,
+		.guest_phys_addr = REGION_A,
+		.memory_size = 2 << 20,
+	};
+	int fd = vm->fd, ret;
+	void *unmapped;
+
+	ASSERT_NE(mem, MAP_FAILED);
+	ua = ALIGN_UP((uint64_t)(uintptr_t)mem, PAGE_SIZE);
+	valid.userspace_addr = ua;
+
+	check_zero_fields(_t, fd, ALTP2M_SET_MEMORY_REGION, &valid,
+			  sizeof(valid), zf, ARRAY_SIZE(zf));
+	check_bad_pointers(fd, ALTP2M_SET_MEMORY_REGION);
+	check_bad_encodings(fd, ALTP2M_SET_MEMORY_REGION);
+
+	/* Slot numbers. */
+	ASSERT_ERRNO(set_region(fd, ALTP2M_MAX_MEM_SLOTS, 0, REGION_A, 2 << 20,
+				ua), EINVAL);
+	ASSERT_ERRNO(set_region(fd, 0xffffffff, 0, REGION_A, 2 << 20, ua),
+		     EINVAL);
+	/* Alignment of gpa, size, userspace address. */
+	ASSERT_ERRNO(set_region(fd, 1, 0, REGION_A + 0x800, 2 << 20, ua),
+		     EINVAL);
+	ASSERT_ERRNO(set_region(fd, 1, 0, REGION_A, 0x1800, ua), EINVAL);
+	ASSERT_ERRNO(set_region(fd, 1, 0, REGION_A, 2 << 20, ua + 0x10),
+		     EINVAL);
+	/* Deleting a slot that does not exist. */
+	ASSERT_ERRNO(set_region(fd, 1, 0, REGION_A, 0, ua), EINVAL);
+	/* Beyond any guest physical address width; wrapping. */
+	ASSERT_ERRNO(set_region(fd, 1, 0, 1ULL << 52, 2 << 20, ua), EINVAL);
+	ASSERT_ERRNO(set_region(fd, 1, 0, 0xfffffffffffff000ULL, 0x2000, ua),
+		     EINVAL);
+	/* Overlapping slot 0: inside, across its end, covering it. */
+	ASSERT_ERRNO(set_region(fd, 1, 0, 0x100000, 0x2000, ua), EEXIST);
+	ASSERT_ERRNO(set_region(fd, 1, 0, ram - 0x1000, 0x2000, ua), EEXIST);
+	ASSERT_ERRNO(set_region(fd, 1, 0, 0, ram + 0x1000, ua), EEXIST);
+	/*
+	 * A userspace range that is not the caller's memory: a kernel
+	 * address, one that wraps. The uAPI does not say EINVAL (KVM) or
+	 * EFAULT: either is taken.
+	 */
+	errno = 0;
+	ret = set_region(fd, 1, 0, REGION_A, 2 << 20, (uint64_t)KADDR);
+	TH_LOG("kernel userspace_addr: errno %d", errno);
+	ASSERT_EQ(ret, -1);
+	ASSERT_TRUE(errno == EINVAL || errno == EFAULT);
+	errno = 0;
+	ret = set_region(fd, 1, 0, REGION_A, 0x2000, 0xfffffffffffff000ULL);
+	TH_LOG("wrapping userspace_addr: errno %d", errno);
+	ASSERT_EQ(ret, -1);
+	ASSERT_TRUE(errno == EINVAL || errno == EFAULT);
+	/* Memory that is not mapped cannot be pinned. */
+	unmapped = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(unmapped, MAP_FAILED);
+	ASSERT_EQ(munmap(unmapped, 2 << 20), 0);
+	ASSERT_ERRNO(set_region(fd, 1, 0, REGION_A, 2 << 20,
+				(uint64_t)(uintptr_t)unmapped), EFAULT);
+	/* Adjacent to slot 0 is fine. */
+	ASSERT_EQ(set_region(fd, 2, 0, ram, 0x1000, ua), 0);
+	ASSERT_EQ(set_region(fd, 2, 0, ram, 0, ua), 0);
+
+	/* Now the valid region, and changes to it. */
+	ASSERT_EQ(ioctl(fd, ALTP2M_SET_MEMORY_REGION, &valid), 0);
+	/* Overlap with slot 1 from another slot. */
+	ASSERT_ERRNO(set_region(fd, 2, 0, REGION_A + 0x1000, 0x1000, ua),
+		     EEXIST);
+	/* Another size, another userspace address: not a move. */
+	ASSERT_ERRNO(set_region(fd, 1, 0, REGION_A, 1 << 20, ua), EINVAL);
+	ASSERT_ERRNO(set_region(fd, 1, 0, REGION_A, 2 << 20, ua + 0x1000),
+		     EINVAL);
+	ASSERT_ERRNO(set_region(fd, 1, 0, REGION_A + (2 << 20), 1 << 20, ua),
+		     EINVAL);
+	/* Moving onto slot 0. */
+	ASSERT_ERRNO(set_region(fd, 1, 0, ram - 0x1000, 2 << 20, ua), EEXIST);
+	/* The same again changes nothing and succeeds. */
+	ASSERT_EQ(ioctl(fd, ALTP2M_SET_MEMORY_REGION, &valid), 0);
+	/* A move, a delete, a second delete. */
+	ASSERT_EQ(set_region(fd, 1, 0, REGION_A + (4 << 20), 2 << 20, ua), 0);
+	ASSERT_EQ(set_region(fd, 1, 0, REGION_A + (4 << 20), 0, ua), 0);
+	ASSERT_ERRNO(set_region(fd, 1, 0, REGION_A + (4 << 20), 0, ua),
+		     EINVAL);
+	/* A deleted slot is a new slot again, with any size. */
+	ASSERT_EQ(set_region(fd, 1, 0, REGION_A, 1 << 20, ua + 0x1000), 0);
+	ASSERT_EQ(set_region(fd, 1, 0, REGION_A, 0, ua), 0);
+	munmap(mem, 4 << 20);
+	vm_free(vm);
+}
+
+TEST(create_vcpu_checks)
+{
+	static const struct zfield zf[] = {
+		ZF(struct altp2m_create_vcpu, flags),
+		ZF(struct altp2m_create_vcpu, reserved),
+	};
+	struct altp2m_create_vcpu c = { .vcpu_id = 3 };
+	struct vm *vm = vm_create_bare();
+	int fd;
+
+	check_zero_fields(_t, vm->fd, ALTP2M_CREATE_VCPU, &c, sizeof(c), zf,
+			  ARRAY_SIZE(zf));
+	check_bad_pointers(vm->fd, ALTP2M_CREATE_VCPU);
+	check_bad_encodings(vm->fd, ALTP2M_CREATE_VCPU);
+	ASSERT_ERRNO(__vm_create_vcpu(vm, ALTP2M_MAX_VCPUS), EINVAL);
+	ASSERT_ERRNO(__vm_create_vcpu(vm, 0xffffffff), EINVAL);
+	ASSERT_ERRNO(__vm_create_vcpu(vm, 0x80000003), EINVAL);
+
+	fd = ioctl(vm->fd, ALTP2M_CREATE_VCPU, &c);
+	ASSERT_GE(fd, 0);
+	ASSERT_ERRNO(__vm_create_vcpu(vm, 3), EEXIST);
+	close(fd);
+	vm_free(vm);
+}
+
+/* Every id, in any order, each with its own run area. */
+TEST(create_all_vcpus)
+{
+	struct vm *vm = vm_create_bare();
+	int i;
+
+	for (i = ALTP2M_MAX_VCPUS - 1; i >= 0; i -= 2)
+		vcpu_add_bare(vm, i);
+	for (i = 0; i < ALTP2M_MAX_VCPUS; i += 2)
+		vcpu_add_bare(vm, i);
+	ASSERT_ERRNO(__vm_create_vcpu(vm, ALTP2M_MAX_VCPUS), EINVAL);
+	for (i = 0; i < ALTP2M_MAX_VCPUS; i++) {
+		vm->vcpus[i]->run->immediate_exit = (uint8_t)i;
+		ASSERT_EQ(vm->vcpus[i]->run->exit_reason, 0);
+	}
+	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
+		ASSERT_EQ(vm->vcpus[i]->run->immediate_exit, (uint8_t)i);
+	vm_free(vm);
+}
+
+/* ----------------------------------------------------------- vCPU fd */
+
+static struct vm *vm_one_vcpu(struct vcpu **vcpu, void *fn)
+{
+	struct vm *vm = vm_create(0);
+
+	*vcpu = vcpu_add(vm, 0, fn);
+	return vm;
+}
+
+TEST(regs_checks)
+{
+	static const struct zfield zf[] = {
+		ZF(struct altp2m_regs, flags),
+		ZF(struct altp2m_regs, pad),
+		ZF(struct altp2m_regs, reserved),
+	};
+	struct vcpu *vcpu;
+	struct vm *vm = vm_one_vcpu(&vcpu, guest_sync_done);
+	struct altp2m_regs regs, now;
+	int fd = vcpu->fd;
+
+	vcpu_regs_get(vcpu, &regs);
+	check_zero_fields(_t, fd, ALTP2M_GET_REGS, &regs, sizeof(regs), zf,
+			  ARRAY_SIZE(zf));
+	check_bad_pointers(fd, ALTP2M_GET_REGS);
+	check_readonly_arg(_t, fd, ALTP2M_GET_REGS);
+	check_bad_encodings(fd, ALTP2M_GET_REGS);
+
+	regs.rax = 0x1234;
+	check_zero_fields(_t, fd, ALTP2M_SET_REGS, &regs, sizeof(regs), zf,
+			  ARRAY_SIZE(zf));
+	check_bad_pointers(fd, ALTP2M_SET_REGS);
+	check_bad_encodings(fd, ALTP2M_SET_REGS);
+	/* None of the rejected calls set anything. */
+	vcpu_regs_get(vcpu, &now);
+	ASSERT_EQ(now.rax, 0);
+	vcpu_regs_set(vcpu, &regs);
+	vcpu_regs_get(vcpu, &now);
+	ASSERT_EQ(now.rax, 0x1234);
+	vm_free(vm);
+}
+
+TEST(sregs_checks)
+{
+	static const struct zfield zf[] = {
+		ZF(struct altp2m_sregs, flags),
+		ZF(struct altp2m_sregs, pad),
+		ZF(struct altp2m_sregs, reserved),
+		ZF(struct altp2m_sregs, cs.pad),
+		ZF(struct altp2m_sregs, ds.pad),
+		ZF(struct altp2m_sregs, es.pad),
+		ZF(struct altp2m_sregs, fs.pad),
+		ZF(struct altp2m_sregs, gs.pad),
+		ZF(struct altp2m_sregs, ss.pad),
+		ZF(struct altp2m_sregs, tr.pad),
+		ZF(struct altp2m_sregs, ldt.pad),
+		ZF(struct altp2m_sregs, gdt.pad),
+		ZF(struct altp2m_sregs, idt.pad),
+	};
+	struct vcpu *vcpu;
+	struct vm *vm = vm_one_vcpu(&vcpu, guest_sync_done);
+	struct altp2m_sregs sregs, orig, now;
+	int fd = vcpu->fd;
+
+	vcpu_sregs_get(vcpu, &orig);
+	check_zero_fields(_t, fd, ALTP2M_GET_SREGS, &orig, sizeof(orig),
+			  zf, ARRAY_SIZE(zf));
+	check_bad_pointers(fd, ALTP2M_GET_SREGS);
+	check_readonly_arg(_t, fd, ALTP2M_GET_SREGS);
+	check_bad_encodings(fd, ALTP2M_GET_SREGS);
+
+	sregs = orig;
+	sregs.fs.base = 0x10000;
+	check_zero_fields(_t, fd, ALTP2M_SET_SREGS, &sregs, sizeof(sregs),
+			  zf, ARRAY_SIZE(zf));
+	check_bad_pointers(fd, ALTP2M_SET_SREGS);
+	check_bad_encodings(fd, ALTP2M_SET_SREGS);
+	vcpu_sregs_get(vcpu, &now);
+	ASSERT_EQ(memcmp(&now, &orig, sizeof(now)), 0);
+	vcpu_sregs_set(vcpu, &sregs);
+	vcpu_sregs_get(vcpu, &now);
+	ASSERT_EQ(now.fs.base, 0x10000);
+	vm_free(vm);
+}
+
+TEST(msrs_checks)
+{
+	static const struct zfield zf[] = {
+		ZF(struct altp2m_msrs, flags),
+		ZF(struct altp2m_msrs, reserved),
+	};
+	static const uint32_t bad_index[] = {
+		0, 0x10 /* TSC */, 0x1b /* APIC_BASE */, 0x3a, 0x480,
+		MSR_EFER, 0xc0000104, 0x40000000, 0xffffffff,
+	};
+	/* Values WRMSR would refuse with #GP. */
+	static const struct altp2m_msr_entry bad_value[] = {
+		{ .index = MSR_LSTAR, .value = 0x0000800000000000ULL },
+		{ .index = MSR_FS_BASE, .value = 0x8000000000000000ULL },
+		{ .index = MSR_KERNEL_GS_BASE, .value = 0x00ff000000000000ULL },
+		{ .index = MSR_IA32_SYSENTER_EIP,
+		  .value = 0x0001000000000000ULL },
+		{ .index = MSR_IA32_CR_PAT, .value = 0x0007040600070402ULL },
+		{ .index = MSR_IA32_CR_PAT, .value = 0x0807040600070406ULL },
+	};
+	struct vcpu *vcpu;
+	struct vm *vm = vm_one_vcpu(&vcpu, guest_sync_done);
+	struct altp2m_msr_entry e[ALTP2M_MAX_MSR_ENTRIES + 1];
+	struct altp2m_msrs m = { .nmsrs = 1 };
+	unsigned int i;
+	int fd = vcpu->fd, ret;
+	void *ro;
+
+	memset(e, 0, sizeof(e));
+	e[0].index = MSR_LSTAR;
+	m.entries = (uint64_t)(uintptr_t)e;
+	check_zero_fields(_t, fd, ALTP2M_GET_MSRS, &m, sizeof(m), zf,
+			  ARRAY_SIZE(zf));
+	check_bad_pointers(fd, ALTP2M_GET_MSRS);
+	check_bad_encodings(fd, ALTP2M_GET_MSRS);
+	e[0].value = 0xffffffff81000000ULL;
+	check_zero_fields(_t, fd, ALTP2M_SET_MSRS, &m, sizeof(m), zf,
+			  ARRAY_SIZE(zf));
+	check_bad_pointers(fd, ALTP2M_SET_MSRS);
+	check_bad_encodings(fd, ALTP2M_SET_MSRS);
+	ASSERT_NE(vcpu_get_msr(vcpu, MSR_LSTAR), 0xffffffff81000000ULL);
+
+	/* nmsrs above the limit; entries the kernel cannot read or write. */
+	for (i = 0; i <= ALTP2M_MAX_MSR_ENTRIES; i++)
+		e[i].index = MSR_LSTAR;
+	ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_GET_MSRS, e,
+				ALTP2M_MAX_MSR_ENTRIES + 1), EINVAL);
+	ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_SET_MSRS, e,
+				ALTP2M_MAX_MSR_ENTRIES + 1), EINVAL);
+	ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_GET_MSRS, NULL, 1), EFAULT);
+	ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_SET_MSRS, NULL, 1), EFAULT);
+	ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_GET_MSRS, KADDR, 1), EFAULT);
+	ro = mmap(NULL, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	ASSERT_NE(ro, MAP_FAILED);
+	/* Index 0 in the zero page is not an allowed MSR: use a copy. */
+	memset(e, 0, sizeof(e));
+	e[0].index = MSR_LSTAR;
+	ASSERT_EQ(mprotect(ro, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
+	memcpy(ro, e, sizeof(e[0]));
+	ASSERT_EQ(mprotect(ro, PAGE_SIZE, PROT_READ), 0);
+	ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_GET_MSRS, ro, 1), EFAULT);
+	munmap(ro, PAGE_SIZE);
+
+	/* Entry padding. */
+	memset(e, 0, sizeof(e));
+	e[0].index = MSR_LSTAR;
+	e[0].pad = 1;
+	ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_GET_MSRS, e, 1), EINVAL);
+	e[0].value = 0xffffffff81000000ULL;
+	ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_SET_MSRS, e, 1), EINVAL);
+	e[0].pad = 0;
+
+	/* Indices a guest may not use, alone and after a good one. */
+	for (i = 0; i < ARRAY_SIZE(bad_index); i++) {
+		e[0].index = MSR_LSTAR;
+		e[0].value = 0xffffffff81000000ULL;
+		e[1].index = bad_index[i];
+		e[1].value = 0;
+		ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_SET_MSRS, &e[1], 1),
+			     EINVAL);
+		ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_SET_MSRS, e, 2), EINVAL);
+		/* All or nothing: LSTAR was not written ... */
+		ASSERT_NE(vcpu_get_msr(vcpu, MSR_LSTAR),
+			  0xffffffff81000000ULL);
+		/* ... and GET wrote nothing either. */
+		e[0].value = 0x5a5a5a5a;
+		e[1].value = 0x5a5a5a5a;
+		ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_GET_MSRS, e, 2), EINVAL);
+		ASSERT_EQ(e[0].value, 0x5a5a5a5a);
+		ASSERT_EQ(e[1].value, 0x5a5a5a5a);
+	}
+
+	/* Values WRMSR would refuse, alone and after a good entry. */
+	for (i = 0; i < ARRAY_SIZE(bad_value); i++) {
+		e[0].index = MSR_LSTAR;
+		e[0].value = 0xffffffff81000000ULL;
+		e[1] = bad_value[i];
+		ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_SET_MSRS, &e[1], 1),
+			     EINVAL);
+		ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_SET_MSRS, e, 2), EINVAL);
+		ASSERT_NE(vcpu_get_msr(vcpu, MSR_LSTAR),
+			  0xffffffff81000000ULL);
+	}
+
+	/* Zero entries is a valid, empty call. */
+	ret = _vcpu_msrs(vcpu, ALTP2M_GET_MSRS, NULL, 0);
+	ASSERT_EQ(ret, 0);
+	ret = _vcpu_msrs(vcpu, ALTP2M_SET_MSRS, NULL, 0);
+	ASSERT_EQ(ret, 0);
+	/* And the valid call works. */
+	vcpu_set_msr(vcpu, MSR_LSTAR, 0xffffffff81000000ULL);
+	ASSERT_EQ(vcpu_get_msr(vcpu, MSR_LSTAR), 0xffffffff81000000ULL);
+	vm_free(vm);
+}
+
+TEST(stats_checks)
+{
+	static const struct zfield zf[] = {
+		ZF(struct altp2m_vcpu_stats, flags),
+		ZF(struct altp2m_vcpu_stats, pad),
+		ZF(struct altp2m_vcpu_stats, reserved),
+	};
+	struct vcpu *vcpu;
+	struct vm *vm = vm_one_vcpu(&vcpu, guest_sync_done);
+	struct altp2m_vcpu_stats st, zero;
+	int fd = vcpu->fd;
+
+	memset(&st, 0, sizeof(st));
+	check_zero_fields(_t, fd, ALTP2M_GET_VCPU_STATS, &st, sizeof(st), zf,
+			  ARRAY_SIZE(zf));
+	check_bad_pointers(fd, ALTP2M_GET_VCPU_STATS);
+	check_readonly_arg(_t, fd, ALTP2M_GET_VCPU_STATS);
+	check_bad_encodings(fd, ALTP2M_GET_VCPU_STATS);
+	memset(&zero, 0, sizeof(zero));
+	memset(&st, 0, sizeof(st));
+	st.hw_exits = 77;	/* output: overwritten */
+	ASSERT_EQ(ioctl(fd, ALTP2M_GET_VCPU_STATS, &st), 0);
+	ASSERT_EQ(memcmp(&st, &zero, sizeof(st)), 0);
+	vm_free(vm);
+}
+
+TEST(run_checks)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_one_vcpu(&vcpu, guest_sync_done);
+
+	/* Like GET_API_VERSION, the argument must be 0. */
+	ASSERT_ERRNO(ioctl(vcpu->fd, ALTP2M_RUN, 1), EINVAL);
+	check_bad_encodings(vcpu->fd, ALTP2M_RUN);
+	/* Not entered by the rejected calls. */
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 0x5a);
+	vm_free(vm);
+}
+
+/* Each file knows its own ioctls only. */
+TEST(ioctls_on_wrong_fd)
+{
+	static const unsigned long dev_cmds[] = {
+		ALTP2M_GET_API_VERSION, ALTP2M_GET_CAPS, ALTP2M_CREATE_VM,
+		ALTP2M_GET_RUN_SIZE,
+	};
+	static const unsigned long vm_cmds[] = {
+		ALTP2M_SET_MEMORY_REGION, ALTP2M_CREATE_VCPU,
+	};
+	static const unsigned long vcpu_cmds[] = {
+		ALTP2M_RUN, ALTP2M_GET_REGS, ALTP2M_SET_REGS,
+		ALTP2M_GET_SREGS, ALTP2M_SET_SREGS, ALTP2M_GET_MSRS,
+		ALTP2M_SET_MSRS, ALTP2M_GET_VCPU_STATS,
+	};
+	static uint8_t buf[4096];
+	struct vm *vm = vm_create_bare();
+	struct vcpu *vcpu = vcpu_add_bare(vm, 0);
+	int fds[3] = { vm->dev_fd, vm->fd, vcpu->fd };
+	const unsigned long *cmds[3] = { dev_cmds, vm_cmds, vcpu_cmds };
+	const unsigned int n[3] = { ARRAY_SIZE(dev_cmds), ARRAY_SIZE(vm_cmds),
+				    ARRAY_SIZE(vcpu_cmds) };
+	unsigned int f, g, i;
+
+	for (f = 0; f < 3; f++) {
+		for (g = 0; g < 3; g++) {
+			if (f == g)
+				continue;
+			for (i = 0; i < n[g]; i++) {
+				memset(buf, 0, sizeof(buf));
+				errno = 0;
+				if (ioctl(fds[f], cmds[g][i], buf) != -1 ||
+				    errno != ENOTTY)
+					TH_LOG("fd %u, ioctl %#lx: errno %d, "
+					       "want ENOTTY", f, cmds[g][i],
+					       errno);
+				ASSERT_EQ(errno, ENOTTY);
+			}
+		}
+		ASSERT_ERRNO(ioctl(fds[f], _IO(ALTP2MIO, 0x7f), 0), ENOTTY);
+		ASSERT_ERRNO(ioctl(fds[f], _IO('T', 0x01), 0), ENOTTY);
+	}
+	vm_free(vm);
+}
+
+/* ------------------------------------------------------- other process */
+
+/*
+ * A forked child holds the VM and vCPU fds but is not the VM's creator:
+ * every VM and vCPU ioctl fails with EIO, even valid ones. /dev/altp2m
+ * itself works there, and the child's own VMs do. The parent's VM is
+ * unaffected, during and after.
+ */
+TEST(other_process_eio)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_one_vcpu(&vcpu, guest_sync_done);
+	struct altp2m_regs regs;
+	struct altp2m_sregs sregs;
+	struct altp2m_vcpu_stats st;
+	struct altp2m_msr_entry e = { .index = MSR_LSTAR };
+	void *mem = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int status, fd;
+	pid_t pid;
+
+	ASSERT_NE(mem, MAP_FAILED);
+	vcpu_regs_get(vcpu, &regs);
+	vcpu_sregs_get(vcpu, &sregs);
+	fflush(stdout);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct altp2m_create_vm c = { 0 };
+		int own;
+
+		ASSERT_ERRNO(set_region(vm->fd, 1, 0, REGION_A, 2 << 20,
+					(uint64_t)(uintptr_t)mem), EIO);
+		ASSERT_ERRNO(__vm_create_vcpu(vm, 1), EIO);
+		ASSERT_ERRNO(_vcpu_run(vcpu), EIO);
+		ASSERT_ERRNO(ioctl(vcpu->fd, ALTP2M_GET_REGS, &regs), EIO);
+		ASSERT_ERRNO(ioctl(vcpu->fd, ALTP2M_SET_REGS, &regs), EIO);
+		ASSERT_ERRNO(ioctl(vcpu->fd, ALTP2M_GET_SREGS, &sregs), EIO);
+		ASSERT_ERRNO(ioctl(vcpu->fd, ALTP2M_SET_SREGS, &sregs), EIO);
+		ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_GET_MSRS, &e, 1), EIO);
+		ASSERT_ERRNO(_vcpu_msrs(vcpu, ALTP2M_SET_MSRS, &e, 1), EIO);
+		memset(&st, 0, sizeof(st));
+		ASSERT_ERRNO(ioctl(vcpu->fd, ALTP2M_GET_VCPU_STATS, &st), EIO);
+
+		ASSERT_EQ(ioctl(vm->dev_fd, ALTP2M_GET_API_VERSION, 0),
+			  ALTP2M_API_VERSION);
+		own = ioctl(vm->dev_fd, ALTP2M_CREATE_VM, &c);
+		ASSERT_GE(own, 0);
+		ASSERT_NE(c.vm_id, vm->id);
+		ASSERT_EQ(set_region(own, 0, 0, 0, 2 << 20,
+				     (uint64_t)(uintptr_t)mem), 0);
+		fflush(stdout);
+		_exit(0);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+
+	/*
+	 * Nothing the child tried happened: vCPU 1 and slot 1 are free (a
+	 * slot 1 the child made would refuse another size).
+	 */
+	fd = __vm_create_vcpu(vm, 1);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	ASSERT_EQ(set_region(vm->fd, 1, 0, REGION_A, 1 << 20,
+			     (uint64_t)(uintptr_t)mem), 0);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 0x5a);
+	vm_free(vm);
+	munmap(mem, 2 << 20);
+}
+
+/* A process that exits with its VM open and a vCPU mid-run. */
+TEST(process_exit_with_open_vm)
+{
+	struct vcpu *vcpu;
+	struct vm *vm;
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		vm = vm_one_vcpu(&vcpu, guest_sync_done);
+		vcpu_add_bare(vm, 5);
+		vcpu_run(vcpu);
+		assert_ucall_sync(vcpu, 0x5a);
+		fflush(stdout);
+		_exit(0);	/* no close, no munmap */
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+	/* Still usable afterwards. */
+	vm = vm_one_vcpu(&vcpu, guest_sync_done);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 0x5a);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------------- fd lifetimes */
+
+static void guest_two_syncs(void)
+{
+	GUEST_SYNC(1);
+	GUEST_SYNC(2);
+}
+
+/* The vCPU keeps its VM: it runs, with its memory, after the VM fd closed. */
+TEST(close_vm_fd_first)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_one_vcpu(&vcpu, guest_two_syncs);
+	struct altp2m_vcpu_stats st;
+
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 1);
+	ASSERT_EQ(close(vm->fd), 0);
+	vm->fd = -1;
+	ASSERT_EQ(close(vm->dev_fd), 0);
+	vm->dev_fd = -1;
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 2);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.exits[ALTP2M_EXIT_IO], 2);
+	vcpu_run(vcpu);
+	assert_ucall_done(vcpu);
+	ASSERT_EQ(close(vcpu->fd), 0);
+	vcpu->fd = -1;
+	vm_free(vm);	/* unmaps the run area last */
+}
+
+/*
+ * Closing a vCPU fd: its run mapping stays valid, and the VM goes on
+ * (new vCPUs, new regions, running them).
+ */
+TEST(close_vcpu_fd_first)
+{
+	struct vcpu *vcpu, *other;
+	struct vm *vm = vm_one_vcpu(&vcpu, guest_two_syncs);
+
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 1);
+	ASSERT_EQ(close(vcpu->fd), 0);
+	vcpu->fd = -1;
+	/* The mapping outlives the fd and still shows the last exit. */
+	ASSERT_EQ(vcpu->run->exit_reason, ALTP2M_EXIT_IO);
+	ASSERT_EQ(vcpu->run->io.port, UCALL_PORT);
+	vcpu->run->immediate_exit = 0;
+
+	vm_add_region(vm, 1, REGION_A, 2 << 20);
+	other = vcpu_add(vm, 1, guest_two_syncs);
+	vcpu_run(other);
+	assert_ucall_sync(other, 1);
+	ASSERT_EQ(close(vm->fd), 0);
+	vm->fd = -1;
+	vcpu_run(other);
+	assert_ucall_sync(other, 2);
+	vm_free(vm);
+}
+
+/* /dev/altp2m closed first: VMs and vCPUs do not depend on it. */
+TEST(close_dev_fd_first)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu;
+
+	ASSERT_EQ(close(vm->dev_fd), 0);
+	vm->dev_fd = -1;
+	vcpu = vcpu_add(vm, 0, guest_two_syncs);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 1);
+	vm_free(vm);
+}
+
+static uint64_t wait_started, wait_release;
+
+static void guest_wait_release(void)
+{
+	WRITE_ONCE(wait_started, 1);
+	while (!READ_ONCE(wait_release))
+		cpu_relax();
+	GUEST_SYNC(1);
+}
+
+static void *run_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 1);
+	vcpu_run(vcpu);
+	assert_ucall_done(vcpu);
+	return NULL;
+}
+
+/* The VM fd closed while its vCPU is in ALTP2M_RUN in another thread. */
+TEST(close_vm_fd_while_running)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_one_vcpu(&vcpu, guest_wait_release);
+	uint64_t end = test_now_ms() + 60000;
+	pthread_t th;
+
+	/* The host must run this thread while the guest spins. */
+	vcpu_set_if(vcpu, true);
+	ASSERT_EQ(pthread_create(&th, NULL, run_thread, vcpu), 0);
+	while (!READ_ONCE(guest_global(vm, wait_started)) &&
+	       test_now_ms() < end)
+		usleep(1000);
+	ASSERT_EQ(close(vm->fd), 0);
+	vm->fd = -1;
+	ASSERT_EQ(close(vm->dev_fd), 0);
+	vm->dev_fd = -1;
+	WRITE_ONCE(guest_global(vm, wait_release), 1);
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	ASSERT_TRUE(READ_ONCE(guest_global(vm, wait_started)));
+	vm_free(vm);
+}
+
+/*
+ * The run area is one shared page set: two mappings see each other's
+ * writes, and RUN works with none mapped (a new mapping shows the exit).
+ */
+TEST(run_area_mappings)
+{
+	struct vcpu *vcpu;
+	struct vm *vm = vm_one_vcpu(&vcpu, guest_two_syncs);
+	struct altp2m_run *second, *third;
+
+	second = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      vcpu->fd, 0);
+	ASSERT_NE(second, MAP_FAILED);
+	vcpu->run->immediate_exit = 1;
+	ASSERT_EQ(second->immediate_exit, 1);
+	second->immediate_exit = 0;
+	ASSERT_EQ(vcpu->run->immediate_exit, 0);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 1);
+	ASSERT_EQ(second->exit_reason, ALTP2M_EXIT_IO);
+	ASSERT_EQ(second->io.port, UCALL_PORT);
+
+	ASSERT_EQ(munmap(second, vm->run_size), 0);
+	ASSERT_EQ(munmap(vcpu->run, vm->run_size), 0);
+	vcpu->run = NULL;
+	ASSERT_EQ(_vcpu_run(vcpu), 0);
+	third = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     vcpu->fd, 0);
+	ASSERT_NE(third, MAP_FAILED);
+	vcpu->run = third;
+	assert_ucall_sync(vcpu, 2);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
