@@ -343,6 +343,8 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 					     ALTP2M_INTERNAL_UNEXPECTED_EXIT, e);
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 		return 1;		/* taken by the host once IRQs were on */
+	case EXIT_REASON_PREEMPTION_TIMER:
+		return 1;		/* the backstop: see the run loop's checks */
 	case EXIT_REASON_TRIPLE_FAULT:
 		run->exit_reason = ALTP2M_EXIT_SHUTDOWN;
 		return 0;

@@ -13,6 +13,7 @@ struct altp2m_vcpu;
 /* The VMCS controls and CR limits every vCPU uses (vmcs.c). */
 struct altp2m_vmx_config {
 	u32 pin, proc, proc2, exit, entry;
+	u32 timer_value;	/* VMX-preemption timer per entry, 0: none */
 	struct altp2m_entry_limits lim;
 };
 

@@ -138,6 +138,9 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 	}
 	if (native_read_cr2() != v->cr2)
 		native_write_cr2(v->cr2);
+	if (altp2m_vmx_cfg.timer_value)
+		altp2m_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
+			       altp2m_vmx_cfg.timer_value);
 	altp2m_vmwrite(GUEST_RIP, v->rip);
 	altp2m_vmwrite(GUEST_RSP, v->gpr[ALTP2M_RSP]);
 	altp2m_vmwrite(GUEST_RFLAGS, v->rflags);

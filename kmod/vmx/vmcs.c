@@ -67,9 +67,25 @@ int altp2m_vmx_setup_config(void)
 	pin = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
 	ret = altp2m_adjust(truectl ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 			    MSR_IA32_VMX_PINBASED_CTLS,
-			    pin | PIN_BASED_VIRTUAL_NMIS, pin, &c->pin);
+			    pin | PIN_BASED_VIRTUAL_NMIS |
+			    PIN_BASED_VMX_PREEMPTION_TIMER, pin, &c->pin);
 	if (ret)
 		return ret;
+	/*
+	 * A backstop that gives the run loop the CPU back at least every
+	 * few milliseconds (to see signals and reschedule) whatever the
+	 * guest does. External-interrupt exits should be enough, but an
+	 * emulator (Bochs 2.7) delivers them only while the guest has IF=1,
+	 * and a guest spinning with interrupts off must not take a host CPU.
+	 * The timer counts TSC >> IA32_VMX_MISC[4:0]; 2^22 TSC cycles is
+	 * about 1-4 ms on real CPUs.
+	 */
+	if (c->pin & PIN_BASED_VMX_PREEMPTION_TIMER) {
+		u64 misc;
+
+		rdmsrl(MSR_IA32_VMX_MISC, misc);
+		c->timer_value = (1U << 22) >> (misc & 0x1f) ?: 1;
+	}
 
 	/* Without an I/O or MSR bitmap, every port and MSR access exits. */
 	proc = CPU_BASED_HLT_EXITING | CPU_BASED_MWAIT_EXITING |

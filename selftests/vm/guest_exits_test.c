@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 
 #include "../lib/vm_util.h"
 #include "../lib/harness.h"
@@ -646,6 +647,40 @@ TEST(signal_interrupts_run)
 	ASSERT_EQ(r.err, EINTR);
 	ASSERT_EQ(r.exit_reason, ALTP2M_EXIT_INTR);
 	EXPECT_EQ(guest_global(vm, wait_entries), 1);
+	vm_free(vm);
+}
+
+static void guest_spin_irqs_off(void)
+{
+	asm volatile("cli");
+	for (;;)
+		asm volatile("pause");
+}
+
+/*
+ * A guest spinning with interrupts off never gives the CPU back by itself;
+ * the module's backstop (the VMX-preemption timer) must, so that a signal
+ * still ends ALTP2M_RUN. Without it this test hangs in Bochs.
+ */
+TEST(signal_interrupts_irqs_off_spin)
+{
+	struct sigaction sa = { .sa_handler = sig_noop };
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2,
+	};
+	struct itimerspec its = { .it_value.tv_sec = 1 };
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_spin_irqs_off);
+	timer_t timer;
+
+	/* A timer of its own: the harness's alarm() stays the test timeout. */
+	ASSERT_EQ(sigaction(SIGUSR2, &sa, NULL), 0);
+	ASSERT_EQ(timer_create(CLOCK_MONOTONIC, &sev, &timer), 0);
+	ASSERT_EQ(timer_settime(timer, 0, &its, NULL), 0);
+	vcpu->run->exit_reason = ALTP2M_EXIT_NR;
+	ASSERT_ERRNO(_vcpu_run(vcpu), EINTR);
+	EXPECT_EQ(vcpu->run->exit_reason, ALTP2M_EXIT_INTR);
+	timer_delete(timer);
 	vm_free(vm);
 }
 
