@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "../lib/vm_util.h"
 #include "../lib/harness.h"
@@ -292,6 +293,79 @@ TEST(region_change_while_running)
 					 slot2), 0);
 	vm_free(vm);
 	munmap(slot2, REGION_SIZE);
+}
+
+#define PIN_GPA		0x10000000ULL
+#define PIN_SIZE	(2ULL << 20)
+
+static void guest_rw(uint64_t *p)
+{
+	GUEST_SYNC(READ_ONCE(*p));
+	WRITE_ONCE(*p, 0x2222);
+	GUEST_SYNC(READ_ONCE(*p));
+}
+
+/*
+ * The owner unmaps a region's memory while the region exists: the guest
+ * keeps its pages (they are pinned), reads and writes them, and deleting
+ * the region later releases them with nothing left behind.
+ */
+TEST(munmap_under_a_region)
+{
+	struct vm *vm = vm_create(0);
+	uint64_t *hva = vm_add_region(vm, 1, PIN_GPA, PIN_SIZE);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_rw);
+	struct ucall uc;
+
+	*hva = 0x1111;
+	vcpu_args_set(vcpu, 1, PIN_GPA);
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, 0x1111);
+	ASSERT_EQ(munmap(hva, PIN_SIZE), 0);
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, 0x2222);
+	vm_delete_region(vm, 1);
+	vm_free(vm);
+}
+
+static void guest_watch(uint64_t *p)
+{
+	for (;;)
+		GUEST_SYNC(READ_ONCE(*p));
+}
+
+/*
+ * fork() copies the address space; the parent, which owns the VM, must
+ * still share the region's pages with the guest afterwards, and the
+ * child's exit must not take them away.
+ */
+TEST(fork_keeps_guest_memory_shared)
+{
+	struct vm *vm = vm_create(0);
+	volatile uint64_t *hva = vm_add_region(vm, 1, PIN_GPA, PIN_SIZE);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_watch);
+	struct ucall uc;
+	int status;
+	pid_t pid;
+
+	*hva = 0x1111;
+	vcpu_args_set(vcpu, 1, PIN_GPA);
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, 0x1111);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		*hva = 0xdead;	/* the child's own copy */
+		_exit(0);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_EQ(status, 0);
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, 0x1111);
+	*hva = 0x3333;
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, 0x3333);
+	vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
