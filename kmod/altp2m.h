@@ -36,6 +36,8 @@ extern struct altp2m_hw altp2m_host;
  * @ept: the host p2m (view 0)
  * @ept_gen: bumped after entries are removed from @ept; a vCPU that saw
  *	an older value flushes its cached translations before entering
+ * @ept_maps_4k: faults resolved with 4 KiB mappings (under @mmu_lock)
+ * @ept_maps_2m: faults resolved with 2 MiB mappings (under @mmu_lock)
  */
 struct altp2m_vm {
 	u32 id;
@@ -48,6 +50,8 @@ struct altp2m_vm {
 	struct mutex mmu_lock;		/* see above */
 	struct altp2m_ept ept;
 	atomic64_t ept_gen;
+	u64 ept_maps_4k;
+	u64 ept_maps_2m;
 };
 
 /*

@@ -239,11 +239,15 @@ int altp2m_ept_fault(struct altp2m_vm *vm, u64 gpa, bool *mapped)
 		ret = altp2m_ept_map(&vm->ept, base << PAGE_SHIFT,
 				     page_to_phys(p->pages[base - s->base_gfn]),
 				     2, ALTP2M_RAM_ATTRS);
+		if (ret >= 0)
+			vm->ept_maps_2m++;
 	} else {
 		idx = gfn - s->base_gfn;
 		ret = altp2m_ept_map(&vm->ept, gfn << PAGE_SHIFT,
 				     page_to_phys(p->pages[idx]), 1,
 				     ALTP2M_RAM_ATTRS);
+		if (ret >= 0)
+			vm->ept_maps_4k++;
 	}
 	if (ret > 0) {
 		/* A smaller mapping was replaced: flush before next entry. */

@@ -70,6 +70,32 @@ static long altp2m_vm_set_memory_region(struct altp2m_vm *vm,
 	return ret;
 }
 
+static long altp2m_vm_get_stats(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_vm_stats st;
+	unsigned int i;
+
+	if (copy_from_user(&st, argp, sizeof(st)))
+		return -EFAULT;
+	if (st.flags || memchr_inv(st.reserved, 0, sizeof(st.reserved)))
+		return -EINVAL;
+	memset(&st, 0, sizeof(st));
+	mutex_lock(&vm->lock);
+	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
+		st.nr_vcpus += !!vm->vcpus[i];
+	for (i = 0; i < ALTP2M_MAX_MEM_SLOTS; i++)
+		if (vm->slots.slot[i])
+			st.mem_pages += vm->slots.slot[i]->npages;
+	mutex_unlock(&vm->lock);
+	mutex_lock(&vm->mmu_lock);
+	st.ept_tables = vm->ept.nr_tables;
+	st.ept_maps_4k = vm->ept_maps_4k;
+	st.ept_maps_2m = vm->ept_maps_2m;
+	mutex_unlock(&vm->mmu_lock);
+	st.ept_flushes = atomic64_read(&vm->ept_gen);
+	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
 static long altp2m_vm_create_vcpu(struct altp2m_vm *vm, void __user *argp)
 {
 	struct altp2m_create_vcpu c;
@@ -102,6 +128,8 @@ static long altp2m_vm_ioctl(struct file *file, unsigned int cmd,
 		return altp2m_vm_set_memory_region(vm, argp);
 	case ALTP2M_CREATE_VCPU:
 		return altp2m_vm_create_vcpu(vm, argp);
+	case ALTP2M_GET_VM_STATS:
+		return altp2m_vm_get_stats(vm, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -6,6 +6,10 @@
  * extra slots at once; and no change while a vCPU runs (EBUSY).
  */
 #include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -366,6 +370,97 @@ TEST(fork_keeps_guest_memory_shared)
 	vcpu_run_ucall(vcpu, &uc);
 	assert_ucall_sync(vcpu, 0x3333);
 	vm_free(vm);
+}
+
+static void guest_touch2(uint64_t *a, uint64_t *b)
+{
+	GUEST_SYNC(0);		/* code and stack are mapped by now */
+	WRITE_ONCE(*a, 1);
+	WRITE_ONCE(*b, 2);
+	GUEST_DONE();
+}
+
+/* 1 if the 512 pages at @hva are one 2 MiB-aligned physical run. */
+static int backed_by_2m(struct altp2m_test *_t, const void *hva)
+{
+	uint64_t e, first = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY), i;
+
+	ASSERT_GE(fd, 0);
+	for (i = 0; i < 512; i++) {
+		ASSERT_EQ(pread(fd, &e, 8, ((uintptr_t)hva / 4096 + i) * 8), 8);
+		e &= (1ULL << 55) - 1;		/* the PFN */
+		if (!i)
+			first = e;
+		if (!e || e != first + i || (first & 511)) {
+			close(fd);
+			return 0;
+		}
+	}
+	close(fd);
+	return 1;
+}
+
+/*
+ * VM counters, and 2 MiB EPT mappings exactly where the region's backing
+ * is a 2 MiB-aligned physical run (as the page tables of the owner say).
+ */
+TEST(vm_stats_and_2m_mappings)
+{
+	struct altp2m_vm_stats st = { 0 }, st2 = { 0 };
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_touch2);
+	uint64_t want_2m;
+	char *raw, *hva;
+	struct ucall uc;
+
+	/* hugetlbfs pages are 2 MiB physical runs for sure; reserve two. */
+	if (system("echo 4 > /proc/sys/vm/nr_hugepages") != 0)
+		SKIP("cannot reserve huge pages");
+	raw = mmap(NULL, PIN_SIZE * 3, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (raw == MAP_FAILED)
+		SKIP("no huge pages");
+	hva = raw;
+	memset(hva, 0, 2 * PIN_SIZE);
+	vm_set_memory_region(vm, 1, PIN_GPA, 2 * PIN_SIZE, hva);
+	want_2m = backed_by_2m(_t, hva) + backed_by_2m(_t, hva + PIN_SIZE);
+
+	EXPECT_EQ(want_2m, 2);
+	vcpu_args_set(vcpu, 2, PIN_GPA, PIN_GPA + PIN_SIZE);
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, 0);
+	ASSERT_EQ(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st), 0);
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_done(vcpu);
+	ASSERT_EQ(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st2), 0);
+	EXPECT_EQ(st2.nr_vcpus, 1);
+	EXPECT_EQ(st2.mem_pages, vm->ram_size / 4096 + 2 * PIN_SIZE / 4096);
+	EXPECT_TRUE(st2.ept_tables > 0);
+	TH_LOG("region halves on 2 MiB physical runs: %llu; 2M maps %llu -> %llu",
+	       (unsigned long long)want_2m,
+	       (unsigned long long)st.ept_maps_2m,
+	       (unsigned long long)st2.ept_maps_2m);
+	EXPECT_EQ(st2.ept_maps_2m - st.ept_maps_2m, want_2m);
+	EXPECT_EQ(st2.ept_maps_4k, st.ept_maps_4k);
+	EXPECT_EQ(((char *)hva)[0], 1);
+	EXPECT_EQ(((char *)hva)[PIN_SIZE], 2);
+
+	/* Removing mapped memory forces the vCPUs to flush. */
+	vm_delete_region(vm, 1);
+	ASSERT_EQ(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st), 0);
+	EXPECT_EQ(st.ept_flushes, st2.ept_flushes + 1);
+	EXPECT_EQ(st.mem_pages, vm->ram_size / 4096);
+
+	st.flags = 1;
+	ASSERT_ERRNO(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st), EINVAL);
+	st.flags = 0;
+	st.reserved[7] = 1;
+	ASSERT_ERRNO(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st), EINVAL);
+	ASSERT_ERRNO(ioctl(vm->fd, ALTP2M_GET_VM_STATS, NULL), EFAULT);
+	vm_free(vm);
+	munmap(raw, PIN_SIZE * 3);
+	EXPECT_EQ(system("echo 0 > /proc/sys/vm/nr_hugepages"), 0);
 }
 
 TEST_HARNESS_MAIN

@@ -342,6 +342,30 @@ struct altp2m_vcpu_stats {
 };
 
 /*
+ * VM-wide counters: struct altp2m_vm_stats (ALTP2M_GET_VM_STATS, VM fd).
+ * @flags:       in: must be 0
+ * @nr_vcpus:    vCPUs that exist
+ * @mem_pages:   4 KiB pages in memory regions (all pinned)
+ * @ept_tables:  paging-structure pages of the host p2m (view 0)
+ * @ept_maps_4k: guest RAM faults resolved with a 4 KiB mapping
+ * @ept_maps_2m: guest RAM faults resolved with a 2 MiB mapping
+ * @ept_flushes: times entries were removed from the host p2m (each makes
+ *               the vCPUs flush cached translations before their next
+ *               entry)
+ * @reserved:    must be 0
+ */
+struct altp2m_vm_stats {
+	__u32 flags;
+	__u32 nr_vcpus;
+	__u64 mem_pages;
+	__u64 ept_tables;
+	__u64 ept_maps_4k;
+	__u64 ept_maps_2m;
+	__u64 ept_flushes;
+	__u64 reserved[8];
+};
+
+/*
  * ioctls on /dev/altp2m. ALTP2M_GET_API_VERSION and ALTP2M_GET_RUN_SIZE
  * (the bytes to mmap on a vCPU fd) take no argument: it must be 0.
  */
@@ -353,6 +377,7 @@ struct altp2m_vcpu_stats {
 /* ioctls on a VM fd */
 #define ALTP2M_SET_MEMORY_REGION _IOW(ALTP2MIO, 0x10, struct altp2m_memory_region)
 #define ALTP2M_CREATE_VCPU	_IOW(ALTP2MIO, 0x11, struct altp2m_create_vcpu)
+#define ALTP2M_GET_VM_STATS	_IOWR(ALTP2MIO, 0x12, struct altp2m_vm_stats)
 
 /*
  * ioctls on a vCPU fd. ALTP2M_RUN's argument must be 0. Every VM and vCPU
