@@ -760,4 +760,55 @@ TEST(invalid_guest_state_fails_entry)
 	vm_free(vm);
 }
 
+static void guest_wrmsr(uint64_t index, uint64_t value)
+{
+	wrmsr(index, value);
+	GUEST_DONE();
+}
+
+static void guest_rdmsr(uint64_t index)
+{
+	(void)rdmsr(index);
+	GUEST_DONE();
+}
+
+/*
+ * A guest touching MSRs it has no business with (feature control, speculation
+ * control, APIC base, VMX capabilities, DEBUGCTL, an MSR that does not exist,
+ * EFER with a reserved bit) gets #GP, as on a CPU without them, and the host
+ * is none the worse (the kernel log check after the suite says so).
+ */
+TEST(wild_msrs_raise_gp)
+{
+	static const struct { uint32_t index; uint64_t value; } wild[] = {
+		{ 0x3a, 0 }, { 0x48, 1 }, { 0x1b, 0xfee00000 }, { 0x480, 0 },
+		{ 0x1d9, 1 }, { 0x12345678, 0 }, { 0xc0000103, 0 },
+		{ 0xc0000080, 1ULL << 20 },
+	};
+	unsigned int i, rd;
+	struct ucall uc;
+
+	for (i = 0; i < sizeof(wild) / sizeof(wild[0]); i++) {
+		for (rd = 0; rd < 2; rd++) {
+			struct vm *vm = vm_create(0);
+			struct vcpu *vcpu;
+
+			if (rd && wild[i].index == 0xc0000080)
+				continue;	/* reading EFER is allowed */
+			vcpu = vcpu_add(vm, 0, rd ? (void *)guest_rdmsr :
+						    (void *)guest_wrmsr);
+			vcpu_args_set(vcpu, 2, (uint64_t)wild[i].index,
+				      wild[i].value);
+			vcpu_run(vcpu);
+			if (get_ucall(vcpu, &uc) != UCALL_UNHANDLED ||
+			    uc.args[0] != 13)
+				TH_LOG("%s of MSR %#x: no #GP", rd ? "RDMSR" :
+				       "WRMSR", wild[i].index);
+			ASSERT_EQ(uc.type, UCALL_UNHANDLED);
+			ASSERT_EQ(uc.args[0], 13);
+			vm_free(vm);
+		}
+	}
+}
+
 TEST_HARNESS_MAIN
