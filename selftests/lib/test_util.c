@@ -66,3 +66,15 @@ uint64_t test_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+bool host_wait(volatile uint64_t *p, unsigned int secs)
+{
+	uint64_t end = test_now_ms() + secs * 1000ULL;
+
+	while (!__atomic_load_n(p, __ATOMIC_SEQ_CST)) {
+		if (test_now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}

@@ -81,5 +81,7 @@ void test_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Monotonic milliseconds, for bounded waits. */
 uint64_t test_now_ms(void);
+/* Wait (host side, bounded by @secs) until *@p becomes non-zero. */
+bool host_wait(volatile uint64_t *p, unsigned int secs);
 
 #endif /* SELFTEST_TEST_UTIL_H */

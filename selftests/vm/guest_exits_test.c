@@ -606,19 +606,6 @@ static void *interrupted_run(void *arg)
 	return NULL;
 }
 
-/* Wait (host side, bounded) until *p becomes non-zero. */
-static bool host_wait(volatile uint64_t *p, unsigned int secs)
-{
-	uint64_t end = test_now_ms() + secs * 1000ULL;
-
-	while (!__atomic_load_n(p, __ATOMIC_SEQ_CST)) {
-		if (test_now_ms() > end)
-			return false;
-		usleep(1000);
-	}
-	return true;
-}
-
 /*
  * A signal to the thread in ALTP2M_RUN makes it return EINTR with exit
  * reason INTR; the next RUN continues the guest where it was.

@@ -235,18 +235,6 @@ static void *run_thread(void *arg)
 	return NULL;
 }
 
-static bool host_wait(volatile uint64_t *p, unsigned int secs)
-{
-	uint64_t end = test_now_ms() + secs * 1000ULL;
-
-	while (!__atomic_load_n(p, __ATOMIC_SEQ_CST)) {
-		if (test_now_ms() > end)
-			return false;
-		usleep(1000);
-	}
-	return true;
-}
-
 /*
  * While a vCPU is in ALTP2M_RUN, every region change is EBUSY: adding,
  * moving and deleting. Each would be valid once the vCPU is out.
