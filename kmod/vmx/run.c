@@ -188,16 +188,18 @@ int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
 	int ret;
 
 	/*
-	 * Check what userspace may have set before the hardware sees it, so
-	 * bad state is a clean fail-entry exit naming the field.
+	 * Check what userspace set before the hardware sees it, so bad state
+	 * is a clean fail-entry exit naming the field. Only after a SET: the
+	 * check reads the whole state back and RUN is a hot path.
 	 */
-	if (altp2m_vmx_check_state(vcpu, &field)) {
+	if (vcpu->vmx.state_dirty && altp2m_vmx_check_state(vcpu, &field)) {
 		vcpu->run->exit_reason = ALTP2M_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_reason =
 			EXIT_REASON_INVALID_STATE;
 		vcpu->run->fail_entry.qualification = field;
 		return 0;
 	}
+	vcpu->vmx.state_dirty = false;
 	fpu_swap_kvm_fpstate(&vcpu->vmx.fpu, true);
 	for (;;) {
 		if (signal_pending(current)) {

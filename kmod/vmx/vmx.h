@@ -50,6 +50,9 @@ struct altp2m_vmx_msr {
  *	information format), 0 for none; @inject_error and @inject_len
  *	(software events) with it
  * @mmio: the access an MMIO exit is waiting to complete
+ * @state_dirty: userspace set registers since the last check against the
+ *	VM-entry rules (the guest's own changes go through emulation that
+ *	keeps them valid, so only these need checking)
  */
 struct altp2m_vmx_vcpu {
 	u64 gpr[ALTP2M_NR_GPRS];
@@ -67,6 +70,7 @@ struct altp2m_vmx_vcpu {
 	u32 inject_error;
 	u32 inject_len;
 	struct altp2m_mmio_insn mmio;
+	bool state_dirty;
 };
 
 extern bool altp2m_vmx_rebooting;
