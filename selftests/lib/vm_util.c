@@ -703,3 +703,13 @@ void __assert_exit_reason(struct vcpu *vcpu, uint32_t reason,
 			 "vCPU %u: expected exit %s, got %s", vcpu->id,
 			 exit_reason_str(reason), desc);
 }
+
+uint64_t guest_wait_started, guest_wait_go;
+
+void guest_wait_release(void)
+{
+	WRITE_ONCE(guest_wait_started, 1);
+	while (!READ_ONCE(guest_wait_go))
+		cpu_relax();
+	GUEST_SYNC(1);
+}

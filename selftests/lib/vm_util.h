@@ -288,6 +288,15 @@ void __assert_ucall(struct vcpu *vcpu, uint64_t type, bool check_arg,
 #define assert_ucall_done(vcpu)						\
 	__assert_ucall(vcpu, UCALL_DONE, false, 0, __FILE__, __LINE__)
 
+/*
+ * A guest that says it has started (guest_wait_started = 1), spins until
+ * the host sets guest_wait_go, then GUEST_SYNC(1). For tests where the
+ * host acts while a vCPU is inside ALTP2M_RUN; the host reaches both
+ * flags with guest_global(). One such guest at a time per VM.
+ */
+extern uint64_t guest_wait_started, guest_wait_go;
+void guest_wait_release(void);
+
 /* Guest-side entry points (exception.S). */
 extern const uint64_t guest_exception_stubs[NR_EXCEPTIONS];
 void guest_return_stub(void);

@@ -569,7 +569,7 @@ TEST(triple_fault_shutdown)
 
 static uint64_t wait_entries, wait_started, wait_release;
 
-static void guest_wait_release(void)
+static void guest_count_and_wait(void)
 {
 	WRITE_ONCE(wait_entries, READ_ONCE(wait_entries) + 1);
 	WRITE_ONCE(wait_started, 1);
@@ -615,7 +615,7 @@ TEST(signal_interrupts_run)
 	/* Without SA_RESTART. */
 	struct sigaction sa = { .sa_handler = sig_noop };
 	struct vm *vm = vm_create(0);
-	struct vcpu *vcpu = vcpu_add(vm, 0, guest_wait_release);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_count_and_wait);
 	struct run_result r = { .vcpu = vcpu };
 	pthread_t th;
 

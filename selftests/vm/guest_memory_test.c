@@ -216,16 +216,6 @@ TEST(region_all_slots)
 
 /* ---------------------------------------------- no change while running */
 
-static uint64_t wait_started, wait_release;
-
-static void guest_wait_release(void)
-{
-	WRITE_ONCE(wait_started, 1);
-	while (!READ_ONCE(wait_release))
-		cpu_relax();
-	GUEST_SYNC(1);
-}
-
 static void *run_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
@@ -254,7 +244,7 @@ TEST(region_change_while_running)
 	/* The host must run this thread while the guest spins. */
 	vcpu_set_if(vcpu, true);
 	ASSERT_EQ(pthread_create(&th, NULL, run_thread, vcpu), 0);
-	started = host_wait(&guest_global(vm, wait_started), 60);
+	started = host_wait(&guest_global(vm, guest_wait_started), 60);
 	if (started) {
 		add = __vm_set_memory_region(vm, 2, 0, REGION_B, REGION_SIZE,
 					     slot2);
@@ -265,7 +255,7 @@ TEST(region_change_while_running)
 		del = __vm_set_memory_region(vm, 1, 0, REGION_A, 0, slot1);
 		err[2] = errno;
 	}
-	WRITE_ONCE(guest_global(vm, wait_release), 1);
+	WRITE_ONCE(guest_global(vm, guest_wait_go), 1);
 	ASSERT_EQ(pthread_join(th, NULL), 0);
 	ASSERT_TRUE(started);
 	EXPECT_EQ(add, -1);

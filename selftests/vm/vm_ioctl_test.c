@@ -819,16 +819,6 @@ TEST(close_dev_fd_first)
 	vm_free(vm);
 }
 
-static uint64_t wait_started, wait_release;
-
-static void guest_wait_release(void)
-{
-	WRITE_ONCE(wait_started, 1);
-	while (!READ_ONCE(wait_release))
-		cpu_relax();
-	GUEST_SYNC(1);
-}
-
 static void *run_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
@@ -851,16 +841,16 @@ TEST(close_vm_fd_while_running)
 	/* The host must run this thread while the guest spins. */
 	vcpu_set_if(vcpu, true);
 	ASSERT_EQ(pthread_create(&th, NULL, run_thread, vcpu), 0);
-	while (!READ_ONCE(guest_global(vm, wait_started)) &&
+	while (!READ_ONCE(guest_global(vm, guest_wait_started)) &&
 	       test_now_ms() < end)
 		usleep(1000);
 	ASSERT_EQ(close(vm->fd), 0);
 	vm->fd = -1;
 	ASSERT_EQ(close(vm->dev_fd), 0);
 	vm->dev_fd = -1;
-	WRITE_ONCE(guest_global(vm, wait_release), 1);
+	WRITE_ONCE(guest_global(vm, guest_wait_go), 1);
 	ASSERT_EQ(pthread_join(th, NULL), 0);
-	ASSERT_TRUE(READ_ONCE(guest_global(vm, wait_started)));
+	ASSERT_TRUE(READ_ONCE(guest_global(vm, guest_wait_started)));
 	vm_free(vm);
 }
 
