@@ -15,6 +15,9 @@
 #include "core/x86.h"
 #include "vmx/vmx.h"
 
+/* Where port I/O data sits in the run page (see struct altp2m_run). */
+#define ALTP2M_IO_DATA_OFFSET	1024
+
 /*
  * What this host offers, decided once at load time and read-only after
  * that, so it needs no lock.
@@ -61,6 +64,7 @@ struct altp2m_vm {
 enum altp2m_pending {
 	ALTP2M_PENDING_NONE,
 	ALTP2M_PENDING_IO_IN,
+	ALTP2M_PENDING_IO_STRING_IN,
 	ALTP2M_PENDING_MMIO_READ,
 	ALTP2M_PENDING_HYPERCALL,
 };
@@ -94,6 +98,7 @@ int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *arg);
 
 /* Guest RAM access for the run loop (memory.c). */
 int altp2m_read_gpa(void *vm, u64 gpa, void *buf, unsigned int len);
+int altp2m_write_gpa(void *vm, u64 gpa, const void *buf, unsigned int len);
 int altp2m_ept_fault(struct altp2m_vm *vm, u64 gpa, bool *mapped);
 int altp2m_memory_region_set(struct altp2m_vm *vm,
 			     const struct altp2m_memory_region *r);

@@ -68,7 +68,8 @@ static void altp2m_slot_unpin(struct altp2m_vm *vm, struct altp2m_memslot *s)
 {
 	struct altp2m_slot_pages *p = s->priv;
 
-	unpin_user_pages(p->pages, p->npages);
+	/* The guest may have written any of them, through EPT or us. */
+	unpin_user_pages_dirty_lock(p->pages, p->npages, true);
 	account_locked_vm(vm->mm, p->npages, false);
 	kvfree(p);
 	kfree(s);
@@ -259,18 +260,10 @@ out:
 	return ret;
 }
 
-/**
- * altp2m_read_gpa - copy guest RAM (for instruction fetch and page walks)
- * @opaque: the struct altp2m_vm
- * @gpa: where to start
- * @buf: destination
- * @len: bytes; may cross pages and regions
- *
- * Return: 0, or -EFAULT if any byte is not guest RAM.
- */
-int altp2m_read_gpa(void *opaque, u64 gpa, void *buf, unsigned int len)
+/* Copy between guest RAM and @buf, page by page, regions allowing. */
+static int altp2m_copy_gpa(struct altp2m_vm *vm, u64 gpa, void *buf,
+			   unsigned int len, bool write)
 {
-	struct altp2m_vm *vm = opaque;
 	struct altp2m_slot_pages *p;
 	struct altp2m_memslot *s;
 	unsigned int off, n;
@@ -284,11 +277,46 @@ int altp2m_read_gpa(void *opaque, u64 gpa, void *buf, unsigned int len)
 		off = offset_in_page(gpa);
 		n = min_t(unsigned int, len, PAGE_SIZE - off);
 		va = kmap_local_page(p->pages[(gpa >> PAGE_SHIFT) - s->base_gfn]);
-		memcpy(buf, va + off, n);
+		if (write)
+			memcpy(va + off, buf, n);
+		else
+			memcpy(buf, va + off, n);
 		kunmap_local(va);
 		buf += n;
 		gpa += n;
 		len -= n;
 	}
 	return 0;
+}
+
+/**
+ * altp2m_read_gpa - copy guest RAM (for instruction fetch and page walks)
+ * @opaque: the struct altp2m_vm
+ * @gpa: where to start
+ * @buf: destination
+ * @len: bytes; may cross pages and regions
+ *
+ * Return: 0, or -EFAULT if any byte is not guest RAM.
+ */
+int altp2m_read_gpa(void *opaque, u64 gpa, void *buf, unsigned int len)
+{
+	return altp2m_copy_gpa(opaque, gpa, buf, len, false);
+}
+
+/**
+ * altp2m_write_gpa - write guest RAM on the guest's behalf (string I/O)
+ * @opaque: the struct altp2m_vm
+ * @gpa: where to start
+ * @buf: source
+ * @len: bytes; may cross pages and regions
+ *
+ * Guest pages are written back dirty when unpinned, so no marking here.
+ *
+ * Return: 0, or -EFAULT if any byte is not guest RAM (the bytes before
+ * it are written).
+ */
+int altp2m_write_gpa(void *opaque, u64 gpa, const void *buf,
+		     unsigned int len)
+{
+	return altp2m_copy_gpa(opaque, gpa, (void *)buf, len, true);
 }

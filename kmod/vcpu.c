@@ -15,8 +15,6 @@
 
 #include "altp2m.h"
 
-#define ALTP2M_IO_DATA_OFFSET	1024
-
 static bool altp2m_zero(const void *p, size_t len)
 {
 	return !memchr_inv(p, 0, len);
@@ -54,13 +52,10 @@ static void altp2m_vcpu_complete(struct altp2m_vcpu *vcpu)
 
 	switch (vcpu->pending) {
 	case ALTP2M_PENDING_IO_IN:
-		memcpy(&data, (u8 *)run + ALTP2M_IO_DATA_OFFSET, run->io.size);
-		if (run->io.size == 4)
-			gpr[ALTP2M_RAX] = data;		/* zero-extends, as IN */
-		else if (run->io.size == 2)
-			gpr[ALTP2M_RAX] = (gpr[ALTP2M_RAX] & ~0xffffULL) | data;
-		else
-			gpr[ALTP2M_RAX] = (gpr[ALTP2M_RAX] & ~0xffULL) | data;
+		altp2m_vmx_complete_in(vcpu);
+		break;
+	case ALTP2M_PENDING_IO_STRING_IN:
+		altp2m_vmx_complete_string_in(vcpu);
 		break;
 	case ALTP2M_PENDING_MMIO_READ:
 		memcpy(&data, run->mmio.data, sizeof(data));

@@ -30,6 +30,7 @@
 
 #include "emulate.h"
 #include "gva.h"
+#include "string_io.h"
 
 #define ALTP2M_REX_W	BIT(3)
 #define ALTP2M_REX_R	BIT(2)
@@ -41,7 +42,12 @@ struct altp2m_decoder {
 	u8 rex;		/* the REX prefix in effect, 0 if none */
 	u8 opsize;	/* operand size in bytes: 2, 4 or 8 */
 	u8 adsize;	/* address size in bytes: 2, 4 or 8 */
+	u8 seg;		/* segment override, &enum altp2m_sreg; 0xff: none */
+	bool rep;	/* F2 or F3 */
+	bool lock;	/* F0 */
 };
+
+#define ALTP2M_NO_SEG	0xff
 
 /* Are @n more bytes there, and would the instruction stay legal? */
 static int altp2m_insn_need(const struct altp2m_decoder *d, unsigned int n)
@@ -244,7 +250,8 @@ static int altp2m_decode_0f(struct altp2m_decoder *d,
 /*
  * Consume the prefixes and return the opcode byte. A REX prefix counts
  * only right before the opcode: one followed by a legacy prefix is
- * ignored by the CPU, and so it is here.
+ * ignored by the CPU, and so it is here. Of several segment overrides the
+ * last one counts.
  */
 static int altp2m_decode_prefixes(struct altp2m_decoder *d, bool mode64,
 				  bool *opsize_pfx, bool *adsize_pfx, u8 *op)
@@ -252,6 +259,7 @@ static int altp2m_decode_prefixes(struct altp2m_decoder *d, bool mode64,
 	int ret;
 	u8 b;
 
+	d->seg = ALTP2M_NO_SEG;
 	for (;;) {
 		ret = altp2m_insn_byte(d, &b);
 		if (ret)
@@ -264,10 +272,18 @@ static int altp2m_decode_prefixes(struct altp2m_decoder *d, bool mode64,
 			*adsize_pfx = true;
 			break;
 		case 0x26: case 0x2e: case 0x36: case 0x3e:
-		case 0x64: case 0x65:
+			/* ES, CS, SS, DS: bits 4:3 are the segment number. */
+			d->seg = (b >> 3) & 3;
 			break;
-		case 0xf0: case 0xf2: case 0xf3:
-			return -EINVAL;
+		case 0x64: case 0x65:
+			d->seg = ALTP2M_SREG_FS + (b & 1);
+			break;
+		case 0xf0:
+			d->lock = true;
+			break;
+		case 0xf2: case 0xf3:
+			d->rep = true;
+			break;
 		default:
 			if (mode64 && (b & 0xf0) == 0x40) {
 				d->rex = b;
@@ -280,32 +296,47 @@ static int altp2m_decode_prefixes(struct altp2m_decoder *d, bool mode64,
 	}
 }
 
-int altp2m_mmio_decode(const u8 *insn, unsigned int avail,
-		       const struct altp2m_paging *pg,
-		       struct altp2m_mmio_insn *out)
+/* Parse the prefixes, and set the operand and address sizes they imply. */
+static int altp2m_decode_start(struct altp2m_decoder *d,
+			       const struct altp2m_paging *pg, u8 *op)
 {
-	struct altp2m_decoder d = { .insn = insn, .avail = avail };
 	bool mode64 = pg->cs_l && (pg->efer & ALTP2M_EFER_LMA);
 	bool opsize_pfx = false, adsize_pfx = false;
 	unsigned int def;
 	int ret;
-	u8 op;
 
-	memset(out, 0, sizeof(*out));
-	ret = altp2m_decode_prefixes(&d, mode64, &opsize_pfx, &adsize_pfx, &op);
+	ret = altp2m_decode_prefixes(d, mode64, &opsize_pfx, &adsize_pfx, op);
 	if (ret)
 		return ret;
 
 	/* 66 and 67 toggle between the mode's default and the other size. */
 	def = mode64 || pg->cs_db ? 4 : 2;
-	if (d.rex & ALTP2M_REX_W)
-		d.opsize = 8;
+	if (d->rex & ALTP2M_REX_W)
+		d->opsize = 8;
 	else
-		d.opsize = opsize_pfx ? 6 - def : def;
+		d->opsize = opsize_pfx ? 6 - def : def;
 	if (mode64)
-		d.adsize = adsize_pfx ? 4 : 8;
+		d->adsize = adsize_pfx ? 4 : 8;
 	else
-		d.adsize = adsize_pfx ? 6 - def : def;
+		d->adsize = adsize_pfx ? 6 - def : def;
+	return 0;
+}
+
+int altp2m_mmio_decode(const u8 *insn, unsigned int avail,
+		       const struct altp2m_paging *pg,
+		       struct altp2m_mmio_insn *out)
+{
+	struct altp2m_decoder d = { .insn = insn, .avail = avail };
+	int ret;
+	u8 op;
+
+	memset(out, 0, sizeof(*out));
+	ret = altp2m_decode_start(&d, pg, &op);
+	if (ret)
+		return ret;
+	/* LOCK and REP are invalid on MOV: not ours to guess at. */
+	if (d.lock || d.rep)
+		return -EINVAL;
 
 	switch (op) {
 	case 0x88:
@@ -345,6 +376,33 @@ int altp2m_mmio_decode(const u8 *insn, unsigned int avail,
 		return ret;
 	}
 	out->len = d.pos;
+	return 0;
+}
+
+int altp2m_strio_decode(const u8 *insn, unsigned int avail,
+			const struct altp2m_paging *pg,
+			struct altp2m_strio *out)
+{
+	struct altp2m_decoder d = { .insn = insn, .avail = avail };
+	int ret;
+	u8 op;
+
+	memset(out, 0, sizeof(*out));
+	ret = altp2m_decode_start(&d, pg, &op);
+	if (ret)
+		return ret;
+	/* LOCK makes both #UD, which the CPU raises before any exit. */
+	if (d.lock || op < 0x6c || op > 0x6f)
+		return -EINVAL;
+	out->len = d.pos;
+	out->addr_size = d.adsize;
+	out->rep = d.rep;
+	out->in = op <= 0x6d;
+	/* INS always writes ES:rDI; OUTS reads DS:rSI unless overridden. */
+	if (out->in)
+		out->seg = ALTP2M_SREG_ES;
+	else
+		out->seg = d.seg == ALTP2M_NO_SEG ? ALTP2M_SREG_DS : d.seg;
 	return 0;
 }
 

@@ -284,3 +284,36 @@ int altp2m_read_gva(const struct altp2m_gva_ctx *ctx, u64 gva, void *buf,
 	}
 	return 0;
 }
+
+int altp2m_write_gva(const struct altp2m_gva_ctx *ctx, u64 gva,
+		     const void *buf, unsigned int len, u32 access,
+		     struct altp2m_gva_fault *fault)
+{
+	u64 gpa[ALTP2M_GVA_MAX_PAGES];
+	unsigned int chunk[ALTP2M_GVA_MAX_PAGES];
+	unsigned int n = 0, done = 0, i;
+	int ret;
+
+	if (!ctx->write || (access & ALTP2M_ACC_FETCH))
+		return -EINVAL;
+	access |= ALTP2M_ACC_WRITE;
+	while (done < len) {
+		u64 la = gva + done;
+		unsigned int c = ALTP2M_GVA_PAGE - (la & (ALTP2M_GVA_PAGE - 1));
+
+		if (n == ALTP2M_GVA_MAX_PAGES)
+			return -EINVAL;
+		if (c > len - done)
+			c = len - done;
+		ret = altp2m_gva_to_gpa(ctx, la, access, &gpa[n], fault);
+		if (ret)
+			return ret;
+		chunk[n++] = c;
+		done += c;
+	}
+	for (i = 0, done = 0; i < n; done += chunk[i], i++)
+		if (ctx->write(ctx->opaque, gpa[i], (const u8 *)buf + done,
+			       chunk[i]))
+			return -EIO;
+	return 0;
+}

@@ -55,13 +55,15 @@
  * @pg: the guest's paging state (CR0, CR3, CR4, EFER)
  * @read: reads guest-physical memory: the paging structures and, for
  *	altp2m_read_gva(), the data
- * @opaque: passed to @read
+ * @write: writes guest-physical memory, for altp2m_write_gva() only
+ * @opaque: passed to @read and @write
  * @maxphyaddr: the guest's MAXPHYADDR (CPUID.80000008H:EAX[7:0]),
  *	32..52; paging-structure bits from it up to bit 51 are reserved
  */
 struct altp2m_gva_ctx {
 	const struct altp2m_paging *pg;
 	altp2m_read_gpa_t read;
+	altp2m_write_gpa_t write;
 	void *opaque;
 	u8 maxphyaddr;
 };
@@ -131,5 +133,29 @@ int altp2m_gva_to_gpa(const struct altp2m_gva_ctx *ctx, u64 gva, u32 access,
 int altp2m_read_gva(const struct altp2m_gva_ctx *ctx, u64 gva, void *buf,
 		    unsigned int len, u32 access,
 		    struct altp2m_gva_fault *fault);
+
+/* Pages one altp2m_write_gva() may span: a string I/O round needs two. */
+#define ALTP2M_GVA_MAX_PAGES	2
+
+/**
+ * altp2m_write_gva - write guest memory by linear address
+ * @ctx: the guest's paging state and memory; @ctx->write must be set
+ * @gva: where to start writing
+ * @buf: the @len bytes to write
+ * @len: bytes to write; the range may cross pages, at most
+ *	ALTP2M_GVA_MAX_PAGES of them
+ * @access: ALTP2M_ACC_* bits; ALTP2M_ACC_WRITE is implied
+ * @fault: the exception on -EFAULT
+ *
+ * Every page is translated before anything is written, so a fault leaves
+ * guest memory untouched, as a faulting store instruction does.
+ *
+ * Return: 0; -EFAULT with @fault filled; -EIO when a paging structure or
+ * the destination is not guest RAM (the destination may then be written
+ * in part); -EINVAL for a bad @ctx, @access or @len.
+ */
+int altp2m_write_gva(const struct altp2m_gva_ctx *ctx, u64 gva,
+		     const void *buf, unsigned int len, u32 access,
+		     struct altp2m_gva_fault *fault);
 
 #endif /* ALTP2M_CORE_GVA_H */

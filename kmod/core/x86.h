@@ -21,6 +21,12 @@ enum altp2m_gpr {
 	ALTP2M_NR_GPRS
 };
 
+/* Segment registers in the x86 encoding order (MOV Sreg, prefixes). */
+enum altp2m_sreg {
+	ALTP2M_SREG_ES, ALTP2M_SREG_CS, ALTP2M_SREG_SS, ALTP2M_SREG_DS,
+	ALTP2M_SREG_FS, ALTP2M_SREG_GS,
+};
+
 /*
  * The control state that decides how a guest linear address is translated
  * and how an instruction is decoded.
@@ -41,5 +47,7 @@ struct altp2m_paging {
  */
 typedef int (*altp2m_read_gpa_t)(void *opaque, u64 gpa, void *buf,
 				 unsigned int len);
+typedef int (*altp2m_write_gpa_t)(void *opaque, u64 gpa, const void *buf,
+				  unsigned int len);
 
 #endif /* ALTP2M_CORE_X86_H */

@@ -21,7 +21,6 @@
 #define ALTP2M_VEC_UD	6
 /* GETSEC exits unconditionally; <asm/vmx.h> has no name for it. */
 #define ALTP2M_EXIT_REASON_GETSEC	11
-#define ALTP2M_IO_DATA_OFFSET	1024
 
 void altp2m_vmx_inject(struct altp2m_vcpu *vcpu, u8 vector, bool has_error,
 		       u32 error)
@@ -40,8 +39,8 @@ static void altp2m_skip_insn(struct altp2m_vcpu *vcpu,
 	vcpu->vmx.rip += e->insn_len;
 }
 
-static int altp2m_internal_error(struct altp2m_vcpu *vcpu, u32 suberror,
-				 const struct altp2m_vmx_exit *e)
+int altp2m_vmx_internal_error(struct altp2m_vcpu *vcpu, u32 suberror,
+			      const struct altp2m_vmx_exit *e)
 {
 	struct altp2m_run *run = vcpu->run;
 
@@ -87,35 +86,6 @@ static int altp2m_handle_cpuid(struct altp2m_vcpu *vcpu,
 	gpr[ALTP2M_RDX] = edx;
 	altp2m_skip_insn(vcpu, e);
 	return 1;
-}
-
-static int altp2m_handle_io(struct altp2m_vcpu *vcpu,
-			    const struct altp2m_vmx_exit *e)
-{
-	struct altp2m_run *run = vcpu->run;
-	u64 q = e->qualification;
-	unsigned int size = (q & 7) + 1;
-	bool in = q & BIT(3);
-
-	/* String and REP forms need memory operands: not emulated (yet). */
-	if (q & (BIT(4) | BIT(5)))
-		return altp2m_internal_error(vcpu, ALTP2M_INTERNAL_EMULATION,
-					     e);
-	run->exit_reason = ALTP2M_EXIT_IO;
-	run->io.direction = in ? ALTP2M_IO_IN : ALTP2M_IO_OUT;
-	run->io.size = size;
-	run->io.port = q >> 16;
-	run->io.count = 1;
-	run->io.data_offset = ALTP2M_IO_DATA_OFFSET;
-	if (in) {
-		memset((u8 *)run + ALTP2M_IO_DATA_OFFSET, 0, size);
-		vcpu->pending = ALTP2M_PENDING_IO_IN;
-	} else {
-		memcpy((u8 *)run + ALTP2M_IO_DATA_OFFSET,
-		       &vcpu->vmx.gpr[ALTP2M_RAX], size);
-	}
-	altp2m_skip_insn(vcpu, e);
-	return 0;
 }
 
 static int altp2m_handle_vmcall(struct altp2m_vcpu *vcpu,
@@ -211,31 +181,37 @@ static int altp2m_handle_dr(struct altp2m_vcpu *vcpu,
 	bool from = q & BIT(4);
 	u64 *slot;
 
-	if (dr == 4 || dr == 5 || dr == 7) {
-		/* DR4/5 alias 6/7 (CR4.DE is refused); DR7 is in the VMCS. */
-		if (dr == 7 || dr == 5) {
-			if (from)
-				gpr[reg] = altp2m_vmx_dr7(vcpu, 0, false);
-			else
-				altp2m_vmx_dr7(vcpu, gpr[reg], true);
-			altp2m_skip_insn(vcpu, e);
-			return 1;
-		}
-		dr = 6;
-	}
-	slot = &vcpu->vmx.dr[dr == 6 ? 4 : dr];
-	if (from)
-		gpr[reg] = *slot;
+	/* DR4 and DR5 alias DR6 and DR7 (CR4.DE is refused). */
+	if (dr == 4 || dr == 5)
+		dr += 2;
+	if (dr == 6)
+		slot = &vcpu->vmx.dr[ALTP2M_DR6_SLOT];
+	else if (dr == 7)
+		slot = &vcpu->vmx.dr[ALTP2M_DR7_SLOT];
 	else
+		slot = &vcpu->vmx.dr[dr];
+	if (vcpu->vmx.dr[ALTP2M_DR7_SLOT] & ALTP2M_DR7_GD) {
+		/* A fault: DR6.BD says why, and GD clears for the handler. */
+		vcpu->vmx.dr[ALTP2M_DR6_SLOT] |= ALTP2M_DR6_BD;
+		vcpu->vmx.dr[ALTP2M_DR7_SLOT] &= ~ALTP2M_DR7_GD;
+		altp2m_vmx_inject(vcpu, X86_TRAP_DB, false, 0);
+		return 1;
+	}
+	if (from) {
+		gpr[reg] = *slot;
+	} else if (dr >= 6 && (gpr[reg] >> 32)) {
+		/* Bits 63:32 of DR6 and DR7 must be written as 0. */
+		altp2m_vmx_inject(vcpu, X86_TRAP_GP, true, 0);
+		return 1;
+	} else if (dr == 6) {
+		*slot = (gpr[reg] & ALTP2M_DR6_WRITABLE) | ALTP2M_DR6_INIT;
+	} else if (dr == 7) {
+		*slot = (gpr[reg] & ~ALTP2M_DR7_RESERVED) | ALTP2M_DR7_INIT;
+	} else {
 		*slot = gpr[reg];
+	}
 	altp2m_skip_insn(vcpu, e);
 	return 1;
-}
-
-static int altp2m_read_guest(void *opaque, u64 gpa, void *buf,
-			     unsigned int len)
-{
-	return altp2m_read_gpa(opaque, gpa, buf, len);
 }
 
 /* An access to guest-physical memory that is not RAM: decode, report. */
@@ -244,44 +220,21 @@ static int altp2m_handle_mmio(struct altp2m_vcpu *vcpu,
 {
 	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
 	struct altp2m_run *run = vcpu->run;
-	struct altp2m_gva_fault fault;
 	struct altp2m_gva_ctx ctx;
 	struct altp2m_paging pg;
 	u8 insn[ALTP2M_INSN_MAX_LEN];
 	unsigned int avail;
-	u32 access;
-	u64 val, rip;
+	u64 val, cs_base;
 	int ret;
 
 	if (e->idt_vectoring & INTR_INFO_VALID_MASK)
-		return altp2m_internal_error(vcpu, ALTP2M_INTERNAL_DELIVERY_EV,
-					     e);
-	altp2m_vmx_paging(vcpu, &pg, &rip);
-	/* The fetch is at CS.base + RIP, except in 64-bit code. */
-	if (pg.cs_l && (pg.efer & EFER_LMA))
-		rip = v->rip;
-	else
-		rip = (rip + v->rip) & 0xffffffff;
-	ctx = (struct altp2m_gva_ctx){
-		.pg = &pg, .read = altp2m_read_guest, .opaque = vcpu->vm,
-		.maxphyaddr = altp2m_vmx_cfg.lim.maxphyaddr,
-	};
-	/*
-	 * Fetch 15 bytes; if the next page faults, what lies before it is
-	 * all the instruction can be (the decoder says if it needs more).
-	 */
-	access = ALTP2M_ACC_FETCH | (pg.cpl == 3 ? ALTP2M_ACC_USER : 0);
-	avail = ALTP2M_INSN_MAX_LEN;
-	ret = altp2m_read_gva(&ctx, rip, insn, avail, access, &fault);
-	if (ret == -EFAULT && fault.addr > rip && fault.addr - rip < avail) {
-		avail = fault.addr - rip;
-		ret = altp2m_read_gva(&ctx, rip, insn, avail, access, &fault);
-	}
-	if (ret)
-		avail = 0;
+		return altp2m_vmx_internal_error(vcpu,
+						 ALTP2M_INTERNAL_DELIVERY_EV, e);
+	altp2m_vmx_guest_mem(vcpu, &pg, &ctx, &cs_base);
+	avail = altp2m_vmx_fetch_insn(vcpu, &ctx, cs_base, insn);
 	ret = avail ? altp2m_mmio_decode(insn, avail, &pg, &v->mmio) : -EINVAL;
 	if (ret) {
-		altp2m_internal_error(vcpu, ALTP2M_INTERNAL_EMULATION, e);
+		altp2m_vmx_internal_error(vcpu, ALTP2M_INTERNAL_EMULATION, e);
 		memcpy(&run->internal.data[4], insn, min(avail, 15u));
 		run->internal.ndata = 6;
 		return 0;
@@ -339,7 +292,7 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 		if ((e->intr_info & INTR_INFO_INTR_TYPE_MASK) ==
 		    INTR_TYPE_NMI_INTR)
 			return 1;	/* the host handled it already */
-		return altp2m_internal_error(vcpu,
+		return altp2m_vmx_internal_error(vcpu,
 					     ALTP2M_INTERNAL_UNEXPECTED_EXIT, e);
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 		return 1;		/* taken by the host once IRQs were on */
@@ -361,7 +314,7 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 	case EXIT_REASON_DR_ACCESS:
 		return altp2m_handle_dr(vcpu, e);
 	case EXIT_REASON_IO_INSTRUCTION:
-		return altp2m_handle_io(vcpu, e);
+		return altp2m_vmx_handle_io(vcpu, e);
 	case EXIT_REASON_MSR_READ:
 		return altp2m_handle_msr(vcpu, e, false);
 	case EXIT_REASON_MSR_WRITE:
@@ -387,7 +340,7 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 		altp2m_vmx_inject(vcpu, X86_TRAP_GP, true, 0);
 		return 1;
 	default:
-		return altp2m_internal_error(vcpu,
+		return altp2m_vmx_internal_error(vcpu,
 					     ALTP2M_INTERNAL_UNEXPECTED_EXIT, e);
 	}
 }

@@ -6,6 +6,7 @@
 #define ALTP2M_VMX_INTERNAL_H
 
 #include "../core/entry_checks.h"
+#include "../core/gva.h"
 #include "vmx.h"
 
 struct altp2m_vcpu;
@@ -47,10 +48,22 @@ int altp2m_vmx_auto_msr_slot(u32 index);
 int altp2m_vmx_check_state(struct altp2m_vcpu *vcpu, u32 *field);
 u64 altp2m_vmx_read_cr(struct altp2m_vcpu *vcpu, unsigned int cr);
 int altp2m_vmx_write_cr(struct altp2m_vcpu *vcpu, unsigned int cr, u64 val);
-u64 altp2m_vmx_dr7(struct altp2m_vcpu *vcpu, u64 val, bool write);
 void altp2m_vmx_paging(struct altp2m_vcpu *vcpu, struct altp2m_paging *pg,
 		       u64 *cs_base);
 
+u64 altp2m_vmx_seg_base(struct altp2m_vcpu *vcpu, enum altp2m_sreg seg);
+void altp2m_vmx_guest_mem(struct altp2m_vcpu *vcpu, struct altp2m_paging *pg,
+			  struct altp2m_gva_ctx *ctx, u64 *cs_base);
+unsigned int altp2m_vmx_fetch_insn(struct altp2m_vcpu *vcpu,
+				   const struct altp2m_gva_ctx *ctx,
+				   u64 cs_base, u8 *insn);
+void altp2m_vmx_inject_fault(struct altp2m_vcpu *vcpu,
+			     const struct altp2m_gva_fault *f);
+
+int altp2m_vmx_handle_io(struct altp2m_vcpu *vcpu,
+			 const struct altp2m_vmx_exit *e);
+int altp2m_vmx_internal_error(struct altp2m_vcpu *vcpu, u32 suberror,
+			      const struct altp2m_vmx_exit *e);
 int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 			   const struct altp2m_vmx_exit *e);
 void altp2m_vmx_inject(struct altp2m_vcpu *vcpu, u8 vector, bool has_error,

@@ -149,6 +149,9 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 
 	v->cr2 = native_read_cr2();
 	altp2m_host_restore(&h);
+	/* A VM exit leaves DR7 = 0x400: put the host's breakpoints back. */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
 	if (!fail) {
 		v->rip = altp2m_vmread(GUEST_RIP);
 		v->gpr[ALTP2M_RSP] = altp2m_vmread(GUEST_RSP);

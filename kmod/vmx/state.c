@@ -17,6 +17,7 @@
 #include <asm/processor-flags.h>
 
 #include "../altp2m.h"
+#include "../core/gva.h"
 #include "internal.h"
 
 static void altp2m_vmx_vcpu_get(struct altp2m_vcpu *vcpu)
@@ -251,17 +252,6 @@ gp:
 	return -EINVAL;
 }
 
-u64 altp2m_vmx_dr7(struct altp2m_vcpu *vcpu, u64 val, bool write)
-{
-	altp2m_vmx_vcpu_get(vcpu);
-	if (write)
-		altp2m_vmwrite(GUEST_DR7, (val & 0xffffffffULL) | 0x400);
-	else
-		val = altp2m_vmread(GUEST_DR7);
-	altp2m_vmx_vcpu_put();
-	return val;
-}
-
 /* The state a guest page walk and the instruction decoder need. */
 void altp2m_vmx_paging(struct altp2m_vcpu *vcpu, struct altp2m_paging *pg,
 		       u64 *cs_base)
@@ -279,6 +269,100 @@ void altp2m_vmx_paging(struct altp2m_vcpu *vcpu, struct altp2m_paging *pg,
 	pg->cs_l = ar & BIT(13);
 	pg->cs_db = ar & BIT(14);
 	pg->cpl = (ar >> 5) & 3;
+}
+
+/* The base of a data segment (for string I/O operands). */
+u64 altp2m_vmx_seg_base(struct altp2m_vcpu *vcpu, enum altp2m_sreg seg)
+{
+	static const unsigned long fields[] = {
+		[ALTP2M_SREG_ES] = GUEST_ES_BASE, [ALTP2M_SREG_CS] = GUEST_CS_BASE,
+		[ALTP2M_SREG_SS] = GUEST_SS_BASE, [ALTP2M_SREG_DS] = GUEST_DS_BASE,
+		[ALTP2M_SREG_FS] = GUEST_FS_BASE, [ALTP2M_SREG_GS] = GUEST_GS_BASE,
+	};
+	u64 base;
+
+	altp2m_vmx_vcpu_get(vcpu);
+	base = altp2m_vmread(fields[seg]);
+	altp2m_vmx_vcpu_put();
+	return base;
+}
+
+static int altp2m_vmx_read_guest(void *opaque, u64 gpa, void *buf,
+				 unsigned int len)
+{
+	return altp2m_read_gpa(opaque, gpa, buf, len);
+}
+
+static int altp2m_vmx_write_guest(void *opaque, u64 gpa, const void *buf,
+				  unsigned int len)
+{
+	return altp2m_write_gpa(opaque, gpa, buf, len);
+}
+
+/**
+ * altp2m_vmx_guest_mem - what a page walk on the guest's behalf needs
+ * @vcpu: the vCPU
+ * @pg: filled with its paging state
+ * @ctx: filled to walk with @pg over the VM's memory
+ * @cs_base: CS.base, for the linear address of RIP
+ */
+void altp2m_vmx_guest_mem(struct altp2m_vcpu *vcpu, struct altp2m_paging *pg,
+			  struct altp2m_gva_ctx *ctx, u64 *cs_base)
+{
+	altp2m_vmx_paging(vcpu, pg, cs_base);
+	*ctx = (struct altp2m_gva_ctx){
+		.pg = pg,
+		.read = altp2m_vmx_read_guest,
+		.write = altp2m_vmx_write_guest,
+		.opaque = vcpu->vm,
+		.maxphyaddr = altp2m_vmx_cfg.lim.maxphyaddr,
+	};
+}
+
+/**
+ * altp2m_vmx_fetch_insn - read the instruction at the guest's RIP
+ * @vcpu: the vCPU
+ * @ctx: from altp2m_vmx_guest_mem()
+ * @cs_base: likewise
+ * @insn: ALTP2M_INSN_MAX_LEN bytes
+ *
+ * Fetches 15 bytes; if a later page faults, what lies before it is all
+ * the instruction can be (the decoders say if they need more).
+ *
+ * Return: the bytes fetched, 0 if not even the first one could be.
+ */
+unsigned int altp2m_vmx_fetch_insn(struct altp2m_vcpu *vcpu,
+				   const struct altp2m_gva_ctx *ctx,
+				   u64 cs_base, u8 *insn)
+{
+	const struct altp2m_paging *pg = ctx->pg;
+	unsigned int avail = ALTP2M_INSN_MAX_LEN;
+	struct altp2m_gva_fault fault;
+	u32 access;
+	u64 rip;
+	int ret;
+
+	/* The fetch is at CS.base + RIP, except in 64-bit code. */
+	if (pg->cs_l && (pg->efer & EFER_LMA))
+		rip = vcpu->vmx.rip;
+	else
+		rip = (cs_base + vcpu->vmx.rip) & 0xffffffff;
+	access = ALTP2M_ACC_FETCH | (pg->cpl == 3 ? ALTP2M_ACC_USER : 0);
+	ret = altp2m_read_gva(ctx, rip, insn, avail, access, &fault);
+	if (ret == -EFAULT && fault.addr > rip && fault.addr - rip < avail) {
+		avail = fault.addr - rip;
+		ret = altp2m_read_gva(ctx, rip, insn, avail, access, &fault);
+	}
+	return ret ? 0 : avail;
+}
+
+/* Raise in the guest the exception its own access would have raised. */
+void altp2m_vmx_inject_fault(struct altp2m_vcpu *vcpu,
+			     const struct altp2m_gva_fault *f)
+{
+	if (f->vector == ALTP2M_VEC_PF)
+		vcpu->vmx.cr2 = f->addr;
+	altp2m_vmx_inject(vcpu, f->vector, true, f->error_code);
 }
 
 /* MSRs a guest (and userspace, for it) may read and write. */

@@ -359,7 +359,14 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 	altp2m_reset_state(&s, &r);
 	altp2m_vmcs_write_sregs(vcpu, &s);
 	altp2m_vmcs_write_regs(vcpu, &r);
-	altp2m_vmwrite(GUEST_DR7, 0x400);
+	/*
+	 * The hardware DR7 the guest runs with never enables anything: the
+	 * guest's debug registers live in struct altp2m_vmx_vcpu, and DR0-3
+	 * in hardware still hold the host's breakpoints.
+	 */
+	altp2m_vmwrite(GUEST_DR7, ALTP2M_DR7_INIT);
+	v->dr[ALTP2M_DR6_SLOT] = ALTP2M_DR6_INIT;
+	v->dr[ALTP2M_DR7_SLOT] = ALTP2M_DR7_INIT;
 	altp2m_vmwrite(GUEST_IA32_DEBUGCTL, 0);
 	altp2m_vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
 	altp2m_vmwrite(GUEST_SYSENTER_CS, 0);

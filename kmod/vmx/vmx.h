@@ -11,6 +11,7 @@
 #include <asm/fpu/types.h>
 
 #include "../core/emulate.h"
+#include "../core/string_io.h"
 #include "../core/x86.h"
 #include "vmcs.h"
 
@@ -26,6 +27,16 @@ struct altp2m_vmx_msr {
 	u32 reserved;
 	u64 value;
 };
+
+#define ALTP2M_DR6_SLOT		4
+#define ALTP2M_DR7_SLOT		5
+/* Architectural values at reset, and the bits a MOV to DR6/DR7 can set. */
+#define ALTP2M_DR6_INIT		0xffff0ff0ULL
+#define ALTP2M_DR6_WRITABLE	0xe00fULL
+#define ALTP2M_DR7_INIT		0x400ULL
+#define ALTP2M_DR7_RESERVED	0xd800ULL
+#define ALTP2M_DR7_GD		BIT_ULL(13)	/* general detect */
+#define ALTP2M_DR6_BD		BIT_ULL(13)	/* ... and its status bit */
 
 /* MSRs switched through the autoload areas on every entry and exit. */
 #define ALTP2M_VMX_NR_AUTO_MSRS	5
@@ -45,11 +56,17 @@ struct altp2m_vmx_msr {
  *	exit-store area; one page)
  * @auto_host: host values restored at exit (exit-load area; one page)
  * @ept_gen: the VM's ept_gen this vCPU last flushed for
- * @dr: guest DR0-3 and DR6: kept here, never loaded into hardware
+ * @dr: guest DR0-3, DR6 and DR7 (see ALTP2M_DR*_SLOT): kept here and
+ *	never loaded into hardware, so guest breakpoints do not fire and the
+ *	host's keep working
  * @inject: event to inject at the next entry (VM-entry interruption
  *	information format), 0 for none; @inject_error and @inject_len
  *	(software events) with it
  * @mmio: the access an MMIO exit is waiting to complete
+ * @io_size: item size of the last I/O exit, kept here because userspace
+ *	can write the run page's copy
+ * @strio: the INS or OUTS of the last string I/O exit; with @strio_round
+ *	and @strio_len (its length), what an INS exit completes
  * @state_dirty: userspace set registers since the last check against the
  *	VM-entry rules (the guest's own changes go through emulation that
  *	keeps them valid, so only these need checking)
@@ -65,11 +82,15 @@ struct altp2m_vmx_vcpu {
 	struct altp2m_vmx_msr *auto_guest;
 	struct altp2m_vmx_msr *auto_host;
 	u64 ept_gen;
-	u64 dr[5];
+	u64 dr[6];
 	u32 inject;
 	u32 inject_error;
 	u32 inject_len;
 	struct altp2m_mmio_insn mmio;
+	u32 io_size;
+	struct altp2m_strio strio;
+	struct altp2m_strio_round strio_round;
+	u32 strio_len;
 	bool state_dirty;
 };
 
@@ -84,6 +105,8 @@ void altp2m_vmx_put(void);
 int altp2m_vmx_vcpu_init(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_vcpu_destroy(struct altp2m_vcpu *vcpu);
 int altp2m_vmx_run(struct altp2m_vcpu *vcpu);
+void altp2m_vmx_complete_in(struct altp2m_vcpu *vcpu);
+void altp2m_vmx_complete_string_in(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_get_regs(struct altp2m_vcpu *vcpu, struct altp2m_regs *r);
 int altp2m_vmx_set_regs(struct altp2m_vcpu *vcpu,
 			const struct altp2m_regs *r);

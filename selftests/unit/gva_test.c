@@ -53,6 +53,17 @@ static int fake_read(void *opaque, u64 gpa, void *buf, unsigned int len)
 	return 0;
 }
 
+static int fake_write(void *opaque, u64 gpa, const void *buf,
+		      unsigned int len)
+{
+	struct guest *gu = opaque;
+
+	if (gpa >= MEM_SIZE || len > MEM_SIZE - gpa)
+		return -EFAULT;
+	memcpy(gu->mem + gpa, buf, len);
+	return 0;
+}
+
 static void setup(void)
 {
 	memset(&g, 0, sizeof(g));
@@ -60,6 +71,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(g.mem);
 	g.ctx.pg = &g.pg;
 	g.ctx.read = fake_read;
+	g.ctx.write = fake_write;
 	g.ctx.opaque = &g;
 	g.ctx.maxphyaddr = 46;
 }
@@ -677,6 +689,56 @@ START_TEST(read_callback_fails)
 }
 END_TEST
 
+START_TEST(write_all_or_nothing)
+{
+	const u64 gva = 0x7fe8987e4ff0ULL;	/* 16 bytes before the next */
+	struct altp2m_gva_fault f;
+	u8 src[32], zero[16] = { 0 };
+	unsigned int i;
+
+	mode_long(false, true);
+	map_g4(1, 0x10000, PRWU);
+	put64(0x4f28, 0x30000 | PRWU);		/* PT index 0x1e5 */
+	for (i = 0; i < 32; i++)
+		src[i] = 0x40 + i;
+	ck_assert_int_eq(altp2m_write_gva(&g.ctx, gva, src, 32, A_U, &f), 0);
+	ck_assert(!memcmp(g.mem + 0x10ff0, src, 16));
+	ck_assert(!memcmp(g.mem + 0x30000, src + 16, 16));
+
+	/* Second page read-only: #PF there, and the first page untouched. */
+	memset(g.mem + 0x10ff0, 0, 16);
+	memset(g.mem + 0x30000, 0, 16);
+	put64(0x4f28, 0x30000 | P | US);
+	ck_assert_int_eq(altp2m_write_gva(&g.ctx, gva, src, 32, A_U, &f),
+			 -EFAULT);
+	ck_assert_uint_eq(f.vector, ALTP2M_VEC_PF);
+	ck_assert_uint_eq(f.error_code, PF_P | PF_W | PF_U);
+	ck_assert_uint_eq(f.addr, 0x7fe8987e5000ULL);
+	ck_assert(!memcmp(g.mem + 0x10ff0, zero, 16));
+	ck_assert(!memcmp(g.mem + 0x30000, zero, 16));
+
+	/* CR0.WP = 0: the supervisor may write it after all. */
+	g.pg.cr0 &= ~ALTP2M_CR0_WP;
+	ck_assert_int_eq(altp2m_write_gva(&g.ctx, gva, src, 32, 0, &f), 0);
+	ck_assert(!memcmp(g.mem + 0x30000, src + 16, 16));
+
+	/* No write callback, a fetch, or more than two pages: refused. */
+	ck_assert_int_eq(altp2m_write_gva(&g.ctx, gva, src, 32, A_F, &f),
+			 -EINVAL);
+	g.pg.cr0 = ALTP2M_CR0_PE;
+	ck_assert_int_eq(altp2m_write_gva(&g.ctx, 0x20ff0, g.mem, 4096 + 32, 0,
+					  &f), -EINVAL);
+	ck_assert_int_eq(altp2m_write_gva(&g.ctx, 0x20000, src, 32, 0, &f), 0);
+	ck_assert(!memcmp(g.mem + 0x20000, src, 32));
+	/* The destination outside RAM. */
+	ck_assert_int_eq(altp2m_write_gva(&g.ctx, MEM_SIZE - 16, src, 32, 0,
+					  &f), -EIO);
+	g.ctx.write = NULL;
+	ck_assert_int_eq(altp2m_write_gva(&g.ctx, 0x20000, src, 32, 0, &f),
+			 -EINVAL);
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
 	struct altp2m_gva_fault f;
@@ -719,6 +781,7 @@ static Suite *gva_suite(void)
 	tcase_add_test(tc, read_across_pages);
 	tcase_add_test(tc, read_many_pages);
 	tcase_add_test(tc, read_callback_fails);
+	tcase_add_test(tc, write_all_or_nothing);
 	tcase_add_test(tc, bad_arguments);
 	suite_add_tcase(s, tc);
 	return s;

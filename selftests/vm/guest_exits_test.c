@@ -5,9 +5,14 @@
  * size, VMCALL, triple fault, a signal interrupting ALTP2M_RUN,
  * immediate_exit, and a VM entry that must fail.
  */
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../lib/vm_util.h"
 #include "../lib/harness.h"
@@ -262,22 +267,10 @@ TEST(io_string)
 	struct altp2m_run *run = vcpu->run;
 	struct ucall uc;
 
-	/*
-	 * Documented for now: INS/OUTS are not emulated, and end in an
-	 * emulation error naming the I/O-instruction exit (30) and the RIP.
-	 */
 	vcpu_run(vcpu);
-	if (run->exit_reason == ALTP2M_EXIT_INTERNAL_ERROR) {
-		ASSERT_EQ(run->internal.suberror, ALTP2M_INTERNAL_EMULATION);
-		ASSERT_GE(run->internal.ndata, 3);
-		ASSERT_EQ(run->internal.data[0], 30);
-		ASSERT_EQ(run->internal.data[2],
-			  (uint64_t)(uintptr_t)outsb_insn);
-		TH_LOG("string I/O is not emulated (documented)");
-		vm_free(vm);
-		return;
-	}
-	/* Emulated: every item, in order. */
+	ASSERT_EQ(run->exit_reason, ALTP2M_EXIT_IO);
+	ASSERT_EQ(run->io.port, 0x3f0);
+	/* Every item, in order. */
 	string_io(_t, vcpu, true, ALTP2M_IO_OUT, 0x3f0, 1, 5, outs_src, NULL);
 	vcpu_run(vcpu);
 	ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_SYNC);
@@ -302,6 +295,300 @@ TEST(io_string)
 	EXPECT_EQ(uc.args[5], 0xffff);	/* nothing past the last item */
 	vcpu_run(vcpu);
 	assert_ucall_done(vcpu);
+	vm_free(vm);
+}
+
+#define BIG_OUTS	10000
+
+static uint8_t big_src[BIG_OUTS];
+static const uint32_t outsl_src[3] = { 0x11111111, 0x22222222, 0x33333333 };
+static uint8_t insb_dst[8];
+static const uint8_t fs_src[4] = { 0xf0, 0xf1, 0xf2, 0xf3 };
+
+extern char ins_fault_insn[];
+
+static void __attribute__((noinline)) guest_io_string_forms(void)
+{
+	const void *src;
+	void *dst;
+	uint64_t n, i;
+
+	/* DF = 1: items go downwards, RDI ends one item below the start. */
+	dst = &insb_dst[7];
+	n = 8;
+	__asm__ __volatile__("std\n\trep insb\n\tcld"
+			     : "+D"(dst), "+c"(n) : "d"(0x3f6) : "memory");
+	GUEST_SYNC_ARGS((uint8_t *)dst - insb_dst + 1, n, insb_dst[0],
+			insb_dst[7]);
+
+	src = &outsl_src[2];
+	n = 3;
+	__asm__ __volatile__("std\n\trep outsl\n\tcld"
+			     : "+S"(src), "+c"(n) : "d"(0x3f8) : "memory");
+	GUEST_SYNC_ARGS((const uint8_t *)src - (const uint8_t *)outsl_src + 4,
+			n);
+
+	/* No REP: one item, RCX untouched. */
+	src = outs_src;
+	n = 77;
+	__asm__ __volatile__("outsb" : "+S"(src), "+c"(n) : "d"(0x3fa)
+			     : "memory");
+	GUEST_SYNC_ARGS((const uint8_t *)src - outs_src, n);
+
+	/* REP with RCX = 0: no exit at all, nothing moves. */
+	src = outs_src;
+	n = 0;
+	__asm__ __volatile__("rep outsb" : "+S"(src), "+c"(n) : "d"(0x3fc)
+			     : "memory");
+	GUEST_SYNC_ARGS((const uint8_t *)src - outs_src, n);
+
+	/* Many pages, many rounds. */
+	for (i = 0; i < BIG_OUTS; i++)
+		big_src[i] = i * 13 + 5;
+	src = big_src;
+	n = BIG_OUTS;
+	__asm__ __volatile__("rep outsb" : "+S"(src), "+c"(n) : "d"(0x3fe)
+			     : "memory");
+	GUEST_SYNC_ARGS((const uint8_t *)src - big_src, n);
+
+	/* Address size 32: ESI and ECX count, and their upper halves clear. */
+	src = (const void *)((uintptr_t)outs_src | 0xdead00000000ULL);
+	n = 0xbeef00000002ULL;
+	__asm__ __volatile__(".byte 0x67\n\trep outsb"
+			     : "+S"(src), "+c"(n) : "d"(0x3e0) : "memory");
+	GUEST_SYNC_ARGS((uintptr_t)src, n);
+
+	/* An FS override: the FS base is added to RSI. */
+	wrmsr(MSR_FS_BASE, (uintptr_t)fs_src - 0x100);
+	src = (const void *)0x100;
+	n = 4;
+	__asm__ __volatile__("rep outsb %%fs:(%%rsi), %%dx"
+			     : "+S"(src), "+c"(n) : "d"(0x3e2) : "memory");
+	wrmsr(MSR_FS_BASE, 0);
+	GUEST_SYNC_ARGS((uintptr_t)src, n);
+
+	/* INS into an unmapped page: #PF in the guest, no exit. */
+	dst = (void *)0x10;
+	n = 4;
+	__asm__ __volatile__(".globl ins_fault_insn\nins_fault_insn: rep insb"
+			     : "+D"(dst), "+c"(n) : "d"(0x3e4) : "memory");
+}
+
+TEST(io_string_forms)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_io_string_forms);
+	const uint8_t insb_fill[8] = { 0xa0, 0xa1, 0xa2, 0xa3,
+				       0xa4, 0xa5, 0xa6, 0xa7 };
+	const uint32_t outsl_want[3] = { 0x33333333, 0x22222222, 0x11111111 };
+	uint8_t *big_want = malloc(BIG_OUTS);
+	struct altp2m_vcpu_stats before, after;
+	struct ucall uc;
+	unsigned int i;
+
+	ASSERT_NE(big_want, NULL);
+	string_io(_t, vcpu, false, ALTP2M_IO_IN, 0x3f6, 1, 8, NULL,
+		  (uint8_t *)insb_fill);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 0);	/* RDI = start - 8 */
+	EXPECT_EQ(uc.args[1], 0);
+	EXPECT_EQ(uc.args[2], 0xa7);	/* the first item went to the top */
+	EXPECT_EQ(uc.args[3], 0xa0);
+
+	string_io(_t, vcpu, false, ALTP2M_IO_OUT, 0x3f8, 4, 3, outsl_want,
+		  NULL);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 0);	/* RSI = start - 12 */
+	EXPECT_EQ(uc.args[1], 0);
+
+	string_io(_t, vcpu, false, ALTP2M_IO_OUT, 0x3fa, 1, 1, outs_src,
+		  NULL);
+	ASSERT_EQ(vcpu->run->io.count, 1);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 1);
+	EXPECT_EQ(uc.args[1], 77);
+
+	vcpu_stats(vcpu, &before);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 0);
+	EXPECT_EQ(uc.args[1], 0);
+	vcpu_stats(vcpu, &after);
+	/* Only the ucall's own exit came between the two syncs. */
+	EXPECT_EQ(after.exits[ALTP2M_EXIT_IO] - before.exits[ALTP2M_EXIT_IO],
+		  1);
+
+	for (i = 0; i < BIG_OUTS; i++)
+		big_want[i] = i * 13 + 5;
+	vcpu_stats(vcpu, &before);
+	string_io(_t, vcpu, false, ALTP2M_IO_OUT, 0x3fe, 1, BIG_OUTS,
+		  big_want, NULL);
+	vcpu_stats(vcpu, &after);
+	/* At most 3072 bytes a round, and a round per page part: >= 4. */
+	TH_LOG("%u-byte REP OUTSB took %llu exits", BIG_OUTS,
+	       (unsigned long long)(after.exits[ALTP2M_EXIT_IO] -
+				    before.exits[ALTP2M_EXIT_IO]));
+	EXPECT_GE(after.exits[ALTP2M_EXIT_IO] - before.exits[ALTP2M_EXIT_IO],
+		  4);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], BIG_OUTS);
+	EXPECT_EQ(uc.args[1], 0);
+
+	string_io(_t, vcpu, false, ALTP2M_IO_OUT, 0x3e0, 1, 2, outs_src,
+		  NULL);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], (uint64_t)(uintptr_t)outs_src + 2);
+	EXPECT_EQ(uc.args[1], 0);	/* ECX counted; a 32-bit write */
+
+	string_io(_t, vcpu, false, ALTP2M_IO_OUT, 0x3e2, 1, 4, fs_src, NULL);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 0x104);
+	EXPECT_EQ(uc.args[1], 0);
+
+	/* #PF, write to a not-present page, at the INS itself. */
+	vcpu_run(vcpu);
+	ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_UNHANDLED);
+	EXPECT_EQ(uc.args[0], PF_VECTOR);
+	EXPECT_EQ(uc.args[1], 2);
+	EXPECT_EQ(uc.args[2], (uint64_t)(uintptr_t)ins_fault_insn);
+	EXPECT_EQ(uc.args[3], 0x10);
+	free(big_want);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------------ debug registers */
+
+/* Watched by a host hardware breakpoint; the guest writes it too. */
+static volatile uint64_t dr_watched;
+
+#define GUEST_READ_DR(n) ({						\
+	uint64_t _v;							\
+	__asm__ __volatile__("mov %%dr" #n ", %0" : "=r"(_v));		\
+	_v; })
+#define GUEST_WRITE_DR(n, v)						\
+	__asm__ __volatile__("mov %0, %%dr" #n : : "r"((uint64_t)(v)))
+
+static void guest_dr_initial(void)
+{
+	GUEST_SYNC_ARGS(GUEST_READ_DR(0), GUEST_READ_DR(3), GUEST_READ_DR(6),
+			GUEST_READ_DR(7));
+}
+
+static void guest_dr_isolated(void)
+{
+	GUEST_WRITE_DR(0, (uintptr_t)&dr_watched);
+	GUEST_WRITE_DR(1, 0x1111);
+	GUEST_WRITE_DR(2, 0x2222);
+	GUEST_WRITE_DR(3, 0x3333);
+	GUEST_WRITE_DR(6, 0x400f);		/* BS, B0-B3 */
+	/* Every breakpoint enabled, write watch on DR0, and reserved bits. */
+	GUEST_WRITE_DR(7, 0xf00ff | 0xd800);
+	/* Neither its own breakpoint nor the host's may fire here. */
+	dr_watched = 7;
+	GUEST_SYNC_ARGS(GUEST_READ_DR(0), GUEST_READ_DR(1), GUEST_READ_DR(2),
+			GUEST_READ_DR(3), GUEST_READ_DR(6), GUEST_READ_DR(7));
+	/* DR4/DR5 alias DR6/DR7 (CR4.DE is off). */
+	GUEST_SYNC_ARGS(GUEST_READ_DR(4), GUEST_READ_DR(5));
+	/* Bits 63:32 of DR7 must be 0: #GP, the register unchanged. */
+	GUEST_WRITE_DR(7, 1ULL << 32);
+}
+
+extern char dr_gd_insn[];
+
+/* DR7.GD: the next MOV DR is a #DB fault, and GD clears itself. */
+static void guest_dr_gd(void)
+{
+	uint64_t v;
+
+	GUEST_WRITE_DR(7, 1 << 13);
+	__asm__ __volatile__(".globl dr_gd_insn\ndr_gd_insn: mov %%dr0, %0"
+			     : "=r"(v));
+}
+
+static int host_breakpoint(volatile uint64_t *addr)
+{
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_BREAKPOINT,
+		.size = sizeof(a),
+		.bp_type = HW_BREAKPOINT_W,
+		.bp_addr = (uintptr_t)addr,
+		.bp_len = HW_BREAKPOINT_LEN_8,
+		.exclude_kernel = 1,
+		.exclude_hv = 1,
+	};
+
+	return syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+}
+
+static uint64_t breakpoint_hits(int fd)
+{
+	uint64_t n = 0;
+
+	if (fd < 0 || read(fd, &n, sizeof(n)) != sizeof(n))
+		return 0;
+	return n;
+}
+
+/*
+ * Guest debug registers live in the vCPU: the guest reads back what it
+ * wrote, another vCPU does not see it, no guest breakpoint reaches the
+ * hardware, and a host breakpoint set by this process keeps working
+ * across VM entries and exits (which reset the hardware DR7).
+ */
+TEST(debug_registers_isolated)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *v0 = vcpu_add(vm, 0, guest_dr_isolated);
+	struct vcpu *v1 = vcpu_add(vm, 1, guest_dr_initial);
+	struct vcpu *v2 = vcpu_add(vm, 2, guest_dr_gd);
+	int bp = host_breakpoint(&dr_watched);
+	uint64_t base = 0;
+	struct ucall uc;
+
+	if (bp < 0)
+		TH_LOG("no host hardware breakpoint (%s): host half not checked",
+		       strerror(errno));
+	if (bp >= 0) {
+		dr_watched = 1;
+		base = breakpoint_hits(bp);
+		if (!base) {
+			TH_LOG("the CPU does not fire data breakpoints: host half not checked");
+			close(bp);
+			bp = -1;
+		}
+	}
+
+	ASSERT_EQ(vcpu_run_ucall(v0, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], (uint64_t)(uintptr_t)&dr_watched);
+	EXPECT_EQ(uc.args[1], 0x1111);
+	EXPECT_EQ(uc.args[2], 0x2222);
+	EXPECT_EQ(uc.args[3], 0x3333);
+	EXPECT_EQ(uc.args[4], 0xffff4fffULL);	/* fixed bits read as 1 */
+	EXPECT_EQ(uc.args[5], 0xf04ffULL);	/* reserved 0, bit 10 is 1 */
+	ASSERT_EQ(vcpu_run_ucall(v0, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 0xffff4fffULL);
+	EXPECT_EQ(uc.args[1], 0xf04ffULL);
+	vcpu_run(v0);
+	ASSERT_EQ(get_ucall(v0, &uc), UCALL_UNHANDLED);
+	EXPECT_EQ(uc.args[0], GP_VECTOR);
+
+	ASSERT_EQ(vcpu_run_ucall(v1, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 0);
+	EXPECT_EQ(uc.args[1], 0);
+	EXPECT_EQ(uc.args[2], 0xffff0ff0ULL);
+	EXPECT_EQ(uc.args[3], 0x400);
+
+	vcpu_run(v2);
+	ASSERT_EQ(get_ucall(v2, &uc), UCALL_UNHANDLED);
+	EXPECT_EQ(uc.args[0], DB_VECTOR);
+	EXPECT_EQ(uc.args[2], (uint64_t)(uintptr_t)dr_gd_insn);
+
+	if (bp >= 0) {
+		/* The guest's own write was not the host's to count. */
+		EXPECT_EQ(breakpoint_hits(bp), base);
+		dr_watched = 2;
+		EXPECT_EQ(breakpoint_hits(bp), base + 1);
+		close(bp);
+	}
 	vm_free(vm);
 }
 

@@ -271,8 +271,11 @@ struct altp2m_msrs {
  * @io:          ALTP2M_EXIT_IO: @count items of @size bytes (1, 2, 4) at
  *               @port; the data is at byte @data_offset of this page. For
  *               IN, userspace fills it in before the next ALTP2M_RUN.
- *               @count is 1 (string I/O is not emulated yet). RIP has
- *               already moved past the instruction, as for HLT and VMCALL.
+ *               @count is 1 for IN/OUT; INS/OUTS (REP or not) come as
+ *               one or more exits of @count items each, in the order the
+ *               guest executes them, at most 3072 bytes and one guest
+ *               page per exit. RIP moves past the instruction with its
+ *               last exit, as for HLT and VMCALL.
  * @mmio:        ALTP2M_EXIT_MMIO: a @len byte access at @gpa, which no
  *               memory region backs; for a read, userspace fills @data
  *               before the next ALTP2M_RUN, which completes the access.
