@@ -69,7 +69,9 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 void altp2m_vmx_inject(struct altp2m_vcpu *vcpu, u8 vector, bool has_error,
 		       u32 error);
 
-/* vmenter.S */
+/* vmenter.S; it returns 0 after a VM exit, or one of these. */
+#define ALTP2M_VMENTER_VMFAIL	1	/* VMfail: VM_INSTRUCTION_ERROR says */
+#define ALTP2M_VMENTER_FAULT	2	/* VMX is off on this CPU (reboot) */
 int altp2m_vmx_vmenter(u64 *gpr, bool launched);
 void altp2m_vmx_vmexit(void);
 void altp2m_vmx_do_nmi(void);

@@ -163,10 +163,17 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 			altp2m_vmx_do_nmi();
 	}
 	local_irq_enable();
-	if (fail)
+	if (fail == ALTP2M_VMENTER_VMFAIL)
 		fail = altp2m_vmread(VM_INSTRUCTION_ERROR) ?: -1;
 	preempt_enable();
 
+	if (fail == ALTP2M_VMENTER_FAULT) {
+		/* The reboot notifier took VMX away: say nothing, go out. */
+		if (!READ_ONCE(altp2m_vmx_rebooting))
+			pr_err_ratelimited("vCPU %u of VM %u: VMX instruction faulted at VM entry\n",
+					   vcpu->id, vm->id);
+		return -EIO;
+	}
 	if (fail) {
 		pr_err_ratelimited("vCPU %u of VM %u: VM entry failed, VM-instruction error %d\n",
 				   vcpu->id, vm->id, fail);
@@ -203,6 +210,8 @@ int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
 		return 0;
 	}
 	vcpu->vmx.state_dirty = false;
+	if (READ_ONCE(altp2m_vmx_rebooting))
+		return -EIO;
 	fpu_swap_kvm_fpstate(&vcpu->vmx.fpu, true);
 	for (;;) {
 		if (signal_pending(current)) {

@@ -20,7 +20,10 @@
  * int altp2m_vmx_vmenter(u64 *gpr, bool launched)
  * @gpr: guest registers in x86 order (the RSP slot is unused)
  * @launched: VMRESUME rather than VMLAUNCH
- * Returns 0 after a VM exit, 1 if the entry itself failed (VMfail).
+ * Returns 0 after a VM exit, 1 if the entry itself failed (VMfail), 2 if
+ * a VMX instruction faulted: VMX operation is gone from this CPU, which
+ * only a reboot or kexec (the reboot notifier's VMXOFF on every CPU, with
+ * this vCPU's thread still running) may do.
  */
 SYM_FUNC_START(altp2m_vmx_vmenter)
 	push %rbp
@@ -34,6 +37,7 @@ SYM_FUNC_START(altp2m_vmx_vmenter)
 	push %rdi
 
 	mov $HOST_RSP_FIELD, %rax
+.Lvmwrite:
 	vmwrite %rsp, %rax
 	jna .Lfail_early
 
@@ -58,13 +62,21 @@ SYM_FUNC_START(altp2m_vmx_vmenter)
 
 	UNWIND_HINT_SAVE
 	jnz .Lresume
+.Lvmlaunch:
 	vmlaunch
 	jmp .Lfail
 .Lresume:
+.Lvmresume:
 	vmresume
 .Lfail:
 	mov $1, %eax
 	jmp .Lclear
+.Lfault:
+	mov $2, %eax
+	jmp .Lclear
+
+	_ASM_EXTABLE(.Lvmlaunch, .Lfault)
+	_ASM_EXTABLE(.Lvmresume, .Lfault)
 
 SYM_INNER_LABEL(altp2m_vmx_vmexit, SYM_L_GLOBAL)
 	UNWIND_HINT_RESTORE
@@ -112,6 +124,11 @@ SYM_INNER_LABEL(altp2m_vmx_vmexit, SYM_L_GLOBAL)
 .Lfail_early:
 	mov $1, %eax
 	jmp .Lout
+.Lfault_early:
+	mov $2, %eax
+	jmp .Lout
+
+	_ASM_EXTABLE(.Lvmwrite, .Lfault_early)
 SYM_FUNC_END(altp2m_vmx_vmenter)
 
 /*

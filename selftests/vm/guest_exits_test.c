@@ -155,40 +155,29 @@ static void guest_io_in(void)
  */
 TEST(io_in)
 {
+	static const struct {
+		uint16_t port;
+		uint8_t size;
+		uint32_t data;
+		uint64_t rax;
+	} in[] = {
+		{ 0x3f8, 1, 0xc5, 0x11223344556677c5ULL },
+		{ 0x2345, 2, 0xbeef, 0x112233445566beefULL },
+		{ 0x6789, 4, 0xdeadbeef, 0xdeadbeefULL },
+		{ 0x71, 1, 0x00, 0x1122334455667700ULL },
+	};
 	struct vm *vm = vm_create(0);
 	struct vcpu *vcpu = vcpu_add(vm, 0, guest_io_in);
-	uint8_t *d;
+	unsigned int i;
 
-	vcpu_run(vcpu);
-	expect_io(_t, vcpu, ALTP2M_IO_IN, 0x3f8, 1, 1);
-	d = vcpu_io_data(vcpu);
-	d[0] = 0xc5;
-	vcpu_run(vcpu);
-	assert_ucall_sync(vcpu, 0x11223344556677c5ULL);
-
-	vcpu_run(vcpu);
-	expect_io(_t, vcpu, ALTP2M_IO_IN, 0x2345, 2, 1);
-	d = vcpu_io_data(vcpu);
-	d[0] = 0xef;
-	d[1] = 0xbe;
-	vcpu_run(vcpu);
-	assert_ucall_sync(vcpu, 0x112233445566beefULL);
-
-	vcpu_run(vcpu);
-	expect_io(_t, vcpu, ALTP2M_IO_IN, 0x6789, 4, 1);
-	d = vcpu_io_data(vcpu);
-	d[0] = 0xef;
-	d[1] = 0xbe;
-	d[2] = 0xad;
-	d[3] = 0xde;
-	vcpu_run(vcpu);
-	assert_ucall_sync(vcpu, 0xdeadbeefULL);
-
-	vcpu_run(vcpu);
-	expect_io(_t, vcpu, ALTP2M_IO_IN, 0x71, 1, 1);
-	*(uint8_t *)vcpu_io_data(vcpu) = 0x00;
-	vcpu_run(vcpu);
-	assert_ucall_sync(vcpu, 0x1122334455667700ULL);
+	for (i = 0; i < ARRAY_SIZE(in); i++) {
+		vcpu_run(vcpu);
+		expect_io(_t, vcpu, ALTP2M_IO_IN, in[i].port, in[i].size, 1);
+		/* Little-endian, like the guest. */
+		memcpy(vcpu_io_data(vcpu), &in[i].data, in[i].size);
+		vcpu_run(vcpu);
+		assert_ucall_sync(vcpu, in[i].rax);
+	}
 
 	vcpu_run(vcpu);
 	assert_ucall_done(vcpu);
