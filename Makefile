@@ -5,6 +5,7 @@
 #   make              module (against KDIR), libaltp2m, altp2mctl, selftests
 #   make check        every test tier; ends with "N passed, N failed"
 #   make unit         userspace unit tests only (seconds)
+#   make bench        the view engine's benchmark (userspace; prints figures)
 #   make vmtest       the in-VM selftests under Bochs (VMX); EXTRA=dir adds
 #                     programs to the VM
 #   make vmtest-qemu  the no-VMX tier under QEMU TCG
@@ -44,6 +45,9 @@ selftests: cli
 unit:
 	$(MAKE) -C selftests/unit run
 
+bench:
+	$(MAKE) -C bench run
+
 vmtest: all
 	$(VMTEST) --emulator bochs $(VMARGS)
 
@@ -68,7 +72,8 @@ clean:
 	$(MAKE) -C lib clean
 	$(MAKE) -C cli clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C bench clean
 	rm -rf build
 
-.PHONY: all module lib cli selftests unit vmtest vmtest-qemu vmshell demo \
+.PHONY: all module lib cli selftests unit bench vmtest vmtest-qemu vmshell demo \
 	check install clean

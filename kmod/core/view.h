@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The view engine: every p2m hierarchy of one VM, view 0 (the host p2m)
+ * and the alternate views 1 .. max_views - 1, with the semantics of Xen's
+ * altp2m (xen/arch/x86/mm/altp2m.c, p2m-ept.c, mem_access.c).
+ *
+ * Each view is a struct altp2m_ept in the hardware's format. View 0 is
+ * filled lazily from the owner's host_frame() callback, the source of
+ * truth for what is guest RAM; a view >= 1 is filled lazily from view 0
+ * (frame, memory type and size) with the view's default access. Anything
+ * host_frame() does not know is MMIO and is never pulled into a view.
+ *
+ * Per-leaf state lives in the leaf itself, in the bits the CPU ignores,
+ * so no side table is needed to answer get_access or to promote:
+ *
+ *   bits 52-55  access code + 1 (enum altp2m_access, n .. n2rwx); 0 means
+ *               "no entry". A leaf with access n or n2rwx has R = W = X =
+ *               0, so the CPU sees it as not present, yet it keeps its
+ *               frame and access: it is "parked", not empty.
+ *   bit  56     remapped: the frame is another gfn's (see the reverse
+ *               map, keyed by that target gfn)
+ *   bit  63     suppress #VE (SVE), 1 in every new leaf
+ *
+ * In a PDE that links a page table, bit 56 (ignored there too) says that
+ * every entry of that table is a leaf, so that bulk calls need not check
+ * it for gfns to fill.
+ *
+ * Invariant (altp2m_views_check()): every leaf of view 0 at gfn G maps
+ * host_frame(G); every leaf of a view >= 1 at G maps host_frame(G), or
+ * host_frame(B) when it is a remap to B, and view 0 holds G (or B) too. So
+ * no view maps a frame the host p2m does not own.
+ *
+ * TLB invalidation is batched: no operation flushes per gfn. Each public
+ * call notes which views it changed in a way the CPU may have cached (a
+ * present entry changed or removed, or a table unlinked) and, at its end,
+ * calls flush_view() once for each of them, then release_tables() so
+ * that tables unlinked by the call are freed only after those flushes.
+ *
+ * Hardware-independent: tables come from the owner's callbacks, and the
+ * code executes no VMX instruction.
+ */
+#ifndef ALTP2M_CORE_VIEW_H
+#define ALTP2M_CORE_VIEW_H
+
+#include <linux/bitmap.h>
+#include <linux/bits.h>
+#include <linux/types.h>
+
+#include "ept.h"
+
+/* View count: Xen's MAX_ALTP2M is 10; 512 is the EPTP-list size. */
+#define ALTP2M_VIEWS_MAX		512
+#define ALTP2M_VIEWS_DEFAULT		10
+
+/* Frames the 48-bit guest-physical space holds. */
+#define ALTP2M_VIEW_GFN_LIMIT		(1ULL << (ALTP2M_EPT_GPA_BITS - \
+						  ALTP2M_EPT_PAGE_SHIFT))
+/* "No gfn": a remap target that reverts, the end of a dump. */
+#define ALTP2M_GFN_INVALID		(~0ULL)
+
+/* The software-available bits of a leaf, see above. */
+#define ALTP2M_VIEW_SW_ACCESS_SHIFT	ALTP2M_EPT_SW_SHIFT
+#define ALTP2M_VIEW_SW_ACCESS_MASK	(0xfULL << ALTP2M_EPT_SW_SHIFT)
+#define ALTP2M_VIEW_SW_REMAPPED		BIT_ULL(ALTP2M_EPT_SW_SHIFT + 4)
+#define ALTP2M_VIEW_SW_PT_FULL		BIT_ULL(ALTP2M_EPT_SW_SHIFT + 4)
+
+/* altp2m_views_init() flags: the CPU has execute-only EPT entries. */
+#define ALTP2M_VIEWS_EXEC_ONLY		BIT(0)
+
+/**
+ * enum altp2m_access - access of one gfn in one view, Xen's numbering
+ * (xenmem_access_t), so that the uAPI can carry the same values
+ * @ALTP2M_ACCESS_N: no access
+ * @ALTP2M_ACCESS_R: read
+ * @ALTP2M_ACCESS_W: write only: refused (an EPT misconfiguration)
+ * @ALTP2M_ACCESS_RW: read, write
+ * @ALTP2M_ACCESS_X: execute only: refused unless ALTP2M_VIEWS_EXEC_ONLY
+ * @ALTP2M_ACCESS_RX: read, execute
+ * @ALTP2M_ACCESS_WX: write, execute: refused (a misconfiguration)
+ * @ALTP2M_ACCESS_RWX: everything
+ * @ALTP2M_ACCESS_RX2RW: read, execute; the first write promotes the gfn to
+ *	rw (and is reported)
+ * @ALTP2M_ACCESS_N2RWX: nothing; the first access promotes the gfn to rwx
+ *	(and is reported)
+ * @ALTP2M_ACCESS_DEFAULT: the host's default access, rwx, in every view (as
+ *	Xen resolves it); as a new view's default access, rwx too
+ */
+enum altp2m_access {
+	ALTP2M_ACCESS_N,
+	ALTP2M_ACCESS_R,
+	ALTP2M_ACCESS_W,
+	ALTP2M_ACCESS_RW,
+	ALTP2M_ACCESS_X,
+	ALTP2M_ACCESS_RX,
+	ALTP2M_ACCESS_WX,
+	ALTP2M_ACCESS_RWX,
+	ALTP2M_ACCESS_RX2RW,
+	ALTP2M_ACCESS_N2RWX,
+	ALTP2M_ACCESS_DEFAULT,
+};
+
+/*
+ * Access bits of a fault (the low bits of the EPT-violation exit
+ * qualification use the same positions).
+ */
+#define ALTP2M_VIEW_FAULT_R		ALTP2M_EPT_R
+#define ALTP2M_VIEW_FAULT_W		ALTP2M_EPT_W
+#define ALTP2M_VIEW_FAULT_X		ALTP2M_EPT_X
+
+/* Positive returns of altp2m_views_fault(). */
+#define ALTP2M_VIEW_RETRY		0	/* filled or already fine */
+#define ALTP2M_VIEW_EVENT		1	/* a violation: see the out */
+#define ALTP2M_VIEW_MMIO		2	/* not guest RAM */
+
+/**
+ * struct altp2m_view_fault - a violation altp2m_views_fault() reports
+ * @view: the view the vCPU was on
+ * @gpa: the faulting guest-physical address
+ * @access: what the guest attempted (ALTP2M_VIEW_FAULT_* bits)
+ * @entry_access: the gfn's access in @view before any promotion
+ * @promoted: 1 when rx2rw or n2rwx was promoted (to rw or rwx)
+ */
+struct altp2m_view_fault {
+	u32 view;
+	u64 gpa;
+	u8 access;
+	u8 entry_access;
+	u8 promoted;
+};
+
+/**
+ * struct altp2m_views_ops - what the owner provides
+ * @alloc_table: a zeroed, 4 KiB aligned 4 KiB table for @view and its host
+ *	physical address in *@hpa, or NULL when out of memory
+ * @free_table: take back a table of @view that is no longer linked. A CPU
+ *	may still walk it until the flushes at the end of the current call:
+ *	queue it (the kernel: on page->lru), neither write nor reuse it, and
+ *	free it in @release_tables
+ * @release_tables: optional; called at the end of each call that gave
+ *	back tables, after all its @flush_view calls: free the queue. Without
+ *	it @free_table must free at once (only right where no CPU walks the
+ *	tables, e.g. userspace tests)
+ * @table_va: the address at which the code can access table @hpa
+ * @host_frame: the host frame of guest RAM @gfn in *@hpa; set *@max_level
+ *	to 2 when a 2 MiB leaf may map @gfn's aligned 2 MiB (the region
+ *	covers all of it and its frames are contiguous and 2 MiB aligned),
+ *	else leave it at 1. Return 0, -ENOENT when @gfn is not guest RAM
+ *	(MMIO), or another negative errno. Must not change its answers
+ *	within one call of the engine
+ * @flush_view: invalidate what CPUs may cache of view @view (INVEPT
+ *	single-context with its EPTP on every CPU that may hold it). Also
+ *	called for a view that the current call destroyed: the owner still
+ *	knows its EPTP until the call returns
+ */
+struct altp2m_views_ops {
+	void *(*alloc_table)(void *ctx, unsigned int view, u64 *hpa);
+	void (*free_table)(void *ctx, unsigned int view, void *table, u64 hpa);
+	void (*release_tables)(void *ctx);
+	void *(*table_va)(void *ctx, u64 hpa);
+	int (*host_frame)(void *ctx, u64 gfn, u64 *hpa,
+			  unsigned int *max_level);
+	void (*flush_view)(void *ctx, unsigned int view);
+};
+
+struct altp2m_views;
+
+/**
+ * struct altp2m_view - one p2m hierarchy
+ * @ept: its tables; @ept.nr_tables counts them (the root included)
+ * @views: the engine it belongs to
+ * @idx: its index, 0 for the host p2m
+ * @default_access: what lazy fill gives (enum altp2m_access, resolved)
+ * @vcpus_on: vCPUs using the view, kept by the caller through
+ *	altp2m_views_vcpu_enter() and altp2m_views_vcpu_leave()
+ * @nr_leaves: leaves it holds (a 2 MiB leaf counts one)
+ * @nr_pages: 4 KiB frames those leaves map
+ * @nr_remaps: leaves that are remaps
+ */
+struct altp2m_view {
+	struct altp2m_ept ept;
+	struct altp2m_views *views;
+	unsigned int idx;
+	u8 default_access;
+	unsigned int vcpus_on;
+	u64 nr_leaves;
+	u64 nr_pages;
+	u64 nr_remaps;
+};
+
+/**
+ * struct altp2m_views_stats - counters, for the VM's stats
+ * @flushes: flush_view() calls
+ * @fills: leaves filled lazily (faults and operations)
+ * @fills_2m: of which 2 MiB
+ * @splits: 2 MiB leaves split into 4 KiB ones
+ * @events: violations reported by altp2m_views_fault()
+ * @promotions: rx2rw and n2rwx promotions
+ * @remaps_invalidated: remaps dropped because their target left guest RAM
+ * @late_allocs: tables allocated after an all-or-nothing call had
+ *	validated; always 0 unless the engine has a bug
+ */
+struct altp2m_views_stats {
+	u64 flushes;
+	u64 fills;
+	u64 fills_2m;
+	u64 splits;
+	u64 events;
+	u64 promotions;
+	u64 remaps_invalidated;
+	u64 late_allocs;
+};
+
+#define ALTP2M_VIEW_JOURNAL_RECS	32
+
+/*
+ * Undo log of the tables a call links before it may still fail, so that
+ * a failure leaves every hierarchy bit-identical. One chunk lives in
+ * struct altp2m_views; bigger calls chain more.
+ */
+struct altp2m_view_journal {
+	struct altp2m_view_journal *prev;
+	unsigned int n;
+	struct {
+		u64 *slot;
+		u64 old;
+		struct altp2m_view *view;
+	} rec[ALTP2M_VIEW_JOURNAL_RECS];
+};
+
+struct hlist_head;
+
+/**
+ * struct altp2m_views - the views engine of one VM
+ * @ops: the owner's callbacks
+ * @ctx: their first argument
+ * @flags: ALTP2M_VIEWS_* from init
+ * @max_views: the view-index limit while altp2m is enabled, else 0
+ * @host: view 0, which always exists
+ * @view: while enabled, @max_views pointers; [0] is @host, NULL is free
+ * @rmap_by_target: remaps hashed by target gfn (the reverse map)
+ * @rmap_by_gfn: the same remaps hashed by (view, gfn)
+ * @rmap_bits: log2 of the buckets of each hash
+ * @nr_remaps: remaps in all views
+ * @dirty: views the current call must flush
+ * @tables_queued: the current call gave back tables
+ * @journaling: table links are being journaled
+ * @applying: the current call is past its last possible failure
+ * @journal: the first journal chunk
+ * @jtop: the chunk being filled
+ * @stats: counters
+ *
+ * Locking: the caller serialises every call on one engine, readers
+ * included (the module holds the VM's mmu mutex), because calls free
+ * tables. The only concurrent reader is the CPU's page walker: each entry
+ * it can reach is written with one WRITE_ONCE, and a table is filled
+ * before the single store that links it.
+ */
+struct altp2m_views {
+	const struct altp2m_views_ops *ops;
+	void *ctx;
+	unsigned int flags;
+	unsigned int max_views;
+	struct altp2m_view host;
+	struct altp2m_view **view;
+	struct hlist_head *rmap_by_target;
+	struct hlist_head *rmap_by_gfn;
+	unsigned int rmap_bits;
+	u64 nr_remaps;
+	DECLARE_BITMAP(dirty, ALTP2M_VIEWS_MAX);
+	u8 tables_queued;
+	u8 journaling;
+	u8 applying;
+	struct altp2m_view_journal journal;
+	struct altp2m_view_journal *jtop;
+	struct altp2m_views_stats stats;
+};
+
+/**
+ * struct altp2m_view_info - one view, as altp2m_views_list() reports it
+ * @index: its index
+ * @default_access: its default access
+ * @vcpus_on: vCPUs on it
+ * @nr_leaves: leaves populated
+ * @nr_pages: 4 KiB frames they map
+ * @nr_tables: page-table pages it uses, the root included
+ * @nr_remaps: remapped gfns
+ */
+struct altp2m_view_info {
+	u32 index;
+	u8 default_access;
+	u32 vcpus_on;
+	u64 nr_leaves;
+	u64 nr_pages;
+	u64 nr_tables;
+	u64 nr_remaps;
+};
+
+/**
+ * struct altp2m_view_entry - a run of gfns that differ from the host, as
+ * altp2m_views_dump() reports it
+ * @gfn: the first gfn
+ * @npages: gfns in the run (always 1 for a remap)
+ * @target: the gfn whose frame @gfn maps, or ALTP2M_GFN_INVALID
+ * @access: their access (enum altp2m_access)
+ * @sve: their suppress-#VE bit
+ */
+struct altp2m_view_entry {
+	u64 gfn;
+	u64 npages;
+	u64 target;
+	u8 access;
+	u8 sve;
+};
+
+/**
+ * struct altp2m_views_bad - where altp2m_views_check() found a fault
+ * @view: the view
+ * @gfn: the gfn
+ * @what: what is wrong
+ */
+struct altp2m_views_bad {
+	unsigned int view;
+	u64 gfn;
+	const char *what;
+};
+
+int altp2m_views_init(struct altp2m_views *vs,
+		      const struct altp2m_views_ops *ops, void *ctx,
+		      unsigned int flags);
+void altp2m_views_destroy(struct altp2m_views *vs);
+int altp2m_views_enable(struct altp2m_views *vs, unsigned int max_views);
+int altp2m_views_disable(struct altp2m_views *vs);
+int altp2m_views_create(struct altp2m_views *vs, unsigned int default_access,
+			unsigned int *idx);
+int altp2m_views_destroy_view(struct altp2m_views *vs, unsigned int idx);
+int altp2m_views_vcpu_enter(struct altp2m_views *vs, unsigned int idx);
+void altp2m_views_vcpu_leave(struct altp2m_views *vs, unsigned int idx);
+int altp2m_views_eptp(struct altp2m_views *vs, unsigned int idx, bool ad,
+		      u64 *eptp);
+int altp2m_views_fault(struct altp2m_views *vs, unsigned int idx, u64 gpa,
+		       unsigned int access, struct altp2m_view_fault *out);
+int altp2m_views_set_access(struct altp2m_views *vs, unsigned int idx,
+			    u64 gfn, unsigned int access);
+int altp2m_views_set_access_range(struct altp2m_views *vs, unsigned int idx,
+				  u64 gfn, u64 npages, unsigned int access);
+int altp2m_views_set_access_list(struct altp2m_views *vs, unsigned int idx,
+				 const u64 *gfns, const u8 *access, u64 n);
+int altp2m_views_get_access(struct altp2m_views *vs, unsigned int idx,
+			    u64 gfn, unsigned int *access);
+int altp2m_views_set_sve(struct altp2m_views *vs, unsigned int idx, u64 gfn,
+			 unsigned int sve);
+int altp2m_views_set_sve_range(struct altp2m_views *vs, unsigned int idx,
+			       u64 gfn, u64 npages, unsigned int sve);
+int altp2m_views_set_sve_list(struct altp2m_views *vs, unsigned int idx,
+			      const u64 *gfns, const u8 *sve, u64 n);
+int altp2m_views_get_sve(struct altp2m_views *vs, unsigned int idx, u64 gfn,
+			 unsigned int *sve);
+int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
+		       u64 target);
+void altp2m_views_host_unmap(struct altp2m_views *vs, u64 gfn, u64 npages);
+int altp2m_views_list(struct altp2m_views *vs, unsigned int *cursor,
+		      struct altp2m_view_info *out, unsigned int max);
+int altp2m_views_dump(struct altp2m_views *vs, unsigned int idx, u64 *cursor,
+		      struct altp2m_view_entry *out, unsigned int max);
+int altp2m_views_check(struct altp2m_views *vs, struct altp2m_views_bad *bad);
+
+#endif /* ALTP2M_CORE_VIEW_H */

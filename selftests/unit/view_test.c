@@ -1,0 +1,2147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of kmod/core/view.c, the views engine, built from the
+ * module's own source file.
+ *
+ * The fake host: regions of guest RAM with made-up frames, some 2 MiB
+ * capable (contiguous, aligned), some scattered (4 KiB only); anything
+ * else is MMIO. The fake table allocator keeps a header page in front of
+ * each table: which view it belongs to, whether it is live or queued for
+ * release, the view's flush count and a checksum when it was queued. At
+ * release it checks that the view was flushed since and that nobody wrote
+ * to the table after unlinking it, then poisons and frees it. Every test
+ * ends with the engine's invariant checker and a full accounting: each
+ * table freed exactly once, none released early, no allocation after an
+ * all-or-nothing call validated. The randomised test prints its seed
+ * (ALTP2M_VIEW_SEED=n reruns one).
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/slab.h>
+
+#include "../../kmod/core/view.h"
+#include "unit.h"
+
+#define K4		0x1000ULL
+#define B2M		512ULL		/* gfns in 2 MiB */
+#define LIMIT		ALTP2M_VIEW_GFN_LIMIT
+#define INVALID		ALTP2M_GFN_INVALID
+#define RWX		ALTP2M_EPT_RWX
+#define R_		ALTP2M_EPT_R
+#define W_		ALTP2M_EPT_W
+#define X_		ALTP2M_EPT_X
+#define RAM_TYPE	(ALTP2M_EPT_MT(ALTP2M_EPT_MT_WB) | ALTP2M_EPT_IPAT)
+#define SVE		ALTP2M_EPT_SVE
+#define LARGE		ALTP2M_EPT_LARGE
+#define ADDR		ALTP2M_EPT_ADDR_MASK
+#define SW_ACC(c)	((u64)((c) + 1) << ALTP2M_VIEW_SW_ACCESS_SHIFT)
+#define REMAPPED	ALTP2M_VIEW_SW_REMAPPED
+
+enum {
+	A_N = ALTP2M_ACCESS_N, A_R = ALTP2M_ACCESS_R, A_W = ALTP2M_ACCESS_W,
+	A_RW = ALTP2M_ACCESS_RW, A_X = ALTP2M_ACCESS_X,
+	A_RX = ALTP2M_ACCESS_RX, A_WX = ALTP2M_ACCESS_WX,
+	A_RWX = ALTP2M_ACCESS_RWX, A_RX2RW = ALTP2M_ACCESS_RX2RW,
+	A_N2RWX = ALTP2M_ACCESS_N2RWX, A_DEF = ALTP2M_ACCESS_DEFAULT,
+};
+
+/* ---- fake host and allocator -------------------------------------------- */
+
+struct region {
+	u64 base, npages, hpa;
+	int big;		/* 2 MiB capable */
+};
+
+#define MAX_REGIONS	8
+#define MAGIC		0x7ab1e5ULL
+enum { T_LIVE = 1, T_QUEUED };
+
+struct thdr {
+	u64 magic;
+	unsigned int state, view;
+	u64 flushes_at_free, sum;
+	struct thdr *next;
+};
+
+struct fake {
+	struct region r[MAX_REGIONS];
+	unsigned int nr;
+	u64 next_hpa;
+	unsigned long frame_calls;
+	int frame_err;		/* host_frame fails with this when set */
+	/* tables */
+	unsigned long calls, fail_at, allocs, released, queued;
+	int fail_all;
+	long live[ALTP2M_VIEWS_MAX];
+	struct thdr *queue;
+	/* flushes */
+	unsigned long flushes, flushes_of[ALTP2M_VIEWS_MAX];
+};
+
+static struct fake F;
+static struct altp2m_views VS;
+
+static void host_add(u64 base, u64 npages, int big)
+{
+	struct region *r = &F.r[F.nr++];
+
+	ck_assert_uint_le(F.nr, MAX_REGIONS);
+	if (!F.next_hpa)
+		F.next_hpa = 0x100000000ULL;
+	r->base = base;
+	r->npages = npages;
+	r->big = big;
+	/* 2 MiB capable: aligned 2 MiB of gfns land on aligned frames. */
+	r->hpa = F.next_hpa + ((base & (B2M - 1)) << 12);
+	F.next_hpa += 0x40000000ULL + ((npages << 12) & ~0x3fffffffULL);
+}
+
+static struct region *host_region(u64 gfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < F.nr; i++)
+		if (gfn >= F.r[i].base && gfn < F.r[i].base + F.r[i].npages)
+			return &F.r[i];
+	return NULL;
+}
+
+static void host_del(struct region *r)
+{
+	*r = F.r[--F.nr];
+}
+
+/* The frame the host gives @gfn, or 0 for MMIO. */
+static u64 host_hpa(u64 gfn)
+{
+	struct region *r = host_region(gfn);
+	u64 off;
+
+	if (!r)
+		return 0;
+	off = gfn - r->base;
+	if (!r->big)
+		off ^= 1;	/* neighbours swapped: never contiguous */
+	return r->hpa + (off << 12);
+}
+
+static int f_host_frame(void *ctx, u64 gfn, u64 *hpa, unsigned int *max_level)
+{
+	struct fake *f = ctx;
+	struct region *r = host_region(gfn);
+	u64 b = gfn & ~(B2M - 1);
+
+	f->frame_calls++;
+	if (f->frame_err)
+		return f->frame_err;
+	if (!r)
+		return -ENOENT;
+	*hpa = host_hpa(gfn);
+	if (r->big && b >= r->base && b + B2M <= r->base + r->npages)
+		*max_level = 2;
+	return 0;
+}
+
+static struct thdr *hdr(void *table)
+{
+	return (struct thdr *)((char *)table - 4096);
+}
+
+static u64 sum(const void *table)
+{
+	const u64 *t = table;
+	u64 s = 0;
+	int i;
+
+	for (i = 0; i < 512; i++)
+		s = s * 1000003 + t[i];
+	return s;
+}
+
+static void *f_alloc(void *ctx, unsigned int view, u64 *hpa)
+{
+	struct fake *f = ctx;
+	char *mem;
+	struct thdr *h;
+
+	ck_assert_uint_lt(view, ALTP2M_VIEWS_MAX);
+	if (++f->calls == f->fail_at || f->fail_all)
+		return NULL;
+	mem = aligned_alloc(4096, 8192);
+	ck_assert_ptr_nonnull(mem);
+	memset(mem, 0, 8192);
+	h = (struct thdr *)mem;
+	h->magic = MAGIC;
+	h->state = T_LIVE;
+	h->view = view;
+	f->live[view]++;
+	f->allocs++;
+	*hpa = (u64)(uintptr_t)(mem + 4096);
+	return mem + 4096;
+}
+
+static void f_free(void *ctx, unsigned int view, void *table, u64 hpa)
+{
+	struct fake *f = ctx;
+	struct thdr *h = hdr(table);
+
+	ck_assert_uint_eq(h->magic, MAGIC);
+	ck_assert_uint_eq(h->state, T_LIVE);
+	ck_assert_uint_eq(h->view, view);
+	ck_assert_uint_eq(hpa, (u64)(uintptr_t)table);
+	h->state = T_QUEUED;
+	h->flushes_at_free = f->flushes_of[view];
+	h->sum = sum(table);
+	h->next = f->queue;
+	f->queue = h;
+	f->live[view]--;
+	f->queued++;
+}
+
+static void f_release(void *ctx)
+{
+	struct fake *f = ctx;
+	struct thdr *h, *next;
+
+	for (h = f->queue; h; h = next) {
+		void *table = (char *)h + 4096;
+
+		next = h->next;
+		ck_assert_uint_eq(h->state, T_QUEUED);
+		ck_assert_msg(f->flushes_of[h->view] > h->flushes_at_free,
+			      "table of view %u released before its flush",
+			      h->view);
+		ck_assert_msg(sum(table) == h->sum,
+			      "table of view %u written after unlinking",
+			      h->view);
+		memset(table, 0x5a, 4096);	/* poison, then free */
+		h->magic = 0;
+		free(h);
+		f->released++;
+	}
+	f->queue = NULL;
+}
+
+static void *f_va(void *ctx, u64 hpa)
+{
+	(void)ctx;
+	return (void *)(uintptr_t)hpa;
+}
+
+static void f_flush(void *ctx, unsigned int view)
+{
+	struct fake *f = ctx;
+
+	ck_assert_uint_lt(view, ALTP2M_VIEWS_MAX);
+	f->flushes++;
+	f->flushes_of[view]++;
+}
+
+static const struct altp2m_views_ops OPS = {
+	.alloc_table = f_alloc,
+	.free_table = f_free,
+	.release_tables = f_release,
+	.table_va = f_va,
+	.host_frame = f_host_frame,
+	.flush_view = f_flush,
+};
+
+/* ---- inspection --------------------------------------------------------- */
+
+static struct altp2m_view *view_of(unsigned int idx)
+{
+	if (!idx)
+		return &VS.host;
+	ck_assert_uint_lt(idx, VS.max_views);
+	return VS.view[idx];
+}
+
+/* The raw leaf covering @gfn (parked ones included), 0 when none. */
+static u64 leaf(unsigned int idx, u64 gfn, unsigned int *level)
+{
+	struct altp2m_view *v = view_of(idx);
+	u64 *t = v->ept.root, e = 0;
+	unsigned int l;
+
+	ck_assert_ptr_nonnull(v);
+	for (l = 4; l >= 1; l--) {
+		e = t[(gfn >> (9 * (l - 1))) & 511];
+		if (l > 1 && (e & RWX) && !(e & LARGE)) {
+			t = (u64 *)(uintptr_t)(e & ADDR);
+			continue;
+		}
+		break;
+	}
+	if (level)
+		*level = l;
+	return e;
+}
+
+static u64 frame_of(unsigned int idx, u64 gfn)
+{
+	unsigned int level;
+	u64 e = leaf(idx, gfn, &level);
+
+	if (!e)
+		return 0;
+	return (e & ADDR) + ((gfn & ((1ULL << (9 * (level - 1))) - 1)) << 12);
+}
+
+static unsigned int level_of(unsigned int idx, u64 gfn)
+{
+	unsigned int level;
+
+	ck_assert_uint_ne(leaf(idx, gfn, &level), 0);
+	return level;
+}
+
+static unsigned int access_of(unsigned int idx, u64 gfn)
+{
+	unsigned int a = 99;
+
+	ck_assert_int_eq(altp2m_views_get_access(&VS, idx, gfn, &a), 0);
+	return a;
+}
+
+/* Every table of every view, in tree order: bit-identical comparisons. */
+struct snap {
+	size_t n, cap;
+	struct stab { unsigned int view, level; u64 hpa, e[512]; } *t;
+	u64 counters[ALTP2M_VIEWS_MAX][4];
+	u64 nr_remaps;
+};
+
+static void snap_tree(struct snap *s, unsigned int view, u64 *t,
+		      unsigned int level)
+{
+	unsigned int i;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->t = realloc(s->t, s->cap * sizeof(*s->t));
+		ck_assert_ptr_nonnull(s->t);
+	}
+	s->t[s->n].view = view;
+	s->t[s->n].level = level;
+	s->t[s->n].hpa = (u64)(uintptr_t)t;
+	memcpy(s->t[s->n].e, t, 4096);
+	s->n++;
+	for (i = 0; level > 1 && i < 512; i++)
+		if ((t[i] & RWX) && !(t[i] & LARGE))
+			snap_tree(s, view, (u64 *)(uintptr_t)(t[i] & ADDR),
+				  level - 1);
+}
+
+static struct snap *snapshot(void)
+{
+	struct snap *s = calloc(1, sizeof(*s));
+	unsigned int i, limit = VS.max_views ? VS.max_views : 1;
+
+	ck_assert_ptr_nonnull(s);
+	for (i = 0; i < limit; i++) {
+		struct altp2m_view *v = i ? VS.view[i] : &VS.host;
+
+		if (!v)
+			continue;
+		snap_tree(s, i, v->ept.root, 4);
+		s->counters[i][0] = v->nr_leaves + 1;
+		s->counters[i][1] = v->nr_pages;
+		s->counters[i][2] = v->nr_remaps;
+		s->counters[i][3] = v->ept.nr_tables;
+	}
+	s->nr_remaps = VS.nr_remaps;
+	return s;
+}
+
+static void snap_free(struct snap *s)
+{
+	free(s->t);
+	free(s);
+}
+
+static int snap_same(const struct snap *a, const struct snap *b)
+{
+	return a->n == b->n && !memcmp(a->t, b->t, a->n * sizeof(*a->t)) &&
+	       !memcmp(a->counters, b->counters, sizeof(a->counters)) &&
+	       a->nr_remaps == b->nr_remaps;
+}
+
+/* The whole dump of a view, chunk size @chunk; returns the run count. */
+static int dump_all(unsigned int idx, struct altp2m_view_entry *out, int cap,
+		    unsigned int chunk)
+{
+	u64 cursor = 0;
+	int n = 0, got;
+
+	do {
+		ck_assert_int_le(n + (int)chunk, cap);
+		got = altp2m_views_dump(&VS, idx, &cursor, out + n, chunk);
+		ck_assert_int_ge(got, 0);
+		n += got;
+	} while (cursor != INVALID);
+	return n;
+}
+
+static size_t count_tables(const u64 *t, unsigned int level)
+{
+	size_t n = 1;
+	unsigned int i;
+
+	for (i = 0; level > 1 && i < 512; i++)
+		if ((t[i] & RWX) && !(t[i] & LARGE))
+			n += count_tables((u64 *)(uintptr_t)(t[i] & ADDR),
+					  level - 1);
+	return n;
+}
+
+/* Invariant, accounting, no table left queued, no late allocation. */
+static void check_all(void)
+{
+	struct altp2m_views_bad bad = { 0 };
+	unsigned int i, limit = VS.max_views ? VS.max_views : 1;
+	int ret;
+
+	ret = altp2m_views_check(&VS, &bad);
+	ck_assert_msg(!ret, "invariant: view %u gfn %#llx: %s", bad.view,
+		      (unsigned long long)bad.gfn, bad.what);
+	for (i = 0; i < limit; i++) {
+		struct altp2m_view *v = i ? VS.view[i] : &VS.host;
+
+		if (!v) {
+			ck_assert_int_eq(F.live[i], 0);
+			continue;
+		}
+		ck_assert_int_eq(F.live[i], (long)v->ept.nr_tables);
+		ck_assert_uint_eq(count_tables(v->ept.root, 4),
+				  v->ept.nr_tables);
+	}
+	ck_assert_ptr_null(F.queue);
+	ck_assert_uint_eq(VS.stats.late_allocs, 0);
+}
+
+/*
+ * The default VM: 16 MiB of 2 MiB capable RAM at gfn 0, 1000 scattered
+ * pages at an unaligned gfn 8199; altp2m enabled with 10 views.
+ */
+#define SMALL_BASE	8199ULL
+#define SMALL_PAGES	1000ULL
+
+static void setup_flags(unsigned int flags)
+{
+	memset(&F, 0, sizeof(F));
+	altp2m_shim_fail_at = 0;
+	host_add(0, 4096, 1);
+	host_add(SMALL_BASE, SMALL_PAGES, 0);
+	ck_assert_int_eq(altp2m_views_init(&VS, &OPS, &F, flags), 0);
+	ck_assert_int_eq(altp2m_views_enable(&VS, 0), 0);
+}
+
+static void setup(void)
+{
+	setup_flags(0);
+}
+
+static void teardown(void)
+{
+	unsigned int i;
+
+	altp2m_shim_fail_at = 0;
+	F.fail_at = 0;
+	F.frame_err = 0;
+	check_all();
+	altp2m_views_destroy(&VS);
+	for (i = 0; i < ALTP2M_VIEWS_MAX; i++)
+		ck_assert_int_eq(F.live[i], 0);
+	ck_assert_ptr_null(F.queue);
+	ck_assert_uint_eq(F.allocs, F.released);
+	altp2m_views_destroy(&VS);	/* again: nothing */
+}
+
+static unsigned int create(unsigned int access)
+{
+	unsigned int idx = 0;
+
+	ck_assert_int_eq(altp2m_views_create(&VS, access, &idx), 0);
+	return idx;
+}
+
+static int fault(unsigned int idx, u64 gfn, unsigned int access,
+		 struct altp2m_view_fault *out)
+{
+	struct altp2m_view_fault dummy;
+
+	return altp2m_views_fault(&VS, idx, gfn << 12 | 0x123, access,
+				  out ? out : &dummy);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+START_TEST(init_rejects)
+{
+	struct altp2m_views vs;
+	struct altp2m_views_ops bad = OPS;
+
+	bad.host_frame = NULL;
+	ck_assert_int_eq(altp2m_views_init(&vs, &bad, &F, 0), -EINVAL);
+	bad = OPS;
+	bad.flush_view = NULL;
+	ck_assert_int_eq(altp2m_views_init(&vs, &bad, &F, 0), -EINVAL);
+	ck_assert_int_eq(altp2m_views_init(&vs, NULL, &F, 0), -EINVAL);
+	ck_assert_int_eq(altp2m_views_init(&vs, &OPS, &F, 2), -EINVAL);
+	altp2m_views_destroy(&vs);	/* harmless after a failed init */
+	F.fail_at = F.calls + 1;
+	ck_assert_int_eq(altp2m_views_init(&vs, &OPS, &F, 0), -ENOMEM);
+	altp2m_views_destroy(&vs);
+	/* release_tables is optional */
+	bad = OPS;
+	bad.release_tables = NULL;
+	ck_assert_int_eq(altp2m_views_init(&vs, &bad, &F, 0), 0);
+	ck_assert_int_eq(vs.host.ept.nr_tables, 1);
+	altp2m_views_destroy(&vs);
+	ck_assert_int_eq(F.live[0], 1);	/* VS's root */
+	f_release(&F);			/* what release_tables would do */
+}
+END_TEST
+
+START_TEST(enable_disable)
+{
+	struct altp2m_views_stats st;
+	unsigned int idx;
+
+	ck_assert_uint_eq(VS.max_views, ALTP2M_VIEWS_DEFAULT);
+	ck_assert_int_eq(altp2m_views_enable(&VS, 5), -EEXIST);
+	create(A_RWX);
+	ck_assert_int_eq(altp2m_views_vcpu_enter(&VS, 1), 0);
+	ck_assert_int_eq(altp2m_views_disable(&VS), -EBUSY);
+	ck_assert_ptr_nonnull(VS.view[1]);
+	altp2m_views_vcpu_leave(&VS, 1);
+	ck_assert_int_eq(altp2m_views_disable(&VS), 0);
+	ck_assert_uint_eq(VS.max_views, 0);
+	ck_assert_int_eq(altp2m_views_disable(&VS), 0);
+
+	/* Off: view 0 works, nothing else does. */
+	ck_assert_int_eq(fault(0, 5, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(altp2m_views_create(&VS, A_RWX, &idx), -EOPNOTSUPP);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, 1, 5, A_R),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(fault(1, 5, R_, NULL), -EOPNOTSUPP);
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, 1), -EOPNOTSUPP);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, 0, 5, A_R), 0);
+
+	ck_assert_int_eq(altp2m_views_enable(&VS, ALTP2M_VIEWS_MAX + 1),
+			 -EINVAL);
+	st = VS.stats;
+	altp2m_shim_fail_at = altp2m_shim_allocs + 1;
+	ck_assert_int_eq(altp2m_views_enable(&VS, 4), -ENOMEM);
+	altp2m_shim_fail_at = altp2m_shim_allocs + 2;
+	ck_assert_int_eq(altp2m_views_enable(&VS, 4), -ENOMEM);
+	ck_assert_uint_eq(VS.max_views, 0);
+	ck_assert_mem_eq(&st, &VS.stats, sizeof(st));
+	ck_assert_int_eq(altp2m_views_enable(&VS, 4), 0);
+	ck_assert_uint_eq(create(A_RWX), 1);
+}
+END_TEST
+
+START_TEST(create_lowest_free)
+{
+	unsigned int i, idx;
+
+	for (i = 1; i < ALTP2M_VIEWS_DEFAULT; i++)
+		ck_assert_uint_eq(create(A_RWX), i);
+	ck_assert_int_eq(altp2m_views_create(&VS, A_RWX, &idx), -ENOSPC);
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, 4), 0);
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, 2), 0);
+	ck_assert_uint_eq(create(A_R), 2);
+	ck_assert_uint_eq(create(A_RX2RW), 4);
+	ck_assert_uint_eq(VS.view[2]->default_access, A_R);
+	ck_assert_uint_eq(VS.view[4]->default_access, A_RX2RW);
+
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, 9), 0);
+	ck_assert_int_eq(altp2m_views_create(&VS, A_W, &idx), -EINVAL);
+	ck_assert_int_eq(altp2m_views_create(&VS, A_WX, &idx), -EINVAL);
+	ck_assert_int_eq(altp2m_views_create(&VS, A_X, &idx), -EINVAL);
+	ck_assert_int_eq(altp2m_views_create(&VS, 11, &idx), -EINVAL);
+	ck_assert_int_eq(altp2m_views_create(&VS, ~0U, &idx), -EINVAL);
+	/* Out of memory: for the view, then for its root. */
+	altp2m_shim_fail_at = altp2m_shim_allocs + 1;
+	ck_assert_int_eq(altp2m_views_create(&VS, A_RWX, &idx), -ENOMEM);
+	F.fail_at = F.calls + 1;
+	ck_assert_int_eq(altp2m_views_create(&VS, A_RWX, &idx), -ENOMEM);
+	ck_assert_ptr_null(VS.view[9]);
+	ck_assert_uint_eq(create(A_DEF), 9);
+	ck_assert_uint_eq(VS.view[9]->default_access, A_RWX);
+}
+END_TEST
+
+START_TEST(destroy_view_rules)
+{
+	unsigned int v = create(A_R);
+	unsigned long frees;
+
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, 0), -EBUSY);
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, 10), -EINVAL);
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, 600), -EINVAL);
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, 2), -ENOENT);
+	ck_assert_int_eq(altp2m_views_vcpu_enter(&VS, 2), -ENOENT);
+	ck_assert_int_eq(altp2m_views_vcpu_enter(&VS, 10), -EINVAL);
+	ck_assert_int_eq(altp2m_views_vcpu_enter(&VS, v), 0);
+	ck_assert_int_eq(altp2m_views_vcpu_enter(&VS, v), 0);
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, v), -EBUSY);
+	altp2m_views_vcpu_leave(&VS, v);
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, v), -EBUSY);
+	altp2m_views_vcpu_leave(&VS, v);
+	altp2m_views_vcpu_leave(&VS, v);	/* not below zero */
+	altp2m_views_vcpu_leave(&VS, 7);	/* ignored */
+	ck_assert_uint_eq(VS.view[v]->vcpus_on, 0);
+
+	/* Its tables go after one flush of it. */
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 0, 600, A_RW),
+			 0);
+	ck_assert_int_gt(F.live[v], 3);
+	frees = F.released;
+	F.flushes_of[v] = 0;
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, v), 0);
+	ck_assert_uint_eq(F.flushes_of[v], 1);
+	ck_assert_int_eq(F.live[v], 0);
+	ck_assert_uint_gt(F.released, frees);
+	ck_assert_ptr_null(VS.view[v]);
+}
+END_TEST
+
+START_TEST(eptp_values)
+{
+	unsigned int v = create(A_RWX);
+	u64 eptp = 0;
+
+	ck_assert_int_eq(altp2m_views_eptp(&VS, 0, false, &eptp), 0);
+	ck_assert_uint_eq(eptp, VS.host.ept.root_hpa | 0x1e);
+	ck_assert_int_eq(altp2m_views_eptp(&VS, v, true, &eptp), 0);
+	ck_assert_uint_eq(eptp, VS.view[v]->ept.root_hpa | 0x5e);
+	ck_assert_int_eq(altp2m_views_eptp(&VS, 3, true, &eptp), -ENOENT);
+}
+END_TEST
+
+/* ---- lazy fill ---------------------------------------------------------- */
+
+START_TEST(host_fill)
+{
+	unsigned long flushes = F.flushes;
+	unsigned int level;
+	u64 e;
+
+	/* 2 MiB capable: one 2 MiB leaf, memory.c's bits plus ours. */
+	ck_assert_int_eq(fault(0, 700, W_, NULL), ALTP2M_VIEW_RETRY);
+	e = leaf(0, 700, &level);
+	ck_assert_uint_eq(level, 2);
+	ck_assert_uint_eq(e, host_hpa(512) | RWX | RAM_TYPE | LARGE | SVE |
+			  SW_ACC(A_RWX));
+	ck_assert_uint_eq(frame_of(0, 700), host_hpa(700));
+	/* Scattered: 4 KiB leaves. */
+	ck_assert_int_eq(fault(0, SMALL_BASE + 3, X_, NULL),
+			 ALTP2M_VIEW_RETRY);
+	e = leaf(0, SMALL_BASE + 3, &level);
+	ck_assert_uint_eq(level, 1);
+	ck_assert_uint_eq(e, host_hpa(SMALL_BASE + 3) | RWX | RAM_TYPE | SVE |
+			  SW_ACC(A_RWX));
+	/* The edge of the big region is 2 MiB (4096 is a multiple). */
+	ck_assert_int_eq(fault(0, 4095, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(level_of(0, 4095), 2);
+	/* MMIO, and again the same gfn: retry, nothing added. */
+	ck_assert_int_eq(fault(0, 4096, R_, NULL), ALTP2M_VIEW_MMIO);
+	ck_assert_int_eq(fault(0, LIMIT - 1, R_, NULL), ALTP2M_VIEW_MMIO);
+	ck_assert_uint_eq(leaf(0, 4096, NULL), 0);
+	ck_assert_int_eq(fault(0, 700, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(VS.host.nr_leaves, 3);
+	ck_assert_uint_eq(VS.host.nr_pages, 1025);
+	ck_assert_uint_eq(VS.stats.fills, 3);
+	ck_assert_uint_eq(VS.stats.fills_2m, 2);
+	/* Filling never flushes. */
+	ck_assert_uint_eq(F.flushes, flushes);
+	/* Bad arguments. */
+	ck_assert_int_eq(altp2m_views_fault(&VS, 0, LIMIT << 12, R_, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(fault(0, 1, 0, NULL), -EINVAL);
+	ck_assert_int_eq(fault(0, 1, 8, NULL), -EINVAL);
+	/* host_frame's own errors come back. */
+	F.frame_err = -EIO;
+	ck_assert_int_eq(fault(0, 3000, R_, NULL), -EIO);
+}
+END_TEST
+
+START_TEST(view_fill)
+{
+	unsigned int v = create(A_R), level;
+	struct altp2m_view_fault out;
+	unsigned long flushes = F.flushes;
+	u64 e;
+
+	ck_assert_int_eq(fault(v, 1000, R_, NULL), ALTP2M_VIEW_RETRY);
+	/* View 0 first, then a copy: frame, type, size, the view's access. */
+	ck_assert_uint_eq(level_of(0, 1000), 2);
+	e = leaf(v, 1000, &level);
+	ck_assert_uint_eq(level, 2);
+	ck_assert_uint_eq(e, host_hpa(512) | R_ | RAM_TYPE | LARGE | SVE |
+			  SW_ACC(A_R));
+	/* A write is a violation, reported, nothing promoted. */
+	memset(&out, 0xff, sizeof(out));
+	ck_assert_int_eq(fault(v, 1001, W_, &out), ALTP2M_VIEW_EVENT);
+	ck_assert_uint_eq(out.view, v);
+	ck_assert_uint_eq(out.gpa, 1001 << 12 | 0x123);
+	ck_assert_uint_eq(out.access, W_);
+	ck_assert_uint_eq(out.entry_access, A_R);
+	ck_assert_uint_eq(out.promoted, 0);
+	/* A fresh gfn whose default forbids the access: filled and reported
+	 * at once, no second exit needed.
+	 */
+	ck_assert_int_eq(fault(v, SMALL_BASE + 10, X_, &out),
+			 ALTP2M_VIEW_EVENT);
+	ck_assert_uint_eq(level_of(v, SMALL_BASE + 10), 1);
+	ck_assert_uint_eq(frame_of(v, SMALL_BASE + 10),
+			  host_hpa(SMALL_BASE + 10));
+	/* MMIO is never pulled into a view. */
+	ck_assert_int_eq(fault(v, 5000, R_, NULL), ALTP2M_VIEW_MMIO);
+	ck_assert_uint_eq(leaf(v, 5000, NULL), 0);
+	ck_assert_uint_eq(leaf(0, 5000, NULL), 0);
+	ck_assert_uint_eq(F.flushes, flushes);
+	ck_assert_uint_eq(VS.stats.events, 2);
+
+	/* Out of memory at each table a fault needs: -ENOMEM, nothing
+	 * reported, no empty table left behind; then it works.
+	 */
+	{
+		unsigned int w = create(A_RWX), n;
+		u64 g = SMALL_BASE + 700;
+
+		for (n = 1;; n++) {
+			F.fail_at = F.calls + n;
+			if (fault(w, g, R_, NULL) != -ENOMEM)
+				break;
+			check_all();
+			ck_assert_int_eq(F.live[w], 1);
+			ck_assert_int_eq(F.live[0] ==
+					 (long)VS.host.ept.nr_tables, 1);
+		}
+		F.fail_at = 0;
+		/* view 0 PT, then the view PDPT, PD, PT; view 0 keeps its
+		 * leaf from the second try on, so three failures.
+		 */
+		ck_assert_uint_eq(n, 4);
+		ck_assert_uint_eq(frame_of(w, g), host_hpa(g));
+	}
+
+	/* View 0 holds 4 KiB: the view copies 4 KiB too. */
+	ck_assert_int_eq(altp2m_views_set_access(&VS, 0, 1600, A_RWX), 0);
+	ck_assert_uint_eq(level_of(0, 1600), 1);
+	ck_assert_int_eq(fault(v, 1601, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(level_of(0, 1601), 1);
+	ck_assert_uint_eq(level_of(v, 1601), 1);
+	ck_assert_uint_eq(frame_of(v, 1601), host_hpa(1601));
+}
+END_TEST
+
+/* ---- access types ------------------------------------------------------- */
+
+static const struct acc_case {
+	unsigned int access;
+	int ret;		/* without execute-only */
+	u64 perms;
+} acc_cases[] = {
+	{ A_N, 0, 0 },
+	{ A_R, 0, R_ },
+	{ A_W, -EINVAL, 0 },
+	{ A_RW, 0, R_ | W_ },
+	{ A_X, -EINVAL, X_ },
+	{ A_RX, 0, R_ | X_ },
+	{ A_WX, -EINVAL, 0 },
+	{ A_RWX, 0, RWX },
+	{ A_RX2RW, 0, R_ | X_ },
+	{ A_N2RWX, 0, 0 },
+	{ 11, -EINVAL, 0 },
+	{ 255, -EINVAL, 0 },
+};
+
+static void access_case(const struct acc_case *c, u64 g0)
+{
+	unsigned int v = create(A_RWX), x;
+	u64 e;
+
+	ck_assert_int_eq(fault(v, 70, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(level_of(v, 77), 2);
+	ck_assert_msg(altp2m_views_set_access(&VS, v, 77, c->access) ==
+		      c->ret, "access %u", c->access);
+	if (c->ret) {
+		ck_assert_uint_eq(level_of(v, 77), 2);
+		ck_assert_int_eq(altp2m_views_get_access(&VS, v, 4000, &x),
+				 -ESRCH);
+		ck_assert_int_eq(altp2m_views_set_access(&VS, v, 4000,
+							 c->access), c->ret);
+		ck_assert_uint_eq(leaf(v, 4000, NULL), 0);
+		ck_assert_int_eq(altp2m_views_destroy_view(&VS, v), 0);
+		return;
+	}
+	e = leaf(v, 77, NULL);
+	ck_assert_uint_eq(e & RWX, c->perms);
+	ck_assert_uint_eq(e & ALTP2M_VIEW_SW_ACCESS_MASK, SW_ACC(c->access));
+	ck_assert_uint_eq(e & ADDR, host_hpa(77));
+	ck_assert_uint_eq(access_of(v, 77), c->access);
+	/* Only the gfn changed: its 2 MiB was split, neighbours keep rwx. */
+	ck_assert_uint_eq(level_of(v, 77), 1);
+	ck_assert_uint_eq(access_of(v, 76), A_RWX);
+	/* Same in view 0. */
+	ck_assert_int_eq(altp2m_views_set_access(&VS, 0, g0, c->access), 0);
+	ck_assert_uint_eq(leaf(0, g0, NULL) & RWX, c->perms);
+	ck_assert_uint_eq(access_of(0, g0), c->access);
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, v), 0);
+}
+
+START_TEST(access_codes)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_LEN(acc_cases); i++)
+		access_case(&acc_cases[i], SMALL_BASE + i);
+}
+END_TEST
+
+START_TEST(exec_only)
+{
+	unsigned int v, x;
+
+	altp2m_views_destroy(&VS);
+	setup_flags(ALTP2M_VIEWS_EXEC_ONLY);
+	v = create(A_X);
+	ck_assert_int_eq(fault(v, 9, X_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(fault(v, 9, R_, NULL), ALTP2M_VIEW_EVENT);
+	ck_assert_uint_eq(leaf(v, 9, NULL) & RWX, X_);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, 9, A_X), 0);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, 9, A_WX), -EINVAL);
+	ck_assert_int_eq(altp2m_views_get_access(&VS, v, 9, &x), 0);
+	ck_assert_uint_eq(x, A_X);
+}
+END_TEST
+
+START_TEST(default_access)
+{
+	unsigned int v = create(A_RX);
+
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, 5, A_RW), 0);
+	/* "default" is the host's default, rwx, not the view's (Xen). */
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, 5, A_DEF), 0);
+	ck_assert_uint_eq(access_of(v, 5), A_RWX);
+	ck_assert_int_eq(fault(v, 6, R_, NULL), ALTP2M_VIEW_RETRY);
+	/* Lazy fill gives the view's default. */
+	ck_assert_uint_eq(access_of(v, 6), A_RX);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, 0, 5, A_R), 0);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, 0, 5, A_DEF), 0);
+	ck_assert_uint_eq(access_of(0, 5), A_RWX);
+}
+END_TEST
+
+/* What a fault under each access does: 0 retry, 1 event, 2 promoted. */
+static const struct fault_case {
+	unsigned int access;
+	int r, w, x;
+	unsigned int after_w, after_x;	/* access after a write / exec */
+} fault_cases[] = {
+	{ A_N, 1, 1, 1, A_N, A_N },
+	{ A_R, 0, 1, 1, A_R, A_R },
+	{ A_RW, 0, 0, 1, A_RW, A_RW },
+	{ A_RX, 0, 1, 0, A_RX, A_RX },
+	{ A_RWX, 0, 0, 0, A_RWX, A_RWX },
+	{ A_RX2RW, 0, 2, 0, A_RW, A_RX2RW },
+	{ A_N2RWX, 2, 2, 2, A_RWX, A_RWX },
+};
+
+static void fault_case(const struct fault_case *c)
+{
+	const int expect[3] = { c->r, c->w, c->x };
+	const unsigned int bits[3] = { R_, W_, X_ };
+	unsigned int v = create(A_RWX), k;
+	struct altp2m_view_fault out;
+	u64 gfn;
+
+	for (k = 0; k < 3; k++) {
+		gfn = 100 + k;
+		ck_assert_int_eq(altp2m_views_set_access(&VS, v, gfn,
+							 c->access), 0);
+		memset(&out, 0, sizeof(out));
+		ck_assert_int_eq(fault(v, gfn, bits[k], &out),
+				 expect[k] ? ALTP2M_VIEW_EVENT :
+				 ALTP2M_VIEW_RETRY);
+		if (!expect[k])
+			continue;
+		ck_assert_uint_eq(out.entry_access, c->access);
+		ck_assert_uint_eq(out.promoted, expect[k] == 2);
+		if (k == 1)
+			ck_assert_uint_eq(access_of(v, gfn), c->after_w);
+		if (k == 2)
+			ck_assert_uint_eq(access_of(v, gfn), c->after_x);
+		/* Promoted: the same access now passes. */
+		if (expect[k] == 2)
+			ck_assert_int_eq(fault(v, gfn, bits[k], NULL),
+					 ALTP2M_VIEW_RETRY);
+	}
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, v), 0);
+}
+
+START_TEST(fault_each_access)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_LEN(fault_cases); i++)
+		fault_case(&fault_cases[i]);
+}
+END_TEST
+
+/* Promotion of a gfn inside a 2 MiB leaf changes that gfn only. */
+START_TEST(promote_in_2m)
+{
+	unsigned int v = create(A_RWX);
+	struct altp2m_view_fault out;
+	unsigned long flushes;
+
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 1024, 512,
+						       A_RX2RW), 0);
+	ck_assert_uint_eq(level_of(v, 1030), 2);
+	flushes = F.flushes_of[v];
+	ck_assert_int_eq(fault(v, 1030, R_ | W_, &out), ALTP2M_VIEW_EVENT);
+	ck_assert_uint_eq(out.promoted, 1);
+	ck_assert_uint_eq(out.entry_access, A_RX2RW);
+	ck_assert_uint_eq(level_of(v, 1030), 1);
+	ck_assert_uint_eq(access_of(v, 1030), A_RW);
+	ck_assert_uint_eq(access_of(v, 1031), A_RX2RW);
+	ck_assert_uint_eq(access_of(v, 1029), A_RX2RW);
+	/* rx -> rw took execute away: one flush. */
+	ck_assert_uint_eq(F.flushes_of[v], flushes + 1);
+	ck_assert_uint_eq(VS.stats.promotions, 1);
+
+	/* n2rwx only adds rights: no flush. */
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 1536, 512,
+						       A_N2RWX), 0);
+	flushes = F.flushes_of[v];
+	ck_assert_int_eq(fault(v, 1600, X_, &out), ALTP2M_VIEW_EVENT);
+	ck_assert_uint_eq(out.promoted, 1);
+	ck_assert_uint_eq(access_of(v, 1600), A_RWX);
+	ck_assert_uint_eq(access_of(v, 1601), A_N2RWX);
+	ck_assert_uint_eq(F.flushes_of[v], flushes);
+
+	/* Out of memory for the split: nothing reported or changed. */
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 2048, 512,
+						       A_N2RWX), 0);
+	F.fail_at = F.calls + 1;
+	ck_assert_int_eq(fault(v, 2050, R_, &out), -ENOMEM);
+	ck_assert_uint_eq(level_of(v, 2050), 2);
+	ck_assert_uint_eq(access_of(v, 2050), A_N2RWX);
+}
+END_TEST
+
+/* ---- set access: ranges and lists --------------------------------------- */
+
+START_TEST(range_2m_kept_or_split)
+{
+	unsigned int v = create(A_RWX);
+
+	/* Whole aligned 2 MiB blocks stay 2 MiB, partial ones split. */
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 500, 1100,
+						       A_R), 0);
+	ck_assert_uint_eq(level_of(v, 500), 1);
+	ck_assert_uint_eq(level_of(v, 512), 2);
+	ck_assert_uint_eq(level_of(v, 1100), 2);
+	ck_assert_uint_eq(level_of(v, 1599), 1);
+	ck_assert_uint_eq(access_of(v, 500), A_R);
+	ck_assert_uint_eq(access_of(v, 1599), A_R);
+	/* Only what the range covers was filled. */
+	ck_assert_uint_eq(leaf(v, 499, NULL), 0);
+	ck_assert_uint_eq(leaf(v, 1600, NULL), 0);
+	/* View 0 holds the same blocks, 2 MiB (it is only the source). */
+	ck_assert_uint_eq(level_of(0, 500), 2);
+	ck_assert_uint_eq(VS.view[v]->nr_pages, 1100);
+
+	/* A range over a 2 MiB leaf of view 0 splits view 0 only there. */
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, 0, 520, 8, A_RX),
+			 0);
+	ck_assert_uint_eq(level_of(0, 520), 1);
+	ck_assert_uint_eq(access_of(0, 519), A_RWX);
+	ck_assert_uint_eq(access_of(0, 527), A_RX);
+	ck_assert_uint_eq(access_of(0, 528), A_RWX);
+	/* ... and is propagated into the view (split there too). */
+	ck_assert_uint_eq(access_of(v, 520), A_RX);
+	ck_assert_uint_eq(access_of(v, 519), A_R);
+	ck_assert_uint_eq(access_of(v, 528), A_R);
+	ck_assert_uint_eq(level_of(v, 520), 1);
+	ck_assert_uint_eq(level_of(v, 1100), 2);
+
+	/* The scattered region is 4 KiB everywhere. */
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, SMALL_BASE,
+						       SMALL_PAGES, A_RW), 0);
+	ck_assert_uint_eq(level_of(v, SMALL_BASE + 600), 1);
+	ck_assert_uint_eq(frame_of(v, SMALL_BASE + 600),
+			  host_hpa(SMALL_BASE + 600));
+	ck_assert_uint_eq(access_of(v, SMALL_BASE + SMALL_PAGES - 1), A_RW);
+}
+END_TEST
+
+START_TEST(range_errors_change_nothing)
+{
+	unsigned int v = create(A_RWX), x;
+	struct snap *a, *b;
+
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 0, 100, A_R),
+			 0);
+	a = snapshot();
+	/* Runs into MMIO at 4096. */
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 3000, 2000,
+						       A_RX), -ESRCH);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, 0, 3000, 2000,
+						       A_RX), -ESRCH);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, LIMIT - 1, 2,
+						       A_RX), -EINVAL);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, LIMIT, 1,
+						       A_RX), -EINVAL);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 0, 10, A_W),
+			 -EINVAL);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 0, 0, A_RX),
+			 0);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, 3, 0, 10, A_RX),
+			 -ENOENT);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, 10, 0, 10, A_RX),
+			 -EINVAL);
+	F.frame_err = -EFAULT;
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 3000, 10,
+						       A_RX), -EFAULT);
+	F.frame_err = 0;
+	b = snapshot();
+	ck_assert(snap_same(a, b));
+	snap_free(a);
+	snap_free(b);
+	ck_assert_int_eq(altp2m_views_get_access(&VS, v, 3000, &x), -ESRCH);
+	ck_assert_int_eq(altp2m_views_get_access(&VS, v, LIMIT, &x), -EINVAL);
+	ck_assert_int_eq(altp2m_views_get_access(&VS, 0, 4096, &x), -ESRCH);
+	/* View 0 reads a RAM gfn it did not fill yet as rwx. */
+	ck_assert_int_eq(altp2m_views_get_access(&VS, 0, 3000, &x), 0);
+	ck_assert_uint_eq(x, A_RWX);
+	ck_assert_uint_eq(leaf(0, 3000, NULL), 0);
+}
+END_TEST
+
+START_TEST(list_ops)
+{
+	unsigned int v = create(A_RWX);
+	u64 gfns[] = { 5, 6, 1000, SMALL_BASE + 4, 5, 3000 };
+	u8 acc[] = { A_R, A_N, A_RX2RW, A_RW, A_RX, A_N2RWX };
+
+	ck_assert_int_eq(altp2m_views_set_access_list(&VS, v, gfns, acc, 6),
+			 0);
+	ck_assert_uint_eq(access_of(v, 5), A_RX);	/* last one wins */
+	ck_assert_uint_eq(access_of(v, 6), A_N);
+	ck_assert_uint_eq(access_of(v, 1000), A_RX2RW);
+	ck_assert_uint_eq(access_of(v, SMALL_BASE + 4), A_RW);
+	ck_assert_uint_eq(access_of(v, 3000), A_N2RWX);
+	ck_assert_uint_eq(level_of(v, 1000), 1);
+	ck_assert_uint_eq(leaf(v, 1001, NULL), 0);	/* only what is set */
+	/* Parked entries keep their frame. */
+	ck_assert_uint_eq(leaf(v, 6, NULL) & RWX, 0);
+	ck_assert_uint_eq(frame_of(v, 6), host_hpa(6));
+	ck_assert_int_eq(altp2m_views_set_access_list(&VS, v, gfns, acc, 0),
+			 0);
+}
+END_TEST
+
+/* One bad pair anywhere: nothing changes, bit for bit. */
+static const struct bad_list {
+	u64 gfn;
+	u8 acc;
+	int ret;
+} bad_lists[] = {
+	{ 4096, A_R, -ESRCH },		/* MMIO */
+	{ 7, A_W, -EINVAL },
+	{ 7, A_WX, -EINVAL },
+	{ 7, A_X, -EINVAL },
+	{ 7, 12, -EINVAL },
+	{ LIMIT, A_R, -EINVAL },
+};
+
+START_TEST(list_one_bad_entry)
+{
+	const struct bad_list *c = &bad_lists[_i];
+	unsigned int v = create(A_RX), i, idx;
+	struct altp2m_view_entry d1[64], d2[64];
+	u64 gfns[40];
+	u8 acc[40];
+	struct snap *a, *b;
+	int n1, n2;
+
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 510, 4, A_R),
+			 0);
+	for (i = 0; i < 40; i++) {
+		gfns[i] = (i * 977) % 4096;
+		acc[i] = i % 2 ? A_N : A_RW;
+	}
+	gfns[39] = SMALL_BASE + 1;
+	for (idx = 0; idx < 2; idx++) {
+		unsigned int view = idx ? v : 0;
+
+		a = snapshot();
+		n1 = dump_all(view, d1, 64, 8);
+		gfns[20] = c->gfn;
+		acc[20] = c->acc;
+		ck_assert_int_eq(altp2m_views_set_access_list(&VS, view, gfns,
+							      acc, 40),
+				 c->ret);
+		b = snapshot();
+		ck_assert_msg(snap_same(a, b), "view %u changed", view);
+		n2 = dump_all(view, d2, 64, 8);
+		ck_assert_int_eq(n1, n2);
+		ck_assert_mem_eq(d1, d2, n1 * sizeof(d1[0]));
+		snap_free(a);
+		snap_free(b);
+	}
+	/* And the same for SVE lists. */
+	a = snapshot();
+	acc[20] = 2;
+	gfns[20] = 3;
+	ck_assert_int_eq(altp2m_views_set_sve_list(&VS, v, gfns, acc, 40),
+			 -EINVAL);
+	b = snapshot();
+	ck_assert(snap_same(a, b));
+	snap_free(a);
+	snap_free(b);
+}
+END_TEST
+
+/*
+ * Out of memory at each allocation an operation makes: each failure
+ * leaves every hierarchy bit-identical; the loop ends when the operation
+ * succeeds.
+ */
+enum {
+	OOM_RANGE_FRESH, OOM_LIST_MANY, OOM_VIEW0_PROPAGATE, OOM_REMAP,
+	OOM_SVE_RANGE, OOM_NR,
+};
+
+static int oom_op(int which, unsigned int v)
+{
+	u64 gfns[80];
+	u8 acc[80];
+	unsigned int i;
+
+	switch (which) {
+	case OOM_RANGE_FRESH:
+		return altp2m_views_set_access_range(&VS, v, 300, 3000, A_RX);
+	case OOM_LIST_MANY:
+		/* More links than one journal chunk holds. */
+		for (i = 0; i < 80; i++) {
+			gfns[i] = i < 40 ? i * 101 : SMALL_BASE + i * 11;
+			acc[i] = A_R;
+		}
+		return altp2m_views_set_access_list(&VS, v, gfns, acc, 80);
+	case OOM_VIEW0_PROPAGATE:
+		return altp2m_views_set_access_range(&VS, 0, 7, 1500, A_R);
+	case OOM_REMAP:
+		return altp2m_views_remap(&VS, v, 3333, SMALL_BASE + 9);
+	default:
+		return altp2m_views_set_sve_range(&VS, v, 100, 900, 0);
+	}
+}
+
+START_TEST(enomem_all_or_nothing)
+{
+	unsigned int v = create(A_RWX), w = create(A_R), n, kind;
+	struct snap *before, *after;
+	int ret;
+
+	/* Views that hold 2 MiB leaves the operations must split. */
+	ck_assert_int_eq(fault(v, 5, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(fault(w, 1200, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(fault(w, 3333, R_, NULL), ALTP2M_VIEW_RETRY);
+	/* Tables (kind 0), then the engine's own memory (kind 1). */
+	for (kind = 0; kind < 2; kind++) {
+		for (n = 1;; n++) {
+			before = snapshot();
+			if (kind)
+				altp2m_shim_fail_at = altp2m_shim_allocs + n;
+			else
+				F.fail_at = F.calls + n;
+			ret = oom_op(_i, _i == OOM_VIEW0_PROPAGATE ? 0 :
+				     kind ? w : v);
+			F.fail_at = 0;
+			altp2m_shim_fail_at = 0;
+			check_all();
+			after = snapshot();
+			if (ret != -ENOMEM) {
+				snap_free(before);
+				snap_free(after);
+				break;
+			}
+			ck_assert_msg(snap_same(before, after),
+				      "op %d changed at failure %u of kind %u",
+				      _i, n, kind);
+			snap_free(before);
+			snap_free(after);
+		}
+		ck_assert_int_eq(ret, 0);
+		if (!kind && _i != OOM_SVE_RANGE)
+			ck_assert_uint_gt(n, 1);
+	}
+}
+END_TEST
+
+/* ---- propagation and flushes -------------------------------------------- */
+
+START_TEST(view0_propagates)
+{
+	unsigned int v1 = create(A_RWX), v2 = create(A_R), v3 = create(A_RW);
+	unsigned int x;
+
+	ck_assert_int_eq(fault(v1, 40, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v2, 40, A_RX), 0);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v2, 41, A_RX), 0);
+	/* v3 does not hold 40; it holds something else. */
+	ck_assert_int_eq(fault(v3, 2000, R_, NULL), ALTP2M_VIEW_RETRY);
+	memset(F.flushes_of, 0, sizeof(F.flushes_of));
+	ck_assert_int_eq(altp2m_views_set_access(&VS, 0, 40, A_R), 0);
+	ck_assert_uint_eq(access_of(0, 40), A_R);
+	ck_assert_uint_eq(access_of(v1, 40), A_R);
+	ck_assert_uint_eq(access_of(v2, 40), A_R);
+	ck_assert_uint_eq(access_of(v2, 41), A_RX);
+	ck_assert_uint_eq(access_of(v1, 41), A_RWX);
+	ck_assert_uint_eq(level_of(v1, 41), 1);	/* split for 40 */
+	ck_assert_int_eq(altp2m_views_get_access(&VS, v3, 40, &x), -ESRCH);
+	/* v3 still fills with its own default. */
+	ck_assert_int_eq(fault(v3, 40, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(access_of(v3, 40), A_RW);
+	/* One flush for each view whose present entry lost rights. */
+	ck_assert_uint_eq(F.flushes_of[0], 1);
+	ck_assert_uint_eq(F.flushes_of[v1], 1);
+	ck_assert_uint_eq(F.flushes_of[v2], 1);
+	ck_assert_uint_eq(F.flushes_of[v3], 0);
+	/* Adding rights in view 0 and the views: no flush at all. */
+	memset(F.flushes_of, 0, sizeof(F.flushes_of));
+	ck_assert_int_eq(altp2m_views_set_access(&VS, 0, 40, A_RWX), 0);
+	ck_assert_uint_eq(F.flushes_of[0] + F.flushes_of[v1] +
+			  F.flushes_of[v2], 0);
+	/* SVE in view 0 is not propagated. */
+	ck_assert_int_eq(altp2m_views_set_sve(&VS, 0, 40, 0), 0);
+	ck_assert_uint_eq(leaf(v1, 40, NULL) & SVE, SVE);
+}
+END_TEST
+
+START_TEST(bulk_flushes_once)
+{
+	unsigned int v = create(A_RWX), w = create(A_RWX);
+	unsigned long total;
+
+	/* Populating is no flush. */
+	total = F.flushes;
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 0, 4096,
+						       A_RWX), 0);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, SMALL_BASE,
+						       SMALL_PAGES, A_RWX), 0);
+	ck_assert_uint_eq(F.flushes, total);
+	/* 4096 + 1000 gfns restricted in one call: one flush of v. */
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 0, 1,
+						       A_RWX), 0);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, SMALL_BASE,
+						       SMALL_PAGES, A_R), 0);
+	ck_assert_uint_eq(F.flushes, total + 1);
+	ck_assert_uint_eq(F.flushes_of[v], 1);
+	ck_assert_uint_eq(VS.stats.flushes, F.flushes);
+	/* A list over both regions, with 4 KiB splits: one flush. */
+	{
+		u64 gfns[600];
+		u8 acc[600];
+		unsigned int i;
+
+		for (i = 0; i < 600; i++) {
+			gfns[i] = i % 2 ? i * 6 : SMALL_BASE + i;
+			acc[i] = A_RX;
+		}
+		ck_assert_int_eq(altp2m_views_set_access_list(&VS, v, gfns,
+							      acc, 600), 0);
+	}
+	ck_assert_uint_eq(F.flushes_of[v], 2);
+	ck_assert_uint_eq(F.flushes_of[w], 0);
+	ck_assert_uint_eq(F.flushes, total + 2);
+	/* SVE range on present entries: one flush. */
+	ck_assert_int_eq(altp2m_views_set_sve_range(&VS, v, 0, 4096, 0), 0);
+	ck_assert_uint_eq(F.flushes_of[v], 3);
+	/* Nothing changes: no flush. */
+	ck_assert_int_eq(altp2m_views_set_sve_range(&VS, v, 0, 4096, 0), 0);
+	ck_assert_uint_eq(F.flushes_of[v], 3);
+}
+END_TEST
+
+/* ---- SVE ---------------------------------------------------------------- */
+
+START_TEST(sve_ops)
+{
+	unsigned int v = create(A_RWX), s = 9;
+	u64 gfns[] = { 30, 31, SMALL_BASE };
+	u8 vals[] = { 0, 1, 0 };
+
+	/* Not held by the view: -ESRCH, as Xen; view 0 reads its fill. */
+	ck_assert_int_eq(altp2m_views_get_sve(&VS, v, 30, &s), -ESRCH);
+	ck_assert_int_eq(altp2m_views_get_sve(&VS, 0, 30, &s), 0);
+	ck_assert_uint_eq(s, 1);
+	ck_assert_uint_eq(leaf(0, 30, NULL), 0);
+	ck_assert_int_eq(altp2m_views_get_sve(&VS, v, 4096, &s), -ESRCH);
+	ck_assert_int_eq(altp2m_views_get_sve(&VS, v, LIMIT, &s), -EINVAL);
+	ck_assert_int_eq(altp2m_views_get_sve(&VS, 0, 4096, &s), -ESRCH);
+	ck_assert_int_eq(altp2m_views_set_sve(&VS, v, 30, 2), -EINVAL);
+	ck_assert_int_eq(altp2m_views_set_sve(&VS, v, 4096, 0), -ESRCH);
+
+	ck_assert_int_eq(altp2m_views_set_sve(&VS, v, 30, 0), 0);
+	ck_assert_int_eq(altp2m_views_get_sve(&VS, v, 30, &s), 0);
+	ck_assert_uint_eq(s, 0);
+	ck_assert_uint_eq(level_of(v, 30), 1);
+	ck_assert_int_eq(altp2m_views_get_sve(&VS, v, 29, &s), -ESRCH);
+	ck_assert_uint_eq(access_of(v, 30), A_RWX);	/* untouched */
+
+	ck_assert_int_eq(altp2m_views_set_sve_list(&VS, v, gfns, vals, 3), 0);
+	ck_assert_uint_eq(leaf(v, 31, NULL) & SVE, SVE);
+	ck_assert_uint_eq(leaf(v, SMALL_BASE, NULL) & SVE, 0);
+
+	ck_assert_int_eq(altp2m_views_set_sve_range(&VS, v, 1024, 1024, 0),
+			 0);
+	ck_assert_uint_eq(level_of(v, 1024), 2);
+	ck_assert_uint_eq(leaf(v, 2047, NULL) & SVE, 0);
+	ck_assert_int_eq(altp2m_views_set_sve_range(&VS, 0, 1024, 2, 0), 0);
+	ck_assert_int_eq(altp2m_views_get_sve(&VS, 0, 1025, &s), 0);
+	ck_assert_uint_eq(s, 0);
+	ck_assert_int_eq(altp2m_views_set_sve_range(&VS, v, 4000, 100, 0),
+			 -ESRCH);
+}
+END_TEST
+
+/* ---- remaps ------------------------------------------------------------- */
+
+START_TEST(remap_and_revert)
+{
+	unsigned int v = create(A_RX), level;
+	struct altp2m_view_entry d[8];
+	u64 a = 100, b = 3000, e;
+
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, a, b), 0);
+	e = leaf(v, a, &level);
+	ck_assert_uint_eq(level, 1);
+	/* B's frame and type, B's access (the host's, as the view does not
+	 * hold B), SVE set.
+	 */
+	ck_assert_uint_eq(e, host_hpa(b) | RAM_TYPE | RWX | SVE |
+			  SW_ACC(A_RWX) | REMAPPED);
+	ck_assert_uint_eq(frame_of(0, a), 0);	/* view 0 holds B, not A */
+	ck_assert_uint_eq(frame_of(0, b), host_hpa(b));
+	ck_assert_uint_eq(VS.nr_remaps, 1);
+	ck_assert_uint_eq(VS.view[v]->nr_remaps, 1);
+	ck_assert_int_eq(fault(0, a, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(frame_of(0, a), host_hpa(a));
+	ck_assert_uint_eq(frame_of(v, a), host_hpa(b));
+	ck_assert_int_eq(dump_all(v, d, 8, 4), 1);
+	ck_assert_uint_eq(d[0].gfn, a);
+	ck_assert_uint_eq(d[0].npages, 1);
+	ck_assert_uint_eq(d[0].target, b);
+	ck_assert_uint_eq(d[0].access, A_RWX);
+	ck_assert_uint_eq(d[0].sve, 1);
+
+	/* Access changes keep the remap. */
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, a, A_R), 0);
+	ck_assert_uint_eq(frame_of(v, a), host_hpa(b));
+	ck_assert_uint_eq(leaf(v, a, NULL) & REMAPPED, REMAPPED);
+
+	/* Revert to itself: lazy fill again, with the host's frame. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, a, a), 0);
+	ck_assert_uint_eq(leaf(v, a, NULL), 0);
+	ck_assert_uint_eq(VS.nr_remaps, 0);
+	ck_assert_int_eq(fault(v, a, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(frame_of(v, a), host_hpa(a));
+	/* ... and with the invalid marker. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, a, SMALL_BASE + 1), 0);
+	ck_assert_uint_eq(frame_of(v, a), host_hpa(SMALL_BASE + 1));
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, a, INVALID), 0);
+	ck_assert_uint_eq(leaf(v, a, NULL), 0);
+	ck_assert_uint_eq(VS.view[v]->nr_remaps, 0);
+	/* Reverting what the view does not hold does nothing. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, a, INVALID), 0);
+	/* Reverting a gfn of a 2 MiB leaf: split, that gfn goes. */
+	ck_assert_int_eq(fault(v, 1500, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 1500, INVALID), 0);
+	ck_assert_uint_eq(leaf(v, 1500, NULL), 0);
+	ck_assert_uint_eq(access_of(v, 1501), A_RX);
+	ck_assert_uint_eq(VS.view[v]->nr_pages, 511 + 511);
+}
+END_TEST
+
+START_TEST(remap_takes_b_access_here)
+{
+	unsigned int v = create(A_RWX);
+
+	/* B held with access r (and B is a 2 MiB leaf in view 0). */
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, 2222, A_R), 0);
+	ck_assert_int_eq(altp2m_views_set_sve(&VS, v, 2222, 0), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 10, 2222), 0);
+	ck_assert_uint_eq(access_of(v, 10), A_R);
+	ck_assert_uint_eq(leaf(v, 10, NULL) & SVE, SVE);
+	ck_assert_uint_eq(frame_of(v, 10), host_hpa(2222));
+	/* Only A changes; its neighbours keep their own frames. */
+	ck_assert_int_eq(fault(v, 11, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 12, 2223), 0);
+	ck_assert_uint_eq(frame_of(v, 11), host_hpa(11));
+	ck_assert_uint_eq(frame_of(v, 12), host_hpa(2223));
+	ck_assert_uint_eq(access_of(v, 12), A_RWX);
+	/* B not held by the view: the host's access, not the view's default
+	 * (Xen's change_gfn).
+	 */
+	v = create(A_R);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, 0, 3000, A_RX), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 13, 3000), 0);
+	ck_assert_uint_eq(access_of(v, 13), A_RX);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 14, 3001), 0);
+	ck_assert_uint_eq(access_of(v, 14), A_RWX);
+	ck_assert_uint_eq(leaf(v, 3000, NULL), 0);	/* B not pulled in */
+}
+END_TEST
+
+START_TEST(remap_chain_and_overwrite)
+{
+	unsigned int v = create(A_RWX);
+	struct altp2m_view_entry d[8];
+	int n;
+
+	/* B itself remapped to C: A gets C's frame, recorded against C. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 200, 300), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, 200), 0);
+	ck_assert_uint_eq(frame_of(v, 100), host_hpa(300));
+	n = dump_all(v, d, 8, 8);
+	ck_assert_int_eq(n, 2);
+	ck_assert_uint_eq(d[0].gfn, 100);
+	ck_assert_uint_eq(d[0].target, 300);
+	/* Overwrite: one record, the new target. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, SMALL_BASE + 2), 0);
+	ck_assert_uint_eq(VS.nr_remaps, 2);
+	ck_assert_uint_eq(frame_of(v, 100), host_hpa(SMALL_BASE + 2));
+	/* Host change of 300 kills 200's remap, not 100's. */
+	altp2m_views_host_unmap(&VS, 300, 1);
+	ck_assert_uint_eq(leaf(v, 200, NULL), 0);
+	ck_assert_uint_eq(frame_of(v, 100), host_hpa(SMALL_BASE + 2));
+	ck_assert_uint_eq(VS.stats.remaps_invalidated, 1);
+}
+END_TEST
+
+START_TEST(remap_errors)
+{
+	unsigned int v = create(A_RWX);
+	struct snap *a, *b;
+
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 50, 60), 0);
+	a = snapshot();
+	ck_assert_int_eq(altp2m_views_remap(&VS, 0, 1, 2), -EINVAL);
+	ck_assert_int_eq(altp2m_views_remap(&VS, 2, 1, 2), -ENOENT);
+	ck_assert_int_eq(altp2m_views_remap(&VS, 10, 1, 2), -EINVAL);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, LIMIT, 2), -EINVAL);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 1, LIMIT), -EINVAL);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 4096, 2), -ESRCH);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 1, 4096), -ESRCH);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 50, 5000), -ESRCH);
+	/* The record cannot be allocated (a new remap). */
+	altp2m_shim_fail_at = altp2m_shim_allocs + 1;
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 70, 80), -ENOMEM);
+	altp2m_shim_fail_at = 0;
+	b = snapshot();
+	ck_assert(snap_same(a, b));
+	snap_free(a);
+	snap_free(b);
+	/* A remapped gfn whose RAM went stays remappable. */
+	altp2m_views_host_unmap(&VS, 50, 1);
+	ck_assert_uint_eq(frame_of(v, 50), host_hpa(60));
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 50, 61), 0);
+	ck_assert_uint_eq(frame_of(v, 50), host_hpa(61));
+}
+END_TEST
+
+/* The reverse map's precision, across views. */
+START_TEST(rmap_precision)
+{
+	unsigned int v1 = create(A_RWX), v2 = create(A_R), r;
+	u64 b = SMALL_BASE + 500;
+
+	ck_assert_int_eq(altp2m_views_remap(&VS, v1, 10, b), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v2, 11, b), 0);
+	/* A in the small region, target in the big one. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v1, SMALL_BASE + 7, 20), 0);
+	/* An unrelated host change: every remap survives. */
+	host_add(6000, 100, 0);
+	ck_assert_int_eq(fault(v1, 6050, R_, NULL), ALTP2M_VIEW_RETRY);
+	altp2m_views_host_unmap(&VS, 6000, 100);
+	host_del(host_region(6000));
+	ck_assert_uint_eq(VS.nr_remaps, 3);
+	check_all();
+	/* The small region goes: remaps to it die (A back to lazy fill),
+	 * the remap *in* it with its target elsewhere survives.
+	 */
+	altp2m_views_host_unmap(&VS, SMALL_BASE, SMALL_PAGES);
+	host_del(host_region(SMALL_BASE));
+	check_all();
+	ck_assert_uint_eq(VS.nr_remaps, 1);
+	ck_assert_uint_eq(leaf(v1, 10, NULL), 0);
+	ck_assert_uint_eq(leaf(v2, 11, NULL), 0);
+	ck_assert_uint_eq(frame_of(v1, SMALL_BASE + 7), host_hpa(20));
+	ck_assert_int_eq(fault(v1, 10, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(frame_of(v1, 10), host_hpa(10));
+	ck_assert_int_eq(fault(v2, 11, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(access_of(v2, 11), A_R);
+	/* Destroying a view drops its remaps. */
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, v1), 0);
+	ck_assert_uint_eq(VS.nr_remaps, 0);
+	/* A view's remaps of one target, many of them. */
+	r = create(A_RWX);
+	for (b = 0; b < 200; b++)
+		ck_assert_int_eq(altp2m_views_remap(&VS, r, 1000 + b, 3000),
+				 0);
+	for (b = 0; b < 200; b++)
+		ck_assert_int_eq(altp2m_views_remap(&VS, v2, 2000 + b,
+						    3001 + b), 0);
+	ck_assert_uint_eq(VS.nr_remaps, 400);
+	check_all();
+	altp2m_views_host_unmap(&VS, 3000, 1);
+	ck_assert_uint_eq(VS.nr_remaps, 200);
+	/* More gfns than remaps: walks the records, not the gfns. */
+	altp2m_views_host_unmap(&VS, 3100, 4000);
+	ck_assert_uint_eq(VS.nr_remaps, 99);	/* 3001 .. 3099 are left */
+}
+END_TEST
+
+/* ---- host changes ------------------------------------------------------- */
+
+START_TEST(host_unmap_mirrors)
+{
+	unsigned int v = create(A_R), w = create(A_RWX);
+	unsigned long tables;
+
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 0, 4096, A_RX),
+			 0);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, w, 700, A_RW), 0);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, SMALL_BASE,
+						       SMALL_PAGES, A_RX), 0);
+	memset(F.flushes_of, 0, sizeof(F.flushes_of));
+	/* Inside one 2 MiB leaf: split, only the range goes. */
+	altp2m_views_host_unmap(&VS, 600, 10);
+	ck_assert_uint_eq(leaf(0, 605, NULL), 0);
+	ck_assert_uint_eq(leaf(v, 605, NULL), 0);
+	ck_assert_uint_eq(leaf(w, 605, NULL), 0);
+	ck_assert_uint_eq(access_of(v, 599), A_RX);
+	ck_assert_uint_eq(access_of(v, 610), A_RX);
+	ck_assert_uint_eq(access_of(w, 700), A_RW);
+	ck_assert_uint_eq(F.flushes_of[0], 1);
+	ck_assert_uint_eq(F.flushes_of[v], 1);
+	ck_assert_uint_eq(F.flushes_of[w], 0);	/* holds only 700 there */
+	check_all();
+	/* The host still has it: it refills lazily. */
+	ck_assert_int_eq(fault(v, 605, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(access_of(v, 605), A_R);
+	/* A whole region: tables freed after one flush per view. */
+	tables = VS.view[v]->ept.nr_tables;
+	memset(F.flushes_of, 0, sizeof(F.flushes_of));
+	altp2m_views_host_unmap(&VS, SMALL_BASE, SMALL_PAGES);
+	host_del(host_region(SMALL_BASE));
+	ck_assert_uint_lt(VS.view[v]->ept.nr_tables, tables);
+	ck_assert_uint_eq(F.flushes_of[v], 1);
+	ck_assert_uint_eq(F.flushes_of[w], 0);	/* held nothing there */
+	check_all();
+	/* Moved: same frames at another gfn. */
+	F.r[0].base = 1ULL << 20;
+	altp2m_views_host_unmap(&VS, 0, 4096);
+	ck_assert_uint_eq(VS.host.nr_leaves, 0);
+	ck_assert_uint_eq(VS.view[v]->nr_leaves, 0);
+	ck_assert_uint_eq(VS.view[v]->ept.nr_tables, 1);
+	ck_assert_int_eq(fault(v, (1ULL << 20) + 5, R_, NULL),
+			 ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(fault(v, 5, R_, NULL), ALTP2M_VIEW_MMIO);
+	/* Nothing to do: nothing flushed. */
+	memset(F.flushes_of, 0, sizeof(F.flushes_of));
+	altp2m_views_host_unmap(&VS, 50000, 10);
+	altp2m_views_host_unmap(&VS, LIMIT, 10);
+	altp2m_views_host_unmap(&VS, 5, 0);
+	ck_assert_uint_eq(F.flushes_of[0] + F.flushes_of[v], 0);
+}
+END_TEST
+
+/* A straddling 2 MiB leaf whose split fails goes whole, then refills. */
+START_TEST(host_unmap_split_fails)
+{
+	unsigned int v = create(A_RWX);
+
+	ck_assert_int_eq(fault(v, 1030, R_, NULL), ALTP2M_VIEW_RETRY);
+	F.fail_all = 1;
+	altp2m_views_host_unmap(&VS, 1030, 1);
+	F.fail_all = 0;
+	check_all();
+	ck_assert_uint_eq(leaf(v, 1031, NULL), 0);
+	ck_assert_uint_eq(leaf(0, 1031, NULL), 0);
+	ck_assert_int_eq(fault(v, 1031, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(frame_of(v, 1031), host_hpa(1031));
+
+	/*
+	 * Only view 0's split fails: the views that could split must still
+	 * drop the whole block (view 0 no longer holds it), and a remap to
+	 * a gfn of that block dies with it.
+	 */
+	ck_assert_int_eq(fault(v, 2100, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 5, 2500), 0);
+	ck_assert_uint_eq(level_of(v, 2100), 2);
+	F.fail_at = F.calls + 1;
+	altp2m_views_host_unmap(&VS, 2060, 2560 - 2060);
+	F.fail_at = 0;
+	check_all();
+	ck_assert_uint_eq(leaf(0, 2050, NULL), 0);
+	ck_assert_uint_eq(leaf(0, 2100, NULL), 0);
+	ck_assert_uint_eq(leaf(v, 2100, NULL), 0);
+	ck_assert_uint_eq(leaf(v, 5, NULL), 0);
+	ck_assert_uint_eq(VS.nr_remaps, 0);
+}
+END_TEST
+
+/* ---- introspection ------------------------------------------------------ */
+
+START_TEST(list_views)
+{
+	unsigned int v1 = create(A_R), v2 = create(A_N2RWX), cursor = 0, i;
+	struct altp2m_view_info info[4];
+	int n;
+
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, v1), 0);
+	v1 = create(A_RX);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v2, 0, 1024, A_R),
+			 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v2, 5000 - 4000, 3), 0);
+	ck_assert_int_eq(altp2m_views_vcpu_enter(&VS, v2), 0);
+	n = altp2m_views_list(&VS, &cursor, info, 4);
+	ck_assert_int_eq(n, 3);
+	ck_assert_uint_eq(cursor, ALTP2M_VIEWS_MAX);
+	ck_assert_uint_eq(info[0].index, 0);
+	ck_assert_uint_eq(info[0].default_access, A_RWX);
+	ck_assert_uint_eq(info[0].nr_leaves, 2);
+	ck_assert_uint_eq(info[1].index, v1);
+	ck_assert_uint_eq(info[1].default_access, A_RX);
+	ck_assert_uint_eq(info[1].nr_tables, 1);
+	ck_assert_uint_eq(info[2].index, v2);
+	ck_assert_uint_eq(info[2].vcpus_on, 1);
+	ck_assert_uint_eq(info[2].nr_remaps, 1);
+	ck_assert_uint_eq(info[2].nr_pages, 1024);
+	ck_assert_uint_eq(info[2].nr_leaves, 511 + 1 + 1);
+	ck_assert_uint_eq(info[2].nr_tables, VS.view[v2]->ept.nr_tables);
+	/* One at a time. */
+	cursor = 0;
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(altp2m_views_list(&VS, &cursor, info, 1), 1);
+		ck_assert_uint_lt(cursor, ALTP2M_VIEWS_MAX);
+	}
+	ck_assert_int_eq(altp2m_views_list(&VS, &cursor, info, 1), 0);
+	ck_assert_uint_eq(cursor, ALTP2M_VIEWS_MAX);
+	ck_assert_int_eq(altp2m_views_list(&VS, &cursor, info, 0), -EINVAL);
+	altp2m_views_vcpu_leave(&VS, v2);
+}
+END_TEST
+
+START_TEST(dump_chunks)
+{
+	unsigned int v = create(A_RWX), chunk, i;
+	struct altp2m_view_entry full[64], part[64];
+	u64 cursor;
+	int n, m;
+
+	/* Runs: 10..19 r, 20 remapped, 21..29 r, 30 r with SVE clear, a
+	 * 2 MiB leaf n, the same access as the host elsewhere (not listed).
+	 */
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 0, 100,
+						       A_RWX), 0);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 10, 21, A_R),
+			 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 20, 1000), 0);
+	ck_assert_int_eq(altp2m_views_set_sve(&VS, v, 30, 0), 0);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 1536, 512,
+						       A_N), 0);
+	/* View 0 restricts 40: the view's rwx differs from it now. */
+	ck_assert_int_eq(altp2m_views_set_access(&VS, 0, 40, A_R), 0);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, 40, A_RWX), 0);
+	n = dump_all(v, full, 64, 64);
+	ck_assert_int_eq(n, 6);
+	ck_assert_uint_eq(full[0].gfn, 10);
+	ck_assert_uint_eq(full[0].npages, 10);
+	ck_assert_uint_eq(full[0].access, A_R);
+	ck_assert_uint_eq(full[0].target, INVALID);
+	ck_assert_uint_eq(full[1].gfn, 20);
+	ck_assert_uint_eq(full[1].target, 1000);
+	ck_assert_uint_eq(full[1].access, A_RWX);	/* 1000's, here */
+	ck_assert_uint_eq(full[2].gfn, 21);
+	ck_assert_uint_eq(full[2].npages, 9);
+	ck_assert_uint_eq(full[3].gfn, 30);
+	ck_assert_uint_eq(full[3].sve, 0);
+	ck_assert_uint_eq(full[4].gfn, 40);
+	ck_assert_uint_eq(full[4].access, A_RWX);
+	ck_assert_uint_eq(full[5].gfn, 1536);
+	ck_assert_uint_eq(full[5].npages, 512);
+	ck_assert_uint_eq(full[5].access, A_N);
+	/* Any chunk size gives the same gfns, runs possibly cut. */
+	for (chunk = 1; chunk < 8; chunk++) {
+		u64 seen = 0;
+
+		m = dump_all(v, part, 64, chunk);
+		for (i = 0; i < (unsigned int)m; i++)
+			seen += part[i].npages;
+		ck_assert_uint_eq(seen, 10 + 1 + 9 + 1 + 1 + 512);
+	}
+	/* View 0's own differences: 40 (r). */
+	n = dump_all(0, full, 64, 4);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(full[0].gfn, 40);
+	ck_assert_uint_eq(full[0].access, A_R);
+	/* Resume inside the 2 MiB leaf. */
+	cursor = 1600;
+	ck_assert_int_eq(altp2m_views_dump(&VS, v, &cursor, part, 4), 1);
+	ck_assert_uint_eq(part[0].gfn, 1600);
+	ck_assert_uint_eq(part[0].npages, 2048 - 1600);
+	ck_assert_uint_eq(cursor, INVALID);
+	cursor = INVALID;
+	ck_assert_int_eq(altp2m_views_dump(&VS, v, &cursor, part, 4), 0);
+	cursor = LIMIT;
+	ck_assert_int_eq(altp2m_views_dump(&VS, v, &cursor, part, 4),
+			 -EINVAL);
+	cursor = 0;
+	ck_assert_int_eq(altp2m_views_dump(&VS, v, &cursor, part, 0),
+			 -EINVAL);
+	ck_assert_int_eq(altp2m_views_dump(&VS, 7, &cursor, part, 4),
+			 -ENOENT);
+}
+END_TEST
+
+/* ---- scale -------------------------------------------------------------- */
+
+START_TEST(views_512)
+{
+	unsigned int i, idx;
+
+	ck_assert_int_eq(altp2m_views_disable(&VS), 0);
+	ck_assert_int_eq(altp2m_views_enable(&VS, ALTP2M_VIEWS_MAX), 0);
+	for (i = 1; i < ALTP2M_VIEWS_MAX; i++) {
+		ck_assert_uint_eq(create(A_RWX), i);
+		ck_assert_int_eq(fault(i, 77, R_, NULL), ALTP2M_VIEW_RETRY);
+	}
+	ck_assert_int_eq(altp2m_views_create(&VS, A_RWX, &idx), -ENOSPC);
+	/* One view-0 change reaches all 511 with one flush each. */
+	memset(F.flushes_of, 0, sizeof(F.flushes_of));
+	ck_assert_int_eq(altp2m_views_set_access(&VS, 0, 77, A_R), 0);
+	for (i = 0; i < ALTP2M_VIEWS_MAX; i++) {
+		ck_assert_uint_eq(F.flushes_of[i], 1);
+		ck_assert_uint_eq(access_of(i, 77), A_R);
+	}
+	ck_assert_int_eq(altp2m_views_remap(&VS, 511, 5, 6), 0);
+	check_all();
+	for (i = ALTP2M_VIEWS_MAX - 1; i >= 1; i--)
+		ck_assert_int_eq(altp2m_views_destroy_view(&VS, i), 0);
+	ck_assert_uint_eq(VS.nr_remaps, 0);
+	for (i = 1; i < ALTP2M_VIEWS_MAX; i++)
+		ck_assert_uint_eq(create(A_R), i);
+	/* Teardown destroys them all. */
+}
+END_TEST
+
+/* The PDE linking a page table whose entries are all leaves. */
+static u64 pde_of(unsigned int idx, u64 gfn)
+{
+	u64 *t = view_of(idx)->ept.root, e = 0;
+	unsigned int l;
+
+	for (l = 4; l >= 2; l--) {
+		e = t[(gfn >> (9 * (l - 1))) & 511];
+		if (l > 2)
+			t = (u64 *)(uintptr_t)(e & ADDR);
+	}
+	return e;
+}
+
+START_TEST(full_table_mark)
+{
+	unsigned int v = create(A_RWX);
+	u64 gfns[1] = { 600 };
+	u8 acc[1] = { A_R };
+
+	/* View 0 holds block 512 as 4 KiB leaves (split: marked full). */
+	ck_assert_int_eq(fault(0, 600, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(altp2m_views_set_access_list(&VS, 0, gfns, acc, 1),
+			 0);
+	ck_assert_uint_eq(pde_of(0, 512) & ALTP2M_VIEW_SW_PT_FULL,
+			  ALTP2M_VIEW_SW_PT_FULL);
+	/* A view fills the whole block as 4 KiB: marked when complete. */
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 512, 100,
+						       A_R), 0);
+	ck_assert_uint_eq(pde_of(v, 512) & ALTP2M_VIEW_SW_PT_FULL, 0);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 512, 512,
+						       A_R), 0);
+	ck_assert_uint_eq(pde_of(v, 512) & ALTP2M_VIEW_SW_PT_FULL,
+			  ALTP2M_VIEW_SW_PT_FULL);
+	/* A leaf goes: the mark goes, and the next bulk call fills it. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 700, INVALID), 0);
+	ck_assert_uint_eq(pde_of(v, 512) & ALTP2M_VIEW_SW_PT_FULL, 0);
+	check_all();
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 512, 512,
+						       A_RX), 0);
+	ck_assert_uint_eq(access_of(v, 700), A_RX);
+	ck_assert_uint_eq(pde_of(v, 512) & ALTP2M_VIEW_SW_PT_FULL,
+			  ALTP2M_VIEW_SW_PT_FULL);
+	/* Same through a host unmap of part of the table. */
+	altp2m_views_host_unmap(&VS, 520, 3);
+	ck_assert_uint_eq(pde_of(v, 512) & ALTP2M_VIEW_SW_PT_FULL, 0);
+	ck_assert_uint_eq(pde_of(0, 512) & ALTP2M_VIEW_SW_PT_FULL, 0);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 512, 512,
+						       A_R), 0);
+	ck_assert_uint_eq(access_of(v, 521), A_R);
+	ck_assert_uint_eq(access_of(0, 521), A_RWX);
+	/* ... and through a remap dropped with its target. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 530, 3000), 0);
+	altp2m_views_host_unmap(&VS, 3000, 1);
+	ck_assert_uint_eq(pde_of(v, 512) & ALTP2M_VIEW_SW_PT_FULL, 0);
+}
+END_TEST
+
+/* Tables freed by a failed call are released after the flush, too. */
+START_TEST(free_after_flush_on_rollback)
+{
+	unsigned int v = create(A_RWX);
+	unsigned long released = F.released;
+
+	/* Links tables in v (fresh PTs) before hitting MMIO at 4096. */
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 100, 5000,
+						       A_R), -ESRCH);
+	ck_assert_uint_gt(F.released, released);
+	ck_assert_int_eq(F.live[v], 1);
+	check_all();
+}
+END_TEST
+
+/* ---- randomised invariant test ------------------------------------------ */
+
+static u64 rng_state;
+
+static u64 rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static u64 rnd_below(u64 n)
+{
+	return n ? rnd() % n : 0;
+}
+
+#define RAND_SPACE	8192ULL		/* gfns the fake host uses */
+
+/* A free gfn range of @n pages for a new region, 0 on failure. */
+static int rand_free_range(u64 n, u64 *base)
+{
+	int tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		u64 b = rnd_below(RAND_SPACE - n);
+		unsigned int i;
+		int ok = 1;
+
+		if (rnd() % 2)
+			b &= ~(B2M - 1);
+		for (i = 0; i < F.nr; i++)
+			if (b < F.r[i].base + F.r[i].npages &&
+			    F.r[i].base < b + n)
+				ok = 0;
+		if (ok) {
+			*base = b;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Gfns recently given an access or remapped: faults aim at them. */
+static struct { unsigned int view; u64 gfn; } recent[16];
+
+static void remember(unsigned int view, u64 gfn)
+{
+	unsigned int i = rnd_below(ARRAY_LEN(recent));
+
+	recent[i].view = view;
+	recent[i].gfn = gfn;
+}
+
+static u64 rand_gfn(void)
+{
+	struct region *r;
+
+	/* Mostly guest RAM, else near it, sometimes anywhere. */
+	if (F.nr && rnd() % 4) {
+		r = &F.r[rnd_below(F.nr)];
+		return r->base + rnd_below(r->npages);
+	}
+	return rnd() % 64 ? rnd_below(RAND_SPACE + 16) : rnd_below(LIMIT);
+}
+
+static unsigned int rand_view(void)
+{
+	unsigned int i, n = 0, pick[ALTP2M_VIEWS_DEFAULT];
+
+	for (i = 0; i < VS.max_views; i++)
+		if (!i || VS.view[i])
+			pick[n++] = i;
+	return pick[rnd_below(n)];
+}
+
+static const u8 rand_access[] = {
+	A_N, A_R, A_RW, A_RX, A_RWX, A_RX2RW, A_N2RWX, A_DEF, A_W, A_X,
+};
+
+static u8 rand_acc(void)
+{
+	return rand_access[rnd_below(ARRAY_LEN(rand_access))];
+}
+
+/*
+ * One random step; *@ret is the result of an all-or-nothing call (1 when
+ * the step made none).
+ */
+static const char *rand_step(int *ret)
+{
+	unsigned int v = rand_view(), idx, acc, i;
+	u64 g = rand_gfn(), n, base, gfns[64];
+	struct altp2m_view_fault out;
+	struct region *r;
+	u8 vals[64];
+
+	*ret = 1;
+	switch (rnd_below(17)) {
+	case 0:		/* add a region */
+		n = 1 + rnd_below(rnd() % 2 ? 2048 : 64);
+		if (F.nr < MAX_REGIONS && rand_free_range(n, &base))
+			host_add(base, n, rnd() % 2);
+		return "add region";
+	case 1:		/* remove one */
+		if (!F.nr)
+			return "remove none";
+		r = &F.r[rnd_below(F.nr)];
+		altp2m_views_host_unmap(&VS, r->base, r->npages);
+		host_del(r);
+		return "remove region";
+	case 2:		/* move one */
+		if (!F.nr)
+			return "move none";
+		r = &F.r[rnd_below(F.nr)];
+		altp2m_views_host_unmap(&VS, r->base, r->npages);
+		base = r->base;
+		r->base = LIMIT;	/* out of the way of the search */
+		rand_free_range(r->npages, &base);
+		r->base = base;
+		/* Keep the frames' 2 MiB alignment consistent. */
+		r->hpa = (r->hpa & ~0x1fffffULL) + ((base & (B2M - 1)) << 12);
+		return "move region";
+	case 3:		/* host-side zap of part of a region */
+		n = 1 + rnd_below(1024);
+		altp2m_views_host_unmap(&VS, g, n);
+		return "zap";
+	case 4:
+		if (altp2m_views_create(&VS, rand_acc(), &idx) == 0 &&
+		    rnd() % 3 == 0)
+			altp2m_views_vcpu_enter(&VS, idx);
+		return "create";
+	case 5:
+		if (v && VS.view[v]->vcpus_on && rnd() % 2)
+			altp2m_views_vcpu_leave(&VS, v);
+		*ret = altp2m_views_destroy_view(&VS, v);
+		ck_assert(*ret == 0 || *ret == -EBUSY ||
+			  (!v && *ret == -EBUSY));
+		*ret = 1;
+		return "destroy";
+	case 6:
+	case 7:
+		acc = rand_acc();
+		*ret = altp2m_views_set_access(&VS, v, g, acc);
+		remember(v, g);
+		return "set access";
+	case 8:
+		n = 1 + rnd_below(rnd() % 2 ? 1200 : 8);
+		*ret = altp2m_views_set_access_range(&VS, v, g, n, rand_acc());
+		remember(v, g + rnd_below(n));
+		return "set access range";
+	case 9:
+		n = 1 + rnd_below(64);
+		for (i = 0; i < n; i++) {
+			gfns[i] = i && rnd() % 2 ? gfns[i - 1] + 1 :
+				  rand_gfn();
+			/* Usually a list that can succeed. */
+			if (rnd() % 8 && !host_region(gfns[i]))
+				gfns[i] = i ? gfns[0] : 0;
+			vals[i] = rnd() % 16 ? rand_access[rnd_below(8)] :
+				  rand_acc();
+		}
+		*ret = altp2m_views_set_access_list(&VS, v, gfns, vals, n);
+		remember(v, gfns[rnd_below(n)]);
+		return "set access list";
+	case 10:
+		n = 1 + rnd_below(700);
+		if (rnd() % 2) {
+			*ret = altp2m_views_set_sve_range(&VS, v, g, n,
+							  rnd() % 2);
+		} else {
+			for (i = 0; i < 16; i++) {
+				gfns[i] = rand_gfn();
+				vals[i] = rnd() % 2;
+			}
+			*ret = altp2m_views_set_sve_list(&VS, v, gfns, vals,
+							 16);
+		}
+		return "set sve";
+	case 11:
+	case 12:
+		*ret = altp2m_views_remap(&VS, v, g, rnd() % 8 ? rand_gfn() :
+					  rnd() % 2 ? g : INVALID);
+		remember(v, g);
+		return "remap";
+	default:
+		acc = 1U << rnd_below(3);
+		if (rnd() % 2) {
+			i = rnd_below(ARRAY_LEN(recent));
+			g = recent[i].gfn;
+			if (recent[i].view < VS.max_views &&
+			    VS.view[recent[i].view])
+				v = recent[i].view;
+		}
+		*ret = altp2m_views_fault(&VS, v, g << 12, acc, &out);
+		ck_assert(*ret >= 0 || *ret == -ENOMEM || *ret == -EINVAL);
+		if (*ret == ALTP2M_VIEW_MMIO)
+			ck_assert_ptr_null(host_region(g));
+		if (*ret >= 0 && *ret != ALTP2M_VIEW_MMIO && !host_region(g))
+			ck_assert_uint_ne(leaf(v, g, NULL) & REMAPPED, 0);
+		*ret = 1;
+		return "fault";
+	}
+}
+
+START_TEST(randomised_invariant)
+{
+	const char *env = getenv("ALTP2M_VIEW_SEED");
+	u64 seed = env ? strtoull(env, NULL, 0) : 0x5eedf00dULL;
+	const char *nsteps = getenv("ALTP2M_VIEW_STEPS");
+	unsigned int step, steps = nsteps ? atoi(nsteps) : 3000, rollbacks = 0;
+	struct altp2m_views_bad bad;
+	const char *op;
+	int ret;
+
+	fprintf(stderr, "view randomised test: seed %#llx (ALTP2M_VIEW_SEED)\n",
+		(unsigned long long)seed);
+	rng_state = seed | 1;
+	memset(recent, 0, sizeof(recent));
+	altp2m_views_destroy(&VS);
+	memset(&F, 0, sizeof(F));
+	host_add(0, 2048, 1);
+	host_add(3000, 500, 0);
+	ck_assert_int_eq(altp2m_views_init(&VS, &OPS, &F, 0), 0);
+	ck_assert_int_eq(altp2m_views_enable(&VS, 0), 0);
+	for (step = 0; step < steps; step++) {
+		struct snap *before = NULL, *after;
+		u64 r = rnd();
+
+		/* Now and then one allocation of the step fails. */
+		if (r % 4 == 0) {
+			before = snapshot();
+			if (r & 0x100)
+				F.fail_at = F.calls + 1 + (r >> 9) % 3;
+			else
+				altp2m_shim_fail_at = altp2m_shim_allocs + 1 +
+						      (r >> 9) % 3;
+		}
+		op = rand_step(&ret);
+		F.fail_at = 0;
+		altp2m_shim_fail_at = 0;
+		ck_assert_msg(!altp2m_views_check(&VS, &bad),
+			      "seed %#llx step %u (%s): view %u gfn %#llx: %s",
+			      (unsigned long long)seed, step, op, bad.view,
+			      (unsigned long long)bad.gfn, bad.what);
+		if (before && ret == -ENOMEM) {
+			after = snapshot();
+			ck_assert_msg(snap_same(before, after),
+				      "seed %#llx step %u (%s): -ENOMEM changed"
+				      " things",
+				      (unsigned long long)seed, step, op);
+			snap_free(after);
+			rollbacks++;
+		}
+		if (before)
+			snap_free(before);
+		check_all();
+	}
+	fprintf(stderr, "view randomised test: %u steps, %u all-or-nothing "
+		"rollbacks, %llu fills, %llu events, %llu splits, %llu remaps "
+		"invalidated, %llu flushes\n", steps, rollbacks,
+		(unsigned long long)VS.stats.fills,
+		(unsigned long long)VS.stats.events,
+		(unsigned long long)VS.stats.splits,
+		(unsigned long long)VS.stats.remaps_invalidated,
+		(unsigned long long)VS.stats.flushes);
+	if (steps >= 3000)
+		ck_assert_uint_gt(rollbacks, 5);
+	ck_assert_uint_gt(VS.stats.fills, 100);
+	ck_assert_uint_gt(VS.stats.events, 50);
+	ck_assert_uint_gt(VS.stats.promotions, 5);
+	ck_assert_uint_gt(VS.stats.remaps_invalidated, 0);
+}
+END_TEST
+
+static Suite *view_suite(void)
+{
+	Suite *s = suite_create("view");
+	TCase *tc = tcase_create("engine");
+	TCase *rnd_tc = tcase_create("random");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, init_rejects);
+	tcase_add_test(tc, enable_disable);
+	tcase_add_test(tc, create_lowest_free);
+	tcase_add_test(tc, destroy_view_rules);
+	tcase_add_test(tc, eptp_values);
+	tcase_add_test(tc, host_fill);
+	tcase_add_test(tc, view_fill);
+	tcase_add_test(tc, access_codes);
+	tcase_add_test(tc, exec_only);
+	tcase_add_test(tc, default_access);
+	tcase_add_test(tc, fault_each_access);
+	tcase_add_test(tc, promote_in_2m);
+	tcase_add_test(tc, range_2m_kept_or_split);
+	tcase_add_test(tc, range_errors_change_nothing);
+	tcase_add_test(tc, list_ops);
+	tcase_add_loop_test(tc, list_one_bad_entry, 0, ARRAY_LEN(bad_lists));
+	tcase_add_loop_test(tc, enomem_all_or_nothing, 0, OOM_NR);
+	tcase_add_test(tc, view0_propagates);
+	tcase_add_test(tc, bulk_flushes_once);
+	tcase_add_test(tc, sve_ops);
+	tcase_add_test(tc, remap_and_revert);
+	tcase_add_test(tc, remap_takes_b_access_here);
+	tcase_add_test(tc, remap_chain_and_overwrite);
+	tcase_add_test(tc, remap_errors);
+	tcase_add_test(tc, rmap_precision);
+	tcase_add_test(tc, host_unmap_mirrors);
+	tcase_add_test(tc, host_unmap_split_fails);
+	tcase_add_test(tc, list_views);
+	tcase_add_test(tc, dump_chunks);
+	tcase_add_test(tc, views_512);
+	tcase_add_test(tc, free_after_flush_on_rollback);
+	tcase_add_test(tc, full_table_mark);
+	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(rnd_tc, setup, teardown);
+	tcase_set_timeout(rnd_tc, 60);
+	tcase_add_test(rnd_tc, randomised_invariant);
+	suite_add_tcase(s, rnd_tc);
+	return s;
+}
+UNIT_SUITE(view_suite)
