@@ -99,7 +99,7 @@ void ucall_assert(const char *file, int line, const char *expr, int nargs,
 	guest_halt_forever();
 }
 
-/* What exception.S hands over: pushed by the stub, then by the CPU. */
+/* What exception.S hands over: pushed by the entry point, then by the CPU. */
 struct guest_ex_frame {
 	uint64_t vector;
 	uint64_t error_code;

@@ -208,7 +208,7 @@ void vm_setup_system(struct vm *vm)
 	x86_build_page_tables(vm->ram);
 	x86_build_gdt(vm->ram);
 	x86_build_tss(vm->ram);
-	x86_build_idt(vm->ram, guest_exception_stubs);
+	x86_build_idt(vm->ram, guest_exception_entries);
 }
 
 /* ---------------------------------------------------------------- memory */
@@ -410,7 +410,7 @@ void vcpu_setup(struct vcpu *vcpu, void *guest_fn)
 	/* As if called: a return address, and rsp + 8 16-byte aligned. */
 	rsp = vcpu->stack_top - 8;
 	*(uint64_t *)addr_gpa2hva(vm, rsp) =
-		(uint64_t)(uintptr_t)guest_return_stub;
+		(uint64_t)(uintptr_t)guest_return_trampoline;
 
 	x86_sregs_long_mode(&sregs);
 	vcpu_sregs_set(vcpu, &sregs);

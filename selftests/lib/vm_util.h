@@ -298,7 +298,7 @@ extern uint64_t guest_wait_started, guest_wait_go;
 void guest_wait_release(void);
 
 /* Guest-side entry points (exception.S). */
-extern const uint64_t guest_exception_stubs[NR_EXCEPTIONS];
-void guest_return_stub(void);
+extern const uint64_t guest_exception_entries[NR_EXCEPTIONS];
+void guest_return_trampoline(void);
 
 #endif /* SELFTEST_VM_UTIL_H */

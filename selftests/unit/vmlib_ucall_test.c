@@ -545,7 +545,7 @@ START_TEST(setup_system)
 	x86_build_page_tables(want);
 	x86_build_gdt(want);
 	x86_build_tss(want);
-	x86_build_idt(want, guest_exception_stubs);
+	x86_build_idt(want, guest_exception_entries);
 	vm_setup_system(vm);
 	ck_assert_mem_eq(ram, want, GUEST_SYS_END);
 	free(want);

@@ -3,7 +3,7 @@
  * Unit tests of the selftest library's guest system structures
  * (selftests/lib/x86.c): the identity page tables walked by an
  * independent walker, the GDT/TSS/IDT descriptor bytes, the exception
- * stubs' code, and the long-mode register state matching the GDT.
+ * entry points' code, and the long-mode register state matching the GDT.
  */
 #include <check.h>
 #include <stdint.h>
@@ -347,10 +347,10 @@ START_TEST(idt_gates)
 END_TEST
 
 /*
- * The stubs of exception.S: the IDT gets their addresses, and each pushes
+ * The entry points of exception.S: the IDT gets their addresses, and each pushes
  * a 0 error code exactly where the CPU pushes none, then the vector.
  */
-START_TEST(exception_stubs_code)
+START_TEST(exception_entries_code)
 {
 	static const uint32_t has_error = 1u << 8 | 1u << 10 | 1u << 11 |
 		1u << 12 | 1u << 13 | 1u << 14 | 1u << 17 | 1u << 21 |
@@ -358,16 +358,16 @@ START_TEST(exception_stubs_code)
 	uint8_t *ram = ram_new();
 	unsigned int v;
 
-	x86_build_idt(ram, guest_exception_stubs);
+	x86_build_idt(ram, guest_exception_entries);
 	for (v = 0; v < NR_EXCEPTIONS; v++) {
 		const uint8_t *code =
-			(const uint8_t *)(uintptr_t)guest_exception_stubs[v];
+			(const uint8_t *)(uintptr_t)guest_exception_entries[v];
 
 		ck_assert_uint_eq(idt_gate(ram, v).offset,
-				  guest_exception_stubs[v]);
+				  guest_exception_entries[v]);
 		if (v)
-			ck_assert_uint_gt(guest_exception_stubs[v],
-					  guest_exception_stubs[v - 1]);
+			ck_assert_uint_gt(guest_exception_entries[v],
+					  guest_exception_entries[v - 1]);
 		if (!(has_error & (1u << v))) {
 			/* pushq $0 */
 			ck_assert_uint_eq(code[0], 0x6a);
@@ -486,7 +486,7 @@ static Suite *vmlib_x86_suite(void)
 	tcase_add_test(tc, seg_desc_encoder);
 	tcase_add_test(tc, tss_bytes);
 	tcase_add_test(tc, idt_gates);
-	tcase_add_test(tc, exception_stubs_code);
+	tcase_add_test(tc, exception_entries_code);
 	tcase_add_test(tc, sregs_long_mode);
 	tcase_add_test(tc, exception_names);
 	suite_add_tcase(s, tc);
