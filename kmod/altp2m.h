@@ -5,13 +5,17 @@
 #ifndef ALTP2M_H
 #define ALTP2M_H
 
+#include <linux/cpumask.h>
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/string.h>
 #include <linux/altp2m.h>
 
 #include "core/caps.h"
 #include "core/ept.h"
 #include "core/memslot.h"
+#include "core/view.h"
 #include "core/x86.h"
 #include "vmx/vmx.h"
 
@@ -30,17 +34,25 @@ extern struct altp2m_hw altp2m_host;
  * @refs: the VM file and each vCPU file hold one; the last put frees it
  * @mm: the creator's address space; ioctls from any other fail with EIO
  *	and guest memory is pinned from it
- * @lock: protects @slots, @vcpus, @nr_running and every change to them
- * @slots: memory regions; stable while any vCPU runs (changes are refused
- *	with EBUSY then), so the run loop reads them without @lock
+ * @lock: protects @vcpus, @nr_running and every change to @slots
+ * @slots: memory regions; changed under @lock and @mmu_lock both, so
+ *	either is enough to read them. They do not change while any vCPU
+ *	runs (changes are refused with EBUSY), so the run loop reads them
+ *	without a lock
  * @vcpus: by vCPU id; an entry is cleared when its file is released
  * @nr_running: vCPUs inside ALTP2M_RUN
- * @mmu_lock: serialises changes to @ept (the CPU reads it concurrently)
- * @ept: the host p2m (view 0)
- * @ept_gen: bumped after entries are removed from @ept; a vCPU that saw
- *	an older value flushes its cached translations before entering
- * @ept_maps_4k: faults resolved with 4 KiB mappings (under @mmu_lock)
- * @ept_maps_2m: faults resolved with 2 MiB mappings (under @mmu_lock)
+ * @mmu_lock: serialises every call into @views (the CPU's page walker
+ *	reads the tables concurrently), and protects @view_eptp,
+ *	@free_tables and @view0_flushes
+ * @views: every p2m of the VM, view 0 (the host p2m) included
+ * @view_eptp: the EPTP of each view that exists; a destroyed view's stays
+ *	until the call that destroyed it has flushed it
+ * @free_tables: page-table pages unlinked by the current call into
+ *	@views, freed once it has flushed (linked through page->lru)
+ * @view0_flushes: flushes of view 0
+ * @ran_cpus: CPUs on which a vCPU of this VM has entered the guest, so
+ *	that may cache translations of its views. Bits are only ever set
+ *	(by the vCPU, before entering); a flush reaches all of them
  */
 struct altp2m_vm {
 	u32 id;
@@ -51,10 +63,11 @@ struct altp2m_vm {
 	struct altp2m_vcpu *vcpus[ALTP2M_MAX_VCPUS];
 	unsigned int nr_running;
 	struct mutex mmu_lock;		/* see above */
-	struct altp2m_ept ept;
-	atomic64_t ept_gen;
-	u64 ept_maps_4k;
-	u64 ept_maps_2m;
+	struct altp2m_views views;
+	u64 view_eptp[ALTP2M_MAX_VIEWS];
+	struct list_head free_tables;
+	u64 view0_flushes;
+	struct cpumask ran_cpus;
 };
 
 /*
@@ -76,6 +89,8 @@ enum altp2m_pending {
  * @lock: one ioctl at a time per vCPU (KVM's rule too)
  * @run: the page shared with userspace through mmap
  * @pending: see enum altp2m_pending; with @pending_io / @mmio
+ * @view: the view it runs on; changed under @lock and the VM's mmu_lock,
+ *	and counted on that view in the engine (so it cannot be destroyed)
  * @stats: exit counts (ALTP2M_GET_VCPU_STATS)
  * @vmx: the hardware side
  */
@@ -85,9 +100,16 @@ struct altp2m_vcpu {
 	struct mutex lock;		/* see above */
 	struct altp2m_run *run;
 	enum altp2m_pending pending;
+	u32 view;
 	struct altp2m_vcpu_stats stats;
 	struct altp2m_vmx_vcpu vmx;
 };
+
+/* Reserved fields and padding of uAPI structures must be 0. */
+static inline bool altp2m_is_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
 
 int altp2m_dev_init(void);
 void altp2m_dev_exit(void);
@@ -96,13 +118,27 @@ int altp2m_vm_create(struct altp2m_create_vm *arg);
 void altp2m_vm_put(struct altp2m_vm *vm);
 int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *arg);
 
-/* Guest RAM access for the run loop (memory.c). */
+/* Guest RAM: regions and the frames behind them (memory.c). */
 int altp2m_read_gpa(void *vm, u64 gpa, void *buf, unsigned int len);
 int altp2m_write_gpa(void *vm, u64 gpa, const void *buf, unsigned int len);
-int altp2m_ept_fault(struct altp2m_vm *vm, u64 gpa, bool *mapped);
+int altp2m_host_frame(void *vm, u64 gfn, u64 *hpa, unsigned int *max_level);
 int altp2m_memory_region_set(struct altp2m_vm *vm,
 			     const struct altp2m_memory_region *r);
 void altp2m_memory_destroy(struct altp2m_vm *vm);
-int altp2m_memory_init(struct altp2m_vm *vm);
+
+/* The VM's p2m views in the kernel (p2m.c). */
+int altp2m_p2m_init(struct altp2m_vm *vm);
+void altp2m_p2m_destroy(struct altp2m_vm *vm);
+int altp2m_p2m_fault(struct altp2m_vcpu *vcpu, u64 gpa, unsigned int access,
+		     struct altp2m_view_fault *out);
+int altp2m_p2m_vcpu_init(struct altp2m_vcpu *vcpu);
+void altp2m_p2m_vcpu_destroy(struct altp2m_vcpu *vcpu);
+int altp2m_p2m_vcpu_switch(struct altp2m_vcpu *vcpu, u32 view);
+
+/* View ioctls (views.c). */
+long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,
+			void __user *argp);
+long altp2m_vcpu_view_ioctl(struct altp2m_vcpu *vcpu, unsigned int cmd,
+			    void __user *argp);
 
 #endif /* ALTP2M_H */

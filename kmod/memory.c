@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest memory: the VM's memory regions, the pages behind them, and the
- * host p2m (view 0) built from them.
+ * Guest memory: the VM's memory regions and the pages behind them, which
+ * the host p2m (view 0, see p2m.c) maps.
  *
  * A region's pages are pinned (FOLL_LONGTERM) for as long as the region
  * exists, and accounted to the creator's locked memory. So nothing the
@@ -9,10 +9,12 @@
  * guest still maps: the worst it can do is stop seeing the guest's memory.
  * EPT entries are created lazily, on the guest's first touch, with a
  * 2 MiB mapping where the region covers the whole aligned 2 MiB and the
- * pinned pages are physically contiguous there (THP or hugetlbfs backing).
+ * pinned pages are physically contiguous there (THP or hugetlbfs backing):
+ * altp2m_host_frame() answers the view engine from what is pinned here.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -23,44 +25,16 @@
 #include "altp2m.h"
 
 #define ALTP2M_PAGES_PER_2M	512
-#define ALTP2M_RAM_ATTRS	(ALTP2M_EPT_RWX | \
-				 ALTP2M_EPT_MT(ALTP2M_EPT_MT_WB) | \
-				 ALTP2M_EPT_IPAT)
 
-static void *altp2m_ept_alloc(void *ctx, u64 *hpa)
-{
-	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-
-	if (!page)
-		return NULL;
-	*hpa = page_to_phys(page);
-	return page_address(page);
-}
-
-static void altp2m_ept_free(void *ctx, void *table, u64 hpa)
-{
-	free_page((unsigned long)table);
-}
-
-static void *altp2m_ept_va(void *ctx, u64 hpa)
-{
-	return __va(hpa);
-}
-
-static const struct altp2m_ept_ops altp2m_ept_kernel_ops = {
-	.alloc_table = altp2m_ept_alloc,
-	.free_table = altp2m_ept_free,
-	.table_va = altp2m_ept_va,
-};
-
-int altp2m_memory_init(struct altp2m_vm *vm)
-{
-	return altp2m_ept_init(&vm->ept, &altp2m_ept_kernel_ops, vm);
-}
-
-/* The pages of a region, pinned from its owner's memory. */
+/*
+ * The pages of a region, pinned from its owner's memory, and which of its
+ * aligned 2 MiB chunks a 2 MiB leaf may map: bit i for the chunk at gfn
+ * ALIGN(base_gfn, 512) + 512 * i, set when the region covers all of it
+ * and its frames are contiguous and 2 MiB aligned.
+ */
 struct altp2m_slot_pages {
 	unsigned long npages;
+	unsigned long *huge;
 	struct page *pages[];
 };
 
@@ -71,8 +45,36 @@ static void altp2m_slot_unpin(struct altp2m_vm *vm, struct altp2m_memslot *s)
 	/* The guest may have written any of them, through EPT or us. */
 	unpin_user_pages_dirty_lock(p->pages, p->npages, true);
 	account_locked_vm(vm->mm, p->npages, false);
+	bitmap_free(p->huge);
 	kvfree(p);
 	kfree(s);
+}
+
+static bool altp2m_contiguous_2m(struct page **pages)
+{
+	unsigned long pfn = page_to_pfn(pages[0]);
+	unsigned int i;
+
+	if (pfn & (ALTP2M_PAGES_PER_2M - 1))
+		return false;
+	for (i = 1; i < ALTP2M_PAGES_PER_2M; i++)
+		if (page_to_pfn(pages[i]) != pfn + i)
+			return false;
+	return true;
+}
+
+/* Which chunks of @s may be 2 MiB leaves, at its current gfn. */
+static void altp2m_slot_scan_huge(struct altp2m_memslot *s)
+{
+	struct altp2m_slot_pages *p = s->priv;
+	u64 first = ALIGN(s->base_gfn, ALTP2M_PAGES_PER_2M);
+	u64 end = s->base_gfn + s->npages, g;
+
+	bitmap_zero(p->huge, s->npages / ALTP2M_PAGES_PER_2M + 1);
+	for (g = first; g + ALTP2M_PAGES_PER_2M <= end;
+	     g += ALTP2M_PAGES_PER_2M)
+		if (altp2m_contiguous_2m(&p->pages[g - s->base_gfn]))
+			__set_bit((g - first) / ALTP2M_PAGES_PER_2M, p->huge);
 }
 
 static int altp2m_slot_pin(struct altp2m_vm *vm, struct altp2m_memslot *s)
@@ -85,6 +87,11 @@ static int altp2m_slot_pin(struct altp2m_vm *vm, struct altp2m_memslot *s)
 	p = kvzalloc(struct_size(p, pages, s->npages), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
+	ret = -ENOMEM;
+	p->huge = bitmap_zalloc(s->npages / ALTP2M_PAGES_PER_2M + 1,
+				GFP_KERNEL_ACCOUNT);
+	if (!p->huge)
+		goto err_free;
 	ret = account_locked_vm(vm->mm, s->npages, true);
 	if (ret)
 		goto err_free;
@@ -102,29 +109,32 @@ static int altp2m_slot_pin(struct altp2m_vm *vm, struct altp2m_memslot *s)
 	}
 	p->npages = done;
 	s->priv = p;
+	altp2m_slot_scan_huge(s);
 	return 0;
 
 err_unpin:
 	unpin_user_pages(p->pages, done);
 	account_locked_vm(vm->mm, s->npages, false);
 err_free:
+	bitmap_free(p->huge);
 	kvfree(p);
 	return ret;
 }
 
-/* Drop the EPT entries of a gfn range; the next entries flush. */
-static void altp2m_zap(struct altp2m_vm *vm, u64 gfn, u64 npages)
+/*
+ * Guest RAM at the slot's gfns goes away: every view lets go of it (and
+ * is flushed) while host_frame() still answers for it, so that the pages
+ * can be unpinned right after.
+ */
+static void altp2m_slot_unmap(struct altp2m_vm *vm, struct altp2m_memslot *s)
 {
-	mutex_lock(&vm->mmu_lock);
-	if (altp2m_ept_unmap(&vm->ept, gfn << PAGE_SHIFT,
-			     npages << PAGE_SHIFT) > 0)
-		atomic64_inc(&vm->ept_gen);
-	mutex_unlock(&vm->mmu_lock);
+	altp2m_views_host_unmap(&vm->views, s->base_gfn, s->npages);
 }
 
 /**
  * altp2m_memory_region_set - ALTP2M_SET_MEMORY_REGION
- * @vm: the VM, its lock held and no vCPU running
+ * @vm: the VM, its lock held and no vCPU running; regions change under
+ *	its mmu_lock too, for the view calls that read them
  * @r: the request, copied from userspace
  *
  * Return: 0, or -EINVAL/-EEXIST (see the uAPI), -EFAULT when the
@@ -162,30 +172,36 @@ int altp2m_memory_region_set(struct altp2m_vm *vm,
 			kfree(s);
 			return ret;
 		}
+		mutex_lock(&vm->mmu_lock);
 		vm->slots.slot[r->slot] = s;
+		mutex_unlock(&vm->mmu_lock);
 		return 0;
 	case ALTP2M_MEMSLOT_DELETE:
 		s = vm->slots.slot[r->slot];
+		mutex_lock(&vm->mmu_lock);
+		altp2m_slot_unmap(vm, s);
 		vm->slots.slot[r->slot] = NULL;
-		altp2m_zap(vm, s->base_gfn, s->npages);
+		mutex_unlock(&vm->mmu_lock);
 		altp2m_slot_unpin(vm, s);
 		return 0;
 	case ALTP2M_MEMSLOT_MOVE:
 		s = vm->slots.slot[r->slot];
-		altp2m_zap(vm, s->base_gfn, s->npages);
+		mutex_lock(&vm->mmu_lock);
+		altp2m_slot_unmap(vm, s);
 		s->base_gfn = r->guest_phys_addr >> PAGE_SHIFT;
+		altp2m_slot_scan_huge(s);
+		mutex_unlock(&vm->mmu_lock);
 		return 0;
 	default:
 		return 0;
 	}
 }
 
-/* Every region and the whole p2m, when the VM goes away. */
+/* Every region, when the VM goes away (after its views). */
 void altp2m_memory_destroy(struct altp2m_vm *vm)
 {
 	unsigned int i;
 
-	altp2m_ept_destroy(&vm->ept);
 	for (i = 0; i < ALTP2M_MAX_MEM_SLOTS; i++) {
 		if (vm->slots.slot[i])
 			altp2m_slot_unpin(vm, vm->slots.slot[i]);
@@ -193,71 +209,33 @@ void altp2m_memory_destroy(struct altp2m_vm *vm)
 	}
 }
 
-static bool altp2m_contiguous_2m(struct page **pages)
-{
-	unsigned long pfn = page_to_pfn(pages[0]);
-	unsigned int i;
-
-	if (pfn & (ALTP2M_PAGES_PER_2M - 1))
-		return false;
-	for (i = 1; i < ALTP2M_PAGES_PER_2M; i++)
-		if (page_to_pfn(pages[i]) != pfn + i)
-			return false;
-	return true;
-}
-
 /**
- * altp2m_ept_fault - an EPT violation in view 0
- * @vm: the VM (its regions do not change while vCPUs run)
- * @gpa: the faulting guest-physical address
- * @mapped: set when @gpa is guest RAM and is mapped now; clear when it is
- *	not RAM, i.e. MMIO for the VMM
+ * altp2m_host_frame - the view engine's host_frame(): guest RAM's frames
+ * @opaque: the struct altp2m_vm; the caller holds its mmu_lock
+ * @gfn: the gfn
+ * @hpa: set to the host-physical address of its page
+ * @max_level: set to 2 when a 2 MiB leaf may map its aligned 2 MiB
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, or -ENOENT when @gfn is not guest RAM.
  */
-int altp2m_ept_fault(struct altp2m_vm *vm, u64 gpa, bool *mapped)
+int altp2m_host_frame(void *opaque, u64 gfn, u64 *hpa,
+		      unsigned int *max_level)
 {
-	u64 gfn = gpa >> PAGE_SHIFT, base, entry, idx;
+	struct altp2m_vm *vm = opaque;
 	struct altp2m_slot_pages *p;
 	struct altp2m_memslot *s;
-	unsigned int level;
-	int ret = 0;
+	u64 first;
 
 	s = altp2m_memslot_find(&vm->slots, gfn);
-	*mapped = s;
 	if (!s)
-		return 0;
+		return -ENOENT;
 	p = s->priv;
-
-	mutex_lock(&vm->mmu_lock);
-	/* Another vCPU may have mapped it since this one faulted. */
-	if (!altp2m_ept_lookup(&vm->ept, gpa, &entry, &level))
-		goto out;
-	base = gfn & ~(u64)(ALTP2M_PAGES_PER_2M - 1);
-	if (base >= s->base_gfn &&
-	    base + ALTP2M_PAGES_PER_2M <= s->base_gfn + s->npages &&
-	    altp2m_contiguous_2m(&p->pages[base - s->base_gfn])) {
-		ret = altp2m_ept_map(&vm->ept, base << PAGE_SHIFT,
-				     page_to_phys(p->pages[base - s->base_gfn]),
-				     2, ALTP2M_RAM_ATTRS);
-		if (ret >= 0)
-			vm->ept_maps_2m++;
-	} else {
-		idx = gfn - s->base_gfn;
-		ret = altp2m_ept_map(&vm->ept, gfn << PAGE_SHIFT,
-				     page_to_phys(p->pages[idx]), 1,
-				     ALTP2M_RAM_ATTRS);
-		if (ret >= 0)
-			vm->ept_maps_4k++;
-	}
-	if (ret > 0) {
-		/* A smaller mapping was replaced: flush before next entry. */
-		atomic64_inc(&vm->ept_gen);
-		ret = 0;
-	}
-out:
-	mutex_unlock(&vm->mmu_lock);
-	return ret;
+	*hpa = page_to_phys(p->pages[gfn - s->base_gfn]);
+	first = ALIGN(s->base_gfn, ALTP2M_PAGES_PER_2M);
+	if (gfn >= first &&
+	    test_bit((gfn - first) / ALTP2M_PAGES_PER_2M, p->huge))
+		*max_level = 2;
+	return 0;
 }
 
 /* Copy between guest RAM and @buf, page by page, regions allowing. */

@@ -15,11 +15,6 @@
 
 #include "altp2m.h"
 
-static bool altp2m_zero(const void *p, size_t len)
-{
-	return !memchr_inv(p, 0, len);
-}
-
 static int altp2m_vcpu_release(struct inode *inode, struct file *file)
 {
 	struct altp2m_vcpu *vcpu = file->private_data;
@@ -29,6 +24,7 @@ static int altp2m_vcpu_release(struct inode *inode, struct file *file)
 	vm->vcpus[vcpu->id] = NULL;
 	mutex_unlock(&vm->lock);
 	altp2m_vmx_vcpu_destroy(vcpu);
+	altp2m_p2m_vcpu_destroy(vcpu);
 	vfree(vcpu->run);
 	kfree(vcpu);
 	altp2m_vm_put(vm);
@@ -105,7 +101,7 @@ static long altp2m_vcpu_get_regs(struct altp2m_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&r, argp, sizeof(r)))
 		return -EFAULT;
-	if (r.flags || r.pad || !altp2m_zero(r.reserved, sizeof(r.reserved)))
+	if (r.flags || r.pad || !altp2m_is_zero(r.reserved, sizeof(r.reserved)))
 		return -EINVAL;
 	altp2m_vmx_get_regs(vcpu, &r);
 	return copy_to_user(argp, &r, sizeof(r)) ? -EFAULT : 0;
@@ -117,7 +113,7 @@ static long altp2m_vcpu_set_regs(struct altp2m_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&r, argp, sizeof(r)))
 		return -EFAULT;
-	if (r.flags || r.pad || !altp2m_zero(r.reserved, sizeof(r.reserved)))
+	if (r.flags || r.pad || !altp2m_is_zero(r.reserved, sizeof(r.reserved)))
 		return -EINVAL;
 	return altp2m_vmx_set_regs(vcpu, &r);
 }
@@ -129,13 +125,13 @@ static bool altp2m_sregs_padding_ok(const struct altp2m_sregs *s)
 	};
 	unsigned int i;
 
-	if (s->flags || s->pad || !altp2m_zero(s->reserved, sizeof(s->reserved)))
+	if (s->flags || s->pad || !altp2m_is_zero(s->reserved, sizeof(s->reserved)))
 		return false;
 	for (i = 0; i < ARRAY_SIZE(seg); i++)
 		if (seg[i]->pad)
 			return false;
-	return altp2m_zero(s->gdt.pad, sizeof(s->gdt.pad)) &&
-	       altp2m_zero(s->idt.pad, sizeof(s->idt.pad));
+	return altp2m_is_zero(s->gdt.pad, sizeof(s->gdt.pad)) &&
+	       altp2m_is_zero(s->idt.pad, sizeof(s->idt.pad));
 }
 
 static long altp2m_vcpu_get_sregs(struct altp2m_vcpu *vcpu, void __user *argp)
@@ -176,7 +172,7 @@ static long altp2m_vcpu_msrs(struct altp2m_vcpu *vcpu, void __user *argp,
 
 	if (copy_from_user(&m, argp, sizeof(m)))
 		return -EFAULT;
-	if (m.flags || !altp2m_zero(m.reserved, sizeof(m.reserved)) ||
+	if (m.flags || !altp2m_is_zero(m.reserved, sizeof(m.reserved)) ||
 	    m.nmsrs > ALTP2M_MAX_MSR_ENTRIES)
 		return -EINVAL;
 	if (!m.nmsrs)
@@ -213,7 +209,7 @@ static long altp2m_vcpu_get_stats(struct altp2m_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&st, argp, sizeof(st)))
 		return -EFAULT;
-	if (st.flags || st.pad || !altp2m_zero(st.reserved, sizeof(st.reserved)))
+	if (st.flags || st.pad || !altp2m_is_zero(st.reserved, sizeof(st.reserved)))
 		return -EINVAL;
 	st = vcpu->stats;
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
@@ -257,7 +253,7 @@ static long altp2m_vcpu_ioctl(struct file *file, unsigned int cmd,
 		ret = altp2m_vcpu_get_stats(vcpu, argp);
 		break;
 	default:
-		ret = -ENOTTY;
+		ret = altp2m_vcpu_view_ioctl(vcpu, cmd, argp);
 	}
 	mutex_unlock(&vcpu->lock);
 	return ret;
@@ -294,9 +290,12 @@ int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *c)
 	vcpu->run = vmalloc_user(PAGE_SIZE);
 	if (!vcpu->run)
 		goto err_free;
-	ret = altp2m_vmx_vcpu_init(vcpu);
+	ret = altp2m_p2m_vcpu_init(vcpu);
 	if (ret)
 		goto err_run;
+	ret = altp2m_vmx_vcpu_init(vcpu);
+	if (ret)
+		goto err_view;
 
 	mutex_lock(&vm->lock);
 	if (vm->vcpus[c->vcpu_id]) {
@@ -323,6 +322,8 @@ err_slot:
 	altp2m_vm_put(vm);
 err_vmx:
 	altp2m_vmx_vcpu_destroy(vcpu);
+err_view:
+	altp2m_p2m_vcpu_destroy(vcpu);
 err_run:
 	vfree(vcpu->run);
 err_free:

@@ -28,6 +28,7 @@ static void altp2m_vm_free(struct kref *kref)
 {
 	struct altp2m_vm *vm = container_of(kref, struct altp2m_vm, refs);
 
+	altp2m_p2m_destroy(vm);
 	altp2m_memory_destroy(vm);
 	ida_free(&altp2m_vm_ids, vm->id);
 	mmdrop(vm->mm);
@@ -72,12 +73,13 @@ static long altp2m_vm_set_memory_region(struct altp2m_vm *vm,
 
 static long altp2m_vm_get_stats(struct altp2m_vm *vm, void __user *argp)
 {
+	const struct altp2m_views_stats *vst;
 	struct altp2m_vm_stats st;
 	unsigned int i;
 
 	if (copy_from_user(&st, argp, sizeof(st)))
 		return -EFAULT;
-	if (st.flags || memchr_inv(st.reserved, 0, sizeof(st.reserved)))
+	if (st.flags || !altp2m_is_zero(st.reserved, sizeof(st.reserved)))
 		return -EINVAL;
 	memset(&st, 0, sizeof(st));
 	mutex_lock(&vm->lock);
@@ -88,11 +90,20 @@ static long altp2m_vm_get_stats(struct altp2m_vm *vm, void __user *argp)
 			st.mem_pages += vm->slots.slot[i]->npages;
 	mutex_unlock(&vm->lock);
 	mutex_lock(&vm->mmu_lock);
-	st.ept_tables = vm->ept.nr_tables;
-	st.ept_maps_4k = vm->ept_maps_4k;
-	st.ept_maps_2m = vm->ept_maps_2m;
+	vst = &vm->views.stats;
+	st.ept_tables = vm->views.host.ept.nr_tables;
+	st.ept_maps_4k = vst->fills - vst->fills_2m;
+	st.ept_maps_2m = vst->fills_2m;
+	st.ept_flushes = vm->view0_flushes;
+	st.invept = vst->flushes;
+	st.view_events = vst->events;
+	st.view_promotions = vst->promotions;
+	st.remaps_invalidated = vst->remaps_invalidated;
+	st.view_splits = vst->splits;
+	st.nr_views = 1;
+	for (i = 1; i < vm->views.max_views; i++)
+		st.nr_views += !!vm->views.view[i];
 	mutex_unlock(&vm->mmu_lock);
-	st.ept_flushes = atomic64_read(&vm->ept_gen);
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -131,7 +142,7 @@ static long altp2m_vm_ioctl(struct file *file, unsigned int cmd,
 	case ALTP2M_GET_VM_STATS:
 		return altp2m_vm_get_stats(vm, argp);
 	default:
-		return -ENOTTY;
+		return altp2m_views_ioctl(vm, cmd, argp);
 	}
 }
 
@@ -167,14 +178,13 @@ int altp2m_vm_create(struct altp2m_create_vm *arg)
 	kref_init(&vm->refs);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->mmu_lock);
-	atomic64_set(&vm->ept_gen, 0);
 
 	ret = ida_alloc_range(&altp2m_vm_ids, 1, ALTP2M_VM_ID_MAX, GFP_KERNEL);
 	if (ret < 0)
 		goto err_free;
 	vm->id = ret;
 
-	ret = altp2m_memory_init(vm);
+	ret = altp2m_p2m_init(vm);
 	if (ret)
 		goto err_id;
 
@@ -191,7 +201,7 @@ int altp2m_vm_create(struct altp2m_create_vm *arg)
 
 err_mm:
 	mmdrop(vm->mm);
-	altp2m_memory_destroy(vm);
+	altp2m_p2m_destroy(vm);
 err_id:
 	ida_free(&altp2m_vm_ids, vm->id);
 err_free:

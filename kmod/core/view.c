@@ -1484,7 +1484,7 @@ int altp2m_views_fault(struct altp2m_views *vs, unsigned int idx, u64 gpa,
  * @vs: the engine
  * @idx: the view
  * @gfn: the gfn; filled first if the view does not hold it
- * @access: enum altp2m_access
+ * @access: ALTP2M_ACCESS_*
  *
  * See altp2m_views_set_access_range().
  *
@@ -1502,7 +1502,7 @@ int altp2m_views_set_access(struct altp2m_views *vs, unsigned int idx,
  * @idx: the view
  * @gfn: the first gfn
  * @npages: how many (0 does nothing)
- * @access: enum altp2m_access; ALTP2M_ACCESS_DEFAULT is rwx (the host's
+ * @access: ALTP2M_ACCESS_*; ALTP2M_ACCESS_DEFAULT is rwx (the host's
  *	default access, as in Xen; not the view's)
  *
  * All or nothing: every gfn must be guest RAM (or held by the view, e.g.
@@ -1527,7 +1527,7 @@ int altp2m_views_set_access_range(struct altp2m_views *vs, unsigned int idx,
  * @vs: the engine
  * @idx: the view
  * @gfns: the gfns; one may appear several times, the last one wins
- * @access: for each, its enum altp2m_access
+ * @access: for each, its ALTP2M_ACCESS_*
  * @n: list length
  *
  * As altp2m_views_set_access_range(), all or nothing for the whole list;
@@ -1546,7 +1546,7 @@ int altp2m_views_set_access_list(struct altp2m_views *vs, unsigned int idx,
  * @vs: the engine
  * @idx: the view
  * @gfn: the gfn
- * @access: set to its enum altp2m_access
+ * @access: set to its ALTP2M_ACCESS_*
  *
  * Return: 0, -ESRCH when the view holds no entry for @gfn (for view 0:
  * when @gfn is not guest RAM; a gfn view 0 did not fill yet reads as rwx,
@@ -1931,7 +1931,7 @@ void altp2m_views_host_unmap(struct altp2m_views *vs, u64 gfn, u64 npages)
  * Return: the number of views written, or -EINVAL when @max is 0.
  */
 int altp2m_views_list(struct altp2m_views *vs, unsigned int *cursor,
-		      struct altp2m_view_info *out, unsigned int max)
+		      struct altp2m_view_summary *out, unsigned int max)
 {
 	unsigned int i, n = 0, limit = vs->max_views ? vs->max_views : 1;
 	struct altp2m_view *v;
@@ -1989,9 +1989,9 @@ static void view_host_bits(struct altp2m_views *vs, u64 gfn,
  * or the errors of altp2m_views_vcpu_enter().
  */
 int altp2m_views_dump(struct altp2m_views *vs, unsigned int idx, u64 *cursor,
-		      struct altp2m_view_entry *out, unsigned int max)
+		      struct altp2m_view_run *out, unsigned int max)
 {
-	struct altp2m_view_entry *run = NULL;
+	struct altp2m_view_run *run = NULL;
 	unsigned int level, n = 0, code, sve, hcode, hsve;
 	struct altp2m_remap *r;
 	u64 g = *cursor, lg, *slot, e, target;

@@ -13,7 +13,7 @@
  * Per-leaf state lives in the leaf itself, in the bits the CPU ignores,
  * so no side table is needed to answer get_access or to promote:
  *
- *   bits 52-55  access code + 1 (enum altp2m_access, n .. n2rwx); 0 means
+ *   bits 52-55  access code + 1 (ALTP2M_ACCESS_*, n .. n2rwx); 0 means
  *               "no entry". A leaf with access n or n2rwx has R = W = X =
  *               0, so the CPU sees it as not present, yet it keeps its
  *               frame and access: it is "parked", not empty.
@@ -45,6 +45,7 @@
 #include <linux/bitmap.h>
 #include <linux/bits.h>
 #include <linux/types.h>
+#include <linux/altp2m.h>
 
 #include "ept.h"
 
@@ -55,8 +56,6 @@
 /* Frames the 48-bit guest-physical space holds. */
 #define ALTP2M_VIEW_GFN_LIMIT		(1ULL << (ALTP2M_EPT_GPA_BITS - \
 						  ALTP2M_EPT_PAGE_SHIFT))
-/* "No gfn": a remap target that reverts, the end of a dump. */
-#define ALTP2M_GFN_INVALID		(~0ULL)
 
 /* The software-available bits of a leaf, see above. */
 #define ALTP2M_VIEW_SW_ACCESS_SHIFT	ALTP2M_EPT_SW_SHIFT
@@ -67,37 +66,12 @@
 /* altp2m_views_init() flags: the CPU has execute-only EPT entries. */
 #define ALTP2M_VIEWS_EXEC_ONLY		BIT(0)
 
-/**
- * enum altp2m_access - access of one gfn in one view, Xen's numbering
- * (xenmem_access_t), so that the uAPI can carry the same values
- * @ALTP2M_ACCESS_N: no access
- * @ALTP2M_ACCESS_R: read
- * @ALTP2M_ACCESS_W: write only: refused (an EPT misconfiguration)
- * @ALTP2M_ACCESS_RW: read, write
- * @ALTP2M_ACCESS_X: execute only: refused unless ALTP2M_VIEWS_EXEC_ONLY
- * @ALTP2M_ACCESS_RX: read, execute
- * @ALTP2M_ACCESS_WX: write, execute: refused (a misconfiguration)
- * @ALTP2M_ACCESS_RWX: everything
- * @ALTP2M_ACCESS_RX2RW: read, execute; the first write promotes the gfn to
- *	rw (and is reported)
- * @ALTP2M_ACCESS_N2RWX: nothing; the first access promotes the gfn to rwx
- *	(and is reported)
- * @ALTP2M_ACCESS_DEFAULT: the host's default access, rwx, in every view (as
- *	Xen resolves it); as a new view's default access, rwx too
+/*
+ * Access codes are the uAPI's ALTP2M_ACCESS_* (Xen's xenmem_access_t
+ * numbering), so that calls pass them through unchanged. Here, W and WX
+ * are refused (a misconfiguration), X unless ALTP2M_VIEWS_EXEC_ONLY, and
+ * DEFAULT is rwx, the host's, in every view (as Xen resolves it).
  */
-enum altp2m_access {
-	ALTP2M_ACCESS_N,
-	ALTP2M_ACCESS_R,
-	ALTP2M_ACCESS_W,
-	ALTP2M_ACCESS_RW,
-	ALTP2M_ACCESS_X,
-	ALTP2M_ACCESS_RX,
-	ALTP2M_ACCESS_WX,
-	ALTP2M_ACCESS_RWX,
-	ALTP2M_ACCESS_RX2RW,
-	ALTP2M_ACCESS_N2RWX,
-	ALTP2M_ACCESS_DEFAULT,
-};
 
 /*
  * Access bits of a fault (the low bits of the EPT-violation exit
@@ -169,7 +143,7 @@ struct altp2m_views;
  * @ept: its tables; @ept.nr_tables counts them (the root included)
  * @views: the engine it belongs to
  * @idx: its index, 0 for the host p2m
- * @default_access: what lazy fill gives (enum altp2m_access, resolved)
+ * @default_access: what lazy fill gives (ALTP2M_ACCESS_*, resolved)
  * @vcpus_on: vCPUs using the view, kept by the caller through
  *	altp2m_views_vcpu_enter() and altp2m_views_vcpu_leave()
  * @nr_leaves: leaves it holds (a 2 MiB leaf counts one)
@@ -276,7 +250,7 @@ struct altp2m_views {
 };
 
 /**
- * struct altp2m_view_info - one view, as altp2m_views_list() reports it
+ * struct altp2m_view_summary - one view, as altp2m_views_list() reports it
  * @index: its index
  * @default_access: its default access
  * @vcpus_on: vCPUs on it
@@ -285,7 +259,7 @@ struct altp2m_views {
  * @nr_tables: page-table pages it uses, the root included
  * @nr_remaps: remapped gfns
  */
-struct altp2m_view_info {
+struct altp2m_view_summary {
 	u32 index;
 	u8 default_access;
 	u32 vcpus_on;
@@ -296,15 +270,15 @@ struct altp2m_view_info {
 };
 
 /**
- * struct altp2m_view_entry - a run of gfns that differ from the host, as
+ * struct altp2m_view_run - a run of gfns that differ from the host, as
  * altp2m_views_dump() reports it
  * @gfn: the first gfn
  * @npages: gfns in the run (always 1 for a remap)
  * @target: the gfn whose frame @gfn maps, or ALTP2M_GFN_INVALID
- * @access: their access (enum altp2m_access)
+ * @access: their access (ALTP2M_ACCESS_*)
  * @sve: their suppress-#VE bit
  */
-struct altp2m_view_entry {
+struct altp2m_view_run {
 	u64 gfn;
 	u64 npages;
 	u64 target;
@@ -359,9 +333,9 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 		       u64 target);
 void altp2m_views_host_unmap(struct altp2m_views *vs, u64 gfn, u64 npages);
 int altp2m_views_list(struct altp2m_views *vs, unsigned int *cursor,
-		      struct altp2m_view_info *out, unsigned int max);
+		      struct altp2m_view_summary *out, unsigned int max);
 int altp2m_views_dump(struct altp2m_views *vs, unsigned int idx, u64 *cursor,
-		      struct altp2m_view_entry *out, unsigned int max);
+		      struct altp2m_view_run *out, unsigned int max);
 int altp2m_views_check(struct altp2m_views *vs, struct altp2m_views_bad *bad);
 
 #endif /* ALTP2M_CORE_VIEW_H */

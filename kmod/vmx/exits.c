@@ -255,23 +255,63 @@ static int altp2m_handle_mmio(struct altp2m_vcpu *vcpu,
 	return 0;
 }
 
+/* Exit qualification of an EPT violation (SDM, "Exit Qualification"). */
+#define ALTP2M_EPT_QUAL_ACCESS		0x7ULL
+#define ALTP2M_EPT_QUAL_GLA_VALID	BIT_ULL(7)
+#define ALTP2M_EPT_QUAL_GLA_FINAL	BIT_ULL(8)
+
+/* A violation the VMM must see: the access of the gfn in the view. */
+static int altp2m_report_violation(struct altp2m_vcpu *vcpu,
+				   const struct altp2m_vmx_exit *e,
+				   const struct altp2m_view_fault *f)
+{
+	struct altp2m_run *run = vcpu->run;
+	u8 flags = 0;
+
+	if (e->qualification & ALTP2M_EPT_QUAL_GLA_VALID) {
+		flags |= ALTP2M_VIOLATION_GLA_VALID;
+		if (e->qualification & ALTP2M_EPT_QUAL_GLA_FINAL)
+			flags |= ALTP2M_VIOLATION_GLA_FINAL;
+	}
+	if (f->promoted)
+		flags |= ALTP2M_VIOLATION_PROMOTED;
+	run->exit_reason = ALTP2M_EXIT_VIEW_VIOLATION;
+	memset(&run->violation, 0, sizeof(run->violation));
+	run->violation.gpa = e->gpa;
+	run->violation.gla = (flags & ALTP2M_VIOLATION_GLA_VALID) ? e->gla : 0;
+	run->violation.qualification = e->qualification;
+	run->violation.view = f->view;
+	run->violation.access = f->access;
+	run->violation.entry_access = f->entry_access;
+	run->violation.flags = flags;
+	return 0;
+}
+
 static int altp2m_handle_ept_violation(struct altp2m_vcpu *vcpu,
 				       const struct altp2m_vmx_exit *e)
 {
-	bool mapped;
+	unsigned int access = e->qualification & ALTP2M_EPT_QUAL_ACCESS;
+	struct altp2m_view_fault f;
 	int ret;
 
-	ret = altp2m_ept_fault(vcpu->vm, e->gpa, &mapped);
-	if (ret)
+	/* Every violation names its access; be safe if one does not. */
+	ret = altp2m_p2m_fault(vcpu, e->gpa, access ?: ALTP2M_VIEW_FAULT_R,
+			       &f);
+	if (ret == -ENOMEM)
 		return ret;
-	if (!mapped)
+	if (ret < 0)
+		return altp2m_vmx_internal_error(vcpu,
+					     ALTP2M_INTERNAL_UNEXPECTED_EXIT, e);
+	if (ret == ALTP2M_VIEW_MMIO)
 		return altp2m_handle_mmio(vcpu, e);
-	/* An event the fault interrupted is delivered again. */
+	/* The instruction runs again; so does an event it interrupted. */
 	if (e->idt_vectoring & INTR_INFO_VALID_MASK) {
 		vcpu->vmx.inject = e->idt_vectoring;
 		vcpu->vmx.inject_error = e->idt_error;
 		vcpu->vmx.inject_len = e->insn_len;
 	}
+	if (ret == ALTP2M_VIEW_EVENT)
+		return altp2m_report_violation(vcpu, e, &f);
 	return 1;
 }
 

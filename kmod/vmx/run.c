@@ -110,19 +110,21 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
 	struct altp2m_vm *vm = vcpu->vm;
 	struct altp2m_host_save h;
-	u64 gen = atomic64_read(&vm->ept_gen);
 	int cpu, fail;
 
 	preempt_disable();
 	cpu = smp_processor_id();
-	if (altp2m_vmcs_load(&v->vmcs)) {
+	if (altp2m_vmcs_load(&v->vmcs))
 		altp2m_vmcs_host_percpu(cpu);
-		v->ept_gen = gen - 1;	/* new CPU: flush below */
+	if (!cpumask_test_cpu(cpu, &vm->ran_cpus)) {
+		/* From now on every flush of the VM's views reaches this CPU. */
+		cpumask_set_cpu(cpu, &vm->ran_cpus);
+		/* Pairs with altp2m_vmx_flush_ept(): bit set, then walks. */
+		smp_mb__after_atomic();
 	}
-	if (v->ept_gen != gen) {
-		altp2m_invept(VMX_EPT_EXTENT_CONTEXT,
-			      altp2m_ept_eptp(&vm->ept, false));
-		v->ept_gen = gen;
+	if (v->eptp != v->eptp_loaded) {
+		altp2m_vmwrite(EPT_POINTER, v->eptp);
+		v->eptp_loaded = v->eptp;
 	}
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();

@@ -344,7 +344,8 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 	/* Every CR0/CR4 bit is owned by the host: writes exit, reads shadow. */
 	altp2m_vmwrite(CR0_GUEST_HOST_MASK, ~0UL);
 	altp2m_vmwrite(CR4_GUEST_HOST_MASK, ~0UL);
-	altp2m_vmwrite(EPT_POINTER, altp2m_ept_eptp(&vcpu->vm->ept, false));
+	altp2m_vmwrite(EPT_POINTER, v->eptp);
+	v->eptp_loaded = v->eptp;
 	altp2m_vmwrite(VMCS_LINK_POINTER, ~0ULL);
 
 	altp2m_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, ALTP2M_VMX_NR_AUTO_MSRS);

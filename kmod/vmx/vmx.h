@@ -16,6 +16,7 @@
 #include "vmcs.h"
 
 struct altp2m_hw;
+struct cpumask;
 struct altp2m_vcpu;
 struct altp2m_regs;
 struct altp2m_sregs;
@@ -55,7 +56,8 @@ struct altp2m_vmx_msr {
  * @auto_guest: guest values of the autoloaded MSRs (entry-load and
  *	exit-store area; one page)
  * @auto_host: host values restored at exit (exit-load area; one page)
- * @ept_gen: the VM's ept_gen this vCPU last flushed for
+ * @eptp: the EPTP of the vCPU's view, for the VMCS at the next entry
+ * @eptp_loaded: the EPTP the VMCS holds
  * @dr: guest DR0-3, DR6 and DR7 (see ALTP2M_DR*_SLOT): kept here and
  *	never loaded into hardware, so guest breakpoints do not fire and the
  *	host's keep working
@@ -81,7 +83,8 @@ struct altp2m_vmx_vcpu {
 	struct fpu_guest fpu;
 	struct altp2m_vmx_msr *auto_guest;
 	struct altp2m_vmx_msr *auto_host;
-	u64 ept_gen;
+	u64 eptp;
+	u64 eptp_loaded;
 	u64 dr[6];
 	u32 inject;
 	u32 inject_error;
@@ -105,6 +108,7 @@ void altp2m_vmx_put(void);
 int altp2m_vmx_vcpu_init(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_vcpu_destroy(struct altp2m_vcpu *vcpu);
 int altp2m_vmx_run(struct altp2m_vcpu *vcpu);
+void altp2m_vmx_flush_ept(const struct cpumask *cpus, u64 eptp);
 void altp2m_vmx_complete_in(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_complete_string_in(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_get_regs(struct altp2m_vcpu *vcpu, struct altp2m_regs *r);

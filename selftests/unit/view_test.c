@@ -371,7 +371,7 @@ static int snap_same(const struct snap *a, const struct snap *b)
 }
 
 /* The whole dump of a view, chunk size @chunk; returns the run count. */
-static int dump_all(unsigned int idx, struct altp2m_view_entry *out, int cap,
+static int dump_all(unsigned int idx, struct altp2m_view_run *out, int cap,
 		    unsigned int chunk)
 {
 	u64 cursor = 0;
@@ -1069,7 +1069,7 @@ START_TEST(list_one_bad_entry)
 {
 	const struct bad_list *c = &bad_lists[_i];
 	unsigned int v = create(A_RX), i, idx;
-	struct altp2m_view_entry d1[64], d2[64];
+	struct altp2m_view_run d1[64], d2[64];
 	u64 gfns[40];
 	u8 acc[40];
 	struct snap *a, *b;
@@ -1322,7 +1322,7 @@ END_TEST
 START_TEST(remap_and_revert)
 {
 	unsigned int v = create(A_RX), level;
-	struct altp2m_view_entry d[8];
+	struct altp2m_view_run d[8];
 	u64 a = 100, b = 3000, e;
 
 	ck_assert_int_eq(altp2m_views_remap(&VS, v, a, b), 0);
@@ -1408,7 +1408,7 @@ END_TEST
 START_TEST(remap_chain_and_overwrite)
 {
 	unsigned int v = create(A_RWX);
-	struct altp2m_view_entry d[8];
+	struct altp2m_view_run d[8];
 	int n;
 
 	/* B itself remapped to C: A gets C's frame, recorded against C. */
@@ -1609,7 +1609,7 @@ END_TEST
 START_TEST(list_views)
 {
 	unsigned int v1 = create(A_R), v2 = create(A_N2RWX), cursor = 0, i;
-	struct altp2m_view_info info[4];
+	struct altp2m_view_summary info[4];
 	int n;
 
 	ck_assert_int_eq(altp2m_views_destroy_view(&VS, v1), 0);
@@ -1649,7 +1649,7 @@ END_TEST
 START_TEST(dump_chunks)
 {
 	unsigned int v = create(A_RWX), chunk, i;
-	struct altp2m_view_entry full[64], part[64];
+	struct altp2m_view_run full[64], part[64];
 	u64 cursor;
 	int n, m;
 

@@ -428,12 +428,14 @@ TEST(vm_stats_and_2m_mappings)
 	vm_delete_region(vm, 1);
 	ASSERT_EQ(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st), 0);
 	EXPECT_EQ(st.ept_flushes, st2.ept_flushes + 1);
+	EXPECT_EQ(st.invept, st2.invept + 1);
+	EXPECT_EQ(st.nr_views, 1);
 	EXPECT_EQ(st.mem_pages, vm->ram_size / 4096);
 
 	st.flags = 1;
 	ASSERT_ERRNO(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st), EINVAL);
 	st.flags = 0;
-	st.reserved[7] = 1;
+	st.reserved[1] = 1;
 	ASSERT_ERRNO(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st), EINVAL);
 	ASSERT_ERRNO(ioctl(vm->fd, ALTP2M_GET_VM_STATS, NULL), EFAULT);
 	vm_free(vm);

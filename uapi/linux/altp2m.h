@@ -252,7 +252,8 @@ struct altp2m_msrs {
 #define ALTP2M_EXIT_INTERNAL_ERROR	7
 #define ALTP2M_EXIT_FAIL_ENTRY		8
 #define ALTP2M_EXIT_INTR		9
-#define ALTP2M_EXIT_NR			10
+#define ALTP2M_EXIT_VIEW_VIOLATION	10
+#define ALTP2M_EXIT_NR			11
 
 #define ALTP2M_IO_IN			0
 #define ALTP2M_IO_OUT			1
@@ -288,6 +289,20 @@ struct altp2m_msrs {
  * @internal:    ALTP2M_EXIT_INTERNAL_ERROR: @suberror is one of
  *               ALTP2M_INTERNAL_*; @data holds @ndata values for a report.
  * @ept_misconfig: ALTP2M_EXIT_EPT_MISCONFIG: the faulting @gpa.
+ * @violation:   ALTP2M_EXIT_VIEW_VIOLATION: the guest accessed guest RAM
+ *               in a way the access of its gfn in the vCPU's view does not
+ *               allow. @view: that view; @gpa: the address; @gla: the
+ *               linear address, when @flags has ALTP2M_VIOLATION_GLA_VALID;
+ *               @access: what was attempted (ALTP2M_VIOLATION_R/W/X, more
+ *               than one for a read-modify-write); @entry_access: the gfn's
+ *               ALTP2M_ACCESS_* at the time (rx2rw or n2rwx has then been
+ *               promoted, flagged ALTP2M_VIOLATION_PROMOTED);
+ *               @qualification: the raw exit qualification (Intel SDM,
+ *               "Exit Qualification for EPT Violations"). The instruction
+ *               did not complete: the next ALTP2M_RUN executes it again,
+ *               so it succeeds if the access has been relaxed meanwhile and
+ *               exits again if not. An event whose delivery caused the
+ *               violation is delivered again.
  */
 struct altp2m_run {
 	__u32 exit_reason;
@@ -327,9 +342,32 @@ struct altp2m_run {
 		struct {
 			__u64 gpa;
 		} ept_misconfig;
+		struct {
+			__u64 gpa;
+			__u64 gla;
+			__u64 qualification;
+			__u32 view;
+			__u8 access;
+			__u8 entry_access;
+			__u8 flags;
+			__u8 pad;
+		} violation;
 		__u8 padding[256];
 	};
 };
+
+/* struct altp2m_run.violation.access: what the guest attempted */
+#define ALTP2M_VIOLATION_R		_BITUL(0)
+#define ALTP2M_VIOLATION_W		_BITUL(1)
+#define ALTP2M_VIOLATION_X		_BITUL(2)
+/*
+ * struct altp2m_run.violation.flags. GLA_FINAL: with GLA_VALID, the access
+ * was to the final translation of @gla; without it, to a guest
+ * paging-structure entry while translating @gla.
+ */
+#define ALTP2M_VIOLATION_GLA_VALID	_BITUL(0)
+#define ALTP2M_VIOLATION_GLA_FINAL	_BITUL(1)
+#define ALTP2M_VIOLATION_PROMOTED	_BITUL(2)
 
 /*
  * Exit counts: struct altp2m_vcpu_stats (ALTP2M_GET_VCPU_STATS).
@@ -350,12 +388,24 @@ struct altp2m_vcpu_stats {
  * @nr_vcpus:    vCPUs that exist
  * @mem_pages:   4 KiB pages in memory regions (all pinned)
  * @ept_tables:  paging-structure pages of the host p2m (view 0)
- * @ept_maps_4k: guest RAM faults resolved with a 4 KiB mapping
- * @ept_maps_2m: guest RAM faults resolved with a 2 MiB mapping
- * @ept_flushes: times entries were removed from the host p2m (each makes
- *               the vCPUs flush cached translations before their next
- *               entry)
+ * @ept_maps_4k: 4 KiB leaves filled lazily, in every view (on a guest
+ *               access or for a view operation)
+ * @ept_maps_2m: 2 MiB leaves filled lazily, in every view
+ * @ept_flushes: flushes of the host p2m (view 0) alone
+ * @invept:      flushes of any view, view 0 included: each is one
+ *               single-context INVEPT of that view's EPTP on every CPU
+ *               that may hold its translations. Every operation flushes
+ *               each view it changed at most once, after all its writes
+ * @view_events: violations reported (ALTP2M_EXIT_VIEW_VIOLATION)
+ * @view_promotions: rx2rw and n2rwx entries promoted by a violation
+ * @remaps_invalidated: remaps dropped because their target stopped being
+ *               guest RAM
+ * @view_splits: 2 MiB leaves split to change part of them
+ * @nr_views:    views that exist, view 0 included
  * @reserved:    must be 0
+ *
+ * The fields from @invept on took the place of reserved space in API
+ * version 1, which is why they read 0 from modules that predate them.
  */
 struct altp2m_vm_stats {
 	__u32 flags;
@@ -365,7 +415,303 @@ struct altp2m_vm_stats {
 	__u64 ept_maps_4k;
 	__u64 ept_maps_2m;
 	__u64 ept_flushes;
-	__u64 reserved[8];
+	__u64 invept;
+	__u64 view_events;
+	__u64 view_promotions;
+	__u64 remaps_invalidated;
+	__u64 view_splits;
+	__u64 nr_views;
+	__u64 reserved[2];
+};
+
+/*
+ * Views (alternate p2m), on a VM fd. The model is Xen's altp2m; see
+ * Documentation/views.rst for the full semantics and the places where
+ * this interface differs from Xen's.
+ *
+ * View 0 is the host p2m: it always exists and every vCPU starts on it.
+ * ALTP2M_VIEWS_ENABLE allows views 1 .. max_views - 1; ALTP2M_CREATE_VIEW
+ * makes one, empty, with a default access, at the lowest free index. A
+ * view fills lazily: the first guest access to a gfn it does not hold
+ * copies the host's entry (frame, memory type, size) with the view's
+ * default access and suppress-#VE set. Only guest RAM enters a view; an
+ * access to anything else is MMIO for the VMM, in every view.
+ *
+ * Gfns are guest-physical frame numbers (address >> 12), below 2^36.
+ * Changing an entry the CPU may have cached flushes that view once per
+ * call, on every CPU, before the call returns: when it returns, no vCPU
+ * can still use the old entry.
+ *
+ * Errors common to the view ioctls: EOPNOTSUPP when views are not enabled
+ * and the call names a view other than 0; EINVAL for unknown flags,
+ * non-zero padding or reserved fields, a view index at or beyond
+ * max_views, a gfn beyond the limit or an access code the CPU cannot
+ * express; ENOENT for a view that does not exist; ESRCH for a gfn that is
+ * not guest RAM; ENOMEM.
+ */
+
+/*
+ * Access of a gfn in a view (Xen's xenmem_access_t numbering). W and WX
+ * are write-without-read, which EPT calls a misconfiguration: refused. X
+ * (execute-only) needs ALTP2M_CAP_EPT_EXEC_ONLY. RX2RW and N2RWX promote
+ * themselves to RW and RWX on the first violation, which is still
+ * reported. DEFAULT is the host's access (RWX).
+ */
+#define ALTP2M_ACCESS_N		0
+#define ALTP2M_ACCESS_R		1
+#define ALTP2M_ACCESS_W		2
+#define ALTP2M_ACCESS_RW	3
+#define ALTP2M_ACCESS_X		4
+#define ALTP2M_ACCESS_RX	5
+#define ALTP2M_ACCESS_WX	6
+#define ALTP2M_ACCESS_RWX	7
+#define ALTP2M_ACCESS_RX2RW	8
+#define ALTP2M_ACCESS_N2RWX	9
+#define ALTP2M_ACCESS_DEFAULT	10
+
+/* "No gfn": a remap target that reverts; a finished dump's cursor. */
+#define ALTP2M_GFN_INVALID	(~(__u64)0)
+
+/*
+ * struct altp2m_views_enable - ALTP2M_VIEWS_ENABLE
+ * @flags:     must be 0
+ * @max_views: view indices will be below it: 1 .. ALTP2M_MAX_VIEWS, or 0
+ *             for 10 (Xen's MAX_ALTP2M)
+ * @reserved:  must be 0
+ *
+ * EEXIST when already enabled. ALTP2M_VIEWS_DISABLE (argument 0) destroys
+ * every view but 0 and every remap; EBUSY while a vCPU is on a view other
+ * than 0 (Xen moves them to view 0 instead). Disabling when not enabled
+ * succeeds.
+ */
+struct altp2m_views_enable {
+	__u32 flags;
+	__u32 max_views;
+	__u64 reserved[3];
+};
+
+/*
+ * struct altp2m_view_create - ALTP2M_CREATE_VIEW
+ * @flags:          must be 0
+ * @default_access: ALTP2M_ACCESS_*, what lazy fill gives (DEFAULT: rwx)
+ * @view:           in: 0; out: the new view's index, the lowest free one
+ * @reserved:       must be 0
+ *
+ * ENOSPC when every index below max_views is taken.
+ */
+struct altp2m_view_create {
+	__u32 flags;
+	__u16 default_access;
+	__u16 view;
+	__u64 reserved[3];
+};
+
+/*
+ * struct altp2m_view_destroy - ALTP2M_DESTROY_VIEW
+ * @flags:    must be 0
+ * @view:     the view; its remaps go with it
+ * @reserved: must be 0
+ *
+ * EBUSY for view 0 and for a view any vCPU is on.
+ */
+struct altp2m_view_destroy {
+	__u32 flags;
+	__u32 view;
+	__u64 reserved[3];
+};
+
+/*
+ * struct altp2m_gfn_set - ALTP2M_SET_MEM_ACCESS, ALTP2M_SET_SUPPRESS_VE
+ * @flags:  0: a range, @npages gfns from @gfn all get @value;
+ *          ALTP2M_GFN_SET_LIST: a list, @npages gfns read from the __u64
+ *          array at @gfns, each with its own value from the __u8 array at
+ *          @values (@gfn and @value must then be 0)
+ * @view:   the view
+ * @gfn:    the first gfn of a range
+ * @npages: gfns in the range, >= 1; for a list, 1 .. ALTP2M_GFN_LIST_MAX
+ * @gfns:   list only (else 0): user address of the gfns
+ * @values: list only (else 0): user address of the values
+ * @value:  range only: the value
+ * @pad:    must be 0
+ * @reserved: must be 0
+ *
+ * Values: ALTP2M_ACCESS_* for SET_MEM_ACCESS, 0 or 1 for SET_SUPPRESS_VE.
+ * Gfns the view does not hold yet are filled first. Every gfn must be
+ * guest RAM (ESRCH otherwise). A call is all or nothing: it validates
+ * every gfn and value and allocates every page table it needs before it
+ * changes any entry, so a failure leaves every view as it was.
+ *
+ * Setting access in view 0 changes the host p2m: every view that holds
+ * the gfn mirroring view 0 takes the new access too (Xen's rule), and
+ * views filled later start from their own default access. The
+ * suppress-#VE bit is per view and never propagates.
+ */
+struct altp2m_gfn_set {
+	__u32 flags;
+	__u32 view;
+	__u64 gfn;
+	__u64 npages;
+	__u64 gfns;
+	__u64 values;
+	__u8 value;
+	__u8 pad[7];
+	__u64 reserved[2];
+};
+
+#define ALTP2M_GFN_SET_LIST	_BITUL(0)
+#define ALTP2M_GFN_LIST_MAX	(1024 * 1024)
+
+/*
+ * struct altp2m_gfn_get - ALTP2M_GET_MEM_ACCESS
+ * @flags:       must be 0
+ * @view:        the view
+ * @gfn:         the gfn
+ * @access:      out: its ALTP2M_ACCESS_* in the view
+ * @suppress_ve: out: its suppress-#VE bit in the view
+ * @pad:         must be 0
+ * @reserved:    must be 0
+ *
+ * ESRCH for a gfn the view does not hold (a view other than 0 that never
+ * filled it, as Xen) or, in view 0, a gfn that is not guest RAM; view 0
+ * reports a guest RAM gfn it has not filled yet as rwx with suppress-#VE
+ * set, what filling gives.
+ */
+struct altp2m_gfn_get {
+	__u32 flags;
+	__u32 view;
+	__u64 gfn;
+	__u8 access;
+	__u8 suppress_ve;
+	__u8 pad[6];
+	__u64 reserved[2];
+};
+
+/*
+ * struct altp2m_gfn_remap - ALTP2M_REMAP_GFN (Xen's change_gfn)
+ * @flags:    must be 0
+ * @view:     the view, not 0 (EINVAL)
+ * @gfn:      the gfn whose entry changes
+ * @target:   the gfn whose frame @gfn maps from now on in @view; @gfn
+ *            itself or ALTP2M_GFN_INVALID reverts @gfn to lazy fill
+ * @reserved: must be 0
+ *
+ * @target must be guest RAM (ESRCH). The new entry copies the target's
+ * frame, memory type and access in the view, with suppress-#VE set. When
+ * the target stops being guest RAM (its region deleted or moved), exactly
+ * the remaps to it revert; remaps to other gfns survive.
+ */
+struct altp2m_gfn_remap {
+	__u32 flags;
+	__u32 view;
+	__u64 gfn;
+	__u64 target;
+	__u64 reserved[2];
+};
+
+/*
+ * struct altp2m_view_info - one view, as ALTP2M_LIST_VIEWS reports it
+ * @view:           its index
+ * @vcpus_on:       vCPUs on it
+ * @default_access: its default access
+ * @nr_leaves:      EPT leaves it holds (a 2 MiB leaf counts one)
+ * @nr_pages:       4 KiB frames those leaves map
+ * @nr_tables:      page-table pages it uses, its root included
+ * @nr_remaps:      remapped gfns
+ */
+struct altp2m_view_info {
+	__u32 view;
+	__u32 vcpus_on;
+	__u8 default_access;
+	__u8 pad[7];
+	__u64 nr_leaves;
+	__u64 nr_pages;
+	__u64 nr_tables;
+	__u64 nr_remaps;
+	__u64 reserved[2];
+};
+
+/*
+ * struct altp2m_view_list - ALTP2M_LIST_VIEWS
+ * @flags:    must be 0
+ * @cursor:   in: the first index to report (0 to start); out: where to go
+ *            on, ALTP2M_MAX_VIEWS when every view has been reported
+ * @nr:       in: room at @entries, 1 .. ALTP2M_MAX_VIEWS; out: entries
+ *            written
+ * @pad:      must be 0
+ * @entries:  user address of @nr struct altp2m_view_info
+ * @reserved: must be 0
+ *
+ * Views in index order. Without views enabled, view 0 alone.
+ */
+struct altp2m_view_list {
+	__u32 flags;
+	__u32 cursor;
+	__u32 nr;
+	__u32 pad;
+	__u64 entries;
+	__u64 reserved[2];
+};
+
+/*
+ * struct altp2m_view_entry - a run of gfns whose entries in a view differ
+ * from the host's, as ALTP2M_DUMP_VIEW reports it
+ * @gfn:         the first gfn
+ * @npages:      gfns in the run (1 for a remap)
+ * @target:      the gfn whose frame @gfn maps, ALTP2M_GFN_INVALID if none
+ * @access:      their ALTP2M_ACCESS_*
+ * @suppress_ve: their suppress-#VE bit
+ */
+struct altp2m_view_entry {
+	__u64 gfn;
+	__u64 npages;
+	__u64 target;
+	__u8 access;
+	__u8 suppress_ve;
+	__u8 pad[6];
+};
+
+/*
+ * struct altp2m_view_dump - ALTP2M_DUMP_VIEW
+ * @flags:    must be 0
+ * @view:     the view
+ * @cursor:   in: the gfn to start at (0 to start); out: where to go on,
+ *            ALTP2M_GFN_INVALID when the view has been reported to its end
+ * @nr:       in: room at @entries, 1 .. ALTP2M_DUMP_MAX; out: written
+ * @pad:      must be 0
+ * @entries:  user address of @nr struct altp2m_view_entry
+ * @reserved: must be 0
+ *
+ * Lists, in gfn order, the entries of the view that differ from what the
+ * host p2m gives there (access, remap or suppress-#VE), in runs; for view
+ * 0, the entries that differ from rwx with suppress-#VE set. Calls that
+ * change the view between two chunks are not seen consistently.
+ */
+struct altp2m_view_dump {
+	__u32 flags;
+	__u32 view;
+	__u64 cursor;
+	__u32 nr;
+	__u32 pad;
+	__u64 entries;
+	__u64 reserved[2];
+};
+
+#define ALTP2M_DUMP_MAX		4096
+
+/*
+ * struct altp2m_vcpu_view - ALTP2M_SET_VCPU_VIEW, ALTP2M_GET_VCPU_VIEW
+ * (vCPU fd)
+ * @flags:    must be 0
+ * @view:     the view the vCPU runs on from its next entry (SET), or is
+ *            on (GET)
+ * @reserved: must be 0
+ *
+ * SET fails with the common view errors; a vCPU keeps the view it was on.
+ */
+struct altp2m_vcpu_view {
+	__u32 flags;
+	__u32 view;
+	__u64 reserved[3];
 };
 
 /*
@@ -381,6 +727,16 @@ struct altp2m_vm_stats {
 #define ALTP2M_SET_MEMORY_REGION _IOW(ALTP2MIO, 0x10, struct altp2m_memory_region)
 #define ALTP2M_CREATE_VCPU	_IOW(ALTP2MIO, 0x11, struct altp2m_create_vcpu)
 #define ALTP2M_GET_VM_STATS	_IOWR(ALTP2MIO, 0x12, struct altp2m_vm_stats)
+#define ALTP2M_VIEWS_ENABLE	_IOW(ALTP2MIO, 0x13, struct altp2m_views_enable)
+#define ALTP2M_VIEWS_DISABLE	_IO(ALTP2MIO, 0x14)
+#define ALTP2M_CREATE_VIEW	_IOWR(ALTP2MIO, 0x15, struct altp2m_view_create)
+#define ALTP2M_DESTROY_VIEW	_IOW(ALTP2MIO, 0x16, struct altp2m_view_destroy)
+#define ALTP2M_SET_MEM_ACCESS	_IOW(ALTP2MIO, 0x17, struct altp2m_gfn_set)
+#define ALTP2M_SET_SUPPRESS_VE	_IOW(ALTP2MIO, 0x18, struct altp2m_gfn_set)
+#define ALTP2M_GET_MEM_ACCESS	_IOWR(ALTP2MIO, 0x19, struct altp2m_gfn_get)
+#define ALTP2M_REMAP_GFN	_IOW(ALTP2MIO, 0x1a, struct altp2m_gfn_remap)
+#define ALTP2M_LIST_VIEWS	_IOWR(ALTP2MIO, 0x1b, struct altp2m_view_list)
+#define ALTP2M_DUMP_VIEW	_IOWR(ALTP2MIO, 0x1c, struct altp2m_view_dump)
 
 /*
  * ioctls on a vCPU fd. ALTP2M_RUN's argument must be 0. Every VM and vCPU
@@ -394,5 +750,7 @@ struct altp2m_vm_stats {
 #define ALTP2M_GET_MSRS		_IOWR(ALTP2MIO, 0x25, struct altp2m_msrs)
 #define ALTP2M_SET_MSRS		_IOW(ALTP2MIO, 0x26, struct altp2m_msrs)
 #define ALTP2M_GET_VCPU_STATS	_IOWR(ALTP2MIO, 0x27, struct altp2m_vcpu_stats)
+#define ALTP2M_SET_VCPU_VIEW	_IOW(ALTP2MIO, 0x28, struct altp2m_vcpu_view)
+#define ALTP2M_GET_VCPU_VIEW	_IOWR(ALTP2MIO, 0x29, struct altp2m_vcpu_view)
 
 #endif /* _UAPI_LINUX_ALTP2M_H */

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM's p2m hierarchies in the kernel: the view engine (core/view.c)
+ * given page-table pages, the host's frames, and TLB flushes, plus the
+ * vCPU's place on a view and its EPT violations.
+ *
+ * Flushing. A CPU may cache translations of a view (tagged with the
+ * view's EPTP) from any guest entry it made, and keeps them after it
+ * leaves the guest. So a change to a view is flushed with a
+ * single-context INVEPT on every CPU that ever entered one of the VM's
+ * guests (@ran_cpus), by IPI, waiting for all of them: a CPU running the
+ * guest exits to take the interrupt, flushes, and enters again. When the
+ * call returns, no CPU can use the old entries, and its unlinked tables
+ * can be freed. A CPU that is not in @ran_cpus holds nothing of this VM:
+ * every CPU flushes everything when it enters VMX operation, and a view's
+ * root is freed only after its last flush, so a reused root page cannot
+ * inherit another view's translations. That is also why moving a vCPU to
+ * another CPU needs no flush.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "altp2m.h"
+
+static void *altp2m_p2m_alloc_table(void *ctx, unsigned int view, u64 *hpa)
+{
+	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	if (!page)
+		return NULL;
+	*hpa = page_to_phys(page);
+	return page_address(page);
+}
+
+/* A CPU may still walk it until the call's flushes: queue it. */
+static void altp2m_p2m_free_table(void *ctx, unsigned int view, void *table,
+				  u64 hpa)
+{
+	struct altp2m_vm *vm = ctx;
+
+	list_add(&virt_to_page(table)->lru, &vm->free_tables);
+}
+
+static void altp2m_p2m_release_tables(void *ctx)
+{
+	struct altp2m_vm *vm = ctx;
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, &vm->free_tables, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
+static void *altp2m_p2m_table_va(void *ctx, u64 hpa)
+{
+	return __va(hpa);
+}
+
+static void altp2m_p2m_flush_view(void *ctx, unsigned int view)
+{
+	struct altp2m_vm *vm = ctx;
+
+	altp2m_vmx_flush_ept(&vm->ran_cpus, vm->view_eptp[view]);
+	if (!view)
+		vm->view0_flushes++;
+}
+
+static const struct altp2m_views_ops altp2m_p2m_ops = {
+	.alloc_table = altp2m_p2m_alloc_table,
+	.free_table = altp2m_p2m_free_table,
+	.release_tables = altp2m_p2m_release_tables,
+	.table_va = altp2m_p2m_table_va,
+	.host_frame = altp2m_host_frame,
+	.flush_view = altp2m_p2m_flush_view,
+};
+
+/**
+ * altp2m_p2m_init - the views engine of a new VM, with view 0 empty
+ * @vm: the VM
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int altp2m_p2m_init(struct altp2m_vm *vm)
+{
+	unsigned int flags = 0;
+	int ret;
+
+	INIT_LIST_HEAD(&vm->free_tables);
+	if (altp2m_host.caps & ALTP2M_CAP_EPT_EXEC_ONLY)
+		flags |= ALTP2M_VIEWS_EXEC_ONLY;
+	ret = altp2m_views_init(&vm->views, &altp2m_p2m_ops, vm, flags);
+	if (ret)
+		return ret;
+	return altp2m_views_eptp(&vm->views, 0, false, &vm->view_eptp[0]);
+}
+
+/**
+ * altp2m_p2m_destroy - free every view, once no vCPU is left
+ * @vm: the VM
+ *
+ * Each view is flushed on every CPU before its tables are freed.
+ */
+void altp2m_p2m_destroy(struct altp2m_vm *vm)
+{
+	mutex_lock(&vm->mmu_lock);
+	altp2m_views_destroy(&vm->views);
+	mutex_unlock(&vm->mmu_lock);
+}
+
+/**
+ * altp2m_p2m_fault - an EPT violation of a vCPU
+ * @vcpu: the vCPU, in its run loop
+ * @gpa: the guest-physical address
+ * @access: what the guest attempted, ALTP2M_VIEW_FAULT_* bits
+ * @out: filled for ALTP2M_VIEW_EVENT
+ *
+ * Return: as altp2m_views_fault(), for the vCPU's view.
+ */
+int altp2m_p2m_fault(struct altp2m_vcpu *vcpu, u64 gpa, unsigned int access,
+		     struct altp2m_view_fault *out)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+	int ret;
+
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_fault(&vm->views, vcpu->view, gpa, access, out);
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+/**
+ * altp2m_p2m_vcpu_init - a new vCPU starts on view 0
+ * @vcpu: the vCPU, before its VMCS is set up
+ *
+ * Return: 0 (view 0 always exists).
+ */
+int altp2m_p2m_vcpu_init(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+	int ret;
+
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_vcpu_enter(&vm->views, 0);
+	if (!ret) {
+		vcpu->view = 0;
+		vcpu->vmx.eptp = vm->view_eptp[0];
+	}
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+void altp2m_p2m_vcpu_destroy(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+
+	mutex_lock(&vm->mmu_lock);
+	altp2m_views_vcpu_leave(&vm->views, vcpu->view);
+	mutex_unlock(&vm->mmu_lock);
+}
+
+/**
+ * altp2m_p2m_vcpu_switch - move a vCPU to another view
+ * @vcpu: the vCPU, its lock held (so it is not running)
+ * @view: the view
+ *
+ * The view's EPTP goes into the VMCS at the next entry. Its translations
+ * need no flush: every change to the view has flushed every CPU already.
+ *
+ * Return: 0, or the errors of altp2m_views_vcpu_enter(); the vCPU stays
+ * where it was then.
+ */
+int altp2m_p2m_vcpu_switch(struct altp2m_vcpu *vcpu, u32 view)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+	int ret;
+
+	if (view >= ALTP2M_MAX_VIEWS)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_vcpu_enter(&vm->views, view);
+	if (!ret) {
+		altp2m_views_vcpu_leave(&vm->views, vcpu->view);
+		vcpu->view = view;
+		vcpu->vmx.eptp = vm->view_eptp[view];
+	}
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}

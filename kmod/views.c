@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The view ioctls of VM and vCPU files: each checks what userspace passed
+ * (flags, padding, sizes), copies arrays in, calls the view engine under
+ * the VM's mmu_lock and copies the answer out. The semantics are the
+ * engine's (core/view.c); the uAPI header documents them.
+ *
+ * No user memory is touched with mmu_lock held: a fault on it could need
+ * the guest's own memory, and bulk arrays can be large.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "altp2m.h"
+
+static long altp2m_vm_views_enable(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_views_enable a;
+	long ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || !altp2m_is_zero(a.reserved, sizeof(a.reserved)) ||
+	    a.max_views > ALTP2M_MAX_VIEWS)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_enable(&vm->views, a.max_views);
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+static long altp2m_vm_views_disable(struct altp2m_vm *vm, void __user *argp)
+{
+	long ret;
+
+	if (argp)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_disable(&vm->views);
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+static long altp2m_vm_view_create(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_view_create a;
+	unsigned int idx;
+	long ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || a.view || !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_create(&vm->views, a.default_access, &idx);
+	if (!ret)
+		altp2m_views_eptp(&vm->views, idx, false, &vm->view_eptp[idx]);
+	mutex_unlock(&vm->mmu_lock);
+	if (ret)
+		return ret;
+	a.view = idx;
+	if (!copy_to_user(argp, &a, sizeof(a)))
+		return 0;
+	/* A view the caller cannot name would only take a slot. */
+	mutex_lock(&vm->mmu_lock);
+	altp2m_views_destroy_view(&vm->views, idx);
+	mutex_unlock(&vm->mmu_lock);
+	return -EFAULT;
+}
+
+static long altp2m_vm_view_destroy(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_view_destroy a;
+	long ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || !altp2m_is_zero(a.reserved, sizeof(a.reserved)) ||
+	    a.view >= ALTP2M_MAX_VIEWS)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_destroy_view(&vm->views, a.view);
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+/* A list of (gfn, value) pairs, copied in before the engine sees it. */
+static long altp2m_vm_gfn_set_list(struct altp2m_vm *vm,
+				   const struct altp2m_gfn_set *a, bool sve)
+{
+	u64 *gfns;
+	u8 *values;
+	long ret;
+
+	if (a->gfn || a->value || a->npages > ALTP2M_GFN_LIST_MAX)
+		return -EINVAL;
+	gfns = kvmalloc_array(a->npages, sizeof(*gfns), GFP_KERNEL_ACCOUNT);
+	values = kvmalloc(a->npages, GFP_KERNEL_ACCOUNT);
+	ret = -ENOMEM;
+	if (!gfns || !values)
+		goto out;
+	ret = -EFAULT;
+	if (copy_from_user(gfns, u64_to_user_ptr(a->gfns),
+			   a->npages * sizeof(*gfns)) ||
+	    copy_from_user(values, u64_to_user_ptr(a->values), a->npages))
+		goto out;
+	mutex_lock(&vm->mmu_lock);
+	if (sve)
+		ret = altp2m_views_set_sve_list(&vm->views, a->view, gfns,
+						values, a->npages);
+	else
+		ret = altp2m_views_set_access_list(&vm->views, a->view, gfns,
+						   values, a->npages);
+	mutex_unlock(&vm->mmu_lock);
+out:
+	kvfree(values);
+	kvfree(gfns);
+	return ret;
+}
+
+/* ALTP2M_SET_MEM_ACCESS and ALTP2M_SET_SUPPRESS_VE. */
+static long altp2m_vm_gfn_set(struct altp2m_vm *vm, void __user *argp,
+			      bool sve)
+{
+	struct altp2m_gfn_set a;
+	long ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if ((a.flags & ~ALTP2M_GFN_SET_LIST) || !a.npages ||
+	    a.view >= ALTP2M_MAX_VIEWS ||
+	    !altp2m_is_zero(a.pad, sizeof(a.pad)) ||
+	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	if (a.flags & ALTP2M_GFN_SET_LIST)
+		return altp2m_vm_gfn_set_list(vm, &a, sve);
+	if (a.gfns || a.values)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	if (sve)
+		ret = altp2m_views_set_sve_range(&vm->views, a.view, a.gfn,
+						 a.npages, a.value);
+	else
+		ret = altp2m_views_set_access_range(&vm->views, a.view, a.gfn,
+						    a.npages, a.value);
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+static long altp2m_vm_gfn_get(struct altp2m_vm *vm, void __user *argp)
+{
+	unsigned int access, sve;
+	struct altp2m_gfn_get a;
+	long ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || a.view >= ALTP2M_MAX_VIEWS ||
+	    !altp2m_is_zero(a.pad, sizeof(a.pad)) ||
+	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_get_access(&vm->views, a.view, a.gfn, &access);
+	if (!ret)
+		ret = altp2m_views_get_sve(&vm->views, a.view, a.gfn, &sve);
+	mutex_unlock(&vm->mmu_lock);
+	if (ret)
+		return ret;
+	a.access = access;
+	a.suppress_ve = sve;
+	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static long altp2m_vm_gfn_remap(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_gfn_remap a;
+	long ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || a.view >= ALTP2M_MAX_VIEWS ||
+	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_remap(&vm->views, a.view, a.gfn, a.target);
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+static long altp2m_vm_views_list(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_view_summary *sum;
+	struct altp2m_view_info *info;
+	struct altp2m_view_list a;
+	unsigned int cursor, i;
+	long ret;
+	int n;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || a.pad || !altp2m_is_zero(a.reserved, sizeof(a.reserved)) ||
+	    !a.nr || a.nr > ALTP2M_MAX_VIEWS)
+		return -EINVAL;
+	sum = kvmalloc_array(a.nr, sizeof(*sum), GFP_KERNEL_ACCOUNT);
+	info = kvcalloc(a.nr, sizeof(*info), GFP_KERNEL_ACCOUNT);
+	ret = -ENOMEM;
+	if (!sum || !info)
+		goto out;
+	cursor = min_t(u32, a.cursor, ALTP2M_MAX_VIEWS);
+	mutex_lock(&vm->mmu_lock);
+	n = altp2m_views_list(&vm->views, &cursor, sum, a.nr);
+	mutex_unlock(&vm->mmu_lock);
+	ret = n;
+	if (n < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		info[i].view = sum[i].index;
+		info[i].vcpus_on = sum[i].vcpus_on;
+		info[i].default_access = sum[i].default_access;
+		info[i].nr_leaves = sum[i].nr_leaves;
+		info[i].nr_pages = sum[i].nr_pages;
+		info[i].nr_tables = sum[i].nr_tables;
+		info[i].nr_remaps = sum[i].nr_remaps;
+	}
+	a.nr = n;
+	a.cursor = cursor;
+	ret = -EFAULT;
+	if (copy_to_user(u64_to_user_ptr(a.entries), info,
+			 array_size(n, sizeof(*info))) ||
+	    copy_to_user(argp, &a, sizeof(a)))
+		goto out;
+	ret = 0;
+out:
+	kvfree(info);
+	kvfree(sum);
+	return ret;
+}
+
+static long altp2m_vm_view_dump(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_view_entry *ent;
+	struct altp2m_view_run *runs;
+	struct altp2m_view_dump a;
+	unsigned int i;
+	long ret;
+	int n;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || a.pad || !altp2m_is_zero(a.reserved, sizeof(a.reserved)) ||
+	    a.view >= ALTP2M_MAX_VIEWS || !a.nr || a.nr > ALTP2M_DUMP_MAX)
+		return -EINVAL;
+	runs = kvmalloc_array(a.nr, sizeof(*runs), GFP_KERNEL_ACCOUNT);
+	ent = kvcalloc(a.nr, sizeof(*ent), GFP_KERNEL_ACCOUNT);
+	ret = -ENOMEM;
+	if (!runs || !ent)
+		goto out;
+	mutex_lock(&vm->mmu_lock);
+	n = altp2m_views_dump(&vm->views, a.view, &a.cursor, runs, a.nr);
+	mutex_unlock(&vm->mmu_lock);
+	ret = n;
+	if (n < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		ent[i].gfn = runs[i].gfn;
+		ent[i].npages = runs[i].npages;
+		ent[i].target = runs[i].target;
+		ent[i].access = runs[i].access;
+		ent[i].suppress_ve = runs[i].sve;
+	}
+	a.nr = n;
+	ret = -EFAULT;
+	if (copy_to_user(u64_to_user_ptr(a.entries), ent,
+			 array_size(n, sizeof(*ent))) ||
+	    copy_to_user(argp, &a, sizeof(a)))
+		goto out;
+	ret = 0;
+out:
+	kvfree(ent);
+	kvfree(runs);
+	return ret;
+}
+
+/**
+ * altp2m_views_ioctl - the view ioctls of a VM file
+ * @vm: the VM (the caller checked the process)
+ * @cmd: the ioctl
+ * @argp: its argument
+ *
+ * Return: as documented in the uAPI, or -ENOTTY for another ioctl.
+ */
+long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,
+			void __user *argp)
+{
+	switch (cmd) {
+	case ALTP2M_VIEWS_ENABLE:
+		return altp2m_vm_views_enable(vm, argp);
+	case ALTP2M_VIEWS_DISABLE:
+		return altp2m_vm_views_disable(vm, argp);
+	case ALTP2M_CREATE_VIEW:
+		return altp2m_vm_view_create(vm, argp);
+	case ALTP2M_DESTROY_VIEW:
+		return altp2m_vm_view_destroy(vm, argp);
+	case ALTP2M_SET_MEM_ACCESS:
+		return altp2m_vm_gfn_set(vm, argp, false);
+	case ALTP2M_SET_SUPPRESS_VE:
+		return altp2m_vm_gfn_set(vm, argp, true);
+	case ALTP2M_GET_MEM_ACCESS:
+		return altp2m_vm_gfn_get(vm, argp);
+	case ALTP2M_REMAP_GFN:
+		return altp2m_vm_gfn_remap(vm, argp);
+	case ALTP2M_LIST_VIEWS:
+		return altp2m_vm_views_list(vm, argp);
+	case ALTP2M_DUMP_VIEW:
+		return altp2m_vm_view_dump(vm, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/**
+ * altp2m_vcpu_view_ioctl - the view ioctls of a vCPU file
+ * @vcpu: the vCPU, its lock held
+ * @cmd: the ioctl
+ * @argp: its argument
+ *
+ * Return: as documented in the uAPI, or -ENOTTY for another ioctl.
+ */
+long altp2m_vcpu_view_ioctl(struct altp2m_vcpu *vcpu, unsigned int cmd,
+			    void __user *argp)
+{
+	struct altp2m_vcpu_view a;
+	long ret;
+
+	if (cmd != ALTP2M_SET_VCPU_VIEW && cmd != ALTP2M_GET_VCPU_VIEW)
+		return -ENOTTY;
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	if (cmd == ALTP2M_SET_VCPU_VIEW)
+		return altp2m_p2m_vcpu_switch(vcpu, a.view);
+	a.view = vcpu->view;
+	ret = copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+	return ret;
+}
