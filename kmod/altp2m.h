@@ -131,6 +131,8 @@ int altp2m_p2m_init(struct altp2m_vm *vm);
 void altp2m_p2m_destroy(struct altp2m_vm *vm);
 int altp2m_p2m_fault(struct altp2m_vcpu *vcpu, u64 gpa, unsigned int access,
 		     struct altp2m_view_fault *out);
+int altp2m_p2m_copy(struct altp2m_vcpu *vcpu, u64 gpa, void *buf,
+		    unsigned int len, bool write);
 int altp2m_p2m_vcpu_init(struct altp2m_vcpu *vcpu);
 void altp2m_p2m_vcpu_destroy(struct altp2m_vcpu *vcpu);
 int altp2m_p2m_vcpu_switch(struct altp2m_vcpu *vcpu, u32 view);

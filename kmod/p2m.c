@@ -190,3 +190,46 @@ int altp2m_p2m_vcpu_switch(struct altp2m_vcpu *vcpu, u32 view)
 	mutex_unlock(&vm->mmu_lock);
 	return ret;
 }
+
+/**
+ * altp2m_p2m_copy - read or write guest RAM as a vCPU's view maps it
+ * @vcpu: the vCPU
+ * @gpa: where to start
+ * @buf: source or destination
+ * @len: bytes; may cross pages
+ * @write: the direction
+ *
+ * For the module's own accesses on the vCPU's behalf (instruction fetch,
+ * page walks, string I/O): a gfn remapped in the view reads and writes
+ * its target's frame, as the guest's own accesses do. Access rights are
+ * the caller's to check (altp2m_p2m_fault()), where the guest would have
+ * been stopped.
+ *
+ * Return: 0, or -EFAULT if a byte is not guest RAM (those before it are
+ * copied).
+ */
+int altp2m_p2m_copy(struct altp2m_vcpu *vcpu, u64 gpa, void *buf,
+		    unsigned int len, bool write)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+	unsigned int n;
+	u64 frame_gpa;
+	int ret = 0;
+
+	while (len && !ret) {
+		n = min_t(unsigned int, len, PAGE_SIZE - offset_in_page(gpa));
+		mutex_lock(&vm->mmu_lock);
+		frame_gpa = (altp2m_views_frame_gfn(&vm->views, vcpu->view,
+						    gpa >> PAGE_SHIFT)
+			     << PAGE_SHIFT) | offset_in_page(gpa);
+		if (write)
+			ret = altp2m_write_gpa(vm, frame_gpa, buf, n);
+		else
+			ret = altp2m_read_gpa(vm, frame_gpa, buf, n);
+		mutex_unlock(&vm->mmu_lock);
+		buf += n;
+		gpa += n;
+		len -= n;
+	}
+	return ret;
+}

@@ -1807,6 +1807,28 @@ out:
 	return ret;
 }
 
+/**
+ * altp2m_views_frame_gfn - whose frame a view gives a gfn
+ * @vs: the engine
+ * @idx: the view
+ * @gfn: the gfn
+ *
+ * For code that reads or writes guest memory on a vCPU's behalf, so that
+ * it sees what the vCPU's view maps at @gfn.
+ *
+ * Return: the target of @gfn's remap in view @idx, else @gfn.
+ */
+u64 altp2m_views_frame_gfn(struct altp2m_views *vs, unsigned int idx,
+			   u64 gfn)
+{
+	struct altp2m_remap *r;
+
+	if (!idx || idx >= vs->max_views || !vs->nr_remaps)
+		return gfn;
+	r = view_rmap_find(vs, idx, gfn);
+	return r ? r->target : gfn;
+}
+
 /*
  * Split a 2 MiB leaf of @v that @g cuts. Return: true when that failed
  * and the leaf still crosses @g (it will then go whole).

@@ -331,6 +331,8 @@ int altp2m_views_get_sve(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 			 unsigned int *sve);
 int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 		       u64 target);
+u64 altp2m_views_frame_gfn(struct altp2m_views *vs, unsigned int idx,
+			   u64 gfn);
 void altp2m_views_host_unmap(struct altp2m_views *vs, u64 gfn, u64 npages);
 int altp2m_views_list(struct altp2m_views *vs, unsigned int *cursor,
 		      struct altp2m_view_summary *out, unsigned int max);

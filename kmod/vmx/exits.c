@@ -255,15 +255,14 @@ static int altp2m_handle_mmio(struct altp2m_vcpu *vcpu,
 	return 0;
 }
 
-/* Exit qualification of an EPT violation (SDM, "Exit Qualification"). */
-#define ALTP2M_EPT_QUAL_ACCESS		0x7ULL
-#define ALTP2M_EPT_QUAL_GLA_VALID	BIT_ULL(7)
-#define ALTP2M_EPT_QUAL_GLA_FINAL	BIT_ULL(8)
-
-/* A violation the VMM must see: the access of the gfn in the view. */
-static int altp2m_report_violation(struct altp2m_vcpu *vcpu,
-				   const struct altp2m_vmx_exit *e,
-				   const struct altp2m_view_fault *f)
+/*
+ * A violation the VMM must see: the access of the gfn in the view. @e
+ * gives the addresses and the qualification: an EPT violation's, or one
+ * the emulation built for an access it checked.
+ */
+int altp2m_vmx_report_violation(struct altp2m_vcpu *vcpu,
+				const struct altp2m_vmx_exit *e,
+				const struct altp2m_view_fault *f)
 {
 	struct altp2m_run *run = vcpu->run;
 	u8 flags = 0;
@@ -311,7 +310,7 @@ static int altp2m_handle_ept_violation(struct altp2m_vcpu *vcpu,
 		vcpu->vmx.inject_len = e->insn_len;
 	}
 	if (ret == ALTP2M_VIEW_EVENT)
-		return altp2m_report_violation(vcpu, e, &f);
+		return altp2m_vmx_report_violation(vcpu, e, &f);
 	return 1;
 }
 

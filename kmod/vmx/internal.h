@@ -66,6 +66,14 @@ int altp2m_vmx_internal_error(struct altp2m_vcpu *vcpu, u32 suberror,
 			      const struct altp2m_vmx_exit *e);
 int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 			   const struct altp2m_vmx_exit *e);
+int altp2m_vmx_report_violation(struct altp2m_vcpu *vcpu,
+				const struct altp2m_vmx_exit *e,
+				const struct altp2m_view_fault *f);
+
+/* Exit qualification of an EPT violation (SDM, "Exit Qualification"). */
+#define ALTP2M_EPT_QUAL_ACCESS		0x7ULL
+#define ALTP2M_EPT_QUAL_GLA_VALID	BIT_ULL(7)
+#define ALTP2M_EPT_QUAL_GLA_FINAL	BIT_ULL(8)
 void altp2m_vmx_inject(struct altp2m_vcpu *vcpu, u8 vector, bool has_error,
 		       u32 error);
 

@@ -47,6 +47,45 @@ static void altp2m_io_exit(struct altp2m_vcpu *vcpu, bool in,
 }
 
 /*
+ * The vCPU's view must allow what a string instruction does to memory,
+ * as the CPU checks the guest's own accesses: a violation stops the
+ * instruction before any port is touched, and the VMM sees it as an EPT
+ * violation at the first page that denies it. Returns 1 to go on, 0 for
+ * that exit, or a negative errno.
+ */
+static int altp2m_strio_view_check(struct altp2m_vcpu *vcpu,
+				   const struct altp2m_vmx_exit *e, bool in,
+				   u64 gva, unsigned int len, const u64 *gpa)
+{
+	unsigned int access = in ? ALTP2M_VIEW_FAULT_W : ALTP2M_VIEW_FAULT_R;
+	struct altp2m_vmx_exit ve = *e;
+	struct altp2m_view_fault f;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < 2; i++) {
+		if (i && (gpa[1] >> PAGE_SHIFT) == (gpa[0] >> PAGE_SHIFT))
+			break;
+		ret = altp2m_p2m_fault(vcpu, gpa[i], access, &f);
+		if (ret == -ENOMEM)
+			return ret;
+		if (ret < 0)
+			return altp2m_vmx_internal_error(vcpu,
+					ALTP2M_INTERNAL_EMULATION, e);
+		if (ret != ALTP2M_VIEW_EVENT)
+			continue;	/* allowed, or MMIO: as before */
+		ve.gpa = gpa[i];
+		ve.gla = i ? (gva + len - 1) & PAGE_MASK : gva;
+		if (i)
+			ve.gpa &= PAGE_MASK;
+		ve.qualification = access | ALTP2M_EPT_QUAL_GLA_VALID |
+				   ALTP2M_EPT_QUAL_GLA_FINAL;
+		return altp2m_vmx_report_violation(vcpu, &ve, &f);
+	}
+	return 1;
+}
+
+/*
  * INS/OUTS: decode what the exit does not say, plan a round, and move
  * its data between guest memory and the run page.
  */
@@ -62,8 +101,8 @@ static int altp2m_handle_string_io(struct altp2m_vcpu *vcpu,
 	u8 insn[ALTP2M_INSN_MAX_LEN];
 	struct altp2m_gva_ctx ctx;
 	struct altp2m_paging pg;
-	u64 cs_base, base, gpa;
-	unsigned int avail;
+	u64 cs_base, base, gpa[2];
+	unsigned int avail, len;
 	bool long_mode;
 	u32 access;
 	int ret;
@@ -94,21 +133,19 @@ static int altp2m_handle_string_io(struct altp2m_vcpu *vcpu,
 	}
 
 	access = pg.cpl == 3 ? ALTP2M_ACC_USER : 0;
-	if (in) {
-		/*
-		 * A round stays in one page unless it is one item that
-		 * straddles two: checking its first and last byte covers it.
-		 */
+	if (in)
 		access |= ALTP2M_ACC_WRITE;
-		ret = altp2m_gva_to_gpa(&ctx, r->gva, access, &gpa, &fault);
-		if (!ret)
-			ret = altp2m_gva_to_gpa(&ctx,
-						r->gva + r->count * size - 1,
-						access, &gpa, &fault);
-	} else {
-		ret = altp2m_read_gva(&ctx, r->gva, data, r->count * size,
-				      access, &fault);
-	}
+	/*
+	 * A round stays in one page unless it is one item that straddles
+	 * two: its first and last byte cover it.
+	 */
+	len = r->count * size;
+	ret = altp2m_gva_to_gpa(&ctx, r->gva, access, &gpa[0], &fault);
+	if (!ret)
+		ret = altp2m_gva_to_gpa(&ctx, r->gva + len - 1, access, &gpa[1],
+					&fault);
+	if (!ret && !in)
+		ret = altp2m_read_gva(&ctx, r->gva, data, len, access, &fault);
 	if (ret == -EFAULT) {
 		altp2m_vmx_inject_fault(vcpu, &fault);
 		return 1;
@@ -116,6 +153,9 @@ static int altp2m_handle_string_io(struct altp2m_vcpu *vcpu,
 	if (ret)
 		return altp2m_vmx_internal_error(vcpu,
 						 ALTP2M_INTERNAL_EMULATION, e);
+	ret = altp2m_strio_view_check(vcpu, e, in, r->gva, len, gpa);
+	if (ret <= 0)
+		return ret;
 
 	altp2m_io_exit(vcpu, in, size, port, r->count);
 	if (in) {

@@ -287,23 +287,25 @@ u64 altp2m_vmx_seg_base(struct altp2m_vcpu *vcpu, enum altp2m_sreg seg)
 	return base;
 }
 
+/* Guest memory as the vCPU's view maps it. */
 static int altp2m_vmx_read_guest(void *opaque, u64 gpa, void *buf,
 				 unsigned int len)
 {
-	return altp2m_read_gpa(opaque, gpa, buf, len);
+	return altp2m_p2m_copy(opaque, gpa, buf, len, false);
 }
 
 static int altp2m_vmx_write_guest(void *opaque, u64 gpa, const void *buf,
 				  unsigned int len)
 {
-	return altp2m_write_gpa(opaque, gpa, buf, len);
+	return altp2m_p2m_copy(opaque, gpa, (void *)buf, len, true);
 }
 
 /**
  * altp2m_vmx_guest_mem - what a page walk on the guest's behalf needs
  * @vcpu: the vCPU
  * @pg: filled with its paging state
- * @ctx: filled to walk with @pg over the VM's memory
+ * @ctx: filled to walk with @pg over the VM's memory, as the vCPU's view
+ *	maps it
  * @cs_base: CS.base, for the linear address of RIP
  */
 void altp2m_vmx_guest_mem(struct altp2m_vcpu *vcpu, struct altp2m_paging *pg,
@@ -314,7 +316,7 @@ void altp2m_vmx_guest_mem(struct altp2m_vcpu *vcpu, struct altp2m_paging *pg,
 		.pg = pg,
 		.read = altp2m_vmx_read_guest,
 		.write = altp2m_vmx_write_guest,
-		.opaque = vcpu->vm,
+		.opaque = vcpu,
 		.maxphyaddr = altp2m_vmx_cfg.lim.maxphyaddr,
 	};
 }

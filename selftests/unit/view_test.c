@@ -1337,6 +1337,11 @@ START_TEST(remap_and_revert)
 	ck_assert_uint_eq(frame_of(0, b), host_hpa(b));
 	ck_assert_uint_eq(VS.nr_remaps, 1);
 	ck_assert_uint_eq(VS.view[v]->nr_remaps, 1);
+	/* Emulation on a vCPU of view v reads B's frame at A; others A's. */
+	ck_assert_uint_eq(altp2m_views_frame_gfn(&VS, v, a), b);
+	ck_assert_uint_eq(altp2m_views_frame_gfn(&VS, 0, a), a);
+	ck_assert_uint_eq(altp2m_views_frame_gfn(&VS, v, b), b);
+	ck_assert_uint_eq(altp2m_views_frame_gfn(&VS, ALTP2M_VIEWS_MAX, a), a);
 	ck_assert_int_eq(fault(0, a, R_, NULL), ALTP2M_VIEW_RETRY);
 	ck_assert_uint_eq(frame_of(0, a), host_hpa(a));
 	ck_assert_uint_eq(frame_of(v, a), host_hpa(b));
@@ -1356,6 +1361,7 @@ START_TEST(remap_and_revert)
 	ck_assert_int_eq(altp2m_views_remap(&VS, v, a, a), 0);
 	ck_assert_uint_eq(leaf(v, a, NULL), 0);
 	ck_assert_uint_eq(VS.nr_remaps, 0);
+	ck_assert_uint_eq(altp2m_views_frame_gfn(&VS, v, a), a);
 	ck_assert_int_eq(fault(v, a, R_, NULL), ALTP2M_VIEW_RETRY);
 	ck_assert_uint_eq(frame_of(v, a), host_hpa(a));
 	/* ... and with the invalid marker. */
