@@ -302,7 +302,11 @@ struct altp2m_msrs {
  *               did not complete: the next ALTP2M_RUN executes it again,
  *               so it succeeds if the access has been relaxed meanwhile and
  *               exits again if not. An event whose delivery caused the
- *               violation is delivered again.
+ *               violation is delivered again. INS and OUTS, which the
+ *               module carries out, are checked against the view the
+ *               same way before any port access; their @qualification
+ *               is built by the module (access bits, linear address
+ *               valid, final translation).
  */
 struct altp2m_run {
 	__u32 exit_reason;
