@@ -365,6 +365,247 @@ void vm_read_str(struct vm *vm, uint64_t gva, char *buf, size_t len)
 	buf[i] = '\0';
 }
 
+/* ----------------------------------------------------------------- views */
+
+void vm_caps(struct vm *vm, struct altp2m_caps *caps)
+{
+	memset(caps, 0, sizeof(*caps));
+	TEST_ASSERT(!ioctl(vm->dev_fd, ALTP2M_GET_CAPS, caps),
+		    "ALTP2M_GET_CAPS");
+}
+
+void vm_stats(struct vm *vm, struct altp2m_vm_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	TEST_ASSERT(!ioctl(vm->fd, ALTP2M_GET_VM_STATS, stats),
+		    "ALTP2M_GET_VM_STATS");
+}
+
+int __vm_views_enable(struct vm *vm, uint32_t max_views)
+{
+	struct altp2m_views_enable e = { .max_views = max_views };
+
+	return ioctl(vm->fd, ALTP2M_VIEWS_ENABLE, &e);
+}
+
+void vm_views_enable(struct vm *vm, uint32_t max_views)
+{
+	TEST_ASSERT(!__vm_views_enable(vm, max_views),
+		    "ALTP2M_VIEWS_ENABLE (max_views %u)", max_views);
+}
+
+int __vm_views_disable(struct vm *vm)
+{
+	return ioctl(vm->fd, ALTP2M_VIEWS_DISABLE, 0);
+}
+
+void vm_views_disable(struct vm *vm)
+{
+	TEST_ASSERT(!__vm_views_disable(vm), "ALTP2M_VIEWS_DISABLE");
+}
+
+int __vm_view_create(struct vm *vm, uint16_t default_access, uint16_t *view)
+{
+	struct altp2m_view_create c = { .default_access = default_access };
+	int ret = ioctl(vm->fd, ALTP2M_CREATE_VIEW, &c);
+
+	if (!ret)
+		*view = c.view;
+	return ret;
+}
+
+uint16_t vm_view_create(struct vm *vm, uint16_t default_access)
+{
+	uint16_t view = 0;
+
+	TEST_ASSERT(!__vm_view_create(vm, default_access, &view),
+		    "ALTP2M_CREATE_VIEW (default access %u)", default_access);
+	return view;
+}
+
+int __vm_view_destroy(struct vm *vm, uint32_t view)
+{
+	struct altp2m_view_destroy d = { .view = view };
+
+	return ioctl(vm->fd, ALTP2M_DESTROY_VIEW, &d);
+}
+
+void vm_view_destroy(struct vm *vm, uint32_t view)
+{
+	TEST_ASSERT(!__vm_view_destroy(vm, view), "ALTP2M_DESTROY_VIEW %u",
+		    view);
+}
+
+int __vm_set_mem_access(struct vm *vm, uint32_t view, uint64_t gfn,
+			uint64_t npages, uint8_t access)
+{
+	struct altp2m_gfn_set s = {
+		.view = view,
+		.gfn = gfn,
+		.npages = npages,
+		.value = access,
+	};
+
+	return ioctl(vm->fd, ALTP2M_SET_MEM_ACCESS, &s);
+}
+
+void vm_set_mem_access(struct vm *vm, uint32_t view, uint64_t gfn,
+		       uint64_t npages, uint8_t access)
+{
+	TEST_ASSERT(!__vm_set_mem_access(vm, view, gfn, npages, access),
+		    "ALTP2M_SET_MEM_ACCESS view %u gfn %#llx npages %llu "
+		    "access %u", view, (unsigned long long)gfn,
+		    (unsigned long long)npages, access);
+}
+
+int __vm_set_mem_access_list(struct vm *vm, uint32_t view,
+			     const uint64_t *gfns, const uint8_t *access,
+			     uint64_t n)
+{
+	struct altp2m_gfn_set s = {
+		.flags = ALTP2M_GFN_SET_LIST,
+		.view = view,
+		.npages = n,
+		.gfns = (uint64_t)(uintptr_t)gfns,
+		.values = (uint64_t)(uintptr_t)access,
+	};
+
+	return ioctl(vm->fd, ALTP2M_SET_MEM_ACCESS, &s);
+}
+
+void vm_set_mem_access_list(struct vm *vm, uint32_t view,
+			    const uint64_t *gfns, const uint8_t *access,
+			    uint64_t n)
+{
+	TEST_ASSERT(!__vm_set_mem_access_list(vm, view, gfns, access, n),
+		    "ALTP2M_SET_MEM_ACCESS view %u, list of %llu gfns", view,
+		    (unsigned long long)n);
+}
+
+int __vm_get_mem_access(struct vm *vm, uint32_t view, uint64_t gfn,
+			uint8_t *access)
+{
+	struct altp2m_gfn_get g = { .view = view, .gfn = gfn };
+	int ret = ioctl(vm->fd, ALTP2M_GET_MEM_ACCESS, &g);
+
+	if (!ret)
+		*access = g.access;
+	return ret;
+}
+
+uint8_t vm_get_mem_access(struct vm *vm, uint32_t view, uint64_t gfn)
+{
+	uint8_t access = 0xff;
+
+	TEST_ASSERT(!__vm_get_mem_access(vm, view, gfn, &access),
+		    "ALTP2M_GET_MEM_ACCESS view %u gfn %#llx", view,
+		    (unsigned long long)gfn);
+	return access;
+}
+
+int __vm_remap_gfn(struct vm *vm, uint32_t view, uint64_t gfn,
+		   uint64_t target)
+{
+	struct altp2m_gfn_remap r = {
+		.view = view,
+		.gfn = gfn,
+		.target = target,
+	};
+
+	return ioctl(vm->fd, ALTP2M_REMAP_GFN, &r);
+}
+
+void vm_remap_gfn(struct vm *vm, uint32_t view, uint64_t gfn,
+		  uint64_t target)
+{
+	TEST_ASSERT(!__vm_remap_gfn(vm, view, gfn, target),
+		    "ALTP2M_REMAP_GFN view %u gfn %#llx target %#llx", view,
+		    (unsigned long long)gfn, (unsigned long long)target);
+}
+
+int __vm_list_views(struct vm *vm, uint32_t *cursor,
+		    struct altp2m_view_info *entries, uint32_t *nr)
+{
+	struct altp2m_view_list l = {
+		.cursor = *cursor,
+		.nr = *nr,
+		.entries = (uint64_t)(uintptr_t)entries,
+	};
+	int ret = ioctl(vm->fd, ALTP2M_LIST_VIEWS, &l);
+
+	if (ret >= 0) {
+		*cursor = l.cursor;
+		*nr = l.nr;
+	}
+	return ret;
+}
+
+/* The uAPI gives the count in @nr; the return value is only >= 0. */
+uint32_t vm_list_views(struct vm *vm, uint32_t *cursor,
+		       struct altp2m_view_info *entries, uint32_t nr)
+{
+	uint32_t room = nr;
+
+	TEST_ASSERT(__vm_list_views(vm, cursor, entries, &nr) >= 0,
+		    "ALTP2M_LIST_VIEWS cursor %u nr %u", *cursor, room);
+	TEST_ASSERT(nr <= room, "ALTP2M_LIST_VIEWS wrote %u of %u entries",
+		    nr, room);
+	return nr;
+}
+
+int __vm_dump_view(struct vm *vm, uint32_t view, uint64_t *cursor,
+		   struct altp2m_view_entry *entries, uint32_t *nr)
+{
+	struct altp2m_view_dump d = {
+		.view = view,
+		.cursor = *cursor,
+		.nr = *nr,
+		.entries = (uint64_t)(uintptr_t)entries,
+	};
+	int ret = ioctl(vm->fd, ALTP2M_DUMP_VIEW, &d);
+
+	if (ret >= 0) {
+		*cursor = d.cursor;
+		*nr = d.nr;
+	}
+	return ret;
+}
+
+uint32_t vm_dump_view(struct vm *vm, uint32_t view, uint64_t *cursor,
+		      struct altp2m_view_entry *entries, uint32_t nr)
+{
+	uint32_t room = nr;
+
+	TEST_ASSERT(__vm_dump_view(vm, view, cursor, entries, &nr) >= 0,
+		    "ALTP2M_DUMP_VIEW view %u cursor %#llx nr %u", view,
+		    (unsigned long long)*cursor, room);
+	TEST_ASSERT(nr <= room, "ALTP2M_DUMP_VIEW wrote %u of %u entries",
+		    nr, room);
+	return nr;
+}
+
+int __vcpu_set_view(struct vcpu *vcpu, uint32_t view)
+{
+	struct altp2m_vcpu_view v = { .view = view };
+
+	return ioctl(vcpu->fd, ALTP2M_SET_VCPU_VIEW, &v);
+}
+
+void vcpu_set_view(struct vcpu *vcpu, uint32_t view)
+{
+	TEST_ASSERT(!__vcpu_set_view(vcpu, view),
+		    "ALTP2M_SET_VCPU_VIEW %u on vCPU %u", view, vcpu->id);
+}
+
+uint32_t vcpu_get_view(struct vcpu *vcpu)
+{
+	struct altp2m_vcpu_view v = { .view = ~0U };
+
+	TEST_ASSERT(!ioctl(vcpu->fd, ALTP2M_GET_VCPU_VIEW, &v),
+		    "ALTP2M_GET_VCPU_VIEW on vCPU %u", vcpu->id);
+	return v.view;
+}
+
 /* ----------------------------------------------------------------- vCPUs */
 
 int __vm_create_vcpu(struct vm *vm, uint32_t id)
@@ -613,6 +854,7 @@ const char *exit_reason_str(uint32_t reason)
 		[ALTP2M_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
 		[ALTP2M_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
 		[ALTP2M_EXIT_INTR] = "INTR",
+		[ALTP2M_EXIT_VIEW_VIOLATION] = "VIEW_VIOLATION",
 	};
 
 	return reason < ALTP2M_EXIT_NR ? names[reason] : "(out of range)";
@@ -679,6 +921,15 @@ void vcpu_describe_exit(struct vcpu *vcpu, char *buf, size_t len)
 		break;
 	case ALTP2M_EXIT_EPT_MISCONFIG:
 		ADD(": gpa %#llx", (unsigned long long)run->ept_misconfig.gpa);
+		break;
+	case ALTP2M_EXIT_VIEW_VIOLATION:
+		ADD(": view %u gpa %#llx gla %#llx access %#x entry_access %u "
+		    "flags %#x qualification %#llx", run->violation.view,
+		    (unsigned long long)run->violation.gpa,
+		    (unsigned long long)run->violation.gla,
+		    run->violation.access, run->violation.entry_access,
+		    run->violation.flags,
+		    (unsigned long long)run->violation.qualification);
 		break;
 	}
 	if (!ioctl(vcpu->fd, ALTP2M_GET_REGS, &regs))

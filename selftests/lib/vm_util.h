@@ -182,6 +182,62 @@ void vm_move_region(struct vm *vm, uint32_t slot, uint64_t new_gpa);
 void vm_region_track(struct vm *vm, uint32_t slot, uint64_t gpa,
 		     uint64_t size, void *hva);
 
+/* ALTP2M_GET_CAPS on the VM's /dev/altp2m fd. */
+void vm_caps(struct vm *vm, struct altp2m_caps *caps);
+/* ALTP2M_GET_VM_STATS. */
+void vm_stats(struct vm *vm, struct altp2m_vm_stats *stats);
+
+/*
+ * Views (alternate p2m), one ioctl each. Gfns are guest-physical frame
+ * numbers (gpa >> 12); accesses are ALTP2M_ACCESS_*.
+ */
+int __vm_views_enable(struct vm *vm, uint32_t max_views);
+void vm_views_enable(struct vm *vm, uint32_t max_views);
+int __vm_views_disable(struct vm *vm);
+void vm_views_disable(struct vm *vm);
+/* __vm_view_create() stores the new index in *@view on success. */
+int __vm_view_create(struct vm *vm, uint16_t default_access,
+		     uint16_t *view);
+uint16_t vm_view_create(struct vm *vm, uint16_t default_access);
+int __vm_view_destroy(struct vm *vm, uint32_t view);
+void vm_view_destroy(struct vm *vm, uint32_t view);
+/* A range: @npages gfns from @gfn. */
+int __vm_set_mem_access(struct vm *vm, uint32_t view, uint64_t gfn,
+			uint64_t npages, uint8_t access);
+void vm_set_mem_access(struct vm *vm, uint32_t view, uint64_t gfn,
+		       uint64_t npages, uint8_t access);
+/* A list (ALTP2M_GFN_SET_LIST): @gfns[i] gets @access[i]. */
+int __vm_set_mem_access_list(struct vm *vm, uint32_t view,
+			     const uint64_t *gfns, const uint8_t *access,
+			     uint64_t n);
+void vm_set_mem_access_list(struct vm *vm, uint32_t view,
+			    const uint64_t *gfns, const uint8_t *access,
+			    uint64_t n);
+int __vm_get_mem_access(struct vm *vm, uint32_t view, uint64_t gfn,
+			uint8_t *access);
+uint8_t vm_get_mem_access(struct vm *vm, uint32_t view, uint64_t gfn);
+/* @target: another gfn, or @gfn / ALTP2M_GFN_INVALID to revert. */
+int __vm_remap_gfn(struct vm *vm, uint32_t view, uint64_t gfn,
+		   uint64_t target);
+void vm_remap_gfn(struct vm *vm, uint32_t view, uint64_t gfn,
+		  uint64_t target);
+/*
+ * One ALTP2M_LIST_VIEWS / ALTP2M_DUMP_VIEW chunk: *@cursor in and out,
+ * room for @nr entries; the plain variants return the entries written.
+ */
+int __vm_list_views(struct vm *vm, uint32_t *cursor,
+		    struct altp2m_view_info *entries, uint32_t *nr);
+uint32_t vm_list_views(struct vm *vm, uint32_t *cursor,
+		       struct altp2m_view_info *entries, uint32_t nr);
+int __vm_dump_view(struct vm *vm, uint32_t view, uint64_t *cursor,
+		   struct altp2m_view_entry *entries, uint32_t *nr);
+uint32_t vm_dump_view(struct vm *vm, uint32_t view, uint64_t *cursor,
+		      struct altp2m_view_entry *entries, uint32_t nr);
+/* The view a vCPU runs on from its next entry. */
+int __vcpu_set_view(struct vcpu *vcpu, uint32_t view);
+void vcpu_set_view(struct vcpu *vcpu, uint32_t view);
+uint32_t vcpu_get_view(struct vcpu *vcpu);
+
 /* Host pointer of guest memory; TEST_ASSERTs that [gpa, gpa+1) is RAM. */
 void *addr_gpa2hva(struct vm *vm, uint64_t gpa);
 /* NULL unless [gpa, gpa + len) lies within one region. */

@@ -541,7 +541,8 @@ struct altp2m_view_destroy {
  *
  * Values: ALTP2M_ACCESS_* for SET_MEM_ACCESS, 0 or 1 for SET_SUPPRESS_VE.
  * Gfns the view does not hold yet are filled first. Every gfn must be
- * guest RAM (ESRCH otherwise). A call is all or nothing: it validates
+ * guest RAM or held by the view (a remap whose own gfn left guest RAM
+ * stays held); ESRCH otherwise. A call is all or nothing: it validates
  * every gfn and value and allocates every page table it needs before it
  * changes any entry, so a failure leaves every view as it was.
  *
@@ -599,8 +600,11 @@ struct altp2m_gfn_get {
  *            itself or ALTP2M_GFN_INVALID reverts @gfn to lazy fill
  * @reserved: must be 0
  *
- * @target must be guest RAM (ESRCH). The new entry copies the target's
- * frame, memory type and access in the view, with suppress-#VE set. When
+ * @gfn and @target must each be guest RAM or held by the view (ESRCH).
+ * The new entry copies the frame, memory type and access @target has in
+ * the view, with suppress-#VE set; when @target is itself remapped there,
+ * that is its own target's frame, and the remap is recorded against that
+ * gfn (so remaps never chain). When
  * the target stops being guest RAM (its region deleted or moved), exactly
  * the remaps to it revert; remaps to other gfns survive.
  */

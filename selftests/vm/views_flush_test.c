@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A view change reaches the other CPUs before its ioctl returns: while a
+ * vCPU on another CPU writes a page without pause, the host makes that
+ * page read-only in the vCPU's view. From the moment the ioctl returns the
+ * guest can write it no more (its CPU took the flush IPI, left the guest
+ * and invalidated the view's cached translations), and the vCPU stops
+ * with a write violation at that page. Repeated, with the access given
+ * back in between; every other round the change is made in view 0 and
+ * reaches the vCPU's view by propagation. Needs two CPUs (the smp tier).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "../lib/vm_util.h"
+#include "../lib/harness.h"
+
+#define ROUNDS		20
+
+static void guest_write_forever(uint64_t gva)
+{
+	volatile uint64_t *p = (volatile uint64_t *)gva;
+
+	for (;;)
+		p[0]++;
+}
+
+static bool pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return !sched_setaffinity(0, sizeof(set), &set);
+}
+
+struct runner {
+	struct vcpu *vcpu;
+	int ret;
+	int err;
+};
+
+static void *run_on_cpu1(void *arg)
+{
+	struct runner *r = arg;
+
+	if (!pin(1)) {
+		r->ret = -1;
+		r->err = errno;
+		return NULL;
+	}
+	r->ret = _vcpu_run(r->vcpu);
+	r->err = errno;
+	return NULL;
+}
+
+static int set_access(struct vm *vm, uint32_t view, uint64_t gfn,
+		      uint8_t access)
+{
+	struct altp2m_gfn_set s = {
+		.view = view, .gfn = gfn, .npages = 1, .value = access,
+	};
+
+	return ioctl(vm->fd, ALTP2M_SET_MEM_ACCESS, &s);
+}
+
+/* Until the guest has written @p twice more (it runs), or 60 s. */
+static bool guest_writing(volatile uint64_t *p)
+{
+	uint64_t start = *p, t0 = test_now_ms();
+
+	while (test_now_ms() - t0 < 60000)
+		if (*p - start >= 2)
+			return true;
+	return false;
+}
+
+TEST(restrict_while_running_elsewhere)
+{
+	struct altp2m_views_enable en = { .max_views = 2 };
+	struct altp2m_view_create vc = { .default_access = ALTP2M_ACCESS_RWX };
+	struct altp2m_vm_stats st0 = { 0 }, st1 = { 0 };
+	struct altp2m_vcpu_view vv = { 0 };
+	struct vm *vm;
+	struct vcpu *vcpu;
+	struct runner r;
+	volatile uint64_t *hva;
+	uint64_t page, c1, c2;
+	unsigned int i;
+	uint32_t where;
+	pthread_t th;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP("needs two CPUs");
+	ASSERT_TRUE(pin(0));
+	vm = vm_create(0);
+	vcpu = vcpu_add(vm, 0, guest_write_forever);
+	page = vm_alloc(vm, 4096, 4096);
+	hva = addr_gva2hva(vm, page);
+	vcpu_args_set(vcpu, 1, page);
+	/* The guest must take the flush IPI's exit (see vm_util.h). */
+	vcpu_set_if(vcpu, true);
+	ASSERT_EQ(ioctl(vm->fd, ALTP2M_VIEWS_ENABLE, &en), 0);
+	ASSERT_EQ(ioctl(vm->fd, ALTP2M_CREATE_VIEW, &vc), 0);
+	vv.view = vc.view;
+	ASSERT_EQ(ioctl(vcpu->fd, ALTP2M_SET_VCPU_VIEW, &vv), 0);
+	ASSERT_EQ(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st0), 0);
+
+	for (i = 0; i < ROUNDS; i++) {
+		where = i & 1 ? 0 : vc.view;
+		r = (struct runner){ .vcpu = vcpu };
+		ASSERT_EQ(pthread_create(&th, NULL, run_on_cpu1, &r), 0);
+		if (!guest_writing(hva)) {
+			/* Stop it so that the thread can be joined. */
+			set_access(vm, vc.view, page >> 12, ALTP2M_ACCESS_R);
+			pthread_join(th, NULL);
+			ASSERT_TRUE(false);
+		}
+		ASSERT_EQ(set_access(vm, where, page >> 12, ALTP2M_ACCESS_R), 0);
+		c1 = *hva;
+		usleep(20000);
+		c2 = *hva;
+		ASSERT_EQ(pthread_join(th, NULL), 0);
+		ASSERT_EQ(r.ret, 0);
+		/* Not one write after the ioctl returned. */
+		EXPECT_EQ(c2, c1);
+		assert_exit_reason(vcpu, ALTP2M_EXIT_VIEW_VIOLATION);
+		EXPECT_EQ(vcpu->run->violation.view, vc.view);
+		EXPECT_EQ(vcpu->run->violation.gpa, page);
+		EXPECT_EQ(vcpu->run->violation.access, ALTP2M_VIOLATION_W);
+		EXPECT_EQ(vcpu->run->violation.entry_access, ALTP2M_ACCESS_R);
+		ASSERT_EQ(set_access(vm, where, page >> 12, ALTP2M_ACCESS_RWX),
+			  0);
+	}
+	ASSERT_EQ(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st1), 0);
+	/*
+	 * Each restriction flushed the view (and view 0 in the rounds made
+	 * there) once; relaxing may too.
+	 */
+	EXPECT_GE(st1.invept - st0.invept, ROUNDS + ROUNDS / 2);
+	EXPECT_GE(2 * (ROUNDS + ROUNDS / 2), st1.invept - st0.invept);
+	EXPECT_EQ(st1.view_events - st0.view_events, ROUNDS);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
