@@ -296,15 +296,25 @@ static int altp2m_decode_prefixes(struct altp2m_decoder *d, bool mode64,
 	}
 }
 
-/* Parse the prefixes, and set the operand and address sizes they imply. */
-static int altp2m_decode_start(struct altp2m_decoder *d,
-			       const struct altp2m_paging *pg, u8 *op)
+/*
+ * What both decoders start with: set up @d on the @avail bytes at @insn,
+ * clear their result @out (@size bytes), which must read zero after any
+ * failure, and parse the prefixes up to the opcode, *@op, with the
+ * operand and address sizes they imply.
+ */
+static int altp2m_decode_start(struct altp2m_decoder *d, const u8 *insn,
+			       unsigned int avail,
+			       const struct altp2m_paging *pg, void *out,
+			       size_t size, u8 *op)
 {
-	bool mode64 = pg->cs_l && (pg->efer & ALTP2M_EFER_LMA);
 	bool opsize_pfx = false, adsize_pfx = false;
 	unsigned int def;
+	bool mode64;
 	int ret;
 
+	*d = (struct altp2m_decoder){ .insn = insn, .avail = avail };
+	memset(out, 0, size);
+	mode64 = pg->cs_l && (pg->efer & ALTP2M_EFER_LMA);
 	ret = altp2m_decode_prefixes(d, mode64, &opsize_pfx, &adsize_pfx, op);
 	if (ret)
 		return ret;
@@ -326,12 +336,11 @@ int altp2m_mmio_decode(const u8 *insn, unsigned int avail,
 		       const struct altp2m_paging *pg,
 		       struct altp2m_mmio_insn *out)
 {
-	struct altp2m_decoder d = { .insn = insn, .avail = avail };
+	struct altp2m_decoder d;
 	int ret;
 	u8 op;
 
-	memset(out, 0, sizeof(*out));
-	ret = altp2m_decode_start(&d, pg, &op);
+	ret = altp2m_decode_start(&d, insn, avail, pg, out, sizeof(*out), &op);
 	if (ret)
 		return ret;
 	/* LOCK and REP are invalid on MOV: not ours to guess at. */
@@ -383,12 +392,11 @@ int altp2m_strio_decode(const u8 *insn, unsigned int avail,
 			const struct altp2m_paging *pg,
 			struct altp2m_strio *out)
 {
-	struct altp2m_decoder d = { .insn = insn, .avail = avail };
+	struct altp2m_decoder d;
 	int ret;
 	u8 op;
 
-	memset(out, 0, sizeof(*out));
-	ret = altp2m_decode_start(&d, pg, &op);
+	ret = altp2m_decode_start(&d, insn, avail, pg, out, sizeof(*out), &op);
 	if (ret)
 		return ret;
 	/* LOCK makes both #UD, which the CPU raises before any exit. */

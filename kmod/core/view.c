@@ -1072,6 +1072,26 @@ static int view_set_range(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 #define VIEW_PREFETCH_AHEAD	16
 
 /*
+ * First phase of a list: the block of each gfn, as view_prep_range() does
+ * for a single gfn; @fill as for view_prep_block().
+ */
+static int view_prep_list(struct altp2m_views *vs, struct altp2m_view *v,
+			  const u64 *gfns, u64 n, bool fill)
+{
+	u64 k, g;
+	int ret;
+
+	for (k = 0; k < n; k++) {
+		g = gfns[k];
+		ret = view_prep_block(vs, v, g & ~(VIEW_PT_GFNS - 1), g, g + 1,
+				      false, fill);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
  * Second phase of a list: each pair in list order. A random list misses
  * the cache on every entry, so the entry VIEW_PREFETCH_AHEAD pairs ahead
  * is prefetched; finding it only reads upper levels, which stay cached.
@@ -1106,7 +1126,7 @@ static int view_set_list(struct altp2m_views *vs, unsigned int idx,
 	struct altp2m_view *v, *w;
 	unsigned int i;
 	bool propagate;
-	u64 k, b, g;
+	u64 k;
 	u8 code;
 	int ret;
 
@@ -1122,18 +1142,9 @@ static int view_set_list(struct altp2m_views *vs, unsigned int idx,
 	propagate = !idx && !sve && vs->max_views;
 
 	view_journal_begin(vs);
-	for (k = 0; !ret && k < n; k++) {
-		g = gfns[k];
-		b = g & ~(VIEW_PT_GFNS - 1);
-		ret = view_prep_block(vs, v, b, g, g + 1, false, true);
-	}
-	for (i = 1; !ret && propagate && (w = view_next_populated(vs, &i));) {
-		for (k = 0; !ret && k < n; k++) {
-			g = gfns[k];
-			b = g & ~(VIEW_PT_GFNS - 1);
-			ret = view_prep_block(vs, w, b, g, g + 1, false, false);
-		}
-	}
+	ret = view_prep_list(vs, v, gfns, n, true);
+	for (i = 1; !ret && propagate && (w = view_next_populated(vs, &i));)
+		ret = view_prep_list(vs, w, gfns, n, false);
 	view_journal_end(vs, ret);
 	if (ret)
 		goto out;
@@ -1144,6 +1155,34 @@ static int view_set_list(struct altp2m_views *vs, unsigned int idx,
 		view_apply_list(vs, w, gfns, values, n, false, false);
 out:
 	view_finish(vs);
+	return ret;
+}
+
+/*
+ * The leaf of @gfn in view @idx, for the get calls. A RAM gfn view 0 did
+ * not fill yet reads as the leaf view_fill_host() would write (rwx, SVE
+ * set), so that every get answers what a fill would give.
+ */
+static int view_get_leaf(struct altp2m_views *vs, unsigned int idx, u64 gfn,
+			 u64 *e)
+{
+	struct altp2m_view *v;
+	unsigned int at;
+	int ret;
+
+	ret = view_lookup(vs, idx, &v);
+	if (ret)
+		return ret;
+	if (gfn >= ALTP2M_VIEW_GFN_LIMIT)
+		return -EINVAL;
+	*e = READ_ONCE(*view_find(vs, v, gfn, 1, &at));
+	if (view_populated(*e))
+		return 0;
+	if (idx)
+		return -ESRCH;
+	ret = view_host_ram(vs, gfn);
+	if (!ret)
+		*e = view_access_bits(ALTP2M_ACCESS_RWX) | ALTP2M_EPT_SVE;
 	return ret;
 }
 
@@ -1556,26 +1595,11 @@ int altp2m_views_set_access_list(struct altp2m_views *vs, unsigned int idx,
 int altp2m_views_get_access(struct altp2m_views *vs, unsigned int idx,
 			    u64 gfn, unsigned int *access)
 {
-	struct altp2m_view *v;
-	unsigned int at;
 	u64 e;
-	int ret;
+	int ret = view_get_leaf(vs, idx, gfn, &e);
 
-	ret = view_lookup(vs, idx, &v);
-	if (ret)
-		return ret;
-	if (gfn >= ALTP2M_VIEW_GFN_LIMIT)
-		return -EINVAL;
-	e = READ_ONCE(*view_find(vs, v, gfn, 1, &at));
-	if (view_populated(e)) {
-		*access = view_code(e);
-		return 0;
-	}
-	if (idx)
-		return -ESRCH;
-	ret = view_host_ram(vs, gfn);
 	if (!ret)
-		*access = ALTP2M_ACCESS_RWX;
+		*access = view_code(e);
 	return ret;
 }
 
@@ -1646,26 +1670,11 @@ int altp2m_views_set_sve_list(struct altp2m_views *vs, unsigned int idx,
 int altp2m_views_get_sve(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 			 unsigned int *sve)
 {
-	struct altp2m_view *v;
-	unsigned int at;
 	u64 e;
-	int ret;
+	int ret = view_get_leaf(vs, idx, gfn, &e);
 
-	ret = view_lookup(vs, idx, &v);
-	if (ret)
-		return ret;
-	if (gfn >= ALTP2M_VIEW_GFN_LIMIT)
-		return -EINVAL;
-	e = READ_ONCE(*view_find(vs, v, gfn, 1, &at));
-	if (view_populated(e)) {
-		*sve = !!(e & ALTP2M_EPT_SVE);
-		return 0;
-	}
-	if (idx)
-		return -ESRCH;
-	ret = view_host_ram(vs, gfn);
 	if (!ret)
-		*sve = 1;
+		*sve = !!(e & ALTP2M_EPT_SVE);
 	return ret;
 }
 

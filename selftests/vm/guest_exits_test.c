@@ -583,26 +583,23 @@ TEST(debug_registers_isolated)
 
 /* ----------------------------------------------------------------- MMIO */
 
+/*
+ * Load from MMIO_BASE + @off with @insn into RAX, which holds PRELOAD
+ * before, so that the host sees what the load left of the upper bits; a
+ * macro because each size is its own instruction.
+ */
+#define GUEST_MMIO_LOAD(insn, off) ({					\
+	uint64_t _v = PRELOAD;						\
+	__asm__ __volatile__(insn : "+a"(_v)				\
+			     : "r"(MMIO_BASE + (off)) : "memory");	\
+	_v; })
+
 static void guest_mmio_read(void)
 {
-	uint64_t v;
-
-	v = PRELOAD;
-	__asm__ __volatile__("movb (%1), %%al"
-			     : "+a"(v) : "r"(MMIO_BASE + 0x10) : "memory");
-	GUEST_SYNC(v);
-	v = PRELOAD;
-	__asm__ __volatile__("movw (%1), %%ax"
-			     : "+a"(v) : "r"(MMIO_BASE + 0x21) : "memory");
-	GUEST_SYNC(v);
-	v = PRELOAD;
-	__asm__ __volatile__("movl (%1), %%eax"
-			     : "+a"(v) : "r"(MMIO_BASE + 0x32) : "memory");
-	GUEST_SYNC(v);
-	v = PRELOAD;
-	__asm__ __volatile__("movq (%1), %%rax"
-			     : "+a"(v) : "r"(MMIO_BASE + 0x48) : "memory");
-	GUEST_SYNC(v);
+	GUEST_SYNC(GUEST_MMIO_LOAD("movb (%1), %%al", 0x10));
+	GUEST_SYNC(GUEST_MMIO_LOAD("movw (%1), %%ax", 0x21));
+	GUEST_SYNC(GUEST_MMIO_LOAD("movl (%1), %%eax", 0x32));
+	GUEST_SYNC(GUEST_MMIO_LOAD("movq (%1), %%rax", 0x48));
 }
 
 /* Fill a read's data: all 8 bytes, of which the access takes len. */
