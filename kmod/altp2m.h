@@ -53,6 +53,8 @@ extern struct altp2m_hw altp2m_host;
  * @ran_cpus: CPUs on which a vCPU of this VM has entered the guest, so
  *	that may cache translations of its views. Bits are only ever set
  *	(by the vCPU, before entering); a flush reaches all of them
+ * @view_hidden: views hidden from the guest's VMFUNC for every vCPU, and
+ *	for vCPUs created later (under @lock and @mmu_lock)
  */
 struct altp2m_vm {
 	u32 id;
@@ -68,6 +70,7 @@ struct altp2m_vm {
 	struct list_head free_tables;
 	u64 view0_flushes;
 	struct cpumask ran_cpus;
+	DECLARE_BITMAP(view_hidden, ALTP2M_MAX_VIEWS);
 };
 
 /*
@@ -91,6 +94,18 @@ enum altp2m_pending {
  * @pending: see enum altp2m_pending; with @pending_io / @mmio
  * @view: the view it runs on; changed under @lock and the VM's mmu_lock,
  *	and counted on that view in the engine (so it cannot be destroyed)
+ * @hw_view: the view the CPU was on at the vCPU's last exit (a guest
+ *	VMFUNC changes it without an exit); written by the vCPU with
+ *	interrupts off right after each exit, so that once a kick IPI has
+ *	been taken it is current for a vCPU that was in the guest
+ * @switch_pending: ALTP2M_SWITCH_VIEW asked for @switch_to, already
+ *	counted on it in the engine; applied before the next entry (both
+ *	under the VM's mmu_lock)
+ * @eptp_list: the EPTP list VMFUNC switches through: entry i is view i's
+ *	EPTP when it exists and is visible to this vCPU, else 0 (invalid:
+ *	VMFUNC exits and the guest gets #UD). Written under the VM's @lock
+ *	and mmu_lock; the CPU reads it at each VMFUNC
+ * @view_hidden: views hidden from this vCPU (same locks)
  * @stats: exit counts (ALTP2M_GET_VCPU_STATS)
  * @vmx: the hardware side
  */
@@ -101,6 +116,11 @@ struct altp2m_vcpu {
 	struct altp2m_run *run;
 	enum altp2m_pending pending;
 	u32 view;
+	u32 hw_view;
+	bool switch_pending;
+	u32 switch_to;
+	u64 *eptp_list;
+	DECLARE_BITMAP(view_hidden, ALTP2M_MAX_VIEWS);
 	struct altp2m_vcpu_stats stats;
 	struct altp2m_vmx_vcpu vmx;
 };
@@ -134,8 +154,18 @@ int altp2m_p2m_fault(struct altp2m_vcpu *vcpu, u64 gpa, unsigned int access,
 int altp2m_p2m_copy(struct altp2m_vcpu *vcpu, u64 gpa, void *buf,
 		    unsigned int len, bool write);
 int altp2m_p2m_vcpu_init(struct altp2m_vcpu *vcpu);
+void altp2m_p2m_vcpu_attach(struct altp2m_vcpu *vcpu);
 void altp2m_p2m_vcpu_destroy(struct altp2m_vcpu *vcpu);
 int altp2m_p2m_vcpu_switch(struct altp2m_vcpu *vcpu, u32 view);
+void altp2m_p2m_vcpu_before_entry(struct altp2m_vcpu *vcpu);
+void altp2m_p2m_vcpu_after_exit(struct altp2m_vcpu *vcpu);
+int altp2m_p2m_view_created(struct altp2m_vm *vm, u32 view);
+int altp2m_p2m_destroy_view(struct altp2m_vm *vm, u32 view);
+int altp2m_p2m_disable(struct altp2m_vm *vm);
+int altp2m_p2m_set_visibility(struct altp2m_vm *vm,
+			      const struct altp2m_view_visibility *a);
+int altp2m_p2m_switch(struct altp2m_vm *vm, const struct altp2m_switch_view *a);
+void altp2m_p2m_vcpu_views(struct altp2m_vm *vm, struct altp2m_vcpu_views *a);
 
 /* View ioctls (views.c). */
 long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,

@@ -303,6 +303,7 @@ int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *c)
 		ret = -EEXIST;
 		goto err_vmx;
 	}
+	altp2m_p2m_vcpu_attach(vcpu);
 	vm->vcpus[c->vcpu_id] = vcpu;
 	kref_get(&vm->refs);
 	mutex_unlock(&vm->lock);

@@ -32,15 +32,31 @@ static long altp2m_vm_views_enable(struct altp2m_vm *vm, void __user *argp)
 	return ret;
 }
 
+/*
+ * The VM's @lock, then its mmu_lock: for the calls that change vCPUs'
+ * EPTP lists (they walk the vCPUs).
+ */
+static void altp2m_vm_lock_all(struct altp2m_vm *vm)
+{
+	mutex_lock(&vm->lock);
+	mutex_lock(&vm->mmu_lock);
+}
+
+static void altp2m_vm_unlock_all(struct altp2m_vm *vm)
+{
+	mutex_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->lock);
+}
+
 static long altp2m_vm_views_disable(struct altp2m_vm *vm, void __user *argp)
 {
 	long ret;
 
 	if (argp)
 		return -EINVAL;
-	mutex_lock(&vm->mmu_lock);
-	ret = altp2m_views_disable(&vm->views);
-	mutex_unlock(&vm->mmu_lock);
+	altp2m_vm_lock_all(vm);
+	ret = altp2m_p2m_disable(vm);
+	altp2m_vm_unlock_all(vm);
 	return ret;
 }
 
@@ -54,20 +70,20 @@ static long altp2m_vm_view_create(struct altp2m_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (a.flags || a.view || !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
-	mutex_lock(&vm->mmu_lock);
+	altp2m_vm_lock_all(vm);
 	ret = altp2m_views_create(&vm->views, a.default_access, &idx);
 	if (!ret)
-		altp2m_views_eptp(&vm->views, idx, false, &vm->view_eptp[idx]);
-	mutex_unlock(&vm->mmu_lock);
+		altp2m_p2m_view_created(vm, idx);
+	altp2m_vm_unlock_all(vm);
 	if (ret)
 		return ret;
 	a.view = idx;
 	if (!copy_to_user(argp, &a, sizeof(a)))
 		return 0;
 	/* A view the caller cannot name would only take a slot. */
-	mutex_lock(&vm->mmu_lock);
-	altp2m_views_destroy_view(&vm->views, idx);
-	mutex_unlock(&vm->mmu_lock);
+	altp2m_vm_lock_all(vm);
+	altp2m_p2m_destroy_view(vm, idx);
+	altp2m_vm_unlock_all(vm);
 	return -EFAULT;
 }
 
@@ -81,9 +97,9 @@ static long altp2m_vm_view_destroy(struct altp2m_vm *vm, void __user *argp)
 	if (a.flags || !altp2m_is_zero(a.reserved, sizeof(a.reserved)) ||
 	    a.view >= ALTP2M_MAX_VIEWS)
 		return -EINVAL;
-	mutex_lock(&vm->mmu_lock);
-	ret = altp2m_views_destroy_view(&vm->views, a.view);
-	mutex_unlock(&vm->mmu_lock);
+	altp2m_vm_lock_all(vm);
+	ret = altp2m_p2m_destroy_view(vm, a.view);
+	altp2m_vm_unlock_all(vm);
 	return ret;
 }
 
@@ -284,6 +300,58 @@ out:
 	return ret;
 }
 
+static long altp2m_vm_view_visibility(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_view_visibility a;
+	long ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if ((a.flags & ~ALTP2M_VISIBILITY_ONE_VCPU) || a.visible > 1 ||
+	    a.view >= ALTP2M_MAX_VIEWS || a.vcpu_id >= ALTP2M_MAX_VCPUS ||
+	    (!(a.flags & ALTP2M_VISIBILITY_ONE_VCPU) && a.vcpu_id) ||
+	    !altp2m_is_zero(a.pad, sizeof(a.pad)) ||
+	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	altp2m_vm_lock_all(vm);
+	ret = altp2m_p2m_set_visibility(vm, &a);
+	altp2m_vm_unlock_all(vm);
+	return ret;
+}
+
+static long altp2m_vm_switch_view(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_switch_view a;
+	long ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if ((a.flags & ~ALTP2M_SWITCH_ONE_VCPU) || a.pad ||
+	    a.view >= ALTP2M_MAX_VIEWS || a.vcpu_id >= ALTP2M_MAX_VCPUS ||
+	    (!(a.flags & ALTP2M_SWITCH_ONE_VCPU) && a.vcpu_id) ||
+	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	ret = altp2m_p2m_switch(vm, &a);
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+static long altp2m_vm_vcpu_views(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_vcpu_views a;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || a.pad || !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	memset(&a, 0, sizeof(a));
+	mutex_lock(&vm->lock);
+	altp2m_p2m_vcpu_views(vm, &a);
+	mutex_unlock(&vm->lock);
+	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
 /**
  * altp2m_views_ioctl - the view ioctls of a VM file
  * @vm: the VM (the caller checked the process)
@@ -316,6 +384,12 @@ long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,
 		return altp2m_vm_views_list(vm, argp);
 	case ALTP2M_DUMP_VIEW:
 		return altp2m_vm_view_dump(vm, argp);
+	case ALTP2M_SET_VIEW_VISIBILITY:
+		return altp2m_vm_view_visibility(vm, argp);
+	case ALTP2M_SWITCH_VIEW:
+		return altp2m_vm_switch_view(vm, argp);
+	case ALTP2M_GET_VCPU_VIEWS:
+		return altp2m_vm_vcpu_views(vm, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -207,6 +207,22 @@ void altp2m_vmx_flush_ept(const struct cpumask *cpus, u64 eptp)
 	on_each_cpu_mask(cpus, altp2m_vmx_invept_local, &eptp, true);
 }
 
+static void altp2m_vmx_nop(void *info)
+{
+}
+
+/**
+ * altp2m_vmx_kick - make every vCPU in the guest on @cpus exit once
+ * @cpus: the CPUs
+ *
+ * Returns once each online CPU of @cpus has taken the IPI, which a CPU in
+ * guest mode can only do after a VM exit. Sleeps: not under a spinlock.
+ */
+void altp2m_vmx_kick(const struct cpumask *cpus)
+{
+	on_each_cpu_mask(cpus, altp2m_vmx_nop, NULL, true);
+}
+
 static int altp2m_cpu_online(unsigned int cpu)
 {
 	unsigned long flags;

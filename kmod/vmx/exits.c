@@ -359,6 +359,7 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 	case EXIT_REASON_MSR_WRITE:
 		return altp2m_handle_msr(vcpu, e, true);
 	case EXIT_REASON_EPT_VIOLATION:
+		vcpu->stats.ept_violation_exits++;
 		return altp2m_handle_ept_violation(vcpu, e);
 	case EXIT_REASON_EPT_MISCONFIG:
 		run->exit_reason = ALTP2M_EXIT_EPT_MISCONFIG;
@@ -369,7 +370,12 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 	case EXIT_REASON_VMREAD: case EXIT_REASON_VMRESUME:
 	case EXIT_REASON_VMWRITE: case EXIT_REASON_VMOFF:
 	case EXIT_REASON_VMON: case EXIT_REASON_INVEPT:
-	case EXIT_REASON_INVVPID: case EXIT_REASON_VMFUNC:
+	case EXIT_REASON_VMFUNC:
+		/* A VMFUNC the CPU refused: no such leaf or no such view. */
+		vcpu->stats.vmfunc_exits++;
+		altp2m_vmx_inject(vcpu, ALTP2M_VEC_UD, false, 0);
+		return 1;
+	case EXIT_REASON_INVVPID:
 	case EXIT_REASON_MWAIT_INSTRUCTION: case EXIT_REASON_MONITOR_INSTRUCTION:
 	case ALTP2M_EXIT_REASON_GETSEC:
 		/* Not offered to the guest: as on a CPU without them. */

@@ -15,6 +15,8 @@ struct altp2m_vcpu;
 struct altp2m_vmx_config {
 	u32 pin, proc, proc2, exit, entry;
 	u32 timer_value;	/* VMX-preemption timer per entry, 0: none */
+	bool vmfunc;		/* guests switch EPTP with VMFUNC leaf 0 */
+	bool eptp_index;	/* the VMCS has the EPTP-index field */
 	struct altp2m_entry_limits lim;
 };
 
@@ -69,6 +71,9 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 int altp2m_vmx_report_violation(struct altp2m_vcpu *vcpu,
 				const struct altp2m_vmx_exit *e,
 				const struct altp2m_view_fault *f);
+
+/* VMCS fields <asm/vmx.h> (6.1) does not name. */
+#define ALTP2M_VMCS_EPTP_INDEX		0x00000004
 
 /* Exit qualification of an EPT violation (SDM, "Exit Qualification"). */
 #define ALTP2M_EPT_QUAL_ACCESS		0x7ULL

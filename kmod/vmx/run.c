@@ -100,6 +100,33 @@ static bool altp2m_exit_is_nmi(const struct altp2m_vmx_exit *e)
 }
 
 /*
+ * The view a guest VMFUNC may have moved the vCPU to, noted before
+ * interrupts are on again: a kick IPI, taken after this, then finds it
+ * current (see altp2m_p2m_withdraw()).
+ */
+static void altp2m_note_guest_view(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
+	u64 eptp = altp2m_vmread(EPT_POINTER);
+	unsigned int i;
+
+	if (eptp == v->eptp_loaded)
+		return;
+	v->eptp = eptp;
+	v->eptp_loaded = eptp;
+	if (altp2m_vmx_cfg.eptp_index) {
+		WRITE_ONCE(vcpu->hw_view,
+			   altp2m_vmread(ALTP2M_VMCS_EPTP_INDEX));
+		return;
+	}
+	for (i = 0; i < ALTP2M_MAX_VIEWS; i++)
+		if (READ_ONCE(vcpu->eptp_list[i]) == eptp)
+			break;
+	if (i < ALTP2M_MAX_VIEWS)
+		WRITE_ONCE(vcpu->hw_view, i);
+}
+
+/*
  * One entry and exit. Returns 0 with @e filled, or -EIO when the entry
  * instruction itself failed (VMfail: a bug in the controls or host state
  * this module wrote, never something the guest or userspace can cause).
@@ -124,6 +151,8 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 	}
 	if (v->eptp != v->eptp_loaded) {
 		altp2m_vmwrite(EPT_POINTER, v->eptp);
+		if (altp2m_vmx_cfg.eptp_index)
+			altp2m_vmwrite(ALTP2M_VMCS_EPTP_INDEX, vcpu->view);
 		v->eptp_loaded = v->eptp;
 	}
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
@@ -161,6 +190,8 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 		altp2m_read_exit(e);
 		if (!e->failed_entry)
 			v->vmcs.launched = true;
+		if (altp2m_vmx_cfg.vmfunc)
+			altp2m_note_guest_view(vcpu);
 		if (altp2m_exit_is_nmi(e))
 			altp2m_vmx_do_nmi();
 	}
@@ -222,9 +253,11 @@ int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		altp2m_p2m_vcpu_before_entry(vcpu);
 		ret = altp2m_enter_once(vcpu, &e);
 		if (ret)
 			break;
+		altp2m_p2m_vcpu_after_exit(vcpu);
 		ret = altp2m_vmx_handle_exit(vcpu, &e);
 		if (ret <= 0)
 			break;

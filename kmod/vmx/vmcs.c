@@ -103,10 +103,15 @@ int altp2m_vmx_setup_config(void)
 
 	proc2 = SECONDARY_EXEC_ENABLE_EPT;
 	ret = altp2m_adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
-			    proc2 | SECONDARY_EXEC_UNRESTRICTED_GUEST,
+			    proc2 | SECONDARY_EXEC_UNRESTRICTED_GUEST |
+			    (altp2m_host.caps & ALTP2M_CAP_VMFUNC_EPTP ?
+			     SECONDARY_EXEC_ENABLE_VMFUNC : 0),
 			    proc2, &c->proc2);
 	if (ret)
 		return ret;
+	c->vmfunc = c->proc2 & SECONDARY_EXEC_ENABLE_VMFUNC;
+	/* The field exists where EPT violations can become #VE. */
+	c->eptp_index = altp2m_host.caps & ALTP2M_CAP_VE;
 
 	exit = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT |
 	       VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER |
@@ -346,6 +351,12 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 	altp2m_vmwrite(CR4_GUEST_HOST_MASK, ~0UL);
 	altp2m_vmwrite(EPT_POINTER, v->eptp);
 	v->eptp_loaded = v->eptp;
+	if (c->eptp_index)
+		altp2m_vmwrite(ALTP2M_VMCS_EPTP_INDEX, vcpu->view);
+	if (c->vmfunc) {
+		altp2m_vmwrite(VM_FUNCTION_CONTROL, VMX_VMFUNC_EPTP_SWITCHING);
+		altp2m_vmwrite(EPTP_LIST_ADDRESS, __pa(vcpu->eptp_list));
+	}
 	altp2m_vmwrite(VMCS_LINK_POINTER, ~0ULL);
 
 	altp2m_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, ALTP2M_VMX_NR_AUTO_MSRS);

@@ -109,6 +109,7 @@ int altp2m_vmx_vcpu_init(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_vcpu_destroy(struct altp2m_vcpu *vcpu);
 int altp2m_vmx_run(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_flush_ept(const struct cpumask *cpus, u64 eptp);
+void altp2m_vmx_kick(const struct cpumask *cpus);
 void altp2m_vmx_complete_in(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_complete_string_in(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_get_regs(struct altp2m_vcpu *vcpu, struct altp2m_regs *r);

@@ -376,14 +376,23 @@ struct altp2m_run {
 /*
  * Exit counts: struct altp2m_vcpu_stats (ALTP2M_GET_VCPU_STATS).
  * @exits[r] counts ALTP2M_RUN returns with exit_reason r; @hw_exits counts
- * every VM exit, including those handled in the module without returning.
+ * every VM exit, including those handled in the module without returning;
+ * @ept_violation_exits the EPT-violation exits among them (lazy fills,
+ * violations, MMIO), @vmfunc_exits the VMFUNC exits (a VMFUNC the CPU
+ * refused: #UD for the guest), and @guest_view_switches the times an exit
+ * found the vCPU on another view than it entered on (the guest switched
+ * with VMFUNC, without an exit). These three took the place of reserved
+ * space in API version 1.
  */
 struct altp2m_vcpu_stats {
 	__u32 flags;
 	__u32 pad;
 	__u64 hw_exits;
 	__u64 exits[16];
-	__u64 reserved[8];
+	__u64 ept_violation_exits;
+	__u64 vmfunc_exits;
+	__u64 guest_view_switches;
+	__u64 reserved[5];
 };
 
 /*
@@ -723,6 +732,86 @@ struct altp2m_vcpu_view {
 };
 
 /*
+ * Switching views: the host moves vCPUs with ALTP2M_SET_VCPU_VIEW (vCPU
+ * fd, the vCPU not running) or ALTP2M_SWITCH_VIEW (VM fd, any time); the
+ * guest moves itself with VMFUNC leaf 0 (EAX = 0, ECX = view index) to a
+ * view that is visible to it, without a VM exit where the CPU has VMFUNC
+ * EPTP switching (ALTP2M_CAP_VMFUNC_EPTP). A VMFUNC to a view that does
+ * not exist or is hidden from the vCPU, or any other VMFUNC, gives the
+ * guest #UD and leaves its view as it was. Every view is visible to every
+ * vCPU when created (as Xen); ALTP2M_SET_VIEW_VISIBILITY hides or shows a
+ * view for all vCPUs (and those created later) or, beyond Xen, for one.
+ * A view a vCPU is on, whoever switched it there, cannot be destroyed
+ * (EBUSY): the module makes running vCPUs exit to learn their view.
+ */
+
+/*
+ * struct altp2m_view_visibility - ALTP2M_SET_VIEW_VISIBILITY (VM fd)
+ * @flags:   ALTP2M_VISIBILITY_ONE_VCPU: for vCPU @vcpu_id only (ENOENT if
+ *           it does not exist); without it, for every vCPU, present and
+ *           future
+ * @view:    the view; it must exist (view 0 included)
+ * @vcpu_id: with ALTP2M_VISIBILITY_ONE_VCPU, else 0
+ * @visible: 1: VMFUNC may switch to @view; 0: it may not
+ * @pad:     must be 0
+ * @reserved: must be 0
+ *
+ * Hiding a view does not move a vCPU that is on it.
+ */
+struct altp2m_view_visibility {
+	__u32 flags;
+	__u32 view;
+	__u32 vcpu_id;
+	__u8 visible;
+	__u8 pad[3];
+	__u64 reserved[2];
+};
+
+#define ALTP2M_VISIBILITY_ONE_VCPU	_BITUL(0)
+
+/*
+ * struct altp2m_switch_view - ALTP2M_SWITCH_VIEW (VM fd)
+ * @flags:    ALTP2M_SWITCH_ONE_VCPU: vCPU @vcpu_id only (ENOENT if it
+ *            does not exist); without it, every vCPU of the VM
+ * @view:     the view; it must exist (it need not be visible)
+ * @vcpu_id:  with ALTP2M_SWITCH_ONE_VCPU, else 0
+ * @pad:      must be 0
+ * @reserved: must be 0
+ *
+ * Each vCPU enters the guest on @view from its next entry, with no stale
+ * translations; a vCPU in the guest is made to exit (and go on) before the
+ * call returns, so the switch has happened for it then too.
+ */
+struct altp2m_switch_view {
+	__u32 flags;
+	__u32 view;
+	__u32 vcpu_id;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+#define ALTP2M_SWITCH_ONE_VCPU		_BITUL(0)
+
+/*
+ * struct altp2m_vcpu_views - ALTP2M_GET_VCPU_VIEWS (VM fd)
+ * @flags:    must be 0
+ * @pad:      must be 0
+ * @present:  out: bit i set when vCPU i exists
+ * @view:     out: for each vCPU that exists, the view it was on at its
+ *            last exit or, when an ALTP2M_SWITCH_VIEW is pending for it,
+ *            the view it enters next; 0 for the others. A guest that
+ *            switches with VMFUNC may have moved since its last exit
+ * @reserved: must be 0
+ */
+struct altp2m_vcpu_views {
+	__u32 flags;
+	__u32 pad;
+	__u64 present;
+	__u16 view[ALTP2M_MAX_VCPUS];
+	__u64 reserved[2];
+};
+
+/*
  * ioctls on /dev/altp2m. ALTP2M_GET_API_VERSION and ALTP2M_GET_RUN_SIZE
  * (the bytes to mmap on a vCPU fd) take no argument: it must be 0.
  */
@@ -745,6 +834,9 @@ struct altp2m_vcpu_view {
 #define ALTP2M_REMAP_GFN	_IOW(ALTP2MIO, 0x1a, struct altp2m_gfn_remap)
 #define ALTP2M_LIST_VIEWS	_IOWR(ALTP2MIO, 0x1b, struct altp2m_view_list)
 #define ALTP2M_DUMP_VIEW	_IOWR(ALTP2MIO, 0x1c, struct altp2m_view_dump)
+#define ALTP2M_SET_VIEW_VISIBILITY _IOW(ALTP2MIO, 0x1d, struct altp2m_view_visibility)
+#define ALTP2M_SWITCH_VIEW	_IOW(ALTP2MIO, 0x1e, struct altp2m_switch_view)
+#define ALTP2M_GET_VCPU_VIEWS	_IOWR(ALTP2MIO, 0x1f, struct altp2m_vcpu_views)
 
 /*
  * ioctls on a vCPU fd. ALTP2M_RUN's argument must be 0. Every VM and vCPU
