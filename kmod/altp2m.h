@@ -153,19 +153,23 @@ int altp2m_p2m_fault(struct altp2m_vcpu *vcpu, u64 gpa, unsigned int access,
 		     struct altp2m_view_fault *out);
 int altp2m_p2m_copy(struct altp2m_vcpu *vcpu, u64 gpa, void *buf,
 		    unsigned int len, bool write);
-int altp2m_p2m_vcpu_init(struct altp2m_vcpu *vcpu);
-void altp2m_p2m_vcpu_attach(struct altp2m_vcpu *vcpu);
-void altp2m_p2m_vcpu_destroy(struct altp2m_vcpu *vcpu);
-int altp2m_p2m_vcpu_switch(struct altp2m_vcpu *vcpu, u32 view);
-void altp2m_p2m_vcpu_before_entry(struct altp2m_vcpu *vcpu);
-void altp2m_p2m_vcpu_after_exit(struct altp2m_vcpu *vcpu);
-int altp2m_p2m_view_created(struct altp2m_vm *vm, u32 view);
-int altp2m_p2m_destroy_view(struct altp2m_vm *vm, u32 view);
-int altp2m_p2m_disable(struct altp2m_vm *vm);
-int altp2m_p2m_set_visibility(struct altp2m_vm *vm,
-			      const struct altp2m_view_visibility *a);
-int altp2m_p2m_switch(struct altp2m_vm *vm, const struct altp2m_switch_view *a);
-void altp2m_p2m_vcpu_views(struct altp2m_vm *vm, struct altp2m_vcpu_views *a);
+
+/* Which view each vCPU is on, and switching (switch.c). */
+int altp2m_vcpu_views_init(struct altp2m_vcpu *vcpu);
+void altp2m_vcpu_views_attach(struct altp2m_vcpu *vcpu);
+void altp2m_vcpu_views_destroy(struct altp2m_vcpu *vcpu);
+int altp2m_vcpu_switch_view(struct altp2m_vcpu *vcpu, u32 view);
+void altp2m_vcpu_view_before_entry(struct altp2m_vcpu *vcpu);
+void altp2m_vcpu_view_after_exit(struct altp2m_vcpu *vcpu);
+int altp2m_switch_view_created(struct altp2m_vm *vm, u32 view);
+int altp2m_switch_destroy_view(struct altp2m_vm *vm, u32 view);
+int altp2m_switch_disable(struct altp2m_vm *vm);
+int altp2m_switch_set_visibility(struct altp2m_vm *vm,
+				 const struct altp2m_view_visibility *a);
+int altp2m_switch_vcpus(struct altp2m_vm *vm,
+			const struct altp2m_switch_view *a);
+void altp2m_switch_get_vcpu_views(struct altp2m_vm *vm,
+				  struct altp2m_vcpu_views *a);
 
 /* View ioctls (views.c). */
 long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,

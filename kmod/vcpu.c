@@ -24,7 +24,7 @@ static int altp2m_vcpu_release(struct inode *inode, struct file *file)
 	vm->vcpus[vcpu->id] = NULL;
 	mutex_unlock(&vm->lock);
 	altp2m_vmx_vcpu_destroy(vcpu);
-	altp2m_p2m_vcpu_destroy(vcpu);
+	altp2m_vcpu_views_destroy(vcpu);
 	vfree(vcpu->run);
 	kfree(vcpu);
 	altp2m_vm_put(vm);
@@ -290,7 +290,7 @@ int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *c)
 	vcpu->run = vmalloc_user(PAGE_SIZE);
 	if (!vcpu->run)
 		goto err_free;
-	ret = altp2m_p2m_vcpu_init(vcpu);
+	ret = altp2m_vcpu_views_init(vcpu);
 	if (ret)
 		goto err_run;
 	ret = altp2m_vmx_vcpu_init(vcpu);
@@ -303,7 +303,7 @@ int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *c)
 		ret = -EEXIST;
 		goto err_vmx;
 	}
-	altp2m_p2m_vcpu_attach(vcpu);
+	altp2m_vcpu_views_attach(vcpu);
 	vm->vcpus[c->vcpu_id] = vcpu;
 	kref_get(&vm->refs);
 	mutex_unlock(&vm->lock);
@@ -324,7 +324,7 @@ err_slot:
 err_vmx:
 	altp2m_vmx_vcpu_destroy(vcpu);
 err_view:
-	altp2m_p2m_vcpu_destroy(vcpu);
+	altp2m_vcpu_views_destroy(vcpu);
 err_run:
 	vfree(vcpu->run);
 err_free:

@@ -55,7 +55,7 @@ static long altp2m_vm_views_disable(struct altp2m_vm *vm, void __user *argp)
 	if (argp)
 		return -EINVAL;
 	altp2m_vm_lock_all(vm);
-	ret = altp2m_p2m_disable(vm);
+	ret = altp2m_switch_disable(vm);
 	altp2m_vm_unlock_all(vm);
 	return ret;
 }
@@ -73,7 +73,7 @@ static long altp2m_vm_view_create(struct altp2m_vm *vm, void __user *argp)
 	altp2m_vm_lock_all(vm);
 	ret = altp2m_views_create(&vm->views, a.default_access, &idx);
 	if (!ret)
-		altp2m_p2m_view_created(vm, idx);
+		altp2m_switch_view_created(vm, idx);
 	altp2m_vm_unlock_all(vm);
 	if (ret)
 		return ret;
@@ -82,7 +82,7 @@ static long altp2m_vm_view_create(struct altp2m_vm *vm, void __user *argp)
 		return 0;
 	/* A view the caller cannot name would only take a slot. */
 	altp2m_vm_lock_all(vm);
-	altp2m_p2m_destroy_view(vm, idx);
+	altp2m_switch_destroy_view(vm, idx);
 	altp2m_vm_unlock_all(vm);
 	return -EFAULT;
 }
@@ -98,7 +98,7 @@ static long altp2m_vm_view_destroy(struct altp2m_vm *vm, void __user *argp)
 	    a.view >= ALTP2M_MAX_VIEWS)
 		return -EINVAL;
 	altp2m_vm_lock_all(vm);
-	ret = altp2m_p2m_destroy_view(vm, a.view);
+	ret = altp2m_switch_destroy_view(vm, a.view);
 	altp2m_vm_unlock_all(vm);
 	return ret;
 }
@@ -314,7 +314,7 @@ static long altp2m_vm_view_visibility(struct altp2m_vm *vm, void __user *argp)
 	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
 	altp2m_vm_lock_all(vm);
-	ret = altp2m_p2m_set_visibility(vm, &a);
+	ret = altp2m_switch_set_visibility(vm, &a);
 	altp2m_vm_unlock_all(vm);
 	return ret;
 }
@@ -332,7 +332,7 @@ static long altp2m_vm_switch_view(struct altp2m_vm *vm, void __user *argp)
 	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
 	mutex_lock(&vm->lock);
-	ret = altp2m_p2m_switch(vm, &a);
+	ret = altp2m_switch_vcpus(vm, &a);
 	mutex_unlock(&vm->lock);
 	return ret;
 }
@@ -347,7 +347,7 @@ static long altp2m_vm_vcpu_views(struct altp2m_vm *vm, void __user *argp)
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
 	mutex_lock(&vm->lock);
-	altp2m_p2m_vcpu_views(vm, &a);
+	altp2m_switch_get_vcpu_views(vm, &a);
 	mutex_unlock(&vm->lock);
 	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
 }
@@ -416,7 +416,7 @@ long altp2m_vcpu_view_ioctl(struct altp2m_vcpu *vcpu, unsigned int cmd,
 	if (a.flags || !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
 	if (cmd == ALTP2M_SET_VCPU_VIEW)
-		return altp2m_p2m_vcpu_switch(vcpu, a.view);
+		return altp2m_vcpu_switch_view(vcpu, a.view);
 	a.view = vcpu->view;
 	ret = copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
 	return ret;

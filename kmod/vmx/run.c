@@ -102,7 +102,7 @@ static bool altp2m_exit_is_nmi(const struct altp2m_vmx_exit *e)
 /*
  * The view a guest VMFUNC may have moved the vCPU to, noted before
  * interrupts are on again: a kick IPI, taken after this, then finds it
- * current (see altp2m_p2m_withdraw()).
+ * current (see altp2m_switch_withdraw()).
  */
 static void altp2m_note_guest_view(struct altp2m_vcpu *vcpu)
 {
@@ -253,11 +253,11 @@ int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
-		altp2m_p2m_vcpu_before_entry(vcpu);
+		altp2m_vcpu_view_before_entry(vcpu);
 		ret = altp2m_enter_once(vcpu, &e);
 		if (ret)
 			break;
-		altp2m_p2m_vcpu_after_exit(vcpu);
+		altp2m_vcpu_view_after_exit(vcpu);
 		ret = altp2m_vmx_handle_exit(vcpu, &e);
 		if (ret <= 0)
 			break;

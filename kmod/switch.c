@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Which view each vCPU is on, and how it moves: the host's switches (one
+ * vCPU from its own file, or any vCPUs from the VM file while they run),
+ * the guest's VMFUNC EPTP switching through each vCPU's EPTP list, and
+ * view visibility, which decides what that list holds.
+ *
+ * The module must know each vCPU's view for its exits and for refusing to
+ * destroy a view in use, yet a guest VMFUNC moves without an exit. So the
+ * vCPU notes where it is right after every exit, with interrupts still
+ * off (vmx/run.c), and whoever needs the truth makes every vCPU in the
+ * guest exit once (a kick IPI, waited for) and then reads those notes.
+ *
+ * Locking: the VM's @lock (the vcpus array) before its mmu_lock (the
+ * engine and the lists); the run loop takes only mmu_lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/mm.h>
+
+#include "altp2m.h"
+
+/**
+ * altp2m_vcpu_views_init - a new vCPU starts on view 0
+ * @vcpu: the vCPU, before its VMCS is set up
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int altp2m_vcpu_views_init(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+	int ret;
+
+	vcpu->eptp_list = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->eptp_list)
+		return -ENOMEM;
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_vcpu_enter(&vm->views, 0);
+	if (!ret) {
+		vcpu->view = 0;
+		vcpu->hw_view = 0;
+		vcpu->vmx.eptp = vm->view_eptp[0];
+	}
+	mutex_unlock(&vm->mmu_lock);
+	if (ret) {
+		free_page((unsigned long)vcpu->eptp_list);
+		vcpu->eptp_list = NULL;
+	}
+	return ret;
+}
+
+/* Whether @view exists; the caller holds mmu_lock. */
+static bool altp2m_switch_view_exists(struct altp2m_vm *vm, u32 view)
+{
+	u64 eptp;
+
+	return !altp2m_views_eptp(&vm->views, view, false, &eptp);
+}
+
+/* Entry @view of @vcpu's EPTP list, from the view and its visibility. */
+static void altp2m_switch_list_entry(struct altp2m_vcpu *vcpu, u32 view)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+	u64 e = 0;
+
+	if (!test_bit(view, vcpu->view_hidden) &&
+	    altp2m_switch_view_exists(vm, view))
+		e = vm->view_eptp[view];
+	WRITE_ONCE(vcpu->eptp_list[view], e);
+}
+
+/* Entry @view of every vCPU's list; @lock and mmu_lock held. */
+static void altp2m_switch_list_sync(struct altp2m_vm *vm, u32 view)
+{
+	unsigned int i;
+
+	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			altp2m_switch_list_entry(vm->vcpus[i], view);
+}
+
+/**
+ * altp2m_vcpu_views_attach - give a new vCPU the VM's views
+ * @vcpu: the vCPU, about to enter the VM's vcpus (its @lock held)
+ *
+ * Its visibility starts as the VM-wide one, and its EPTP list holds every
+ * view visible to it; later changes reach it through the vcpus array.
+ */
+void altp2m_vcpu_views_attach(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+	unsigned int i;
+
+	mutex_lock(&vm->mmu_lock);
+	bitmap_copy(vcpu->view_hidden, vm->view_hidden, ALTP2M_MAX_VIEWS);
+	for (i = 0; i < ALTP2M_MAX_VIEWS; i++)
+		altp2m_switch_list_entry(vcpu, i);
+	mutex_unlock(&vm->mmu_lock);
+}
+
+void altp2m_vcpu_views_destroy(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+
+	mutex_lock(&vm->mmu_lock);
+	if (vcpu->switch_pending)
+		altp2m_views_vcpu_leave(&vm->views, vcpu->switch_to);
+	altp2m_views_vcpu_leave(&vm->views, vcpu->view);
+	mutex_unlock(&vm->mmu_lock);
+	free_page((unsigned long)vcpu->eptp_list);
+}
+
+/* Put @vcpu on @view, counted there already; mmu_lock held. */
+static void altp2m_switch_move(struct altp2m_vcpu *vcpu, u32 view)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+
+	altp2m_views_vcpu_leave(&vm->views, vcpu->view);
+	vcpu->view = view;
+	WRITE_ONCE(vcpu->hw_view, view);
+	vcpu->vmx.eptp = vm->view_eptp[view];
+}
+
+/* Drop a pending ALTP2M_SWITCH_VIEW; mmu_lock held. */
+static void altp2m_switch_cancel(struct altp2m_vcpu *vcpu)
+{
+	if (!vcpu->switch_pending)
+		return;
+	altp2m_views_vcpu_leave(&vcpu->vm->views, vcpu->switch_to);
+	vcpu->switch_pending = false;
+}
+
+/**
+ * altp2m_vcpu_switch_view - move a vCPU to another view
+ * @vcpu: the vCPU, its lock held (so it is not running)
+ * @view: the view
+ *
+ * The view's EPTP goes into the VMCS at the next entry. Its translations
+ * need no flush: every change to the view has flushed every CPU already.
+ *
+ * Return: 0, or the errors of altp2m_views_vcpu_enter(); the vCPU stays
+ * where it was then.
+ */
+int altp2m_vcpu_switch_view(struct altp2m_vcpu *vcpu, u32 view)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+	int ret;
+
+	if (view >= ALTP2M_MAX_VIEWS)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_vcpu_enter(&vm->views, view);
+	if (!ret) {
+		altp2m_switch_cancel(vcpu);
+		altp2m_switch_move(vcpu, view);
+	}
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+/**
+ * altp2m_vcpu_view_before_entry - apply a pending ALTP2M_SWITCH_VIEW
+ * @vcpu: the vCPU, in its run loop
+ */
+void altp2m_vcpu_view_before_entry(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+
+	if (!READ_ONCE(vcpu->switch_pending))
+		return;
+	mutex_lock(&vm->mmu_lock);
+	if (vcpu->switch_pending) {
+		vcpu->switch_pending = false;
+		altp2m_switch_move(vcpu, vcpu->switch_to);
+	}
+	mutex_unlock(&vm->mmu_lock);
+}
+
+/**
+ * altp2m_vcpu_view_after_exit - follow a switch the guest made by VMFUNC
+ * @vcpu: the vCPU, in its run loop, right after an exit
+ *
+ * Counts the vCPU on the view the exit found it on, before anything
+ * handles the exit in that view's terms.
+ */
+void altp2m_vcpu_view_after_exit(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+	u32 view = READ_ONCE(vcpu->hw_view);
+
+	if (view == vcpu->view)
+		return;
+	mutex_lock(&vm->mmu_lock);
+	/*
+	 * The view was in the vCPU's EPTP list, so it existed at the
+	 * VMFUNC, and destroying it waits for this vCPU's exit: it exists.
+	 */
+	if (!altp2m_views_vcpu_enter(&vm->views, view)) {
+		altp2m_views_vcpu_leave(&vm->views, vcpu->view);
+		vcpu->view = view;
+		vcpu->stats.guest_view_switches++;
+	}
+	mutex_unlock(&vm->mmu_lock);
+}
+
+/*
+ * Whether a vCPU is on @view or about to be: the kick before this made
+ * every vCPU in the guest exit, so @hw_view is current for all.
+ */
+static bool altp2m_switch_view_in_use(struct altp2m_vm *vm, u32 view)
+{
+	struct altp2m_vcpu *vcpu;
+	unsigned int i;
+
+	for (i = 0; i < ALTP2M_MAX_VCPUS; i++) {
+		vcpu = vm->vcpus[i];
+		if (!vcpu)
+			continue;
+		if (READ_ONCE(vcpu->hw_view) == view || vcpu->view == view ||
+		    (vcpu->switch_pending && vcpu->switch_to == view))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * altp2m_switch_view_created - a new view is visible to every vCPU
+ * @vm: the VM, its @lock and mmu_lock held
+ * @view: the view, just created
+ *
+ * Return: 0.
+ */
+int altp2m_switch_view_created(struct altp2m_vm *vm, u32 view)
+{
+	unsigned int i;
+
+	altp2m_views_eptp(&vm->views, view, false, &vm->view_eptp[view]);
+	__clear_bit(view, vm->view_hidden);
+	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			__clear_bit(view, vm->vcpus[i]->view_hidden);
+	altp2m_switch_list_sync(vm, view);
+	return 0;
+}
+
+/*
+ * Take @first .. @last - 1 out of every EPTP list and make every vCPU in
+ * the guest exit, so that no VMFUNC can reach them and every vCPU's
+ * @hw_view is current. Return: whether a vCPU is on one of them (then
+ * the lists are as before).
+ */
+static bool altp2m_switch_withdraw(struct altp2m_vm *vm, u32 first, u32 last)
+{
+	unsigned int i, v;
+	bool busy = false;
+
+	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			for (v = first; v < last; v++)
+				WRITE_ONCE(vm->vcpus[i]->eptp_list[v], 0);
+	altp2m_vmx_kick(&vm->ran_cpus);
+	for (v = first; v < last && !busy; v++)
+		busy = altp2m_switch_view_in_use(vm, v);
+	if (busy)
+		for (v = first; v < last; v++)
+			altp2m_switch_list_sync(vm, v);
+	return busy;
+}
+
+/**
+ * altp2m_switch_destroy_view - ALTP2M_DESTROY_VIEW
+ * @vm: the VM, its @lock and mmu_lock held
+ * @view: the view
+ *
+ * Return: as altp2m_views_destroy_view(); -EBUSY also for a view a guest
+ * switched to with VMFUNC.
+ */
+int altp2m_switch_destroy_view(struct altp2m_vm *vm, u32 view)
+{
+	int ret;
+
+	if (!view || !altp2m_switch_view_exists(vm, view))
+		return altp2m_views_destroy_view(&vm->views, view);
+	if (altp2m_switch_withdraw(vm, view, view + 1))
+		return -EBUSY;
+	ret = altp2m_views_destroy_view(&vm->views, view);
+	altp2m_switch_list_sync(vm, view);
+	return ret;
+}
+
+/**
+ * altp2m_switch_disable - ALTP2M_VIEWS_DISABLE
+ * @vm: the VM, its @lock and mmu_lock held
+ *
+ * Return: 0, or -EBUSY with nothing changed while a vCPU is on a view
+ * other than 0.
+ */
+int altp2m_switch_disable(struct altp2m_vm *vm)
+{
+	unsigned int v, max = vm->views.max_views;
+	int ret;
+
+	if (max > 1 && altp2m_switch_withdraw(vm, 1, max))
+		return -EBUSY;
+	ret = altp2m_views_disable(&vm->views);
+	for (v = 1; v < max; v++)
+		altp2m_switch_list_sync(vm, v);
+	return ret;
+}
+
+/**
+ * altp2m_switch_set_visibility - ALTP2M_SET_VIEW_VISIBILITY
+ * @vm: the VM, its @lock and mmu_lock held
+ * @a: the checked request
+ *
+ * Return: 0, -ENOENT for a vCPU that does not exist, or the errors of
+ * altp2m_views_vcpu_enter() for the view.
+ */
+int altp2m_switch_set_visibility(struct altp2m_vm *vm,
+				 const struct altp2m_view_visibility *a)
+{
+	struct altp2m_vcpu *one = NULL;
+	unsigned int i;
+	u64 eptp;
+	int ret;
+
+	ret = altp2m_views_eptp(&vm->views, a->view, false, &eptp);
+	if (ret)
+		return ret;
+	if (a->flags & ALTP2M_VISIBILITY_ONE_VCPU) {
+		one = vm->vcpus[a->vcpu_id];
+		if (!one)
+			return -ENOENT;
+	} else {
+		__assign_bit(a->view, vm->view_hidden, !a->visible);
+	}
+	for (i = 0; i < ALTP2M_MAX_VCPUS; i++) {
+		if (!vm->vcpus[i] || (one && vm->vcpus[i] != one))
+			continue;
+		__assign_bit(a->view, vm->vcpus[i]->view_hidden, !a->visible);
+		altp2m_switch_list_entry(vm->vcpus[i], a->view);
+	}
+	return 0;
+}
+
+/**
+ * altp2m_switch_vcpus - ALTP2M_SWITCH_VIEW
+ * @vm: the VM, its @lock held (not mmu_lock)
+ * @a: the checked request
+ *
+ * Each vCPU is counted on the view at once (so it cannot go away) and
+ * moves there before its next entry; those in the guest are made to exit.
+ *
+ * Return: 0, -ENOENT for a vCPU that does not exist, or the errors of
+ * altp2m_views_vcpu_enter(); nothing changed then.
+ */
+int altp2m_switch_vcpus(struct altp2m_vm *vm, const struct altp2m_switch_view *a)
+{
+	struct altp2m_vcpu *vcpu;
+	unsigned int i;
+	int ret = 0;
+
+	if (a->flags & ALTP2M_SWITCH_ONE_VCPU && !vm->vcpus[a->vcpu_id])
+		return -ENOENT;
+	mutex_lock(&vm->mmu_lock);
+	if (!altp2m_switch_view_exists(vm, a->view))
+		ret = altp2m_views_vcpu_enter(&vm->views, a->view);
+	for (i = 0; i < ALTP2M_MAX_VCPUS && !ret; i++) {
+		vcpu = vm->vcpus[i];
+		if (!vcpu || (a->flags & ALTP2M_SWITCH_ONE_VCPU &&
+			      i != a->vcpu_id))
+			continue;
+		ret = altp2m_views_vcpu_enter(&vm->views, a->view);
+		if (ret)
+			break;
+		altp2m_switch_cancel(vcpu);
+		vcpu->switch_to = a->view;
+		WRITE_ONCE(vcpu->switch_pending, true);
+	}
+	mutex_unlock(&vm->mmu_lock);
+	/* Only a view that does not exist fails, before any vCPU moved. */
+	if (ret)
+		return ret;
+	altp2m_vmx_kick(&vm->ran_cpus);
+	return 0;
+}
+
+/**
+ * altp2m_switch_get_vcpu_views - ALTP2M_GET_VCPU_VIEWS
+ * @vm: the VM, its @lock held
+ * @a: filled
+ */
+void altp2m_switch_get_vcpu_views(struct altp2m_vm *vm, struct altp2m_vcpu_views *a)
+{
+	struct altp2m_vcpu *vcpu;
+	unsigned int i;
+
+	mutex_lock(&vm->mmu_lock);
+	for (i = 0; i < ALTP2M_MAX_VCPUS; i++) {
+		vcpu = vm->vcpus[i];
+		if (!vcpu)
+			continue;
+		a->present |= BIT_ULL(i);
+		a->view[i] = vcpu->switch_pending ? vcpu->switch_to :
+			     READ_ONCE(vcpu->hw_view);
+	}
+	mutex_unlock(&vm->mmu_lock);
+}
