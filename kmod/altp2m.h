@@ -45,8 +45,10 @@ extern struct altp2m_hw altp2m_host;
  *	reads the tables concurrently), and protects @view_eptp,
  *	@free_tables and @view0_flushes
  * @views: every p2m of the VM, view 0 (the host p2m) included
- * @view_eptp: the EPTP of each view that exists; a destroyed view's stays
- *	until the call that destroyed it has flushed it
+ * @view_eptp: the EPTP of each view that exists, 0 for the others; a
+ *	destroyed view's stays until the call that destroyed it has flushed
+ *	it. Also read without a lock by a vCPU looking up where VMFUNC took
+ *	it (written with WRITE_ONCE)
  * @free_tables: page-table pages unlinked by the current call into
  *	@views, freed once it has flushed (linked through page->lru)
  * @view0_flushes: flushes of view 0
@@ -106,6 +108,8 @@ enum altp2m_pending {
  *	VMFUNC exits and the guest gets #UD). Written under the VM's @lock
  *	and mmu_lock; the CPU reads it at each VMFUNC
  * @view_hidden: views hidden from this vCPU (same locks)
+ * @ve_gfn: its #VE information page, ALTP2M_GFN_INVALID for none (under
+ *	the VM's @lock; see ve.c)
  * @stats: exit counts (ALTP2M_GET_VCPU_STATS)
  * @vmx: the hardware side
  */
@@ -121,6 +125,7 @@ struct altp2m_vcpu {
 	u32 switch_to;
 	u64 *eptp_list;
 	DECLARE_BITMAP(view_hidden, ALTP2M_MAX_VIEWS);
+	u64 ve_gfn;
 	struct altp2m_vcpu_stats stats;
 	struct altp2m_vmx_vcpu vmx;
 };
@@ -161,6 +166,7 @@ void altp2m_vcpu_views_destroy(struct altp2m_vcpu *vcpu);
 int altp2m_vcpu_switch_view(struct altp2m_vcpu *vcpu, u32 view);
 void altp2m_vcpu_view_before_entry(struct altp2m_vcpu *vcpu);
 void altp2m_vcpu_view_after_exit(struct altp2m_vcpu *vcpu);
+int altp2m_vcpu_view_vmfunc(struct altp2m_vcpu *vcpu, u64 eax, u64 ecx);
 int altp2m_switch_view_created(struct altp2m_vm *vm, u32 view);
 int altp2m_switch_destroy_view(struct altp2m_vm *vm, u32 view);
 int altp2m_switch_disable(struct altp2m_vm *vm);
@@ -170,6 +176,11 @@ int altp2m_switch_vcpus(struct altp2m_vm *vm,
 			const struct altp2m_switch_view *a);
 void altp2m_switch_get_vcpu_views(struct altp2m_vm *vm,
 				  struct altp2m_vcpu_views *a);
+
+/* #VE information pages (ve.c). */
+long altp2m_ve_page_ioctl(struct altp2m_vcpu *vcpu, void __user *argp);
+void altp2m_ve_region_gone(struct altp2m_vm *vm, u64 gfn, u64 npages);
+bool altp2m_ve_deliver(struct altp2m_vcpu *vcpu, u64 gpa, u64 gla, u64 qual);
 
 /* View ioctls (views.c). */
 long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,

@@ -122,12 +122,13 @@ err_free:
 }
 
 /*
- * Guest RAM at the slot's gfns goes away: every view lets go of it (and
- * is flushed) while host_frame() still answers for it, so that the pages
- * can be unpinned right after.
+ * Guest RAM at the slot's gfns goes away: #VE pages in it are given up,
+ * and every view lets go of it (and is flushed) while host_frame() still
+ * answers for it, so that the pages can be unpinned right after.
  */
 static void altp2m_slot_unmap(struct altp2m_vm *vm, struct altp2m_memslot *s)
 {
+	altp2m_ve_region_gone(vm, s->base_gfn, s->npages);
 	altp2m_views_host_unmap(&vm->views, s->base_gfn, s->npages);
 }
 

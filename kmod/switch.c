@@ -234,8 +234,10 @@ static bool altp2m_switch_view_in_use(struct altp2m_vm *vm, u32 view)
 int altp2m_switch_view_created(struct altp2m_vm *vm, u32 view)
 {
 	unsigned int i;
+	u64 eptp = 0;
 
-	altp2m_views_eptp(&vm->views, view, false, &vm->view_eptp[view]);
+	altp2m_views_eptp(&vm->views, view, false, &eptp);
+	WRITE_ONCE(vm->view_eptp[view], eptp);
 	__clear_bit(view, vm->view_hidden);
 	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
@@ -285,6 +287,8 @@ int altp2m_switch_destroy_view(struct altp2m_vm *vm, u32 view)
 	if (altp2m_switch_withdraw(vm, view, view + 1))
 		return -EBUSY;
 	ret = altp2m_views_destroy_view(&vm->views, view);
+	if (!ret)
+		WRITE_ONCE(vm->view_eptp[view], 0);
 	altp2m_switch_list_sync(vm, view);
 	return ret;
 }
@@ -304,8 +308,11 @@ int altp2m_switch_disable(struct altp2m_vm *vm)
 	if (max > 1 && altp2m_switch_withdraw(vm, 1, max))
 		return -EBUSY;
 	ret = altp2m_views_disable(&vm->views);
-	for (v = 1; v < max; v++)
+	for (v = 1; v < max; v++) {
+		if (!ret)
+			WRITE_ONCE(vm->view_eptp[v], 0);
 		altp2m_switch_list_sync(vm, v);
+	}
 	return ret;
 }
 
@@ -406,4 +413,34 @@ void altp2m_switch_get_vcpu_views(struct altp2m_vm *vm, struct altp2m_vcpu_views
 			     READ_ONCE(vcpu->hw_view);
 	}
 	mutex_unlock(&vm->mmu_lock);
+}
+
+/**
+ * altp2m_vcpu_view_vmfunc - a guest VMFUNC the module carries out
+ * @vcpu: the vCPU, in its run loop
+ * @eax: the guest's EAX (the VM function)
+ * @ecx: the guest's ECX (the view)
+ *
+ * As the CPU's EPTP switching: leaf 0 to a view in the vCPU's EPTP list.
+ *
+ * Return: 0 when the vCPU is on view @ecx now, -EINVAL when the CPU would
+ * have refused (the guest gets #UD, its view unchanged).
+ */
+int altp2m_vcpu_view_vmfunc(struct altp2m_vcpu *vcpu, u64 eax, u64 ecx)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+	int ret = -EINVAL;
+
+	if ((u32)eax || (u32)ecx >= ALTP2M_MAX_VIEWS)
+		return ret;
+	ecx = (u32)ecx;
+	mutex_lock(&vm->mmu_lock);
+	if (READ_ONCE(vcpu->eptp_list[ecx]) &&
+	    !altp2m_views_vcpu_enter(&vm->views, ecx)) {
+		altp2m_switch_move(vcpu, ecx);
+		vcpu->stats.guest_view_switches++;
+		ret = 0;
+	}
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
 }

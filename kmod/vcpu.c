@@ -252,6 +252,9 @@ static long altp2m_vcpu_ioctl(struct file *file, unsigned int cmd,
 	case ALTP2M_GET_VCPU_STATS:
 		ret = altp2m_vcpu_get_stats(vcpu, argp);
 		break;
+	case ALTP2M_SET_VE_PAGE:
+		ret = altp2m_ve_page_ioctl(vcpu, argp);
+		break;
 	default:
 		ret = altp2m_vcpu_view_ioctl(vcpu, cmd, argp);
 	}
@@ -285,6 +288,7 @@ int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *c)
 		return -ENOMEM;
 	vcpu->vm = vm;
 	vcpu->id = c->vcpu_id;
+	vcpu->ve_gfn = ALTP2M_GFN_INVALID;
 	mutex_init(&vcpu->lock);
 	ret = -ENOMEM;
 	vcpu->run = vmalloc_user(PAGE_SIZE);

@@ -19,6 +19,7 @@
 #include "internal.h"
 
 #define ALTP2M_VEC_UD	6
+#define ALTP2M_VEC_VE	20
 /* GETSEC exits unconditionally; <asm/vmx.h> has no name for it. */
 #define ALTP2M_EXIT_REASON_GETSEC	11
 
@@ -293,6 +294,15 @@ static int altp2m_handle_ept_violation(struct altp2m_vcpu *vcpu,
 	struct altp2m_view_fault f;
 	int ret;
 
+	/* Where the CPU does not deliver #VE itself, the module does. */
+	if (!altp2m_vmx_cfg.ve && vcpu->vmx.ve_hpa &&
+	    !(e->idt_vectoring & INTR_INFO_VALID_MASK) &&
+	    (altp2m_vmx_read_cr(vcpu, 0) & X86_CR0_PE) &&
+	    altp2m_ve_deliver(vcpu, e->gpa, e->gla, e->qualification)) {
+		altp2m_vmx_inject(vcpu, ALTP2M_VEC_VE, false, 0);
+		return 1;
+	}
+
 	/* Every violation names its access; be safe if one does not. */
 	ret = altp2m_p2m_fault(vcpu, e->gpa, access ?: ALTP2M_VIEW_FAULT_R,
 			       &f);
@@ -314,6 +324,38 @@ static int altp2m_handle_ept_violation(struct altp2m_vcpu *vcpu,
 	return 1;
 }
 
+/*
+ * #UD, intercepted only where the CPU cannot do VMFUNC (or must not, for
+ * tests): VMFUNC leaf 0 to a view in the vCPU's EPTP list is carried out
+ * here as the CPU would, without the guest seeing a difference; anything
+ * else gets its #UD back.
+ */
+static int altp2m_handle_ud(struct altp2m_vcpu *vcpu,
+			    const struct altp2m_vmx_exit *e)
+{
+	static const u8 vmfunc[] = { 0x0f, 0x01, 0xd4 };
+	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
+	u8 insn[ALTP2M_INSN_MAX_LEN];
+	struct altp2m_gva_ctx ctx;
+	struct altp2m_paging pg;
+	u64 cs_base;
+
+	if (!(e->idt_vectoring & INTR_INFO_VALID_MASK)) {
+		altp2m_vmx_guest_mem(vcpu, &pg, &ctx, &cs_base);
+		if (altp2m_vmx_fetch_insn(vcpu, &ctx, cs_base, insn) >=
+		    sizeof(vmfunc) && !memcmp(insn, vmfunc, sizeof(vmfunc))) {
+			vcpu->stats.vmfunc_exits++;
+			if (!altp2m_vcpu_view_vmfunc(vcpu, v->gpr[ALTP2M_RAX],
+						     v->gpr[ALTP2M_RCX])) {
+				v->rip += sizeof(vmfunc);
+				return 1;
+			}
+		}
+	}
+	altp2m_vmx_inject(vcpu, ALTP2M_VEC_UD, false, 0);
+	return 1;
+}
+
 int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 			   const struct altp2m_vmx_exit *e)
 {
@@ -331,6 +373,8 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 		if ((e->intr_info & INTR_INFO_INTR_TYPE_MASK) ==
 		    INTR_TYPE_NMI_INTR)
 			return 1;	/* the host handled it already */
+		if ((e->intr_info & INTR_INFO_VECTOR_MASK) == X86_TRAP_UD)
+			return altp2m_handle_ud(vcpu, e);
 		return altp2m_vmx_internal_error(vcpu,
 					     ALTP2M_INTERNAL_UNEXPECTED_EXIT, e);
 	case EXIT_REASON_EXTERNAL_INTERRUPT:

@@ -17,6 +17,7 @@ struct altp2m_vmx_config {
 	u32 timer_value;	/* VMX-preemption timer per entry, 0: none */
 	bool vmfunc;		/* guests switch EPTP with VMFUNC leaf 0 */
 	bool eptp_index;	/* the VMCS has the EPTP-index field */
+	bool ve;		/* the CPU delivers #VE (else the module) */
 	struct altp2m_entry_limits lim;
 };
 
@@ -74,6 +75,8 @@ int altp2m_vmx_report_violation(struct altp2m_vcpu *vcpu,
 
 /* VMCS fields <asm/vmx.h> (6.1) does not name. */
 #define ALTP2M_VMCS_EPTP_INDEX		0x00000004
+#define ALTP2M_VMCS_VE_INFO_ADDRESS	0x0000202a
+#define ALTP2M_PROC2_EPT_VIOLATION_VE	BIT(18)
 
 /* Exit qualification of an EPT violation (SDM, "Exit Qualification"). */
 #define ALTP2M_EPT_QUAL_ACCESS		0x7ULL

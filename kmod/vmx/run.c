@@ -119,8 +119,12 @@ static void altp2m_note_guest_view(struct altp2m_vcpu *vcpu)
 			   altp2m_vmread(ALTP2M_VMCS_EPTP_INDEX));
 		return;
 	}
+	/*
+	 * Not the vCPU's list: a destroy may have withdrawn the entry the
+	 * guest used. A view that does not exist has EPTP 0 here.
+	 */
 	for (i = 0; i < ALTP2M_MAX_VIEWS; i++)
-		if (READ_ONCE(vcpu->eptp_list[i]) == eptp)
+		if (READ_ONCE(vcpu->vm->view_eptp[i]) == eptp)
 			break;
 	if (i < ALTP2M_MAX_VIEWS)
 		WRITE_ONCE(vcpu->hw_view, i);
@@ -149,6 +153,21 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 		/* Pairs with altp2m_vmx_flush_ept(): bit set, then walks. */
 		smp_mb__after_atomic();
 	}
+	if (unlikely(v->ve_dirty) && altp2m_vmx_cfg.ve) {
+		/* #VE on with an information page, off without. */
+		if (v->ve_hpa)
+			altp2m_vmwrite(ALTP2M_VMCS_VE_INFO_ADDRESS, v->ve_hpa);
+		altp2m_vmwrite(SECONDARY_VM_EXEC_CONTROL,
+			       altp2m_vmx_cfg.proc2 |
+			       (v->ve_hpa ? ALTP2M_PROC2_EPT_VIOLATION_VE : 0));
+		/*
+		 * The view again: an emulator (Bochs) may keep the index
+		 * only while #VE is on, and write back a stale one at exits.
+		 */
+		if (altp2m_vmx_cfg.eptp_index)
+			altp2m_vmwrite(ALTP2M_VMCS_EPTP_INDEX, vcpu->view);
+		v->ve_dirty = false;
+	}
 	if (v->eptp != v->eptp_loaded) {
 		altp2m_vmwrite(EPT_POINTER, v->eptp);
 		if (altp2m_vmx_cfg.eptp_index)
@@ -160,6 +179,17 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 	altp2m_host_prepare(vcpu, &h);
 
 	local_irq_disable();
+	/*
+	 * A switch asked for after the run loop looked, whose kick this CPU
+	 * has not taken yet: go round and move first, so that no guest
+	 * instruction runs on the old view once ALTP2M_SWITCH_VIEW returned.
+	 */
+	if (READ_ONCE(vcpu->switch_pending)) {
+		altp2m_host_restore(&h);
+		local_irq_enable();
+		preempt_enable();
+		return -EAGAIN;
+	}
 	if (v->inject) {
 		altp2m_vmwrite(VM_ENTRY_INTR_INFO_FIELD, v->inject);
 		altp2m_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, v->inject_error);
@@ -255,6 +285,8 @@ int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
 		cond_resched();
 		altp2m_vcpu_view_before_entry(vcpu);
 		ret = altp2m_enter_once(vcpu, &e);
+		if (ret == -EAGAIN)
+			continue;
 		if (ret)
 			break;
 		altp2m_vcpu_view_after_exit(vcpu);

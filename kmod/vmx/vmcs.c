@@ -12,15 +12,29 @@
 
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/segment.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 
 #include "../altp2m.h"
 #include "internal.h"
+
+/*
+ * Testing the emulation on a CPU that has the real thing: with 0, guest
+ * VMFUNC is emulated (switch.c) as on a CPU without it.
+ */
+static bool hw_vmfunc = true;
+module_param(hw_vmfunc, bool, 0444);
+MODULE_PARM_DESC(hw_vmfunc, "use the CPU's VMFUNC EPTP switching if it has it (0: emulate VMFUNC, as without it)");
+
+static bool hw_ve = true;
+module_param(hw_ve, bool, 0444);
+MODULE_PARM_DESC(hw_ve, "let the CPU deliver #VE if it can (0: the module delivers it, as without it)");
 
 /* The controls every VMCS gets, computed once from the capability MSRs. */
 struct altp2m_vmx_config altp2m_vmx_cfg __ro_after_init;
@@ -104,7 +118,8 @@ int altp2m_vmx_setup_config(void)
 	proc2 = SECONDARY_EXEC_ENABLE_EPT;
 	ret = altp2m_adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
 			    proc2 | SECONDARY_EXEC_UNRESTRICTED_GUEST |
-			    (altp2m_host.caps & ALTP2M_CAP_VMFUNC_EPTP ?
+			    (hw_vmfunc &&
+			     altp2m_host.caps & ALTP2M_CAP_VMFUNC_EPTP ?
 			     SECONDARY_EXEC_ENABLE_VMFUNC : 0),
 			    proc2, &c->proc2);
 	if (ret)
@@ -112,6 +127,7 @@ int altp2m_vmx_setup_config(void)
 	c->vmfunc = c->proc2 & SECONDARY_EXEC_ENABLE_VMFUNC;
 	/* The field exists where EPT violations can become #VE. */
 	c->eptp_index = altp2m_host.caps & ALTP2M_CAP_VE;
+	c->ve = hw_ve && (altp2m_host.caps & ALTP2M_CAP_VE);
 
 	exit = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT |
 	       VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER |
@@ -342,7 +358,8 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 	altp2m_vmwrite(SECONDARY_VM_EXEC_CONTROL, c->proc2);
 	altp2m_vmwrite(VM_EXIT_CONTROLS, c->exit);
 	altp2m_vmwrite(VM_ENTRY_CONTROLS, c->entry);
-	altp2m_vmwrite(EXCEPTION_BITMAP, 0);
+	/* Without VMFUNC in the CPU, a guest VMFUNC is a #UD to emulate. */
+	altp2m_vmwrite(EXCEPTION_BITMAP, c->vmfunc ? 0 : BIT(X86_TRAP_UD));
 	altp2m_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	altp2m_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	altp2m_vmwrite(CR3_TARGET_COUNT, 0);

@@ -69,6 +69,8 @@ struct altp2m_vmx_msr {
  *	can write the run page's copy
  * @strio: the INS or OUTS of the last string I/O exit; with @strio_round
  *	and @strio_len (its length), what an INS exit completes
+ * @ve_hpa: where the CPU writes #VE information, 0 for no #VE
+ * @ve_dirty: @ve_hpa changed; the VMCS follows at the next entry
  * @state_dirty: userspace set registers since the last check against the
  *	VM-entry rules (the guest's own changes go through emulation that
  *	keeps them valid, so only these need checking)
@@ -94,6 +96,8 @@ struct altp2m_vmx_vcpu {
 	struct altp2m_strio strio;
 	struct altp2m_strio_round strio_round;
 	u32 strio_len;
+	u64 ve_hpa;
+	bool ve_dirty;
 	bool state_dirty;
 };
 

@@ -7,7 +7,11 @@
  * and invalidated the view's cached translations), and the vCPU stops
  * with a write violation at that page. Repeated, with the access given
  * back in between; every other round the change is made in view 0 and
- * reaches the vCPU's view by propagation. Needs two CPUs (the smp tier).
+ * reaches the vCPU's view by propagation. Likewise a vCPU that went to a
+ * view by VMFUNC and spins there without exits: destroying that view
+ * from another CPU is refused (the module makes it exit to learn where
+ * it is), and ALTP2M_SWITCH_VIEW moves it out. Needs two CPUs (the smp
+ * tier).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -145,6 +149,65 @@ TEST(restrict_while_running_elsewhere)
 	EXPECT_GE(st1.invept - st0.invept, ROUNDS + ROUNDS / 2);
 	EXPECT_GE(2 * (ROUNDS + ROUNDS / 2), st1.invept - st0.invept);
 	EXPECT_EQ(st1.view_events - st0.view_events, ROUNDS);
+	vm_free(vm);
+}
+
+/* Go to view 1 by VMFUNC, then spin until *@stop, reporting @a. */
+static void guest_vmfunc_spin(uint64_t stop, uint64_t a)
+{
+	__asm__ __volatile__("vmfunc" : : "a"(0), "c"(1) : "memory");
+	while (!*(volatile uint64_t *)stop)
+		;
+	GUEST_SYNC(*(volatile uint64_t *)a);
+}
+
+TEST(destroy_and_switch_while_running_elsewhere)
+{
+	struct altp2m_views_enable en = { .max_views = 2 };
+	struct altp2m_view_create vc = { .default_access = ALTP2M_ACCESS_RWX };
+	struct altp2m_view_destroy vd = { .view = 1 };
+	struct altp2m_switch_view sw = { .view = 0 };
+	struct altp2m_gfn_remap rm = { .view = 1 };
+	volatile uint64_t *stop;
+	struct vcpu *vcpu;
+	uint64_t a, b, s;
+	struct runner r = { 0 };
+	struct vm *vm;
+	pthread_t th;
+	int ret;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP("needs two CPUs");
+	ASSERT_TRUE(pin(0));
+	vm = vm_create(0);
+	vcpu = vcpu_add(vm, 0, guest_vmfunc_spin);
+	s = vm_alloc(vm, 4096, 4096);
+	a = vm_alloc(vm, 4096, 4096);
+	b = vm_alloc(vm, 4096, 4096);
+	stop = addr_gva2hva(vm, s);
+	*(uint64_t *)addr_gva2hva(vm, a) = 0xa;
+	*(uint64_t *)addr_gva2hva(vm, b) = 0xb;
+	vcpu_args_set(vcpu, 2, s, a);
+	vcpu_set_if(vcpu, true);
+	ASSERT_EQ(ioctl(vm->fd, ALTP2M_VIEWS_ENABLE, &en), 0);
+	ASSERT_EQ(ioctl(vm->fd, ALTP2M_CREATE_VIEW, &vc), 0);
+	rm.gfn = a >> 12;
+	rm.target = b >> 12;
+	ASSERT_EQ(ioctl(vm->fd, ALTP2M_REMAP_GFN, &rm), 0);
+
+	r.vcpu = vcpu;
+	ASSERT_EQ(pthread_create(&th, NULL, run_on_cpu1, &r), 0);
+	usleep(300 * 1000);	/* in the guest, on view 1 by now */
+	ret = ioctl(vm->fd, ALTP2M_DESTROY_VIEW, &vd);
+	EXPECT_EQ(ret, -1);
+	EXPECT_EQ(errno, EBUSY);
+	/* Moved out while it spins, then let go: it reads A's own data. */
+	ASSERT_EQ(ioctl(vm->fd, ALTP2M_SWITCH_VIEW, &sw), 0);
+	*stop = 1;
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	ASSERT_EQ(r.ret, 0);
+	assert_ucall_sync(vcpu, 0xa);
+	EXPECT_EQ(ioctl(vm->fd, ALTP2M_DESTROY_VIEW, &vd), 0);
 	vm_free(vm);
 }
 

@@ -732,6 +732,65 @@ struct altp2m_vcpu_view {
 };
 
 /*
+ * #VE, the virtualization exception. A vCPU with a #VE information page
+ * gets an EPT violation as vector 20 (where the CPU has #VE,
+ * ALTP2M_CAP_VE, without a VM exit) when the entry of the faulting gfn in its view has
+ * suppress-#VE clear (ALTP2M_SET_SUPPRESS_VE; it is set in every new
+ * entry) and the page's semaphore is 0. The CPU then fills the page
+ * (struct altp2m_ve_info) and sets the semaphore to 0xffffffff; the
+ * guest's handler clears it to take the next one. Any other violation is
+ * an ALTP2M_EXIT_VIEW_VIOLATION as before, and a gfn a view has not
+ * filled yet is filled by the module, never a #VE. rx2rw and n2rwx are
+ * not promoted by a #VE (the module does not see it).
+ */
+
+/*
+ * struct altp2m_ve_info - the #VE information page as the CPU writes it
+ * (Intel SDM, "Virtualization-Exception Information"; Xen's ve_info has
+ * the same layout). Guest memory, not an ioctl argument.
+ * @exit_reason:   48 (EPT violation)
+ * @semaphore:     0: the next #VE may be delivered; the CPU sets it
+ * @qualification: as the exit qualification of an EPT violation
+ * @gla:           the guest-linear address, when valid (qualification
+ *                 bit 7)
+ * @gpa:           the guest-physical address
+ * @eptp_index:    the view
+ */
+struct altp2m_ve_info {
+	__u32 exit_reason;
+	__u32 semaphore;
+	__u64 qualification;
+	__u64 gla;
+	__u64 gpa;
+	__u16 eptp_index;
+	__u16 pad[3];
+};
+
+/*
+ * struct altp2m_ve_page - ALTP2M_SET_VE_PAGE (vCPU fd)
+ * @flags:    0 registers @gfn as the vCPU's #VE information page;
+ *            ALTP2M_VE_PAGE_DISABLE unregisters it (@gfn must be 0)
+ * @pad:      must be 0
+ * @gfn:      a gfn of guest RAM (ESRCH otherwise), the host's frame
+ *            whatever the views remap
+ * @reserved: must be 0
+ *
+ * EEXIST when the vCPU has a page already, ENOENT when disabling without
+ * one. Without ALTP2M_CAP_VE the module delivers #VE itself, under the
+ * CPU's conditions (at the cost of an exit). While registered the page must
+ * stay guest RAM: deleting or moving its region unregisters it, as
+ * ALTP2M_VE_PAGE_DISABLE does.
+ */
+struct altp2m_ve_page {
+	__u32 flags;
+	__u32 pad;
+	__u64 gfn;
+	__u64 reserved[2];
+};
+
+#define ALTP2M_VE_PAGE_DISABLE	_BITUL(0)
+
+/*
  * Switching views: the host moves vCPUs with ALTP2M_SET_VCPU_VIEW (vCPU
  * fd, the vCPU not running) or ALTP2M_SWITCH_VIEW (VM fd, any time); the
  * guest moves itself with VMFUNC leaf 0 (EAX = 0, ECX = view index) to a
@@ -852,5 +911,6 @@ struct altp2m_vcpu_views {
 #define ALTP2M_GET_VCPU_STATS	_IOWR(ALTP2MIO, 0x27, struct altp2m_vcpu_stats)
 #define ALTP2M_SET_VCPU_VIEW	_IOW(ALTP2MIO, 0x28, struct altp2m_vcpu_view)
 #define ALTP2M_GET_VCPU_VIEW	_IOWR(ALTP2MIO, 0x29, struct altp2m_vcpu_view)
+#define ALTP2M_SET_VE_PAGE	_IOW(ALTP2MIO, 0x2a, struct altp2m_ve_page)
 
 #endif /* _UAPI_LINUX_ALTP2M_H */
