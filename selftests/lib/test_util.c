@@ -78,3 +78,18 @@ bool host_wait(volatile uint64_t *p, unsigned int secs)
 	}
 	return true;
 }
+
+bool module_param_on(const char *name)
+{
+	char path[128], c = 'Y';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/altp2m/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	if (fread(&c, 1, 1, f) != 1)
+		c = 'Y';
+	fclose(f);
+	return c != 'N' && c != '0';
+}

@@ -84,4 +84,10 @@ uint64_t test_now_ms(void);
 /* Wait (host side, bounded by @secs) until *@p becomes non-zero. */
 bool host_wait(volatile uint64_t *p, unsigned int secs);
 
+/*
+ * Whether the loaded module's boolean parameter @name is on (a missing
+ * parameter counts as on, the defaults).
+ */
+bool module_param_on(const char *name);
+
 #endif /* SELFTEST_TEST_UTIL_H */

@@ -11,7 +11,6 @@
  * or all of them, stopped or running.
  */
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -83,17 +82,10 @@ static void guest_read_loop(uint64_t a)
 static bool hw_vmfunc(struct vm *vm)
 {
 	struct altp2m_caps caps;
-	char c = 'Y';
-	FILE *f;
 
 	vm_caps(vm, &caps);
-	f = fopen("/sys/module/altp2m/parameters/hw_vmfunc", "r");
-	if (f) {
-		if (fread(&c, 1, 1, f) != 1)
-			c = 'Y';
-		fclose(f);
-	}
-	return (caps.caps & ALTP2M_CAP_VMFUNC_EPTP) && c == 'Y';
+	return (caps.caps & ALTP2M_CAP_VMFUNC_EPTP) &&
+	       module_param_on("hw_vmfunc");
 }
 
 /* A VM with view 1 remapping @a to @b, and the tags in place. */

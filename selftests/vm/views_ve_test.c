@@ -11,7 +11,6 @@
  * support, or altp2m.hw_ve=0) the guest sees the same, at one exit per
  * #VE; the suite runs this file both ways.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -100,17 +99,9 @@ static void restart(struct vcpu *vcpu, uint64_t a)
 static bool hw_ve(struct vm *vm)
 {
 	struct altp2m_caps caps;
-	char c = 'Y';
-	FILE *f;
 
 	vm_caps(vm, &caps);
-	f = fopen("/sys/module/altp2m/parameters/hw_ve", "r");
-	if (f) {
-		if (fread(&c, 1, 1, f) != 1)
-			c = 'Y';
-		fclose(f);
-	}
-	return (caps.caps & ALTP2M_CAP_VE) && c == 'Y';
+	return (caps.caps & ALTP2M_CAP_VE) && module_param_on("hw_ve");
 }
 
 TEST(ve_delivered_without_exit)
