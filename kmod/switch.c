@@ -58,16 +58,15 @@ static bool altp2m_switch_view_exists(struct altp2m_vm *vm, u32 view)
 	return !altp2m_views_eptp(&vm->views, view, false, &eptp);
 }
 
-/* Entry @view of @vcpu's EPTP list, from the view and its visibility. */
+/*
+ * Entry @view of @vcpu's EPTP list, from the view (a view that does not
+ * exist has EPTP 0, invalid) and its visibility.
+ */
 static void altp2m_switch_list_entry(struct altp2m_vcpu *vcpu, u32 view)
 {
-	struct altp2m_vm *vm = vcpu->vm;
-	u64 e = 0;
-
-	if (!test_bit(view, vcpu->view_hidden) &&
-	    altp2m_switch_view_exists(vm, view))
-		e = vm->view_eptp[view];
-	WRITE_ONCE(vcpu->eptp_list[view], e);
+	WRITE_ONCE(vcpu->eptp_list[view],
+		   test_bit(view, vcpu->view_hidden) ? 0 :
+		   vcpu->vm->view_eptp[view]);
 }
 
 /* Entry @view of every vCPU's list; @lock and mmu_lock held. */
@@ -99,13 +98,21 @@ void altp2m_vcpu_views_attach(struct altp2m_vcpu *vcpu)
 	mutex_unlock(&vm->mmu_lock);
 }
 
+/* Drop a pending ALTP2M_SWITCH_VIEW; mmu_lock held. */
+static void altp2m_switch_cancel(struct altp2m_vcpu *vcpu)
+{
+	if (!vcpu->switch_pending)
+		return;
+	altp2m_views_vcpu_leave(&vcpu->vm->views, vcpu->switch_to);
+	vcpu->switch_pending = false;
+}
+
 void altp2m_vcpu_views_destroy(struct altp2m_vcpu *vcpu)
 {
 	struct altp2m_vm *vm = vcpu->vm;
 
 	mutex_lock(&vm->mmu_lock);
-	if (vcpu->switch_pending)
-		altp2m_views_vcpu_leave(&vm->views, vcpu->switch_to);
+	altp2m_switch_cancel(vcpu);
 	altp2m_views_vcpu_leave(&vm->views, vcpu->view);
 	mutex_unlock(&vm->mmu_lock);
 	free_page((unsigned long)vcpu->eptp_list);
@@ -120,15 +127,6 @@ static void altp2m_switch_move(struct altp2m_vcpu *vcpu, u32 view)
 	vcpu->view = view;
 	WRITE_ONCE(vcpu->hw_view, view);
 	vcpu->vmx.eptp = vm->view_eptp[view];
-}
-
-/* Drop a pending ALTP2M_SWITCH_VIEW; mmu_lock held. */
-static void altp2m_switch_cancel(struct altp2m_vcpu *vcpu)
-{
-	if (!vcpu->switch_pending)
-		return;
-	altp2m_views_vcpu_leave(&vcpu->vm->views, vcpu->switch_to);
-	vcpu->switch_pending = false;
 }
 
 /**
