@@ -57,6 +57,8 @@ extern struct altp2m_hw altp2m_host;
  *	(by the vCPU, before entering); a flush reaches all of them
  * @view_hidden: views hidden from the guest's VMFUNC for every vCPU, and
  *	for vCPUs created later (under @lock and @mmu_lock)
+ * @views_mode: ALTP2M_MODE_*, what the guest may do with views itself
+ *	(set under @mmu_lock, read by guest hypercalls without it)
  */
 struct altp2m_vm {
 	u32 id;
@@ -73,6 +75,7 @@ struct altp2m_vm {
 	u64 view0_flushes;
 	struct cpumask ran_cpus;
 	DECLARE_BITMAP(view_hidden, ALTP2M_MAX_VIEWS);
+	u32 views_mode;
 };
 
 /*
@@ -178,11 +181,18 @@ void altp2m_switch_get_vcpu_views(struct altp2m_vm *vm,
 				  struct altp2m_vcpu_views *a);
 
 /* #VE information pages (ve.c). */
+int altp2m_ve_set(struct altp2m_vcpu *vcpu, u64 gfn, bool disable);
 long altp2m_ve_page_ioctl(struct altp2m_vcpu *vcpu, void __user *argp);
 void altp2m_ve_region_gone(struct altp2m_vm *vm, u64 gfn, u64 npages);
 bool altp2m_ve_deliver(struct altp2m_vcpu *vcpu, u64 gpa, u64 gla, u64 qual);
 
+/* The guest's own view calls (hypercall.c). */
+s64 altp2m_guest_hypercall(struct altp2m_vcpu *vcpu, u64 nr, const u64 *args,
+			   bool cpl0);
+
 /* View ioctls (views.c). */
+void altp2m_vm_lock_all(struct altp2m_vm *vm);
+void altp2m_vm_unlock_all(struct altp2m_vm *vm);
 long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,
 			void __user *argp);
 long altp2m_vcpu_view_ioctl(struct altp2m_vcpu *vcpu, unsigned int cmd,

@@ -26,6 +26,43 @@ static void altp2m_ve_clear(struct altp2m_vcpu *vcpu)
 }
 
 /**
+ * altp2m_ve_set - register or drop a vCPU's #VE information page
+ * @vcpu: the vCPU, not in the guest (its ioctl, or its own hypercall)
+ * @gfn: the page to register
+ * @disable: drop the registered page instead (@gfn ignored)
+ *
+ * Return: 0, -EEXIST when registering over a page, -ENOENT when dropping
+ * none, or -ESRCH when @gfn is not guest RAM.
+ */
+int altp2m_ve_set(struct altp2m_vcpu *vcpu, u64 gfn, bool disable)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+	unsigned int level = 1;
+	u64 hpa;
+	int ret;
+
+	mutex_lock(&vm->lock);
+	if (disable) {
+		ret = vcpu->ve_gfn == ALTP2M_GFN_INVALID ? -ENOENT : 0;
+		if (!ret)
+			altp2m_ve_clear(vcpu);
+	} else if (vcpu->ve_gfn != ALTP2M_GFN_INVALID) {
+		ret = -EEXIST;
+	} else {
+		ret = altp2m_host_frame(vm, gfn, &hpa, &level);
+		if (ret == -ENOENT)
+			ret = -ESRCH;
+		if (!ret) {
+			vcpu->ve_gfn = gfn;
+			vcpu->vmx.ve_hpa = hpa;
+			vcpu->vmx.ve_dirty = true;
+		}
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/**
  * altp2m_ve_page_ioctl - ALTP2M_SET_VE_PAGE
  * @vcpu: the vCPU, its lock held (so it is not running)
  * @argp: struct altp2m_ve_page
@@ -34,11 +71,7 @@ static void altp2m_ve_clear(struct altp2m_vcpu *vcpu)
  */
 long altp2m_ve_page_ioctl(struct altp2m_vcpu *vcpu, void __user *argp)
 {
-	struct altp2m_vm *vm = vcpu->vm;
-	unsigned int level = 1;
 	struct altp2m_ve_page a;
-	u64 hpa;
-	long ret;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
@@ -46,25 +79,7 @@ long altp2m_ve_page_ioctl(struct altp2m_vcpu *vcpu, void __user *argp)
 	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)) ||
 	    ((a.flags & ALTP2M_VE_PAGE_DISABLE) && a.gfn))
 		return -EINVAL;
-	mutex_lock(&vm->lock);
-	if (a.flags & ALTP2M_VE_PAGE_DISABLE) {
-		ret = vcpu->ve_gfn == ALTP2M_GFN_INVALID ? -ENOENT : 0;
-		if (!ret)
-			altp2m_ve_clear(vcpu);
-	} else if (vcpu->ve_gfn != ALTP2M_GFN_INVALID) {
-		ret = -EEXIST;
-	} else {
-		ret = altp2m_host_frame(vm, a.gfn, &hpa, &level);
-		if (ret == -ENOENT)
-			ret = -ESRCH;
-		if (!ret) {
-			vcpu->ve_gfn = a.gfn;
-			vcpu->vmx.ve_hpa = hpa;
-			vcpu->vmx.ve_dirty = true;
-		}
-	}
-	mutex_unlock(&vm->lock);
-	return ret;
+	return altp2m_ve_set(vcpu, a.gfn, a.flags & ALTP2M_VE_PAGE_DISABLE);
 }
 
 /**

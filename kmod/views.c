@@ -23,11 +23,13 @@ static long altp2m_vm_views_enable(struct altp2m_vm *vm, void __user *argp)
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
-	if (a.flags || !altp2m_is_zero(a.reserved, sizeof(a.reserved)) ||
-	    a.max_views > ALTP2M_MAX_VIEWS)
+	if (a.flags || a.pad || !altp2m_is_zero(a.reserved, sizeof(a.reserved)) ||
+	    a.max_views > ALTP2M_MAX_VIEWS || a.mode > ALTP2M_MODE_LIMITED)
 		return -EINVAL;
 	mutex_lock(&vm->mmu_lock);
 	ret = altp2m_views_enable(&vm->views, a.max_views);
+	if (!ret)
+		WRITE_ONCE(vm->views_mode, a.mode);
 	mutex_unlock(&vm->mmu_lock);
 	return ret;
 }
@@ -36,13 +38,13 @@ static long altp2m_vm_views_enable(struct altp2m_vm *vm, void __user *argp)
  * The VM's @lock, then its mmu_lock: for the calls that change vCPUs'
  * EPTP lists (they walk the vCPUs).
  */
-static void altp2m_vm_lock_all(struct altp2m_vm *vm)
+void altp2m_vm_lock_all(struct altp2m_vm *vm)
 {
 	mutex_lock(&vm->lock);
 	mutex_lock(&vm->mmu_lock);
 }
 
-static void altp2m_vm_unlock_all(struct altp2m_vm *vm)
+void altp2m_vm_unlock_all(struct altp2m_vm *vm)
 {
 	mutex_unlock(&vm->mmu_lock);
 	mutex_unlock(&vm->lock);
@@ -56,6 +58,8 @@ static long altp2m_vm_views_disable(struct altp2m_vm *vm, void __user *argp)
 		return -EINVAL;
 	altp2m_vm_lock_all(vm);
 	ret = altp2m_switch_disable(vm);
+	if (!ret)
+		WRITE_ONCE(vm->views_mode, ALTP2M_MODE_EXTERNAL);
 	altp2m_vm_unlock_all(vm);
 	return ret;
 }

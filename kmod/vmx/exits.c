@@ -93,7 +93,22 @@ static int altp2m_handle_vmcall(struct altp2m_vcpu *vcpu,
 				const struct altp2m_vmx_exit *e)
 {
 	struct altp2m_run *run = vcpu->run;
-	const u64 *gpr = vcpu->vmx.gpr;
+	u64 *gpr = vcpu->vmx.gpr;
+	struct altp2m_gva_ctx ctx;
+	struct altp2m_paging pg;
+	u64 args[3], cs_base, nr = gpr[ALTP2M_RAX] - ALTP2M_HC_BASE;
+
+	/* The guest's view calls stay in the module (hypercall.c). */
+	if (nr <= 0xffff) {
+		altp2m_vmx_guest_mem(vcpu, &pg, &ctx, &cs_base);
+		args[0] = gpr[ALTP2M_RBX];
+		args[1] = gpr[ALTP2M_RCX];
+		args[2] = gpr[ALTP2M_RDX];
+		gpr[ALTP2M_RAX] = altp2m_guest_hypercall(vcpu, nr, args,
+							 pg.cpl == 0);
+		altp2m_skip_insn(vcpu, e);
+		return 1;
+	}
 
 	run->exit_reason = ALTP2M_EXIT_HYPERCALL;
 	run->hypercall.nr = gpr[ALTP2M_RAX];

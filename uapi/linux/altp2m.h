@@ -490,6 +490,8 @@ struct altp2m_vm_stats {
  * @flags:     must be 0
  * @max_views: view indices will be below it: 1 .. ALTP2M_MAX_VIEWS, or 0
  *             for 10 (Xen's MAX_ALTP2M)
+ * @mode:      ALTP2M_MODE_*, what the guest may do itself (see below)
+ * @pad:       must be 0
  * @reserved:  must be 0
  *
  * EEXIST when already enabled. ALTP2M_VIEWS_DISABLE (argument 0) destroys
@@ -500,8 +502,52 @@ struct altp2m_vm_stats {
 struct altp2m_views_enable {
 	__u32 flags;
 	__u32 max_views;
-	__u64 reserved[3];
+	__u32 mode;
+	__u32 pad;
+	__u64 reserved[2];
 };
+
+/*
+ * struct altp2m_views_enable.mode: what the guest itself may do with
+ * views (Xen's altp2m modes). EXTERNAL (0, the default): nothing, only
+ * the host operates on views. MIXED: the guest may also create, destroy
+ * and switch views and set access, suppress-#VE and remaps in them, as
+ * the host can. LIMITED: the guest may only register and drop its own
+ * #VE information page.
+ *
+ * The guest calls with VMCALL at CPL 0: RAX = ALTP2M_HC_BASE + one of
+ * ALTP2M_HC_*, arguments in RBX, RCX, RDX; the result comes back in RAX,
+ * 0 (or a view index) or a negative errno: EPERM for a call the mode
+ * (or a CPL other than 0) does not allow, EOPNOTSUPP when views are not
+ * enabled (for the view calls), EINVAL for an unknown call, and the
+ * errors of the matching ioctl. These VMCALLs never exit to userspace;
+ * every other VMCALL is ALTP2M_EXIT_HYPERCALL as before.
+ *
+ *   ALTP2M_HC_GET_MODE       -> the mode (any mode)
+ *   ALTP2M_HC_VE_ENABLE      RBX = gfn of this vCPU's #VE page
+ *   ALTP2M_HC_VE_DISABLE     (this vCPU)
+ *   ALTP2M_HC_CREATE_VIEW    RBX = default access -> the view index
+ *   ALTP2M_HC_DESTROY_VIEW   RBX = view
+ *   ALTP2M_HC_SWITCH_VIEW    RBX = view (this vCPU, from its next entry)
+ *   ALTP2M_HC_SET_ACCESS     RBX = view, RCX = gfn, RDX = access
+ *   ALTP2M_HC_SET_SVE        RBX = view, RCX = gfn, RDX = 0 or 1
+ *   ALTP2M_HC_REMAP          RBX = view, RCX = gfn, RDX = target gfn
+ */
+#define ALTP2M_MODE_EXTERNAL		0
+#define ALTP2M_MODE_MIXED		1
+#define ALTP2M_MODE_LIMITED		2
+
+#define ALTP2M_HC_BASE			0x61700000ULL	/* "ap" */
+#define ALTP2M_HC_GET_MODE		0
+#define ALTP2M_HC_VE_ENABLE		1
+#define ALTP2M_HC_VE_DISABLE		2
+#define ALTP2M_HC_CREATE_VIEW		3
+#define ALTP2M_HC_DESTROY_VIEW		4
+#define ALTP2M_HC_SWITCH_VIEW		5
+#define ALTP2M_HC_SET_ACCESS		6
+#define ALTP2M_HC_SET_SVE		7
+#define ALTP2M_HC_REMAP			8
+#define ALTP2M_HC_NR			9
 
 /*
  * struct altp2m_view_create - ALTP2M_CREATE_VIEW
