@@ -19,6 +19,9 @@
  *  - Every operation that can fail allocates everything it needs before
  *    its first store, so -ENOMEM never leaves a translation changed or a
  *    table behind.
+ *  - Nothing is ever cleared to 0: a new table starts with every entry
+ *    ALTP2M_EPT_EMPTY and a removed mapping or unlinked table leaves that
+ *    value behind, so no not-present entry can turn an access into a #VE.
  *
  * No recursion: walks keep their position in small arrays indexed by
  * level, so the depth is ALTP2M_EPT_LEVELS by construction.
@@ -65,12 +68,15 @@ static u64 *ept_table(const struct altp2m_ept *ept, u64 entry)
 	return ept->ops->table_va(ept->ctx, entry & ALTP2M_EPT_ADDR_MASK);
 }
 
+/* A new table, every entry empty: the allocator's contents do not count. */
 static u64 *ept_alloc(struct altp2m_ept *ept, u64 *hpa)
 {
 	u64 *table = ept->ops->alloc_table(ept->ctx, hpa);
 
-	if (table)
+	if (table) {
+		altp2m_ept_clear_table(table);
 		ept->nr_tables++;
+	}
 	return table;
 }
 
@@ -367,7 +373,7 @@ int altp2m_ept_map(struct altp2m_ept *ept, u64 gpa, u64 hpa,
 		}
 		/* A subtree: see struct altp2m_ept_ops.flush. */
 		if (ept->ops->flush) {
-			WRITE_ONCE(*slot, 0);
+			WRITE_ONCE(*slot, ALTP2M_EPT_EMPTY);
 			ept->ops->flush(ept->ctx);
 		}
 		WRITE_ONCE(*slot, new);
@@ -460,7 +466,7 @@ int altp2m_ept_unmap(struct altp2m_ept *ept, u64 gpa, u64 size)
 		if (level < ALTP2M_EPT_LEVELS &&
 		    (addr >= end || addr >= table_end[level])) {
 			if (ept_table_empty(table[level])) {
-				WRITE_ONCE(*parent[level], 0);
+				WRITE_ONCE(*parent[level], ALTP2M_EPT_EMPTY);
 				ept_free(ept, table[level], table_hpa[level]);
 				ret = ALTP2M_EPT_FLUSH;
 			}
@@ -476,12 +482,12 @@ int altp2m_ept_unmap(struct altp2m_ept *ept, u64 gpa, u64 size)
 		if (!altp2m_ept_present(entry)) {
 			addr = next;
 		} else if (ept_is_leaf(entry, level)) {
-			WRITE_ONCE(*slot, 0);
+			WRITE_ONCE(*slot, ALTP2M_EPT_EMPTY);
 			ret = ALTP2M_EPT_FLUSH;
 			addr = next;
 		} else if (base >= gpa && next <= end) {
 			/* All of it goes: unlink it with one store. */
-			WRITE_ONCE(*slot, 0);
+			WRITE_ONCE(*slot, ALTP2M_EPT_EMPTY);
 			ept_free_subtree(ept, entry & ALTP2M_EPT_ADDR_MASK,
 					 level - 1);
 			ret = ALTP2M_EPT_FLUSH;

@@ -15,6 +15,10 @@
  * it can reach is written with one WRITE_ONCE, and a new subtree is filled
  * in completely before the single store that links it in, so the walker
  * sees either the old or the new translation, never a table in the making.
+ *
+ * An entry that maps nothing is never 0 but ALTP2M_EPT_EMPTY, at every
+ * level, so that the hierarchy can be used with "EPT-violation #VE"
+ * enabled: see its definition below.
  */
 #ifndef ALTP2M_CORE_EPT_H
 #define ALTP2M_CORE_EPT_H
@@ -48,6 +52,19 @@
 #define ALTP2M_EPT_SW_MASK		(0x1fULL << ALTP2M_EPT_SW_SHIFT)
 #define ALTP2M_EPT_SVE			BIT_ULL(63)
 
+/*
+ * The value of every entry that maps nothing, at every level: not present
+ * (R = W = X = 0) with suppress-#VE set. With "EPT-violation #VE" on, the
+ * CPU turns a violation caused by a not-present entry, at whatever level,
+ * into a #VE in the guest when that entry's bit 63 is clear (SDM volume
+ * 3C, "Virtualization Exceptions", "Convertible EPT Violations"). With SVE
+ * set the access exits instead, and the owner fills the gfn or emulates
+ * MMIO; only the owner of a leaf may choose a #VE, on that leaf. Xen
+ * (p2m-ept.c: suppress_ve in every new and cleared entry) and KVM (the
+ * TDX shadow init value) do the same.
+ */
+#define ALTP2M_EPT_EMPTY		ALTP2M_EPT_SVE
+
 /* Memory types (the same encoding in EPT leaves and in the EPTP). */
 #define ALTP2M_EPT_MT_UC		0
 #define ALTP2M_EPT_MT_WC		1
@@ -70,8 +87,10 @@
 
 /**
  * struct altp2m_ept_ops - where the tables of a hierarchy come from
- * @alloc_table: return a zeroed, 4 KiB aligned 4 KiB table and its host
- *	physical address in *@hpa, or NULL when out of memory
+ * @alloc_table: return a 4 KiB aligned 4 KiB table and its host physical
+ *	address in *@hpa, or NULL when out of memory. Its contents do not
+ *	matter: every entry is written (ALTP2M_EPT_EMPTY if nothing else)
+ *	before the table is linked
  * @free_table: give back a table that is no longer linked into the
  *	hierarchy. Unless the hierarchy is being destroyed, a CPU may still
  *	hold a cached reference to it until the INVEPT its caller was told
@@ -148,11 +167,27 @@ static inline u64 altp2m_ept_level_size(unsigned int level)
  * altp2m_ept_present - whether the CPU treats an entry as present
  * @entry: any EPT entry
  *
- * Return: true if any of R, W, X is set.
+ * Return: true if any of R, W, X is set; false for ALTP2M_EPT_EMPTY.
  */
 static inline bool altp2m_ept_present(u64 entry)
 {
 	return entry & ALTP2M_EPT_RWX;
+}
+
+/**
+ * altp2m_ept_clear_table - make every entry of a table empty
+ * @table: a table no CPU can reach yet (not linked)
+ *
+ * Writes ALTP2M_EPT_EMPTY in all ALTP2M_EPT_ENTRIES entries. Plain stores
+ * in a simple loop the compiler can vectorise: the table is published
+ * later by a single WRITE_ONCE of the entry that links it.
+ */
+static inline void altp2m_ept_clear_table(u64 *table)
+{
+	unsigned int i;
+
+	for (i = 0; i < ALTP2M_EPT_ENTRIES; i++)
+		table[i] = ALTP2M_EPT_EMPTY;
 }
 
 /**

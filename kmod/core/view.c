@@ -21,6 +21,13 @@
  *
  * Only leaves of 4 KiB and 2 MiB exist: the engine never makes 1 GiB ones.
  * No recursion: walks are loops over levels.
+ *
+ * An entry that holds nothing is ALTP2M_EPT_EMPTY (SVE set), never 0, at
+ * every level and in every view: a new table is filled with it before it
+ * is linked, and every entry the engine clears gets it back. So with
+ * "EPT-violation #VE" on, a gfn a view has not filled yet still exits for
+ * lazy fill rather than raising #VE in the guest; only a leaf's own SVE,
+ * parked leaves included, is the user's choice.
  */
 #include <linux/bitmap.h>
 #include <linux/bits.h>
@@ -105,6 +112,12 @@ static unsigned int view_index(u64 gfn, unsigned int level)
 static bool view_populated(u64 e)
 {
 	return e & ALTP2M_VIEW_SW_ACCESS_MASK;
+}
+
+/* An entry that holds nothing: neither a table link nor a leaf. */
+static bool view_empty(u64 e)
+{
+	return e == ALTP2M_EPT_EMPTY;
 }
 
 static bool view_is_table(u64 e, unsigned int level)
@@ -343,7 +356,7 @@ static bool view_table_empty(const u64 *table)
 	unsigned int i;
 
 	for (i = 0; i < ALTP2M_EPT_ENTRIES; i++)
-		if (READ_ONCE(table[i]))
+		if (!view_empty(READ_ONCE(table[i])))
 			return false;
 	return true;
 }
@@ -417,8 +430,10 @@ static void view_journal_end(struct altp2m_views *vs, bool undo)
 
 /*
  * Link a new table at @slot (level @level > 1) in place of what is there:
- * nothing, or a leaf, which is split into pieces with the very same
- * translation and bits, so no CPU can tell. Journaled when journaling.
+ * nothing, and the table starts empty, or a leaf, which is split into
+ * pieces with the very same translation and bits, so no CPU can tell.
+ * Either way every entry is written before the link. Journaled when
+ * journaling; the record keeps the exact old value for the undo.
  */
 static int view_link(struct altp2m_views *vs, struct altp2m_view *v,
 		     u64 *slot, unsigned int level)
@@ -446,6 +461,8 @@ static int view_link(struct altp2m_views *vs, struct altp2m_view *v,
 			table[i] = (frame + i * step) | bits;
 		v->nr_leaves += VIEW_PT_GFNS - 1;
 		vs->stats.splits++;
+	} else {
+		altp2m_ept_clear_table(table);
 	}
 	/* The table's contents must be in memory before the link. */
 	barrier();
@@ -514,7 +531,7 @@ static void view_prune_tables(struct altp2m_views *vs,
 					   e & ~ALTP2M_VIEW_SW_PT_FULL);
 			break;
 		}
-		WRITE_ONCE(*parent[k], 0);
+		WRITE_ONCE(*parent[k], ALTP2M_EPT_EMPTY);
 		view_table_free(v, table[k], e & ALTP2M_EPT_ADDR_MASK);
 	}
 }
@@ -773,7 +790,7 @@ static void view_rmap_drop(struct altp2m_views *vs, struct altp2m_remap *r)
 
 	slot = view_find(vs, v, r->gfn, 1, &at);
 	e = READ_ONCE(*slot);
-	WRITE_ONCE(*slot, 0);
+	WRITE_ONCE(*slot, ALTP2M_EPT_EMPTY);
 	v->nr_leaves--;
 	v->nr_pages--;
 	if (altp2m_ept_present(e))
@@ -1701,7 +1718,7 @@ static int view_revert(struct altp2m_views *vs, struct altp2m_view *v,
 		view_rmap_drop(vs, view_rmap_find(vs, v->idx, gfn));
 		return 0;
 	}
-	WRITE_ONCE(*slot, 0);
+	WRITE_ONCE(*slot, ALTP2M_EPT_EMPTY);
 	v->nr_leaves--;
 	v->nr_pages--;
 	if (altp2m_ept_present(e))
@@ -1878,7 +1895,7 @@ static void view_unmap_range(struct altp2m_views *vs, struct altp2m_view *v,
 			e = READ_ONCE(*slot);
 			if (!view_populated(e) || (e & ALTP2M_VIEW_SW_REMAPPED))
 				continue;
-			WRITE_ONCE(*slot, 0);
+			WRITE_ONCE(*slot, ALTP2M_EPT_EMPTY);
 			v->nr_leaves--;
 			v->nr_pages -= view_span(level);
 			flush |= altp2m_ept_present(e);
@@ -2169,6 +2186,52 @@ static const char *view_check_full(struct altp2m_views *vs,
 	return NULL;
 }
 
+/*
+ * Every entry of @v the CPU sees as not present, at every level, is the
+ * empty entry or a parked leaf. With SVE clear (0, say) an access through
+ * it would raise #VE in the guest instead of the exit that fills the gfn;
+ * with SVE set but other bits, the engine lost track of something. A
+ * parked leaf's SVE is the user's and is not checked.
+ */
+static const char *view_check_empty(struct altp2m_views *vs,
+				    struct altp2m_view *v, u64 *bad_gfn)
+{
+	u64 *table[ALTP2M_EPT_LEVELS + 1], base[ALTP2M_EPT_LEVELS + 1];
+	unsigned int idx[ALTP2M_EPT_LEVELS + 1], l = ALTP2M_EPT_LEVELS;
+
+	table[l] = v->ept.root;
+	base[l] = 0;
+	idx[l] = 0;
+	for (;;) {
+		u64 e, g;
+
+		if (idx[l] == ALTP2M_EPT_ENTRIES) {
+			if (l == ALTP2M_EPT_LEVELS)
+				return NULL;
+			l++;
+			idx[l]++;
+			continue;
+		}
+		e = READ_ONCE(table[l][idx[l]]);
+		g = base[l] + idx[l] * view_span(l);
+		if (view_is_table(e, l)) {
+			l--;
+			table[l] = view_table_va(vs, e);
+			base[l] = g;
+			idx[l] = 0;
+			continue;
+		}
+		idx[l]++;
+		if (altp2m_ept_present(e) || view_empty(e) ||
+		    view_populated(e))
+			continue;
+		*bad_gfn = g;
+		return e & ALTP2M_EPT_SVE ?
+		       "not-present entry is neither empty nor a leaf" :
+		       "not-present entry without SVE: #VE instead of a fill";
+	}
+}
+
 /**
  * altp2m_views_check - verify the engine's invariant (for tests and debug)
  * @vs: the engine
@@ -2176,8 +2239,11 @@ static const char *view_check_full(struct altp2m_views *vs,
  *
  * Every leaf of every view maps the host frame of its gfn, or of its
  * remap target, which view 0 holds too; its rights match its access code;
- * the counters and the reverse map agree with the leaves. Slow: it asks
- * host_frame() about every gfn held.
+ * the counters and the reverse map agree with the leaves. Every entry, at
+ * every level, that is not present to the CPU is either ALTP2M_EPT_EMPTY
+ * or a parked leaf (access n or n2rwx, whose SVE is the user's), so that
+ * no gfn a view has not filled can raise #VE. Slow: it reads every entry
+ * of every table and asks host_frame() about every gfn held.
  *
  * Return: 0, or -EUCLEAN with @bad filled.
  */
@@ -2213,6 +2279,8 @@ int altp2m_views_check(struct altp2m_views *vs, struct altp2m_views_bad *bad)
 			g += view_span(level);
 		}
 		what = view_check_full(vs, v, &bg);
+		if (!what)
+			what = view_check_empty(vs, v, &bg);
 		if (what) {
 			bad->gfn = bg;
 			bad->what = what;

@@ -14,9 +14,10 @@
  * so no side table is needed to answer get_access or to promote:
  *
  *   bits 52-55  access code + 1 (ALTP2M_ACCESS_*, n .. n2rwx); 0 means
- *               "no entry". A leaf with access n or n2rwx has R = W = X =
- *               0, so the CPU sees it as not present, yet it keeps its
- *               frame and access: it is "parked", not empty.
+ *               "no leaf" (see the empty entry below). A leaf with
+ *               access n or n2rwx has R = W = X = 0, so the CPU sees it
+ *               as not present, yet it keeps its frame and access: it is
+ *               "parked", not empty.
  *   bit  56     remapped: the frame is another gfn's (see the reverse
  *               map, keyed by that target gfn)
  *   bit  63     suppress #VE (SVE), 1 in every new leaf
@@ -25,10 +26,20 @@
  * every entry of that table is a leaf, so that bulk calls need not check
  * it for gfns to fill.
  *
+ * An entry that is neither a leaf nor a table link, at any level of any
+ * view, view 0 included, is exactly ALTP2M_EPT_EMPTY, the empty entry: SVE
+ * alone, never 0. With "EPT-violation #VE" enabled, the CPU decides by a
+ * not-present entry's bit 63 whether an access through it is a #VE in the
+ * guest (0) or an EPT-violation exit (1); a gfn a view has not filled yet
+ * must exit, so that the engine fills it. The only other not-present
+ * entries are parked leaves, whose SVE is the one the user set
+ * (altp2m_views_set_sve()) and may well be 0.
+ *
  * Invariant (altp2m_views_check()): every leaf of view 0 at gfn G maps
  * host_frame(G); every leaf of a view >= 1 at G maps host_frame(G), or
  * host_frame(B) when it is a remap to B, and view 0 holds G (or B) too. So
- * no view maps a frame the host p2m does not own.
+ * no view maps a frame the host p2m does not own. And every not-present
+ * entry is ALTP2M_EPT_EMPTY or a parked leaf.
  *
  * TLB invalidation is batched: no operation flushes per gfn. Each public
  * call notes which views it changed in a way the CPU may have cached (a
@@ -104,8 +115,9 @@ struct altp2m_view_fault {
 
 /**
  * struct altp2m_views_ops - what the owner provides
- * @alloc_table: a zeroed, 4 KiB aligned 4 KiB table for @view and its host
- *	physical address in *@hpa, or NULL when out of memory
+ * @alloc_table: a 4 KiB aligned 4 KiB table for @view and its host
+ *	physical address in *@hpa, or NULL when out of memory. It need not
+ *	be zeroed: the engine writes every entry before linking it
  * @free_table: take back a table of @view that is no longer linked. A CPU
  *	may still walk it until the flushes at the end of the current call:
  *	queue it (the kernel: on page->lru), neither write nor reuse it, and

@@ -23,6 +23,7 @@
 #define RWX	ALTP2M_EPT_RWX
 #define WB	ALTP2M_EPT_MT(ALTP2M_EPT_MT_WB)
 #define FLUSH	ALTP2M_EPT_FLUSH
+#define EMPTY	ALTP2M_EPT_EMPTY
 
 struct pool {
 	unsigned long calls;	/* alloc_table calls, failed ones included */
@@ -31,6 +32,7 @@ struct pool {
 	struct altp2m_ept *ept;	/* for the flush callback's check */
 	u64 flush_gpa;
 	int flush_lookup;	/* lookup of flush_gpa during the flush */
+	u64 flush_entry;	/* and the raw entry where its walk ends */
 };
 
 static void *t_alloc(void *ctx, u64 *hpa)
@@ -63,6 +65,26 @@ static void *t_va(void *ctx, u64 hpa)
 	return (void *)(uintptr_t)hpa;
 }
 
+static bool is_table(u64 e, unsigned int level)
+{
+	return level > 1 && (e & RWX) && !(e & ALTP2M_EPT_LARGE);
+}
+
+/* The raw entry where the walk to @gpa ends: a leaf or a not-present one. */
+static u64 raw_entry(const struct altp2m_ept *h, u64 gpa)
+{
+	const u64 *t = h->root;
+	unsigned int level;
+	u64 e;
+
+	for (level = 4;; level--) {
+		e = t[(gpa >> altp2m_ept_level_shift(level)) & 511];
+		if (!is_table(e, level))
+			return e;
+		t = (const u64 *)(uintptr_t)(e & ALTP2M_EPT_ADDR_MASK);
+	}
+}
+
 static void t_flush(void *ctx)
 {
 	struct pool *p = ctx;
@@ -71,6 +93,7 @@ static void t_flush(void *ctx)
 
 	p->flushes++;
 	p->flush_lookup = altp2m_ept_lookup(p->ept, p->flush_gpa, &e, &level);
+	p->flush_entry = raw_entry(p->ept, p->flush_gpa);
 }
 
 static const struct altp2m_ept_ops ops = {
@@ -92,9 +115,32 @@ static void setup(void)
 	ck_assert_int_eq(altp2m_ept_init(&ept, &ops, &pool), 0);
 }
 
+/*
+ * Every entry that is not present, in every table below @t (of @level), is
+ * ALTP2M_EPT_EMPTY: never 0, which would let an access through it raise
+ * #VE in the guest instead of exiting.
+ */
+static void check_empty_entries(const u64 *t, unsigned int level)
+{
+	unsigned int i;
+
+	for (i = 0; i < 512; i++) {
+		if (is_table(t[i], level))
+			check_empty_entries((const u64 *)(uintptr_t)
+					    (t[i] & ALTP2M_EPT_ADDR_MASK),
+					    level - 1);
+		else if (!(t[i] & RWX))
+			ck_assert_msg(t[i] == EMPTY,
+				      "level %u entry %u is %#llx", level, i,
+				      (unsigned long long)t[i]);
+	}
+}
+
 /* Every test ends here: all tables freed, each exactly once. */
 static void teardown(void)
 {
+	if (ept.root)
+		check_empty_entries(ept.root, 4);
 	altp2m_ept_destroy(&ept);
 	ck_assert_uint_eq(ept.nr_tables, 0);
 	ck_assert_uint_eq(pool.allocs, pool.frees);
@@ -414,8 +460,11 @@ START_TEST(map_large_over_subtree)
 	ck_assert_uint_eq(xlate(base + 5 * K4), 0x80000000 + 5 * K4);
 	/* Cleared, flushed, then installed: never old and new at once. */
 	ck_assert_uint_eq(pool.flushes, with_flush);
-	if (with_flush)
+	if (with_flush) {
 		ck_assert_int_eq(pool.flush_lookup, -ENOENT);
+		/* Cleared to the empty entry, not 0. */
+		ck_assert_uint_eq(pool.flush_entry, EMPTY);
+	}
 
 	/* Now two 2M regions below one 1G slot, one of them split. */
 	ck_assert_int_eq(altp2m_ept_map(&ept, base + 3 * M2, 0, 1, RWX), 0);
@@ -766,6 +815,43 @@ START_TEST(enomem_at_each_step)
 }
 END_TEST
 
+/*
+ * Not-present entries are ALTP2M_EPT_EMPTY from the root's allocation on,
+ * in new tables and where mappings and tables were removed; the allocator
+ * hands out zeroed tables, so any entry left alone would show as 0.
+ */
+START_TEST(empty_entries_keep_sve)
+{
+	const u64 gpa = 5 * G1 + 7 * M2 + 9 * K4;
+	const u64 *t = ept.root;
+	unsigned int level, i, at;
+
+	check_empty_entries(ept.root, 4);
+	ck_assert_int_eq(altp2m_ept_map(&ept, gpa, 0x9000, 1, RWX), 0);
+	ck_assert_uint_eq(ept.nr_tables, 4);
+	for (level = 4; level >= 1; level--) {
+		at = (gpa >> altp2m_ept_level_shift(level)) & 511;
+		for (i = 0; i < 512; i++)
+			if (i != at)
+				ck_assert_uint_eq(t[i], EMPTY);
+		if (level > 1)
+			t = (const u64 *)(uintptr_t)(t[at] &
+						     ALTP2M_EPT_ADDR_MASK);
+	}
+	/* Unmapped: the tables go, their links are empty again. */
+	ck_assert_int_eq(altp2m_ept_unmap(&ept, gpa, K4), FLUSH);
+	ck_assert_uint_eq(ept.nr_tables, 1);
+	for (i = 0; i < 512; i++)
+		ck_assert_uint_eq(ept.root[i], EMPTY);
+	/* Part of a split 1G leaf: the hole is empty, the rest mapped. */
+	ck_assert_int_eq(altp2m_ept_map(&ept, G1, 0, 3, RWX), 0);
+	ck_assert_int_eq(altp2m_ept_unmap(&ept, G1 + M2, K4), FLUSH);
+	ck_assert_uint_eq(raw_entry(&ept, G1 + M2), EMPTY);
+	ck_assert_uint_eq(xlate(G1 + M2 + K4), M2 + K4);
+	check_empty_entries(ept.root, 4);
+}
+END_TEST
+
 /* A big hierarchy: destroy gives every table back. */
 START_TEST(destroy_frees_everything)
 {
@@ -810,6 +896,7 @@ static Suite *ept_suite(void)
 	tcase_add_test(tc, walk_order_and_completeness);
 	tcase_add_loop_test(tc, enomem_at_each_step, 0, ARRAY_LEN(oom_tables));
 	tcase_add_test(tc, destroy_frees_everything);
+	tcase_add_test(tc, empty_entries_keep_sve);
 	suite_add_tcase(s, tc);
 	return s;
 }

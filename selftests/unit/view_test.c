@@ -40,6 +40,7 @@
 #define ADDR		ALTP2M_EPT_ADDR_MASK
 #define SW_ACC(c)	((u64)((c) + 1) << ALTP2M_VIEW_SW_ACCESS_SHIFT)
 #define REMAPPED	ALTP2M_VIEW_SW_REMAPPED
+#define EMPTY		ALTP2M_EPT_EMPTY	/* no leaf, no table: SVE */
 
 enum {
 	A_N = ALTP2M_ACCESS_N, A_R = ALTP2M_ACCESS_R, A_W = ALTP2M_ACCESS_W,
@@ -260,7 +261,10 @@ static struct altp2m_view *view_of(unsigned int idx)
 	return VS.view[idx];
 }
 
-/* The raw leaf covering @gfn (parked ones included), 0 when none. */
+/*
+ * The raw leaf covering @gfn (parked ones included), EMPTY when none: any
+ * other entry without a leaf (0, say) fails the test.
+ */
 static u64 leaf(unsigned int idx, u64 gfn, unsigned int *level)
 {
 	struct altp2m_view *v = view_of(idx);
@@ -276,6 +280,8 @@ static u64 leaf(unsigned int idx, u64 gfn, unsigned int *level)
 		}
 		break;
 	}
+	if (!(e & ALTP2M_VIEW_SW_ACCESS_MASK))
+		ck_assert_uint_eq(e, EMPTY);
 	if (level)
 		*level = l;
 	return e;
@@ -286,7 +292,7 @@ static u64 frame_of(unsigned int idx, u64 gfn)
 	unsigned int level;
 	u64 e = leaf(idx, gfn, &level);
 
-	if (!e)
+	if (e == EMPTY)
 		return 0;
 	return (e & ADDR) + ((gfn & ((1ULL << (9 * (level - 1))) - 1)) << 12);
 }
@@ -295,7 +301,7 @@ static unsigned int level_of(unsigned int idx, u64 gfn)
 {
 	unsigned int level;
 
-	ck_assert_uint_ne(leaf(idx, gfn, &level), 0);
+	ck_assert_uint_ne(leaf(idx, gfn, &level), EMPTY);
 	return level;
 }
 
@@ -653,7 +659,7 @@ START_TEST(host_fill)
 	/* MMIO, and again the same gfn: retry, nothing added. */
 	ck_assert_int_eq(fault(0, 4096, R_, NULL), ALTP2M_VIEW_MMIO);
 	ck_assert_int_eq(fault(0, LIMIT - 1, R_, NULL), ALTP2M_VIEW_MMIO);
-	ck_assert_uint_eq(leaf(0, 4096, NULL), 0);
+	ck_assert_uint_eq(leaf(0, 4096, NULL), EMPTY);
 	ck_assert_int_eq(fault(0, 700, R_, NULL), ALTP2M_VIEW_RETRY);
 	ck_assert_uint_eq(VS.host.nr_leaves, 3);
 	ck_assert_uint_eq(VS.host.nr_pages, 1025);
@@ -704,8 +710,8 @@ START_TEST(view_fill)
 			  host_hpa(SMALL_BASE + 10));
 	/* MMIO is never pulled into a view. */
 	ck_assert_int_eq(fault(v, 5000, R_, NULL), ALTP2M_VIEW_MMIO);
-	ck_assert_uint_eq(leaf(v, 5000, NULL), 0);
-	ck_assert_uint_eq(leaf(0, 5000, NULL), 0);
+	ck_assert_uint_eq(leaf(v, 5000, NULL), EMPTY);
+	ck_assert_uint_eq(leaf(0, 5000, NULL), EMPTY);
 	ck_assert_uint_eq(F.flushes, flushes);
 	ck_assert_uint_eq(VS.stats.events, 2);
 
@@ -779,7 +785,7 @@ static void access_case(const struct acc_case *c, u64 g0)
 				 -ESRCH);
 		ck_assert_int_eq(altp2m_views_set_access(&VS, v, 4000,
 							 c->access), c->ret);
-		ck_assert_uint_eq(leaf(v, 4000, NULL), 0);
+		ck_assert_uint_eq(leaf(v, 4000, NULL), EMPTY);
 		ck_assert_int_eq(altp2m_views_destroy_view(&VS, v), 0);
 		return;
 	}
@@ -955,8 +961,8 @@ START_TEST(range_2m_kept_or_split)
 	ck_assert_uint_eq(access_of(v, 500), A_R);
 	ck_assert_uint_eq(access_of(v, 1599), A_R);
 	/* Only what the range covers was filled. */
-	ck_assert_uint_eq(leaf(v, 499, NULL), 0);
-	ck_assert_uint_eq(leaf(v, 1600, NULL), 0);
+	ck_assert_uint_eq(leaf(v, 499, NULL), EMPTY);
+	ck_assert_uint_eq(leaf(v, 1600, NULL), EMPTY);
 	/* View 0 holds the same blocks, 2 MiB (it is only the source). */
 	ck_assert_uint_eq(level_of(0, 500), 2);
 	ck_assert_uint_eq(VS.view[v]->nr_pages, 1100);
@@ -1024,7 +1030,7 @@ START_TEST(range_errors_change_nothing)
 	/* View 0 reads a RAM gfn it did not fill yet as rwx. */
 	ck_assert_int_eq(altp2m_views_get_access(&VS, 0, 3000, &x), 0);
 	ck_assert_uint_eq(x, A_RWX);
-	ck_assert_uint_eq(leaf(0, 3000, NULL), 0);
+	ck_assert_uint_eq(leaf(0, 3000, NULL), EMPTY);
 }
 END_TEST
 
@@ -1042,7 +1048,7 @@ START_TEST(list_ops)
 	ck_assert_uint_eq(access_of(v, SMALL_BASE + 4), A_RW);
 	ck_assert_uint_eq(access_of(v, 3000), A_N2RWX);
 	ck_assert_uint_eq(level_of(v, 1000), 1);
-	ck_assert_uint_eq(leaf(v, 1001, NULL), 0);	/* only what is set */
+	ck_assert_uint_eq(leaf(v, 1001, NULL), EMPTY);	/* only what is set */
 	/* Parked entries keep their frame. */
 	ck_assert_uint_eq(leaf(v, 6, NULL) & RWX, 0);
 	ck_assert_uint_eq(frame_of(v, 6), host_hpa(6));
@@ -1287,7 +1293,7 @@ START_TEST(sve_ops)
 	ck_assert_int_eq(altp2m_views_get_sve(&VS, v, 30, &s), -ESRCH);
 	ck_assert_int_eq(altp2m_views_get_sve(&VS, 0, 30, &s), 0);
 	ck_assert_uint_eq(s, 1);
-	ck_assert_uint_eq(leaf(0, 30, NULL), 0);
+	ck_assert_uint_eq(leaf(0, 30, NULL), EMPTY);
 	ck_assert_int_eq(altp2m_views_get_sve(&VS, v, 4096, &s), -ESRCH);
 	ck_assert_int_eq(altp2m_views_get_sve(&VS, v, LIMIT, &s), -EINVAL);
 	ck_assert_int_eq(altp2m_views_get_sve(&VS, 0, 4096, &s), -ESRCH);
@@ -1359,7 +1365,7 @@ START_TEST(remap_and_revert)
 
 	/* Revert to itself: lazy fill again, with the host's frame. */
 	ck_assert_int_eq(altp2m_views_remap(&VS, v, a, a), 0);
-	ck_assert_uint_eq(leaf(v, a, NULL), 0);
+	ck_assert_uint_eq(leaf(v, a, NULL), EMPTY);
 	ck_assert_uint_eq(VS.nr_remaps, 0);
 	ck_assert_uint_eq(altp2m_views_frame_gfn(&VS, v, a), a);
 	ck_assert_int_eq(fault(v, a, R_, NULL), ALTP2M_VIEW_RETRY);
@@ -1368,14 +1374,14 @@ START_TEST(remap_and_revert)
 	ck_assert_int_eq(altp2m_views_remap(&VS, v, a, SMALL_BASE + 1), 0);
 	ck_assert_uint_eq(frame_of(v, a), host_hpa(SMALL_BASE + 1));
 	ck_assert_int_eq(altp2m_views_remap(&VS, v, a, INVALID), 0);
-	ck_assert_uint_eq(leaf(v, a, NULL), 0);
+	ck_assert_uint_eq(leaf(v, a, NULL), EMPTY);
 	ck_assert_uint_eq(VS.view[v]->nr_remaps, 0);
 	/* Reverting what the view does not hold does nothing. */
 	ck_assert_int_eq(altp2m_views_remap(&VS, v, a, INVALID), 0);
 	/* Reverting a gfn of a 2 MiB leaf: split, that gfn goes. */
 	ck_assert_int_eq(fault(v, 1500, R_, NULL), ALTP2M_VIEW_RETRY);
 	ck_assert_int_eq(altp2m_views_remap(&VS, v, 1500, INVALID), 0);
-	ck_assert_uint_eq(leaf(v, 1500, NULL), 0);
+	ck_assert_uint_eq(leaf(v, 1500, NULL), EMPTY);
 	ck_assert_uint_eq(access_of(v, 1501), A_RX);
 	ck_assert_uint_eq(VS.view[v]->nr_pages, 511 + 511);
 }
@@ -1407,7 +1413,7 @@ START_TEST(remap_takes_b_access_here)
 	ck_assert_uint_eq(access_of(v, 13), A_RX);
 	ck_assert_int_eq(altp2m_views_remap(&VS, v, 14, 3001), 0);
 	ck_assert_uint_eq(access_of(v, 14), A_RWX);
-	ck_assert_uint_eq(leaf(v, 3000, NULL), 0);	/* B not pulled in */
+	ck_assert_uint_eq(leaf(v, 3000, NULL), EMPTY);	/* B not pulled in */
 }
 END_TEST
 
@@ -1431,7 +1437,7 @@ START_TEST(remap_chain_and_overwrite)
 	ck_assert_uint_eq(frame_of(v, 100), host_hpa(SMALL_BASE + 2));
 	/* Host change of 300 kills 200's remap, not 100's. */
 	altp2m_views_host_unmap(&VS, 300, 1);
-	ck_assert_uint_eq(leaf(v, 200, NULL), 0);
+	ck_assert_uint_eq(leaf(v, 200, NULL), EMPTY);
 	ck_assert_uint_eq(frame_of(v, 100), host_hpa(SMALL_BASE + 2));
 	ck_assert_uint_eq(VS.stats.remaps_invalidated, 1);
 }
@@ -1492,8 +1498,8 @@ START_TEST(rmap_precision)
 	host_del(host_region(SMALL_BASE));
 	check_all();
 	ck_assert_uint_eq(VS.nr_remaps, 1);
-	ck_assert_uint_eq(leaf(v1, 10, NULL), 0);
-	ck_assert_uint_eq(leaf(v2, 11, NULL), 0);
+	ck_assert_uint_eq(leaf(v1, 10, NULL), EMPTY);
+	ck_assert_uint_eq(leaf(v2, 11, NULL), EMPTY);
 	ck_assert_uint_eq(frame_of(v1, SMALL_BASE + 7), host_hpa(20));
 	ck_assert_int_eq(fault(v1, 10, R_, NULL), ALTP2M_VIEW_RETRY);
 	ck_assert_uint_eq(frame_of(v1, 10), host_hpa(10));
@@ -1535,9 +1541,9 @@ START_TEST(host_unmap_mirrors)
 	memset(F.flushes_of, 0, sizeof(F.flushes_of));
 	/* Inside one 2 MiB leaf: split, only the range goes. */
 	altp2m_views_host_unmap(&VS, 600, 10);
-	ck_assert_uint_eq(leaf(0, 605, NULL), 0);
-	ck_assert_uint_eq(leaf(v, 605, NULL), 0);
-	ck_assert_uint_eq(leaf(w, 605, NULL), 0);
+	ck_assert_uint_eq(leaf(0, 605, NULL), EMPTY);
+	ck_assert_uint_eq(leaf(v, 605, NULL), EMPTY);
+	ck_assert_uint_eq(leaf(w, 605, NULL), EMPTY);
 	ck_assert_uint_eq(access_of(v, 599), A_RX);
 	ck_assert_uint_eq(access_of(v, 610), A_RX);
 	ck_assert_uint_eq(access_of(w, 700), A_RW);
@@ -1585,8 +1591,8 @@ START_TEST(host_unmap_split_fails)
 	altp2m_views_host_unmap(&VS, 1030, 1);
 	F.fail_all = 0;
 	check_all();
-	ck_assert_uint_eq(leaf(v, 1031, NULL), 0);
-	ck_assert_uint_eq(leaf(0, 1031, NULL), 0);
+	ck_assert_uint_eq(leaf(v, 1031, NULL), EMPTY);
+	ck_assert_uint_eq(leaf(0, 1031, NULL), EMPTY);
 	ck_assert_int_eq(fault(v, 1031, R_, NULL), ALTP2M_VIEW_RETRY);
 	ck_assert_uint_eq(frame_of(v, 1031), host_hpa(1031));
 
@@ -1602,10 +1608,10 @@ START_TEST(host_unmap_split_fails)
 	altp2m_views_host_unmap(&VS, 2060, 2560 - 2060);
 	F.fail_at = 0;
 	check_all();
-	ck_assert_uint_eq(leaf(0, 2050, NULL), 0);
-	ck_assert_uint_eq(leaf(0, 2100, NULL), 0);
-	ck_assert_uint_eq(leaf(v, 2100, NULL), 0);
-	ck_assert_uint_eq(leaf(v, 5, NULL), 0);
+	ck_assert_uint_eq(leaf(0, 2050, NULL), EMPTY);
+	ck_assert_uint_eq(leaf(0, 2100, NULL), EMPTY);
+	ck_assert_uint_eq(leaf(v, 2100, NULL), EMPTY);
+	ck_assert_uint_eq(leaf(v, 5, NULL), EMPTY);
 	ck_assert_uint_eq(VS.nr_remaps, 0);
 }
 END_TEST
@@ -1825,6 +1831,205 @@ START_TEST(free_after_flush_on_rollback)
 	ck_assert_uint_gt(F.released, released);
 	ck_assert_int_eq(F.live[v], 1);
 	check_all();
+}
+END_TEST
+
+/* ---- empty entries ------------------------------------------------------ */
+
+static unsigned int idx_of(u64 gfn, unsigned int level)
+{
+	return (gfn >> (9 * (level - 1))) & 511;
+}
+
+/* The table of @level on @gfn's path in view @idx (level 4: the root). */
+static u64 *table_on_path(unsigned int idx, u64 gfn, unsigned int level)
+{
+	u64 *t = view_of(idx)->ept.root, e;
+	unsigned int l;
+
+	for (l = 4; l > level; l--) {
+		e = t[idx_of(gfn, l)];
+		ck_assert_msg((e & RWX) && !(e & LARGE),
+			      "view %u: no level-%u table on the path of %#llx",
+			      idx, level, (unsigned long long)gfn);
+		t = (u64 *)(uintptr_t)(e & ADDR);
+	}
+	return t;
+}
+
+/* Every entry of @t is EMPTY, but @skip (512: none). */
+static void assert_empty_but(const u64 *t, unsigned int skip)
+{
+	unsigned int i;
+
+	for (i = 0; i < 512; i++)
+		if (i != skip)
+			ck_assert_msg(t[i] == EMPTY, "entry %u is %#llx", i,
+				      (unsigned long long)t[i]);
+}
+
+/*
+ * Filling one gfn in fresh views: every other entry of every table on its
+ * path, at every level and in view 0 too, is the empty entry (SVE set),
+ * so that with #VE on, a neighbour's first access still exits for lazy
+ * fill.
+ */
+START_TEST(fill_path_empty)
+{
+	unsigned int v, w, l, idx, i;
+	u64 g = SMALL_BASE + 3, e;
+
+	/* Roots as init and create left them. */
+	assert_empty_but(VS.host.ept.root, 512);
+	v = create(A_RX);
+	assert_empty_but(VS.view[v]->ept.root, 512);
+	ck_assert_uint_eq(VS.view[v]->ept.nr_tables, 1);
+
+	/* 4 KiB: four tables on the path, in the view and in view 0. */
+	ck_assert_int_eq(fault(v, g, R_, NULL), ALTP2M_VIEW_RETRY);
+	for (i = 0; i < 2; i++) {
+		idx = i ? v : 0;
+		ck_assert_uint_eq(view_of(idx)->ept.nr_tables, 4);
+		for (l = 4; l >= 1; l--)
+			assert_empty_but(table_on_path(idx, g, l),
+					 idx_of(g, l));
+		e = table_on_path(idx, g, 1)[idx_of(g, 1)];
+		ck_assert_uint_eq(e & SVE, SVE);
+		ck_assert_uint_ne(e & RWX, 0);
+	}
+
+	/* 2 MiB: three tables, the leaf in the PD. */
+	w = create(A_N);
+	ck_assert_int_eq(fault(w, 700, R_, NULL), ALTP2M_VIEW_EVENT);
+	ck_assert_uint_eq(VS.view[w]->ept.nr_tables, 3);
+	for (l = 4; l >= 2; l--)
+		assert_empty_but(table_on_path(w, 700, l), idx_of(700, l));
+	/* Parked, with the SVE a fill gives. */
+	e = leaf(w, 700, &l);
+	ck_assert_uint_eq(l, 2);
+	ck_assert_uint_eq(e & (RWX | SVE), SVE);
+
+	/* A fresh 4 KiB fill next to existing leaves: one store, the rest
+	 * of the page table stays as it was.
+	 */
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, g + 2, A_R), 0);
+	for (i = 0; i < 512; i++) {
+		e = table_on_path(v, g, 1)[i];
+		if (i == idx_of(g, 1) || i == idx_of(g + 2, 1))
+			ck_assert_uint_ne(e & ALTP2M_VIEW_SW_ACCESS_MASK, 0);
+		else
+			ck_assert_uint_eq(e, EMPTY);
+	}
+}
+END_TEST
+
+/*
+ * Every way an entry is cleared leaves the empty entry: a reverted leaf,
+ * a reverted remap, a host unmap (a split 2 MiB leaf's piece, and whole
+ * leaves), and the links of pruned tables.
+ */
+START_TEST(cleared_entries_empty)
+{
+	unsigned int v = create(A_RWX), l;
+	u64 g = SMALL_BASE + 3, *pt, *pd;
+
+	ck_assert_int_eq(fault(v, g, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, g + 1, A_N), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, g + 2, 100), 0);
+	pt = table_on_path(v, g, 1);
+
+	/* Revert of a plain leaf, of a remap, of a parked leaf. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, g, INVALID), 0);
+	ck_assert_uint_eq(pt[idx_of(g, 1)], EMPTY);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, g + 2, g + 2), 0);
+	ck_assert_uint_eq(pt[idx_of(g + 2, 1)], EMPTY);
+	ck_assert_uint_eq(VS.view[v]->nr_remaps, 0);
+	check_all();
+	/* The last leaf goes: PT, PD and PDPT are pruned, root empty. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, g + 1, INVALID), 0);
+	ck_assert_uint_eq(VS.view[v]->ept.nr_tables, 1);
+	assert_empty_but(VS.view[v]->ept.root, 512);
+	check_all();
+
+	/* Host unmap inside a 2 MiB leaf: split, the range's entries empty
+	 * in view 0 and in the view.
+	 */
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 0, 1024, A_R),
+			 0);
+	ck_assert_uint_eq(level_of(v, 600), 2);
+	altp2m_views_host_unmap(&VS, 600, 10);
+	for (l = 0; l < 2; l++) {
+		unsigned int idx = l ? v : 0;
+		u64 k;
+
+		pt = table_on_path(idx, 600, 1);
+		for (k = 512; k < 1024; k++)
+			if (k >= 600 && k < 610)
+				ck_assert_uint_eq(pt[k - 512], EMPTY);
+			else
+				ck_assert_uint_ne(pt[k - 512] &
+						  ALTP2M_VIEW_SW_ACCESS_MASK,
+						  0);
+	}
+	check_all();
+	/* Whole 2 MiB leaf and a page table, gone: PD entries empty. */
+	altp2m_views_host_unmap(&VS, 0, 1024);
+	pd = table_on_path(0, 0, 2);
+	ck_assert_uint_eq(pd[0], EMPTY);
+	ck_assert_uint_eq(pd[1], EMPTY);
+	/* The view held nothing else: back to its bare root. */
+	ck_assert_uint_eq(VS.view[v]->ept.nr_tables, 1);
+	assert_empty_but(VS.view[v]->ept.root, 512);
+}
+END_TEST
+
+/*
+ * The invariant checker sees a not-present entry that is neither empty
+ * nor a leaf, at any level and in any view; a parked leaf with SVE clear
+ * is the user's choice and passes.
+ */
+START_TEST(check_finds_bad_empty)
+{
+	struct altp2m_views_bad bad;
+	unsigned int v = create(A_RWX);
+	u64 *root = VS.view[v]->ept.root, *pt, e;
+
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, 40, A_N), 0);
+	ck_assert_int_eq(altp2m_views_set_sve(&VS, v, 40, 0), 0);
+	e = leaf(v, 40, NULL);
+	ck_assert_uint_eq(e & (RWX | SVE), 0);
+	ck_assert_uint_ne(e, 0);
+	ck_assert_int_eq(altp2m_views_check(&VS, &bad), 0);
+
+	/* 0 in a root entry: a #VE instead of an exit. */
+	root[300] = 0;
+	ck_assert_int_eq(altp2m_views_check(&VS, &bad), -EUCLEAN);
+	ck_assert_uint_eq(bad.view, v);
+	ck_assert_uint_eq(bad.gfn, 300ULL << 27);
+	ck_assert_ptr_nonnull(strstr(bad.what, "without SVE"));
+	root[300] = EMPTY;
+
+	/* In a page table: 0, then SVE with stray bits. */
+	pt = table_on_path(v, 40, 1);
+	pt[41] = 0;
+	ck_assert_int_eq(altp2m_views_check(&VS, &bad), -EUCLEAN);
+	ck_assert_uint_eq(bad.gfn, 41);
+	ck_assert_ptr_nonnull(strstr(bad.what, "without SVE"));
+	pt[41] = EMPTY | 0x5000;
+	ck_assert_int_eq(altp2m_views_check(&VS, &bad), -EUCLEAN);
+	ck_assert_uint_eq(bad.gfn, 41);
+	ck_assert_ptr_nonnull(strstr(bad.what, "neither empty"));
+	pt[41] = EMPTY;
+
+	/* View 0, a PD entry. */
+	pt = table_on_path(0, 40, 2);
+	ck_assert_uint_eq(pt[3], EMPTY);
+	pt[3] = 0;
+	ck_assert_int_eq(altp2m_views_check(&VS, &bad), -EUCLEAN);
+	ck_assert_uint_eq(bad.view, 0);
+	ck_assert_uint_eq(bad.gfn, 3 * B2M);
+	pt[3] = EMPTY;
+	ck_assert_int_eq(altp2m_views_check(&VS, &bad), 0);
 }
 END_TEST
 
@@ -2142,6 +2347,9 @@ static Suite *view_suite(void)
 	tcase_add_test(tc, views_512);
 	tcase_add_test(tc, free_after_flush_on_rollback);
 	tcase_add_test(tc, full_table_mark);
+	tcase_add_test(tc, fill_path_empty);
+	tcase_add_test(tc, cleared_entries_empty);
+	tcase_add_test(tc, check_finds_bad_empty);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(rnd_tc, setup, teardown);
