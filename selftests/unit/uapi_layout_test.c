@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The layouts and ioctl numbers of the views, switching and #VE parts of
+ * the uAPI. They are ABI: a failure here means a shipped structure
+ * changed, which is a bug, not something to update the numbers for. New
+ * fields go in reserved space (its offset and size stay) or new
+ * structures.
+ */
+#include <stddef.h>
+#include <linux/altp2m.h>
+
+#include "unit.h"
+
+#define LAYOUT(t, size)	ck_assert_uint_eq(sizeof(struct t), size)
+#define AT(t, f, off)	ck_assert_uint_eq(offsetof(struct t, f), off)
+
+START_TEST(view_structs)
+{
+	LAYOUT(altp2m_views_enable, 32);
+	AT(altp2m_views_enable, mode, 8);
+	AT(altp2m_views_enable, reserved, 16);
+	LAYOUT(altp2m_view_create, 32);
+	AT(altp2m_view_create, view, 6);
+	LAYOUT(altp2m_view_destroy, 32);
+	LAYOUT(altp2m_gfn_set, 64);
+	AT(altp2m_gfn_set, gfns, 24);
+	AT(altp2m_gfn_set, values, 32);
+	AT(altp2m_gfn_set, value, 40);
+	AT(altp2m_gfn_set, reserved, 48);
+	LAYOUT(altp2m_gfn_get, 40);
+	AT(altp2m_gfn_get, access, 16);
+	LAYOUT(altp2m_gfn_remap, 40);
+	AT(altp2m_gfn_remap, target, 16);
+	LAYOUT(altp2m_view_info, 64);
+	AT(altp2m_view_info, nr_leaves, 16);
+	LAYOUT(altp2m_view_list, 40);
+	AT(altp2m_view_list, entries, 16);
+	LAYOUT(altp2m_view_entry, 32);
+	AT(altp2m_view_entry, access, 24);
+	LAYOUT(altp2m_view_dump, 48);
+	AT(altp2m_view_dump, nr, 16);
+	AT(altp2m_view_dump, entries, 24);
+}
+END_TEST
+
+START_TEST(switch_and_ve_structs)
+{
+	LAYOUT(altp2m_vcpu_view, 32);
+	LAYOUT(altp2m_view_visibility, 32);
+	AT(altp2m_view_visibility, visible, 12);
+	LAYOUT(altp2m_switch_view, 32);
+	LAYOUT(altp2m_vcpu_views, 160);
+	AT(altp2m_vcpu_views, view, 16);
+	LAYOUT(altp2m_ve_page, 32);
+	/* The SDM's #VE information area. */
+	LAYOUT(altp2m_ve_info, 40);
+	AT(altp2m_ve_info, semaphore, 4);
+	AT(altp2m_ve_info, qualification, 8);
+	AT(altp2m_ve_info, gla, 16);
+	AT(altp2m_ve_info, gpa, 24);
+	AT(altp2m_ve_info, eptp_index, 32);
+}
+END_TEST
+
+/* Fields that took the place of reserved space keep the sizes. */
+START_TEST(grown_structs)
+{
+	LAYOUT(altp2m_vm_stats, 112);
+	AT(altp2m_vm_stats, invept, 48);
+	AT(altp2m_vm_stats, nr_views, 88);
+	AT(altp2m_vm_stats, reserved, 96);
+	LAYOUT(altp2m_vcpu_stats, 208);
+	AT(altp2m_vcpu_stats, ept_violation_exits, 144);
+	AT(altp2m_vcpu_stats, reserved, 168);
+	LAYOUT(altp2m_run, 288);
+	AT(altp2m_run, violation.gpa, 32);
+	AT(altp2m_run, violation.qualification, 48);
+	AT(altp2m_run, violation.view, 56);
+	AT(altp2m_run, violation.flags, 62);
+}
+END_TEST
+
+START_TEST(ioctl_numbers)
+{
+	ck_assert_uint_eq(ALTP2M_VIEWS_ENABLE, 0x4020ba13);
+	ck_assert_uint_eq(ALTP2M_VIEWS_DISABLE, 0xba14);
+	ck_assert_uint_eq(ALTP2M_CREATE_VIEW, 0xc020ba15);
+	ck_assert_uint_eq(ALTP2M_DESTROY_VIEW, 0x4020ba16);
+	ck_assert_uint_eq(ALTP2M_SET_MEM_ACCESS, 0x4040ba17);
+	ck_assert_uint_eq(ALTP2M_SET_SUPPRESS_VE, 0x4040ba18);
+	ck_assert_uint_eq(ALTP2M_GET_MEM_ACCESS, 0xc028ba19);
+	ck_assert_uint_eq(ALTP2M_REMAP_GFN, 0x4028ba1a);
+	ck_assert_uint_eq(ALTP2M_LIST_VIEWS, 0xc028ba1b);
+	ck_assert_uint_eq(ALTP2M_DUMP_VIEW, 0xc030ba1c);
+	ck_assert_uint_eq(ALTP2M_SET_VIEW_VISIBILITY, 0x4020ba1d);
+	ck_assert_uint_eq(ALTP2M_SWITCH_VIEW, 0x4020ba1e);
+	ck_assert_uint_eq(ALTP2M_GET_VCPU_VIEWS, 0xc0a0ba1f);
+	ck_assert_uint_eq(ALTP2M_SET_VCPU_VIEW, 0x4020ba28);
+	ck_assert_uint_eq(ALTP2M_GET_VCPU_VIEW, 0xc020ba29);
+	ck_assert_uint_eq(ALTP2M_SET_VE_PAGE, 0x4020ba2a);
+	ck_assert_uint_eq(ALTP2M_HC_BASE, 0x61700000);
+	ck_assert_uint_eq(ALTP2M_EXIT_VIEW_VIOLATION, 10);
+}
+END_TEST
+
+static Suite *uapi_layout_suite(void)
+{
+	Suite *s = suite_create("uapi_layout");
+	TCase *tc = tcase_create("views");
+
+	tcase_add_test(tc, view_structs);
+	tcase_add_test(tc, switch_and_ve_structs);
+	tcase_add_test(tc, grown_structs);
+	tcase_add_test(tc, ioctl_numbers);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_SUITE(uapi_layout_suite)
