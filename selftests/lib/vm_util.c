@@ -436,17 +436,67 @@ void vm_view_destroy(struct vm *vm, uint32_t view)
 		    view);
 }
 
-int __vm_set_mem_access(struct vm *vm, uint32_t view, uint64_t gfn,
-			uint64_t npages, uint8_t access)
+/* ALTP2M_SET_MEM_ACCESS and ALTP2M_SET_SUPPRESS_VE over a range. */
+static int vm_gfn_set_range(struct vm *vm, unsigned long cmd, uint32_t view,
+			    uint64_t gfn, uint64_t npages, uint8_t value)
 {
 	struct altp2m_gfn_set s = {
 		.view = view,
 		.gfn = gfn,
 		.npages = npages,
-		.value = access,
+		.value = value,
 	};
 
-	return ioctl(vm->fd, ALTP2M_SET_MEM_ACCESS, &s);
+	return ioctl(vm->fd, cmd, &s);
+}
+
+int __vm_set_mem_access(struct vm *vm, uint32_t view, uint64_t gfn,
+			uint64_t npages, uint8_t access)
+{
+	return vm_gfn_set_range(vm, ALTP2M_SET_MEM_ACCESS, view, gfn, npages,
+				access);
+}
+
+int __vm_set_suppress_ve(struct vm *vm, uint32_t view, uint64_t gfn,
+			 uint64_t npages, uint8_t sve)
+{
+	return vm_gfn_set_range(vm, ALTP2M_SET_SUPPRESS_VE, view, gfn, npages,
+				sve);
+}
+
+void vm_set_suppress_ve(struct vm *vm, uint32_t view, uint64_t gfn,
+			uint64_t npages, uint8_t sve)
+{
+	TEST_ASSERT(!__vm_set_suppress_ve(vm, view, gfn, npages, sve),
+		    "ALTP2M_SET_SUPPRESS_VE view %u gfn %#llx npages %llu "
+		    "sve %u", view, (unsigned long long)gfn,
+		    (unsigned long long)npages, sve);
+}
+
+int __vm_switch_view(struct vm *vm, uint32_t view, int vcpu_id)
+{
+	struct altp2m_switch_view a = { .view = view };
+
+	if (vcpu_id >= 0) {
+		a.flags = ALTP2M_SWITCH_ONE_VCPU;
+		a.vcpu_id = vcpu_id;
+	}
+	return ioctl(vm->fd, ALTP2M_SWITCH_VIEW, &a);
+}
+
+int __vm_set_view_visibility(struct vm *vm, uint32_t view, int vcpu_id,
+			     bool visible)
+{
+	struct altp2m_view_visibility a = {
+		.view = view,
+		.visible = visible,
+	};
+
+	if (vcpu_id >= 0) {
+		a.flags = ALTP2M_VISIBILITY_ONE_VCPU;
+		a.vcpu_id = vcpu_id;
+	}
+	return ioctl(vm->fd, ALTP2M_SET_VIEW_VISIBILITY, &a);
 }
 
 void vm_set_mem_access(struct vm *vm, uint32_t view, uint64_t gfn,

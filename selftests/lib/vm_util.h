@@ -206,6 +206,14 @@ int __vm_set_mem_access(struct vm *vm, uint32_t view, uint64_t gfn,
 			uint64_t npages, uint8_t access);
 void vm_set_mem_access(struct vm *vm, uint32_t view, uint64_t gfn,
 		       uint64_t npages, uint8_t access);
+int __vm_set_suppress_ve(struct vm *vm, uint32_t view, uint64_t gfn,
+			 uint64_t npages, uint8_t sve);
+void vm_set_suppress_ve(struct vm *vm, uint32_t view, uint64_t gfn,
+			uint64_t npages, uint8_t sve);
+/* ALTP2M_SWITCH_VIEW / SET_VIEW_VISIBILITY: @vcpu_id < 0 for all vCPUs. */
+int __vm_switch_view(struct vm *vm, uint32_t view, int vcpu_id);
+int __vm_set_view_visibility(struct vm *vm, uint32_t view, int vcpu_id,
+			     bool visible);
 /* A list (ALTP2M_GFN_SET_LIST): @gfns[i] gets @access[i]. */
 int __vm_set_mem_access_list(struct vm *vm, uint32_t view,
 			     const uint64_t *gfns, const uint8_t *access,

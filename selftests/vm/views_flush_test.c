@@ -63,16 +63,6 @@ static void *run_on_cpu1(void *arg)
 	return NULL;
 }
 
-static int set_access(struct vm *vm, uint32_t view, uint64_t gfn,
-		      uint8_t access)
-{
-	struct altp2m_gfn_set s = {
-		.view = view, .gfn = gfn, .npages = 1, .value = access,
-	};
-
-	return ioctl(vm->fd, ALTP2M_SET_MEM_ACCESS, &s);
-}
-
 /* Until the guest has written @p twice more (it runs), or 60 s. */
 static bool guest_writing(volatile uint64_t *p)
 {
@@ -86,10 +76,7 @@ static bool guest_writing(volatile uint64_t *p)
 
 TEST(restrict_while_running_elsewhere)
 {
-	struct altp2m_views_enable en = { .max_views = 2 };
-	struct altp2m_view_create vc = { .default_access = ALTP2M_ACCESS_RWX };
-	struct altp2m_vm_stats st0 = { 0 }, st1 = { 0 };
-	struct altp2m_vcpu_view vv = { 0 };
+	struct altp2m_vm_stats st0, st1;
 	struct vm *vm;
 	struct vcpu *vcpu;
 	struct runner r;
@@ -97,6 +84,7 @@ TEST(restrict_while_running_elsewhere)
 	uint64_t page, c1, c2;
 	unsigned int i;
 	uint32_t where;
+	uint16_t view;
 	pthread_t th;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
@@ -109,23 +97,23 @@ TEST(restrict_while_running_elsewhere)
 	vcpu_args_set(vcpu, 1, page);
 	/* The guest must take the flush IPI's exit (see vm_util.h). */
 	vcpu_set_if(vcpu, true);
-	ASSERT_EQ(ioctl(vm->fd, ALTP2M_VIEWS_ENABLE, &en), 0);
-	ASSERT_EQ(ioctl(vm->fd, ALTP2M_CREATE_VIEW, &vc), 0);
-	vv.view = vc.view;
-	ASSERT_EQ(ioctl(vcpu->fd, ALTP2M_SET_VCPU_VIEW, &vv), 0);
-	ASSERT_EQ(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st0), 0);
+	vm_views_enable(vm, 2);
+	view = vm_view_create(vm, ALTP2M_ACCESS_RWX);
+	vcpu_set_view(vcpu, view);
+	vm_stats(vm, &st0);
 
 	for (i = 0; i < ROUNDS; i++) {
-		where = i & 1 ? 0 : vc.view;
+		where = i & 1 ? 0 : view;
 		r = (struct runner){ .vcpu = vcpu };
 		ASSERT_EQ(pthread_create(&th, NULL, run_on_cpu1, &r), 0);
 		if (!guest_writing(hva)) {
 			/* Stop it so that the thread can be joined. */
-			set_access(vm, vc.view, page >> 12, ALTP2M_ACCESS_R);
+			__vm_set_mem_access(vm, view, page >> 12, 1,
+					    ALTP2M_ACCESS_R);
 			pthread_join(th, NULL);
 			ASSERT_TRUE(false);
 		}
-		ASSERT_EQ(set_access(vm, where, page >> 12, ALTP2M_ACCESS_R), 0);
+		vm_set_mem_access(vm, where, page >> 12, 1, ALTP2M_ACCESS_R);
 		c1 = *hva;
 		usleep(20000);
 		c2 = *hva;
@@ -134,14 +122,13 @@ TEST(restrict_while_running_elsewhere)
 		/* Not one write after the ioctl returned. */
 		EXPECT_EQ(c2, c1);
 		assert_exit_reason(vcpu, ALTP2M_EXIT_VIEW_VIOLATION);
-		EXPECT_EQ(vcpu->run->violation.view, vc.view);
+		EXPECT_EQ(vcpu->run->violation.view, view);
 		EXPECT_EQ(vcpu->run->violation.gpa, page);
 		EXPECT_EQ(vcpu->run->violation.access, ALTP2M_VIOLATION_W);
 		EXPECT_EQ(vcpu->run->violation.entry_access, ALTP2M_ACCESS_R);
-		ASSERT_EQ(set_access(vm, where, page >> 12, ALTP2M_ACCESS_RWX),
-			  0);
+		vm_set_mem_access(vm, where, page >> 12, 1, ALTP2M_ACCESS_RWX);
 	}
-	ASSERT_EQ(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st1), 0);
+	vm_stats(vm, &st1);
 	/*
 	 * Each restriction flushed the view (and view 0 in the rounds made
 	 * there) once; relaxing may too.
@@ -163,18 +150,12 @@ static void guest_vmfunc_spin(uint64_t stop, uint64_t a)
 
 TEST(destroy_and_switch_while_running_elsewhere)
 {
-	struct altp2m_views_enable en = { .max_views = 2 };
-	struct altp2m_view_create vc = { .default_access = ALTP2M_ACCESS_RWX };
-	struct altp2m_view_destroy vd = { .view = 1 };
-	struct altp2m_switch_view sw = { .view = 0 };
-	struct altp2m_gfn_remap rm = { .view = 1 };
 	volatile uint64_t *stop;
 	struct vcpu *vcpu;
 	uint64_t a, b, s;
 	struct runner r = { 0 };
 	struct vm *vm;
 	pthread_t th;
-	int ret;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP("needs two CPUs");
@@ -189,25 +170,22 @@ TEST(destroy_and_switch_while_running_elsewhere)
 	*(uint64_t *)addr_gva2hva(vm, b) = 0xb;
 	vcpu_args_set(vcpu, 2, s, a);
 	vcpu_set_if(vcpu, true);
-	ASSERT_EQ(ioctl(vm->fd, ALTP2M_VIEWS_ENABLE, &en), 0);
-	ASSERT_EQ(ioctl(vm->fd, ALTP2M_CREATE_VIEW, &vc), 0);
-	rm.gfn = a >> 12;
-	rm.target = b >> 12;
-	ASSERT_EQ(ioctl(vm->fd, ALTP2M_REMAP_GFN, &rm), 0);
+	vm_views_enable(vm, 2);
+	ASSERT_EQ(vm_view_create(vm, ALTP2M_ACCESS_RWX), 1);
+	vm_remap_gfn(vm, 1, a >> 12, b >> 12);
 
 	r.vcpu = vcpu;
 	ASSERT_EQ(pthread_create(&th, NULL, run_on_cpu1, &r), 0);
 	usleep(300 * 1000);	/* in the guest, on view 1 by now */
-	ret = ioctl(vm->fd, ALTP2M_DESTROY_VIEW, &vd);
-	EXPECT_EQ(ret, -1);
+	EXPECT_EQ(__vm_view_destroy(vm, 1), -1);
 	EXPECT_EQ(errno, EBUSY);
 	/* Moved out while it spins, then let go: it reads A's own data. */
-	ASSERT_EQ(ioctl(vm->fd, ALTP2M_SWITCH_VIEW, &sw), 0);
+	ASSERT_EQ(__vm_switch_view(vm, 0, -1), 0);
 	*stop = 1;
 	ASSERT_EQ(pthread_join(th, NULL), 0);
 	ASSERT_EQ(r.ret, 0);
 	assert_ucall_sync(vcpu, 0xa);
-	EXPECT_EQ(ioctl(vm->fd, ALTP2M_DESTROY_VIEW, &vd), 0);
+	vm_view_destroy(vm, 1);
 	vm_free(vm);
 }
 

@@ -113,31 +113,6 @@ static uint32_t vcpu_view_of(struct altp2m_test *_t, struct vm *vm,
 	return vv.view[id];
 }
 
-static int set_visible(struct vm *vm, uint32_t view, int vcpu_id,
-		       bool visible)
-{
-	struct altp2m_view_visibility a = {
-		.view = view, .visible = visible,
-	};
-
-	if (vcpu_id >= 0) {
-		a.flags = ALTP2M_VISIBILITY_ONE_VCPU;
-		a.vcpu_id = vcpu_id;
-	}
-	return ioctl(vm->fd, ALTP2M_SET_VIEW_VISIBILITY, &a);
-}
-
-static int switch_view(struct vm *vm, uint32_t view, int vcpu_id)
-{
-	struct altp2m_switch_view a = { .view = view };
-
-	if (vcpu_id >= 0) {
-		a.flags = ALTP2M_SWITCH_ONE_VCPU;
-		a.vcpu_id = vcpu_id;
-	}
-	return ioctl(vm->fd, ALTP2M_SWITCH_VIEW, &a);
-}
-
 static void expect_ud(struct altp2m_test *_t, struct vcpu *vcpu)
 {
 	struct ucall uc;
@@ -194,7 +169,7 @@ TEST(vmfunc_hidden_or_missing_view_is_ud)
 	struct vm *vm = remap_vm(&a, &b);
 
 	vcpu = vcpu_add(vm, 0, guest_switch_once);
-	ASSERT_EQ(set_visible(vm, 1, -1, false), 0);
+	ASSERT_EQ(__vm_set_view_visibility(vm, 1, -1, false), 0);
 	vcpu_args_set(vcpu, 2, 1, a);
 	vcpu_stats(vcpu, &s0);
 	expect_ud(_t, vcpu);
@@ -203,7 +178,7 @@ TEST(vmfunc_hidden_or_missing_view_is_ud)
 	EXPECT_EQ(vcpu_view_of(_t, vm, 0), 0);
 
 	/* Visible again: the same call works. */
-	ASSERT_EQ(set_visible(vm, 1, -1, true), 0);
+	ASSERT_EQ(__vm_set_view_visibility(vm, 1, -1, true), 0);
 	vcpu_setup(vcpu, guest_switch_once);
 	vcpu_args_set(vcpu, 2, 1, a);
 	vcpu_run(vcpu);
@@ -234,7 +209,7 @@ TEST(visibility_per_vcpu)
 	v1 = vcpu_add(vm, 1, guest_switch_once);
 	vcpu_args_set(v0, 2, 1, a);
 	vcpu_args_set(v1, 2, 1, a);
-	ASSERT_EQ(set_visible(vm, 1, 1, false), 0);
+	ASSERT_EQ(__vm_set_view_visibility(vm, 1, 1, false), 0);
 	vcpu_run(v0);
 	assert_ucall_sync(v0, TAG_B);
 	expect_ud(_t, v1);
@@ -242,8 +217,8 @@ TEST(visibility_per_vcpu)
 	EXPECT_EQ(vcpu_view_of(_t, vm, 1), 0);
 
 	/* Hidden from all, then shown to vCPU 0 alone. */
-	ASSERT_EQ(set_visible(vm, 1, -1, false), 0);
-	ASSERT_EQ(set_visible(vm, 1, 0, true), 0);
+	ASSERT_EQ(__vm_set_view_visibility(vm, 1, -1, false), 0);
+	ASSERT_EQ(__vm_set_view_visibility(vm, 1, 0, true), 0);
 	vcpu_run(v0);
 	assert_ucall_sync(v0, TAG_A);
 	vcpu_setup(v0, guest_switch_once);
@@ -303,7 +278,7 @@ TEST(host_switch_one_or_all)
 	assert_ucall_sync(v0, TAG_A);
 
 	/* One vCPU: it moves, the others stay. */
-	ASSERT_EQ(switch_view(vm, 1, 0), 0);
+	ASSERT_EQ(__vm_switch_view(vm, 1, 0), 0);
 	EXPECT_EQ(vcpu_view_of(_t, vm, 0), 1);
 	EXPECT_EQ(vcpu_view_of(_t, vm, 1), 0);
 	vcpu_run(v0);
@@ -318,7 +293,7 @@ TEST(host_switch_one_or_all)
 	vcpu_set_if(v2, true);
 	ASSERT_EQ(pthread_create(&th, NULL, run_once, v2), 0);
 	usleep(200 * 1000);
-	ASSERT_EQ(switch_view(vm, 1, -1), 0);
+	ASSERT_EQ(__vm_switch_view(vm, 1, -1), 0);
 	ASSERT_EQ(pthread_join(th, NULL), 0);
 	assert_ucall_sync(v2, TAG_B);
 	EXPECT_EQ(vcpu_view_of(_t, vm, 0), 1);
@@ -333,9 +308,9 @@ TEST(host_switch_one_or_all)
 	EXPECT_EQ(errno, EBUSY);
 
 	/* Bad requests change nothing. */
-	EXPECT_EQ(switch_view(vm, 3, -1), -1);
+	EXPECT_EQ(__vm_switch_view(vm, 3, -1), -1);
 	EXPECT_EQ(errno, ENOENT);
-	EXPECT_EQ(switch_view(vm, 1, 7), -1);
+	EXPECT_EQ(__vm_switch_view(vm, 1, 7), -1);
 	EXPECT_EQ(errno, ENOENT);
 	EXPECT_EQ(ioctl(vm->fd, ALTP2M_SWITCH_VIEW, &bad), -1);
 	EXPECT_EQ(errno, EINVAL);
@@ -343,7 +318,7 @@ TEST(host_switch_one_or_all)
 	EXPECT_EQ(ioctl(vm->fd, ALTP2M_SWITCH_VIEW, &bad), -1);
 	EXPECT_EQ(errno, EINVAL);
 	EXPECT_EQ(vcpu_view_of(_t, vm, 0), 1);
-	ASSERT_EQ(switch_view(vm, 0, -1), 0);
+	ASSERT_EQ(__vm_switch_view(vm, 0, -1), 0);
 	vcpu_run(v0);
 	assert_ucall_sync(v0, TAG_A);
 	/* v1 and v2 have not entered since: they still hold view 1... */

@@ -48,16 +48,6 @@ static int set_ve_page(struct vcpu *vcpu, uint32_t flags, uint64_t gfn)
 	return ioctl(vcpu->fd, ALTP2M_SET_VE_PAGE, &a);
 }
 
-static void set_sve(struct altp2m_test *_t, struct vm *vm, uint32_t view,
-		    uint64_t gfn, uint8_t sve)
-{
-	struct altp2m_gfn_set s = {
-		.view = view, .gfn = gfn, .npages = 1, .value = sve,
-	};
-
-	ASSERT_EQ(ioctl(vm->fd, ALTP2M_SET_SUPPRESS_VE, &s), 0);
-}
-
 static void expect_ve(struct altp2m_test *_t, struct vcpu *vcpu)
 {
 	struct ucall uc;
@@ -78,8 +68,7 @@ static void expect_exit(struct altp2m_test *_t, struct vcpu *vcpu,
 }
 
 /* A vCPU on a new view, past its first read of @a. */
-static struct vcpu *ve_setup(struct altp2m_test *_t, struct vm *vm,
-			     uint64_t a, uint16_t *view)
+static struct vcpu *ve_setup(struct vm *vm, uint64_t a, uint16_t *view)
 {
 	struct vcpu *vcpu = vcpu_add(vm, 0, guest_read_then_write);
 
@@ -90,7 +79,7 @@ static struct vcpu *ve_setup(struct altp2m_test *_t, struct vm *vm,
 	vcpu_run(vcpu);
 	assert_ucall_sync(vcpu, 0x5a5a);
 	vm_set_mem_access(vm, *view, a >> 12, 1, ALTP2M_ACCESS_R);
-	set_sve(_t, vm, *view, a >> 12, 0);
+	vm_set_suppress_ve(vm, *view, a >> 12, 1, 0);
 	return vcpu;
 }
 
@@ -121,7 +110,7 @@ TEST(ve_delivered_without_exit)
 	uint16_t v;
 
 	*(uint64_t *)addr_gva2hva(vm, a) = 0x5a5a;
-	vcpu = ve_setup(_t, vm, a, &v);
+	vcpu = ve_setup(vm, a, &v);
 	ASSERT_EQ(set_ve_page(vcpu, 0, ve >> 12), 0);
 	expect_ve(_t, vcpu);
 	EXPECT_EQ(info->exit_reason, 48);
@@ -155,10 +144,10 @@ TEST(ve_delivered_without_exit)
 	expect_exit(_t, vcpu, v, a);
 	/* Semaphore clear, suppress-#VE set: exits too. */
 	info->semaphore = 0;
-	set_sve(_t, vm, v, a >> 12, 1);
+	vm_set_suppress_ve(vm, v, a >> 12, 1, 1);
 	expect_exit(_t, vcpu, v, a);
 	/* Both clear: the retried write is a #VE again. */
-	set_sve(_t, vm, v, a >> 12, 0);
+	vm_set_suppress_ve(vm, v, a >> 12, 1, 0);
 	expect_ve(_t, vcpu);
 	EXPECT_EQ(info->semaphore, VE_SEMAPHORE_SET);
 	/* In view 0, whose entry has suppress-#VE set: no #VE, no exit. */
@@ -182,7 +171,7 @@ TEST(ve_page_rules)
 	uint16_t v;
 
 	*(uint64_t *)addr_gva2hva(vm, a) = 0x5a5a;
-	vcpu = ve_setup(_t, vm, a, &v);
+	vcpu = ve_setup(vm, a, &v);
 	EXPECT_EQ(set_ve_page(vcpu, ALTP2M_VE_PAGE_DISABLE, 0), -1);
 	EXPECT_EQ(errno, ENOENT);
 	EXPECT_EQ(set_ve_page(vcpu, 0, R2_GPA >> 12), -1);
