@@ -147,8 +147,8 @@ void altp2m_vm_put(struct altp2m_vm *vm);
 int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *arg);
 
 /* Guest RAM: regions and the frames behind them (memory.c). */
-int altp2m_read_gpa(void *vm, u64 gpa, void *buf, unsigned int len);
-int altp2m_write_gpa(void *vm, u64 gpa, const void *buf, unsigned int len);
+int altp2m_copy_gpa(struct altp2m_vm *vm, u64 gpa, void *buf,
+		    unsigned int len, bool write);
 int altp2m_host_frame(void *vm, u64 gfn, u64 *hpa, unsigned int *max_level);
 int altp2m_memory_region_set(struct altp2m_vm *vm,
 			     const struct altp2m_memory_region *r);

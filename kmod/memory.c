@@ -239,9 +239,23 @@ int altp2m_host_frame(void *opaque, u64 gfn, u64 *hpa,
 	return 0;
 }
 
-/* Copy between guest RAM and @buf, page by page, regions allowing. */
-static int altp2m_copy_gpa(struct altp2m_vm *vm, u64 gpa, void *buf,
-			   unsigned int len, bool write)
+/**
+ * altp2m_copy_gpa - read or write guest RAM by guest-physical address
+ * @vm: the VM
+ * @gpa: where to start
+ * @buf: destination or source
+ * @len: bytes; may cross pages and regions
+ * @write: the direction
+ *
+ * Through the regions, that is the host p2m; altp2m_p2m_copy() is the
+ * view-aware caller. Written pages need no marking: they are unpinned
+ * dirty.
+ *
+ * Return: 0, or -EFAULT if a byte is not guest RAM (those before it are
+ * copied).
+ */
+int altp2m_copy_gpa(struct altp2m_vm *vm, u64 gpa, void *buf,
+		    unsigned int len, bool write)
 {
 	struct altp2m_slot_pages *p;
 	struct altp2m_memslot *s;
@@ -266,36 +280,4 @@ static int altp2m_copy_gpa(struct altp2m_vm *vm, u64 gpa, void *buf,
 		len -= n;
 	}
 	return 0;
-}
-
-/**
- * altp2m_read_gpa - copy guest RAM (for instruction fetch and page walks)
- * @opaque: the struct altp2m_vm
- * @gpa: where to start
- * @buf: destination
- * @len: bytes; may cross pages and regions
- *
- * Return: 0, or -EFAULT if any byte is not guest RAM.
- */
-int altp2m_read_gpa(void *opaque, u64 gpa, void *buf, unsigned int len)
-{
-	return altp2m_copy_gpa(opaque, gpa, buf, len, false);
-}
-
-/**
- * altp2m_write_gpa - write guest RAM on the guest's behalf (string I/O)
- * @opaque: the struct altp2m_vm
- * @gpa: where to start
- * @buf: source
- * @len: bytes; may cross pages and regions
- *
- * Guest pages are written back dirty when unpinned, so no marking here.
- *
- * Return: 0, or -EFAULT if any byte is not guest RAM (the bytes before
- * it are written).
- */
-int altp2m_write_gpa(void *opaque, u64 gpa, const void *buf,
-		     unsigned int len)
-{
-	return altp2m_copy_gpa(opaque, gpa, (void *)buf, len, true);
 }

@@ -164,10 +164,7 @@ int altp2m_p2m_copy(struct altp2m_vcpu *vcpu, u64 gpa, void *buf,
 		frame_gpa = (altp2m_views_frame_gfn(&vm->views, vcpu->view,
 						    gpa >> PAGE_SHIFT)
 			     << PAGE_SHIFT) | offset_in_page(gpa);
-		if (write)
-			ret = altp2m_write_gpa(vm, frame_gpa, buf, n);
-		else
-			ret = altp2m_read_gpa(vm, frame_gpa, buf, n);
+		ret = altp2m_copy_gpa(vm, frame_gpa, buf, n, write);
 		mutex_unlock(&vm->mmu_lock);
 		buf += n;
 		gpa += n;
