@@ -959,4 +959,191 @@ struct altp2m_vcpu_views {
 #define ALTP2M_GET_VCPU_VIEW	_IOWR(ALTP2MIO, 0x29, struct altp2m_vcpu_view)
 #define ALTP2M_SET_VE_PAGE	_IOW(ALTP2MIO, 0x2a, struct altp2m_ve_page)
 
+/*
+ * Generic netlink family ALTP2M_GENL_NAME ("altp2m"), version
+ * ALTP2M_GENL_VERSION: the view operations for processes that do not own
+ * the VM (introspection daemons, altp2mctl). It reaches the same code as
+ * the VM fd's view ioctls, with the same semantics and errors. Its YNL
+ * spec is Documentation/netlink/specs/altp2m.yaml.
+ *
+ * Addressing. Every command except the dump of ALTP2M_CMD_GET_VM names
+ * its VM with ALTP2M_A_VM_ID, the id ALTP2M_CREATE_VM returned. A VM is
+ * visible only in the network namespace of the process that created it;
+ * from another namespace it does not exist (ENOENT).
+ *
+ * Permission. Every command, reading or writing, needs CAP_NET_ADMIN or
+ * CAP_SYS_ADMIN in the user namespace of the VM's creator, held by both
+ * the process that opened the socket and the one sending (EPERM). The
+ * dump of ALTP2M_CMD_GET_VM lists only VMs the caller has that right
+ * over. Reads are not opened wider because a view's restrictions say
+ * exactly what an introspection tool watches, which is what the guest's
+ * malware would like to learn.
+ *
+ * Validation is strict: an attribute the command does not take, an
+ * unknown attribute, a wrong length or an out-of-range value fails with
+ * EINVAL (ERANGE for ranges), and a missing one with EINVAL; the extended
+ * ack carries a message and the offset of the attribute at fault (or the
+ * type of the missing one), which libaltp2m turns into its name.
+ *
+ * Dumps. ALTP2M_CMD_GET_VM (all VMs), ALTP2M_CMD_GET_VIEW (the views of a
+ * VM) and ALTP2M_CMD_DUMP_VIEW (a view's entries that differ from lazy
+ * fill, as runs) send one message per object. A dump may span several
+ * reads; when the VMs or the VM changed in between, a message carries
+ * NLM_F_DUMP_INTR and the caller should start over. Every message of a
+ * VM dump carries ALTP2M_A_GENERATION, which changes with every change to
+ * the VM's views.
+ *
+ * Notifications go to the multicast group ALTP2M_GENL_MCGRP_EVENTS
+ * ("events"), to listeners in the VM's network namespace: ALTP2M_CMD_
+ * VM_CREATED and VM_DESTROYED (ALTP2M_A_VM_ID), VIEWS_ENABLED (with
+ * ALTP2M_A_MAX_VIEWS, ALTP2M_A_MODE) and VIEWS_DISABLED, VIEW_CREATED and
+ * VIEW_DESTROYED (ALTP2M_A_VIEW). They come from whichever door made the
+ * change: a VM fd ioctl, netlink, or the guest's own call.
+ *
+ * Commands and their attributes ([] optional):
+ *
+ * GET_VM          do: VM_ID; dump: nothing. Reply per VM: VM_ID,
+ *                 OWNER_PID (in the caller's pid namespace, 0 if not
+ *                 visible there), NR_VCPUS, MEM_PAGES, VIEWS_ENABLED,
+ *                 MAX_VIEWS, MODE, NR_VIEWS, GENERATION
+ * VIEWS_ENABLE    VM_ID, [MAX_VIEWS] (0 or absent: ALTP2M_MAX_VIEWS),
+ *                 [MODE] (absent: external)
+ * VIEWS_DISABLE   VM_ID
+ * CREATE_VIEW     VM_ID, [DEFAULT_ACCESS]. Reply: VM_ID, VIEW
+ * DESTROY_VIEW    VM_ID, VIEW
+ * GET_VIEW        do: VM_ID, VIEW; dump: VM_ID. Reply per view: VM_ID,
+ *                 VIEW, VCPUS_ON, DEFAULT_ACCESS, NR_LEAVES, NR_PAGES,
+ *                 NR_TABLES, NR_REMAPS, GENERATION (as struct
+ *                 altp2m_view_info)
+ * SWITCH_VIEW     VM_ID, VIEW, [VCPU] (absent: every vCPU)
+ * SET_ACCESS      VM_ID, VIEW, and either GFN, [NPAGES] (absent: 1),
+ *                 ACCESS, or one or more ENTRY nests (GFN, ACCESS): a
+ *                 list, applied all-or-nothing as ALTP2M_GFN_SET_LIST
+ * SET_SVE         as SET_ACCESS with SVE (0 or 1) in place of ACCESS
+ * GET_ACCESS      VM_ID, VIEW, GFN. Reply: VM_ID, VIEW, GFN, ACCESS, SVE
+ * REMAP           VM_ID, VIEW, GFN, TARGET (GFN itself or
+ *                 ALTP2M_GFN_INVALID reverts)
+ * SET_VISIBILITY  VM_ID, VIEW, VISIBLE, [VCPU] (absent: every vCPU)
+ * DUMP_VIEW       dump: VM_ID, VIEW. Reply per run: VM_ID, VIEW,
+ *                 GENERATION, ENTRY (GFN, NPAGES, TARGET, ACCESS, SVE)
+ * GET_STATS       VM_ID. Reply: VM_ID, STATS (struct altp2m_vm_stats,
+ *                 one u64 per field)
+ * GET_VCPU_VIEWS  VM_ID. Reply: VM_ID, one VCPU_VIEW nest per vCPU
+ *                 (VCPU, VIEW), as ALTP2M_GET_VCPU_VIEWS
+ *
+ * Numbers of commands and attributes are ABI: new ones are added at the
+ * end of their enum.
+ */
+#define ALTP2M_GENL_NAME		"altp2m"
+#define ALTP2M_GENL_VERSION		1
+#define ALTP2M_GENL_MCGRP_EVENTS	"events"
+
+enum altp2m_cmd {
+	ALTP2M_CMD_UNSPEC,
+	ALTP2M_CMD_GET_VM,
+	ALTP2M_CMD_VIEWS_ENABLE,
+	ALTP2M_CMD_VIEWS_DISABLE,
+	ALTP2M_CMD_CREATE_VIEW,
+	ALTP2M_CMD_DESTROY_VIEW,
+	ALTP2M_CMD_GET_VIEW,
+	ALTP2M_CMD_SWITCH_VIEW,
+	ALTP2M_CMD_SET_ACCESS,
+	ALTP2M_CMD_SET_SVE,
+	ALTP2M_CMD_GET_ACCESS,
+	ALTP2M_CMD_REMAP,
+	ALTP2M_CMD_SET_VISIBILITY,
+	ALTP2M_CMD_DUMP_VIEW,
+	ALTP2M_CMD_GET_STATS,
+	ALTP2M_CMD_GET_VCPU_VIEWS,
+	ALTP2M_CMD_VM_CREATED,
+	ALTP2M_CMD_VM_DESTROYED,
+	ALTP2M_CMD_VIEWS_ENABLED,
+	ALTP2M_CMD_VIEWS_DISABLED,
+	ALTP2M_CMD_VIEW_CREATED,
+	ALTP2M_CMD_VIEW_DESTROYED,
+
+	__ALTP2M_CMD_MAX,
+	ALTP2M_CMD_MAX = __ALTP2M_CMD_MAX - 1
+};
+
+/* Top-level attributes. */
+enum altp2m_attr {
+	ALTP2M_A_UNSPEC,
+	ALTP2M_A_PAD,
+	ALTP2M_A_VM_ID,			/* u32 */
+	ALTP2M_A_OWNER_PID,		/* u32 */
+	ALTP2M_A_NR_VCPUS,		/* u32 */
+	ALTP2M_A_MEM_PAGES,		/* u64 */
+	ALTP2M_A_VIEWS_ENABLED,		/* u8: 0 or 1 */
+	ALTP2M_A_MAX_VIEWS,		/* u32: 0 .. ALTP2M_MAX_VIEWS */
+	ALTP2M_A_MODE,			/* u32: ALTP2M_MODE_* */
+	ALTP2M_A_NR_VIEWS,		/* u32 */
+	ALTP2M_A_GENERATION,		/* u64 */
+	ALTP2M_A_VIEW,			/* u32: 0 .. ALTP2M_MAX_VIEWS - 1 */
+	ALTP2M_A_VCPU,			/* u32: 0 .. ALTP2M_MAX_VCPUS - 1 */
+	ALTP2M_A_GFN,			/* u64 */
+	ALTP2M_A_NPAGES,		/* u64: >= 1 */
+	ALTP2M_A_ACCESS,		/* u8: ALTP2M_ACCESS_* */
+	ALTP2M_A_SVE,			/* u8: 0 or 1 */
+	ALTP2M_A_TARGET,		/* u64 */
+	ALTP2M_A_VISIBLE,		/* u8: 0 or 1 */
+	ALTP2M_A_DEFAULT_ACCESS,	/* u8: ALTP2M_ACCESS_* */
+	ALTP2M_A_VCPUS_ON,		/* u32 */
+	ALTP2M_A_NR_LEAVES,		/* u64 */
+	ALTP2M_A_NR_PAGES,		/* u64 */
+	ALTP2M_A_NR_TABLES,		/* u64 */
+	ALTP2M_A_NR_REMAPS,		/* u64 */
+	ALTP2M_A_ENTRY,			/* nest: enum altp2m_entry_attr */
+	ALTP2M_A_STATS,			/* nest: enum altp2m_stats_attr */
+	ALTP2M_A_VCPU_VIEW,		/* nest: enum altp2m_vcpu_view_attr */
+
+	__ALTP2M_A_MAX,
+	ALTP2M_A_MAX = __ALTP2M_A_MAX - 1
+};
+
+/* In ALTP2M_A_ENTRY: a list item (SET_*) or a dumped run (DUMP_VIEW). */
+enum altp2m_entry_attr {
+	ALTP2M_ENTRY_A_UNSPEC,
+	ALTP2M_ENTRY_A_PAD,
+	ALTP2M_ENTRY_A_GFN,		/* u64 */
+	ALTP2M_ENTRY_A_NPAGES,		/* u64 */
+	ALTP2M_ENTRY_A_TARGET,		/* u64 */
+	ALTP2M_ENTRY_A_ACCESS,		/* u8 */
+	ALTP2M_ENTRY_A_SVE,		/* u8 */
+
+	__ALTP2M_ENTRY_A_MAX,
+	ALTP2M_ENTRY_A_MAX = __ALTP2M_ENTRY_A_MAX - 1
+};
+
+/* In ALTP2M_A_STATS: the fields of struct altp2m_vm_stats, u64 each. */
+enum altp2m_stats_attr {
+	ALTP2M_STATS_A_UNSPEC,
+	ALTP2M_STATS_A_PAD,
+	ALTP2M_STATS_A_NR_VCPUS,
+	ALTP2M_STATS_A_MEM_PAGES,
+	ALTP2M_STATS_A_EPT_TABLES,
+	ALTP2M_STATS_A_EPT_MAPS_4K,
+	ALTP2M_STATS_A_EPT_MAPS_2M,
+	ALTP2M_STATS_A_EPT_FLUSHES,
+	ALTP2M_STATS_A_INVEPT,
+	ALTP2M_STATS_A_VIEW_EVENTS,
+	ALTP2M_STATS_A_VIEW_PROMOTIONS,
+	ALTP2M_STATS_A_REMAPS_INVALIDATED,
+	ALTP2M_STATS_A_VIEW_SPLITS,
+	ALTP2M_STATS_A_NR_VIEWS,
+
+	__ALTP2M_STATS_A_MAX,
+	ALTP2M_STATS_A_MAX = __ALTP2M_STATS_A_MAX - 1
+};
+
+/* In ALTP2M_A_VCPU_VIEW: one vCPU and the view it is on. */
+enum altp2m_vcpu_view_attr {
+	ALTP2M_VCPU_VIEW_A_UNSPEC,
+	ALTP2M_VCPU_VIEW_A_VCPU,	/* u32 */
+	ALTP2M_VCPU_VIEW_A_VIEW,	/* u32 */
+
+	__ALTP2M_VCPU_VIEW_A_MAX,
+	ALTP2M_VCPU_VIEW_A_MAX = __ALTP2M_VCPU_VIEW_A_MAX - 1
+};
+
 #endif /* _UAPI_LINUX_ALTP2M_H */
