@@ -59,6 +59,14 @@ extern struct altp2m_hw altp2m_host;
  *	for vCPUs created later (under @lock and @mmu_lock)
  * @views_mode: ALTP2M_MODE_*, what the guest may do with views itself
  *	(set under @mmu_lock, read by guest hypercalls without it)
+ * @views_gen: counts changes to the views made by any door, the guest's
+ *	calls, region changes, promotions and switches (not lazy fills);
+ *	netlink dumps compare it (under @mmu_lock)
+ * @net: the creator's network namespace: the only one that sees the VM
+ *	over netlink (a reference, immutable)
+ * @user_ns: the creator's user namespace, where netlink callers need
+ *	their capability (a reference, immutable)
+ * @owner: the creator's thread-group pid (a reference, immutable)
  */
 struct altp2m_vm {
 	u32 id;
@@ -76,6 +84,10 @@ struct altp2m_vm {
 	struct cpumask ran_cpus;
 	DECLARE_BITMAP(view_hidden, ALTP2M_MAX_VIEWS);
 	u32 views_mode;
+	u64 views_gen;
+	struct net *net;
+	struct user_namespace *user_ns;
+	struct pid *owner;
 };
 
 /*
@@ -190,12 +202,46 @@ bool altp2m_ve_deliver(struct altp2m_vcpu *vcpu, u64 gpa, u64 gla, u64 qual);
 s64 altp2m_guest_hypercall(struct altp2m_vcpu *vcpu, u64 nr, const u64 *args,
 			   bool cpl0);
 
-/* View ioctls (views.c). */
+/* VMs by id, for netlink (vm.c). */
+struct altp2m_vm *altp2m_vm_get(const struct net *net, u32 id);
+struct altp2m_vm *altp2m_vm_get_next(const struct net *net, u32 *id);
+u64 altp2m_vms_generation(void);
+void altp2m_vm_stats_get(struct altp2m_vm *vm, struct altp2m_vm_stats *st);
+
+/* View operations from either door, and the VM fd's view ioctls (views.c). */
 void altp2m_vm_lock_all(struct altp2m_vm *vm);
 void altp2m_vm_unlock_all(struct altp2m_vm *vm);
+void altp2m_vm_views_changed(struct altp2m_vm *vm);
+int altp2m_vm_views_enable(struct altp2m_vm *vm, u32 max_views, u32 mode);
+int altp2m_vm_views_disable(struct altp2m_vm *vm);
+int altp2m_vm_view_create(struct altp2m_vm *vm, unsigned int access,
+			  unsigned int *idx);
+int altp2m_vm_view_destroy(struct altp2m_vm *vm, u32 view);
+int altp2m_vm_gfn_set_range(struct altp2m_vm *vm, u32 view, u64 gfn,
+			    u64 npages, unsigned int value, bool sve);
+int altp2m_vm_gfn_set_list(struct altp2m_vm *vm, u32 view, const u64 *gfns,
+			   const u8 *values, u64 n, bool sve);
+int altp2m_vm_gfn_get(struct altp2m_vm *vm, u32 view, u64 gfn,
+		      unsigned int *access, unsigned int *sve);
+int altp2m_vm_gfn_remap(struct altp2m_vm *vm, u32 view, u64 gfn, u64 target);
+int altp2m_vm_views_list(struct altp2m_vm *vm, unsigned int *cursor,
+			 struct altp2m_view_info *info, unsigned int nr,
+			 u64 *gen);
+int altp2m_vm_view_dump(struct altp2m_vm *vm, u32 view, u64 *cursor,
+			struct altp2m_view_entry *ent, unsigned int nr,
+			u64 *gen);
+int altp2m_vm_set_visibility(struct altp2m_vm *vm,
+			     const struct altp2m_view_visibility *a);
+int altp2m_vm_switch(struct altp2m_vm *vm, const struct altp2m_switch_view *a);
+void altp2m_vm_vcpu_views(struct altp2m_vm *vm, struct altp2m_vcpu_views *a);
 long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,
 			void __user *argp);
 long altp2m_vcpu_view_ioctl(struct altp2m_vcpu *vcpu, unsigned int cmd,
 			    void __user *argp);
+
+/* The generic netlink family (netlink.c). */
+int altp2m_nl_init(void);
+void altp2m_nl_exit(void);
+void altp2m_nl_notify(struct altp2m_vm *vm, u8 cmd, u32 arg0, u32 arg1);
 
 #endif /* ALTP2M_H */

@@ -29,25 +29,17 @@ static const u8 altp2m_hc_modes[ALTP2M_HC_NR] = {
 	[ALTP2M_HC_REMAP] = ALTP2M_MODE_BIT(MIXED),
 };
 
-/* A view call that only needs the engine, under mmu_lock. */
+/* The view calls, through the same operations as the VMM's doors. */
 static int altp2m_hc_edit(struct altp2m_vm *vm, u64 nr, const u64 *args)
 {
-	struct altp2m_views *vs = &vm->views;
-	int ret;
-
 	if (args[0] >= ALTP2M_MAX_VIEWS)
 		return -EINVAL;
-	mutex_lock(&vm->mmu_lock);
-	if (nr == ALTP2M_HC_SET_ACCESS)
-		ret = args[2] > U8_MAX ? -EINVAL :
-		      altp2m_views_set_access(vs, args[0], args[1], args[2]);
-	else if (nr == ALTP2M_HC_SET_SVE)
-		ret = args[2] > 1 ? -EINVAL :
-		      altp2m_views_set_sve(vs, args[0], args[1], args[2]);
-	else
-		ret = altp2m_views_remap(vs, args[0], args[1], args[2]);
-	mutex_unlock(&vm->mmu_lock);
-	return ret;
+	if (nr == ALTP2M_HC_REMAP)
+		return altp2m_vm_gfn_remap(vm, args[0], args[1], args[2]);
+	if (args[2] > U8_MAX)
+		return -EINVAL;
+	return altp2m_vm_gfn_set_range(vm, args[0], args[1], 1, args[2],
+				       nr == ALTP2M_HC_SET_SVE);
 }
 
 static s64 altp2m_hc_create(struct altp2m_vm *vm, u64 access)
@@ -57,24 +49,8 @@ static s64 altp2m_hc_create(struct altp2m_vm *vm, u64 access)
 
 	if (access > ALTP2M_ACCESS_DEFAULT)
 		return -EINVAL;
-	altp2m_vm_lock_all(vm);
-	ret = altp2m_views_create(&vm->views, access, &idx);
-	if (!ret)
-		altp2m_switch_view_created(vm, idx);
-	altp2m_vm_unlock_all(vm);
+	ret = altp2m_vm_view_create(vm, access, &idx);
 	return ret ?: idx;
-}
-
-static int altp2m_hc_destroy(struct altp2m_vm *vm, u64 view)
-{
-	int ret;
-
-	if (view >= ALTP2M_MAX_VIEWS)
-		return -EINVAL;
-	altp2m_vm_lock_all(vm);
-	ret = altp2m_switch_destroy_view(vm, view);
-	altp2m_vm_unlock_all(vm);
-	return ret;
 }
 
 /**
@@ -107,7 +83,8 @@ s64 altp2m_guest_hypercall(struct altp2m_vcpu *vcpu, u64 nr, const u64 *args,
 	case ALTP2M_HC_CREATE_VIEW:
 		return altp2m_hc_create(vm, args[0]);
 	case ALTP2M_HC_DESTROY_VIEW:
-		return altp2m_hc_destroy(vm, args[0]);
+		return args[0] >= ALTP2M_MAX_VIEWS ? -EINVAL :
+		       altp2m_vm_view_destroy(vm, args[0]);
 	case ALTP2M_HC_SWITCH_VIEW:
 		return altp2m_vcpu_switch_view(vcpu, args[0] >= ALTP2M_MAX_VIEWS ?
 					       ALTP2M_MAX_VIEWS : args[0]);

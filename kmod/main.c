@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * altp2m module entry: probe the CPU, report what it offers, and publish
- * /dev/altp2m. The module refuses to load where it could never run a guest,
- * so its presence always means a usable host.
+ * /dev/altp2m and the generic netlink family. The module refuses to load
+ * where it could never run a guest, so its presence always means a usable
+ * host.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,14 +31,20 @@ static int __init altp2m_init(void)
 	ret = altp2m_vmx_init();
 	if (ret)
 		return ret;
-	ret = altp2m_dev_init();
+	/* Before the device: every VM announces itself to the family. */
+	ret = altp2m_nl_init();
 	if (ret)
 		goto err_vmx;
+	ret = altp2m_dev_init();
+	if (ret)
+		goto err_nl;
 
 	pr_info("API %d, VMCS revision %#x: %s\n", ALTP2M_API_VERSION,
 		altp2m_host.vmcs_revision, desc);
 	return 0;
 
+err_nl:
+	altp2m_nl_exit();
 err_vmx:
 	altp2m_vmx_exit();
 	return ret;
@@ -46,6 +53,7 @@ err_vmx:
 static void __exit altp2m_exit(void)
 {
 	altp2m_dev_exit();
+	altp2m_nl_exit();
 	altp2m_vmx_exit();
 }
 

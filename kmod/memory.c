@@ -130,6 +130,7 @@ static void altp2m_slot_unmap(struct altp2m_vm *vm, struct altp2m_memslot *s)
 {
 	altp2m_ve_region_gone(vm, s->base_gfn, s->npages);
 	altp2m_views_host_unmap(&vm->views, s->base_gfn, s->npages);
+	altp2m_vm_views_changed(vm);
 }
 
 /**

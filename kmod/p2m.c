@@ -129,6 +129,8 @@ int altp2m_p2m_fault(struct altp2m_vcpu *vcpu, u64 gpa, unsigned int access,
 
 	mutex_lock(&vm->mmu_lock);
 	ret = altp2m_views_fault(&vm->views, vcpu->view, gpa, access, out);
+	if (ret == ALTP2M_VIEW_EVENT && out->promoted)
+		altp2m_vm_views_changed(vm);
 	mutex_unlock(&vm->mmu_lock);
 	return ret;
 }

@@ -127,6 +127,7 @@ static void altp2m_switch_move(struct altp2m_vcpu *vcpu, u32 view)
 	vcpu->view = view;
 	WRITE_ONCE(vcpu->hw_view, view);
 	vcpu->vmx.eptp = vm->view_eptp[view];
+	altp2m_vm_views_changed(vm);
 }
 
 /**

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The view ioctls of VM and vCPU files: each checks what userspace passed
- * (flags, padding, sizes), copies arrays in, calls the view engine under
- * the VM's mmu_lock and copies the answer out. The semantics are the
+ * The view operations, as both doors reach them: the VM fd's ioctls (here)
+ * and the generic netlink family (netlink.c). The altp2m_vm_* functions
+ * take kernel values, lock, call the view engine, count the change in the
+ * VM's generation and announce it; the ioctls only check and copy what
+ * userspace passed (flags, padding, sizes). The semantics are the
  * engine's (core/view.c); the uAPI header documents them.
  *
  * No user memory is touched with mmu_lock held: a fault on it could need
@@ -15,24 +17,6 @@
 #include <linux/uaccess.h>
 
 #include "altp2m.h"
-
-static long altp2m_vm_views_enable(struct altp2m_vm *vm, void __user *argp)
-{
-	struct altp2m_views_enable a;
-	long ret;
-
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	if (a.flags || a.pad || !altp2m_is_zero(a.reserved, sizeof(a.reserved)) ||
-	    a.max_views > ALTP2M_MAX_VIEWS || a.mode > ALTP2M_MODE_LIMITED)
-		return -EINVAL;
-	mutex_lock(&vm->mmu_lock);
-	ret = altp2m_views_enable(&vm->views, a.max_views);
-	if (!ret)
-		WRITE_ONCE(vm->views_mode, a.mode);
-	mutex_unlock(&vm->mmu_lock);
-	return ret;
-}
 
 /*
  * The VM's @lock, then its mmu_lock: for the calls that change vCPUs'
@@ -50,21 +34,264 @@ void altp2m_vm_unlock_all(struct altp2m_vm *vm)
 	mutex_unlock(&vm->lock);
 }
 
-static long altp2m_vm_views_disable(struct altp2m_vm *vm, void __user *argp)
+/* Dumps in progress see that they raced with this change; mmu_lock held. */
+void altp2m_vm_views_changed(struct altp2m_vm *vm)
 {
-	long ret;
+	lockdep_assert_held(&vm->mmu_lock);
+	vm->views_gen++;
+}
 
-	if (argp)
+int altp2m_vm_views_enable(struct altp2m_vm *vm, u32 max_views, u32 mode)
+{
+	int ret;
+
+	if (max_views > ALTP2M_MAX_VIEWS || mode > ALTP2M_MODE_LIMITED)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_enable(&vm->views, max_views);
+	if (!ret) {
+		WRITE_ONCE(vm->views_mode, mode);
+		altp2m_vm_views_changed(vm);
+		max_views = vm->views.max_views;
+	}
+	mutex_unlock(&vm->mmu_lock);
+	if (!ret)
+		altp2m_nl_notify(vm, ALTP2M_CMD_VIEWS_ENABLED, max_views, mode);
+	return ret;
+}
+
+int altp2m_vm_views_disable(struct altp2m_vm *vm)
+{
+	bool was;
+	int ret;
+
+	altp2m_vm_lock_all(vm);
+	was = vm->views.max_views;
+	ret = altp2m_switch_disable(vm);
+	if (!ret) {
+		WRITE_ONCE(vm->views_mode, ALTP2M_MODE_EXTERNAL);
+		altp2m_vm_views_changed(vm);
+	}
+	altp2m_vm_unlock_all(vm);
+	if (!ret && was)
+		altp2m_nl_notify(vm, ALTP2M_CMD_VIEWS_DISABLED, 0, 0);
+	return ret;
+}
+
+int altp2m_vm_view_create(struct altp2m_vm *vm, unsigned int access,
+			  unsigned int *idx)
+{
+	int ret;
+
+	if (access > ALTP2M_ACCESS_DEFAULT)
 		return -EINVAL;
 	altp2m_vm_lock_all(vm);
-	ret = altp2m_switch_disable(vm);
+	ret = altp2m_views_create(&vm->views, access, idx);
+	if (!ret) {
+		altp2m_switch_view_created(vm, *idx);
+		altp2m_vm_views_changed(vm);
+	}
+	altp2m_vm_unlock_all(vm);
 	if (!ret)
-		WRITE_ONCE(vm->views_mode, ALTP2M_MODE_EXTERNAL);
+		altp2m_nl_notify(vm, ALTP2M_CMD_VIEW_CREATED, *idx, 0);
+	return ret;
+}
+
+int altp2m_vm_view_destroy(struct altp2m_vm *vm, u32 view)
+{
+	int ret;
+
+	if (view >= ALTP2M_MAX_VIEWS)
+		return -EINVAL;
+	altp2m_vm_lock_all(vm);
+	ret = altp2m_switch_destroy_view(vm, view);
+	if (!ret)
+		altp2m_vm_views_changed(vm);
+	altp2m_vm_unlock_all(vm);
+	if (!ret)
+		altp2m_nl_notify(vm, ALTP2M_CMD_VIEW_DESTROYED, view, 0);
+	return ret;
+}
+
+/* Access (@sve false) or suppress-#VE of @npages gfns from @gfn. */
+int altp2m_vm_gfn_set_range(struct altp2m_vm *vm, u32 view, u64 gfn,
+			    u64 npages, unsigned int value, bool sve)
+{
+	int ret;
+
+	if (view >= ALTP2M_MAX_VIEWS || !npages)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	if (sve)
+		ret = altp2m_views_set_sve_range(&vm->views, view, gfn, npages,
+						 value);
+	else
+		ret = altp2m_views_set_access_range(&vm->views, view, gfn,
+						    npages, value);
+	if (!ret)
+		altp2m_vm_views_changed(vm);
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+/* The same for a list of (gfn, value) pairs, all-or-nothing. */
+int altp2m_vm_gfn_set_list(struct altp2m_vm *vm, u32 view, const u64 *gfns,
+			   const u8 *values, u64 n, bool sve)
+{
+	int ret;
+
+	if (view >= ALTP2M_MAX_VIEWS || !n || n > ALTP2M_GFN_LIST_MAX)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	if (sve)
+		ret = altp2m_views_set_sve_list(&vm->views, view, gfns, values,
+						n);
+	else
+		ret = altp2m_views_set_access_list(&vm->views, view, gfns,
+						   values, n);
+	if (!ret)
+		altp2m_vm_views_changed(vm);
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+int altp2m_vm_gfn_get(struct altp2m_vm *vm, u32 view, u64 gfn,
+		      unsigned int *access, unsigned int *sve)
+{
+	int ret;
+
+	if (view >= ALTP2M_MAX_VIEWS)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_get_access(&vm->views, view, gfn, access);
+	if (!ret)
+		ret = altp2m_views_get_sve(&vm->views, view, gfn, sve);
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+int altp2m_vm_gfn_remap(struct altp2m_vm *vm, u32 view, u64 gfn, u64 target)
+{
+	int ret;
+
+	if (view >= ALTP2M_MAX_VIEWS)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_remap(&vm->views, view, gfn, target);
+	if (!ret)
+		altp2m_vm_views_changed(vm);
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+/*
+ * Up to @nr views from *@cursor on, into @info; *@cursor moves past them.
+ * Return: how many, or a negative errno. @gen: the VM's generation then.
+ */
+int altp2m_vm_views_list(struct altp2m_vm *vm, unsigned int *cursor,
+			 struct altp2m_view_info *info, unsigned int nr,
+			 u64 *gen)
+{
+	struct altp2m_view_summary *sum;
+	int i, n;
+
+	sum = kvmalloc_array(nr, sizeof(*sum), GFP_KERNEL_ACCOUNT);
+	if (!sum)
+		return -ENOMEM;
+	*cursor = min_t(u32, *cursor, ALTP2M_MAX_VIEWS);
+	mutex_lock(&vm->mmu_lock);
+	n = altp2m_views_list(&vm->views, cursor, sum, nr);
+	*gen = vm->views_gen;
+	mutex_unlock(&vm->mmu_lock);
+	for (i = 0; i < n; i++) {
+		memset(&info[i], 0, sizeof(info[i]));
+		info[i].view = sum[i].index;
+		info[i].vcpus_on = sum[i].vcpus_on;
+		info[i].default_access = sum[i].default_access;
+		info[i].nr_leaves = sum[i].nr_leaves;
+		info[i].nr_pages = sum[i].nr_pages;
+		info[i].nr_tables = sum[i].nr_tables;
+		info[i].nr_remaps = sum[i].nr_remaps;
+	}
+	kvfree(sum);
+	return n;
+}
+
+/*
+ * Up to @nr runs of @view from gfn *@cursor on, into @ent; *@cursor moves
+ * past them (ALTP2M_GFN_INVALID at the end). @gen as above.
+ */
+int altp2m_vm_view_dump(struct altp2m_vm *vm, u32 view, u64 *cursor,
+			struct altp2m_view_entry *ent, unsigned int nr,
+			u64 *gen)
+{
+	struct altp2m_view_run *runs;
+	int i, n;
+
+	if (view >= ALTP2M_MAX_VIEWS)
+		return -EINVAL;
+	runs = kvmalloc_array(nr, sizeof(*runs), GFP_KERNEL_ACCOUNT);
+	if (!runs)
+		return -ENOMEM;
+	mutex_lock(&vm->mmu_lock);
+	n = altp2m_views_dump(&vm->views, view, cursor, runs, nr);
+	*gen = vm->views_gen;
+	mutex_unlock(&vm->mmu_lock);
+	for (i = 0; i < n; i++) {
+		memset(&ent[i], 0, sizeof(ent[i]));
+		ent[i].gfn = runs[i].gfn;
+		ent[i].npages = runs[i].npages;
+		ent[i].target = runs[i].target;
+		ent[i].access = runs[i].access;
+		ent[i].suppress_ve = runs[i].sve;
+	}
+	kvfree(runs);
+	return n;
+}
+
+int altp2m_vm_set_visibility(struct altp2m_vm *vm,
+			     const struct altp2m_view_visibility *a)
+{
+	int ret;
+
+	altp2m_vm_lock_all(vm);
+	ret = altp2m_switch_set_visibility(vm, a);
 	altp2m_vm_unlock_all(vm);
 	return ret;
 }
 
-static long altp2m_vm_view_create(struct altp2m_vm *vm, void __user *argp)
+int altp2m_vm_switch(struct altp2m_vm *vm, const struct altp2m_switch_view *a)
+{
+	int ret;
+
+	mutex_lock(&vm->lock);
+	ret = altp2m_switch_vcpus(vm, a);
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+void altp2m_vm_vcpu_views(struct altp2m_vm *vm, struct altp2m_vcpu_views *a)
+{
+	memset(a, 0, sizeof(*a));
+	mutex_lock(&vm->lock);
+	altp2m_switch_get_vcpu_views(vm, a);
+	mutex_unlock(&vm->lock);
+}
+
+/* ---- the VM fd's ioctls ---------------------------------------------- */
+
+static long altp2m_ioc_views_enable(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_views_enable a;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || a.pad || !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	return altp2m_vm_views_enable(vm, a.max_views, a.mode);
+}
+
+static long altp2m_ioc_view_create(struct altp2m_vm *vm, void __user *argp)
 {
 	struct altp2m_view_create a;
 	unsigned int idx;
@@ -74,42 +301,31 @@ static long altp2m_vm_view_create(struct altp2m_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (a.flags || a.view || !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
-	altp2m_vm_lock_all(vm);
-	ret = altp2m_views_create(&vm->views, a.default_access, &idx);
-	if (!ret)
-		altp2m_switch_view_created(vm, idx);
-	altp2m_vm_unlock_all(vm);
+	ret = altp2m_vm_view_create(vm, a.default_access, &idx);
 	if (ret)
 		return ret;
 	a.view = idx;
 	if (!copy_to_user(argp, &a, sizeof(a)))
 		return 0;
 	/* A view the caller cannot name would only take a slot. */
-	altp2m_vm_lock_all(vm);
-	altp2m_switch_destroy_view(vm, idx);
-	altp2m_vm_unlock_all(vm);
+	altp2m_vm_view_destroy(vm, idx);
 	return -EFAULT;
 }
 
-static long altp2m_vm_view_destroy(struct altp2m_vm *vm, void __user *argp)
+static long altp2m_ioc_view_destroy(struct altp2m_vm *vm, void __user *argp)
 {
 	struct altp2m_view_destroy a;
-	long ret;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
-	if (a.flags || !altp2m_is_zero(a.reserved, sizeof(a.reserved)) ||
-	    a.view >= ALTP2M_MAX_VIEWS)
+	if (a.flags || !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
-	altp2m_vm_lock_all(vm);
-	ret = altp2m_switch_destroy_view(vm, a.view);
-	altp2m_vm_unlock_all(vm);
-	return ret;
+	return altp2m_vm_view_destroy(vm, a.view);
 }
 
 /* A list of (gfn, value) pairs, copied in before the engine sees it. */
-static long altp2m_vm_gfn_set_list(struct altp2m_vm *vm,
-				   const struct altp2m_gfn_set *a, bool sve)
+static long altp2m_ioc_gfn_set_list(struct altp2m_vm *vm,
+				    const struct altp2m_gfn_set *a, bool sve)
 {
 	u64 *gfns;
 	u8 *values;
@@ -127,14 +343,7 @@ static long altp2m_vm_gfn_set_list(struct altp2m_vm *vm,
 			   a->npages * sizeof(*gfns)) ||
 	    copy_from_user(values, u64_to_user_ptr(a->values), a->npages))
 		goto out;
-	mutex_lock(&vm->mmu_lock);
-	if (sve)
-		ret = altp2m_views_set_sve_list(&vm->views, a->view, gfns,
-						values, a->npages);
-	else
-		ret = altp2m_views_set_access_list(&vm->views, a->view, gfns,
-						   values, a->npages);
-	mutex_unlock(&vm->mmu_lock);
+	ret = altp2m_vm_gfn_set_list(vm, a->view, gfns, values, a->npages, sve);
 out:
 	kvfree(values);
 	kvfree(gfns);
@@ -142,11 +351,10 @@ out:
 }
 
 /* ALTP2M_SET_MEM_ACCESS and ALTP2M_SET_SUPPRESS_VE. */
-static long altp2m_vm_gfn_set(struct altp2m_vm *vm, void __user *argp,
-			      bool sve)
+static long altp2m_ioc_gfn_set(struct altp2m_vm *vm, void __user *argp,
+			       bool sve)
 {
 	struct altp2m_gfn_set a;
-	long ret;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
@@ -156,21 +364,14 @@ static long altp2m_vm_gfn_set(struct altp2m_vm *vm, void __user *argp,
 	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
 	if (a.flags & ALTP2M_GFN_SET_LIST)
-		return altp2m_vm_gfn_set_list(vm, &a, sve);
+		return altp2m_ioc_gfn_set_list(vm, &a, sve);
 	if (a.gfns || a.values)
 		return -EINVAL;
-	mutex_lock(&vm->mmu_lock);
-	if (sve)
-		ret = altp2m_views_set_sve_range(&vm->views, a.view, a.gfn,
-						 a.npages, a.value);
-	else
-		ret = altp2m_views_set_access_range(&vm->views, a.view, a.gfn,
-						    a.npages, a.value);
-	mutex_unlock(&vm->mmu_lock);
-	return ret;
+	return altp2m_vm_gfn_set_range(vm, a.view, a.gfn, a.npages, a.value,
+				       sve);
 }
 
-static long altp2m_vm_gfn_get(struct altp2m_vm *vm, void __user *argp)
+static long altp2m_ioc_gfn_get(struct altp2m_vm *vm, void __user *argp)
 {
 	unsigned int access, sve;
 	struct altp2m_gfn_get a;
@@ -178,15 +379,10 @@ static long altp2m_vm_gfn_get(struct altp2m_vm *vm, void __user *argp)
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
-	if (a.flags || a.view >= ALTP2M_MAX_VIEWS ||
-	    !altp2m_is_zero(a.pad, sizeof(a.pad)) ||
+	if (a.flags || !altp2m_is_zero(a.pad, sizeof(a.pad)) ||
 	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
-	mutex_lock(&vm->mmu_lock);
-	ret = altp2m_views_get_access(&vm->views, a.view, a.gfn, &access);
-	if (!ret)
-		ret = altp2m_views_get_sve(&vm->views, a.view, a.gfn, &sve);
-	mutex_unlock(&vm->mmu_lock);
+	ret = altp2m_vm_gfn_get(vm, a.view, a.gfn, &access, &sve);
 	if (ret)
 		return ret;
 	a.access = access;
@@ -194,29 +390,24 @@ static long altp2m_vm_gfn_get(struct altp2m_vm *vm, void __user *argp)
 	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
-static long altp2m_vm_gfn_remap(struct altp2m_vm *vm, void __user *argp)
+static long altp2m_ioc_gfn_remap(struct altp2m_vm *vm, void __user *argp)
 {
 	struct altp2m_gfn_remap a;
-	long ret;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
-	if (a.flags || a.view >= ALTP2M_MAX_VIEWS ||
-	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
+	if (a.flags || !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
-	mutex_lock(&vm->mmu_lock);
-	ret = altp2m_views_remap(&vm->views, a.view, a.gfn, a.target);
-	mutex_unlock(&vm->mmu_lock);
-	return ret;
+	return altp2m_vm_gfn_remap(vm, a.view, a.gfn, a.target);
 }
 
-static long altp2m_vm_views_list(struct altp2m_vm *vm, void __user *argp)
+static long altp2m_ioc_views_list(struct altp2m_vm *vm, void __user *argp)
 {
-	struct altp2m_view_summary *sum;
 	struct altp2m_view_info *info;
 	struct altp2m_view_list a;
-	unsigned int cursor, i;
+	unsigned int cursor;
 	long ret;
+	u64 gen;
 	int n;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
@@ -224,27 +415,14 @@ static long altp2m_vm_views_list(struct altp2m_vm *vm, void __user *argp)
 	if (a.flags || a.pad || !altp2m_is_zero(a.reserved, sizeof(a.reserved)) ||
 	    !a.nr || a.nr > ALTP2M_MAX_VIEWS)
 		return -EINVAL;
-	sum = kvmalloc_array(a.nr, sizeof(*sum), GFP_KERNEL_ACCOUNT);
 	info = kvcalloc(a.nr, sizeof(*info), GFP_KERNEL_ACCOUNT);
-	ret = -ENOMEM;
-	if (!sum || !info)
-		goto out;
+	if (!info)
+		return -ENOMEM;
 	cursor = min_t(u32, a.cursor, ALTP2M_MAX_VIEWS);
-	mutex_lock(&vm->mmu_lock);
-	n = altp2m_views_list(&vm->views, &cursor, sum, a.nr);
-	mutex_unlock(&vm->mmu_lock);
+	n = altp2m_vm_views_list(vm, &cursor, info, a.nr, &gen);
 	ret = n;
 	if (n < 0)
 		goto out;
-	for (i = 0; i < n; i++) {
-		info[i].view = sum[i].index;
-		info[i].vcpus_on = sum[i].vcpus_on;
-		info[i].default_access = sum[i].default_access;
-		info[i].nr_leaves = sum[i].nr_leaves;
-		info[i].nr_pages = sum[i].nr_pages;
-		info[i].nr_tables = sum[i].nr_tables;
-		info[i].nr_remaps = sum[i].nr_remaps;
-	}
 	a.nr = n;
 	a.cursor = cursor;
 	ret = -EFAULT;
@@ -255,17 +433,15 @@ static long altp2m_vm_views_list(struct altp2m_vm *vm, void __user *argp)
 	ret = 0;
 out:
 	kvfree(info);
-	kvfree(sum);
 	return ret;
 }
 
-static long altp2m_vm_view_dump(struct altp2m_vm *vm, void __user *argp)
+static long altp2m_ioc_view_dump(struct altp2m_vm *vm, void __user *argp)
 {
 	struct altp2m_view_entry *ent;
-	struct altp2m_view_run *runs;
 	struct altp2m_view_dump a;
-	unsigned int i;
 	long ret;
+	u64 gen;
 	int n;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
@@ -273,24 +449,13 @@ static long altp2m_vm_view_dump(struct altp2m_vm *vm, void __user *argp)
 	if (a.flags || a.pad || !altp2m_is_zero(a.reserved, sizeof(a.reserved)) ||
 	    a.view >= ALTP2M_MAX_VIEWS || !a.nr || a.nr > ALTP2M_DUMP_MAX)
 		return -EINVAL;
-	runs = kvmalloc_array(a.nr, sizeof(*runs), GFP_KERNEL_ACCOUNT);
 	ent = kvcalloc(a.nr, sizeof(*ent), GFP_KERNEL_ACCOUNT);
-	ret = -ENOMEM;
-	if (!runs || !ent)
-		goto out;
-	mutex_lock(&vm->mmu_lock);
-	n = altp2m_views_dump(&vm->views, a.view, &a.cursor, runs, a.nr);
-	mutex_unlock(&vm->mmu_lock);
+	if (!ent)
+		return -ENOMEM;
+	n = altp2m_vm_view_dump(vm, a.view, &a.cursor, ent, a.nr, &gen);
 	ret = n;
 	if (n < 0)
 		goto out;
-	for (i = 0; i < n; i++) {
-		ent[i].gfn = runs[i].gfn;
-		ent[i].npages = runs[i].npages;
-		ent[i].target = runs[i].target;
-		ent[i].access = runs[i].access;
-		ent[i].suppress_ve = runs[i].sve;
-	}
 	a.nr = n;
 	ret = -EFAULT;
 	if (copy_to_user(u64_to_user_ptr(a.entries), ent,
@@ -300,14 +465,12 @@ static long altp2m_vm_view_dump(struct altp2m_vm *vm, void __user *argp)
 	ret = 0;
 out:
 	kvfree(ent);
-	kvfree(runs);
 	return ret;
 }
 
-static long altp2m_vm_view_visibility(struct altp2m_vm *vm, void __user *argp)
+static long altp2m_ioc_view_visibility(struct altp2m_vm *vm, void __user *argp)
 {
 	struct altp2m_view_visibility a;
-	long ret;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
@@ -317,16 +480,12 @@ static long altp2m_vm_view_visibility(struct altp2m_vm *vm, void __user *argp)
 	    !altp2m_is_zero(a.pad, sizeof(a.pad)) ||
 	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
-	altp2m_vm_lock_all(vm);
-	ret = altp2m_switch_set_visibility(vm, &a);
-	altp2m_vm_unlock_all(vm);
-	return ret;
+	return altp2m_vm_set_visibility(vm, &a);
 }
 
-static long altp2m_vm_switch_view(struct altp2m_vm *vm, void __user *argp)
+static long altp2m_ioc_switch_view(struct altp2m_vm *vm, void __user *argp)
 {
 	struct altp2m_switch_view a;
-	long ret;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
@@ -335,13 +494,10 @@ static long altp2m_vm_switch_view(struct altp2m_vm *vm, void __user *argp)
 	    (!(a.flags & ALTP2M_SWITCH_ONE_VCPU) && a.vcpu_id) ||
 	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
-	mutex_lock(&vm->lock);
-	ret = altp2m_switch_vcpus(vm, &a);
-	mutex_unlock(&vm->lock);
-	return ret;
+	return altp2m_vm_switch(vm, &a);
 }
 
-static long altp2m_vm_vcpu_views(struct altp2m_vm *vm, void __user *argp)
+static long altp2m_ioc_vcpu_views(struct altp2m_vm *vm, void __user *argp)
 {
 	struct altp2m_vcpu_views a;
 
@@ -349,10 +505,7 @@ static long altp2m_vm_vcpu_views(struct altp2m_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (a.flags || a.pad || !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
-	memset(&a, 0, sizeof(a));
-	mutex_lock(&vm->lock);
-	altp2m_switch_get_vcpu_views(vm, &a);
-	mutex_unlock(&vm->lock);
+	altp2m_vm_vcpu_views(vm, &a);
 	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
@@ -369,31 +522,31 @@ long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,
 {
 	switch (cmd) {
 	case ALTP2M_VIEWS_ENABLE:
-		return altp2m_vm_views_enable(vm, argp);
+		return altp2m_ioc_views_enable(vm, argp);
 	case ALTP2M_VIEWS_DISABLE:
-		return altp2m_vm_views_disable(vm, argp);
+		return argp ? -EINVAL : altp2m_vm_views_disable(vm);
 	case ALTP2M_CREATE_VIEW:
-		return altp2m_vm_view_create(vm, argp);
+		return altp2m_ioc_view_create(vm, argp);
 	case ALTP2M_DESTROY_VIEW:
-		return altp2m_vm_view_destroy(vm, argp);
+		return altp2m_ioc_view_destroy(vm, argp);
 	case ALTP2M_SET_MEM_ACCESS:
-		return altp2m_vm_gfn_set(vm, argp, false);
+		return altp2m_ioc_gfn_set(vm, argp, false);
 	case ALTP2M_SET_SUPPRESS_VE:
-		return altp2m_vm_gfn_set(vm, argp, true);
+		return altp2m_ioc_gfn_set(vm, argp, true);
 	case ALTP2M_GET_MEM_ACCESS:
-		return altp2m_vm_gfn_get(vm, argp);
+		return altp2m_ioc_gfn_get(vm, argp);
 	case ALTP2M_REMAP_GFN:
-		return altp2m_vm_gfn_remap(vm, argp);
+		return altp2m_ioc_gfn_remap(vm, argp);
 	case ALTP2M_LIST_VIEWS:
-		return altp2m_vm_views_list(vm, argp);
+		return altp2m_ioc_views_list(vm, argp);
 	case ALTP2M_DUMP_VIEW:
-		return altp2m_vm_view_dump(vm, argp);
+		return altp2m_ioc_view_dump(vm, argp);
 	case ALTP2M_SET_VIEW_VISIBILITY:
-		return altp2m_vm_view_visibility(vm, argp);
+		return altp2m_ioc_view_visibility(vm, argp);
 	case ALTP2M_SWITCH_VIEW:
-		return altp2m_vm_switch_view(vm, argp);
+		return altp2m_ioc_switch_view(vm, argp);
 	case ALTP2M_GET_VCPU_VIEWS:
-		return altp2m_vm_vcpu_views(vm, argp);
+		return altp2m_ioc_vcpu_views(vm, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -6,34 +6,98 @@
  * A VM lives as long as its file or any of its vCPU files is open (each
  * holds a reference), so the files can be closed in any order. The first
  * VM puts every CPU into VMX operation and the last one takes them out.
+ *
+ * Every live VM is also in altp2m_vms by id, for netlink, which finds it
+ * there and takes a reference of its own while it works on it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/idr.h>
 #include <linux/sched/mm.h>
+#include <linux/user_namespace.h>
+#include <linux/xarray.h>
+#include <net/net_namespace.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "altp2m.h"
 
-/* VM ids: small integers, unique among live VMs. */
-static DEFINE_IDA(altp2m_vm_ids);
+/*
+ * VM ids: small integers, unique among live VMs. An entry holds no
+ * reference: lookups take one with kref_get_unless_zero() under the
+ * xarray's lock, and a VM leaves the array (under that lock) before it is
+ * freed. altp2m_vms_gen counts VMs coming and going, for dumps.
+ */
+static DEFINE_XARRAY_ALLOC1(altp2m_vms);
+static atomic64_t altp2m_vms_gen;
 #define ALTP2M_VM_ID_MAX	65535
 
 static void altp2m_vm_free(struct kref *kref)
 {
 	struct altp2m_vm *vm = container_of(kref, struct altp2m_vm, refs);
 
+	xa_erase(&altp2m_vms, vm->id);
+	atomic64_inc(&altp2m_vms_gen);
+	altp2m_nl_notify(vm, ALTP2M_CMD_VM_DESTROYED, 0, 0);
 	altp2m_p2m_destroy(vm);
 	altp2m_memory_destroy(vm);
-	ida_free(&altp2m_vm_ids, vm->id);
+	put_pid(vm->owner);
+	put_user_ns(vm->user_ns);
+	put_net(vm->net);
 	mmdrop(vm->mm);
 	kfree(vm);
 	altp2m_vmx_put();
+}
+
+/**
+ * altp2m_vm_get - a live VM by id, as seen from a network namespace
+ * @net: the caller's namespace; VMs created in another do not exist here
+ * @id: the VM id
+ *
+ * Return: the VM with a reference the caller puts, or NULL.
+ */
+struct altp2m_vm *altp2m_vm_get(const struct net *net, u32 id)
+{
+	struct altp2m_vm *vm;
+
+	xa_lock(&altp2m_vms);
+	vm = xa_load(&altp2m_vms, id);
+	if (vm && (!net_eq(vm->net, net) || !kref_get_unless_zero(&vm->refs)))
+		vm = NULL;
+	xa_unlock(&altp2m_vms);
+	return vm;
+}
+
+/**
+ * altp2m_vm_get_next - the live VM with the lowest id >= *@id in @net
+ * @net: the caller's namespace
+ * @id: where to start; set to the id found
+ *
+ * Return: the VM with a reference the caller puts, or NULL when none is
+ * left.
+ */
+struct altp2m_vm *altp2m_vm_get_next(const struct net *net, u32 *id)
+{
+	unsigned long idx = *id;
+	struct altp2m_vm *vm;
+
+	xa_lock(&altp2m_vms);
+	xa_for_each_start(&altp2m_vms, idx, vm, *id) {
+		if (net_eq(vm->net, net) && kref_get_unless_zero(&vm->refs))
+			break;
+	}
+	xa_unlock(&altp2m_vms);
+	if (vm)
+		*id = idx;
+	return vm;
+}
+
+u64 altp2m_vms_generation(void)
+{
+	return atomic64_read(&altp2m_vms_gen);
 }
 
 void altp2m_vm_put(struct altp2m_vm *vm)
@@ -71,39 +135,46 @@ static long altp2m_vm_set_memory_region(struct altp2m_vm *vm,
 	return ret;
 }
 
-static long altp2m_vm_get_stats(struct altp2m_vm *vm, void __user *argp)
+/* The VM's counters (ALTP2M_GET_VM_STATS, ALTP2M_CMD_GET_STATS). */
+void altp2m_vm_stats_get(struct altp2m_vm *vm, struct altp2m_vm_stats *st)
 {
 	const struct altp2m_views_stats *vst;
-	struct altp2m_vm_stats st;
 	unsigned int i;
+
+	memset(st, 0, sizeof(*st));
+	mutex_lock(&vm->lock);
+	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
+		st->nr_vcpus += !!vm->vcpus[i];
+	for (i = 0; i < ALTP2M_MAX_MEM_SLOTS; i++)
+		if (vm->slots.slot[i])
+			st->mem_pages += vm->slots.slot[i]->npages;
+	mutex_unlock(&vm->lock);
+	mutex_lock(&vm->mmu_lock);
+	vst = &vm->views.stats;
+	st->ept_tables = vm->views.host.ept.nr_tables;
+	st->ept_maps_4k = vst->fills - vst->fills_2m;
+	st->ept_maps_2m = vst->fills_2m;
+	st->ept_flushes = vm->view0_flushes;
+	st->invept = vst->flushes;
+	st->view_events = vst->events;
+	st->view_promotions = vst->promotions;
+	st->remaps_invalidated = vst->remaps_invalidated;
+	st->view_splits = vst->splits;
+	st->nr_views = 1;
+	for (i = 1; i < vm->views.max_views; i++)
+		st->nr_views += !!vm->views.view[i];
+	mutex_unlock(&vm->mmu_lock);
+}
+
+static long altp2m_vm_get_stats(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_vm_stats st;
 
 	if (copy_from_user(&st, argp, sizeof(st)))
 		return -EFAULT;
 	if (st.flags || !altp2m_is_zero(st.reserved, sizeof(st.reserved)))
 		return -EINVAL;
-	memset(&st, 0, sizeof(st));
-	mutex_lock(&vm->lock);
-	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
-		st.nr_vcpus += !!vm->vcpus[i];
-	for (i = 0; i < ALTP2M_MAX_MEM_SLOTS; i++)
-		if (vm->slots.slot[i])
-			st.mem_pages += vm->slots.slot[i]->npages;
-	mutex_unlock(&vm->lock);
-	mutex_lock(&vm->mmu_lock);
-	vst = &vm->views.stats;
-	st.ept_tables = vm->views.host.ept.nr_tables;
-	st.ept_maps_4k = vst->fills - vst->fills_2m;
-	st.ept_maps_2m = vst->fills_2m;
-	st.ept_flushes = vm->view0_flushes;
-	st.invept = vst->flushes;
-	st.view_events = vst->events;
-	st.view_promotions = vst->promotions;
-	st.remaps_invalidated = vst->remaps_invalidated;
-	st.view_splits = vst->splits;
-	st.nr_views = 1;
-	for (i = 1; i < vm->views.max_views; i++)
-		st.nr_views += !!vm->views.view[i];
-	mutex_unlock(&vm->mmu_lock);
+	altp2m_vm_stats_get(vm, &st);
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -159,13 +230,18 @@ static const struct file_operations altp2m_vm_fops = {
  * altp2m_vm_create - ALTP2M_CREATE_VM
  * @arg: the request (flags checked by the caller); vm_id is filled
  *
+ * The VM is published by id (for netlink) only once its file exists, so
+ * no other door sees a VM that could still fail to be created.
+ *
  * Return: the new VM file descriptor, or -EBUSY when another hypervisor
  * holds VMX, -ENOSPC when all VM ids are taken, -ENOMEM, -EMFILE...
  */
 int altp2m_vm_create(struct altp2m_create_vm *arg)
 {
 	struct altp2m_vm *vm;
+	struct file *file;
 	int ret, fd;
+	u32 id;
 
 	ret = altp2m_vmx_get();
 	if (ret)
@@ -179,10 +255,12 @@ int altp2m_vm_create(struct altp2m_create_vm *arg)
 	mutex_init(&vm->lock);
 	mutex_init(&vm->mmu_lock);
 
-	ret = ida_alloc_range(&altp2m_vm_ids, 1, ALTP2M_VM_ID_MAX, GFP_KERNEL);
-	if (ret < 0)
+	/* Reserved (NULL) until the VM is complete: lookups skip it. */
+	ret = xa_alloc(&altp2m_vms, &id, NULL,
+		       XA_LIMIT(1, ALTP2M_VM_ID_MAX), GFP_KERNEL);
+	if (ret)
 		goto err_free;
-	vm->id = ret;
+	vm->id = id;
 
 	ret = altp2m_p2m_init(vm);
 	if (ret)
@@ -190,20 +268,37 @@ int altp2m_vm_create(struct altp2m_create_vm *arg)
 
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
-	arg->vm_id = vm->id;
-	fd = anon_inode_getfd("altp2m-vm", &altp2m_vm_fops, vm,
-			      O_RDWR | O_CLOEXEC);
+	vm->net = get_net(current->nsproxy->net_ns);
+	vm->user_ns = get_user_ns(current_user_ns());
+	vm->owner = get_task_pid(current, PIDTYPE_TGID);
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
-		goto err_mm;
+		goto err_refs;
 	}
+	file = anon_inode_getfile("altp2m-vm", &altp2m_vm_fops, vm, O_RDWR);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_fd;
+	}
+	xa_store(&altp2m_vms, vm->id, vm, GFP_KERNEL);
+	atomic64_inc(&altp2m_vms_gen);
+	arg->vm_id = vm->id;
+	fd_install(fd, file);
+	altp2m_nl_notify(vm, ALTP2M_CMD_VM_CREATED, 0, 0);
 	return fd;
 
-err_mm:
+err_fd:
+	put_unused_fd(fd);
+err_refs:
+	put_pid(vm->owner);
+	put_user_ns(vm->user_ns);
+	put_net(vm->net);
 	mmdrop(vm->mm);
 	altp2m_p2m_destroy(vm);
 err_id:
-	ida_free(&altp2m_vm_ids, vm->id);
+	xa_erase(&altp2m_vms, vm->id);
 err_free:
 	kfree(vm);
 err_vmx:

@@ -1006,7 +1006,7 @@ struct altp2m_vcpu_views {
  *                 OWNER_PID (in the caller's pid namespace, 0 if not
  *                 visible there), NR_VCPUS, MEM_PAGES, VIEWS_ENABLED,
  *                 MAX_VIEWS, MODE, NR_VIEWS, GENERATION
- * VIEWS_ENABLE    VM_ID, [MAX_VIEWS] (0 or absent: ALTP2M_MAX_VIEWS),
+ * VIEWS_ENABLE    VM_ID, [MAX_VIEWS] (0 or absent: 10, as the ioctl),
  *                 [MODE] (absent: external)
  * VIEWS_DISABLE   VM_ID
  * CREATE_VIEW     VM_ID, [DEFAULT_ACCESS]. Reply: VM_ID, VIEW
