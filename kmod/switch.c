@@ -355,8 +355,9 @@ int altp2m_switch_set_visibility(struct altp2m_vm *vm,
  * @vm: the VM, its @lock held (not mmu_lock)
  * @a: the checked request
  *
- * Each vCPU is counted on the view at once (so it cannot go away) and
- * moves there before its next entry; those in the guest are made to exit.
+ * Each vCPU is counted on the view at once (so it cannot go away). One
+ * that is not inside an ioctl moves there at once; one that is (running)
+ * moves before its next entry, and is made to exit if in the guest.
  *
  * Return: 0, -ENOENT for a vCPU that does not exist, or the errors of
  * altp2m_views_vcpu_enter(); nothing changed then.
@@ -381,6 +382,16 @@ int altp2m_switch_vcpus(struct altp2m_vm *vm, const struct altp2m_switch_view *a
 		if (ret)
 			break;
 		altp2m_switch_cancel(vcpu);
+		/*
+		 * A vCPU outside its ioctls moves now, so that the view it
+		 * leaves is free at once (destroyable); one in ALTP2M_RUN
+		 * holds its lock and moves before its next entry.
+		 */
+		if (mutex_trylock(&vcpu->lock)) {
+			altp2m_switch_move(vcpu, a->view);
+			mutex_unlock(&vcpu->lock);
+			continue;
+		}
 		vcpu->switch_to = a->view;
 		WRITE_ONCE(vcpu->switch_pending, true);
 	}

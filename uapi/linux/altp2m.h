@@ -885,7 +885,9 @@ struct altp2m_view_visibility {
  *
  * Each vCPU enters the guest on @view from its next entry, with no stale
  * translations; a vCPU in the guest is made to exit (and go on) before the
- * call returns, so the switch has happened for it then too.
+ * call returns, so the switch has happened for it then too. A vCPU that is
+ * not inside an ioctl of its own moves at once, so the view it left can be
+ * destroyed right after the call.
  */
 struct altp2m_switch_view {
 	__u32 flags;
