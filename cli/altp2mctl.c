@@ -1,203 +1,113 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * altp2mctl: inspect and edit altp2m from a shell.
+ * altp2mctl: inspect and edit altp2m VMs and views from a shell.
  *
- * Exit codes: 0 success, 1 the operation failed (the kernel or library
+ * main() parses the command line (args.c), runs the one command it names
+ * and checks that its output reached stdout. Every VM command goes
+ * through generic netlink by VM id: the CLI never owns a VM fd, so it
+ * works on VMs other processes run.
+ *
+ * Exit status: 0 success, 1 the operation failed (the kernel or library
  * said no; the message says why), 2 usage error.
  */
 #include <errno.h>
-#include <getopt.h>
-#include <inttypes.h>
-#include <stdbool.h>
-#include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "altp2m.h"
+#include "cli.h"
 
-#define EXIT_USAGE 2
-
-struct opts {
-	bool json;
-	const char *device;
+static int (*const ops[CLI_OP_COUNT])(const struct cli_cmd *,
+				       struct cli_out *) = {
+	[CLI_OP_CAPS]		= cmd_caps,
+	[CLI_OP_VERSION]	= cmd_version,
+	[CLI_OP_VM_LIST]	= cmd_vm_list,
+	[CLI_OP_VM_SHOW]	= cmd_vm_show,
+	[CLI_OP_VM_ENABLE]	= cmd_vm_enable,
+	[CLI_OP_VM_DISABLE]	= cmd_vm_disable,
+	[CLI_OP_VIEW_LIST]	= cmd_view_list,
+	[CLI_OP_VIEW_CREATE]	= cmd_view_create,
+	[CLI_OP_VIEW_DESTROY]	= cmd_view_destroy,
+	[CLI_OP_VIEW_DUMP]	= cmd_view_dump,
+	[CLI_OP_ACCESS_SET]	= cmd_access_set,
+	[CLI_OP_ACCESS_GET]	= cmd_access_get,
+	[CLI_OP_SVE_SET]	= cmd_sve_set,
+	[CLI_OP_SVE_GET]	= cmd_access_get,
+	[CLI_OP_REMAP]		= cmd_remap,
+	[CLI_OP_REVERT]		= cmd_revert,
+	[CLI_OP_SWITCH]		= cmd_switch,
+	[CLI_OP_VISIBILITY]	= cmd_visibility,
+	[CLI_OP_VCPUS]		= cmd_vcpus,
+	[CLI_OP_STATS]		= cmd_stats,
+	[CLI_OP_MONITOR]	= cmd_monitor,
 };
 
-static void usage(FILE *f)
+struct altp2m_vm *cli_attach(uint32_t vm_id)
 {
-	fprintf(f,
-		"Usage: altp2mctl [OPTIONS] COMMAND\n"
-		"\n"
-		"Commands:\n"
-		"  caps       show what the module found on this host\n"
-		"  version    show the module's API version\n"
-		"  help       show this help\n"
-		"\n"
-		"Options:\n"
-		"  -j, --json          machine-readable JSON output\n"
-		"  -d, --device PATH   device node (default %s)\n"
-		"  -h, --help          show this help\n"
-		"\n"
-		"Exit status: 0 success, 1 operation failed, 2 usage error.\n",
-		ALTP2M_DEFAULT_DEVICE);
-}
+	char err[ALTP2M_ERRMSG_LEN] = "";
+	struct altp2m_vm *vm;
 
-static struct altp2m_ctx *open_ctx(const struct opts *o)
-{
-	char err[ALTP2M_ERRMSG_LEN];
-	struct altp2m_ctx *ctx;
-
-	if (altp2m_open(&ctx, o->device, err, sizeof(err)) < 0) {
-		fprintf(stderr, "altp2mctl: %s\n", err);
+	if (altp2m_vm_attach(&vm, vm_id, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", CLI_NAME, err);
 		return NULL;
 	}
-	return ctx;
+	return vm;
 }
 
-static const struct {
-	const char *name;
-	size_t off;
-} raw_msrs[] = {
-	{ "IA32_VMX_BASIC", offsetof(struct altp2m_caps, msr_vmx_basic) },
-	{ "IA32_VMX_PROCBASED_CTLS",
-	  offsetof(struct altp2m_caps, msr_procbased_ctls) },
-	{ "IA32_VMX_PROCBASED_CTLS2",
-	  offsetof(struct altp2m_caps, msr_procbased_ctls2) },
-	{ "IA32_VMX_EPT_VPID_CAP",
-	  offsetof(struct altp2m_caps, msr_ept_vpid_cap) },
-	{ "IA32_VMX_VMFUNC", offsetof(struct altp2m_caps, msr_vmfunc) },
-};
-
-#define N_RAW_MSRS (sizeof(raw_msrs) / sizeof(raw_msrs[0]))
-
-static uint64_t raw_msr(const struct altp2m_caps *c, unsigned int i)
+static int vfail(const char *msg, const char *fmt, va_list ap)
 {
-	return *(const uint64_t *)((const char *)c + raw_msrs[i].off);
+	fprintf(stderr, "%s: ", CLI_NAME);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, ": %s\n", msg);
+	return CLI_EXIT_FAIL;
 }
 
-static void print_caps_json(const struct altp2m_caps *c)
+/*
+ * "altp2mctl: vm N: <the library's message>", CLI_EXIT_FAIL. The message
+ * names the call and its arguments and carries the kernel's explanation.
+ */
+int cli_fail_vm(struct altp2m_vm *vm)
 {
-	const char *sep = "";
-	unsigned int i;
-
-	printf("{\"api_version\":%u,\"vmcs_revision\":%u,\"max_views\":%u,",
-	       c->api_version, c->vmcs_revision, c->max_views);
-	printf("\"caps\":[");
-	for (i = 0; altp2m_cap_name(i); i++) {
-		if (!(c->caps & (1ULL << i)))
-			continue;
-		printf("%s\"%s\"", sep, altp2m_cap_name(i));
-		sep = ",";
-	}
-	printf("],\"msrs\":{");
-	for (i = 0; i < N_RAW_MSRS; i++)
-		printf("%s\"%s\":\"0x%016" PRIx64 "\"", i ? "," : "",
-		       raw_msrs[i].name, raw_msr(c, i));
-	printf("}}\n");
+	fprintf(stderr, "%s: vm %u: %s\n", CLI_NAME, altp2m_vm_id(vm),
+		altp2m_vm_errmsg(vm));
+	return CLI_EXIT_FAIL;
 }
 
-static void print_caps_text(const struct altp2m_caps *c)
+/* The same for failures that are not the library's: errno says why. */
+int cli_fail(const char *fmt, ...)
 {
-	unsigned int i;
-
-	printf("API version    %u\n", c->api_version);
-	printf("VMCS revision  %#x\n", c->vmcs_revision);
-	printf("views per VM   %u\n\n", c->max_views);
-	printf("%-14s %-4s %s\n", "CAPABILITY", "HAS", "MEANING");
-	for (i = 0; altp2m_cap_name(i); i++)
-		printf("%-14s %-4s %s\n", altp2m_cap_name(i),
-		       c->caps & (1ULL << i) ? "yes" : "no",
-		       altp2m_cap_desc(i));
-	printf("\n%-25s %s\n", "MSR", "VALUE");
-	for (i = 0; i < N_RAW_MSRS; i++)
-		printf("%-25s 0x%016" PRIx64 "\n", raw_msrs[i].name,
-		       raw_msr(c, i));
-}
-
-static int cmd_caps(const struct opts *o)
-{
-	struct altp2m_caps caps;
-	struct altp2m_ctx *ctx = open_ctx(o);
+	const char *msg = strerror(errno);
+	va_list ap;
 	int ret;
 
-	if (!ctx)
-		return EXIT_FAILURE;
-	ret = altp2m_get_caps(ctx, &caps);
-	if (ret < 0) {
-		fprintf(stderr, "altp2mctl: %s\n", altp2m_errmsg(ctx));
-		altp2m_close(ctx);
-		return EXIT_FAILURE;
-	}
-	if (o->json)
-		print_caps_json(&caps);
-	else
-		print_caps_text(&caps);
-	altp2m_close(ctx);
-	return EXIT_SUCCESS;
-}
-
-static int cmd_version(const struct opts *o)
-{
-	struct altp2m_ctx *ctx = open_ctx(o);
-	int ver;
-
-	if (!ctx)
-		return EXIT_FAILURE;
-	ver = altp2m_api_version(ctx);
-	if (ver < 0)
-		fprintf(stderr, "altp2mctl: %s\n", altp2m_errmsg(ctx));
-	else if (o->json)
-		printf("{\"api_version\":%d}\n", ver);
-	else
-		printf("altp2m API version %d\n", ver);
-	altp2m_close(ctx);
-	return ver < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	va_start(ap, fmt);
+	ret = vfail(msg, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct opts o = { .json = false, .device = NULL };
-	const char *cmd;
-	int c;
+	struct cli_out out;
+	struct cli_cmd cmd;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, "+jd:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			o.json = true;
-			break;
-		case 'd':
-			o.device = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_SUCCESS;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+	ret = cli_parse_args(argc, argv, &cmd, stderr);
+	if (ret)
+		return ret;
+	if (cmd.op == CLI_OP_HELP) {
+		cli_usage(stdout, cmd.help_group, cmd.help_sub);
+		ret = CLI_EXIT_OK;
+	} else {
+		cli_out_init(&out, stdout, cmd.json);
+		ret = ops[cmd.op](&cmd, &out);
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
+	/* A full disk or closed pipe must not pass for success. */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "%s: writing output: %s\n", CLI_NAME,
+			strerror(errno));
+		if (!ret)
+			ret = CLI_EXIT_FAIL;
 	}
-	cmd = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "altp2mctl: %s takes no arguments\n", cmd);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(cmd, "caps"))
-		return cmd_caps(&o);
-	if (!strcmp(cmd, "version"))
-		return cmd_version(&o);
-	if (!strcmp(cmd, "help")) {
-		usage(stdout);
-		return EXIT_SUCCESS;
-	}
-	fprintf(stderr, "altp2mctl: unknown command '%s' (try --help)\n", cmd);
-	return EXIT_USAGE;
+	return ret;
 }

@@ -222,7 +222,7 @@ static int altp2m_nl_view_err(struct genl_info *info, int ret)
 		break;
 	case -EBUSY:
 		NL_SET_ERR_MSG_ATTR(extack, view,
-				    "view: a vCPU is on it or can switch to it, or it is view 0");
+				    "view: a vCPU is on it (or switching to it), or it is view 0");
 		break;
 	case -EOPNOTSUPP:
 		NL_SET_ERR_MSG(extack, "altp2m is not enabled on this VM");

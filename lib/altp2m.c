@@ -13,8 +13,6 @@
 
 #include "internal.h"
 
-#define ALTP2M_EXPORT __attribute__((visibility("default")))
-
 int altp2m_seterr(struct altp2m_ctx *ctx, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -43,10 +41,7 @@ static const struct altp2m_transport altp2m_dev_transport = {
 	.close = altp2m_dev_close,
 };
 
-static void altp2m_fmt(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void altp2m_fmt(char *buf, size_t len, const char *fmt, ...)
+void altp2m_fmt(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -66,6 +66,15 @@ const char *altp2m_cap_desc(unsigned int bit);
  * kernel's extended-ack message and the name of the attribute it blamed
  * when netlink carried one.
  *
+ * Arguments the module would refuse are refused by the library first,
+ * with EINVAL and nothing sent, so both doors agree (netlink's policy
+ * would say ERANGE where an ioctl says EINVAL): a view at or beyond
+ * ALTP2M_MAX_VIEWS, a vCPU at or beyond ALTP2M_MAX_VCPUS, an access above
+ * ALTP2M_ACCESS_DEFAULT, npages 0, a list of 0 or more than
+ * ALTP2M_GFN_LIST_MAX entries or with a value out of range, max_views
+ * above ALTP2M_MAX_VIEWS, an unknown mode, and NULL result pointers
+ * (except altp2m_get_access's, either of which may be NULL).
+ *
  * Threads: as contexts, one thread at a time per handle.
  */
 struct altp2m_vm;
@@ -107,9 +116,16 @@ struct altp2m_vm_info {
 #define ALTP2M_DUMP_RETRIES	8
 int altp2m_list_vms(struct altp2m_vm_info **vms, size_t *nr,
 		    char *errbuf, size_t errlen);
-/* One VM's info: over netlink GET_VM; over an fd, built from its stats. */
+/*
+ * One VM's info: over netlink GET_VM; over an fd, built from its stats.
+ * Through an fd, owner_pid is the caller's pid (only the creator may use
+ * the fd); views_enabled and max_views are found by read-only
+ * ALTP2M_GET_MEM_ACCESS probes (EOPNOTSUPP while views are off, EINVAL
+ * from max_views on); mode and generation cannot be read and are 0.
+ */
 int altp2m_vm_get_info(struct altp2m_vm *vm, struct altp2m_vm_info *info);
 
+/* max_views 0: the module's default. */
 int altp2m_views_enable(struct altp2m_vm *vm, uint32_t max_views,
 			uint32_t mode);
 int altp2m_views_disable(struct altp2m_vm *vm);
@@ -165,7 +181,8 @@ int altp2m_vm_stats(struct altp2m_vm *vm, struct altp2m_vm_stats *st);
 /*
  * Notifications (netlink multicast group "events"). altp2m_monitor_fd()
  * is pollable; altp2m_monitor_next() waits up to timeout_ms (-1: forever)
- * and returns 1 with *ev filled, 0 on timeout, or a negative errno.
+ * and returns 1 with *ev filled, 0 on timeout, or a negative errno
+ * (-ENOBUFS: the socket overflowed and events were lost; reading goes on).
  */
 struct altp2m_monitor;
 

@@ -1,0 +1,710 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libaltp2m: the netlink door, the commands of the generic netlink family
+ * "altp2m" for one VM, and the VM list.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netlink/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+
+#include "internal.h"
+
+/* Bytes a list item takes: the nest, a u64 gfn and a u8 value. */
+#define ALTP2M_NL_ENTRY_BYTES	(NLA_HDRLEN + NLA_ALIGN(NLA_HDRLEN + 8) + \
+				 NLA_ALIGN(NLA_HDRLEN + 1))
+
+static const struct nla_policy altp2m_nl_policy[ALTP2M_A_MAX + 1] = {
+	[ALTP2M_A_VM_ID]		= { .type = NLA_U32 },
+	[ALTP2M_A_OWNER_PID]		= { .type = NLA_U32 },
+	[ALTP2M_A_NR_VCPUS]		= { .type = NLA_U32 },
+	[ALTP2M_A_MEM_PAGES]		= { .type = NLA_U64 },
+	[ALTP2M_A_VIEWS_ENABLED]	= { .type = NLA_U8 },
+	[ALTP2M_A_MAX_VIEWS]		= { .type = NLA_U32 },
+	[ALTP2M_A_MODE]			= { .type = NLA_U32 },
+	[ALTP2M_A_NR_VIEWS]		= { .type = NLA_U32 },
+	[ALTP2M_A_GENERATION]		= { .type = NLA_U64 },
+	[ALTP2M_A_VIEW]			= { .type = NLA_U32 },
+	[ALTP2M_A_VCPU]			= { .type = NLA_U32 },
+	[ALTP2M_A_GFN]			= { .type = NLA_U64 },
+	[ALTP2M_A_NPAGES]		= { .type = NLA_U64 },
+	[ALTP2M_A_ACCESS]		= { .type = NLA_U8 },
+	[ALTP2M_A_SVE]			= { .type = NLA_U8 },
+	[ALTP2M_A_TARGET]		= { .type = NLA_U64 },
+	[ALTP2M_A_VISIBLE]		= { .type = NLA_U8 },
+	[ALTP2M_A_DEFAULT_ACCESS]	= { .type = NLA_U8 },
+	[ALTP2M_A_VCPUS_ON]		= { .type = NLA_U32 },
+	[ALTP2M_A_NR_LEAVES]		= { .type = NLA_U64 },
+	[ALTP2M_A_NR_PAGES]		= { .type = NLA_U64 },
+	[ALTP2M_A_NR_TABLES]		= { .type = NLA_U64 },
+	[ALTP2M_A_NR_REMAPS]		= { .type = NLA_U64 },
+	[ALTP2M_A_ENTRY]		= { .type = NLA_NESTED },
+	[ALTP2M_A_STATS]		= { .type = NLA_NESTED },
+	[ALTP2M_A_VCPU_VIEW]		= { .type = NLA_NESTED },
+};
+
+static const struct nla_policy altp2m_nl_entry_policy[ALTP2M_ENTRY_A_MAX + 1] = {
+	[ALTP2M_ENTRY_A_GFN]		= { .type = NLA_U64 },
+	[ALTP2M_ENTRY_A_NPAGES]		= { .type = NLA_U64 },
+	[ALTP2M_ENTRY_A_TARGET]		= { .type = NLA_U64 },
+	[ALTP2M_ENTRY_A_ACCESS]		= { .type = NLA_U8 },
+	[ALTP2M_ENTRY_A_SVE]		= { .type = NLA_U8 },
+};
+
+static const struct nla_policy altp2m_nl_stats_policy[ALTP2M_STATS_A_MAX + 1] = {
+	[ALTP2M_STATS_A_NR_VCPUS ... ALTP2M_STATS_A_NR_VIEWS] = {
+		.type = NLA_U64
+	},
+};
+
+static const struct nla_policy altp2m_nl_vcpu_view_policy[ALTP2M_VCPU_VIEW_A_MAX + 1] = {
+	[ALTP2M_VCPU_VIEW_A_VCPU]	= { .type = NLA_U32 },
+	[ALTP2M_VCPU_VIEW_A_VIEW]	= { .type = NLA_U32 },
+};
+
+/* The top-level attributes of an answer; -EPROTO if malformed. */
+static int altp2m_nl_parse(struct nlmsghdr *nlh, struct nlattr **tb)
+{
+	return genlmsg_parse(nlh, 0, tb, ALTP2M_A_MAX, altp2m_nl_policy) ?
+		-EPROTO : 0;
+}
+
+/* A request of @cmd naming our VM. */
+static struct nl_msg *altp2m_nl_req(struct altp2m_vm *vm, uint8_t cmd,
+				    int flags, size_t payload)
+{
+	struct nl_msg *msg = altp2m_nl_new(vm->family, cmd, flags, payload);
+
+	if (msg && nla_put_u32(msg, ALTP2M_A_VM_ID, vm->vm_id)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+/* A request that failed to build: only a lack of memory does that. */
+static int altp2m_nl_nomem(struct altp2m_vm *vm, struct nl_msg *msg)
+{
+	nlmsg_free(msg);
+	return altp2m_vm_detail(vm, -ENOMEM, "cannot build the request: %s",
+				strerror(ENOMEM));
+}
+
+/* Run a do-request (freed here) and parse its answer. */
+static int altp2m_nl_run(struct altp2m_vm *vm, struct nl_msg *req,
+			 int (*parse)(void *arg, struct nlmsghdr *nlh),
+			 void *arg, size_t entry_base)
+{
+	struct altp2m_nl_reply rep = {
+		.req = req, .parse = parse, .arg = arg,
+	};
+	int err;
+
+	err = altp2m_nl_transact(vm->nltr, vm->priv, &rep, entry_base,
+				 vm->errmsg, sizeof(vm->errmsg));
+	nlmsg_free(req);
+	return err;
+}
+
+/* ---- growing arrays for dumps ---- */
+
+struct altp2m_nl_vec {
+	void *data;
+	size_t n, cap, size;
+};
+
+/* A new zeroed element at the end, or NULL. */
+static void *altp2m_nl_vec_push(struct altp2m_nl_vec *v)
+{
+	void *grown;
+
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+
+		grown = realloc(v->data, cap * v->size);
+		if (!grown)
+			return NULL;
+		v->data = grown;
+		v->cap = cap;
+	}
+	grown = (char *)v->data + v->n++ * v->size;
+	memset(grown, 0, v->size);
+	return grown;
+}
+
+static void altp2m_nl_vec_reset(void *arg)
+{
+	struct altp2m_nl_vec *v = arg;
+
+	free(v->data);
+	v->data = NULL;
+	v->n = v->cap = 0;
+}
+
+/* Hand the array over: NULL when empty. */
+static void *altp2m_nl_vec_take(struct altp2m_nl_vec *v, size_t *nr)
+{
+	void *data = v->data;
+
+	*nr = v->n;
+	if (!v->n) {
+		free(data);
+		data = NULL;
+	}
+	v->data = NULL;
+	v->n = v->cap = 0;
+	return data;
+}
+
+/* Run a dump (@req freed here), collecting into @v. */
+static int altp2m_nl_run_dump(const struct altp2m_nl_transport *tr,
+			      void *priv, struct nl_msg *req,
+			      int (*parse)(void *arg, struct nlmsghdr *nlh),
+			      struct altp2m_nl_vec *v, char *buf, size_t len)
+{
+	struct altp2m_nl_reply rep = { .req = req, .parse = parse, .arg = v };
+	int err;
+
+	err = altp2m_nl_dump(tr, priv, &rep, altp2m_nl_vec_reset, buf, len);
+	nlmsg_free(req);
+	if (err)
+		altp2m_nl_vec_reset(v);
+	return err;
+}
+
+/* ---- GET_VM ---- */
+
+int altp2m_nl_parse_vm_info(struct nlmsghdr *nlh, struct altp2m_vm_info *info)
+{
+	struct nlattr *tb[ALTP2M_A_MAX + 1];
+
+	if (altp2m_nl_parse(nlh, tb) || !tb[ALTP2M_A_VM_ID])
+		return -EPROTO;
+	memset(info, 0, sizeof(*info));
+	info->vm_id = nla_get_u32(tb[ALTP2M_A_VM_ID]);
+	if (tb[ALTP2M_A_OWNER_PID])
+		info->owner_pid = nla_get_u32(tb[ALTP2M_A_OWNER_PID]);
+	if (tb[ALTP2M_A_NR_VCPUS])
+		info->nr_vcpus = nla_get_u32(tb[ALTP2M_A_NR_VCPUS]);
+	if (tb[ALTP2M_A_MEM_PAGES])
+		info->mem_pages = nla_get_u64(tb[ALTP2M_A_MEM_PAGES]);
+	if (tb[ALTP2M_A_VIEWS_ENABLED])
+		info->views_enabled = !!nla_get_u8(tb[ALTP2M_A_VIEWS_ENABLED]);
+	if (tb[ALTP2M_A_MAX_VIEWS])
+		info->max_views = nla_get_u32(tb[ALTP2M_A_MAX_VIEWS]);
+	if (tb[ALTP2M_A_MODE])
+		info->mode = nla_get_u32(tb[ALTP2M_A_MODE]);
+	if (tb[ALTP2M_A_NR_VIEWS])
+		info->nr_views = nla_get_u32(tb[ALTP2M_A_NR_VIEWS]);
+	if (tb[ALTP2M_A_GENERATION])
+		info->generation = nla_get_u64(tb[ALTP2M_A_GENERATION]);
+	return 0;
+}
+
+struct altp2m_nl_info_arg {
+	struct altp2m_vm_info *info;
+	uint32_t vm_id;
+	bool seen;
+};
+
+static int altp2m_nl_info_parse(void *arg, struct nlmsghdr *nlh)
+{
+	struct altp2m_nl_info_arg *a = arg;
+	int err;
+
+	err = altp2m_nl_parse_vm_info(nlh, a->info);
+	if (err)
+		return err;
+	if (a->info->vm_id != a->vm_id)
+		return -EPROTO;
+	a->seen = true;
+	return 0;
+}
+
+static int altp2m_nl_get_info(struct altp2m_vm *vm, struct altp2m_vm_info *info)
+{
+	struct altp2m_nl_info_arg a = { .info = info, .vm_id = vm->vm_id };
+	struct nl_msg *req;
+	int err;
+
+	req = altp2m_nl_req(vm, ALTP2M_CMD_GET_VM, 0, 0);
+	if (!req)
+		return altp2m_nl_nomem(vm, req);
+	err = altp2m_nl_run(vm, req, altp2m_nl_info_parse, &a, 0);
+	if (!err && !a.seen)
+		err = altp2m_vm_detail(vm, -EPROTO,
+				       "the module's answer has no VM");
+	return err;
+}
+
+static int altp2m_nl_vms_parse(void *arg, struct nlmsghdr *nlh)
+{
+	struct altp2m_vm_info *info = altp2m_nl_vec_push(arg);
+
+	if (!info)
+		return -ENOMEM;
+	return altp2m_nl_parse_vm_info(nlh, info);
+}
+
+int altp2m_list_vms_transport(const struct altp2m_nl_transport *tr,
+			      void *priv, int family,
+			      struct altp2m_vm_info **vms, size_t *nr,
+			      char *errbuf, size_t errlen)
+{
+	struct altp2m_nl_vec v = { .size = sizeof(**vms) };
+	char detail[ALTP2M_ERRMSG_LEN];
+	struct nl_msg *req;
+	int err;
+
+	*vms = NULL;
+	*nr = 0;
+	req = altp2m_nl_new(family, ALTP2M_CMD_GET_VM, NLM_F_DUMP, 0);
+	if (!req) {
+		altp2m_fmt(errbuf, errlen, "list VMs: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	err = altp2m_nl_run_dump(tr, priv, req, altp2m_nl_vms_parse, &v,
+				 detail, sizeof(detail));
+	if (err) {
+		altp2m_fmt(errbuf, errlen, "list VMs: %s", detail);
+		return err;
+	}
+	*vms = altp2m_nl_vec_take(&v, nr);
+	return 0;
+}
+
+/* ---- views ---- */
+
+static int altp2m_nl_views_enable(struct altp2m_vm *vm, uint32_t max_views,
+				  uint32_t mode)
+{
+	struct nl_msg *req = altp2m_nl_req(vm, ALTP2M_CMD_VIEWS_ENABLE, 0, 0);
+
+	if (!req || nla_put_u32(req, ALTP2M_A_MAX_VIEWS, max_views) ||
+	    nla_put_u32(req, ALTP2M_A_MODE, mode))
+		return altp2m_nl_nomem(vm, req);
+	return altp2m_nl_run(vm, req, NULL, NULL, 0);
+}
+
+static int altp2m_nl_views_disable(struct altp2m_vm *vm)
+{
+	struct nl_msg *req = altp2m_nl_req(vm, ALTP2M_CMD_VIEWS_DISABLE, 0, 0);
+
+	if (!req)
+		return altp2m_nl_nomem(vm, req);
+	return altp2m_nl_run(vm, req, NULL, NULL, 0);
+}
+
+struct altp2m_nl_view_arg {
+	uint32_t view;
+	bool seen;
+};
+
+static int altp2m_nl_view_parse(void *arg, struct nlmsghdr *nlh)
+{
+	struct altp2m_nl_view_arg *a = arg;
+	struct nlattr *tb[ALTP2M_A_MAX + 1];
+
+	if (altp2m_nl_parse(nlh, tb) || !tb[ALTP2M_A_VIEW])
+		return -EPROTO;
+	a->view = nla_get_u32(tb[ALTP2M_A_VIEW]);
+	a->seen = true;
+	return 0;
+}
+
+static int altp2m_nl_view_create(struct altp2m_vm *vm,
+				 unsigned int default_access, uint32_t *view)
+{
+	struct nl_msg *req = altp2m_nl_req(vm, ALTP2M_CMD_CREATE_VIEW, 0, 0);
+	struct altp2m_nl_view_arg a = { 0 };
+	int err;
+
+	if (!req || nla_put_u8(req, ALTP2M_A_DEFAULT_ACCESS, default_access))
+		return altp2m_nl_nomem(vm, req);
+	err = altp2m_nl_run(vm, req, altp2m_nl_view_parse, &a, 0);
+	if (!err && !a.seen)
+		err = altp2m_vm_detail(vm, -EPROTO,
+				       "the module's answer has no view");
+	if (!err)
+		*view = a.view;
+	return err;
+}
+
+static int altp2m_nl_view_destroy(struct altp2m_vm *vm, uint32_t view)
+{
+	struct nl_msg *req = altp2m_nl_req(vm, ALTP2M_CMD_DESTROY_VIEW, 0, 0);
+
+	if (!req || nla_put_u32(req, ALTP2M_A_VIEW, view))
+		return altp2m_nl_nomem(vm, req);
+	return altp2m_nl_run(vm, req, NULL, NULL, 0);
+}
+
+static int altp2m_nl_view_switch(struct altp2m_vm *vm, uint32_t view, int vcpu)
+{
+	struct nl_msg *req = altp2m_nl_req(vm, ALTP2M_CMD_SWITCH_VIEW, 0, 0);
+
+	if (!req || nla_put_u32(req, ALTP2M_A_VIEW, view) ||
+	    (vcpu >= 0 && nla_put_u32(req, ALTP2M_A_VCPU, vcpu)))
+		return altp2m_nl_nomem(vm, req);
+	return altp2m_nl_run(vm, req, NULL, NULL, 0);
+}
+
+static int altp2m_nl_view_set_visible(struct altp2m_vm *vm, uint32_t view,
+				      int vcpu, bool visible)
+{
+	struct nl_msg *req = altp2m_nl_req(vm, ALTP2M_CMD_SET_VISIBILITY, 0, 0);
+
+	if (!req || nla_put_u32(req, ALTP2M_A_VIEW, view) ||
+	    nla_put_u8(req, ALTP2M_A_VISIBLE, visible) ||
+	    (vcpu >= 0 && nla_put_u32(req, ALTP2M_A_VCPU, vcpu)))
+		return altp2m_nl_nomem(vm, req);
+	return altp2m_nl_run(vm, req, NULL, NULL, 0);
+}
+
+struct altp2m_nl_vcpu_views_arg {
+	struct altp2m_vcpu_views *out;
+	bool seen;
+};
+
+static int altp2m_nl_vcpu_views_parse(void *arg, struct nlmsghdr *nlh)
+{
+	struct altp2m_nl_vcpu_views_arg *a = arg;
+	struct altp2m_vcpu_views *out = a->out;
+	struct nlattr *tb[ALTP2M_VCPU_VIEW_A_MAX + 1];
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	struct nlattr *nla;
+	uint32_t vcpu, view;
+	int rem;
+
+	nla_for_each_attr(nla, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0),
+			  rem) {
+		if (nla_type(nla) != ALTP2M_A_VCPU_VIEW)
+			continue;
+		if (nla_parse_nested(tb, ALTP2M_VCPU_VIEW_A_MAX, nla,
+				     altp2m_nl_vcpu_view_policy) ||
+		    !tb[ALTP2M_VCPU_VIEW_A_VCPU] || !tb[ALTP2M_VCPU_VIEW_A_VIEW])
+			return -EPROTO;
+		vcpu = nla_get_u32(tb[ALTP2M_VCPU_VIEW_A_VCPU]);
+		view = nla_get_u32(tb[ALTP2M_VCPU_VIEW_A_VIEW]);
+		if (vcpu >= ALTP2M_MAX_VCPUS || view >= ALTP2M_MAX_VIEWS)
+			return -EPROTO;
+		out->present |= 1ULL << vcpu;
+		out->view[vcpu] = view;
+	}
+	a->seen = true;
+	return 0;
+}
+
+static int altp2m_nl_vcpu_views(struct altp2m_vm *vm,
+				struct altp2m_vcpu_views *out)
+{
+	struct nl_msg *req = altp2m_nl_req(vm, ALTP2M_CMD_GET_VCPU_VIEWS, 0, 0);
+	struct altp2m_nl_vcpu_views_arg a = { .out = out };
+	int err;
+
+	if (!req)
+		return altp2m_nl_nomem(vm, req);
+	err = altp2m_nl_run(vm, req, altp2m_nl_vcpu_views_parse, &a, 0);
+	if (!err && !a.seen)
+		err = altp2m_vm_detail(vm, -EPROTO,
+				       "the module did not answer with the vCPUs' views");
+	return err;
+}
+
+/* ---- gfns ---- */
+
+static uint8_t altp2m_nl_set_cmd(enum altp2m_gfn_setting what)
+{
+	return what == ALTP2M_SETTING_ACCESS ? ALTP2M_CMD_SET_ACCESS :
+					       ALTP2M_CMD_SET_SVE;
+}
+
+static int altp2m_nl_set_range(struct altp2m_vm *vm,
+			       enum altp2m_gfn_setting what, uint32_t view,
+			       uint64_t gfn, uint64_t npages, uint8_t value)
+{
+	struct nl_msg *req = altp2m_nl_req(vm, altp2m_nl_set_cmd(what), 0, 0);
+	int type = what == ALTP2M_SETTING_ACCESS ? ALTP2M_A_ACCESS :
+						   ALTP2M_A_SVE;
+
+	if (!req || nla_put_u32(req, ALTP2M_A_VIEW, view) ||
+	    nla_put_u64(req, ALTP2M_A_GFN, gfn) ||
+	    nla_put_u64(req, ALTP2M_A_NPAGES, npages) ||
+	    nla_put_u8(req, type, value))
+		return altp2m_nl_nomem(vm, req);
+	return altp2m_nl_run(vm, req, NULL, NULL, 0);
+}
+
+/* One message of a list: entries [base, base + cnt). */
+static int altp2m_nl_set_chunk(struct altp2m_vm *vm,
+			       enum altp2m_gfn_setting what, uint32_t view,
+			       const uint64_t *gfns, const uint8_t *values,
+			       size_t base, size_t cnt)
+{
+	int type = what == ALTP2M_SETTING_ACCESS ? ALTP2M_ENTRY_A_ACCESS :
+						   ALTP2M_ENTRY_A_SVE;
+	struct nl_msg *req;
+	struct nlattr *nest;
+	size_t i;
+
+	req = altp2m_nl_req(vm, altp2m_nl_set_cmd(what), 0,
+			    cnt * ALTP2M_NL_ENTRY_BYTES);
+	if (!req || nla_put_u32(req, ALTP2M_A_VIEW, view))
+		return altp2m_nl_nomem(vm, req);
+	for (i = base; i < base + cnt; i++) {
+		nest = nla_nest_start(req, ALTP2M_A_ENTRY);
+		if (!nest || nla_put_u64(req, ALTP2M_ENTRY_A_GFN, gfns[i]) ||
+		    nla_put_u8(req, type, values[i]))
+			return altp2m_nl_nomem(vm, req);
+		nla_nest_end(req, nest);
+	}
+	return altp2m_nl_run(vm, req, NULL, NULL, base);
+}
+
+static int altp2m_nl_set_list(struct altp2m_vm *vm,
+			      enum altp2m_gfn_setting what, uint32_t view,
+			      const uint64_t *gfns, const uint8_t *values,
+			      size_t n)
+{
+	char detail[ALTP2M_ERRMSG_LEN];
+	size_t base, cnt;
+	int err;
+
+	for (base = 0; base < n; base += cnt) {
+		cnt = n - base < ALTP2M_NL_LIST_CHUNK ? n - base :
+							ALTP2M_NL_LIST_CHUNK;
+		err = altp2m_nl_set_chunk(vm, what, view, gfns, values, base,
+					  cnt);
+		if (!err)
+			continue;
+		if (!base)
+			return err;
+		/* Earlier messages were applied: say how far it got. */
+		if (vm->errmsg[0])
+			snprintf(detail, sizeof(detail), "%s", vm->errmsg);
+		else
+			snprintf(detail, sizeof(detail), "%s", strerror(-err));
+		return altp2m_vm_detail(vm, err,
+					"%s; entries 0 to %zu of %zu were applied",
+					detail, base - 1, n);
+	}
+	return 0;
+}
+
+struct altp2m_nl_access_arg {
+	unsigned int access;
+	bool sve, seen;
+};
+
+static int altp2m_nl_access_parse(void *arg, struct nlmsghdr *nlh)
+{
+	struct altp2m_nl_access_arg *a = arg;
+	struct nlattr *tb[ALTP2M_A_MAX + 1];
+
+	if (altp2m_nl_parse(nlh, tb) || !tb[ALTP2M_A_ACCESS] ||
+	    !tb[ALTP2M_A_SVE])
+		return -EPROTO;
+	a->access = nla_get_u8(tb[ALTP2M_A_ACCESS]);
+	a->sve = nla_get_u8(tb[ALTP2M_A_SVE]);
+	a->seen = true;
+	return 0;
+}
+
+static int altp2m_nl_get_access(struct altp2m_vm *vm, uint32_t view,
+				uint64_t gfn, unsigned int *access, bool *sve)
+{
+	struct nl_msg *req = altp2m_nl_req(vm, ALTP2M_CMD_GET_ACCESS, 0, 0);
+	struct altp2m_nl_access_arg a = { 0 };
+	int err;
+
+	if (!req || nla_put_u32(req, ALTP2M_A_VIEW, view) ||
+	    nla_put_u64(req, ALTP2M_A_GFN, gfn))
+		return altp2m_nl_nomem(vm, req);
+	err = altp2m_nl_run(vm, req, altp2m_nl_access_parse, &a, 0);
+	if (!err && !a.seen)
+		err = altp2m_vm_detail(vm, -EPROTO,
+				       "the module's answer has no access");
+	if (!err) {
+		*access = a.access;
+		*sve = a.sve;
+	}
+	return err;
+}
+
+static int altp2m_nl_remap(struct altp2m_vm *vm, uint32_t view, uint64_t gfn,
+			   uint64_t target)
+{
+	struct nl_msg *req = altp2m_nl_req(vm, ALTP2M_CMD_REMAP, 0, 0);
+
+	if (!req || nla_put_u32(req, ALTP2M_A_VIEW, view) ||
+	    nla_put_u64(req, ALTP2M_A_GFN, gfn) ||
+	    nla_put_u64(req, ALTP2M_A_TARGET, target))
+		return altp2m_nl_nomem(vm, req);
+	return altp2m_nl_run(vm, req, NULL, NULL, 0);
+}
+
+/* ---- dumps ---- */
+
+static int altp2m_nl_views_parse(void *arg, struct nlmsghdr *nlh)
+{
+	struct nlattr *tb[ALTP2M_A_MAX + 1];
+	struct altp2m_view_info *v;
+
+	if (altp2m_nl_parse(nlh, tb) || !tb[ALTP2M_A_VIEW])
+		return -EPROTO;
+	v = altp2m_nl_vec_push(arg);
+	if (!v)
+		return -ENOMEM;
+	v->view = nla_get_u32(tb[ALTP2M_A_VIEW]);
+	if (tb[ALTP2M_A_VCPUS_ON])
+		v->vcpus_on = nla_get_u32(tb[ALTP2M_A_VCPUS_ON]);
+	if (tb[ALTP2M_A_DEFAULT_ACCESS])
+		v->default_access = nla_get_u8(tb[ALTP2M_A_DEFAULT_ACCESS]);
+	if (tb[ALTP2M_A_NR_LEAVES])
+		v->nr_leaves = nla_get_u64(tb[ALTP2M_A_NR_LEAVES]);
+	if (tb[ALTP2M_A_NR_PAGES])
+		v->nr_pages = nla_get_u64(tb[ALTP2M_A_NR_PAGES]);
+	if (tb[ALTP2M_A_NR_TABLES])
+		v->nr_tables = nla_get_u64(tb[ALTP2M_A_NR_TABLES]);
+	if (tb[ALTP2M_A_NR_REMAPS])
+		v->nr_remaps = nla_get_u64(tb[ALTP2M_A_NR_REMAPS]);
+	return 0;
+}
+
+static int altp2m_nl_list_views(struct altp2m_vm *vm,
+				struct altp2m_view_info **out, size_t *nr)
+{
+	struct altp2m_nl_vec v = { .size = sizeof(**out) };
+	struct nl_msg *req;
+	int err;
+
+	req = altp2m_nl_req(vm, ALTP2M_CMD_GET_VIEW, NLM_F_DUMP, 0);
+	if (!req)
+		return altp2m_nl_nomem(vm, req);
+	err = altp2m_nl_run_dump(vm->nltr, vm->priv, req,
+				 altp2m_nl_views_parse, &v, vm->errmsg,
+				 sizeof(vm->errmsg));
+	if (!err)
+		*out = altp2m_nl_vec_take(&v, nr);
+	return err;
+}
+
+static int altp2m_nl_entries_parse(void *arg, struct nlmsghdr *nlh)
+{
+	struct nlattr *tb[ALTP2M_A_MAX + 1];
+	struct nlattr *te[ALTP2M_ENTRY_A_MAX + 1];
+	struct altp2m_view_entry *e;
+
+	if (altp2m_nl_parse(nlh, tb) || !tb[ALTP2M_A_ENTRY] ||
+	    nla_parse_nested(te, ALTP2M_ENTRY_A_MAX, tb[ALTP2M_A_ENTRY],
+			     altp2m_nl_entry_policy) ||
+	    !te[ALTP2M_ENTRY_A_GFN] || !te[ALTP2M_ENTRY_A_NPAGES])
+		return -EPROTO;
+	e = altp2m_nl_vec_push(arg);
+	if (!e)
+		return -ENOMEM;
+	e->gfn = nla_get_u64(te[ALTP2M_ENTRY_A_GFN]);
+	e->npages = nla_get_u64(te[ALTP2M_ENTRY_A_NPAGES]);
+	e->target = te[ALTP2M_ENTRY_A_TARGET] ?
+		nla_get_u64(te[ALTP2M_ENTRY_A_TARGET]) : ALTP2M_GFN_INVALID;
+	if (te[ALTP2M_ENTRY_A_ACCESS])
+		e->access = nla_get_u8(te[ALTP2M_ENTRY_A_ACCESS]);
+	if (te[ALTP2M_ENTRY_A_SVE])
+		e->suppress_ve = nla_get_u8(te[ALTP2M_ENTRY_A_SVE]);
+	return 0;
+}
+
+static int altp2m_nl_dump_view(struct altp2m_vm *vm, uint32_t view,
+			       struct altp2m_view_entry **out, size_t *nr)
+{
+	struct altp2m_nl_vec v = { .size = sizeof(**out) };
+	struct nl_msg *req;
+	int err;
+
+	req = altp2m_nl_req(vm, ALTP2M_CMD_DUMP_VIEW, NLM_F_DUMP, 0);
+	if (!req || nla_put_u32(req, ALTP2M_A_VIEW, view))
+		return altp2m_nl_nomem(vm, req);
+	err = altp2m_nl_run_dump(vm->nltr, vm->priv, req,
+				 altp2m_nl_entries_parse, &v, vm->errmsg,
+				 sizeof(vm->errmsg));
+	if (!err)
+		*out = altp2m_nl_vec_take(&v, nr);
+	return err;
+}
+
+/* ---- stats ---- */
+
+struct altp2m_nl_stats_arg {
+	struct altp2m_vm_stats *st;
+	bool seen;
+};
+
+static int altp2m_nl_stats_parse(void *arg, struct nlmsghdr *nlh)
+{
+	struct altp2m_nl_stats_arg *a = arg;
+	struct nlattr *tb[ALTP2M_A_MAX + 1];
+	struct nlattr *ts[ALTP2M_STATS_A_MAX + 1];
+	struct altp2m_vm_stats *st = a->st;
+
+	if (altp2m_nl_parse(nlh, tb) || !tb[ALTP2M_A_STATS] ||
+	    nla_parse_nested(ts, ALTP2M_STATS_A_MAX, tb[ALTP2M_A_STATS],
+			     altp2m_nl_stats_policy))
+		return -EPROTO;
+#define GET(field, attr)						\
+	do {								\
+		if (ts[attr])						\
+			st->field = nla_get_u64(ts[attr]);		\
+	} while (0)
+	GET(nr_vcpus, ALTP2M_STATS_A_NR_VCPUS);
+	GET(mem_pages, ALTP2M_STATS_A_MEM_PAGES);
+	GET(ept_tables, ALTP2M_STATS_A_EPT_TABLES);
+	GET(ept_maps_4k, ALTP2M_STATS_A_EPT_MAPS_4K);
+	GET(ept_maps_2m, ALTP2M_STATS_A_EPT_MAPS_2M);
+	GET(ept_flushes, ALTP2M_STATS_A_EPT_FLUSHES);
+	GET(invept, ALTP2M_STATS_A_INVEPT);
+	GET(view_events, ALTP2M_STATS_A_VIEW_EVENTS);
+	GET(view_promotions, ALTP2M_STATS_A_VIEW_PROMOTIONS);
+	GET(remaps_invalidated, ALTP2M_STATS_A_REMAPS_INVALIDATED);
+	GET(view_splits, ALTP2M_STATS_A_VIEW_SPLITS);
+	GET(nr_views, ALTP2M_STATS_A_NR_VIEWS);
+#undef GET
+	a->seen = true;
+	return 0;
+}
+
+static int altp2m_nl_stats(struct altp2m_vm *vm, struct altp2m_vm_stats *st)
+{
+	struct nl_msg *req = altp2m_nl_req(vm, ALTP2M_CMD_GET_STATS, 0, 0);
+	struct altp2m_nl_stats_arg a = { .st = st };
+	int err;
+
+	if (!req)
+		return altp2m_nl_nomem(vm, req);
+	err = altp2m_nl_run(vm, req, altp2m_nl_stats_parse, &a, 0);
+	if (!err && !a.seen)
+		err = altp2m_vm_detail(vm, -EPROTO,
+				       "the module's answer has no stats");
+	return err;
+}
+
+const struct altp2m_vm_ops altp2m_vm_nl_ops = {
+	.get_info = altp2m_nl_get_info,
+	.views_enable = altp2m_nl_views_enable,
+	.views_disable = altp2m_nl_views_disable,
+	.view_create = altp2m_nl_view_create,
+	.view_destroy = altp2m_nl_view_destroy,
+	.view_switch = altp2m_nl_view_switch,
+	.view_set_visible = altp2m_nl_view_set_visible,
+	.vcpu_views = altp2m_nl_vcpu_views,
+	.set_range = altp2m_nl_set_range,
+	.set_list = altp2m_nl_set_list,
+	.get_access = altp2m_nl_get_access,
+	.remap = altp2m_nl_remap,
+	.list_views = altp2m_nl_list_views,
+	.dump_view = altp2m_nl_dump_view,
+	.stats = altp2m_nl_stats,
+};
