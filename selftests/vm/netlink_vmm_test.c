@@ -233,8 +233,11 @@ TEST_TIMEOUT(cli_drives_running_guest, 180)
 
 	/* A bulk edit from stdin-like file: A and C execute-only. */
 	{
-		char path[] = "/tmp/netlink_vmm_XXXXXX";
-		int fd = mkstemp(path);
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/tmp/netlink_vmm_%d", getpid());
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 
 		ASSERT_GE(fd, 0);
 		dprintf(fd, "# gfn access\n%llu x\n\n%llu x\n",
