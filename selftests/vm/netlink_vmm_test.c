@@ -109,12 +109,13 @@ static void read_all(int fd, char *buf, size_t len)
 }
 
 /* The command and what it printed, as TAP diagnostics (the demo shows them). */
-static void print_transcript(const char *line, const struct ctl *c)
+static void print_transcript(const char *line, bool unpriv,
+			     const struct ctl *c)
 {
 	const char *p, *q;
 	int i;
 
-	printf("# $ altp2mctl %s\n", line);
+	printf("# $ %saltp2mctl %s\n", unpriv ? "(as nobody) " : "", line);
 	for (i = 0; i < 2; i++)
 		for (p = i ? c->err : c->out; *p; p = *q ? q + 1 : q) {
 			q = strchrnul(p, '\n');
@@ -165,7 +166,7 @@ static void ctl_run(struct ctl *c, bool unpriv, const char *fmt, ...)
 	waitpid(pid, &status, 0);
 	c->status = WIFEXITED(status) ? WEXITSTATUS(status) :
 		    128 + WTERMSIG(status);
-	print_transcript(shown, c);
+	print_transcript(shown, unpriv, c);
 }
 
 #define CTL_OK(c, ...) do {						\
