@@ -139,10 +139,14 @@ TEST(restrict_while_running_elsewhere)
 	vm_free(vm);
 }
 
-/* Go to view 1 by VMFUNC, then spin until *@stop, reporting @a. */
+/*
+ * Go to view 1 by VMFUNC, say so in the word after *@stop, then spin
+ * until *@stop, reporting @a.
+ */
 static void guest_vmfunc_spin(uint64_t stop, uint64_t a)
 {
 	__asm__ __volatile__("vmfunc" : : "a"(0), "c"(1) : "memory");
+	((volatile uint64_t *)stop)[1] = 1;
 	while (!*(volatile uint64_t *)stop)
 		;
 	GUEST_SYNC(*(volatile uint64_t *)a);
@@ -156,6 +160,7 @@ TEST(destroy_and_switch_while_running_elsewhere)
 	struct runner r = { 0 };
 	struct vm *vm;
 	pthread_t th;
+	int i;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP("needs two CPUs");
@@ -176,7 +181,10 @@ TEST(destroy_and_switch_while_running_elsewhere)
 
 	r.vcpu = vcpu;
 	ASSERT_EQ(pthread_create(&th, NULL, run_on_cpu1, &r), 0);
-	usleep(300 * 1000);	/* in the guest, on view 1 by now */
+	/* Wait until it is in the guest on view 1 (a slow boot may take long). */
+	for (i = 0; !stop[1] && i < 1000; i++)
+		usleep(10 * 1000);
+	ASSERT_EQ(stop[1], 1);
 	EXPECT_EQ(__vm_view_destroy(vm, 1), -1);
 	EXPECT_EQ(errno, EBUSY);
 	/* Moved out while it spins, then let go: it reads A's own data. */
