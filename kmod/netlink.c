@@ -213,9 +213,23 @@ static int altp2m_nl_view_err(struct genl_info *info, int ret)
 {
 	struct nlattr *view = info->attrs[ALTP2M_A_VIEW];
 	struct netlink_ext_ack *extack = info->extack;
+	struct altp2m_vm *vm = info->user_ptr[0];
 
 	switch (ret) {
 	case 0:
+		break;
+	case -EINVAL:
+		/* What the policy cannot know: this VM's limits. */
+		if (view && nla_get_u32(view) >= READ_ONCE(vm->views.max_views))
+			NL_SET_ERR_MSG_ATTR(extack, view,
+					    "view: at or beyond the VM's max-views");
+		else if (info->attrs[ALTP2M_A_DEFAULT_ACCESS])
+			NL_SET_ERR_MSG_ATTR(extack,
+					    info->attrs[ALTP2M_A_DEFAULT_ACCESS],
+					    "default-access: not one this CPU's EPT can express");
+		else if (info->attrs[ALTP2M_A_GFN])
+			NL_SET_ERR_MSG_ATTR(extack, info->attrs[ALTP2M_A_GFN],
+					    "gfn: beyond the guest-physical address width");
 		break;
 	case -ENOENT:
 		NL_SET_ERR_MSG_ATTR(extack, view, "view: no such view");

@@ -624,6 +624,19 @@ TEST(malformed_messages)
 	off = put_u32(&r, ALTP2M_A_VIEW, 3);
 	expect_bad(_t, fd, &r, -ENOENT, off, -1, "no such view");
 
+	cmd(&r, ALTP2M_CMD_SWITCH_VIEW, vm->id);
+	off = put_u32(&r, ALTP2M_A_VIEW, 8);
+	expect_bad(_t, fd, &r, -EINVAL, off, -1, "view beyond max-views");
+
+	cmd(&r, ALTP2M_CMD_CREATE_VIEW, vm->id);
+	off = put_u8(&r, ALTP2M_A_DEFAULT_ACCESS, ALTP2M_ACCESS_W);
+	expect_bad(_t, fd, &r, -EINVAL, off, -1, "write-only default access");
+
+	cmd(&r, ALTP2M_CMD_GET_ACCESS, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	off = put_u64(&r, ALTP2M_A_GFN, 1ULL << 50);
+	expect_bad(_t, fd, &r, -EINVAL, off, -1, "gfn beyond the address width");
+
 	cmd(&r, ALTP2M_CMD_GET_VM, 0);
 	off = put_u32(&r, ALTP2M_A_VM_ID, 65000);
 	expect_bad(_t, fd, &r, -ENOENT, off, -1, "no such VM");
