@@ -418,7 +418,7 @@ static long altp2m_ioc_views_list(struct altp2m_vm *vm, void __user *argp)
 	info = kvcalloc(a.nr, sizeof(*info), GFP_KERNEL_ACCOUNT);
 	if (!info)
 		return -ENOMEM;
-	cursor = min_t(u32, a.cursor, ALTP2M_MAX_VIEWS);
+	cursor = a.cursor;
 	n = altp2m_vm_views_list(vm, &cursor, info, a.nr, &gen);
 	ret = n;
 	if (n < 0)
