@@ -9,6 +9,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -58,7 +59,7 @@ static void altp2m_vcpu_complete(struct altp2m_vcpu *vcpu)
 		altp2m_mmio_complete_read(&vcpu->vmx.mmio, gpr, data);
 		break;
 	case ALTP2M_PENDING_HYPERCALL:
-		gpr[ALTP2M_RAX] = run->hypercall.ret;
+		gpr[ALTP2M_RAX] = READ_ONCE(run->hypercall.ret);
 		break;
 	case ALTP2M_PENDING_NONE:
 		break;
@@ -70,6 +71,7 @@ static long altp2m_vcpu_run(struct altp2m_vcpu *vcpu, unsigned long arg)
 {
 	struct altp2m_vm *vm = vcpu->vm;
 	struct altp2m_run *run = vcpu->run;
+	u32 reason;
 	long ret;
 
 	if (arg)
@@ -90,8 +92,14 @@ static long altp2m_vcpu_run(struct altp2m_vcpu *vcpu, unsigned long arg)
 	vm->nr_running--;
 	mutex_unlock(&vm->lock);
 
-	if ((!ret || ret == -EINTR) && run->exit_reason < ALTP2M_EXIT_NR)
-		vcpu->stats.exits[run->exit_reason]++;
+	/*
+	 * The run page is mapped into userspace, where another thread can
+	 * rewrite the reason at any time: one read, bounded, and clamped
+	 * against speculation, before it indexes the counters.
+	 */
+	reason = READ_ONCE(run->exit_reason);
+	if ((!ret || ret == -EINTR) && reason < ALTP2M_EXIT_NR)
+		vcpu->stats.exits[array_index_nospec(reason, ALTP2M_EXIT_NR)]++;
 	return ret;
 }
 
