@@ -10,6 +10,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
+#include <linux/uidgid.h>
 #include <linux/altp2m.h>
 
 #include "core/caps.h"
@@ -67,6 +68,8 @@ extern struct altp2m_hw altp2m_host;
  * @user_ns: the creator's user namespace, where netlink callers need
  *	their capability (a reference, immutable)
  * @owner: the creator's thread-group pid (a reference, immutable)
+ * @uid: the creator's real uid, charged one VM of max_vms_per_user
+ *	(immutable)
  */
 struct altp2m_vm {
 	u32 id;
@@ -88,6 +91,7 @@ struct altp2m_vm {
 	struct net *net;
 	struct user_namespace *user_ns;
 	struct pid *owner;
+	kuid_t uid;
 };
 
 /*
@@ -154,7 +158,8 @@ static inline bool altp2m_is_zero(const void *p, size_t len)
 int altp2m_dev_init(void);
 void altp2m_dev_exit(void);
 
-int altp2m_vm_create(struct altp2m_create_vm *arg);
+int altp2m_vm_create(struct altp2m_create_vm *arg,
+		     struct altp2m_create_vm __user *argp);
 void altp2m_vm_put(struct altp2m_vm *vm);
 int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *arg);
 

@@ -33,7 +33,6 @@ static long altp2m_dev_create_vm(void __user *argp)
 {
 	struct altp2m_create_vm c;
 	unsigned int i;
-	int fd;
 
 	if (copy_from_user(&c, argp, sizeof(c)))
 		return -EFAULT;
@@ -42,16 +41,8 @@ static long altp2m_dev_create_vm(void __user *argp)
 	for (i = 0; i < ARRAY_SIZE(c.reserved); i++)
 		if (c.reserved[i])
 			return -EINVAL;
-	fd = altp2m_vm_create(&c);
-	if (fd < 0)
-		return fd;
-	/*
-	 * The fd is live already; if the id cannot be reported the caller
-	 * still owns the VM and finds the id in the fd's fdinfo.
-	 */
-	if (copy_to_user(argp, &c, sizeof(c)))
-		return -EFAULT;
-	return fd;
+	/* Copies the id out itself, before the fd exists. */
+	return altp2m_vm_create(&c, argp);
 }
 
 static long altp2m_dev_ioctl(struct file *file, unsigned int cmd,

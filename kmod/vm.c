@@ -13,8 +13,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/user_namespace.h>
 #include <linux/xarray.h>
@@ -26,14 +29,71 @@
 #include "altp2m.h"
 
 /*
- * VM ids: small integers, unique among live VMs. An entry holds no
- * reference: lookups take one with kref_get_unless_zero() under the
- * xarray's lock, and a VM leaves the array (under that lock) before it is
- * freed. altp2m_vms_gen counts VMs coming and going, for dumps.
+ * VM ids: unique among live VMs, handed out cyclically from 1 to
+ * ALTP2M_VM_ID_MAX, so that an id is not reused until the counter has
+ * gone round the whole space (2^31 - 1 creations); after the wrap the
+ * lowest free id above the last one is taken. A tool that holds an id
+ * across calls therefore does not reach a new VM under an old id in
+ * practice. An entry holds no reference: lookups take one with
+ * kref_get_unless_zero() under the xarray's lock, and a VM leaves the
+ * array (under that lock) before it is freed. altp2m_vms_gen counts VMs
+ * coming and going, for dumps; altp2m_vms_next is the cyclic cursor
+ * (under the xarray's lock, as xa_alloc_cyclic() takes it).
  */
 static DEFINE_XARRAY_ALLOC1(altp2m_vms);
 static atomic64_t altp2m_vms_gen;
-#define ALTP2M_VM_ID_MAX	65535
+static u32 altp2m_vms_next;
+#define ALTP2M_VM_ID_MAX	INT_MAX
+
+/*
+ * Live VMs per real uid, so that one user cannot take every VM (or the
+ * memory their bookkeeping needs) from the others: the count is an
+ * xa_mk_value() keyed by the uid as seen from the initial namespace,
+ * removed at 0. CAP_SYS_RESOURCE goes past the limit (as past an rlimit)
+ * but is still counted. The lock orders read-modify-write of a count.
+ */
+static unsigned int max_vms_per_user = 1024;
+module_param(max_vms_per_user, uint, 0644);
+MODULE_PARM_DESC(max_vms_per_user,
+		 "live VMs one real uid may own (0: no limit; CAP_SYS_RESOURCE is exempt)");
+
+static DEFINE_XARRAY(altp2m_vm_users);
+static DEFINE_MUTEX(altp2m_vm_users_lock);	/* see above */
+
+static int altp2m_vm_user_charge(kuid_t uid)
+{
+	unsigned long key = __kuid_val(uid);
+	unsigned int max = READ_ONCE(max_vms_per_user);
+	unsigned long n;
+	int ret = 0;
+
+	mutex_lock(&altp2m_vm_users_lock);
+	n = xa_to_value(xa_load(&altp2m_vm_users, key) ?: xa_mk_value(0));
+	if (max && n >= max && !capable(CAP_SYS_RESOURCE)) {
+		pr_notice_ratelimited("uid %u: max_vms_per_user (%u) reached\n",
+				      from_kuid(&init_user_ns, uid), max);
+		ret = -EDQUOT;
+	} else {
+		ret = xa_err(xa_store(&altp2m_vm_users, key,
+				      xa_mk_value(n + 1), GFP_KERNEL_ACCOUNT));
+	}
+	mutex_unlock(&altp2m_vm_users_lock);
+	return ret;
+}
+
+static void altp2m_vm_user_uncharge(kuid_t uid)
+{
+	unsigned long key = __kuid_val(uid);
+	unsigned long n;
+
+	mutex_lock(&altp2m_vm_users_lock);
+	n = xa_to_value(xa_load(&altp2m_vm_users, key) ?: xa_mk_value(1));
+	if (n > 1)
+		xa_store(&altp2m_vm_users, key, xa_mk_value(n - 1), GFP_KERNEL);
+	else
+		xa_erase(&altp2m_vm_users, key);
+	mutex_unlock(&altp2m_vm_users_lock);
+}
 
 static void altp2m_vm_free(struct kref *kref)
 {
@@ -48,6 +108,7 @@ static void altp2m_vm_free(struct kref *kref)
 	put_user_ns(vm->user_ns);
 	put_net(vm->net);
 	mmdrop(vm->mm);
+	altp2m_vm_user_uncharge(vm->uid);
 	kfree(vm);
 	altp2m_vmx_put();
 }
@@ -229,14 +290,21 @@ static const struct file_operations altp2m_vm_fops = {
 /**
  * altp2m_vm_create - ALTP2M_CREATE_VM
  * @arg: the request (flags checked by the caller); vm_id is filled
+ * @argp: where @arg came from, for the copy-out
  *
- * The VM is published by id (for netlink) only once its file exists, so
- * no other door sees a VM that could still fail to be created.
+ * The id is copied out before the file is installed, so a caller that
+ * gets an error has no new fd and no VM: nothing is left that it was not
+ * told about. The VM is published by id (for netlink) only once it is
+ * complete, so no other door sees a VM that could still fail to be
+ * created.
  *
  * Return: the new VM file descriptor, or -EBUSY when another hypervisor
- * holds VMX, -ENOSPC when all VM ids are taken, -ENOMEM, -EMFILE...
+ * holds VMX, -EDQUOT when the caller's uid has max_vms_per_user VMs,
+ * -ENOSPC when all VM ids are taken, -EFAULT when @argp cannot be
+ * written, -ENOMEM, -EMFILE...
  */
-int altp2m_vm_create(struct altp2m_create_vm *arg)
+int altp2m_vm_create(struct altp2m_create_vm *arg,
+		     struct altp2m_create_vm __user *argp)
 {
 	struct altp2m_vm *vm;
 	struct file *file;
@@ -254,12 +322,17 @@ int altp2m_vm_create(struct altp2m_create_vm *arg)
 	kref_init(&vm->refs);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->mmu_lock);
-
-	/* Reserved (NULL) until the VM is complete: lookups skip it. */
-	ret = xa_alloc(&altp2m_vms, &id, NULL,
-		       XA_LIMIT(1, ALTP2M_VM_ID_MAX), GFP_KERNEL);
+	vm->uid = current_uid();
+	ret = altp2m_vm_user_charge(vm->uid);
 	if (ret)
 		goto err_free;
+
+	/* Reserved (NULL) until the VM is complete: lookups skip it. */
+	ret = xa_alloc_cyclic(&altp2m_vms, &id, NULL,
+			      XA_LIMIT(1, ALTP2M_VM_ID_MAX), &altp2m_vms_next,
+			      GFP_KERNEL);
+	if (ret < 0)
+		goto err_user;
 	vm->id = id;
 
 	ret = altp2m_p2m_init(vm);
@@ -277,6 +350,10 @@ int altp2m_vm_create(struct altp2m_create_vm *arg)
 		ret = fd;
 		goto err_refs;
 	}
+	arg->vm_id = vm->id;
+	ret = -EFAULT;
+	if (copy_to_user(argp, arg, sizeof(*arg)))
+		goto err_fd;
 	file = anon_inode_getfile("altp2m-vm", &altp2m_vm_fops, vm, O_RDWR);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
@@ -284,7 +361,6 @@ int altp2m_vm_create(struct altp2m_create_vm *arg)
 	}
 	xa_store(&altp2m_vms, vm->id, vm, GFP_KERNEL);
 	atomic64_inc(&altp2m_vms_gen);
-	arg->vm_id = vm->id;
 	fd_install(fd, file);
 	altp2m_nl_notify(vm, ALTP2M_CMD_VM_CREATED, 0, 0);
 	return fd;
@@ -299,6 +375,8 @@ err_refs:
 	altp2m_p2m_destroy(vm);
 err_id:
 	xa_erase(&altp2m_vms, vm->id);
+err_user:
+	altp2m_vm_user_uncharge(vm->uid);
 err_free:
 	kfree(vm);
 err_vmx:

@@ -14,8 +14,13 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
@@ -644,6 +649,54 @@ TEST(malformed_messages)
 	/* The view still works after all that. */
 	EXPECT_EQ(do_simple(fd, ALTP2M_CMD_DESTROY_VIEW, vm->id, 1, NULL), 0);
 	vm_free(vm);
+}
+
+static int count_fds(void)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+static int count_vms(int fd)
+{
+	struct reply rp = {};
+	struct nlreq r;
+
+	req_init(&r, family_id, ALTP2M_CMD_GET_VM, NLM_F_DUMP);
+	TEST_ASSERT(!nl_do(fd, &r, reply_cb, &rp, NULL), "VM dump");
+	return rp.n;
+}
+
+/*
+ * CREATE_VM whose argument can be read but not written back: EFAULT, and
+ * neither a file descriptor nor a VM is left behind.
+ */
+TEST(failed_create_leaves_nothing)
+{
+	void *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	int fd = nl_open(), dev = altp2m_open_dev(), fds, vms;
+
+	resolve_family(fd);
+	ASSERT_NE(ro, MAP_FAILED);
+	fds = count_fds();
+	vms = count_vms(fd);
+	ASSERT_ERRNO(ioctl(dev, ALTP2M_CREATE_VM, ro), EFAULT);
+	TH_LOG("fds %d -> %d, VMs %d -> %d", fds, count_fds(), vms,
+	       count_vms(fd));
+	EXPECT_EQ(count_fds(), fds);
+	EXPECT_EQ(count_vms(fd), vms);
+	munmap(ro, 4096);
+	close(dev);
+	close(fd);
 }
 
 /* Run @fn in a child that is root no more; its exit status is the result. */

@@ -9,13 +9,17 @@
  * Each check of a rejected input is followed by the same call with the
  * input fixed succeeding, so a test cannot pass on a wrong template.
  */
+#define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "../lib/vm_util.h"
 #include "../lib/harness.h"
@@ -76,15 +80,39 @@ static void check_bad_pointers(int fd, unsigned long cmd)
 	ASSERT_ERRNO(ioctl(fd, cmd, (void *)~0UL), EFAULT);
 }
 
-/* For ioctls that write back: a valid input the kernel cannot write. */
+/* How many file descriptors this process has open. */
+static int count_fds(void)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+/*
+ * For ioctls that write back: a valid input (the zeroes of a fresh page)
+ * the kernel can read but cannot write. The call fails and leaves no new
+ * file descriptor behind (for the ioctls that make one).
+ */
 static void check_readonly_arg(struct altp2m_test *_t, int fd,
 			       unsigned long cmd)
 {
 	void *ro = mmap(NULL, PAGE_SIZE, PROT_READ,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int before = count_fds();
 
 	ASSERT_NE(ro, MAP_FAILED);
 	ASSERT_ERRNO(ioctl(fd, cmd, ro), EFAULT);
+	if (count_fds() != before)
+		TH_LOG("%d fds before the failed call, %d after", before,
+		       count_fds());
+	ASSERT_EQ(count_fds(), before);
 	munmap(ro, PAGE_SIZE);
 }
 
@@ -190,6 +218,122 @@ TEST(create_vm_checks)
 	EXPECT_NE(id[0], id[1]);
 	close(fd[0]);
 	close(fd[1]);
+	close(dev);
+}
+
+/* An id is not handed out again as soon as its VM is gone. */
+TEST(vm_ids_not_reused)
+{
+	struct altp2m_create_vm c = { 0 };
+	int dev = altp2m_open_dev();
+	uint32_t first;
+	int fd, i;
+
+	fd = ioctl(dev, ALTP2M_CREATE_VM, &c);
+	ASSERT_GE(fd, 0);
+	first = c.vm_id;
+	close(fd);
+	for (i = 0; i < 4; i++) {
+		memset(&c, 0, sizeof(c));
+		fd = ioctl(dev, ALTP2M_CREATE_VM, &c);
+		ASSERT_GE(fd, 0);
+		TH_LOG("VM %u after VM %u went", c.vm_id, first);
+		ASSERT_NE(c.vm_id, first);
+		ASSERT_GT(c.vm_id, first + i);
+		close(fd);
+	}
+	close(dev);
+}
+
+#define MAX_VMS_PARAM	"/sys/module/altp2m/parameters/max_vms_per_user"
+
+static int param_rw(const char *path, int set)
+{
+	char buf[32];
+	int fd, n;
+
+	fd = open(path, set < 0 ? O_RDONLY : O_WRONLY);
+	if (fd < 0)
+		return -1;
+	if (set < 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = 0;
+		n = n > 0 ? atoi(buf) : -1;
+	} else {
+		n = snprintf(buf, sizeof(buf), "%d\n", set);
+		n = write(fd, buf, n) == n ? set : -1;
+	}
+	close(fd);
+	return n;
+}
+
+/*
+ * As uid nobody (through a /dev/altp2m fd root opened): @limit VMs, then
+ * EDQUOT; one closed, one more. Exit status: 0 or the failing step.
+ */
+static int nobody_creates(int dev, int limit)
+{
+	struct altp2m_create_vm c;
+	int fds[16], i;
+
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return 100;
+	for (i = 0; i < limit; i++) {
+		memset(&c, 0, sizeof(c));
+		fds[i] = ioctl(dev, ALTP2M_CREATE_VM, &c);
+		if (fds[i] < 0)
+			return 1;
+	}
+	memset(&c, 0, sizeof(c));
+	if (ioctl(dev, ALTP2M_CREATE_VM, &c) != -1 || errno != EDQUOT)
+		return 2;
+	close(fds[0]);
+	memset(&c, 0, sizeof(c));
+	fds[0] = ioctl(dev, ALTP2M_CREATE_VM, &c);
+	if (fds[0] < 0)
+		return 3;
+	if (ioctl(dev, ALTP2M_CREATE_VM, &c) != -1 || errno != EDQUOT)
+		return 4;
+	return 0;
+}
+
+static int in_child_status(int (*fn)(int, int), int dev, int arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(fn(dev, arg));
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
+}
+
+/*
+ * max_vms_per_user: a user at the limit gets EDQUOT; VMs that go give
+ * their place back (also when their process exits); root, with
+ * CAP_SYS_RESOURCE, goes past it.
+ */
+TEST(vms_per_user_limit)
+{
+	int dev = altp2m_open_dev();
+	int old = param_rw(MAX_VMS_PARAM, -1);
+	struct altp2m_create_vm c;
+	int fds[4], i;
+
+	TH_LOG("max_vms_per_user default %d", old);
+	ASSERT_GT(old, 0);
+	ASSERT_EQ(param_rw(MAX_VMS_PARAM, 3), 3);
+	EXPECT_EQ(in_child_status(nobody_creates, dev, 3), 0);
+	/* The child's VMs went with it: the same user starts afresh. */
+	EXPECT_EQ(in_child_status(nobody_creates, dev, 3), 0);
+	for (i = 0; i < 4; i++) {
+		memset(&c, 0, sizeof(c));
+		fds[i] = ioctl(dev, ALTP2M_CREATE_VM, &c);
+		EXPECT_GE(fds[i], 0);
+	}
+	for (i = 0; i < 4; i++)
+		close(fds[i]);
+	ASSERT_EQ(param_rw(MAX_VMS_PARAM, old), old);
 	close(dev);
 }
 
