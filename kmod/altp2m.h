@@ -223,12 +223,15 @@ int altp2m_vm_view_create(struct altp2m_vm *vm, unsigned int access,
 			  unsigned int *idx);
 int altp2m_vm_view_destroy(struct altp2m_vm *vm, u32 view);
 int altp2m_vm_gfn_set_range(struct altp2m_vm *vm, u32 view, u64 gfn,
-			    u64 npages, unsigned int value, bool sve);
+			    u64 npages, unsigned int value, bool sve,
+			    struct altp2m_views_why *why);
 int altp2m_vm_gfn_set_list(struct altp2m_vm *vm, u32 view, const u64 *gfns,
-			   const u8 *values, u64 n, bool sve);
+			   const u8 *values, u64 n, bool sve,
+			   struct altp2m_views_why *why);
 int altp2m_vm_gfn_get(struct altp2m_vm *vm, u32 view, u64 gfn,
 		      unsigned int *access, unsigned int *sve);
-int altp2m_vm_gfn_remap(struct altp2m_vm *vm, u32 view, u64 gfn, u64 target);
+int altp2m_vm_gfn_remap(struct altp2m_vm *vm, u32 view, u64 gfn, u64 target,
+			struct altp2m_views_why *why);
 int altp2m_vm_views_list(struct altp2m_vm *vm, unsigned int *cursor,
 			 struct altp2m_view_info *info, unsigned int nr,
 			 u64 *gen);
@@ -236,8 +239,10 @@ int altp2m_vm_view_dump(struct altp2m_vm *vm, u32 view, u64 *cursor,
 			struct altp2m_view_entry *ent, unsigned int nr,
 			u64 *gen);
 int altp2m_vm_set_visibility(struct altp2m_vm *vm,
-			     const struct altp2m_view_visibility *a);
-int altp2m_vm_switch(struct altp2m_vm *vm, const struct altp2m_switch_view *a);
+			     const struct altp2m_view_visibility *a,
+			     struct altp2m_views_why *why);
+int altp2m_vm_switch(struct altp2m_vm *vm, const struct altp2m_switch_view *a,
+		     struct altp2m_views_why *why);
 void altp2m_vm_vcpu_views(struct altp2m_vm *vm, struct altp2m_vcpu_views *a);
 long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,
 			void __user *argp);

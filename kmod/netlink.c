@@ -256,6 +256,108 @@ static int altp2m_nl_view_err(struct genl_info *info, int ret)
 	return ret;
 }
 
+/* Attribute @type in the @k-th ENTRY nest of the request, else the nest. */
+static struct nlattr *altp2m_nl_entry_attr(struct genl_info *info, u64 k,
+					   int type)
+{
+	struct nlattr *a;
+	int rem;
+
+	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(a) != ALTP2M_A_ENTRY)
+			continue;
+		if (k--)
+			continue;
+		return nla_find_nested(a, type) ?: a;
+	}
+	return NULL;
+}
+
+/*
+ * A failure whose cause the engine noted (@why): the message, against
+ * the attribute that caused it (a list's pair: its ENTRY nest's gfn or
+ * value). Falls back to altp2m_nl_view_err() for the rest.
+ */
+static int altp2m_nl_why_err(struct genl_info *info, int ret,
+			     const struct altp2m_views_why *why)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	int vtype = info->attrs[ALTP2M_A_SVE] ? ALTP2M_A_SVE : ALTP2M_A_ACCESS;
+	struct nlattr **a = info->attrs;
+	u64 k = why->entry;
+
+	if (!ret || (ret != -EINVAL && ret != -ESRCH && ret != -ENOENT))
+		return altp2m_nl_view_err(info, ret);
+	if (why->in_list) {
+		switch (why->arg) {
+		case ALTP2M_WHY_GFN_WIDTH:
+			NL_SET_ERR_MSG_ATTR(extack,
+					    altp2m_nl_entry_attr(info, k, ALTP2M_ENTRY_A_GFN),
+					    "entry: gfn beyond the guest-physical address width");
+			return ret;
+		case ALTP2M_WHY_GFN_NOT_RAM:
+			NL_SET_ERR_MSG_ATTR(extack,
+					    altp2m_nl_entry_attr(info, k, ALTP2M_ENTRY_A_GFN),
+					    "entry: gfn is not guest RAM");
+			return ret;
+		case ALTP2M_WHY_VALUE:
+			NL_SET_ERR_MSG_ATTR(extack,
+					    altp2m_nl_entry_attr(info, k, ALTP2M_ENTRY_A_ACCESS),
+					    "entry: access not one this CPU's EPT can express (w, wx; x without execute-only)");
+			return ret;
+		}
+		return altp2m_nl_view_err(info, ret);
+	}
+	switch (why->arg) {
+	case ALTP2M_WHY_VIEW_MAX:
+		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_VIEW],
+				    "view: at or beyond the VM's max-views");
+		break;
+	case ALTP2M_WHY_VIEW_ZERO:
+		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_VIEW],
+				    "view: view 0 is the host's and cannot be remapped");
+		break;
+	case ALTP2M_WHY_GFN_WIDTH:
+		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_GFN],
+				    "gfn: beyond the guest-physical address width");
+		break;
+	case ALTP2M_WHY_NPAGES_WIDTH:
+		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_NPAGES],
+				    "npages: the range ends beyond the guest-physical address width");
+		break;
+	case ALTP2M_WHY_VALUE:
+		if (vtype == ALTP2M_A_SVE)
+			NL_SET_ERR_MSG_ATTR(extack, a[vtype], "sve: 0 or 1");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, a[vtype],
+					    "access: not one this CPU's EPT can express (w, wx; x without execute-only)");
+		break;
+	case ALTP2M_WHY_GFN_NOT_RAM:
+		if (a[ALTP2M_A_NPAGES])
+			NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_GFN],
+					    "gfn: the range holds a gfn that is not guest RAM");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_GFN],
+					    "gfn: not guest RAM");
+		break;
+	case ALTP2M_WHY_TARGET_WIDTH:
+		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_TARGET],
+				    "target: beyond the guest-physical address width");
+		break;
+	case ALTP2M_WHY_TARGET_NOT_RAM:
+		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_TARGET],
+				    "target: not guest RAM");
+		break;
+	case ALTP2M_WHY_VCPU:
+		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_VCPU],
+				    "vcpu: no such vCPU");
+		break;
+	default:
+		return altp2m_nl_view_err(info, ret);
+	}
+	return ret;
+}
+
 static int altp2m_nl_put_u64(struct sk_buff *skb, int type, u64 v)
 {
 	return nla_put_u64_64bit(skb, type, v, ALTP2M_A_PAD);
@@ -566,7 +668,7 @@ static int altp2m_nl_switch_view(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *vcpu = info->attrs[ALTP2M_A_VCPU];
 	struct altp2m_switch_view a = {};
 	struct altp2m_vm *vm = info->user_ptr[0];
-	int ret;
+	struct altp2m_views_why why = {};
 
 	if (!view)
 		return -EINVAL;
@@ -575,12 +677,7 @@ static int altp2m_nl_switch_view(struct sk_buff *skb, struct genl_info *info)
 		a.flags = ALTP2M_SWITCH_ONE_VCPU;
 		a.vcpu_id = nla_get_u32(vcpu);
 	}
-	ret = altp2m_vm_switch(vm, &a);
-	if (ret == -ESRCH)
-		NL_SET_ERR_MSG_ATTR(info->extack, vcpu, "vcpu: no such vCPU");
-	else
-		altp2m_nl_view_err(info, ret);
-	return ret;
+	return altp2m_nl_why_err(info, altp2m_vm_switch(vm, &a, &why), &why);
 }
 
 /* The ENTRY nests of a SET_ACCESS / SET_SVE list, into two arrays. */
@@ -657,6 +754,7 @@ static int altp2m_nl_gfn_set(struct sk_buff *skb, struct genl_info *info,
 					     "view: missing");
 	struct nlattr **a = info->attrs;
 	struct altp2m_vm *vm = info->user_ptr[0];
+	struct altp2m_views_why why = {};
 	u64 *gfns, n;
 	u8 *values;
 	int ret;
@@ -683,25 +781,18 @@ static int altp2m_nl_gfn_set(struct sk_buff *skb, struct genl_info *info,
 					      nla_get_u64(a[ALTP2M_A_GFN]),
 					      a[ALTP2M_A_NPAGES] ?
 					      nla_get_u64(a[ALTP2M_A_NPAGES]) : 1,
-					      nla_get_u8(a[vtype]), sve);
-		goto out;
+					      nla_get_u8(a[vtype]), sve, &why);
+		return altp2m_nl_why_err(info, ret, &why);
 	}
 	ret = altp2m_nl_parse_list(info, sve ? ALTP2M_ENTRY_A_SVE :
 				   ALTP2M_ENTRY_A_ACCESS, &gfns, &values, &n);
 	if (ret)
-		goto put;
+		return ret;
 	ret = altp2m_vm_gfn_set_list(vm, nla_get_u32(view), gfns, values, n,
-				     sve);
+				     sve, &why);
 	kvfree(values);
 	kvfree(gfns);
-out:
-	if (ret == -EINVAL)
-		NL_SET_ERR_MSG(info->extack,
-			       "gfn range or list outside what the view can map, or an access the CPU cannot express");
-	else
-		altp2m_nl_view_err(info, ret);
-put:
-	return ret;
+	return altp2m_nl_why_err(info, ret, &why);
 }
 
 static int altp2m_nl_set_access(struct sk_buff *skb, struct genl_info *info)
@@ -758,6 +849,7 @@ static int altp2m_nl_remap(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
 	struct altp2m_vm *vm = info->user_ptr[0];
+	struct altp2m_views_why why = {};
 	int ret;
 
 	if (!altp2m_nl_need(info, ALTP2M_A_VIEW, "view: missing") ||
@@ -767,13 +859,8 @@ static int altp2m_nl_remap(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	ret = altp2m_vm_gfn_remap(vm, nla_get_u32(a[ALTP2M_A_VIEW]),
 				  nla_get_u64(a[ALTP2M_A_GFN]),
-				  nla_get_u64(a[ALTP2M_A_TARGET]));
-	if (ret == -EINVAL)
-		NL_SET_ERR_MSG(info->extack,
-			       "gfn or target outside what the view can map, or view 0");
-	else
-		altp2m_nl_view_err(info, ret);
-	return ret;
+				  nla_get_u64(a[ALTP2M_A_TARGET]), &why);
+	return altp2m_nl_why_err(info, ret, &why);
 }
 
 static int altp2m_nl_set_visibility(struct sk_buff *skb, struct genl_info *info)
@@ -782,7 +869,7 @@ static int altp2m_nl_set_visibility(struct sk_buff *skb, struct genl_info *info)
 	struct altp2m_view_visibility v = {};
 	struct nlattr **a = info->attrs;
 	struct altp2m_vm *vm = info->user_ptr[0];
-	int ret;
+	struct altp2m_views_why why = {};
 
 	if (!altp2m_nl_need(info, ALTP2M_A_VIEW, "view: missing") ||
 	    !altp2m_nl_need(info, ALTP2M_A_VISIBLE, "visible: missing"))
@@ -793,12 +880,8 @@ static int altp2m_nl_set_visibility(struct sk_buff *skb, struct genl_info *info)
 		v.flags = ALTP2M_VISIBILITY_ONE_VCPU;
 		v.vcpu_id = nla_get_u32(vcpu);
 	}
-	ret = altp2m_vm_set_visibility(vm, &v);
-	if (ret == -ESRCH)
-		NL_SET_ERR_MSG_ATTR(info->extack, vcpu, "vcpu: no such vCPU");
-	else
-		altp2m_nl_view_err(info, ret);
-	return ret;
+	return altp2m_nl_why_err(info, altp2m_vm_set_visibility(vm, &v, &why),
+				 &why);
 }
 
 static int altp2m_nl_dump_view_start(struct netlink_callback *cb)

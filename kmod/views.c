@@ -113,21 +113,45 @@ int altp2m_vm_view_destroy(struct altp2m_vm *vm, u32 view)
 	return ret;
 }
 
-/* Access (@sve false) or suppress-#VE of @npages gfns from @gfn. */
+/*
+ * Before an engine call (mmu_lock held): no cause noted yet. After it: a
+ * failure's cause, for a caller that wants it (@why not NULL).
+ */
+static void altp2m_vm_why_clear(struct altp2m_vm *vm)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	memset(&vm->views.why, 0, sizeof(vm->views.why));
+}
+
+static void altp2m_vm_why_take(struct altp2m_vm *vm, int ret,
+			       struct altp2m_views_why *why)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	if (why && ret)
+		*why = vm->views.why;
+}
+
+/*
+ * Access (@sve false) or suppress-#VE of @npages gfns from @gfn. @why
+ * (may be NULL): which argument a failure is about.
+ */
 int altp2m_vm_gfn_set_range(struct altp2m_vm *vm, u32 view, u64 gfn,
-			    u64 npages, unsigned int value, bool sve)
+			    u64 npages, unsigned int value, bool sve,
+			    struct altp2m_views_why *why)
 {
 	int ret;
 
 	if (view >= ALTP2M_MAX_VIEWS || !npages)
 		return -EINVAL;
 	mutex_lock(&vm->mmu_lock);
+	altp2m_vm_why_clear(vm);
 	if (sve)
 		ret = altp2m_views_set_sve_range(&vm->views, view, gfn, npages,
 						 value);
 	else
 		ret = altp2m_views_set_access_range(&vm->views, view, gfn,
 						    npages, value);
+	altp2m_vm_why_take(vm, ret, why);
 	if (!ret)
 		altp2m_vm_views_changed(vm);
 	mutex_unlock(&vm->mmu_lock);
@@ -136,19 +160,22 @@ int altp2m_vm_gfn_set_range(struct altp2m_vm *vm, u32 view, u64 gfn,
 
 /* The same for a list of (gfn, value) pairs, all-or-nothing. */
 int altp2m_vm_gfn_set_list(struct altp2m_vm *vm, u32 view, const u64 *gfns,
-			   const u8 *values, u64 n, bool sve)
+			   const u8 *values, u64 n, bool sve,
+			   struct altp2m_views_why *why)
 {
 	int ret;
 
 	if (view >= ALTP2M_MAX_VIEWS || !n || n > ALTP2M_GFN_LIST_MAX)
 		return -EINVAL;
 	mutex_lock(&vm->mmu_lock);
+	altp2m_vm_why_clear(vm);
 	if (sve)
 		ret = altp2m_views_set_sve_list(&vm->views, view, gfns, values,
 						n);
 	else
 		ret = altp2m_views_set_access_list(&vm->views, view, gfns,
 						   values, n);
+	altp2m_vm_why_take(vm, ret, why);
 	if (!ret)
 		altp2m_vm_views_changed(vm);
 	mutex_unlock(&vm->mmu_lock);
@@ -170,14 +197,17 @@ int altp2m_vm_gfn_get(struct altp2m_vm *vm, u32 view, u64 gfn,
 	return ret;
 }
 
-int altp2m_vm_gfn_remap(struct altp2m_vm *vm, u32 view, u64 gfn, u64 target)
+int altp2m_vm_gfn_remap(struct altp2m_vm *vm, u32 view, u64 gfn, u64 target,
+			struct altp2m_views_why *why)
 {
 	int ret;
 
 	if (view >= ALTP2M_MAX_VIEWS)
 		return -EINVAL;
 	mutex_lock(&vm->mmu_lock);
+	altp2m_vm_why_clear(vm);
 	ret = altp2m_views_remap(&vm->views, view, gfn, target);
+	altp2m_vm_why_take(vm, ret, why);
 	if (!ret)
 		altp2m_vm_views_changed(vm);
 	mutex_unlock(&vm->mmu_lock);
@@ -249,23 +279,52 @@ int altp2m_vm_view_dump(struct altp2m_vm *vm, u32 view, u64 *cursor,
 	return n;
 }
 
+/*
+ * -ENOENT is also the switch calls' answer for a view that does not
+ * exist, so the vCPU is checked here first, under the VM's @lock, which
+ * vCPUs come and go under: the answer is the call's.
+ */
+static int altp2m_vm_no_vcpu(struct altp2m_vm *vm, bool one, u32 vcpu_id,
+			     struct altp2m_views_why *why)
+{
+	lockdep_assert_held(&vm->lock);
+	if (!one || vm->vcpus[vcpu_id])
+		return 0;
+	if (why) {
+		memset(why, 0, sizeof(*why));
+		why->arg = ALTP2M_WHY_VCPU;
+	}
+	return -ENOENT;
+}
+
 int altp2m_vm_set_visibility(struct altp2m_vm *vm,
-			     const struct altp2m_view_visibility *a)
+			     const struct altp2m_view_visibility *a,
+			     struct altp2m_views_why *why)
 {
 	int ret;
 
 	altp2m_vm_lock_all(vm);
-	ret = altp2m_switch_set_visibility(vm, a);
+	ret = altp2m_vm_no_vcpu(vm, a->flags & ALTP2M_VISIBILITY_ONE_VCPU,
+				a->vcpu_id, why);
+	if (!ret) {
+		altp2m_vm_why_clear(vm);
+		ret = altp2m_switch_set_visibility(vm, a);
+		altp2m_vm_why_take(vm, ret, why);
+	}
 	altp2m_vm_unlock_all(vm);
 	return ret;
 }
 
-int altp2m_vm_switch(struct altp2m_vm *vm, const struct altp2m_switch_view *a)
+int altp2m_vm_switch(struct altp2m_vm *vm, const struct altp2m_switch_view *a,
+		     struct altp2m_views_why *why)
 {
 	int ret;
 
 	mutex_lock(&vm->lock);
-	ret = altp2m_switch_vcpus(vm, a);
+	ret = altp2m_vm_no_vcpu(vm, a->flags & ALTP2M_SWITCH_ONE_VCPU,
+				a->vcpu_id, why);
+	if (!ret)
+		ret = altp2m_switch_vcpus(vm, a);
 	mutex_unlock(&vm->lock);
 	return ret;
 }
@@ -343,7 +402,8 @@ static long altp2m_ioc_gfn_set_list(struct altp2m_vm *vm,
 			   a->npages * sizeof(*gfns)) ||
 	    copy_from_user(values, u64_to_user_ptr(a->values), a->npages))
 		goto out;
-	ret = altp2m_vm_gfn_set_list(vm, a->view, gfns, values, a->npages, sve);
+	ret = altp2m_vm_gfn_set_list(vm, a->view, gfns, values, a->npages, sve,
+				     NULL);
 out:
 	kvfree(values);
 	kvfree(gfns);
@@ -368,7 +428,7 @@ static long altp2m_ioc_gfn_set(struct altp2m_vm *vm, void __user *argp,
 	if (a.gfns || a.values)
 		return -EINVAL;
 	return altp2m_vm_gfn_set_range(vm, a.view, a.gfn, a.npages, a.value,
-				       sve);
+				       sve, NULL);
 }
 
 static long altp2m_ioc_gfn_get(struct altp2m_vm *vm, void __user *argp)
@@ -398,7 +458,7 @@ static long altp2m_ioc_gfn_remap(struct altp2m_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (a.flags || !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
-	return altp2m_vm_gfn_remap(vm, a.view, a.gfn, a.target);
+	return altp2m_vm_gfn_remap(vm, a.view, a.gfn, a.target, NULL);
 }
 
 static long altp2m_ioc_views_list(struct altp2m_vm *vm, void __user *argp)
@@ -480,7 +540,7 @@ static long altp2m_ioc_view_visibility(struct altp2m_vm *vm, void __user *argp)
 	    !altp2m_is_zero(a.pad, sizeof(a.pad)) ||
 	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
-	return altp2m_vm_set_visibility(vm, &a);
+	return altp2m_vm_set_visibility(vm, &a, NULL);
 }
 
 static long altp2m_ioc_switch_view(struct altp2m_vm *vm, void __user *argp)
@@ -494,7 +554,7 @@ static long altp2m_ioc_switch_view(struct altp2m_vm *vm, void __user *argp)
 	    (!(a.flags & ALTP2M_SWITCH_ONE_VCPU) && a.vcpu_id) ||
 	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
-	return altp2m_vm_switch(vm, &a);
+	return altp2m_vm_switch(vm, &a, NULL);
 }
 
 static long altp2m_ioc_vcpu_views(struct altp2m_vm *vm, void __user *argp)

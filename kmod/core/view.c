@@ -193,6 +193,24 @@ static u8 view_resolved(unsigned int access)
 	return access == ALTP2M_ACCESS_DEFAULT ? ALTP2M_ACCESS_RWX : access;
 }
 
+/* Fail with @err, noting that @arg was at fault (see vs->why). */
+static int view_refuse(struct altp2m_views *vs, int err, u8 arg)
+{
+	vs->why.arg = arg;
+	vs->why.in_list = 0;
+	return err;
+}
+
+/* The same for pair @k of a list. */
+static int view_refuse_entry(struct altp2m_views *vs, int err, u8 arg,
+			     u64 k)
+{
+	vs->why.arg = arg;
+	vs->why.in_list = 1;
+	vs->why.entry = k;
+	return err;
+}
+
 /* View @idx: -EOPNOTSUPP while altp2m is off, -EINVAL, -ENOENT. */
 static int view_lookup(struct altp2m_views *vs, unsigned int idx,
 		       struct altp2m_view **vp)
@@ -204,7 +222,7 @@ static int view_lookup(struct altp2m_views *vs, unsigned int idx,
 	if (!vs->max_views)
 		return -EOPNOTSUPP;
 	if (idx >= vs->max_views)
-		return -EINVAL;
+		return view_refuse(vs, -EINVAL, ALTP2M_WHY_VIEW_MAX);
 	if (!vs->view[idx])
 		return -ENOENT;
 	*vp = vs->view[idx];
@@ -1053,17 +1071,18 @@ static int view_set_range(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 	ret = view_lookup(vs, idx, &v);
 	if (ret)
 		return ret;
-	if (gfn >= ALTP2M_VIEW_GFN_LIMIT ||
-	    npages > ALTP2M_VIEW_GFN_LIMIT - gfn)
-		return -EINVAL;
+	if (gfn >= ALTP2M_VIEW_GFN_LIMIT)
+		return view_refuse(vs, -EINVAL, ALTP2M_WHY_GFN_WIDTH);
+	if (npages > ALTP2M_VIEW_GFN_LIMIT - gfn)
+		return view_refuse(vs, -EINVAL, ALTP2M_WHY_NPAGES_WIDTH);
 	if (sve) {
 		if (value > 1)
-			return -EINVAL;
+			return view_refuse(vs, -EINVAL, ALTP2M_WHY_VALUE);
 		view_edit_sve(&ed, value);
 	} else {
 		ret = view_resolve(vs, value, &code);
 		if (ret)
-			return ret;
+			return view_refuse(vs, ret, ALTP2M_WHY_VALUE);
 		view_edit_access(&ed, code);
 	}
 	if (!npages)
@@ -1072,6 +1091,8 @@ static int view_set_range(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 
 	view_journal_begin(vs);
 	ret = view_prep_range(vs, v, gfn, gfn + npages, true);
+	if (ret == -ESRCH)
+		view_refuse(vs, ret, ALTP2M_WHY_GFN_NOT_RAM);
 	for (i = 1; !ret && propagate && (w = view_next_populated(vs, &i));)
 		ret = view_prep_range(vs, w, gfn, gfn + npages, false);
 	view_journal_end(vs, ret);
@@ -1102,6 +1123,9 @@ static int view_prep_list(struct altp2m_views *vs, struct altp2m_view *v,
 		g = gfns[k];
 		ret = view_prep_block(vs, v, g & ~(VIEW_PT_GFNS - 1), g, g + 1,
 				      false, fill);
+		if (ret == -ESRCH)
+			return view_refuse_entry(vs, ret,
+						 ALTP2M_WHY_GFN_NOT_RAM, k);
 		if (ret)
 			return ret;
 	}
@@ -1152,9 +1176,11 @@ static int view_set_list(struct altp2m_views *vs, unsigned int idx,
 		return ret;
 	for (k = 0; k < n; k++) {
 		if (gfns[k] >= ALTP2M_VIEW_GFN_LIMIT)
-			return -EINVAL;
+			return view_refuse_entry(vs, -EINVAL,
+						 ALTP2M_WHY_GFN_WIDTH, k);
 		if (sve ? values[k] > 1 : view_resolve(vs, values[k], &code))
-			return -EINVAL;
+			return view_refuse_entry(vs, -EINVAL, ALTP2M_WHY_VALUE,
+						 k);
 	}
 	propagate = !idx && !sve && vs->max_views;
 
@@ -1191,7 +1217,7 @@ static int view_get_leaf(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 	if (ret)
 		return ret;
 	if (gfn >= ALTP2M_VIEW_GFN_LIMIT)
-		return -EINVAL;
+		return view_refuse(vs, -EINVAL, ALTP2M_WHY_GFN_WIDTH);
 	*e = READ_ONCE(*view_find(vs, v, gfn, 1, &at));
 	if (view_populated(*e))
 		return 0;
@@ -1758,13 +1784,14 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 	int ret;
 
 	if (!idx)
-		return -EINVAL;
+		return view_refuse(vs, -EINVAL, ALTP2M_WHY_VIEW_ZERO);
 	ret = view_lookup(vs, idx, &v);
 	if (ret)
 		return ret;
-	if (gfn >= ALTP2M_VIEW_GFN_LIMIT ||
-	    (target != ALTP2M_GFN_INVALID && target >= ALTP2M_VIEW_GFN_LIMIT))
-		return -EINVAL;
+	if (gfn >= ALTP2M_VIEW_GFN_LIMIT)
+		return view_refuse(vs, -EINVAL, ALTP2M_WHY_GFN_WIDTH);
+	if (target != ALTP2M_GFN_INVALID && target >= ALTP2M_VIEW_GFN_LIMIT)
+		return view_refuse(vs, -EINVAL, ALTP2M_WHY_TARGET_WIDTH);
 	if (target == gfn || target == ALTP2M_GFN_INVALID) {
 		ret = view_revert(vs, v, gfn);
 		view_finish(vs);
@@ -1788,8 +1815,13 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 
 	view_journal_begin(vs);
 	ret = view_populated(e) ? 0 : view_host_ram(vs, gfn);
-	if (!ret)
+	if (ret == -ESRCH)
+		view_refuse(vs, ret, ALTP2M_WHY_GFN_NOT_RAM);
+	if (!ret) {
 		ret = view_fill_host(vs, real, true, false, &s0, &l0);
+		if (ret == -ESRCH)
+			view_refuse(vs, ret, ALTP2M_WHY_TARGET_NOT_RAM);
+	}
 	if (!ret)
 		ret = view_make_slot(vs, v, gfn, 1, &slot);
 	if (!ret && !old) {

@@ -215,6 +215,38 @@ struct altp2m_view_journal {
 
 struct hlist_head;
 
+/*
+ * Which argument a failed call refused (struct altp2m_views_why.arg), so
+ * that a door can name it: netlink points its extended ack there.
+ */
+enum altp2m_views_why_arg {
+	ALTP2M_WHY_NONE,
+	ALTP2M_WHY_VIEW_MAX,		/* view at or beyond max_views */
+	ALTP2M_WHY_VIEW_ZERO,		/* view 0 where only >= 1 will do */
+	ALTP2M_WHY_GFN_WIDTH,		/* gfn beyond the gpa width */
+	ALTP2M_WHY_NPAGES_WIDTH,	/* the range ends beyond it */
+	ALTP2M_WHY_VALUE,		/* an access the CPU cannot express */
+	ALTP2M_WHY_GFN_NOT_RAM,		/* a gfn is not guest RAM */
+	ALTP2M_WHY_TARGET_WIDTH,	/* remap target beyond the width */
+	ALTP2M_WHY_TARGET_NOT_RAM,	/* remap target not guest RAM */
+	ALTP2M_WHY_VCPU,		/* no such vCPU: the module's calls */
+};
+
+/**
+ * struct altp2m_views_why - why the last failed call failed
+ * @arg: ALTP2M_WHY_*
+ * @in_list: @arg is about pair @entry of a list call's list
+ * @entry: that pair's index
+ *
+ * Written by a call that fails with -EINVAL or -ESRCH, for the cause it
+ * knows; a call leaves it alone otherwise, so the caller clears it first.
+ */
+struct altp2m_views_why {
+	u8 arg;
+	u8 in_list;
+	u64 entry;
+};
+
 /**
  * struct altp2m_views - the views engine of one VM
  * @ops: the owner's callbacks
@@ -234,6 +266,7 @@ struct hlist_head;
  * @journal: the first journal chunk
  * @jtop: the chunk being filled
  * @stats: counters
+ * @why: what the last failed call refused (see struct altp2m_views_why)
  *
  * Locking: the caller serialises every call on one engine, readers
  * included (the module holds the VM's mmu mutex), because calls free
@@ -259,6 +292,7 @@ struct altp2m_views {
 	struct altp2m_view_journal journal;
 	struct altp2m_view_journal *jtop;
 	struct altp2m_views_stats stats;
+	struct altp2m_views_why why;
 };
 
 /**

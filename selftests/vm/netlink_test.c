@@ -651,6 +651,178 @@ TEST(malformed_messages)
 	vm_free(vm);
 }
 
+/* As expect_bad(), and the message says @msg. */
+static void expect_msg(struct altp2m_test *_t, int fd, struct nlreq *r,
+		       int err, int off, const char *msg)
+{
+	struct nlerr e;
+	int ret = nl_do(fd, r, NULL, NULL, &e);
+
+	printf("# %s: %d (%s) offs %d (want %d)\n", msg, ret, e.msg, e.offs,
+	       off);
+	EXPECT_EQ(ret, err);
+	EXPECT_EQ(e.offs, off);
+	EXPECT_TRUE(strstr(e.msg, msg) != NULL);
+}
+
+/*
+ * What the view engine refuses is explained against the attribute that
+ * caused it, with the reason: ranges, lists (the pair's attribute inside
+ * its nest), remaps, and vCPUs that do not exist.
+ */
+TEST(semantic_errors_name_the_attribute)
+{
+	uint64_t limit = 1ULL << 36;	/* gfns of the 48-bit gpa space */
+	uint64_t hole = 0x100000;	/* 4 GiB: not guest RAM */
+	struct nlattr *nest;
+	uint8_t acc;
+	struct vm *vm;
+	struct nlreq r;
+	uint64_t gfn;
+	int fd = nl_open(), off;
+
+	resolve_family(fd);
+	vm = make_vm(0);
+	gfn = vm_alloc(vm, 4 * 4096, 4096) >> 12;
+	vm_views_enable(vm, 4);
+	ASSERT_EQ(vm_view_create(vm, ALTP2M_ACCESS_RWX), 1);
+
+	/* Finding 18: a vCPU that does not exist is the vcpu's fault. */
+	cmd(&r, ALTP2M_CMD_SWITCH_VIEW, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	off = put_u32(&r, ALTP2M_A_VCPU, 63);
+	expect_msg(_t, fd, &r, -ENOENT, off, "vcpu: no such vCPU");
+	cmd(&r, ALTP2M_CMD_SET_VISIBILITY, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	put_u8(&r, ALTP2M_A_VISIBLE, 0);
+	off = put_u32(&r, ALTP2M_A_VCPU, 63);
+	expect_msg(_t, fd, &r, -ENOENT, off, "vcpu: no such vCPU");
+	/* ...and a view that does not exist still the view's. */
+	cmd(&r, ALTP2M_CMD_SWITCH_VIEW, vm->id);
+	off = put_u32(&r, ALTP2M_A_VIEW, 2);
+	put_u32(&r, ALTP2M_A_VCPU, 0);
+	expect_msg(_t, fd, &r, -ENOENT, off, "view: no such view");
+
+	/* SET_ACCESS over a range. */
+	cmd(&r, ALTP2M_CMD_SET_ACCESS, vm->id);
+	off = put_u32(&r, ALTP2M_A_VIEW, 8);
+	put_u64(&r, ALTP2M_A_GFN, gfn);
+	put_u8(&r, ALTP2M_A_ACCESS, ALTP2M_ACCESS_R);
+	expect_msg(_t, fd, &r, -EINVAL, off, "view: at or beyond the VM's max-views");
+	cmd(&r, ALTP2M_CMD_SET_ACCESS, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	off = put_u64(&r, ALTP2M_A_GFN, limit);
+	put_u8(&r, ALTP2M_A_ACCESS, ALTP2M_ACCESS_R);
+	expect_msg(_t, fd, &r, -EINVAL, off, "gfn: beyond the guest-physical address width");
+	cmd(&r, ALTP2M_CMD_SET_ACCESS, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	put_u64(&r, ALTP2M_A_GFN, limit - 1);
+	off = put_u64(&r, ALTP2M_A_NPAGES, 2);
+	put_u8(&r, ALTP2M_A_ACCESS, ALTP2M_ACCESS_R);
+	expect_msg(_t, fd, &r, -EINVAL, off, "npages: the range ends beyond");
+	cmd(&r, ALTP2M_CMD_SET_ACCESS, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	put_u64(&r, ALTP2M_A_GFN, gfn);
+	off = put_u8(&r, ALTP2M_A_ACCESS, ALTP2M_ACCESS_W);
+	expect_msg(_t, fd, &r, -EINVAL, off, "access: not one this CPU's EPT can express");
+	cmd(&r, ALTP2M_CMD_SET_ACCESS, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	off = put_u64(&r, ALTP2M_A_GFN, hole);
+	put_u64(&r, ALTP2M_A_NPAGES, 4);
+	put_u8(&r, ALTP2M_A_ACCESS, ALTP2M_ACCESS_R);
+	expect_msg(_t, fd, &r, -ESRCH, off, "gfn: the range holds a gfn that is not guest RAM");
+
+	/* SET_SVE: the same checks. */
+	cmd(&r, ALTP2M_CMD_SET_SVE, vm->id);
+	off = put_u32(&r, ALTP2M_A_VIEW, 8);
+	put_u64(&r, ALTP2M_A_GFN, gfn);
+	put_u8(&r, ALTP2M_A_SVE, 0);
+	expect_msg(_t, fd, &r, -EINVAL, off, "view: at or beyond the VM's max-views");
+	cmd(&r, ALTP2M_CMD_SET_SVE, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	off = put_u64(&r, ALTP2M_A_GFN, limit + 5);
+	put_u8(&r, ALTP2M_A_SVE, 0);
+	expect_msg(_t, fd, &r, -EINVAL, off, "gfn: beyond the guest-physical address width");
+
+	/* Lists: the pair at fault, inside its nest. */
+	cmd(&r, ALTP2M_CMD_SET_ACCESS, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	nest = nest_start(&r, ALTP2M_A_ENTRY);
+	put_u64(&r, ALTP2M_ENTRY_A_GFN, gfn);
+	put_u8(&r, ALTP2M_ENTRY_A_ACCESS, ALTP2M_ACCESS_R);
+	nest_end(&r, nest);
+	nest = nest_start(&r, ALTP2M_A_ENTRY);
+	off = put_u64(&r, ALTP2M_ENTRY_A_GFN, limit);
+	put_u8(&r, ALTP2M_ENTRY_A_ACCESS, ALTP2M_ACCESS_R);
+	nest_end(&r, nest);
+	expect_msg(_t, fd, &r, -EINVAL, off, "entry: gfn beyond the guest-physical address width");
+	cmd(&r, ALTP2M_CMD_SET_ACCESS, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	nest = nest_start(&r, ALTP2M_A_ENTRY);
+	put_u64(&r, ALTP2M_ENTRY_A_GFN, gfn);
+	put_u8(&r, ALTP2M_ENTRY_A_ACCESS, ALTP2M_ACCESS_R);
+	nest_end(&r, nest);
+	nest = nest_start(&r, ALTP2M_A_ENTRY);
+	put_u64(&r, ALTP2M_ENTRY_A_GFN, gfn + 1);
+	off = put_u8(&r, ALTP2M_ENTRY_A_ACCESS, ALTP2M_ACCESS_W);
+	nest_end(&r, nest);
+	expect_msg(_t, fd, &r, -EINVAL, off, "entry: access not one this CPU's EPT can express");
+	cmd(&r, ALTP2M_CMD_SET_ACCESS, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	nest = nest_start(&r, ALTP2M_A_ENTRY);
+	put_u64(&r, ALTP2M_ENTRY_A_GFN, gfn);
+	put_u8(&r, ALTP2M_ENTRY_A_ACCESS, ALTP2M_ACCESS_R);
+	nest_end(&r, nest);
+	nest = nest_start(&r, ALTP2M_A_ENTRY);
+	off = put_u64(&r, ALTP2M_ENTRY_A_GFN, hole);
+	put_u8(&r, ALTP2M_ENTRY_A_ACCESS, ALTP2M_ACCESS_R);
+	nest_end(&r, nest);
+	expect_msg(_t, fd, &r, -ESRCH, off, "entry: gfn is not guest RAM");
+	/* All or nothing: the good pair before it was not filled either. */
+	EXPECT_EQ(__vm_get_mem_access(vm, 1, gfn, &acc), -1);
+	EXPECT_EQ(errno, ESRCH);
+
+	/* REMAP. */
+	cmd(&r, ALTP2M_CMD_REMAP, vm->id);
+	off = put_u32(&r, ALTP2M_A_VIEW, 0);
+	put_u64(&r, ALTP2M_A_GFN, gfn);
+	put_u64(&r, ALTP2M_A_TARGET, gfn + 1);
+	expect_msg(_t, fd, &r, -EINVAL, off, "view: view 0 is the host's");
+	cmd(&r, ALTP2M_CMD_REMAP, vm->id);
+	off = put_u32(&r, ALTP2M_A_VIEW, 4);
+	put_u64(&r, ALTP2M_A_GFN, gfn);
+	put_u64(&r, ALTP2M_A_TARGET, gfn + 1);
+	expect_msg(_t, fd, &r, -EINVAL, off, "view: at or beyond the VM's max-views");
+	cmd(&r, ALTP2M_CMD_REMAP, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	off = put_u64(&r, ALTP2M_A_GFN, limit);
+	put_u64(&r, ALTP2M_A_TARGET, gfn + 1);
+	expect_msg(_t, fd, &r, -EINVAL, off, "gfn: beyond the guest-physical address width");
+	cmd(&r, ALTP2M_CMD_REMAP, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	put_u64(&r, ALTP2M_A_GFN, gfn);
+	off = put_u64(&r, ALTP2M_A_TARGET, limit);
+	expect_msg(_t, fd, &r, -EINVAL, off, "target: beyond the guest-physical address width");
+	cmd(&r, ALTP2M_CMD_REMAP, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	off = put_u64(&r, ALTP2M_A_GFN, hole);
+	put_u64(&r, ALTP2M_A_TARGET, gfn + 1);
+	expect_msg(_t, fd, &r, -ESRCH, off, "gfn: not guest RAM");
+	cmd(&r, ALTP2M_CMD_REMAP, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	put_u64(&r, ALTP2M_A_GFN, gfn);
+	off = put_u64(&r, ALTP2M_A_TARGET, hole);
+	expect_msg(_t, fd, &r, -ESRCH, off, "target: not guest RAM");
+
+	/* None of it changed anything: the remap still works. */
+	cmd(&r, ALTP2M_CMD_REMAP, vm->id);
+	put_u32(&r, ALTP2M_A_VIEW, 1);
+	put_u64(&r, ALTP2M_A_GFN, gfn);
+	put_u64(&r, ALTP2M_A_TARGET, gfn + 1);
+	EXPECT_EQ(nl_do(fd, &r, NULL, NULL, NULL), 0);
+	vm_free(vm);
+}
+
 static int count_fds(void)
 {
 	struct dirent *d;
