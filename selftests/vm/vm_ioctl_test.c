@@ -292,6 +292,7 @@ static int nobody_creates(int dev, int limit)
 	fds[0] = ioctl(dev, ALTP2M_CREATE_VM, &c);
 	if (fds[0] < 0)
 		return 3;
+	memset(&c, 0, sizeof(c));
 	if (ioctl(dev, ALTP2M_CREATE_VM, &c) != -1 || errno != EDQUOT)
 		return 4;
 	return 0;
