@@ -13,6 +13,7 @@
 
 #include <linux/capability.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include <net/sock.h>
@@ -1194,8 +1195,22 @@ static const struct genl_ops altp2m_nl_ops[] = {
 	},
 };
 
+/*
+ * "events" says which VMs and views come and go, which the commands only
+ * tell a caller with a right over the VM. Joining it takes CAP_NET_ADMIN
+ * in the user namespace that owns the socket's network namespace (checked
+ * by genetlink against the joining task), and altp2m_nl_notify() only
+ * speaks of VMs whose creator's user namespace is that one or below it,
+ * over which such a listener holds CAP_NET_ADMIN too. Older 6.1 kernels
+ * have no way to restrict a group (no flag, no bind callback): refuse to
+ * build there rather than leak.
+ */
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "the kernel lacks GENL_MCAST_CAP_NET_ADMIN (6.1.71+): the events group could not be restricted"
+#endif
+
 static const struct genl_multicast_group altp2m_nl_mcgrps[] = {
-	{ .name = ALTP2M_GENL_MCGRP_EVENTS },
+	{ .name = ALTP2M_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family altp2m_genl_family __ro_after_init = {
@@ -1213,6 +1228,21 @@ static struct genl_family altp2m_genl_family __ro_after_init = {
 	.n_mcgrps	= ARRAY_SIZE(altp2m_nl_mcgrps),
 };
 
+/*
+ * Listeners hold CAP_NET_ADMIN in the network namespace's owning user
+ * namespace; that covers the VM (as a command's check would) when the
+ * creator's user namespace is that one or a descendant of it.
+ */
+static bool altp2m_nl_listeners_capable(const struct altp2m_vm *vm)
+{
+	const struct user_namespace *ns;
+
+	for (ns = vm->user_ns; ns; ns = ns->parent)
+		if (ns == vm->net->user_ns)
+			return true;
+	return false;
+}
+
 /**
  * altp2m_nl_notify - tell the "events" group about a change
  * @vm: the VM (only its id and namespace are read: it may be dying)
@@ -1221,14 +1251,16 @@ static struct genl_family altp2m_genl_family __ro_after_init = {
  * @arg1: the mode (VIEWS_ENABLED)
  *
  * Best effort, as every netlink notification: a listener that cannot keep
- * up sees ENOBUFS on its socket.
+ * up sees ENOBUFS on its socket. Only VMs every listener has a right over
+ * are spoken of (see altp2m_nl_mcgrps).
  */
 void altp2m_nl_notify(struct altp2m_vm *vm, u8 cmd, u32 arg0, u32 arg1)
 {
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (!genl_has_listeners(&altp2m_genl_family, vm->net, 0))
+	if (!altp2m_nl_listeners_capable(vm) ||
+	    !genl_has_listeners(&altp2m_genl_family, vm->net, 0))
 		return;
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)

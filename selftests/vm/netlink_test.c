@@ -1026,6 +1026,126 @@ TEST(notifications)
 		EXPECT_EQ(ev[i].vm, id);
 }
 
+/*
+ * As nobody: joining "events" fails with EPERM, and nothing arrives on
+ * the socket while root's listener hears a VM come and go. @sync: the
+ * child says "ready" on [1] of the first pipe and waits for the parent's
+ * "done" on [0] of the second.
+ */
+static int nobody_listens(int ready, int done)
+{
+	struct event ev[16] = {};
+	int mon, ret;
+	char c;
+
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return 100;
+	mon = nl_open();
+	resolve_family(mon);
+	ret = setsockopt(mon, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &mcgrp_id,
+			 sizeof(mcgrp_id));
+	printf("# nobody joins events: %d (%s)\n", ret,
+	       ret ? strerror(errno) : "joined");
+	if (write(ready, "r", 1) != 1 || read(done, &c, 1) != 1)
+		return 101;
+	if (ret != -1 || errno != EPERM)
+		return 1;
+	if (read_events(mon, ev))
+		return 2;
+	return 0;
+}
+
+TEST(events_need_cap_net_admin)
+{
+	struct event ev[16] = {};
+	int mon = nl_open(), p1[2], p2[2], status;
+	struct vm *vm;
+	pid_t pid;
+	char c;
+
+	resolve_family(mon);
+	ASSERT_EQ(setsockopt(mon, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+			     &mcgrp_id, sizeof(mcgrp_id)), 0);
+	ASSERT_EQ(pipe(p1), 0);
+	ASSERT_EQ(pipe(p2), 0);
+	pid = fork();
+	if (!pid)
+		_exit(nobody_listens(p1[1], p2[0]));
+	ASSERT_EQ(read(p1[0], &c, 1), 1);
+	vm = make_vm(0);
+	vm_views_enable(vm, 4);
+	ASSERT_EQ(vm_view_create(vm, ALTP2M_ACCESS_RWX), 1);
+	vm_free(vm);
+	ASSERT_EQ(write(p2[1], "d", 1), 1);
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 0);
+	EXPECT_EQ(read_events(mon, ev), 4);
+	EXPECT_EQ(ev[0].cmd, ALTP2M_CMD_VM_CREATED);
+	EXPECT_EQ(ev[3].cmd, ALTP2M_CMD_VM_DESTROYED);
+	close(mon);
+}
+
+/*
+ * A listener that is admin of a network namespace, but not over the user
+ * namespace a VM there was created in, hears nothing of that VM: the
+ * child makes a user and network namespace of its own and listens there;
+ * root joins that network namespace and creates a VM in it.
+ */
+static int userns_admin_listens(int ready, int done)
+{
+	struct event ev[16] = {};
+	int mon;
+	char c;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
+		return 100;
+	mon = nl_open();
+	resolve_family(mon);
+	if (setsockopt(mon, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &mcgrp_id,
+		       sizeof(mcgrp_id)))
+		return 1;
+	if (write(ready, "r", 1) != 1 || read(done, &c, 1) != 1)
+		return 101;
+	if (read_events(mon, ev)) {
+		printf("# heard event %u about VM %u\n", ev[0].cmd, ev[0].vm);
+		return 2;
+	}
+	return 0;
+}
+
+TEST(events_only_of_vms_listeners_may_touch)
+{
+	int p1[2], p2[2], status, self, other;
+	struct vm *vm;
+	char path[64];
+	pid_t pid;
+	char c;
+
+	self = open("/proc/self/ns/net", O_RDONLY);
+	ASSERT_GE(self, 0);
+	ASSERT_EQ(pipe(p1), 0);
+	ASSERT_EQ(pipe(p2), 0);
+	pid = fork();
+	if (!pid)
+		_exit(userns_admin_listens(p1[1], p2[0]));
+	ASSERT_EQ(read(p1[0], &c, 1), 1);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	other = open(path, O_RDONLY);
+	ASSERT_GE(other, 0);
+	ASSERT_EQ(setns(other, CLONE_NEWNET), 0);
+	vm = make_vm(0);
+	vm_views_enable(vm, 4);
+	vm_free(vm);
+	ASSERT_EQ(setns(self, CLONE_NEWNET), 0);
+	ASSERT_EQ(write(p2[1], "d", 1), 1);
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 0);
+	close(other);
+	close(self);
+}
+
 /* Enough runs that a dump spans many reads: every other gfn restricted. */
 #define DUMP_GFNS	3000
 
