@@ -77,6 +77,13 @@ static void altp2m_slot_scan_huge(struct altp2m_memslot *s)
 			__set_bit((g - first) / ALTP2M_PAGES_PER_2M, p->huge);
 }
 
+/*
+ * Pin the region's pages. The size is checked against what could ever be
+ * pinned, and charged to RLIMIT_MEMLOCK, before anything is allocated for
+ * it: the page array alone is 1/512 of the region (memslot.c caps the
+ * region at ALTP2M_MAX_MEMORY_SIZE, so it stays below kvmalloc()'s
+ * INT_MAX). Large arrays may fail quietly (ENOMEM), never with a warning.
+ */
 static int altp2m_slot_pin(struct altp2m_vm *vm, struct altp2m_memslot *s)
 {
 	struct altp2m_slot_pages *p;
@@ -84,16 +91,19 @@ static int altp2m_slot_pin(struct altp2m_vm *vm, struct altp2m_memslot *s)
 	long n;
 	int ret;
 
-	p = kvzalloc(struct_size(p, pages, s->npages), GFP_KERNEL_ACCOUNT);
-	if (!p)
+	if (s->npages > totalram_pages())
 		return -ENOMEM;
-	ret = -ENOMEM;
-	p->huge = bitmap_zalloc(s->npages / ALTP2M_PAGES_PER_2M + 1,
-				GFP_KERNEL_ACCOUNT);
-	if (!p->huge)
-		goto err_free;
 	ret = account_locked_vm(vm->mm, s->npages, true);
 	if (ret)
+		return ret;
+	ret = -ENOMEM;
+	p = kvzalloc(struct_size(p, pages, s->npages),
+		     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!p)
+		goto err_account;
+	p->huge = bitmap_zalloc(s->npages / ALTP2M_PAGES_PER_2M + 1,
+				GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!p->huge)
 		goto err_free;
 	while (done < s->npages) {
 		n = pin_user_pages_fast(s->userspace_addr + done * PAGE_SIZE,
@@ -114,10 +124,11 @@ static int altp2m_slot_pin(struct altp2m_vm *vm, struct altp2m_memslot *s)
 
 err_unpin:
 	unpin_user_pages(p->pages, done);
-	account_locked_vm(vm->mm, s->npages, false);
 err_free:
 	bitmap_free(p->huge);
 	kvfree(p);
+err_account:
+	account_locked_vm(vm->mm, s->npages, false);
 	return ret;
 }
 

@@ -55,6 +55,12 @@ static int memslot_check_region(const struct altp2m_memory_region *r,
 		return -EINVAL;
 	if (gpa + size < gpa || r->userspace_addr + size < r->userspace_addr)
 		return -EINVAL;
+	/*
+	 * Before the width: whatever the CPU, a region this large is refused
+	 * for what it would cost (its page array) before anything else.
+	 */
+	if (size > ALTP2M_MAX_MEMORY_SIZE)
+		return -E2BIG;
 	if (gpa_bits < 64 && gpa + size > BIT_ULL(gpa_bits))
 		return -EINVAL;
 	return 0;
@@ -74,7 +80,8 @@ static int memslot_check_region(const struct altp2m_memory_region *r,
  * Return: 0; -EINVAL for flags or reserved fields that are not 0, a slot
  * number out of range, a misaligned or overflowing range, one beyond
  * @gpa_bits, deleting a slot that does not exist, or changing an existing
- * slot other than by moving it; -EEXIST when a new or moved range overlaps
+ * slot other than by moving it; -E2BIG for a size beyond
+ * ALTP2M_MAX_MEMORY_SIZE; -EEXIST when a new or moved range overlaps
  * another slot.
  */
 int altp2m_memslot_check(const struct altp2m_memslots *s,

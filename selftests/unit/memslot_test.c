@@ -94,6 +94,15 @@ static const struct row {
 	{ "end beyond gpa_bits", REGION(2, LIMIT - M1, 2 * M1, 0),
 	  ERR(-EINVAL) },
 	{ "start at gpa_bits", REGION(2, LIMIT, K4, 0), ERR(-EINVAL) },
+	/* Size: the largest region, one page more, and far more. */
+	{ "create of the largest size", REGION(2, 1ULL << 39,
+					       ALTP2M_MAX_MEMORY_SIZE, 0),
+	  OK(CREATE) },
+	{ "one page beyond the largest size",
+	  REGION(2, 1ULL << 39, ALTP2M_MAX_MEMORY_SIZE + K4, 0),
+	  ERR(-E2BIG) },
+	{ "4 TiB, beyond gpa_bits too", REGION(2, 0, 4ULL << 40, 0x10000),
+	  ERR(-E2BIG) },
 	/* Deleting. */
 	{ "delete", REGION(1, 0, 0, 0), OK(DELETE) },
 	{ "delete ignores gpa and uaddr", REGION(1, 5 * K4, 0, 0x5000),

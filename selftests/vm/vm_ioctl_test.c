@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -452,6 +453,68 @@ TEST(set_memory_region_checks)
 	ASSERT_EQ(set_region(fd, 1, 0, REGION_A, 1 << 20, ua + 0x1000), 0);
 	ASSERT_EQ(set_region(fd, 1, 0, REGION_A, 0, ua), 0);
 	munmap(mem, 4 << 20);
+	vm_free(vm);
+}
+
+/*
+ * As nobody with RLIMIT_MEMLOCK at 1 MiB: a region one page beyond it is
+ * ENOMEM, one within it is pinned. Exit status: 0 or the failing step.
+ */
+static int nobody_memlock(int dev, int unused)
+{
+	struct rlimit rl = { .rlim_cur = 1 << 20, .rlim_max = 1 << 20 };
+	struct altp2m_create_vm c = { 0 };
+	void *mem;
+	int vm;
+
+	(void)unused;
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return 100;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl))
+		return 101;
+	vm = ioctl(dev, ALTP2M_CREATE_VM, &c);
+	if (vm < 0)
+		return 102;
+	mem = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return 103;
+	if (set_region(vm, 1, 0, REGION_A, (1 << 20) + PAGE_SIZE,
+		       (uint64_t)(uintptr_t)mem) != -1 || errno != ENOMEM)
+		return 1;
+	if (set_region(vm, 1, 0, REGION_A, 1 << 20, (uint64_t)(uintptr_t)mem))
+		return 2;
+	return 0;
+}
+
+/*
+ * Region sizes are bounded before anything is allocated for them: beyond
+ * ALTP2M_MAX_MEMORY_SIZE E2BIG (whatever the address width), beyond the
+ * host's RAM ENOMEM even with CAP_IPC_LOCK, beyond RLIMIT_MEMLOCK ENOMEM
+ * without it; and no warning in the kernel log (the harness checks).
+ */
+TEST(region_size_bounded)
+{
+	struct vm *vm = vm_create(0);
+	uint64_t tib4 = 4ULL << 40;
+	void *va = mmap(NULL, tib4, PROT_NONE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint64_t ua = (uint64_t)(uintptr_t)va;
+	int dev = altp2m_open_dev();
+
+	ASSERT_NE(va, MAP_FAILED);
+	ASSERT_ERRNO(set_region(vm->fd, 1, 0, 0, tib4, ua), E2BIG);
+	ASSERT_ERRNO(set_region(vm->fd, 1, 0, 0, ALTP2M_MAX_MEMORY_SIZE + PAGE_SIZE,
+				ua), E2BIG);
+	/*
+	 * Within the cap but more than the machine has (the test VM has
+	 * 512 MiB): never pinnable.
+	 */
+	ASSERT_ERRNO(set_region(vm->fd, 1, 0, 4ULL << 30, 4ULL << 30, ua),
+		     ENOMEM);
+	EXPECT_EQ(in_child_status(nobody_memlock, dev, 0), 0);
+	munmap(va, tib4);
+	close(dev);
 	vm_free(vm);
 }
 

@@ -142,6 +142,9 @@ struct altp2m_create_vm {
  * that does not exist; a range that overlaps another slot is EEXIST; a
  * userspace range that cannot be pinned (not mapped, not writable) is
  * EFAULT. Changes are refused with EBUSY while a vCPU of the VM is running.
+ * A region larger than ALTP2M_MAX_MEMORY_SIZE is E2BIG; one the host could
+ * never pin (larger than its RAM, or beyond RLIMIT_MEMLOCK without
+ * CAP_IPC_LOCK) is ENOMEM, refused before anything is allocated for it.
  */
 struct altp2m_memory_region {
 	__u32 slot;
@@ -153,6 +156,8 @@ struct altp2m_memory_region {
 };
 
 #define ALTP2M_MAX_MEM_SLOTS	32
+/* The largest memory_size of one region (512 GiB); use more slots. */
+#define ALTP2M_MAX_MEMORY_SIZE	(1ULL << 39)
 #define ALTP2M_MAX_VCPUS	64
 
 /*
