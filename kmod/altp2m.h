@@ -217,6 +217,7 @@ void altp2m_vm_stats_get(struct altp2m_vm *vm, struct altp2m_vm_stats *st);
 void altp2m_vm_lock_all(struct altp2m_vm *vm);
 void altp2m_vm_unlock_all(struct altp2m_vm *vm);
 void altp2m_vm_views_changed(struct altp2m_vm *vm);
+void altp2m_vm_resched(void *ctx);
 int altp2m_vm_views_enable(struct altp2m_vm *vm, u32 max_views, u32 mode);
 int altp2m_vm_views_disable(struct altp2m_vm *vm);
 int altp2m_vm_view_create(struct altp2m_vm *vm, unsigned int access,

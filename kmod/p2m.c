@@ -77,6 +77,7 @@ static const struct altp2m_views_ops altp2m_p2m_ops = {
 	.table_va = altp2m_p2m_table_va,
 	.host_frame = altp2m_host_frame,
 	.flush_view = altp2m_p2m_flush_view,
+	.resched = altp2m_vm_resched,
 };
 
 /**

@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -32,6 +33,16 @@ void altp2m_vm_unlock_all(struct altp2m_vm *vm)
 {
 	mutex_unlock(&vm->mmu_lock);
 	mutex_unlock(&vm->lock);
+}
+
+/*
+ * The engine's ops->resched (p2m.c sets it): its long walks run under
+ * mmu_lock, a mutex, or on a VM nothing can reach any more (its
+ * teardown), so they may sleep; a CPU that has other work gets it.
+ */
+void altp2m_vm_resched(void *ctx)
+{
+	cond_resched();
 }
 
 /* Dumps in progress see that they raced with this change; mmu_lock held. */

@@ -193,6 +193,19 @@ static u8 view_resolved(unsigned int access)
 	return access == ALTP2M_ACCESS_DEFAULT ? ALTP2M_ACCESS_RWX : access;
 }
 
+/*
+ * One step of a long walk (a 2 MiB block, a leaf table, a list pair, a
+ * view): every ALTP2M_VIEW_RESCHED_EVERY of them the owner may reschedule.
+ */
+static void view_tick(struct altp2m_views *vs)
+{
+	if (++vs->ticks < ALTP2M_VIEW_RESCHED_EVERY)
+		return;
+	vs->ticks = 0;
+	if (vs->ops->resched)
+		vs->ops->resched(vs->ctx);
+}
+
 /* Fail with @err, noting that @arg was at fault (see vs->why). */
 static int view_refuse(struct altp2m_views *vs, int err, u8 arg)
 {
@@ -983,6 +996,7 @@ static void view_edit_existing(struct altp2m_views *vs, struct altp2m_view *v,
 	while ((slot = view_next_leaf(vs, v, &g, end, &level))) {
 		u64 stop;
 
+		view_tick(vs);
 		if (level != 1) {
 			/* Split by the first phase unless wholly inside. */
 			if (g >= start && g + VIEW_PT_GFNS <= end)
@@ -1023,6 +1037,7 @@ static int view_prep_range(struct altp2m_views *vs, struct altp2m_view *v,
 		ret = view_prep_block(vs, v, b, lo, hi, whole, fill);
 		if (ret)
 			return ret;
+		view_tick(vs);
 	}
 	return 0;
 }
@@ -1038,6 +1053,7 @@ static void view_apply_range(struct altp2m_views *vs, struct altp2m_view *v,
 
 		view_apply_block(vs, v, b, lo, hi,
 				 lo == b && hi == b + VIEW_PT_GFNS, ed, true);
+		view_tick(vs);
 	}
 }
 
@@ -1128,6 +1144,7 @@ static int view_prep_list(struct altp2m_views *vs, struct altp2m_view *v,
 						 ALTP2M_WHY_GFN_NOT_RAM, k);
 		if (ret)
 			return ret;
+		view_tick(vs);
 	}
 	return 0;
 }
@@ -1157,6 +1174,7 @@ static void view_apply_list(struct altp2m_views *vs, struct altp2m_view *v,
 			view_edit_access(&ed, view_resolved(values[k]));
 		view_apply_block(vs, v, g & ~(VIEW_PT_GFNS - 1), g, g + 1,
 				 false, &ed, fill);
+		view_tick(vs);
 	}
 }
 
@@ -1278,6 +1296,7 @@ static void view_teardown(struct altp2m_views *vs)
 		altp2m_ept_destroy(&vs->view[i]->ept);
 		kfree(vs->view[i]);
 		vs->view[i] = NULL;
+		view_tick(vs);
 	}
 	kvfree(vs->rmap_by_target);
 	kvfree(vs->rmap_by_gfn);
@@ -1933,6 +1952,7 @@ static void view_unmap_range(struct altp2m_views *vs, struct altp2m_view *v,
 			flush |= altp2m_ept_present(e);
 		}
 		view_prune(vs, v, g - 1);
+		view_tick(vs);
 	}
 	if (flush)
 		view_dirty(vs, v);
@@ -1975,7 +1995,7 @@ void altp2m_views_host_unmap(struct altp2m_views *vs, u64 gfn, u64 npages)
 
 	/* The reverse map: by target when that is cheaper than all of it. */
 	if (vs->nr_remaps && end - gfn <= vs->nr_remaps) {
-		for (g = gfn; g < end; g++)
+		for (g = gfn; g < end; g++) {
 			hlist_for_each_entry_safe(r, tmp,
 						  view_rmap_tbucket(vs, g),
 						  by_target)
@@ -1983,8 +2003,10 @@ void altp2m_views_host_unmap(struct altp2m_views *vs, u64 gfn, u64 npages)
 					view_rmap_drop(vs, r);
 					vs->stats.remaps_invalidated++;
 				}
+			view_tick(vs);
+		}
 	} else if (vs->nr_remaps) {
-		for (i = 0; i < (1U << vs->rmap_bits); i++)
+		for (i = 0; i < (1U << vs->rmap_bits); i++) {
 			hlist_for_each_entry_safe(r, tmp,
 						  &vs->rmap_by_target[i],
 						  by_target)
@@ -1992,6 +2014,8 @@ void altp2m_views_host_unmap(struct altp2m_views *vs, u64 gfn, u64 npages)
 					view_rmap_drop(vs, r);
 					vs->stats.remaps_invalidated++;
 				}
+			view_tick(vs);
+		}
 	}
 	view_unmap_range(vs, &vs->host, gfn, end);
 	for (i = 1; i < vs->max_views; i++)

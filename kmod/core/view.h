@@ -137,6 +137,13 @@ struct altp2m_view_fault {
  *	single-context with its EPTP on every CPU that may hold it). Also
  *	called for a view that the current call destroyed: the owner still
  *	knows its EPTP until the call returns
+ * @resched: optional; called every ALTP2M_VIEW_RESCHED_EVERY steps (2 MiB
+ *	blocks, leaf tables, list pairs, views) of a long walk, so that the
+ *	owner can give the CPU away: a walk over all of a large VM's RAM in
+ *	every view takes long, and the owner's lock (a mutex in the module)
+ *	is held throughout. The engine's state is consistent for the CPU's
+ *	page walker at every such point, not for other engine calls: the
+ *	owner must keep serialising them while it sleeps
  */
 struct altp2m_views_ops {
 	void *(*alloc_table)(void *ctx, unsigned int view, u64 *hpa);
@@ -146,7 +153,11 @@ struct altp2m_views_ops {
 	int (*host_frame)(void *ctx, u64 gfn, u64 *hpa,
 			  unsigned int *max_level);
 	void (*flush_view)(void *ctx, unsigned int view);
+	void (*resched)(void *ctx);
 };
+
+/* Steps of a long walk between two calls of ops->resched(). */
+#define ALTP2M_VIEW_RESCHED_EVERY	64
 
 struct altp2m_views;
 
@@ -267,6 +278,7 @@ struct altp2m_views_why {
  * @jtop: the chunk being filled
  * @stats: counters
  * @why: what the last failed call refused (see struct altp2m_views_why)
+ * @ticks: steps of long walks since the last ops->resched()
  *
  * Locking: the caller serialises every call on one engine, readers
  * included (the module holds the VM's mmu mutex), because calls free
@@ -293,6 +305,7 @@ struct altp2m_views {
 	struct altp2m_view_journal *jtop;
 	struct altp2m_views_stats stats;
 	struct altp2m_views_why why;
+	unsigned int ticks;
 };
 
 /**

@@ -81,6 +81,8 @@ struct fake {
 	struct thdr *queue;
 	/* flushes */
 	unsigned long flushes, flushes_of[ALTP2M_VIEWS_MAX];
+	/* ops->resched() calls */
+	unsigned long rescheds;
 };
 
 static struct fake F;
@@ -242,6 +244,11 @@ static void f_flush(void *ctx, unsigned int view)
 	f->flushes_of[view]++;
 }
 
+static void f_resched(void *ctx)
+{
+	((struct fake *)ctx)->rescheds++;
+}
+
 static const struct altp2m_views_ops OPS = {
 	.alloc_table = f_alloc,
 	.free_table = f_free,
@@ -249,6 +256,7 @@ static const struct altp2m_views_ops OPS = {
 	.table_va = f_va,
 	.host_frame = f_host_frame,
 	.flush_view = f_flush,
+	.resched = f_resched,
 };
 
 /* ---- inspection --------------------------------------------------------- */
@@ -1278,6 +1286,72 @@ START_TEST(bulk_flushes_once)
 	/* Nothing changes: no flush. */
 	ck_assert_int_eq(altp2m_views_set_sve_range(&VS, v, 0, 4096, 0), 0);
 	ck_assert_uint_eq(F.flushes_of[v], 3);
+}
+END_TEST
+
+/*
+ * Long walks give the owner a chance to reschedule (ops->resched) every
+ * ALTP2M_VIEW_RESCHED_EVERY steps: a range edit with its propagation, a
+ * list, a region going away, and the teardown of many views.
+ */
+#define BIG_BASE	(1ULL << 20)
+#define BIG_BLOCKS	256ULL		/* 512 MiB of 4 KiB leaves */
+
+START_TEST(long_walks_resched)
+{
+	const unsigned long every = ALTP2M_VIEW_RESCHED_EVERY;
+	unsigned long before;
+	unsigned int v, i;
+	u64 *gfns;
+	u8 *acc;
+
+	host_add(BIG_BASE, BIG_BLOCKS * B2M, 0);
+	ck_assert_int_eq(altp2m_views_disable(&VS), 0);
+	ck_assert_int_eq(altp2m_views_enable(&VS, 2 * every), 0);
+	v = create(A_RWX);
+
+	/* Fill view v (prep + apply: two steps per block). */
+	before = F.rescheds;
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, BIG_BASE,
+						       BIG_BLOCKS * B2M,
+						       A_RX), 0);
+	ck_assert_uint_ge(F.rescheds - before, 2 * BIG_BLOCKS / every - 1);
+
+	/* View 0, propagated into v (its leaf tables walked as well). */
+	before = F.rescheds;
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, 0, BIG_BASE,
+						       BIG_BLOCKS * B2M,
+						       A_R), 0);
+	ck_assert_uint_ge(F.rescheds - before, 3 * BIG_BLOCKS / every - 1);
+	ck_assert_uint_eq(access_of(v, BIG_BASE + 7), A_R);
+
+	/* A list of one gfn per block. */
+	gfns = calloc(BIG_BLOCKS, sizeof(*gfns));
+	acc = calloc(BIG_BLOCKS, 1);
+	for (i = 0; i < BIG_BLOCKS; i++) {
+		gfns[i] = BIG_BASE + i * B2M + 3;
+		acc[i] = A_RWX;
+	}
+	before = F.rescheds;
+	ck_assert_int_eq(altp2m_views_set_access_list(&VS, v, gfns, acc,
+						      BIG_BLOCKS), 0);
+	ck_assert_uint_ge(F.rescheds - before, 2 * BIG_BLOCKS / every - 1);
+	free(gfns);
+	free(acc);
+
+	/* The region goes: every view lets go of it, table by table. */
+	before = F.rescheds;
+	altp2m_views_host_unmap(&VS, BIG_BASE, BIG_BLOCKS * B2M);
+	host_del(host_region(BIG_BASE));
+	ck_assert_uint_ge(F.rescheds - before, 2 * BIG_BLOCKS / every - 1);
+
+	/* Tearing down many views. */
+	for (i = 0; i < every; i++)
+		create(A_RWX);
+	before = F.rescheds;
+	ck_assert_int_eq(altp2m_views_disable(&VS), 0);
+	ck_assert_uint_ge(F.rescheds - before, 1);
+	ck_assert_int_eq(altp2m_views_enable(&VS, 0), 0);
 }
 END_TEST
 
@@ -2334,6 +2408,7 @@ static Suite *view_suite(void)
 	tcase_add_loop_test(tc, enomem_all_or_nothing, 0, OOM_NR);
 	tcase_add_test(tc, view0_propagates);
 	tcase_add_test(tc, bulk_flushes_once);
+	tcase_add_test(tc, long_walks_resched);
 	tcase_add_test(tc, sve_ops);
 	tcase_add_test(tc, remap_and_revert);
 	tcase_add_test(tc, remap_takes_b_access_here);
