@@ -1206,7 +1206,7 @@ static const struct genl_ops altp2m_nl_ops[] = {
  * build there rather than leak.
  */
 #ifndef GENL_MCAST_CAP_NET_ADMIN
-#error "the kernel lacks GENL_MCAST_CAP_NET_ADMIN (6.1.71+): the events group could not be restricted"
+#error "no GENL_MCAST_CAP_NET_ADMIN (a newer 6.1.y has it): events would leak"
 #endif
 
 static const struct genl_multicast_group altp2m_nl_mcgrps[] = {

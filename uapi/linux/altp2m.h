@@ -157,7 +157,7 @@ struct altp2m_memory_region {
 
 #define ALTP2M_MAX_MEM_SLOTS	32
 /* The largest memory_size of one region (512 GiB); use more slots. */
-#define ALTP2M_MAX_MEMORY_SIZE	(1ULL << 39)
+#define ALTP2M_MAX_MEMORY_SIZE	0x8000000000ULL
 #define ALTP2M_MAX_VCPUS	64
 
 /*
