@@ -113,11 +113,14 @@ struct altp2m_caps {
  * struct altp2m_create_vm - ALTP2M_CREATE_VM
  * @flags: in: must be 0
  * @vm_id: in: must be 0; out: the VM's system-wide id (also in the VM
- *         fd's fdinfo); ids are small integers, reused only after the VM
- *         is gone
+ *         fd's fdinfo), 1 .. 2^31 - 1, handed out cyclically: reused only
+ *         after the VM is gone and the counter went round
  * @reserved: must be 0
  *
  * The ioctl's return value is the new VM file descriptor (O_CLOEXEC).
+ * vm_id is written before the fd exists: EFAULT leaves no fd and no VM.
+ * EDQUOT: the caller's real uid has max_vms_per_user VMs (a module
+ * parameter; CAP_SYS_RESOURCE is exempt).
  */
 struct altp2m_create_vm {
 	__u32 flags;
