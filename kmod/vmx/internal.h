@@ -74,6 +74,10 @@ unsigned int altp2m_vmx_fetch_insn(struct altp2m_vcpu *vcpu,
 void altp2m_vmx_inject_fault(struct altp2m_vcpu *vcpu,
 			     const struct altp2m_gva_fault *f);
 
+/* cpuid.c */
+void altp2m_vmx_cpuid_init(void);
+void altp2m_vmx_cpuid(struct altp2m_vcpu *vcpu);
+
 int altp2m_vmx_handle_io(struct altp2m_vcpu *vcpu,
 			 const struct altp2m_vmx_exit *e);
 int altp2m_vmx_internal_error(struct altp2m_vcpu *vcpu, u32 suberror,

@@ -164,6 +164,7 @@ int altp2m_vmx_setup_config(void)
 	/* What altp2m_vmcs_write_sregs() adds behind the read shadows. */
 	c->lim.cr0_always_on = c->lim.cr0_fixed0;
 	c->lim.cr4_always_on = c->lim.cr4_fixed0;
+	altp2m_vmx_cpuid_init();
 	return 0;
 }
 
