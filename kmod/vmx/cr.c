@@ -19,6 +19,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bits.h>
+#include <linux/lockdep.h>
 #include <asm/processor-flags.h>
 
 #include "../altp2m.h"
@@ -153,7 +154,7 @@ static int altp2m_vmx_new_cr0(struct altp2m_sregs *s, u64 val)
 
 /**
  * altp2m_vmx_write_cr - a guest MOV to CR0 or CR4
- * @vcpu: the vCPU, in its run loop (preemptible)
+ * @vcpu: the vCPU, in its run loop (preemptible, its lock held)
  * @cr: 0 or 4
  * @val: the value the guest wrote
  *
@@ -167,6 +168,7 @@ int altp2m_vmx_write_cr(struct altp2m_vcpu *vcpu, unsigned int cr, u64 val)
 	bool load;
 	int ret;
 
+	lockdep_assert_held(&vcpu->lock);
 	if (val >> 32 || (cr != 0 && cr != 4))
 		return -EINVAL;
 	altp2m_vmx_vcpu_get(vcpu);
@@ -181,9 +183,10 @@ int altp2m_vmx_write_cr(struct altp2m_vcpu *vcpu, unsigned int cr, u64 val)
 	       ((s.cr0 ^ old.cr0) & ALTP2M_CR0_PDPTE_BITS ||
 		(s.cr4 ^ old.cr4) & ALTP2M_CR4_PDPTE_BITS);
 	/*
-	 * The PDPT is read with the VMCS put (guest memory may sleep); only
-	 * this vCPU's thread writes its VMCS, so nothing changes meanwhile.
-	 * A PDPT that is not RAM is a #GP too, as KVM makes it.
+	 * The PDPT is read with the VMCS put (reading guest memory may
+	 * sleep); the vCPU's lock, held by its run loop, keeps every other
+	 * thread off its VMCS meanwhile. A PDPT that is not RAM is a #GP too,
+	 * as KVM makes it.
 	 */
 	if (load && altp2m_vmx_read_pdptes(vcpu, s.cr3, pdpte))
 		return -EINVAL;

@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
 #include <asm/msr.h>
@@ -161,6 +162,8 @@ int altp2m_vmx_set_sregs(struct altp2m_vcpu *vcpu,
 	u64 pdpte[ALTP2M_PAE_NR_PDPTES];
 	bool pae = altp2m_vmx_pae_paging(s);
 
+	/* As in altp2m_vmx_write_cr(): the PDPT is read with the VMCS put. */
+	lockdep_assert_held(&vcpu->lock);
 	if (pae && altp2m_vmx_read_pdptes(vcpu, s->cr3, pdpte))
 		return -EINVAL;
 	altp2m_vmx_vcpu_get(vcpu);
