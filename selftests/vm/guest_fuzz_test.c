@@ -231,6 +231,24 @@ static void note(struct worker *w, const char *what, unsigned int *seen)
 	       w->prev);
 }
 
+/*
+ * Answer the exit as a VMM does before it changes the state: a RUN with
+ * immediate_exit completes what the exit left pending (an IN, a string
+ * IN round, an MMIO read, a hypercall) and returns EINTR at once.
+ */
+static void complete_exit(struct worker *w)
+{
+	int ret;
+
+	w->vcpu->run->immediate_exit = 1;
+	ret = _vcpu_run(w->vcpu);
+	w->vcpu->run->immediate_exit = 0;
+	if (ret == -1 && errno == EINTR)
+		return;
+	w->count[OUT_ERRNO]++;
+	w->last_errno = ret ? errno : 0;
+}
+
 static void *fuzz_thread(void *arg)
 {
 	struct worker *w = arg;
@@ -264,6 +282,7 @@ static void *fuzz_thread(void *arg)
 				note(w, "internal error", &w->notes_internal);
 			if (reason != ALTP2M_EXIT_FAIL_ENTRY) {
 				remember(w, NULL);
+				complete_exit(w);
 				continue;
 			}
 			/*
