@@ -55,40 +55,6 @@ int altp2m_vmx_internal_error(struct altp2m_vcpu *vcpu, u32 suberror,
 	return 0;
 }
 
-/* CPUID as the host has it, minus what a guest here cannot use. */
-static int altp2m_handle_cpuid(struct altp2m_vcpu *vcpu,
-			       const struct altp2m_vmx_exit *e)
-{
-	u64 *gpr = vcpu->vmx.gpr;
-	u32 leaf = gpr[ALTP2M_RAX], eax = leaf, ebx, ecx = gpr[ALTP2M_RCX], edx;
-
-	if (leaf >= 0x40000000 && leaf <= 0x400000ff) {
-		/* Hypervisor leaves: our signature and nothing else. */
-		eax = leaf == 0x40000000 ? 0x40000000 : 0;
-		ebx = leaf == 0x40000000 ? 0x70746c61 : 0;	/* "altp" */
-		ecx = leaf == 0x40000000 ? 0x61326d70 : 0;	/* "2m" "pa" */
-		edx = leaf == 0x40000000 ? 0x00006d32 : 0;
-	} else {
-		native_cpuid(&eax, &ebx, &ecx, &edx);
-	}
-	if (leaf == 1) {
-		/*
-		 * No nested VMX, no XSAVE (CR4.OSXSAVE is refused, so AVX and
-		 * everything XSAVE-managed is off), and say we are a guest.
-		 */
-		ecx &= ~(BIT(5) | BIT(26) | BIT(27) | BIT(28));
-		ecx |= BIT(31);
-	} else if (leaf == 7 && !gpr[ALTP2M_RCX]) {
-		ebx &= ~(BIT(5) | BIT(16) | BIT(30) | BIT(31));	/* AVX2/512 */
-	}
-	gpr[ALTP2M_RAX] = eax;
-	gpr[ALTP2M_RBX] = ebx;
-	gpr[ALTP2M_RCX] = ecx;
-	gpr[ALTP2M_RDX] = edx;
-	altp2m_skip_insn(vcpu, e);
-	return 1;
-}
-
 static int altp2m_handle_vmcall(struct altp2m_vcpu *vcpu,
 				const struct altp2m_vmx_exit *e)
 {
@@ -400,7 +366,9 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 		run->exit_reason = ALTP2M_EXIT_SHUTDOWN;
 		return 0;
 	case EXIT_REASON_CPUID:
-		return altp2m_handle_cpuid(vcpu, e);
+		altp2m_vmx_cpuid(vcpu);
+		altp2m_skip_insn(vcpu, e);
+		return 1;
 	case EXIT_REASON_HLT:
 		altp2m_skip_insn(vcpu, e);
 		run->exit_reason = ALTP2M_EXIT_HLT;

@@ -48,9 +48,20 @@ void altp2m_vmcs_read_regs(struct altp2m_vcpu *vcpu, struct altp2m_regs *r);
 void altp2m_vmx_auto_msrs_init(struct altp2m_vmx_vcpu *v);
 int altp2m_vmx_auto_msr_slot(u32 index);
 
+/* Make the vCPU's VMCS current here, preemption off until the put. */
+void altp2m_vmx_vcpu_get(struct altp2m_vcpu *vcpu);
+void altp2m_vmx_vcpu_put(void);
+
 int altp2m_vmx_check_state(struct altp2m_vcpu *vcpu, u32 *field);
+
+/* cr.c */
+#define ALTP2M_PAE_NR_PDPTES	4
 u64 altp2m_vmx_read_cr(struct altp2m_vcpu *vcpu, unsigned int cr);
 int altp2m_vmx_write_cr(struct altp2m_vcpu *vcpu, unsigned int cr, u64 val);
+bool altp2m_vmx_pae_paging(const struct altp2m_sregs *s);
+int altp2m_vmx_read_pdptes(struct altp2m_vcpu *vcpu, u64 cr3,
+			   u64 pdpte[ALTP2M_PAE_NR_PDPTES]);
+void altp2m_vmcs_write_pdptes(const u64 pdpte[ALTP2M_PAE_NR_PDPTES]);
 void altp2m_vmx_paging(struct altp2m_vcpu *vcpu, struct altp2m_paging *pg,
 		       u64 *cs_base);
 
@@ -62,6 +73,10 @@ unsigned int altp2m_vmx_fetch_insn(struct altp2m_vcpu *vcpu,
 				   u64 cs_base, u8 *insn);
 void altp2m_vmx_inject_fault(struct altp2m_vcpu *vcpu,
 			     const struct altp2m_gva_fault *f);
+
+/* cpuid.c */
+void altp2m_vmx_cpuid_init(void);
+void altp2m_vmx_cpuid(struct altp2m_vcpu *vcpu);
 
 int altp2m_vmx_handle_io(struct altp2m_vcpu *vcpu,
 			 const struct altp2m_vmx_exit *e);

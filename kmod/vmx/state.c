@@ -2,7 +2,7 @@
 /*
  * A vCPU's register state as userspace and the exit handlers see it:
  * creation and teardown of the VMX side, GET/SET of registers, special
- * registers and MSRs, and emulated writes to CR0/CR4/DR7/EFER.
+ * registers and MSRs, and emulated writes to EFER (CR0 and CR4: cr.c).
  *
  * Outside the run loop the VMCS may be loaded on another CPU or none;
  * altp2m_vmx_vcpu_get()/put() make it current here for the few accesses
@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
 #include <asm/msr.h>
@@ -20,14 +21,14 @@
 #include "../core/gva.h"
 #include "internal.h"
 
-static void altp2m_vmx_vcpu_get(struct altp2m_vcpu *vcpu)
+void altp2m_vmx_vcpu_get(struct altp2m_vcpu *vcpu)
 {
 	preempt_disable();
 	if (altp2m_vmcs_load(&vcpu->vmx.vmcs))
 		altp2m_vmcs_host_percpu(smp_processor_id());
 }
 
-static void altp2m_vmx_vcpu_put(void)
+void altp2m_vmx_vcpu_put(void)
 {
 	preempt_enable();
 }
@@ -130,14 +131,52 @@ void altp2m_vmcs_write_regs(struct altp2m_vcpu *vcpu,
 	vcpu->vmx.rflags = r->rflags;
 }
 
+/* Pending debug exceptions: a single step is due (SDM "BS"). */
+#define ALTP2M_PENDING_DBG_BS	BIT_ULL(14)
+
+/*
+ * The event state the last exit left in the VMCS (an STI or MOV-SS
+ * shadow, a single step due after it) belongs to the instruction boundary
+ * the guest stopped at. New RFLAGS from userspace must not turn it into a
+ * state VM entry refuses, which would fail every later entry with nothing
+ * userspace could set to mend it (SDM Vol. 3C, 27.3.1.5): blocking by STI
+ * needs RFLAGS.IF, and while either shadow holds, the pending single step
+ * must be there exactly when RFLAGS.TF asks for one (the guest cannot set
+ * DEBUGCTL.BTF).
+ */
+static void altp2m_vmx_sanitize_events(u64 rflags)
+{
+	u32 intr = altp2m_vmread(GUEST_INTERRUPTIBILITY_INFO), new_intr;
+	u64 dbg = altp2m_vmread(GUEST_PENDING_DBG_EXCEPTIONS), new_dbg;
+
+	new_intr = intr;
+	if (!(rflags & X86_EFLAGS_IF))
+		new_intr &= ~GUEST_INTR_STATE_STI;
+	new_dbg = dbg;
+	if (new_intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) {
+		if (rflags & X86_EFLAGS_TF)
+			new_dbg |= ALTP2M_PENDING_DBG_BS;
+		else
+			new_dbg &= ~ALTP2M_PENDING_DBG_BS;
+	}
+	if (new_intr != intr)
+		altp2m_vmwrite(GUEST_INTERRUPTIBILITY_INFO, new_intr);
+	if (new_dbg != dbg)
+		altp2m_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, new_dbg);
+}
+
 /*
  * Register values are checked at the next entry, with the rest of the
  * guest state (a bad RFLAGS is a fail-entry exit, as on hardware); here
- * only the structure's own rules apply.
+ * only the structure's own rules apply, and the event state is made to
+ * agree with the new RFLAGS.
  */
 int altp2m_vmx_set_regs(struct altp2m_vcpu *vcpu, const struct altp2m_regs *r)
 {
 	altp2m_vmcs_write_regs(vcpu, r);
+	altp2m_vmx_vcpu_get(vcpu);
+	altp2m_vmx_sanitize_events(r->rflags);
+	altp2m_vmx_vcpu_put();
 	vcpu->vmx.state_dirty = true;
 	return 0;
 }
@@ -149,11 +188,26 @@ void altp2m_vmx_get_sregs(struct altp2m_vcpu *vcpu, struct altp2m_sregs *s)
 	altp2m_vmx_vcpu_put();
 }
 
+/*
+ * A state with PAE paging gets the PDPTEs its CR3 points at, as if it had
+ * just been entered by MOV to CR3; PDPTEs the CPU would refuse (reserved
+ * bits) or a PDPT that is not guest RAM make the call fail with EINVAL
+ * before anything is written.
+ */
 int altp2m_vmx_set_sregs(struct altp2m_vcpu *vcpu,
 			 const struct altp2m_sregs *s)
 {
+	u64 pdpte[ALTP2M_PAE_NR_PDPTES];
+	bool pae = altp2m_vmx_pae_paging(s);
+
+	/* As in altp2m_vmx_write_cr(): the PDPT is read with the VMCS put. */
+	lockdep_assert_held(&vcpu->lock);
+	if (pae && altp2m_vmx_read_pdptes(vcpu, s->cr3, pdpte))
+		return -EINVAL;
 	altp2m_vmx_vcpu_get(vcpu);
 	altp2m_vmcs_write_sregs(vcpu, s);
+	if (pae)
+		altp2m_vmcs_write_pdptes(pdpte);
 	altp2m_vmx_vcpu_put();
 	vcpu->vmx.state_dirty = true;
 	return 0;
@@ -180,76 +234,6 @@ int altp2m_vmx_check_state(struct altp2m_vcpu *vcpu, u32 *field)
 	if (ret)
 		pr_debug("vCPU %u: invalid guest state: %s\n", vcpu->id, why);
 	return ret;
-}
-
-u64 altp2m_vmx_read_cr(struct altp2m_vcpu *vcpu, unsigned int cr)
-{
-	u64 val;
-
-	altp2m_vmx_vcpu_get(vcpu);
-	val = altp2m_vmread(cr == 0 ? CR0_READ_SHADOW : CR4_READ_SHADOW);
-	altp2m_vmx_vcpu_put();
-	return val;
-}
-
-/* CR4 bits a guest may set: no VMX, no SMX, no XSAVE (see CPUID). */
-#define ALTP2M_CR4_GUEST_ALLOWED					\
-	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |	\
-	 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |	\
-	 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |		\
-	 X86_CR4_FSGSBASE | X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_UMIP)
-
-/**
- * altp2m_vmx_write_cr - a guest MOV to CR0 or CR4
- * @vcpu: the vCPU
- * @cr: 0 or 4
- * @val: the value the guest wrote
- *
- * Paging turned on with EFER.LME set enters IA-32e mode (EFER.LMA and the
- * entry control follow), and off leaves it, as the CPU does.
- *
- * Return: 0, or -EINVAL where the CPU would raise #GP.
- */
-int altp2m_vmx_write_cr(struct altp2m_vcpu *vcpu, unsigned int cr, u64 val)
-{
-	struct altp2m_sregs s;
-	u64 old;
-
-	if (val >> 32 || (cr != 0 && cr != 4))
-		return -EINVAL;
-	altp2m_vmx_vcpu_get(vcpu);
-	altp2m_vmcs_read_sregs(vcpu, &s);
-	if (cr == 4) {
-		if (val & ~ALTP2M_CR4_GUEST_ALLOWED)
-			goto gp;
-		if ((s.efer & EFER_LMA) && !(val & X86_CR4_PAE))
-			goto gp;
-		s.cr4 = val;
-	} else {
-		old = s.cr0;
-		if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
-			goto gp;
-		if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
-			goto gp;
-		if (!(old & X86_CR0_PG) && (val & X86_CR0_PG) &&
-		    (s.efer & EFER_LME)) {
-			if (!(s.cr4 & X86_CR4_PAE) || s.cs.l)
-				goto gp;
-			s.efer |= EFER_LMA;
-		}
-		if ((old & X86_CR0_PG) && !(val & X86_CR0_PG)) {
-			if (s.efer & EFER_LMA && s.cs.l)
-				goto gp;
-			s.efer &= ~EFER_LMA;
-		}
-		s.cr0 = val | X86_CR0_ET;
-	}
-	altp2m_vmcs_write_sregs(vcpu, &s);
-	altp2m_vmx_vcpu_put();
-	return 0;
-gp:
-	altp2m_vmx_vcpu_put();
-	return -EINVAL;
 }
 
 /* The state a guest page walk and the instruction decoder need. */

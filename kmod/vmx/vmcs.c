@@ -4,8 +4,8 @@
  * the host state the CPU returns to on every exit, and a guest reset state.
  *
  * Policy in short: the guest runs under EPT with every I/O port, MSR,
- * control-register write, debug-register access, HLT, VMCALL, CPUID and
- * VMX instruction exiting; external interrupts and NMIs exit too and are
+ * control-register write, CR8 access, debug-register access, HLT, VMCALL,
+ * CPUID and VMX instruction exiting; external interrupts and NMIs exit too and are
  * handled by the host as if the guest were not there.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -101,10 +101,17 @@ int altp2m_vmx_setup_config(void)
 		c->timer_value = (1U << 22) >> (misc & 0x1f) ?: 1;
 	}
 
-	/* Without an I/O or MSR bitmap, every port and MSR access exits. */
+	/*
+	 * Without an I/O or MSR bitmap, every port and MSR access exits.
+	 * MOV to/from CR8 must exit too: without a TPR shadow it would
+	 * otherwise read and write the host APIC's TPR, and a guest writing
+	 * 15 would mask every interrupt of the host CPU it runs on. The
+	 * exit handler keeps the guest's TPR in the vCPU instead.
+	 */
 	proc = CPU_BASED_HLT_EXITING | CPU_BASED_MWAIT_EXITING |
 	       CPU_BASED_RDPMC_EXITING | CPU_BASED_MOV_DR_EXITING |
 	       CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_MONITOR_EXITING |
+	       CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
 	       CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	ret = altp2m_adjust(truectl ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 			    MSR_IA32_VMX_PROCBASED_CTLS, proc, proc, &c->proc);
@@ -157,6 +164,7 @@ int altp2m_vmx_setup_config(void)
 	/* What altp2m_vmcs_write_sregs() adds behind the read shadows. */
 	c->lim.cr0_always_on = c->lim.cr0_fixed0;
 	c->lim.cr4_always_on = c->lim.cr4_fixed0;
+	altp2m_vmx_cpuid_init();
 	return 0;
 }
 
