@@ -67,6 +67,8 @@ extern struct altp2m_hw altp2m_host;
  * @user_ns: the creator's user namespace, where netlink callers need
  *	their capability (a reference, immutable)
  * @owner: the creator's thread-group pid (a reference, immutable)
+ * @branch_id: unique among the VMs of this boot, set at the first entry
+ *	(cmpxchg); tells the entry path when a CPU changes VM (vmx/enter.c)
  */
 struct altp2m_vm {
 	u32 id;
@@ -88,6 +90,7 @@ struct altp2m_vm {
 	struct net *net;
 	struct user_namespace *user_ns;
 	struct pid *owner;
+	u64 branch_id;
 };
 
 /*

@@ -30,6 +30,7 @@
 #include <asm/virtext.h>
 
 #include "../altp2m.h"
+#include "enter.h"
 #include "internal.h"
 
 /*
@@ -220,16 +221,27 @@ static void altp2m_vmx_nop(void *info)
  */
 void altp2m_vmx_kick(const struct cpumask *cpus)
 {
+	/*
+	 * Order the caller's stores (a pending switch) before reading @cpus,
+	 * against a vCPU that sets its bit and then reads them (run.c): one
+	 * of the two sees the other's store.
+	 */
+	smp_mb();
 	on_each_cpu_mask(cpus, altp2m_vmx_nop, NULL, true);
 }
 
 static int altp2m_cpu_online(unsigned int cpu)
 {
 	unsigned long flags;
-	int ret;
+	int ret = 0;
 
 	local_irq_save(flags);
-	ret = altp2m_vmx_on_local();
+	/*
+	 * A CPU coming up after the reboot notifier ran stays out of VMX:
+	 * nothing would take it out again before the reboot or kexec.
+	 */
+	if (!READ_ONCE(altp2m_vmx_rebooting))
+		ret = altp2m_vmx_on_local();
 	local_irq_restore(flags);
 	if (ret == -EBUSY)
 		pr_err("CPU %u: VMX is already in use by another hypervisor (is kvm_intel running VMs?)\n",
@@ -315,11 +327,18 @@ static void altp2m_vmx_off_ipi(void *unused)
 	altp2m_vmx_off_local();
 }
 
+/*
+ * Under altp2m_vmx_lock: an altp2m_vmx_get() that passed its rebooting
+ * check has brought every CPU up before this runs, and takes them all
+ * down here; one after this sees the flag and fails.
+ */
 static int altp2m_vmx_reboot(struct notifier_block *nb, unsigned long code,
 			     void *unused)
 {
+	mutex_lock(&altp2m_vmx_lock);
 	WRITE_ONCE(altp2m_vmx_rebooting, true);
 	on_each_cpu(altp2m_vmx_off_ipi, NULL, 1);
+	mutex_unlock(&altp2m_vmx_lock);
 	return NOTIFY_OK;
 }
 
@@ -332,6 +351,9 @@ int altp2m_vmx_init(void)
 	int cpu, ret;
 
 	ret = altp2m_vmx_setup_config();
+	if (ret)
+		return ret;
+	ret = altp2m_vmx_mitigations_init();
 	if (ret)
 		return ret;
 
@@ -356,6 +378,7 @@ err_syscore:
 err_free:
 	for_each_possible_cpu(cpu)
 		free_page((unsigned long)per_cpu(altp2m_vmx_cpus, cpu).vmxon_region);
+	altp2m_vmx_mitigations_exit();
 	return ret;
 }
 
@@ -368,4 +391,5 @@ void altp2m_vmx_exit(void)
 	unregister_syscore_ops(&altp2m_syscore_ops);
 	for_each_possible_cpu(cpu)
 		free_page((unsigned long)per_cpu(altp2m_vmx_cpus, cpu).vmxon_region);
+	altp2m_vmx_mitigations_exit();
 }

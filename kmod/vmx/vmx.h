@@ -41,6 +41,29 @@ struct altp2m_vmx_msr {
 
 /* MSRs switched through the autoload areas on every entry and exit. */
 #define ALTP2M_VMX_NR_AUTO_MSRS	5
+/* At most this many perf MSRs follow them (enter.c). */
+#define ALTP2M_VMX_NR_PERF_MSRS	16
+
+/**
+ * struct altp2m_vmx_host_cache - host-state fields as the VMCS holds them
+ * @cr3: HOST_CR3
+ * @cr4: HOST_CR4
+ * @fs_base: HOST_FS_BASE
+ * @fs_sel: HOST_FS_SELECTOR
+ * @gs_sel: HOST_GS_SELECTOR
+ * @valid: the fields above were written at least once
+ *
+ * Only enter.c writes these fields, with interrupts off right before the
+ * entry, and only when the host's value changed.
+ */
+struct altp2m_vmx_host_cache {
+	u64 cr3;
+	u64 cr4;
+	u64 fs_base;
+	u16 fs_sel;
+	u16 gs_sel;
+	bool valid;
+};
 
 /**
  * struct altp2m_vmx_vcpu - the VMX side of a vCPU
@@ -56,6 +79,9 @@ struct altp2m_vmx_msr {
  * @auto_guest: guest values of the autoloaded MSRs (entry-load and
  *	exit-store area; one page)
  * @auto_host: host values restored at exit (exit-load area; one page)
+ * @perf_nr: perf MSRs after the fixed entries of both areas, as the
+ *	VMCS's load counts say (enter.c)
+ * @host: the host-state fields the VMCS holds (enter.c)
  * @eptp: the EPTP of the vCPU's view, for the VMCS at the next entry
  * @eptp_loaded: the EPTP the VMCS holds
  * @dr: guest DR0-3, DR6 and DR7 (see ALTP2M_DR*_SLOT): kept here and
@@ -85,6 +111,8 @@ struct altp2m_vmx_vcpu {
 	struct fpu_guest fpu;
 	struct altp2m_vmx_msr *auto_guest;
 	struct altp2m_vmx_msr *auto_host;
+	unsigned int perf_nr;
+	struct altp2m_vmx_host_cache host;
 	u64 eptp;
 	u64 eptp_loaded;
 	u64 dr[6];
