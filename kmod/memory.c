@@ -213,7 +213,7 @@ void altp2m_memory_destroy(struct altp2m_vm *vm)
 
 /**
  * altp2m_host_frame - the view engine's host_frame(): guest RAM's frames
- * @opaque: the struct altp2m_vm; the caller holds its mmu_lock
+ * @opaque: the struct altp2m_vm; the caller holds its lock or mmu_lock
  * @gfn: the gfn
  * @hpa: set to the host-physical address of its page
  * @max_level: set to 2 when a 2 MiB leaf may map its aligned 2 MiB
@@ -228,6 +228,8 @@ int altp2m_host_frame(void *opaque, u64 gfn, u64 *hpa,
 	struct altp2m_memslot *s;
 	u64 first;
 
+	lockdep_assert(lockdep_is_held(&vm->lock) ||
+		       lockdep_is_held(&vm->mmu_lock));
 	s = altp2m_memslot_find(&vm->slots, gfn);
 	if (!s)
 		return -ENOENT;

@@ -175,59 +175,18 @@ static int altp2m_vmx_on_local(void)
 	return 0;
 }
 
-/* On each CPU a flush reaches; a CPU that left VMX has nothing cached. */
-static void altp2m_vmx_invept_local(void *info)
+/**
+ * altp2m_vmx_flush_local - drop every cached EPT translation on this CPU
+ *
+ * For a vCPU about to enter here that may find stale translations of its
+ * VM's views (ALTP2M_REQ_TLB_FLUSH, or it arrived from another CPU). All
+ * contexts: the guest may switch to any of its views by VMFUNC without an
+ * exit, so every one of them must be fresh. Call with preemption off.
+ */
+void altp2m_vmx_flush_local(void)
 {
-	u64 eptp = *(u64 *)info;
-
-	if (!this_cpu_ptr(&altp2m_vmx_cpus)->vmx_on)
-		return;
-	if (altp2m_host.caps & ALTP2M_CAP_INVEPT_SINGLE)
-		altp2m_invept(VMX_EPT_EXTENT_CONTEXT, eptp);
-	else
+	if (this_cpu_ptr(&altp2m_vmx_cpus)->vmx_on)
 		altp2m_invept(VMX_EPT_EXTENT_GLOBAL, 0);
-}
-
-/**
- * altp2m_vmx_flush_ept - invalidate the translations of one EPT hierarchy
- * @cpus: every CPU that may hold them
- * @eptp: its EPT pointer
- *
- * Waits until each online CPU of @cpus has flushed; one in guest mode
- * takes a VM exit for the IPI first. Entries written before the call are
- * then what every later walk sees. Sleeps: not under a spinlock.
- */
-void altp2m_vmx_flush_ept(const struct cpumask *cpus, u64 eptp)
-{
-	/*
-	 * Order the caller's entry writes before reading @cpus, against a
-	 * vCPU that sets its bit and then enters (see run.c): either it is
-	 * flushed here, or its walks see the new entries.
-	 */
-	smp_mb();
-	on_each_cpu_mask(cpus, altp2m_vmx_invept_local, &eptp, true);
-}
-
-static void altp2m_vmx_nop(void *info)
-{
-}
-
-/**
- * altp2m_vmx_kick - make every vCPU in the guest on @cpus exit once
- * @cpus: the CPUs
- *
- * Returns once each online CPU of @cpus has taken the IPI, which a CPU in
- * guest mode can only do after a VM exit. Sleeps: not under a spinlock.
- */
-void altp2m_vmx_kick(const struct cpumask *cpus)
-{
-	/*
-	 * Order the caller's stores (a pending switch) before reading @cpus,
-	 * against a vCPU that sets its bit and then reads them (run.c): one
-	 * of the two sees the other's store.
-	 */
-	smp_mb();
-	on_each_cpu_mask(cpus, altp2m_vmx_nop, NULL, true);
 }
 
 static int altp2m_cpu_online(unsigned int cpu)

@@ -61,21 +61,27 @@ static void altp2m_note_guest_view(struct altp2m_vcpu *vcpu)
 static void altp2m_enter_prepare(struct altp2m_vcpu *vcpu)
 {
 	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
-	struct altp2m_vm *vm = vcpu->vm;
+	bool arrived = false;
 	int cpu;
 
 	preempt_disable();
 	cpu = smp_processor_id();
 	if (altp2m_vmcs_load(&v->vmcs))
 		altp2m_vmcs_host_percpu(cpu);
-	altp2m_vmx_vm_switch(vm);
-	if (!cpumask_test_cpu(cpu, &vm->ran_cpus)) {
-		/* From now on every flush of the VM's views reaches this CPU. */
-		cpumask_set_cpu(cpu, &vm->ran_cpus);
-		/* Pairs with altp2m_vmx_flush_ept(): bit set, then walks. */
-		smp_mb__after_atomic();
+	altp2m_vmx_vm_switch(vcpu->vm);
+	/*
+	 * Arrived from another CPU (or none yet): this one may hold stale
+	 * translations of the VM's views, left by any vCPU of the VM before
+	 * a change whose flush request this vCPU took elsewhere (p2m.c).
+	 */
+	if (vcpu->cpu != cpu) {
+		WRITE_ONCE(vcpu->cpu, cpu);
+		arrived = true;
 	}
-	if (unlikely(v->ve_dirty) && altp2m_vmx_cfg.ve) {
+	if (altp2m_check_request(vcpu, ALTP2M_REQ_TLB_FLUSH) || arrived)
+		altp2m_vmx_flush_local();
+	/* Taken even where the CPU has no #VE: nothing else would. */
+	if (altp2m_check_request(vcpu, ALTP2M_REQ_VE) && altp2m_vmx_cfg.ve) {
 		/* #VE on with an information page, off without. */
 		if (v->ve_hpa)
 			altp2m_vmwrite(ALTP2M_VMCS_VE_INFO_ADDRESS, v->ve_hpa);
@@ -88,9 +94,9 @@ static void altp2m_enter_prepare(struct altp2m_vcpu *vcpu)
 		 */
 		if (altp2m_vmx_cfg.eptp_index)
 			altp2m_vmwrite(ALTP2M_VMCS_EPTP_INDEX, vcpu->view);
-		v->ve_dirty = false;
 	}
-	if (v->eptp != v->eptp_loaded) {
+	if (altp2m_check_request(vcpu, ALTP2M_REQ_EPTP) &&
+	    v->eptp != v->eptp_loaded) {
 		altp2m_vmwrite(EPT_POINTER, v->eptp);
 		if (altp2m_vmx_cfg.eptp_index)
 			altp2m_vmwrite(ALTP2M_VMCS_EPTP_INDEX, vcpu->view);
@@ -135,11 +141,12 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 
 	local_irq_disable();
 	/*
-	 * A switch asked for after the run loop looked, whose kick this CPU
-	 * has not taken yet: go round and move first, so that no guest
-	 * instruction runs on the old view once ALTP2M_SWITCH_VIEW returned.
+	 * A request made after the run loop looked (a switch, a flush),
+	 * whose kick this CPU has not taken yet: go round and take it first,
+	 * so that no guest instruction runs on the old view or translations
+	 * once the call that asked returned (request.h).
 	 */
-	if (READ_ONCE(vcpu->switch_pending)) {
+	if (!altp2m_vcpu_enter_guest_mode(vcpu)) {
 		local_irq_enable();
 		preempt_enable();
 		return -EAGAIN;
@@ -162,6 +169,7 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 
 	if (!fail && altp2m_vmx_cfg.vmfunc)
 		altp2m_note_guest_view(vcpu);
+	altp2m_vcpu_exit_guest_mode(vcpu);
 	local_irq_enable();
 	if (fail == ALTP2M_VMENTER_VMFAIL)
 		fail = altp2m_vmread(VM_INSTRUCTION_ERROR) ?: -1;
@@ -183,19 +191,21 @@ int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
 	u32 field;
 	int ret;
 
+	lockdep_assert_held(&vcpu->lock);
 	/*
 	 * Check what userspace set before the hardware sees it, so bad state
 	 * is a clean fail-entry exit naming the field. Only after a SET: the
 	 * check reads the whole state back and RUN is a hot path.
 	 */
-	if (vcpu->vmx.state_dirty && altp2m_vmx_check_state(vcpu, &field)) {
+	if (altp2m_test_request(vcpu, ALTP2M_REQ_STATE_CHECK) &&
+	    altp2m_vmx_check_state(vcpu, &field)) {
 		vcpu->run->exit_reason = ALTP2M_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_reason =
 			EXIT_REASON_INVALID_STATE;
 		vcpu->run->fail_entry.qualification = field;
 		return 0;
 	}
-	vcpu->vmx.state_dirty = false;
+	altp2m_check_request(vcpu, ALTP2M_REQ_STATE_CHECK);
 	if (READ_ONCE(altp2m_vmx_rebooting))
 		return -EIO;
 	fpu_swap_kvm_fpstate(&vcpu->vmx.fpu, true);

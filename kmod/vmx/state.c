@@ -58,7 +58,7 @@ int altp2m_vmx_vcpu_init(struct altp2m_vcpu *vcpu)
 	altp2m_vmcs_setup(vcpu);
 	altp2m_vmx_vcpu_put();
 	preempt_enable();
-	v->state_dirty = true;
+	altp2m_make_request(vcpu, ALTP2M_REQ_STATE_CHECK);
 	return 0;
 
 err_host:
@@ -138,7 +138,7 @@ void altp2m_vmcs_write_regs(struct altp2m_vcpu *vcpu,
 int altp2m_vmx_set_regs(struct altp2m_vcpu *vcpu, const struct altp2m_regs *r)
 {
 	altp2m_vmcs_write_regs(vcpu, r);
-	vcpu->vmx.state_dirty = true;
+	altp2m_make_request(vcpu, ALTP2M_REQ_STATE_CHECK);
 	return 0;
 }
 
@@ -155,7 +155,7 @@ int altp2m_vmx_set_sregs(struct altp2m_vcpu *vcpu,
 	altp2m_vmx_vcpu_get(vcpu);
 	altp2m_vmcs_write_sregs(vcpu, s);
 	altp2m_vmx_vcpu_put();
-	vcpu->vmx.state_dirty = true;
+	altp2m_make_request(vcpu, ALTP2M_REQ_STATE_CHECK);
 	return 0;
 }
 

@@ -82,7 +82,8 @@ struct altp2m_vmx_host_cache {
  * @perf_nr: perf MSRs after the fixed entries of both areas, as the
  *	VMCS's load counts say (enter.c)
  * @host: the host-state fields the VMCS holds (enter.c)
- * @eptp: the EPTP of the vCPU's view, for the VMCS at the next entry
+ * @eptp: the EPTP of the vCPU's view, for the VMCS at the entry after
+ *	ALTP2M_REQ_EPTP
  * @eptp_loaded: the EPTP the VMCS holds
  * @dr: guest DR0-3, DR6 and DR7 (see ALTP2M_DR*_SLOT): kept here and
  *	never loaded into hardware, so guest breakpoints do not fire and the
@@ -95,11 +96,12 @@ struct altp2m_vmx_host_cache {
  *	can write the run page's copy
  * @strio: the INS or OUTS of the last string I/O exit; with @strio_round
  *	and @strio_len (its length), what an INS exit completes
- * @ve_hpa: where the CPU writes #VE information, 0 for no #VE
- * @ve_dirty: @ve_hpa changed; the VMCS follows at the next entry
- * @state_dirty: userspace set registers since the last check against the
- *	VM-entry rules (the guest's own changes go through emulation that
- *	keeps them valid, so only these need checking)
+ * @ve_hpa: where the CPU writes #VE information, 0 for no #VE; the VMCS
+ *	follows at the entry after ALTP2M_REQ_VE
+ *
+ * ALTP2M_REQ_STATE_CHECK says userspace set registers since the last
+ * check against the VM-entry rules (the guest's own changes go through
+ * emulation that keeps them valid, so only these need checking).
  */
 struct altp2m_vmx_vcpu {
 	u64 gpr[ALTP2M_NR_GPRS];
@@ -125,8 +127,6 @@ struct altp2m_vmx_vcpu {
 	struct altp2m_strio_round strio_round;
 	u32 strio_len;
 	u64 ve_hpa;
-	bool ve_dirty;
-	bool state_dirty;
 };
 
 extern bool altp2m_vmx_rebooting;
@@ -140,8 +140,7 @@ void altp2m_vmx_put(void);
 int altp2m_vmx_vcpu_init(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_vcpu_destroy(struct altp2m_vcpu *vcpu);
 int altp2m_vmx_run(struct altp2m_vcpu *vcpu);
-void altp2m_vmx_flush_ept(const struct cpumask *cpus, u64 eptp);
-void altp2m_vmx_kick(const struct cpumask *cpus);
+void altp2m_vmx_flush_local(void);
 void altp2m_vmx_complete_in(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_complete_string_in(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_get_regs(struct altp2m_vcpu *vcpu, struct altp2m_regs *r);
