@@ -152,6 +152,7 @@ int altp2m_memory_region_set(struct altp2m_vm *vm,
 	struct altp2m_memslot *s;
 	int ret;
 
+	lockdep_assert_held(&vm->lock);
 	ret = altp2m_memslot_check(&vm->slots, r, gpa_bits, &change);
 	if (ret)
 		return ret;
