@@ -54,7 +54,9 @@ struct altp2m_vmx_msr {
  * @valid: the fields above were written at least once
  *
  * Only enter.c writes these fields, with interrupts off right before the
- * entry, and only when the host's value changed.
+ * entry, and only when the host's value changed. Code that rebuilds a
+ * VMCS from scratch must clear @valid (and @perf_nr of the vCPU, whose
+ * counts it resets) so the next entry writes everything again.
  */
 struct altp2m_vmx_host_cache {
 	u64 cr3;
