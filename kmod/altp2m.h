@@ -18,6 +18,7 @@
 #include "core/memslot.h"
 #include "core/view.h"
 #include "core/x86.h"
+#include "request.h"
 #include "vmx/vmx.h"
 
 /* Where port I/O data sits in the run page (see struct altp2m_run). */
@@ -53,9 +54,6 @@ extern struct altp2m_hw altp2m_host;
  * @free_tables: page-table pages unlinked by the current call into
  *	@views, freed once it has flushed (linked through page->lru)
  * @view0_flushes: flushes of view 0
- * @ran_cpus: CPUs on which a vCPU of this VM has entered the guest, so
- *	that may cache translations of its views. Bits are only ever set
- *	(by the vCPU, before entering); a flush reaches all of them
  * @view_hidden: views hidden from the guest's VMFUNC for every vCPU, and
  *	for vCPUs created later (under @lock and @mmu_lock)
  * @views_mode: ALTP2M_MODE_*, what the guest may do with views itself
@@ -70,6 +68,8 @@ extern struct altp2m_hw altp2m_host;
  * @owner: the creator's thread-group pid (a reference, immutable)
  * @uid: the creator's real uid, charged one VM of max_vms_per_user
  *	(immutable)
+ * @branch_id: unique among the VMs of this boot, set at the first entry
+ *	(cmpxchg); tells the entry path when a CPU changes VM (vmx/enter.c)
  */
 struct altp2m_vm {
 	u32 id;
@@ -84,7 +84,6 @@ struct altp2m_vm {
 	u64 view_eptp[ALTP2M_MAX_VIEWS];
 	struct list_head free_tables;
 	u64 view0_flushes;
-	struct cpumask ran_cpus;
 	DECLARE_BITMAP(view_hidden, ALTP2M_MAX_VIEWS);
 	u32 views_mode;
 	u64 views_gen;
@@ -92,6 +91,7 @@ struct altp2m_vm {
 	struct user_namespace *user_ns;
 	struct pid *owner;
 	kuid_t uid;
+	u64 branch_id;
 };
 
 /*
@@ -119,9 +119,16 @@ enum altp2m_pending {
  *	VMFUNC changes it without an exit); written by the vCPU with
  *	interrupts off right after each exit, so that once a kick IPI has
  *	been taken it is current for a vCPU that was in the guest
- * @switch_pending: ALTP2M_SWITCH_VIEW asked for @switch_to, already
- *	counted on it in the engine; applied before the next entry (both
- *	under the VM's mmu_lock)
+ * @switch_to: the view ALTP2M_SWITCH_VIEW asked for while
+ *	ALTP2M_REQ_SWITCH_VIEW is pending, already counted on it in the
+ *	engine; the request is made, taken and cancelled under the VM's
+ *	mmu_lock
+ * @requests: ALTP2M_REQ_* bits, what the vCPU must do before its next
+ *	entry (request.h)
+ * @mode: enum altp2m_vcpu_mode: whether it may be in the guest now
+ *	(request.h)
+ * @cpu: the CPU it last entered on (or is entering on), -1 before the
+ *	first entry; stable while @mode is IN_GUEST_MODE
  * @eptp_list: the EPTP list VMFUNC switches through: entry i is view i's
  *	EPTP when it exists and is visible to this vCPU, else 0 (invalid:
  *	VMFUNC exits and the guest gets #UD). Written under the VM's @lock
@@ -140,8 +147,10 @@ struct altp2m_vcpu {
 	enum altp2m_pending pending;
 	u32 view;
 	u32 hw_view;
-	bool switch_pending;
 	u32 switch_to;
+	unsigned long requests;
+	int mode;
+	int cpu;
 	u64 *eptp_list;
 	DECLARE_BITMAP(view_hidden, ALTP2M_MAX_VIEWS);
 	u64 ve_gfn;

@@ -163,6 +163,7 @@ int altp2m_memory_region_set(struct altp2m_vm *vm,
 	struct altp2m_memslot *s;
 	int ret;
 
+	lockdep_assert_held(&vm->lock);
 	ret = altp2m_memslot_check(&vm->slots, r, gpa_bits, &change);
 	if (ret)
 		return ret;
@@ -224,7 +225,7 @@ void altp2m_memory_destroy(struct altp2m_vm *vm)
 
 /**
  * altp2m_host_frame - the view engine's host_frame(): guest RAM's frames
- * @opaque: the struct altp2m_vm; the caller holds its mmu_lock
+ * @opaque: the struct altp2m_vm; the caller holds its lock or mmu_lock
  * @gfn: the gfn
  * @hpa: set to the host-physical address of its page
  * @max_level: set to 2 when a 2 MiB leaf may map its aligned 2 MiB
@@ -239,6 +240,8 @@ int altp2m_host_frame(void *opaque, u64 gfn, u64 *hpa,
 	struct altp2m_memslot *s;
 	u64 first;
 
+	lockdep_assert(lockdep_is_held(&vm->lock) ||
+		       lockdep_is_held(&vm->mmu_lock));
 	s = altp2m_memslot_find(&vm->slots, gfn);
 	if (!s)
 		return -ENOENT;

@@ -7,16 +7,26 @@
  *
  * Flushing. A CPU may cache translations of a view (tagged with the
  * view's EPTP) from any guest entry it made, and keeps them after it
- * leaves the guest. So a change to a view is flushed with a
- * single-context INVEPT on every CPU that ever entered one of the VM's
- * guests (@ran_cpus), by IPI, waiting for all of them: a CPU running the
- * guest exits to take the interrupt, flushes, and enters again. When the
- * call returns, no CPU can use the old entries, and its unlinked tables
- * can be freed. A CPU that is not in @ran_cpus holds nothing of this VM:
- * every CPU flushes everything when it enters VMX operation, and a view's
- * root is freed only after its last flush, so a reused root page cannot
- * inherit another view's translations. That is also why moving a vCPU to
- * another CPU needs no flush.
+ * leaves the guest; but it uses them only while a guest runs there with
+ * that EPTP. So stale translations are harmless until a vCPU enters with
+ * the view on that CPU, and the invariant is:
+ *
+ *   Before a vCPU enters on a CPU, that CPU holds no translation of any
+ *   of the vCPU's views older than the last change to it.
+ *
+ * A change to a view (flush_view) gives every vCPU of the VM an
+ * ALTP2M_REQ_TLB_FLUSH and waits until each one in the guest has left it
+ * (request.h); each then INVEPTs all contexts on its CPU before its next
+ * entry. A vCPU that enters on another CPU than last time INVEPTs there
+ * too (vmx/run.c): that CPU may hold translations some vCPU of the VM left
+ * before a change whose request this vCPU took elsewhere. And a CPU where
+ * the VM never ran may hold translations of a root page that belonged to
+ * another VM's destroyed view: a new view's root is made reachable only
+ * after the same request for every vCPU (altp2m_switch_view_created()),
+ * and view 0's root is there before any vCPU's first entry, which is an
+ * arrival. When flush_view returns, no guest uses the old entries any
+ * more, so the unlinked tables can be freed; no CPU is interrupted that
+ * does not run one of the VM's vCPUs in the guest.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -42,6 +52,7 @@ static void altp2m_p2m_free_table(void *ctx, unsigned int view, void *table,
 {
 	struct altp2m_vm *vm = ctx;
 
+	lockdep_assert_held(&vm->mmu_lock);
 	list_add(&virt_to_page(table)->lru, &vm->free_tables);
 }
 
@@ -50,6 +61,7 @@ static void altp2m_p2m_release_tables(void *ctx)
 	struct altp2m_vm *vm = ctx;
 	struct page *page, *tmp;
 
+	lockdep_assert_held(&vm->mmu_lock);
 	list_for_each_entry_safe(page, tmp, &vm->free_tables, lru) {
 		list_del(&page->lru);
 		__free_page(page);
@@ -65,7 +77,8 @@ static void altp2m_p2m_flush_view(void *ctx, unsigned int view)
 {
 	struct altp2m_vm *vm = ctx;
 
-	altp2m_vmx_flush_ept(&vm->ran_cpus, vm->view_eptp[view]);
+	lockdep_assert_held(&vm->mmu_lock);
+	altp2m_make_all_vcpus_request(vm, ALTP2M_REQ_TLB_FLUSH, true);
 	if (!view)
 		vm->view0_flushes++;
 }

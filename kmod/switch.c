@@ -12,7 +12,9 @@
  * guest exit once (a kick IPI, waited for) and then reads those notes.
  *
  * Locking: the VM's @lock (the vcpus array) before its mmu_lock (the
- * engine and the lists); the run loop takes only mmu_lock.
+ * engine and the lists); the run loop takes only mmu_lock. Pending host
+ * switches are ALTP2M_REQ_SWITCH_VIEW requests (request.h), made, taken
+ * and cancelled under mmu_lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -41,6 +43,8 @@ int altp2m_vcpu_views_init(struct altp2m_vcpu *vcpu)
 		vcpu->view = 0;
 		vcpu->hw_view = 0;
 		vcpu->vmx.eptp = vm->view_eptp[0];
+		/* No CPU yet: the first entry is an arrival (flushes). */
+		vcpu->cpu = -1;
 	}
 	mutex_unlock(&vm->mmu_lock);
 	if (ret) {
@@ -55,6 +59,7 @@ static bool altp2m_switch_view_exists(struct altp2m_vm *vm, u32 view)
 {
 	u64 eptp;
 
+	lockdep_assert_held(&vm->mmu_lock);
 	return !altp2m_views_eptp(&vm->views, view, false, &eptp);
 }
 
@@ -74,6 +79,8 @@ static void altp2m_switch_list_sync(struct altp2m_vm *vm, u32 view)
 {
 	unsigned int i;
 
+	lockdep_assert_held(&vm->lock);
+	lockdep_assert_held(&vm->mmu_lock);
 	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			altp2m_switch_list_entry(vm->vcpus[i], view);
@@ -91,6 +98,7 @@ void altp2m_vcpu_views_attach(struct altp2m_vcpu *vcpu)
 	struct altp2m_vm *vm = vcpu->vm;
 	unsigned int i;
 
+	lockdep_assert_held(&vm->lock);
 	mutex_lock(&vm->mmu_lock);
 	bitmap_copy(vcpu->view_hidden, vm->view_hidden, ALTP2M_MAX_VIEWS);
 	for (i = 0; i < ALTP2M_MAX_VIEWS; i++)
@@ -101,10 +109,9 @@ void altp2m_vcpu_views_attach(struct altp2m_vcpu *vcpu)
 /* Drop a pending ALTP2M_SWITCH_VIEW; mmu_lock held. */
 static void altp2m_switch_cancel(struct altp2m_vcpu *vcpu)
 {
-	if (!vcpu->switch_pending)
-		return;
-	altp2m_views_vcpu_leave(&vcpu->vm->views, vcpu->switch_to);
-	vcpu->switch_pending = false;
+	lockdep_assert_held(&vcpu->vm->mmu_lock);
+	if (altp2m_check_request(vcpu, ALTP2M_REQ_SWITCH_VIEW))
+		altp2m_views_vcpu_leave(&vcpu->vm->views, vcpu->switch_to);
 }
 
 void altp2m_vcpu_views_destroy(struct altp2m_vcpu *vcpu)
@@ -123,10 +130,12 @@ static void altp2m_switch_move(struct altp2m_vcpu *vcpu, u32 view)
 {
 	struct altp2m_vm *vm = vcpu->vm;
 
+	lockdep_assert_held(&vm->mmu_lock);
 	altp2m_views_vcpu_leave(&vm->views, vcpu->view);
 	vcpu->view = view;
 	WRITE_ONCE(vcpu->hw_view, view);
 	vcpu->vmx.eptp = vm->view_eptp[view];
+	altp2m_make_request(vcpu, ALTP2M_REQ_EPTP);
 	altp2m_vm_views_changed(vm);
 }
 
@@ -146,6 +155,7 @@ int altp2m_vcpu_switch_view(struct altp2m_vcpu *vcpu, u32 view)
 	struct altp2m_vm *vm = vcpu->vm;
 	int ret;
 
+	lockdep_assert_held(&vcpu->lock);
 	if (view >= ALTP2M_MAX_VIEWS)
 		return -EINVAL;
 	mutex_lock(&vm->mmu_lock);
@@ -166,13 +176,12 @@ void altp2m_vcpu_view_before_entry(struct altp2m_vcpu *vcpu)
 {
 	struct altp2m_vm *vm = vcpu->vm;
 
-	if (!READ_ONCE(vcpu->switch_pending))
+	if (!altp2m_test_request(vcpu, ALTP2M_REQ_SWITCH_VIEW))
 		return;
 	mutex_lock(&vm->mmu_lock);
-	if (vcpu->switch_pending) {
-		vcpu->switch_pending = false;
+	/* Cancelled meanwhile, or still there: decided under the lock. */
+	if (altp2m_check_request(vcpu, ALTP2M_REQ_SWITCH_VIEW))
 		altp2m_switch_move(vcpu, vcpu->switch_to);
-	}
 	mutex_unlock(&vm->mmu_lock);
 }
 
@@ -212,12 +221,14 @@ static bool altp2m_switch_view_in_use(struct altp2m_vm *vm, u32 view)
 	struct altp2m_vcpu *vcpu;
 	unsigned int i;
 
+	lockdep_assert_held(&vm->mmu_lock);
 	for (i = 0; i < ALTP2M_MAX_VCPUS; i++) {
 		vcpu = vm->vcpus[i];
 		if (!vcpu)
 			continue;
 		if (READ_ONCE(vcpu->hw_view) == view || vcpu->view == view ||
-		    (vcpu->switch_pending && vcpu->switch_to == view))
+		    (altp2m_test_request(vcpu, ALTP2M_REQ_SWITCH_VIEW) &&
+		     vcpu->switch_to == view))
 			return true;
 	}
 	return false;
@@ -235,7 +246,15 @@ int altp2m_switch_view_created(struct altp2m_vm *vm, u32 view)
 	unsigned int i;
 	u64 eptp = 0;
 
+	lockdep_assert_held(&vm->lock);
+	lockdep_assert_held(&vm->mmu_lock);
 	altp2m_views_eptp(&vm->views, view, false, &eptp);
+	/*
+	 * The root page may have been another view's (of any VM), whose
+	 * translations some CPU still holds: every vCPU flushes before a
+	 * guest can reach the view, by VMFUNC or a switch (see p2m.c).
+	 */
+	altp2m_make_all_vcpus_request(vm, ALTP2M_REQ_TLB_FLUSH, true);
 	WRITE_ONCE(vm->view_eptp[view], eptp);
 	__clear_bit(view, vm->view_hidden);
 	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
@@ -256,11 +275,13 @@ static bool altp2m_switch_withdraw(struct altp2m_vm *vm, u32 first, u32 last)
 	unsigned int i, v;
 	bool busy = false;
 
+	lockdep_assert_held(&vm->lock);
+	lockdep_assert_held(&vm->mmu_lock);
 	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			for (v = first; v < last; v++)
 				WRITE_ONCE(vm->vcpus[i]->eptp_list[v], 0);
-	altp2m_vmx_kick(&vm->ran_cpus);
+	altp2m_make_all_vcpus_request(vm, ALTP2M_REQ_NONE, true);
 	for (v = first; v < last && !busy; v++)
 		busy = altp2m_switch_view_in_use(vm, v);
 	if (busy)
@@ -281,6 +302,8 @@ int altp2m_switch_destroy_view(struct altp2m_vm *vm, u32 view)
 {
 	int ret;
 
+	lockdep_assert_held(&vm->lock);
+	lockdep_assert_held(&vm->mmu_lock);
 	if (!view || !altp2m_switch_view_exists(vm, view))
 		return altp2m_views_destroy_view(&vm->views, view);
 	if (altp2m_switch_withdraw(vm, view, view + 1))
@@ -304,6 +327,8 @@ int altp2m_switch_disable(struct altp2m_vm *vm)
 	unsigned int v, max = vm->views.max_views;
 	int ret;
 
+	lockdep_assert_held(&vm->lock);
+	lockdep_assert_held(&vm->mmu_lock);
 	if (max > 1 && altp2m_switch_withdraw(vm, 1, max))
 		return -EBUSY;
 	ret = altp2m_views_disable(&vm->views);
@@ -331,6 +356,8 @@ int altp2m_switch_set_visibility(struct altp2m_vm *vm,
 	u64 eptp;
 	int ret;
 
+	lockdep_assert_held(&vm->lock);
+	lockdep_assert_held(&vm->mmu_lock);
 	ret = altp2m_views_eptp(&vm->views, a->view, false, &eptp);
 	if (ret)
 		return ret;
@@ -368,6 +395,7 @@ int altp2m_switch_vcpus(struct altp2m_vm *vm, const struct altp2m_switch_view *a
 	unsigned int i;
 	int ret = 0;
 
+	lockdep_assert_held(&vm->lock);
 	if (a->flags & ALTP2M_SWITCH_ONE_VCPU && !vm->vcpus[a->vcpu_id])
 		return -ENOENT;
 	mutex_lock(&vm->mmu_lock);
@@ -384,8 +412,21 @@ int altp2m_switch_vcpus(struct altp2m_vm *vm, const struct altp2m_switch_view *a
 		altp2m_switch_cancel(vcpu);
 		/*
 		 * A vCPU outside its ioctls moves now, so that the view it
-		 * leaves is free at once (destroyable); one in ALTP2M_RUN
-		 * holds its lock and moves before its next entry.
+		 * leaves is free at once (destroyable); any other gets a
+		 * request and moves before its next entry.
+		 *
+		 * Why the trylock cannot miss a running vCPU: ALTP2M_RUN
+		 * holds vcpu->lock from before its first entry until after
+		 * its last exit, so while the vCPU can be in the guest the
+		 * trylock fails and the request path is taken. If it
+		 * succeeds, no ioctl of the vCPU runs and none can start
+		 * until the unlock; the next RUN takes the lock after it,
+		 * and the mutex orders our move before everything that RUN
+		 * does. The lock is only ever tried here, because the usual
+		 * order is vcpu->lock then mmu_lock (the run loop) and we
+		 * hold mmu_lock: waiting could deadlock. A trylock that fails
+		 * because another ioctl (not RUN) holds the lock is harmless:
+		 * the request is taken at the next entry, whenever that is.
 		 */
 		if (mutex_trylock(&vcpu->lock)) {
 			altp2m_switch_move(vcpu, a->view);
@@ -393,13 +434,13 @@ int altp2m_switch_vcpus(struct altp2m_vm *vm, const struct altp2m_switch_view *a
 			continue;
 		}
 		vcpu->switch_to = a->view;
-		WRITE_ONCE(vcpu->switch_pending, true);
+		altp2m_make_request(vcpu, ALTP2M_REQ_SWITCH_VIEW);
 	}
 	mutex_unlock(&vm->mmu_lock);
 	/* Only a view that does not exist fails, before any vCPU moved. */
 	if (ret)
 		return ret;
-	altp2m_vmx_kick(&vm->ran_cpus);
+	altp2m_make_all_vcpus_request(vm, ALTP2M_REQ_NONE, true);
 	return 0;
 }
 
@@ -413,14 +454,15 @@ void altp2m_switch_get_vcpu_views(struct altp2m_vm *vm, struct altp2m_vcpu_views
 	struct altp2m_vcpu *vcpu;
 	unsigned int i;
 
+	lockdep_assert_held(&vm->lock);
 	mutex_lock(&vm->mmu_lock);
 	for (i = 0; i < ALTP2M_MAX_VCPUS; i++) {
 		vcpu = vm->vcpus[i];
 		if (!vcpu)
 			continue;
 		a->present |= BIT_ULL(i);
-		a->view[i] = vcpu->switch_pending ? vcpu->switch_to :
-			     READ_ONCE(vcpu->hw_view);
+		a->view[i] = altp2m_test_request(vcpu, ALTP2M_REQ_SWITCH_VIEW) ?
+			     vcpu->switch_to : READ_ONCE(vcpu->hw_view);
 	}
 	mutex_unlock(&vm->mmu_lock);
 }

@@ -8,7 +8,8 @@
  * guest's while registered: it is a pinned page of a
  * memory region, and a region going away (which happens only while no
  * vCPU runs) first unregisters every page inside it. The VMCS follows at
- * the vCPU's next entry (vmx/run.c), where the VMCS is at hand.
+ * the vCPU's next entry (ALTP2M_REQ_VE, taken in vmx/run.c), where the
+ * VMCS is at hand.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,9 +21,10 @@
 /* Unregister; the VM's @lock held. */
 static void altp2m_ve_clear(struct altp2m_vcpu *vcpu)
 {
+	lockdep_assert_held(&vcpu->vm->lock);
 	vcpu->ve_gfn = ALTP2M_GFN_INVALID;
 	vcpu->vmx.ve_hpa = 0;
-	vcpu->vmx.ve_dirty = true;
+	altp2m_make_request(vcpu, ALTP2M_REQ_VE);
 }
 
 /**
@@ -55,7 +57,7 @@ int altp2m_ve_set(struct altp2m_vcpu *vcpu, u64 gfn, bool disable)
 		if (!ret) {
 			vcpu->ve_gfn = gfn;
 			vcpu->vmx.ve_hpa = hpa;
-			vcpu->vmx.ve_dirty = true;
+			altp2m_make_request(vcpu, ALTP2M_REQ_VE);
 		}
 	}
 	mutex_unlock(&vm->lock);
@@ -73,6 +75,7 @@ long altp2m_ve_page_ioctl(struct altp2m_vcpu *vcpu, void __user *argp)
 {
 	struct altp2m_ve_page a;
 
+	lockdep_assert_held(&vcpu->lock);
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
 	if ((a.flags & ~ALTP2M_VE_PAGE_DISABLE) || a.pad ||
@@ -95,6 +98,7 @@ void altp2m_ve_region_gone(struct altp2m_vm *vm, u64 gfn, u64 npages)
 	struct altp2m_vcpu *vcpu;
 	unsigned int i;
 
+	lockdep_assert_held(&vm->lock);
 	for (i = 0; i < ALTP2M_MAX_VCPUS; i++) {
 		vcpu = vm->vcpus[i];
 		if (vcpu && vcpu->ve_gfn != ALTP2M_GFN_INVALID &&

@@ -637,6 +637,7 @@ long altp2m_vcpu_view_ioctl(struct altp2m_vcpu *vcpu, unsigned int cmd,
 	struct altp2m_vcpu_view a;
 	long ret;
 
+	lockdep_assert_held(&vcpu->lock);
 	if (cmd != ALTP2M_SET_VCPU_VIEW && cmd != ALTP2M_GET_VCPU_VIEW)
 		return -ENOTTY;
 	if (copy_from_user(&a, argp, sizeof(a)))

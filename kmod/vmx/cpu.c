@@ -30,6 +30,7 @@
 #include <asm/virtext.h>
 
 #include "../altp2m.h"
+#include "enter.h"
 #include "internal.h"
 
 /*
@@ -174,62 +175,32 @@ static int altp2m_vmx_on_local(void)
 	return 0;
 }
 
-/* On each CPU a flush reaches; a CPU that left VMX has nothing cached. */
-static void altp2m_vmx_invept_local(void *info)
+/**
+ * altp2m_vmx_flush_local - drop every cached EPT translation on this CPU
+ *
+ * For a vCPU about to enter here that may find stale translations of its
+ * VM's views (ALTP2M_REQ_TLB_FLUSH, or it arrived from another CPU). All
+ * contexts: the guest may switch to any of its views by VMFUNC without an
+ * exit, so every one of them must be fresh. Call with preemption off.
+ */
+void altp2m_vmx_flush_local(void)
 {
-	u64 eptp = *(u64 *)info;
-
-	if (!this_cpu_ptr(&altp2m_vmx_cpus)->vmx_on)
-		return;
-	if (altp2m_host.caps & ALTP2M_CAP_INVEPT_SINGLE)
-		altp2m_invept(VMX_EPT_EXTENT_CONTEXT, eptp);
-	else
+	if (this_cpu_ptr(&altp2m_vmx_cpus)->vmx_on)
 		altp2m_invept(VMX_EPT_EXTENT_GLOBAL, 0);
-}
-
-/**
- * altp2m_vmx_flush_ept - invalidate the translations of one EPT hierarchy
- * @cpus: every CPU that may hold them
- * @eptp: its EPT pointer
- *
- * Waits until each online CPU of @cpus has flushed; one in guest mode
- * takes a VM exit for the IPI first. Entries written before the call are
- * then what every later walk sees. Sleeps: not under a spinlock.
- */
-void altp2m_vmx_flush_ept(const struct cpumask *cpus, u64 eptp)
-{
-	/*
-	 * Order the caller's entry writes before reading @cpus, against a
-	 * vCPU that sets its bit and then enters (see run.c): either it is
-	 * flushed here, or its walks see the new entries.
-	 */
-	smp_mb();
-	on_each_cpu_mask(cpus, altp2m_vmx_invept_local, &eptp, true);
-}
-
-static void altp2m_vmx_nop(void *info)
-{
-}
-
-/**
- * altp2m_vmx_kick - make every vCPU in the guest on @cpus exit once
- * @cpus: the CPUs
- *
- * Returns once each online CPU of @cpus has taken the IPI, which a CPU in
- * guest mode can only do after a VM exit. Sleeps: not under a spinlock.
- */
-void altp2m_vmx_kick(const struct cpumask *cpus)
-{
-	on_each_cpu_mask(cpus, altp2m_vmx_nop, NULL, true);
 }
 
 static int altp2m_cpu_online(unsigned int cpu)
 {
 	unsigned long flags;
-	int ret;
+	int ret = 0;
 
 	local_irq_save(flags);
-	ret = altp2m_vmx_on_local();
+	/*
+	 * A CPU coming up after the reboot notifier ran stays out of VMX:
+	 * nothing would take it out again before the reboot or kexec.
+	 */
+	if (!READ_ONCE(altp2m_vmx_rebooting))
+		ret = altp2m_vmx_on_local();
 	local_irq_restore(flags);
 	if (ret == -EBUSY)
 		pr_err("CPU %u: VMX is already in use by another hypervisor (is kvm_intel running VMs?)\n",
@@ -315,11 +286,18 @@ static void altp2m_vmx_off_ipi(void *unused)
 	altp2m_vmx_off_local();
 }
 
+/*
+ * Under altp2m_vmx_lock: an altp2m_vmx_get() that passed its rebooting
+ * check has brought every CPU up before this runs, and takes them all
+ * down here; one after this sees the flag and fails.
+ */
 static int altp2m_vmx_reboot(struct notifier_block *nb, unsigned long code,
 			     void *unused)
 {
+	mutex_lock(&altp2m_vmx_lock);
 	WRITE_ONCE(altp2m_vmx_rebooting, true);
 	on_each_cpu(altp2m_vmx_off_ipi, NULL, 1);
+	mutex_unlock(&altp2m_vmx_lock);
 	return NOTIFY_OK;
 }
 
@@ -332,6 +310,9 @@ int altp2m_vmx_init(void)
 	int cpu, ret;
 
 	ret = altp2m_vmx_setup_config();
+	if (ret)
+		return ret;
+	ret = altp2m_vmx_mitigations_init();
 	if (ret)
 		return ret;
 
@@ -356,6 +337,7 @@ err_syscore:
 err_free:
 	for_each_possible_cpu(cpu)
 		free_page((unsigned long)per_cpu(altp2m_vmx_cpus, cpu).vmxon_region);
+	altp2m_vmx_mitigations_exit();
 	return ret;
 }
 
@@ -368,4 +350,5 @@ void altp2m_vmx_exit(void)
 	unregister_syscore_ops(&altp2m_syscore_ops);
 	for_each_possible_cpu(cpu)
 		free_page((unsigned long)per_cpu(altp2m_vmx_cpus, cpu).vmxon_region);
+	altp2m_vmx_mitigations_exit();
 }

@@ -354,6 +354,8 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 		if ((e->intr_info & INTR_INFO_INTR_TYPE_MASK) ==
 		    INTR_TYPE_NMI_INTR)
 			return 1;	/* the host handled it already */
+		if ((e->intr_info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC)
+			return 1;	/* the host's handler ran at the exit */
 		if ((e->intr_info & INTR_INFO_VECTOR_MASK) == X86_TRAP_UD)
 			return altp2m_handle_ud(vcpu, e);
 		return altp2m_vmx_internal_error(vcpu,

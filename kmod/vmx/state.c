@@ -59,7 +59,7 @@ int altp2m_vmx_vcpu_init(struct altp2m_vcpu *vcpu)
 	altp2m_vmcs_setup(vcpu);
 	altp2m_vmx_vcpu_put();
 	preempt_enable();
-	v->state_dirty = true;
+	altp2m_make_request(vcpu, ALTP2M_REQ_STATE_CHECK);
 	return 0;
 
 err_host:
@@ -177,7 +177,7 @@ int altp2m_vmx_set_regs(struct altp2m_vcpu *vcpu, const struct altp2m_regs *r)
 	altp2m_vmx_vcpu_get(vcpu);
 	altp2m_vmx_sanitize_events(r->rflags);
 	altp2m_vmx_vcpu_put();
-	vcpu->vmx.state_dirty = true;
+	altp2m_make_request(vcpu, ALTP2M_REQ_STATE_CHECK);
 	return 0;
 }
 
@@ -209,7 +209,7 @@ int altp2m_vmx_set_sregs(struct altp2m_vcpu *vcpu,
 	if (pae)
 		altp2m_vmcs_write_pdptes(pdpte);
 	altp2m_vmx_vcpu_put();
-	vcpu->vmx.state_dirty = true;
+	altp2m_make_request(vcpu, ALTP2M_REQ_STATE_CHECK);
 	return 0;
 }
 

@@ -367,7 +367,9 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 	altp2m_vmwrite(VM_EXIT_CONTROLS, c->exit);
 	altp2m_vmwrite(VM_ENTRY_CONTROLS, c->entry);
 	/* Without VMFUNC in the CPU, a guest VMFUNC is a #UD to emulate. */
-	altp2m_vmwrite(EXCEPTION_BITMAP, c->vmfunc ? 0 : BIT(X86_TRAP_UD));
+	/* #MC always: the host's handler must see it (enter.c). */
+	altp2m_vmwrite(EXCEPTION_BITMAP, (c->vmfunc ? 0 : BIT(X86_TRAP_UD)) |
+		       BIT(X86_TRAP_MC));
 	altp2m_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	altp2m_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	altp2m_vmwrite(CR3_TARGET_COUNT, 0);

@@ -4,10 +4,19 @@
  * with VMLAUNCH or VMRESUME, and at the exit (the VMCS's HOST_RIP) saves
  * them again and clears what the guest left in caller-saved registers, so
  * none of its values reach the host's code, even speculatively.
+ *
+ * The speculation barriers that must sit next to the entry and exit
+ * instructions are here, each patched in only where the kernel enabled
+ * it for itself (so mitigations=off and friends apply): the CPU-buffer
+ * clear (VERW) as the last thing before entry; after the exit, before
+ * the first RET, the return-stack refill, legacy IBRS set again, and the
+ * branch-history clear. The rest of the entry hardening is in enter.c.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
+#include <asm/percpu.h>
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
 
@@ -41,8 +50,8 @@ SYM_FUNC_START(altp2m_vmx_vmenter)
 	vmwrite %rsp, %rax
 	jna .Lfail_early
 
-	/* ZF says which instruction; the loads below keep flags. */
-	test %sil, %sil
+	/* CF says which instruction; the loads and VERW below keep it. */
+	bt $0, %esi
 
 	mov GPR(0)(%rdi), %rax
 	mov GPR(1)(%rdi), %rcx
@@ -60,8 +69,14 @@ SYM_FUNC_START(altp2m_vmx_vmenter)
 	mov GPR(15)(%rdi), %r15
 	mov GPR(7)(%rdi), %rdi
 
+	/*
+	 * Guest-visible CPU buffers cleared of host data (MDS, TAA, MMIO
+	 * stale data, RFDS): the last instruction before entry.
+	 */
+	VM_CLEAR_CPU_BUFFERS
+
 	UNWIND_HINT_SAVE
-	jnz .Lresume
+	jc .Lresume
 .Lvmlaunch:
 	vmlaunch
 	jmp .Lfail
@@ -110,6 +125,30 @@ SYM_INNER_LABEL(altp2m_vmx_vmexit, SYM_L_GLOBAL)
 	xor %r9d, %r9d
 	xor %r10d, %r10d
 	xor %r11d, %r11d
+
+	/*
+	 * Before the first RET: refill the return stack buffer so no return
+	 * is predicted from entries the guest left (eIBRS CPUs need just one
+	 * call retired: the _LITE variant). Legacy IBRS is dropped by the
+	 * transition from the guest, so the host's SPEC_CTRL is written again;
+	 * otherwise the guest left it as it was (it cannot write the MSR: every
+	 * MSR access exits). Then the branch-history clear (BHI).
+	 */
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+	ALTERNATIVE "jmp .Lspec_ctrl_done", "", X86_FEATURE_KERNEL_IBRS
+	mov %eax, %r8d
+	mov $MSR_IA32_SPEC_CTRL, %ecx
+	mov PER_CPU_VAR(x86_spec_ctrl_current), %rax
+	mov %rax, %rdx
+	shr $32, %rdx
+	wrmsr
+	mov %r8d, %eax
+	xor %ecx, %ecx
+	xor %edx, %edx
+	xor %r8d, %r8d
+.Lspec_ctrl_done:
+	CLEAR_BRANCH_HISTORY_VMEXIT
 
 .Lout:
 	add $8, %rsp

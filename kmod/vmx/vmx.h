@@ -41,6 +41,31 @@ struct altp2m_vmx_msr {
 
 /* MSRs switched through the autoload areas on every entry and exit. */
 #define ALTP2M_VMX_NR_AUTO_MSRS	5
+/* At most this many perf MSRs follow them (enter.c). */
+#define ALTP2M_VMX_NR_PERF_MSRS	16
+
+/**
+ * struct altp2m_vmx_host_cache - host-state fields as the VMCS holds them
+ * @cr3: HOST_CR3
+ * @cr4: HOST_CR4
+ * @fs_base: HOST_FS_BASE
+ * @fs_sel: HOST_FS_SELECTOR
+ * @gs_sel: HOST_GS_SELECTOR
+ * @valid: the fields above were written at least once
+ *
+ * Only enter.c writes these fields, with interrupts off right before the
+ * entry, and only when the host's value changed. Code that rebuilds a
+ * VMCS from scratch must clear @valid (and @perf_nr of the vCPU, whose
+ * counts it resets) so the next entry writes everything again.
+ */
+struct altp2m_vmx_host_cache {
+	u64 cr3;
+	u64 cr4;
+	u64 fs_base;
+	u16 fs_sel;
+	u16 gs_sel;
+	bool valid;
+};
 
 /**
  * struct altp2m_vmx_vcpu - the VMX side of a vCPU
@@ -56,7 +81,11 @@ struct altp2m_vmx_msr {
  * @auto_guest: guest values of the autoloaded MSRs (entry-load and
  *	exit-store area; one page)
  * @auto_host: host values restored at exit (exit-load area; one page)
- * @eptp: the EPTP of the vCPU's view, for the VMCS at the next entry
+ * @perf_nr: perf MSRs after the fixed entries of both areas, as the
+ *	VMCS's load counts say (enter.c)
+ * @host: the host-state fields the VMCS holds (enter.c)
+ * @eptp: the EPTP of the vCPU's view, for the VMCS at the entry after
+ *	ALTP2M_REQ_EPTP
  * @eptp_loaded: the EPTP the VMCS holds
  * @dr: guest DR0-3, DR6 and DR7 (see ALTP2M_DR*_SLOT): kept here and
  *	never loaded into hardware, so guest breakpoints do not fire and the
@@ -69,11 +98,12 @@ struct altp2m_vmx_msr {
  *	can write the run page's copy
  * @strio: the INS or OUTS of the last string I/O exit; with @strio_round
  *	and @strio_len (its length), what an INS exit completes
- * @ve_hpa: where the CPU writes #VE information, 0 for no #VE
- * @ve_dirty: @ve_hpa changed; the VMCS follows at the next entry
- * @state_dirty: userspace set registers since the last check against the
- *	VM-entry rules (the guest's own changes go through emulation that
- *	keeps them valid, so only these need checking)
+ * @ve_hpa: where the CPU writes #VE information, 0 for no #VE; the VMCS
+ *	follows at the entry after ALTP2M_REQ_VE
+ *
+ * ALTP2M_REQ_STATE_CHECK says userspace set registers since the last
+ * check against the VM-entry rules (the guest's own changes go through
+ * emulation that keeps them valid, so only these need checking).
  */
 struct altp2m_vmx_vcpu {
 	u64 gpr[ALTP2M_NR_GPRS];
@@ -85,6 +115,8 @@ struct altp2m_vmx_vcpu {
 	struct fpu_guest fpu;
 	struct altp2m_vmx_msr *auto_guest;
 	struct altp2m_vmx_msr *auto_host;
+	unsigned int perf_nr;
+	struct altp2m_vmx_host_cache host;
 	u64 eptp;
 	u64 eptp_loaded;
 	u64 dr[6];
@@ -97,8 +129,6 @@ struct altp2m_vmx_vcpu {
 	struct altp2m_strio_round strio_round;
 	u32 strio_len;
 	u64 ve_hpa;
-	bool ve_dirty;
-	bool state_dirty;
 };
 
 extern bool altp2m_vmx_rebooting;
@@ -112,8 +142,7 @@ void altp2m_vmx_put(void);
 int altp2m_vmx_vcpu_init(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_vcpu_destroy(struct altp2m_vcpu *vcpu);
 int altp2m_vmx_run(struct altp2m_vcpu *vcpu);
-void altp2m_vmx_flush_ept(const struct cpumask *cpus, u64 eptp);
-void altp2m_vmx_kick(const struct cpumask *cpus);
+void altp2m_vmx_flush_local(void);
 void altp2m_vmx_complete_in(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_complete_string_in(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_get_regs(struct altp2m_vcpu *vcpu, struct altp2m_regs *r);
