@@ -61,9 +61,15 @@ struct altp2m_vmx_msr {
  * @dr: guest DR0-3, DR6 and DR7 (see ALTP2M_DR*_SLOT): kept here and
  *	never loaded into hardware, so guest breakpoints do not fire and the
  *	host's keep working
- * @inject: event to inject at the next entry (VM-entry interruption
- *	information format), 0 for none; @inject_error and @inject_len
- *	(software events) with it
+ * @inject: event pending for the guest (VM-entry interruption
+ *	information format, without the deliver-error-code bit), 0 for none;
+ *	@inject_error and @inject_len (software events) with it (inject.c)
+ * @inject_armed: the VMCS's VM-entry interruption field may still hold an
+ *	event no exit has consumed
+ * @shadow_clear: an emulated instruction completed: the STI/MOV-SS
+ *	blocking of the VMCS ends at the next entry
+ * @triple_fault: an exception during delivery of #DF: the exit handler
+ *	ends in a SHUTDOWN exit
  * @mmio: the access an MMIO exit is waiting to complete
  * @io_size: item size of the last I/O exit, kept here because userspace
  *	can write the run page's copy
@@ -91,6 +97,9 @@ struct altp2m_vmx_vcpu {
 	u32 inject;
 	u32 inject_error;
 	u32 inject_len;
+	bool inject_armed;
+	bool shadow_clear;
+	bool triple_fault;
 	struct altp2m_mmio_insn mmio;
 	u32 io_size;
 	struct altp2m_strio strio;
