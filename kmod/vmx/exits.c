@@ -416,7 +416,7 @@ static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
 		return 1;
 	case EXIT_REASON_TRIPLE_FAULT:
 		/* Shut down: nothing is delivered any more. */
-		vcpu->vmx.inject = 0;
+		vcpu->vmx.inject.info = 0;
 		run->exit_reason = ALTP2M_EXIT_SHUTDOWN;
 		return 0;
 	case EXIT_REASON_INVD:

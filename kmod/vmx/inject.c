@@ -2,25 +2,18 @@
 /*
  * Events for the guest: exceptions the exit handlers raise, events whose
  * delivery a VM exit interrupted, instructions the module completes on the
- * guest's behalf, and how all of it reaches the VMCS at VM entry.
+ * guest's behalf, and how all of it reaches the VMCS at VM entry. The
+ * architectural rules themselves are in core/event.c.
  *
- * A vCPU has at most one event pending, vmx.inject, in the VM-entry
- * interruption-information format without the deliver-error-code bit. It
- * stays pending until a VM exit shows it delivered: every exit first
- * rebuilds it from the IDT-vectoring information (empty if nothing was
- * being delivered), so an event interrupted by any exit is delivered again,
- * and one whose entry failed is not lost. Whether an exception pushes an
- * error code is decided at entry from the guest's mode, as the CPU does:
- * only vectors 8, 10-14, 17 and 21, and never in real mode.
- *
- * An exception raised while another event is pending follows the SDM's
- * rules for exceptions during event delivery (Vol. 3, "Interrupt 8 -
- * Double Fault Exception"): a second contributory exception or page fault
- * on top of a contributory one or a page fault becomes #DF, anything on
- * top of #DF but a benign exception is a triple fault (SHUTDOWN exit),
- * and every other pair is handled serially, i.e. the new one is
- * delivered. The module injects no external interrupts and no NMIs, so
- * the only events in flight are exceptions, INT n, INT3, INTO and INT1.
+ * A vCPU has at most one event pending, vmx.inject. It stays pending until
+ * a VM exit shows it delivered: every exit first rebuilds it from the
+ * IDT-vectoring information (empty if nothing was being delivered), so an
+ * event interrupted by any exit is delivered again, and one whose entry
+ * failed is not lost. Whether an exception pushes an error code is
+ * decided at entry from the guest's mode, as the CPU does. An exception
+ * raised while another event is pending follows the SDM's double-fault
+ * rules. The module injects no external interrupts and no NMIs, so the
+ * only events in flight are exceptions, INT n, INT3, INTO and INT1.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,59 +26,6 @@
 #include "../altp2m.h"
 #include "internal.h"
 
-enum altp2m_exc_class {
-	ALTP2M_EXC_BENIGN,
-	ALTP2M_EXC_CONTRIBUTORY,
-	ALTP2M_EXC_PAGE_FAULT,
-	ALTP2M_EXC_DOUBLE_FAULT,
-};
-
-/* The SDM's classes of exceptions ("Interrupt and Exception Classes"). */
-static enum altp2m_exc_class altp2m_exc_class(u8 vector)
-{
-	switch (vector) {
-	case X86_TRAP_DE: case X86_TRAP_TS: case X86_TRAP_NP:
-	case X86_TRAP_SS: case X86_TRAP_GP: case X86_TRAP_CP:
-		return ALTP2M_EXC_CONTRIBUTORY;
-	case X86_TRAP_PF: case X86_TRAP_VE:
-		return ALTP2M_EXC_PAGE_FAULT;
-	case X86_TRAP_DF:
-		return ALTP2M_EXC_DOUBLE_FAULT;
-	default:
-		return ALTP2M_EXC_BENIGN;
-	}
-}
-
-/* The vectors whose delivery pushes an error code in protected mode. */
-static bool altp2m_exc_has_error_code(u8 vector)
-{
-	switch (vector) {
-	case X86_TRAP_DF: case X86_TRAP_TS: case X86_TRAP_NP:
-	case X86_TRAP_SS: case X86_TRAP_GP: case X86_TRAP_PF:
-	case X86_TRAP_AC: case X86_TRAP_CP:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static bool altp2m_event_is_soft(u32 info)
-{
-	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
-
-	return type == INTR_TYPE_SOFT_INTR ||
-	       type == INTR_TYPE_PRIV_SW_EXCEPTION ||
-	       type == INTR_TYPE_SOFT_EXCEPTION;
-}
-
-static void altp2m_set_event(struct altp2m_vmx_vcpu *v, u8 vector, u32 type,
-			     u32 error, u32 len)
-{
-	v->inject = vector | type | INTR_INFO_VALID_MASK;
-	v->inject_error = error;
-	v->inject_len = len;
-}
-
 /**
  * altp2m_vmx_inject - raise a hardware exception in the guest
  * @vcpu: the vCPU, in an exit handler
@@ -94,36 +34,15 @@ static void altp2m_set_event(struct altp2m_vmx_vcpu *v, u8 vector, u32 type,
  * @error: the error code, pushed only where the CPU pushes one
  *
  * Combines with an event already pending as the CPU combines an exception
- * with the event it was delivering (see the top of this file).
+ * with the event it was delivering (altp2m_event_raise()); a triple fault
+ * ends the exit handler in a SHUTDOWN exit.
  */
 void altp2m_vmx_inject(struct altp2m_vcpu *vcpu, u8 vector, bool has_error,
 		       u32 error)
 {
-	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
-	enum altp2m_exc_class first, second = altp2m_exc_class(vector);
-	u32 pending = v->inject;
-
-	if (!has_error)
-		error = 0;
-	if (!(pending & INTR_INFO_VALID_MASK) ||
-	    (pending & INTR_INFO_INTR_TYPE_MASK) != INTR_TYPE_HARD_EXCEPTION) {
-		altp2m_set_event(v, vector, INTR_TYPE_HARD_EXCEPTION, error, 0);
-		return;
-	}
-	first = altp2m_exc_class(pending & INTR_INFO_VECTOR_MASK);
-	if (second == ALTP2M_EXC_BENIGN || second == ALTP2M_EXC_DOUBLE_FAULT ||
-	    first == ALTP2M_EXC_BENIGN ||
-	    (first == ALTP2M_EXC_CONTRIBUTORY &&
-	     second == ALTP2M_EXC_PAGE_FAULT)) {
-		altp2m_set_event(v, vector, INTR_TYPE_HARD_EXCEPTION, error, 0);
-	} else if (first == ALTP2M_EXC_DOUBLE_FAULT) {
-		/* The CPU shuts down: nothing is left to deliver. */
-		v->inject = 0;
-		v->triple_fault = true;
-	} else {
-		altp2m_set_event(v, X86_TRAP_DF, INTR_TYPE_HARD_EXCEPTION, 0,
-				 0);
-	}
+	if (altp2m_event_raise(&vcpu->vmx.inject, vector,
+			       has_error ? error : 0) == ALTP2M_EVENT_SHUTDOWN)
+		vcpu->vmx.triple_fault = true;
 }
 
 /**
@@ -139,7 +58,9 @@ void altp2m_vmx_inject(struct altp2m_vcpu *vcpu, u8 vector, bool has_error,
 void altp2m_vmx_inject_soft(struct altp2m_vcpu *vcpu, u8 vector, u32 type,
 			    u32 len)
 {
-	altp2m_set_event(&vcpu->vmx, vector, type, 0, len);
+	vcpu->vmx.inject = (struct altp2m_event){
+		.info = vector | type | INTR_INFO_VALID_MASK, .len = len,
+	};
 }
 
 /**
@@ -147,32 +68,21 @@ void altp2m_vmx_inject_soft(struct altp2m_vcpu *vcpu, u8 vector, u32 type,
  * @vcpu: the vCPU
  * @e: the exit, before any handler looks at it
  *
- * An event whose delivery the exit interrupted is pending again, rebuilt
- * from its vector, type and length: the IDT-vectoring field's bit 12 is
- * undefined and must not reach the VM-entry field, where it is reserved.
- * A failed entry delivered nothing and keeps what was pending.
+ * An event whose delivery the exit interrupted is pending again
+ * (altp2m_event_from_vectoring()); one that was delivered is gone. A
+ * failed entry delivered nothing and keeps what was pending.
  */
 void altp2m_vmx_complete_event(struct altp2m_vcpu *vcpu,
 			       const struct altp2m_vmx_exit *e)
 {
 	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
-	u32 idt = e->idt_vectoring, type;
 
 	if (e->failed_entry)
 		return;
-	/* A successful entry consumed the VMCS field (the exit cleared it). */
+	/* A VM exit clears the valid bit of the VM-entry field. */
 	v->inject_armed = false;
-	v->inject = 0;
-	if (!(idt & VECTORING_INFO_VALID_MASK))
-		return;
-	type = idt & VECTORING_INFO_TYPE_MASK;
-	/* Type 1 is reserved and 7 (other event) is never delivered. */
-	if (type == INTR_TYPE_RESERVED || type == INTR_TYPE_OTHER_EVENT)
-		return;
-	altp2m_set_event(v, idt & VECTORING_INFO_VECTOR_MASK, type,
-			 (idt & VECTORING_INFO_DELIVER_CODE_MASK) ?
-			 e->idt_error : 0,
-			 altp2m_event_is_soft(idt) ? e->insn_len : 0);
+	altp2m_event_from_vectoring(&v->inject, e->idt_vectoring, e->idt_error,
+				    e->insn_len);
 }
 
 /**
@@ -226,9 +136,10 @@ void altp2m_vmx_skip_insn(struct altp2m_vcpu *vcpu, unsigned int len)
 void altp2m_vmx_inject_event(struct altp2m_vcpu *vcpu)
 {
 	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
-	u32 info = v->inject, intr = 0;
+	u32 info = v->inject.info, intr = 0;
 	u8 vector = info & INTR_INFO_VECTOR_MASK;
-	bool hw = (info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION;
+	bool hw = (info & INTR_INFO_VALID_MASK) &&
+		  (info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION;
 
 	lockdep_assert_irqs_disabled();
 	if (v->shadow_clear || (hw && vector == X86_TRAP_DB)) {
@@ -255,13 +166,12 @@ void altp2m_vmx_inject_event(struct altp2m_vcpu *vcpu)
 		v->inject_armed = false;
 		return;
 	}
-	if (hw && altp2m_exc_has_error_code(vector) &&
-	    (altp2m_vmread(GUEST_CR0) & X86_CR0_PE)) {
-		info |= INTR_INFO_DELIVER_CODE_MASK;
-		altp2m_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, v->inject_error);
-	}
+	info = altp2m_event_entry_info(&v->inject,
+				       altp2m_vmread(GUEST_CR0) & X86_CR0_PE);
+	if (info & INTR_INFO_DELIVER_CODE_MASK)
+		altp2m_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, v->inject.error);
 	if (altp2m_event_is_soft(info))
-		altp2m_vmwrite(VM_ENTRY_INSTRUCTION_LEN, v->inject_len);
+		altp2m_vmwrite(VM_ENTRY_INSTRUCTION_LEN, v->inject.len);
 	/*
 	 * A #DB injected while an STI or MOV SS shadow is still on with TF
 	 * set: VM entry insists that the single-step trap is then pending

@@ -11,6 +11,7 @@
 #include <asm/fpu/types.h>
 
 #include "../core/emulate.h"
+#include "../core/event.h"
 #include "../core/string_io.h"
 #include "../core/x86.h"
 #include "vmcs.h"
@@ -61,9 +62,7 @@ struct altp2m_vmx_msr {
  * @dr: guest DR0-3, DR6 and DR7 (see ALTP2M_DR*_SLOT): kept here and
  *	never loaded into hardware, so guest breakpoints do not fire and the
  *	host's keep working
- * @inject: event pending for the guest (VM-entry interruption
- *	information format, without the deliver-error-code bit), 0 for none;
- *	@inject_error and @inject_len (software events) with it (inject.c)
+ * @inject: the event pending for the guest, info 0 for none (inject.c)
  * @inject_armed: the VMCS's VM-entry interruption field may still hold an
  *	event no exit has consumed
  * @shadow_clear: an emulated instruction completed: the STI/MOV-SS
@@ -94,9 +93,7 @@ struct altp2m_vmx_vcpu {
 	u64 eptp;
 	u64 eptp_loaded;
 	u64 dr[6];
-	u32 inject;
-	u32 inject_error;
-	u32 inject_len;
+	struct altp2m_event inject;
 	bool inject_armed;
 	bool shadow_clear;
 	bool triple_fault;
