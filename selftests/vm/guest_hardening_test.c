@@ -129,6 +129,37 @@ TEST(single_step_over_emulated)
 	vm_free(vm);
 }
 
+extern char icebp_after[];
+
+static void guest_icebp(void)
+{
+	__asm__ __volatile__(".byte 0xf1\n"	/* INT1 (ICEBP) */
+			     ".globl icebp_after\nicebp_after:\n"
+			     : : : "memory");
+	GUEST_SYNC(READ_ONCE(db_count));
+}
+
+/*
+ * INT1 exits as a #DB of the privileged-software-exception type, before
+ * it executes: delivered again as that type, with its length, the handler
+ * returns after it; INT1 sets no DR6 status bit.
+ */
+TEST(icebp_is_delivered_after_it)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_icebp);
+	struct db_entry *log;
+	struct ucall uc;
+
+	db_setup(vm);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	ASSERT_EQ(uc.args[0], 1);
+	log = guest_global(vm, db_log);
+	EXPECT_EQ(log[0].rip, (uint64_t)(uintptr_t)icebp_after);
+	EXPECT_EQ(log[0].dr6 & X86_DR6_BS, 0);
+	vm_free(vm);
+}
+
 /* ------------------------------------------------- interrupt shadows */
 
 extern char sh_after_cpuid[], sh_after_nop[];
