@@ -422,10 +422,10 @@ static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
 	case EXIT_REASON_INVD:
 		/*
 		 * Only CPL 0 gets here (the CPL check comes before the exit).
-		 * Guest memory is ordinary write-back host memory that must
-		 * not lose dirty lines, and caches are coherent under EPT, so
-		 * the guest gets the effect of WBINVD without running it:
-		 * nothing for it to observe. KVM does the same.
+		 * Running INVD would throw away dirty lines of host memory;
+		 * the guest gets what WBINVD would give it instead, which on
+		 * coherent write-back memory is nothing it can observe. KVM
+		 * treats INVD the same way.
 		 */
 		altp2m_skip_insn(vcpu, e);
 		return 1;
@@ -479,7 +479,10 @@ static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
 		altp2m_vmx_inject(vcpu, X86_TRAP_UD, false, 0);
 		return 1;
 	case EXIT_REASON_XSETBV: case EXIT_REASON_RDPMC:
-		/* No PMU counters, no XCR0 beyond x87: #GP, as with none. */
+		/*
+		 * RDPMC: no counter exists. XSETBV: unreachable (CR4.OSXSAVE
+		 * is refused, so it is #UD before any exit).
+		 */
 		altp2m_vmx_inject(vcpu, X86_TRAP_GP, true, 0);
 		return 1;
 	case EXIT_REASON_TASK_SWITCH:
