@@ -8,10 +8,13 @@
  * INVD goes on; an event whose delivery exits is delivered afterwards.
  */
 #define _GNU_SOURCE
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -157,6 +160,88 @@ TEST(icebp_is_delivered_after_it)
 	log = guest_global(vm, db_log);
 	EXPECT_EQ(log[0].rip, (uint64_t)(uintptr_t)icebp_after);
 	EXPECT_EQ(log[0].dr6 & X86_DR6_BS, 0);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------------ host DR6 */
+
+static void guest_step_natively(void)
+{
+	__asm__ __volatile__(
+		"pushfq\n\t"
+		"orq $0x100, (%%rsp)\n\t"
+		"popfq\n\t"
+		"nop\n\t"
+		"nop\n\t"
+		"pushfq\n\t"
+		"andq $~0x100, (%%rsp)\n\t"
+		"popfq\n\t"
+		: : : "memory");
+	GUEST_SYNC(READ_ONCE(db_count));
+}
+
+static volatile uint64_t host_watched;
+static volatile sig_atomic_t host_sigtraps;
+
+static void on_sigtrap(int sig)
+{
+	(void)sig;
+	host_sigtraps++;
+}
+
+/*
+ * The guest single-steps on this CPU while the host has no breakpoint
+ * armed; then a host data breakpoint of this process fires. Its #DB must
+ * find only its own bit in DR6: a guest #DB that reached the hardware
+ * would have left DR6.BS there, and the kernel would take the host's #DB
+ * for a single-step too and send this process a SIGTRAP.
+ */
+TEST(guest_single_step_leaves_host_dr6)
+{
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_BREAKPOINT,
+		.size = sizeof(a),
+		.bp_type = HW_BREAKPOINT_W,
+		.bp_addr = (uintptr_t)&host_watched,
+		.bp_len = HW_BREAKPOINT_LEN_8,
+		.exclude_kernel = 1,
+		.exclude_hv = 1,
+		.disabled = 1,
+	};
+	struct sigaction sa = { .sa_handler = on_sigtrap };
+	struct vm *vm;
+	struct vcpu *vcpu;
+	struct ucall uc;
+	uint64_t hits = 0;
+	cpu_set_t cpu0;
+	int bp;
+
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	ASSERT_EQ(sched_setaffinity(0, sizeof(cpu0), &cpu0), 0);
+	ASSERT_EQ(sigaction(SIGTRAP, &sa, NULL), 0);
+	bp = syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+	if (bp < 0)
+		SKIP("no host hardware breakpoint: %s", strerror(errno));
+
+	vm = vm_create(0);
+	vcpu = vcpu_add(vm, 0, guest_step_natively);
+	db_setup(vm);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_TRUE(uc.args[0] >= 3);
+
+	ASSERT_EQ(ioctl(bp, PERF_EVENT_IOC_ENABLE, 0), 0);
+	host_watched = 1;
+	ASSERT_EQ(ioctl(bp, PERF_EVENT_IOC_DISABLE, 0), 0);
+	ASSERT_EQ(read(bp, &hits, sizeof(hits)), (ssize_t)sizeof(hits));
+	if (!hits) {
+		close(bp);
+		vm_free(vm);
+		SKIP("the CPU does not fire data breakpoints");
+	}
+	EXPECT_EQ(hits, 1);
+	EXPECT_EQ(host_sigtraps, 0);
+	close(bp);
 	vm_free(vm);
 }
 
