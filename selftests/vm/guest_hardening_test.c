@@ -3,9 +3,11 @@
  * Exceptions and events at the guest/host boundary: an #AC whose delivery
  * raises #AC again (CVE-2015-5307) leaves the host responsive; a guest
  * single-stepping over instructions the module emulates gets its #DB after
- * each of them, with DR6.BS, also in an STI or MOV SS shadow; real-mode
- * guests get their exceptions without an error code (no failed entry);
- * INVD goes on; an event whose delivery exits is delivered afterwards.
+ * each of them, with DR6.BS, also in an STI or MOV SS shadow, and its
+ * single-steps never reach the host's DR6; INT1 is delivered after itself;
+ * real-mode guests get their exceptions without an error code (no failed
+ * entry), also for an event left pending across a mode change; INVD goes
+ * on; an event whose delivery exits is delivered afterwards.
  */
 #define _GNU_SOURCE
 #include <linux/hw_breakpoint.h>
