@@ -125,41 +125,67 @@ void altp2m_vmx_skip_insn(struct altp2m_vcpu *vcpu, unsigned int len)
 		altp2m_vmx_raise_db(vcpu, DR_STEP);
 }
 
+#define ALTP2M_SHADOWS	(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)
+
+/*
+ * The STI/MOV-SS shadow, made to agree with RFLAGS as VM entry checks it
+ * (SDM "Checks on Guest Non-Register State"): it ends with an instruction
+ * the module completed; STI blocking needs IF; and inside a shadow a
+ * pending single-step trap must be recorded exactly when TF is set. The
+ * VMM may change IF and TF with SET_REGS at any exit, and the CPU records
+ * no trap when the #DB itself exited, so: a trap pending without TF is
+ * dropped (stepping was turned off), and TF without a pending trap ends
+ * the shadow instead. The module injects no interrupts, so the only thing
+ * a shadow still does here is hold back a #DB, and none is held.
+ */
+static void altp2m_vmx_fix_shadow(struct altp2m_vmx_vcpu *v)
+{
+	u32 intr = altp2m_vmread(GUEST_INTERRUPTIBILITY_INFO), keep = intr;
+	bool tf = v->rflags & X86_EFLAGS_TF;
+	u64 pending;
+
+	if (v->shadow_clear && (intr & ALTP2M_SHADOWS)) {
+		keep &= ~ALTP2M_SHADOWS;
+		/*
+		 * A single-step trap the shadow held back belongs to the
+		 * completed instruction too: its #DB, if TF is set, is
+		 * already pending (altp2m_vmx_skip_insn()).
+		 */
+		altp2m_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS,
+			       altp2m_vmread(GUEST_PENDING_DBG_EXCEPTIONS) &
+			       ~(u64)DR_STEP);
+	}
+	v->shadow_clear = false;
+	if (!(v->rflags & X86_EFLAGS_IF))
+		keep &= ~GUEST_INTR_STATE_STI;
+	if (keep & ALTP2M_SHADOWS) {
+		pending = altp2m_vmread(GUEST_PENDING_DBG_EXCEPTIONS);
+		if (tf && !(pending & DR_STEP))
+			keep &= ~ALTP2M_SHADOWS;
+		else if (!tf && (pending & DR_STEP))
+			altp2m_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS,
+				       pending & ~(u64)DR_STEP);
+	}
+	if (keep != intr)
+		altp2m_vmwrite(GUEST_INTERRUPTIBILITY_INFO, keep);
+}
+
 /**
  * altp2m_vmx_inject_event - write the pending event to the VMCS
  * @vcpu: the vCPU, its VMCS current, interrupts off, right before entry
  *
  * The event stays pending: the exit says whether it was delivered
  * (altp2m_vmx_complete_event()). The VMCS field is cleared when nothing is
- * pending, as an entry that did not happen (VMfail) leaves it armed.
+ * pending, as an entry that did not happen (VMfail) leaves it armed. The
+ * interruptibility state is brought in line with RFLAGS first.
  */
 void altp2m_vmx_inject_event(struct altp2m_vcpu *vcpu)
 {
 	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
-	u32 info = v->inject.info, intr = 0;
-	u8 vector = info & INTR_INFO_VECTOR_MASK;
-	bool hw = (info & INTR_INFO_VALID_MASK) &&
-		  (info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION;
+	u32 info = v->inject.info;
 
 	lockdep_assert_irqs_disabled();
-	if (v->shadow_clear || (hw && vector == X86_TRAP_DB)) {
-		intr = altp2m_vmread(GUEST_INTERRUPTIBILITY_INFO);
-		if (v->shadow_clear &&
-		    (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
-			intr &= ~(GUEST_INTR_STATE_STI |
-				  GUEST_INTR_STATE_MOV_SS);
-			altp2m_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr);
-			/*
-			 * A single-step trap the shadow held back belongs to
-			 * the completed instruction too: its #DB, if TF is
-			 * set, is already pending (altp2m_vmx_skip_insn()).
-			 */
-			altp2m_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS,
-				       altp2m_vmread(GUEST_PENDING_DBG_EXCEPTIONS) &
-				       ~(u64)DR_STEP);
-		}
-		v->shadow_clear = false;
-	}
+	altp2m_vmx_fix_shadow(v);
 	if (!(info & INTR_INFO_VALID_MASK)) {
 		if (v->inject_armed)
 			altp2m_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
@@ -172,17 +198,6 @@ void altp2m_vmx_inject_event(struct altp2m_vcpu *vcpu)
 		altp2m_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, v->inject.error);
 	if (altp2m_event_is_soft(info))
 		altp2m_vmwrite(VM_ENTRY_INSTRUCTION_LEN, v->inject.len);
-	/*
-	 * A #DB injected while an STI or MOV SS shadow is still on with TF
-	 * set: VM entry insists that the single-step trap is then pending
-	 * (SDM "Checks on Guest Non-Register State"), which the CPU does not
-	 * record when the #DB itself exited. The injected #DB is that trap.
-	 */
-	if (hw && vector == X86_TRAP_DB && (v->rflags & X86_EFLAGS_TF) &&
-	    (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
-		altp2m_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS,
-			       altp2m_vmread(GUEST_PENDING_DBG_EXCEPTIONS) |
-			       DR_STEP);
 	altp2m_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
 	v->inject_armed = true;
 }

@@ -363,6 +363,71 @@ TEST(sti_hlt_shadow_ends)
 	}
 }
 
+extern char sti_store_next[], sti_store_after_nop[];
+uint8_t shadow_page[4096] __attribute__((aligned(4096)));
+
+static void guest_sti_store(void)
+{
+	__asm__ __volatile__(
+		"cli\n\t"
+		"sti\n\t"
+		"movb %%al, (%0)\n"
+		".globl sti_store_next\nsti_store_next:\n\t"
+		"nop\n"
+		".globl sti_store_after_nop\nsti_store_after_nop:\n\t"
+		"pushfq\n\t"
+		"andq $~0x300, (%%rsp)\n\t"
+		"popfq\n\t"
+		: : "r"(shadow_page) : "rax", "memory");
+	GUEST_SYNC(READ_ONCE(db_count));
+}
+
+/*
+ * An exit the module does not complete, inside the STI shadow: a store
+ * the vCPU's view forbids goes to the VMM, which allows it and then sets
+ * TF (a debugger stepping the guest) or clears IF. VM entry checks the
+ * shadow against both; the guest must go on, with the #DB after the
+ * store when TF was set, never a failed entry.
+ */
+TEST(vmm_sets_tf_or_clears_if_in_sti_shadow)
+{
+	uint64_t gfn = ((uint64_t)(uintptr_t)shadow_page) >> 12;
+	unsigned int variant;
+
+	for (variant = 0; variant < 2; variant++) {
+		struct vm *vm = vm_create(0);
+		struct vcpu *vcpu = vcpu_add(vm, 0, guest_sti_store);
+		struct altp2m_regs regs;
+		struct ucall uc;
+		uint16_t view;
+
+		db_setup(vm);
+		vm_views_enable(vm, 4);
+		view = vm_view_create(vm, ALTP2M_ACCESS_DEFAULT);
+		vm_set_mem_access(vm, view, gfn, 1, ALTP2M_ACCESS_RX);
+		vcpu_set_view(vcpu, view);
+		vcpu_run(vcpu);
+		assert_exit_reason(vcpu, ALTP2M_EXIT_VIEW_VIOLATION);
+		EXPECT_EQ(vcpu->run->violation.gpa >> 12, gfn);
+		vm_set_mem_access(vm, view, gfn, 1, ALTP2M_ACCESS_RWX);
+		vcpu_regs_get(vcpu, &regs);
+		if (variant == 0)
+			regs.rflags |= X86_RFLAGS_TF;
+		else
+			regs.rflags &= ~X86_RFLAGS_IF;
+		vcpu_regs_set(vcpu, &regs);
+		ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+		if (variant == 0) {
+			EXPECT_TRUE(uc.args[0] >= 2);
+			expect_db(_t, vm, 0, sti_store_next);
+			expect_db(_t, vm, 1, sti_store_after_nop);
+		} else {
+			EXPECT_EQ(uc.args[0], 0);
+		}
+		vm_free(vm);
+	}
+}
+
 /* ----------------------------------------------------------------- INVD */
 
 static void guest_invd(void)
