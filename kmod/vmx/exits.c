@@ -18,26 +18,14 @@
 #include "../core/gva.h"
 #include "internal.h"
 
-#define ALTP2M_VEC_UD	6
-#define ALTP2M_VEC_VE	20
 /* GETSEC exits unconditionally; <asm/vmx.h> has no name for it. */
 #define ALTP2M_EXIT_REASON_GETSEC	11
 
-void altp2m_vmx_inject(struct altp2m_vcpu *vcpu, u8 vector, bool has_error,
-		       u32 error)
-{
-	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
-
-	v->inject = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK |
-		    (has_error ? INTR_INFO_DELIVER_CODE_MASK : 0);
-	v->inject_error = error;
-	v->inject_len = 0;
-}
-
+/* The instruction that exited is done (see altp2m_vmx_skip_insn()). */
 static void altp2m_skip_insn(struct altp2m_vcpu *vcpu,
 			     const struct altp2m_vmx_exit *e)
 {
-	vcpu->vmx.rip += e->insn_len;
+	altp2m_vmx_skip_insn(vcpu, e->insn_len);
 }
 
 int altp2m_vmx_internal_error(struct altp2m_vcpu *vcpu, u32 suberror,
@@ -174,9 +162,8 @@ static int altp2m_handle_dr(struct altp2m_vcpu *vcpu,
 		slot = &vcpu->vmx.dr[dr];
 	if (vcpu->vmx.dr[ALTP2M_DR7_SLOT] & ALTP2M_DR7_GD) {
 		/* A fault: DR6.BD says why, and GD clears for the handler. */
-		vcpu->vmx.dr[ALTP2M_DR6_SLOT] |= ALTP2M_DR6_BD;
 		vcpu->vmx.dr[ALTP2M_DR7_SLOT] &= ~ALTP2M_DR7_GD;
-		altp2m_vmx_inject(vcpu, X86_TRAP_DB, false, 0);
+		altp2m_vmx_raise_db(vcpu, ALTP2M_DR6_BD);
 		return 1;
 	}
 	if (from) {
@@ -233,7 +220,7 @@ static int altp2m_handle_mmio(struct altp2m_vcpu *vcpu,
 	} else {
 		vcpu->pending = ALTP2M_PENDING_MMIO_READ;
 	}
-	v->rip += v->mmio.len;
+	altp2m_vmx_skip_insn(vcpu, v->mmio.len);
 	return 0;
 }
 
@@ -280,7 +267,7 @@ static int altp2m_handle_ept_violation(struct altp2m_vcpu *vcpu,
 	    !(e->idt_vectoring & INTR_INFO_VALID_MASK) &&
 	    (altp2m_vmx_read_cr(vcpu, 0) & X86_CR0_PE) &&
 	    altp2m_ve_deliver(vcpu, e->gpa, e->gla, e->qualification)) {
-		altp2m_vmx_inject(vcpu, ALTP2M_VEC_VE, false, 0);
+		altp2m_vmx_inject(vcpu, X86_TRAP_VE, false, 0);
 		return 1;
 	}
 
@@ -294,12 +281,10 @@ static int altp2m_handle_ept_violation(struct altp2m_vcpu *vcpu,
 					     ALTP2M_INTERNAL_UNEXPECTED_EXIT, e);
 	if (ret == ALTP2M_VIEW_MMIO)
 		return altp2m_handle_mmio(vcpu, e);
-	/* The instruction runs again; so does an event it interrupted. */
-	if (e->idt_vectoring & INTR_INFO_VALID_MASK) {
-		vcpu->vmx.inject = e->idt_vectoring;
-		vcpu->vmx.inject_error = e->idt_error;
-		vcpu->vmx.inject_len = e->insn_len;
-	}
+	/*
+	 * The instruction runs again; an event it interrupted is pending
+	 * again already (altp2m_vmx_complete_event()).
+	 */
 	if (ret == ALTP2M_VIEW_EVENT)
 		return altp2m_vmx_report_violation(vcpu, e, &f);
 	return 1;
@@ -328,45 +313,98 @@ static int altp2m_handle_ud(struct altp2m_vcpu *vcpu,
 			vcpu->stats.vmfunc_exits++;
 			if (!altp2m_vcpu_view_vmfunc(vcpu, v->gpr[ALTP2M_RAX],
 						     v->gpr[ALTP2M_RCX])) {
-				v->rip += sizeof(vmfunc);
+				altp2m_vmx_skip_insn(vcpu, sizeof(vmfunc));
 				return 1;
 			}
 		}
 	}
-	altp2m_vmx_inject(vcpu, ALTP2M_VEC_UD, false, 0);
+	altp2m_vmx_inject(vcpu, X86_TRAP_UD, false, 0);
 	return 1;
 }
 
-int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
-			   const struct altp2m_vmx_exit *e)
+/*
+ * An exception the exception bitmap made exit (#UD, #AC, #DB): back to the
+ * guest as the CPU would have delivered it, combined with an event it
+ * interrupted by the rules of altp2m_vmx_inject(). The CPU changed no
+ * guest state for it, not even DR6 for a #DB, and no host state either.
+ */
+static int altp2m_handle_exception(struct altp2m_vcpu *vcpu,
+				   const struct altp2m_vmx_exit *e)
+{
+	u32 type = e->intr_info & INTR_INFO_INTR_TYPE_MASK;
+
+	switch (e->intr_info & INTR_INFO_VECTOR_MASK) {
+	case X86_TRAP_MC:
+		return 1;	/* the host's handler ran at the exit (enter.c) */
+	case X86_TRAP_UD:
+		return altp2m_handle_ud(vcpu, e);
+	case X86_TRAP_AC:
+		/*
+		 * An #AC raised by the delivery of an #AC exits here again:
+		 * the guest loops as on bare metal, but one exit per round,
+		 * so the host takes its interrupts and signals in between.
+		 */
+		altp2m_vmx_inject(vcpu, X86_TRAP_AC, true, 0);
+		return 1;
+	case X86_TRAP_DB:
+		/* INT1 (ICEBP) exits before it executes: a software event. */
+		if (type == INTR_TYPE_PRIV_SW_EXCEPTION) {
+			altp2m_vmx_inject_soft(vcpu, X86_TRAP_DB, type,
+					       e->insn_len);
+			return 1;
+		}
+		altp2m_vmx_raise_db(vcpu, e->qualification);
+		return 1;
+	default:
+		return altp2m_vmx_internal_error(vcpu,
+					ALTP2M_INTERNAL_UNEXPECTED_EXIT, e);
+	}
+}
+
+static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
+				const struct altp2m_vmx_exit *e)
 {
 	struct altp2m_run *run = vcpu->run;
-
-	if (e->failed_entry) {
-		run->exit_reason = ALTP2M_EXIT_FAIL_ENTRY;
-		run->fail_entry.hardware_reason = e->reason;
-		run->fail_entry.qualification = e->qualification;
-		return 0;
-	}
 
 	switch (e->reason) {
 	case EXIT_REASON_EXCEPTION_NMI:
 		if ((e->intr_info & INTR_INFO_INTR_TYPE_MASK) ==
 		    INTR_TYPE_NMI_INTR)
 			return 1;	/* the host handled it already */
-		if ((e->intr_info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC)
-			return 1;	/* the host's handler ran at the exit */
-		if ((e->intr_info & INTR_INFO_VECTOR_MASK) == X86_TRAP_UD)
-			return altp2m_handle_ud(vcpu, e);
-		return altp2m_vmx_internal_error(vcpu,
-					     ALTP2M_INTERNAL_UNEXPECTED_EXIT, e);
+		return altp2m_handle_exception(vcpu, e);
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 		return 1;		/* taken by the host once IRQs were on */
 	case EXIT_REASON_PREEMPTION_TIMER:
 		return 1;		/* the backstop: see the run loop's checks */
+	case EXIT_REASON_INIT_SIGNAL:
+		/*
+		 * An INIT sent to this physical CPU, not to the guest: in VMX
+		 * root operation it is blocked, and so it is here.
+		 */
+		return 1;
 	case EXIT_REASON_TRIPLE_FAULT:
+		/* Shut down: nothing is delivered any more. */
+		vcpu->vmx.inject.info = 0;
 		run->exit_reason = ALTP2M_EXIT_SHUTDOWN;
 		return 0;
+	case EXIT_REASON_INVD:
+		/*
+		 * Only CPL 0 gets here (the CPL check comes before the exit).
+		 * Running INVD would throw away dirty lines of host memory;
+		 * the guest gets what WBINVD would give it instead, which on
+		 * coherent write-back memory is nothing it can observe. KVM
+		 * treats INVD the same way.
+		 */
+		altp2m_skip_insn(vcpu, e);
+		return 1;
+	case EXIT_REASON_INVLPG:
+		/*
+		 * Not requested, but a CPU may insist on it. Without VPID
+		 * every VM entry and exit flushes the guest's linear
+		 * translations anyway.
+		 */
+		altp2m_skip_insn(vcpu, e);
+		return 1;
 	case EXIT_REASON_CPUID:
 		altp2m_vmx_cpuid(vcpu);
 		altp2m_skip_insn(vcpu, e);
@@ -394,27 +432,76 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 		run->exit_reason = ALTP2M_EXIT_EPT_MISCONFIG;
 		run->ept_misconfig.gpa = e->gpa;
 		return 0;
+	case EXIT_REASON_VMFUNC:
+		/* A VMFUNC the CPU refused: no such leaf or no such view. */
+		vcpu->stats.vmfunc_exits++;
+		altp2m_vmx_inject(vcpu, X86_TRAP_UD, false, 0);
+		return 1;
 	case EXIT_REASON_VMCLEAR: case EXIT_REASON_VMLAUNCH:
 	case EXIT_REASON_VMPTRLD: case EXIT_REASON_VMPTRST:
 	case EXIT_REASON_VMREAD: case EXIT_REASON_VMRESUME:
 	case EXIT_REASON_VMWRITE: case EXIT_REASON_VMOFF:
 	case EXIT_REASON_VMON: case EXIT_REASON_INVEPT:
-	case EXIT_REASON_VMFUNC:
-		/* A VMFUNC the CPU refused: no such leaf or no such view. */
-		vcpu->stats.vmfunc_exits++;
-		altp2m_vmx_inject(vcpu, ALTP2M_VEC_UD, false, 0);
-		return 1;
 	case EXIT_REASON_INVVPID:
 	case EXIT_REASON_MWAIT_INSTRUCTION: case EXIT_REASON_MONITOR_INSTRUCTION:
 	case ALTP2M_EXIT_REASON_GETSEC:
 		/* Not offered to the guest: as on a CPU without them. */
-		altp2m_vmx_inject(vcpu, ALTP2M_VEC_UD, false, 0);
+		altp2m_vmx_inject(vcpu, X86_TRAP_UD, false, 0);
 		return 1;
 	case EXIT_REASON_XSETBV: case EXIT_REASON_RDPMC:
+		/*
+		 * RDPMC: no counter exists. XSETBV: unreachable (CR4.OSXSAVE
+		 * is refused, so it is #UD before any exit).
+		 */
 		altp2m_vmx_inject(vcpu, X86_TRAP_GP, true, 0);
 		return 1;
+	case EXIT_REASON_TASK_SWITCH:
+		/*
+		 * A hardware task switch (far JMP/CALL/IRET to a TSS, or a
+		 * task gate in the IDT) is not emulated: the VMM gets it, with
+		 * the qualification (selector, source) and an event it
+		 * interrupted still pending.
+		 */
+		return altp2m_vmx_internal_error(vcpu,
+						 ALTP2M_INTERNAL_EMULATION, e);
 	default:
+		/*
+		 * Exits the controls in vmcs.c do not ask for (windows, SMIs,
+		 * SIPI, APIC, descriptor-table, RDTSC, PAUSE, ...): a report
+		 * to the VMM should a CPU produce one anyway.
+		 */
 		return altp2m_vmx_internal_error(vcpu,
 					     ALTP2M_INTERNAL_UNEXPECTED_EXIT, e);
 	}
+}
+
+/**
+ * altp2m_vmx_handle_exit - act on a VM exit
+ * @vcpu: the vCPU
+ * @e: what the exit left
+ *
+ * Return: 1 to enter the guest again, 0 to return to userspace with the
+ * run page describing the exit, or a negative errno.
+ */
+int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
+			   const struct altp2m_vmx_exit *e)
+{
+	struct altp2m_run *run = vcpu->run;
+	int ret;
+
+	/* First of all, for every exit: what became of the injected event. */
+	altp2m_vmx_complete_event(vcpu, e);
+	if (e->failed_entry) {
+		run->exit_reason = ALTP2M_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_reason = e->reason;
+		run->fail_entry.qualification = e->qualification;
+		return 0;
+	}
+	ret = altp2m_dispatch_exit(vcpu, e);
+	if (vcpu->vmx.triple_fault) {
+		vcpu->vmx.triple_fault = false;
+		run->exit_reason = ALTP2M_EXIT_SHUTDOWN;
+		return 0;
+	}
+	return ret;
 }

@@ -97,8 +97,20 @@ int altp2m_vmx_report_violation(struct altp2m_vcpu *vcpu,
 #define ALTP2M_EPT_QUAL_ACCESS		0x7ULL
 #define ALTP2M_EPT_QUAL_GLA_VALID	BIT_ULL(7)
 #define ALTP2M_EPT_QUAL_GLA_FINAL	BIT_ULL(8)
+
+/* DR6.RTM (bit 16) is active-low, as bit 16 of a #DB exit qualification. */
+#define ALTP2M_DR6_RTM			BIT_ULL(16)
+
+/* Events for the guest (inject.c). */
 void altp2m_vmx_inject(struct altp2m_vcpu *vcpu, u8 vector, bool has_error,
 		       u32 error);
+void altp2m_vmx_inject_soft(struct altp2m_vcpu *vcpu, u8 vector, u32 type,
+			    u32 len);
+void altp2m_vmx_raise_db(struct altp2m_vcpu *vcpu, u64 dr6);
+void altp2m_vmx_skip_insn(struct altp2m_vcpu *vcpu, unsigned int len);
+void altp2m_vmx_complete_event(struct altp2m_vcpu *vcpu,
+			       const struct altp2m_vmx_exit *e);
+void altp2m_vmx_inject_event(struct altp2m_vcpu *vcpu);
 
 /* vmenter.S; it returns 0 after a VM exit, or one of these. */
 #define ALTP2M_VMENTER_VMFAIL	1	/* VMfail: VM_INSTRUCTION_ERROR says */

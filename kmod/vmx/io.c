@@ -128,7 +128,7 @@ static int altp2m_handle_string_io(struct altp2m_vcpu *vcpu,
 						 ALTP2M_INTERNAL_EMULATION, e);
 	if (!r->count) {
 		/* REP with rCX = 0: no iteration, not even a port access. */
-		v->rip += e->insn_len;
+		altp2m_vmx_skip_insn(vcpu, e->insn_len);
 		return 1;
 	}
 
@@ -169,7 +169,7 @@ static int altp2m_handle_string_io(struct altp2m_vcpu *vcpu,
 		altp2m_strio_reverse(data, r->count, size);
 	altp2m_strio_advance(s, size, v->gpr, v->rflags, r->count);
 	if (r->done)
-		v->rip += e->insn_len;
+		altp2m_vmx_skip_insn(vcpu, e->insn_len);
 	return 0;
 }
 
@@ -190,7 +190,7 @@ int altp2m_vmx_handle_io(struct altp2m_vcpu *vcpu,
 	} else {
 		memcpy(altp2m_io_data(vcpu), &vcpu->vmx.gpr[ALTP2M_RAX], size);
 	}
-	vcpu->vmx.rip += e->insn_len;
+	altp2m_vmx_skip_insn(vcpu, e->insn_len);
 	return 0;
 }
 
@@ -242,5 +242,5 @@ void altp2m_vmx_complete_string_in(struct altp2m_vcpu *vcpu)
 	 */
 	altp2m_strio_advance(&v->strio, size, v->gpr, v->rflags, r->count);
 	if (r->done)
-		v->rip += v->strio_len;
+		altp2m_vmx_skip_insn(vcpu, v->strio_len);
 }

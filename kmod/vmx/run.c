@@ -151,13 +151,7 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 		preempt_enable();
 		return -EAGAIN;
 	}
-	if (v->inject) {
-		altp2m_vmwrite(VM_ENTRY_INTR_INFO_FIELD, v->inject);
-		altp2m_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, v->inject_error);
-		if (v->inject_len)
-			altp2m_vmwrite(VM_ENTRY_INSTRUCTION_LEN, v->inject_len);
-		v->inject = 0;
-	}
+	altp2m_vmx_inject_event(vcpu);
 	if (altp2m_vmx_cfg.timer_value)
 		altp2m_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
 			       altp2m_vmx_cfg.timer_value);

@@ -11,6 +11,7 @@
 #include <asm/fpu/types.h>
 
 #include "../core/emulate.h"
+#include "../core/event.h"
 #include "../core/string_io.h"
 #include "../core/x86.h"
 #include "vmcs.h"
@@ -90,9 +91,13 @@ struct altp2m_vmx_host_cache {
  * @dr: guest DR0-3, DR6 and DR7 (see ALTP2M_DR*_SLOT): kept here and
  *	never loaded into hardware, so guest breakpoints do not fire and the
  *	host's keep working
- * @inject: event to inject at the next entry (VM-entry interruption
- *	information format), 0 for none; @inject_error and @inject_len
- *	(software events) with it
+ * @inject: the event pending for the guest, info 0 for none (inject.c)
+ * @inject_armed: the VMCS's VM-entry interruption field may still hold an
+ *	event no exit has consumed
+ * @shadow_clear: an emulated instruction completed: the STI/MOV-SS
+ *	blocking of the VMCS ends at the next entry
+ * @triple_fault: an exception during delivery of #DF: the exit handler
+ *	ends in a SHUTDOWN exit
  * @mmio: the access an MMIO exit is waiting to complete
  * @io_size: item size of the last I/O exit, kept here because userspace
  *	can write the run page's copy
@@ -120,9 +125,10 @@ struct altp2m_vmx_vcpu {
 	u64 eptp;
 	u64 eptp_loaded;
 	u64 dr[6];
-	u32 inject;
-	u32 inject_error;
-	u32 inject_len;
+	struct altp2m_event inject;
+	bool inject_armed;
+	bool shadow_clear;
+	bool triple_fault;
 	struct altp2m_mmio_insn mmio;
 	u32 io_size;
 	struct altp2m_strio strio;

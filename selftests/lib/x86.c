@@ -3,6 +3,7 @@
  * Builders of the selftest guests' system structures (see x86.h). They
  * only write into a buffer standing for guest RAM.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "x86.h"
@@ -88,6 +89,65 @@ void x86_build_idt(void *ram, const uint64_t handlers[NR_EXCEPTIONS])
 	}
 }
 
+static uint64_t idt_gate64(uint64_t h)
+{
+	return (h & 0xffff) | (uint64_t)GDT_CODE_SEL << 16 |
+	       (uint64_t)(0x80 | GATE_TYPE_INTR64) << 40 |
+	       ((h >> 16) & 0xffff) << 48;
+}
+
+void x86_set_idt_gate(void *ram, unsigned int vector, uint64_t handler)
+{
+	uint64_t *idt = table(ram, GUEST_IDT_GPA);
+
+	idt[2 * vector] = idt_gate64(handler);
+	idt[2 * vector + 1] = handler >> 32;
+}
+
+void x86_build_prot32(void *ram, uint64_t base,
+		      const uint32_t handlers[NR_EXCEPTIONS],
+		      uint32_t user_gates, uint32_t esp0)
+{
+	uint64_t *gdt = table(ram, base);
+	uint64_t *idt = table(ram, base + PROT32_IDT_OFF);
+	uint8_t *tss = (uint8_t *)ram + base + PROT32_TSS_OFF;
+	uint32_t ss0 = PROT32_DATA_SEL;
+	uint16_t iomap = 104;	/* at the limit: no I/O bitmap */
+	unsigned int v;
+
+	memset(gdt, 0, PAGE_SIZE);
+	gdt[PROT32_CODE_SEL / 8] = x86_seg_desc(0, 0xfffff,
+						SEG_TYPE_CODE_XR_A, 1, 0, 1,
+						0, 0, 1, 1);
+	gdt[PROT32_DATA_SEL / 8] = x86_seg_desc(0, 0xfffff,
+						SEG_TYPE_DATA_RW_A, 1, 0, 1,
+						0, 0, 1, 1);
+	gdt[PROT32_UCODE_SEL / 8] = x86_seg_desc(0, 0xfffff,
+						 SEG_TYPE_CODE_XR_A, 1, 3, 1,
+						 0, 0, 1, 1);
+	gdt[PROT32_UDATA_SEL / 8] = x86_seg_desc(0, 0xfffff,
+						 SEG_TYPE_DATA_RW_A, 1, 3, 1,
+						 0, 0, 1, 1);
+	gdt[PROT32_TSS_SEL / 8] = x86_seg_desc((uint32_t)(base +
+							  PROT32_TSS_OFF),
+					       103, SEG_TYPE_TSS32_BUSY, 0, 0,
+					       1, 0, 0, 0, 0);
+	for (v = 0; v < NR_EXCEPTIONS; v++) {
+		bool user = user_gates & (1U << v);
+		uint64_t h = handlers[v];
+
+		idt[v] = (h & 0xffff) |
+			 (uint64_t)(user ? PROT32_UCODE_SEL :
+				    PROT32_CODE_SEL) << 16 |
+			 (uint64_t)(0x80 | (user ? 3 << 5 : 0) |
+				    GATE_TYPE_INTR32) << 40 |
+			 ((h >> 16) & 0xffff) << 48;
+	}
+	memcpy(tss + 4, &esp0, sizeof(esp0));
+	memcpy(tss + 8, &ss0, sizeof(ss0));
+	memcpy(tss + 102, &iomap, sizeof(iomap));
+}
+
 static void seg_flat(struct altp2m_segment *s, uint16_t sel, uint8_t type,
 		     uint8_t l, uint8_t db)
 {
@@ -133,6 +193,58 @@ void x86_sregs_long_mode(struct altp2m_sregs *sregs)
 	sregs->cr3 = GUEST_PML4_GPA;
 	sregs->cr4 = GUEST_CR4;
 	sregs->efer = GUEST_EFER;
+}
+
+void x86_sregs_prot32(struct altp2m_sregs *sregs, uint64_t base)
+{
+	memset(sregs, 0, sizeof(*sregs));
+
+	seg_flat(&sregs->cs, PROT32_CODE_SEL, SEG_TYPE_CODE_XR_A, 0, 1);
+	seg_flat(&sregs->ds, PROT32_DATA_SEL, SEG_TYPE_DATA_RW_A, 0, 1);
+	sregs->es = sregs->ds;
+	sregs->fs = sregs->ds;
+	sregs->gs = sregs->ds;
+	sregs->ss = sregs->ds;
+
+	sregs->tr.base = base + PROT32_TSS_OFF;
+	sregs->tr.limit = 103;
+	sregs->tr.selector = PROT32_TSS_SEL;
+	sregs->tr.type = SEG_TYPE_TSS32_BUSY;
+	sregs->tr.present = 1;
+
+	sregs->ldt.type = SEG_TYPE_LDT;
+	sregs->ldt.unusable = 1;
+
+	sregs->gdt.base = base;
+	sregs->gdt.limit = PROT32_GDT_LIMIT;
+	sregs->idt.base = base + PROT32_IDT_OFF;
+	sregs->idt.limit = PROT32_IDT_LIMIT;
+
+	sregs->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
+}
+
+void x86_sregs_real_mode(struct altp2m_sregs *sregs, uint16_t cs)
+{
+	struct altp2m_segment seg = {
+		.base = (uint64_t)cs << 4, .limit = 0xffff, .selector = cs,
+		.type = SEG_TYPE_DATA_RW_A, .present = 1, .s = 1,
+	};
+
+	memset(sregs, 0, sizeof(*sregs));
+	sregs->ds = seg;
+	sregs->es = seg;
+	sregs->fs = seg;
+	sregs->gs = seg;
+	sregs->ss = seg;
+	sregs->cs = seg;
+	sregs->cs.type = SEG_TYPE_CODE_XR_A;
+	sregs->tr = (struct altp2m_segment){ .limit = 0xffff,
+		.type = SEG_TYPE_TSS64_BUSY, .present = 1 };
+	sregs->ldt = (struct altp2m_segment){ .limit = 0xffff,
+		.type = SEG_TYPE_LDT, .present = 1 };
+	sregs->gdt.limit = 0xffff;
+	sregs->idt.limit = 0x3ff;
+	sregs->cr0 = X86_CR0_ET;
 }
 
 const char *x86_exception_name(unsigned int vector)

@@ -60,7 +60,11 @@
 #define EFER_NXE		(1ULL << 11)
 
 #define X86_RFLAGS_FIXED	(1ULL << 1)
+#define X86_RFLAGS_TF		(1ULL << 8)
 #define X86_RFLAGS_IF		(1ULL << 9)
+#define X86_RFLAGS_AC		(1ULL << 18)
+
+#define X86_DR6_BS		(1ULL << 14)	/* single-step */
 
 /* What vcpu_add() gives every vCPU. */
 #define GUEST_CR0	(X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | \
@@ -197,6 +201,50 @@ void x86_build_idt(void *ram, const uint64_t handlers[NR_EXCEPTIONS]);
  * TSS, LDTR unusable, GDTR/IDTR. flags, pads and reserved are 0.
  */
 void x86_sregs_long_mode(struct altp2m_sregs *sregs);
+
+/*
+ * A 32-bit protected-mode system (no paging, flat 4 GiB segments) in one
+ * page of guest RAM at @base: the GDT at @base, the IDT (32 gates) at
+ * @base + PROT32_IDT_OFF, a 32-bit TSS at @base + PROT32_TSS_OFF. The
+ * GDT has ring-0 and ring-3 code and data segments and the (busy) TSS.
+ */
+#define PROT32_IDT_OFF		0x100
+#define PROT32_TSS_OFF		0x200
+#define PROT32_CODE_SEL		0x08	/* 32-bit code, DPL 0 */
+#define PROT32_DATA_SEL		0x10	/* data, DPL 0 */
+#define PROT32_UCODE_SEL	0x1b	/* 32-bit code, DPL 3 (RPL 3) */
+#define PROT32_UDATA_SEL	0x23	/* data, DPL 3 (RPL 3) */
+#define PROT32_TSS_SEL		0x28	/* 32-bit TSS */
+#define PROT32_GDT_LIMIT	(6 * 8 - 1)
+#define PROT32_IDT_LIMIT	(NR_EXCEPTIONS * 8 - 1)
+#define SEG_TYPE_TSS32_BUSY	11
+#define GATE_TYPE_INTR32	14
+
+/*
+ * Build it: gate v goes to @handlers[v] (a 32-bit address); a vector
+ * whose bit is set in @user_gates gets a DPL-3 gate to the ring-3 code
+ * segment (its handler runs at CPL 3 on the interrupted stack), the others
+ * DPL-0 gates to ring-0 code. @esp0 is the TSS's ring-0 stack. Returns
+ * nothing; x86_sregs_prot32() gives the matching register state.
+ */
+void x86_build_prot32(void *ram, uint64_t base,
+		      const uint32_t handlers[NR_EXCEPTIONS],
+		      uint32_t user_gates, uint32_t esp0);
+
+/*
+ * CPL 0 in the system above: CS = PROT32_CODE_SEL, data segments
+ * PROT32_DATA_SEL, TR, GDTR, IDTR; CR0 = PE | ET | NE, CR4 = 0, EFER = 0.
+ */
+void x86_sregs_prot32(struct altp2m_sregs *sregs, uint64_t base);
+
+/*
+ * Real mode at CS:IP = @cs:0 with every data segment and SS = @cs too
+ * (bases @cs * 16), the IVT at 0 (limit 0x3ff); CR0 = ET.
+ */
+void x86_sregs_real_mode(struct altp2m_sregs *sregs, uint16_t cs);
+
+/* Point the 64-bit gate of @vector of the IDT x86_build_idt() wrote. */
+void x86_set_idt_gate(void *ram, unsigned int vector, uint64_t handler);
 
 /* True when @v is canonical for 48-bit linear addresses. */
 static inline int x86_is_canonical(uint64_t v)
