@@ -131,52 +131,16 @@ void altp2m_vmcs_write_regs(struct altp2m_vcpu *vcpu,
 	vcpu->vmx.rflags = r->rflags;
 }
 
-/* Pending debug exceptions: a single step is due (SDM "BS"). */
-#define ALTP2M_PENDING_DBG_BS	BIT_ULL(14)
-
-/*
- * The event state the last exit left in the VMCS (an STI or MOV-SS
- * shadow, a single step due after it) belongs to the instruction boundary
- * the guest stopped at. New RFLAGS from userspace must not turn it into a
- * state VM entry refuses, which would fail every later entry with nothing
- * userspace could set to mend it (SDM Vol. 3C, 27.3.1.5): blocking by STI
- * needs RFLAGS.IF, and while either shadow holds, the pending single step
- * must be there exactly when RFLAGS.TF asks for one (the guest cannot set
- * DEBUGCTL.BTF).
- */
-static void altp2m_vmx_sanitize_events(u64 rflags)
-{
-	u32 intr = altp2m_vmread(GUEST_INTERRUPTIBILITY_INFO), new_intr;
-	u64 dbg = altp2m_vmread(GUEST_PENDING_DBG_EXCEPTIONS), new_dbg;
-
-	new_intr = intr;
-	if (!(rflags & X86_EFLAGS_IF))
-		new_intr &= ~GUEST_INTR_STATE_STI;
-	new_dbg = dbg;
-	if (new_intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) {
-		if (rflags & X86_EFLAGS_TF)
-			new_dbg |= ALTP2M_PENDING_DBG_BS;
-		else
-			new_dbg &= ~ALTP2M_PENDING_DBG_BS;
-	}
-	if (new_intr != intr)
-		altp2m_vmwrite(GUEST_INTERRUPTIBILITY_INFO, new_intr);
-	if (new_dbg != dbg)
-		altp2m_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, new_dbg);
-}
-
 /*
  * Register values are checked at the next entry, with the rest of the
  * guest state (a bad RFLAGS is a fail-entry exit, as on hardware); here
- * only the structure's own rules apply, and the event state is made to
- * agree with the new RFLAGS.
+ * only the structure's own rules apply. The event state (an STI or
+ * MOV-SS shadow, a pending single step) is made to agree with the new
+ * RFLAGS right before that entry (altp2m_vmx_inject_event()).
  */
 int altp2m_vmx_set_regs(struct altp2m_vcpu *vcpu, const struct altp2m_regs *r)
 {
 	altp2m_vmcs_write_regs(vcpu, r);
-	altp2m_vmx_vcpu_get(vcpu);
-	altp2m_vmx_sanitize_events(r->rflags);
-	altp2m_vmx_vcpu_put();
 	altp2m_make_request(vcpu, ALTP2M_REQ_STATE_CHECK);
 	return 0;
 }
