@@ -173,6 +173,7 @@ void altp2m_vm_put(struct altp2m_vm *vm);
 int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *arg);
 
 /* Guest RAM: regions and the frames behind them (memory.c). */
+void altp2m_memory_setup(void);
 int altp2m_copy_gpa(struct altp2m_vm *vm, u64 gpa, void *buf,
 		    unsigned int len, bool write);
 int altp2m_host_frame(void *vm, u64 gfn, u64 *hpa, unsigned int *max_level);

@@ -31,6 +31,7 @@ static int __init altp2m_init(void)
 	ret = altp2m_vmx_init();
 	if (ret)
 		return ret;
+	altp2m_memory_setup();
 	/* Before the device: every VM announces itself to the family. */
 	ret = altp2m_nl_init();
 	if (ret)

@@ -18,6 +18,7 @@
 #include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -223,12 +224,36 @@ void altp2m_memory_destroy(struct altp2m_vm *vm)
 	}
 }
 
+/*
+ * 2 MiB EPT leaves are executable, and on a CPU with the iTLB multihit
+ * erratum a guest that executes from a page while its size changes under
+ * it can make the CPU raise a machine check (CVE-2018-12207). KVM maps
+ * huge pages non-executable there; altp2m maps guest RAM with 4 KiB
+ * leaves only. -1 (auto) resolves at load to "no huge pages" where the
+ * kernel reports the erratum; 0 and 1 force either.
+ */
+static int altp2m_huge_pages = -1;
+module_param_named(huge_pages, altp2m_huge_pages, int, 0444);
+MODULE_PARM_DESC(huge_pages, "map guest RAM with 2 MiB EPT leaves where possible (-1: auto, off on CPUs with the iTLB multihit erratum; 0: never; 1: always)");
+
+/* Resolve altp2m_huge_pages once, at load; it is read-only from then on. */
+void altp2m_memory_setup(void)
+{
+	if (altp2m_huge_pages < 0)
+		altp2m_huge_pages = !boot_cpu_has_bug(X86_BUG_ITLB_MULTIHIT);
+	else
+		altp2m_huge_pages = !!altp2m_huge_pages;
+	if (!altp2m_huge_pages && boot_cpu_has_bug(X86_BUG_ITLB_MULTIHIT))
+		pr_info("iTLB multihit: guest RAM is mapped with 4 KiB EPT leaves only\n");
+}
+
 /**
  * altp2m_host_frame - the view engine's host_frame(): guest RAM's frames
  * @opaque: the struct altp2m_vm; the caller holds its lock or mmu_lock
  * @gfn: the gfn
  * @hpa: set to the host-physical address of its page
- * @max_level: set to 2 when a 2 MiB leaf may map its aligned 2 MiB
+ * @max_level: set to 2 when a 2 MiB leaf may map its aligned 2 MiB (and
+ *	huge_pages allows it)
  *
  * Return: 0, or -ENOENT when @gfn is not guest RAM.
  */
@@ -248,7 +273,7 @@ int altp2m_host_frame(void *opaque, u64 gfn, u64 *hpa,
 	p = s->priv;
 	*hpa = page_to_phys(p->pages[gfn - s->base_gfn]);
 	first = ALIGN(s->base_gfn, ALTP2M_PAGES_PER_2M);
-	if (gfn >= first &&
+	if (altp2m_huge_pages && gfn >= first &&
 	    test_bit((gfn - first) / ALTP2M_PAGES_PER_2M, p->huge))
 		*max_level = 2;
 	return 0;
