@@ -213,7 +213,7 @@ struct altp2m_vm *altp2m_vm_get_next(const struct net *net, u32 *id);
 u64 altp2m_vms_generation(void);
 void altp2m_vm_stats_get(struct altp2m_vm *vm, struct altp2m_vm_stats *st);
 
-/* View operations from either door, and the VM fd's view ioctls (views.c). */
+/* View operations from either door, and the VM fd's view ioctls (view_ops.c). */
 void altp2m_vm_lock_all(struct altp2m_vm *vm);
 void altp2m_vm_unlock_all(struct altp2m_vm *vm);
 void altp2m_vm_views_changed(struct altp2m_vm *vm);
