@@ -3,7 +3,7 @@
  * The generic netlink family "altp2m": the view operations for processes
  * that do not own the VM, addressed by VM id. Each handler checks the
  * caller's right over the VM and calls the same operations as the VM fd's
- * ioctls (views.c), so both doors behave alike. The uAPI header describes
+ * ioctls (view_ops.c), so both doors behave alike. The uAPI header describes
  * the family; Documentation/netlink/specs/altp2m.yaml is its YNL spec and
  * tools/ynl-check holds the two together, so the policies follow one
  * convention: one ALTP2M_NLA_* macro per request attribute, one
