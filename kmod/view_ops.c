@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The view operations, door-neutral: the VM fd's and vCPU fd's ioctls
- * (view_ioctl.c), the generic netlink family (netlink.c) and the
+ * (view_ioctl.c), the generic netlink family (netlink_views.c) and the
  * guest's own view calls (hypercall.c) all come here. The altp2m_vm_*
  * functions take kernel values, lock, call the view engine, count the
  * change in the VM's generation and announce it. The semantics are the
