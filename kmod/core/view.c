@@ -3,13 +3,14 @@
  * The view engine; see view.h for the interface, the leaf format and the
  * invariant it keeps.
  *
- * Leaves are written here rather than through altp2m_ept_map() and its
- * siblings, for three reasons: a leaf with access n is not present to the
- * CPU yet keeps its frame and access (ept.c would treat it as empty and
- * free its table); bulk changes edit a table in place, one store per
- * entry, instead of walking from the root for each gfn; and all-or-nothing
- * needs every table link journaled so that a failure can be undone
- * exactly. ept.c still creates, destroys and points at each hierarchy.
+ * The engine writes leaves itself rather than through altp2m_ept_map()
+ * and its siblings, for three reasons: a leaf with access n is not
+ * present to the CPU yet keeps its frame and access (ept.c would treat it
+ * as empty and free its table); bulk changes edit a table in place, one
+ * store per entry, instead of walking from the root for each gfn; and
+ * all-or-nothing needs every table link journaled so that a failure can
+ * be undone exactly. ept.c still creates, destroys and points at each
+ * hierarchy.
  *
  * Every call that can fail runs in two phases. The first checks and
  * builds: it validates the arguments, asks host_frame() about every gfn
@@ -28,9 +29,7 @@
  * "EPT-violation #VE" on, a gfn a view has not filled yet still exits for
  * lazy fill rather than raising #VE in the guest; only a leaf's own SVE,
  * parked leaves included, is the user's choice.
- */
-
-/*
+ *
  * The engine is five files, one job each:
  *
  *   view.c        the engine and its views: init and destroy, enable and
@@ -47,7 +46,6 @@
  *
  * view_internal.h holds what they share.
  */
-
 #include <linux/errno.h>
 #include <linux/slab.h>
 #include <linux/string.h>
