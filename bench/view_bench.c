@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Benchmark of the views engine (kmod/core/view.c), built in userspace
+ * Benchmark of the views engine (kmod/core/view*.c), built in userspace
  * from the module's own sources with the unit tests' kernel shims. It
  * prints figures only; nothing here is a pass/fail test.
  *

@@ -223,7 +223,7 @@ struct altp2m_vm *altp2m_vm_get_next(const struct net *net, u32 *id);
 u64 altp2m_vms_generation(void);
 void altp2m_vm_stats_get(struct altp2m_vm *vm, struct altp2m_vm_stats *st);
 
-/* View operations from either door, and the VM fd's view ioctls (views.c). */
+/* View operations from every door (view_ops.c). */
 void altp2m_vm_lock_all(struct altp2m_vm *vm);
 void altp2m_vm_unlock_all(struct altp2m_vm *vm);
 void altp2m_vm_views_changed(struct altp2m_vm *vm);
@@ -255,6 +255,8 @@ int altp2m_vm_set_visibility(struct altp2m_vm *vm,
 int altp2m_vm_switch(struct altp2m_vm *vm, const struct altp2m_switch_view *a,
 		     struct altp2m_views_why *why);
 void altp2m_vm_vcpu_views(struct altp2m_vm *vm, struct altp2m_vcpu_views *a);
+
+/* The view ioctls of the VM and vCPU fds (view_ioctl.c). */
 long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,
 			void __user *argp);
 long altp2m_vcpu_view_ioctl(struct altp2m_vcpu *vcpu, unsigned int cmd,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The VM's p2m hierarchies in the kernel: the view engine (core/view.c)
+ * The VM's p2m hierarchies in the kernel: the view engine (core/view*.c)
  * given page-table pages, the host's frames, and TLB flushes; a vCPU's
  * EPT violations and the module's own accesses to guest memory, both in
  * the terms of the vCPU's view (which view that is: switch.c).

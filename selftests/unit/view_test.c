@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of kmod/core/view.c, the views engine, built from the
- * module's own source file.
+ * Unit tests of kmod/core/view*.c, the views engine, built from the
+ * module's own source files.
  *
  * The fake host: regions of guest RAM with made-up frames, some 2 MiB
  * capable (contiguous, aligned), some scattered (4 KiB only); anything

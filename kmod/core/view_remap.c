@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Remaps (see view.c for the whole engine): a gfn of a view that maps
+ * another gfn's frame, as Xen's change_gfn, and the reverse map that
+ * finds them by that target gfn, so that when guest RAM goes away
+ * (altp2m_views_host_unmap()) exactly the remaps to it are dropped, along
+ * with view 0's entries and every entry that mirrors them.
+ */
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/hash.h>
+#include <linux/list.h>
+#include <linux/slab.h>
+#include <linux/types.h>
+
+#include "ept.h"
+#include "view.h"
+#include "view_internal.h"
+
+/* ---- reverse map ------------------------------------------------------ */
+
+/**
+ * altp2m_view_rmap_tbucket - the reverse map's bucket of a target gfn
+ * @vs: the engine
+ * @target: the gfn
+ *
+ * Return: the bucket.
+ */
+struct hlist_head *altp2m_view_rmap_tbucket(const struct altp2m_views *vs,
+					    u64 target)
+{
+	return &vs->rmap_by_target[hash_64(target, vs->rmap_bits)];
+}
+
+static struct hlist_head *view_rmap_gbucket(const struct altp2m_views *vs,
+					    unsigned int view, u64 gfn)
+{
+	/* gfn < 2^36 and view < 2^9: the pair fits one key. */
+	return &vs->rmap_by_gfn[hash_64(gfn | (u64)view << 36,
+					vs->rmap_bits)];
+}
+
+/**
+ * altp2m_view_rmap_find - the remap of a gfn in a view
+ * @vs: the engine
+ * @view: the view
+ * @gfn: the gfn
+ *
+ * Return: the remap, or NULL.
+ */
+struct altp2m_remap *altp2m_view_rmap_find(const struct altp2m_views *vs,
+					   unsigned int view, u64 gfn)
+{
+	struct altp2m_remap *r;
+
+	hlist_for_each_entry(r, view_rmap_gbucket(vs, view, gfn), by_gfn)
+		if (r->gfn == gfn && r->view == view)
+			return r;
+	return NULL;
+}
+
+/**
+ * altp2m_view_rmap_alloc - new, empty hashes for the remaps
+ * @vs: the engine; its old hashes, if any, are the caller's to free
+ * @bits: log2 of the buckets of each
+ *
+ * Return: 0 or -ENOMEM (then @vs is unchanged).
+ */
+int altp2m_view_rmap_alloc(struct altp2m_views *vs, unsigned int bits)
+{
+	struct hlist_head *t, *g;
+
+	t = kvcalloc(1UL << bits, sizeof(*t), GFP_KERNEL_ACCOUNT);
+	g = kvcalloc(1UL << bits, sizeof(*g), GFP_KERNEL_ACCOUNT);
+	if (!t || !g) {
+		kvfree(t);
+		kvfree(g);
+		return -ENOMEM;
+	}
+	vs->rmap_by_target = t;
+	vs->rmap_by_gfn = g;
+	vs->rmap_bits = bits;
+	return 0;
+}
+
+/*
+ * Double both hashes once they hold a remap per bucket. Best effort: if
+ * memory is short the chains just get longer.
+ */
+static void view_rmap_grow(struct altp2m_views *vs)
+{
+	struct hlist_head *old_t = vs->rmap_by_target;
+	struct hlist_head *old_g = vs->rmap_by_gfn;
+	unsigned int bits = vs->rmap_bits, i;
+	struct hlist_node *tmp;
+	struct altp2m_remap *r;
+
+	if (vs->nr_remaps < (1ULL << bits) || bits >= VIEW_RMAP_MAX_BITS)
+		return;
+	if (altp2m_view_rmap_alloc(vs, bits + 1))
+		return;
+	for (i = 0; i < (1U << bits); i++) {
+		hlist_for_each_entry_safe(r, tmp, &old_g[i], by_gfn) {
+			hlist_add_head(&r->by_gfn,
+				       view_rmap_gbucket(vs, r->view, r->gfn));
+			hlist_add_head(&r->by_target,
+				       altp2m_view_rmap_tbucket(vs, r->target));
+		}
+	}
+	kvfree(old_t);
+	kvfree(old_g);
+}
+
+static void view_rmap_insert(struct altp2m_views *vs, struct altp2m_remap *r)
+{
+	hlist_add_head(&r->by_gfn, view_rmap_gbucket(vs, r->view, r->gfn));
+	hlist_add_head(&r->by_target, altp2m_view_rmap_tbucket(vs, r->target));
+	vs->nr_remaps++;
+	vs->view[r->view]->nr_remaps++;
+	view_rmap_grow(vs);
+}
+
+static void view_rmap_remove(struct altp2m_views *vs, struct altp2m_remap *r)
+{
+	hlist_del(&r->by_gfn);
+	hlist_del(&r->by_target);
+	vs->nr_remaps--;
+	if (vs->view[r->view])
+		vs->view[r->view]->nr_remaps--;
+	kfree(r);
+}
+
+/*
+ * Remove a remap and its leaf: the gfn goes back to lazy fill, with the
+ * host's frame.
+ */
+static void view_rmap_drop(struct altp2m_views *vs, struct altp2m_remap *r)
+{
+	struct altp2m_view *v = vs->view[r->view];
+	unsigned int at;
+	u64 *slot, e;
+
+	slot = view_find(vs, v, r->gfn, 1, &at);
+	e = READ_ONCE(*slot);
+	WRITE_ONCE(*slot, ALTP2M_EPT_EMPTY);
+	v->nr_leaves--;
+	v->nr_pages--;
+	if (altp2m_ept_present(e))
+		view_dirty(vs, v);
+	view_prune(vs, v, r->gfn);
+	view_rmap_remove(vs, r);
+}
+
+/**
+ * altp2m_view_rmap_forget - free every remap of a view
+ * @vs: the engine
+ * @idx: the view, or ALTP2M_VIEWS_MAX for every view
+ *
+ * Only the records go: the caller destroys the leaves with the view.
+ */
+void altp2m_view_rmap_forget(struct altp2m_views *vs, unsigned int idx)
+{
+	struct hlist_node *tmp;
+	struct altp2m_remap *r;
+	unsigned int i;
+
+	if (!vs->rmap_by_gfn)
+		return;
+	for (i = 0; i < (1U << vs->rmap_bits); i++)
+		hlist_for_each_entry_safe(r, tmp, &vs->rmap_by_gfn[i], by_gfn)
+			if (idx == ALTP2M_VIEWS_MAX || r->view == idx)
+				view_rmap_remove(vs, r);
+}
+
+/* Drop view @v's entry for @gfn (splitting a 2 MiB leaf): lazy fill. */
+static int view_revert(struct altp2m_views *vs, struct altp2m_view *v,
+		       u64 gfn)
+{
+	unsigned int at;
+	u64 *slot, e;
+	int ret;
+
+	slot = view_find(vs, v, gfn, 1, &at);
+	e = READ_ONCE(*slot);
+	if (!view_populated(e))
+		return 0;
+	if (at != 1) {
+		ret = altp2m_view_link(vs, v, slot, at);
+		if (ret)
+			return ret;
+		slot = view_find(vs, v, gfn, 1, &at);
+		e = READ_ONCE(*slot);
+	}
+	if (e & ALTP2M_VIEW_SW_REMAPPED) {
+		view_rmap_drop(vs, altp2m_view_rmap_find(vs, v->idx, gfn));
+		return 0;
+	}
+	WRITE_ONCE(*slot, ALTP2M_EPT_EMPTY);
+	v->nr_leaves--;
+	v->nr_pages--;
+	if (altp2m_ept_present(e))
+		view_dirty(vs, v);
+	view_prune(vs, v, gfn);
+	return 0;
+}
+
+/**
+ * altp2m_views_remap - make a gfn of a view map another gfn's frame
+ * @vs: the engine
+ * @idx: the view, not 0
+ * @gfn: the gfn that changes (A); guest RAM or held by the view
+ * @target: the gfn whose frame it takes (B), guest RAM; @gfn itself or
+ *	ALTP2M_GFN_INVALID to revert @gfn to lazy fill, dropping whatever
+ *	the view had there (its access and SVE included)
+ *
+ * As Xen's change_gfn: A gets the frame and memory type B has in this view
+ * (when B is itself remapped there, its target's: the remap is recorded
+ * against that gfn) and B's access in this view, or the host's access of
+ * B when the view does not hold it, as one 4 KiB leaf; SVE is set, as Xen
+ * does for a remap asked by an external tool. The reverse map drops the
+ * remap when its target stops being guest RAM (altp2m_views_host_unmap()).
+ * Later access changes of A keep the remap; those of B do not reach A.
+ *
+ * Return: 0, -EINVAL for view 0 or a bad gfn, -ESRCH when A or B is not
+ * guest RAM, -ENOMEM, or the errors of altp2m_views_vcpu_enter(); on error
+ * nothing changed.
+ */
+int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
+		       u64 target)
+{
+	struct altp2m_remap *old = NULL, *r = NULL;
+	u64 *slot, *s0, e, e0, new, real = target;
+	unsigned int at, l0, code;
+	struct altp2m_view *v;
+	int ret;
+
+	if (!idx)
+		return view_refuse(vs, -EINVAL, ALTP2M_WHY_VIEW_ZERO);
+	ret = altp2m_view_lookup(vs, idx, &v);
+	if (ret)
+		return ret;
+	if (gfn >= ALTP2M_VIEW_GFN_LIMIT)
+		return view_refuse(vs, -EINVAL, ALTP2M_WHY_GFN_WIDTH);
+	if (target != ALTP2M_GFN_INVALID && target >= ALTP2M_VIEW_GFN_LIMIT)
+		return view_refuse(vs, -EINVAL, ALTP2M_WHY_TARGET_WIDTH);
+	if (target == gfn || target == ALTP2M_GFN_INVALID) {
+		ret = view_revert(vs, v, gfn);
+		altp2m_view_finish(vs);
+		return ret;
+	}
+
+	code = ALTP2M_ACCESS_DEFAULT;	/* the host's, read below */
+	e = READ_ONCE(*view_find(vs, v, target, 1, &at));
+	if (view_populated(e)) {
+		code = view_code(e);
+		if (e & ALTP2M_VIEW_SW_REMAPPED) {
+			old = altp2m_view_rmap_find(vs, idx, target);
+			if (old)
+				real = old->target;
+		}
+	}
+	e = READ_ONCE(*view_find(vs, v, gfn, 1, &at));
+	old = NULL;
+	if (e & ALTP2M_VIEW_SW_REMAPPED)
+		old = altp2m_view_rmap_find(vs, idx, gfn);
+
+	view_journal_begin(vs);
+	ret = view_populated(e) ? 0 : altp2m_view_host_ram(vs, gfn);
+	if (ret == -ESRCH)
+		view_refuse(vs, ret, ALTP2M_WHY_GFN_NOT_RAM);
+	if (!ret) {
+		ret = altp2m_view_fill_host(vs, real, true, false, &s0, &l0);
+		if (ret == -ESRCH)
+			view_refuse(vs, ret, ALTP2M_WHY_TARGET_NOT_RAM);
+	}
+	if (!ret)
+		ret = altp2m_view_make_slot(vs, v, gfn, 1, &slot);
+	if (!ret && !old) {
+		r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+		if (!r)
+			ret = -ENOMEM;
+	}
+	altp2m_view_journal_end(vs, ret);
+	if (ret)
+		goto out;
+
+	vs->applying = 1;
+	altp2m_view_fill_host(vs, real, true, true, &s0, &l0);
+	e0 = READ_ONCE(*s0);
+	if (code == ALTP2M_ACCESS_DEFAULT)
+		code = view_code(e0);
+	new = view_piece(e0, l0, real & ~(view_span(l0) - 1), real) |
+	      (e0 & VIEW_TYPE_MASK) | view_access_bits(code) |
+	      ALTP2M_VIEW_SW_REMAPPED | ALTP2M_EPT_SVE;
+	e = READ_ONCE(*slot);
+	WRITE_ONCE(*slot, new);
+	if (view_needs_flush(e, new))
+		view_dirty(vs, v);
+	if (old) {
+		/* Same record, new target: rehash it. */
+		hlist_del(&old->by_target);
+		old->target = real;
+		hlist_add_head(&old->by_target,
+			       altp2m_view_rmap_tbucket(vs, real));
+	} else {
+		if (!view_populated(e)) {
+			v->nr_leaves++;
+			v->nr_pages++;
+		}
+		r->gfn = gfn;
+		r->target = real;
+		r->view = idx;
+		view_rmap_insert(vs, r);
+	}
+out:
+	altp2m_view_finish(vs);
+	return ret;
+}
+
+/**
+ * altp2m_views_frame_gfn - whose frame a view gives a gfn
+ * @vs: the engine
+ * @idx: the view
+ * @gfn: the gfn
+ *
+ * For code that reads or writes guest memory on a vCPU's behalf, so that
+ * it sees what the vCPU's view maps at @gfn.
+ *
+ * Return: the target of @gfn's remap in view @idx, else @gfn.
+ */
+u64 altp2m_views_frame_gfn(struct altp2m_views *vs, unsigned int idx,
+			   u64 gfn)
+{
+	struct altp2m_remap *r;
+
+	if (!idx || idx >= vs->max_views || !vs->nr_remaps)
+		return gfn;
+	r = altp2m_view_rmap_find(vs, idx, gfn);
+	return r ? r->target : gfn;
+}
+
+/*
+ * Split a 2 MiB leaf of @v that @g cuts. Return: true when that failed
+ * and the leaf still crosses @g (it will then go whole).
+ */
+static bool view_split_edge(struct altp2m_views *vs, struct altp2m_view *v,
+			    u64 g)
+{
+	unsigned int at;
+	u64 *slot;
+
+	if (g >= ALTP2M_VIEW_GFN_LIMIT || !(g & (VIEW_PT_GFNS - 1)))
+		return false;
+	slot = view_find(vs, v, g, 1, &at);
+	if (at == 2 && view_populated(READ_ONCE(*slot)))
+		return altp2m_view_link(vs, v, slot, 2) != 0;
+	return false;
+}
+
+/* Drop @v's leaves in [@start, @end) but the remaps. */
+static void view_unmap_range(struct altp2m_views *vs, struct altp2m_view *v,
+			     u64 start, u64 end)
+{
+	unsigned int level;
+	u64 g = start, *slot;
+	bool flush = false;
+
+	if (!v->nr_leaves)
+		return;
+	/* If a split fails, the walk below drops that leaf whole. */
+	view_split_edge(vs, v, start);
+	view_split_edge(vs, v, end);
+	while ((slot = altp2m_view_next_leaf(vs, v, &g, end, &level))) {
+		u64 e, stop = g + view_span(level);
+
+		if (level == 1)
+			stop = view_min(end, (g | (VIEW_PT_GFNS - 1)) + 1);
+		for (; g < stop; g += view_span(level), slot++) {
+			e = READ_ONCE(*slot);
+			if (!view_populated(e) || (e & ALTP2M_VIEW_SW_REMAPPED))
+				continue;
+			WRITE_ONCE(*slot, ALTP2M_EPT_EMPTY);
+			v->nr_leaves--;
+			v->nr_pages -= view_span(level);
+			flush |= altp2m_ept_present(e);
+		}
+		view_prune(vs, v, g - 1);
+		view_tick(vs);
+	}
+	if (flush)
+		view_dirty(vs, v);
+}
+
+/**
+ * altp2m_views_host_unmap - guest RAM went away (a region deleted or moved)
+ * @vs: the engine
+ * @gfn: the first gfn that is no longer guest RAM at its old frame
+ * @npages: how many
+ *
+ * Call it before host_frame() stops answering for the range and before
+ * the frames are freed: it drops view 0's entries in the range, the
+ * entries of every view that mirror them, and exactly the remaps whose
+ * target is in the range (their gfns go back to lazy fill). A remapped gfn
+ * in the range whose target lies elsewhere keeps its remap. A 2 MiB leaf
+ * crossing an end of the range is split first; if memory for that is
+ * short, it is dropped whole (in view 0: with its mirrors and the remaps
+ * to it) and refills lazily. Cannot fail.
+ */
+void altp2m_views_host_unmap(struct altp2m_views *vs, u64 gfn, u64 npages)
+{
+	struct hlist_node *tmp;
+	struct altp2m_remap *r;
+	u64 end, g;
+	unsigned int i;
+
+	if (gfn >= ALTP2M_VIEW_GFN_LIMIT || !npages)
+		return;
+	end = gfn + view_min(npages, ALTP2M_VIEW_GFN_LIMIT - gfn);
+	/*
+	 * A view-0 leaf crossing an end that cannot be split goes whole:
+	 * then so must everything that mirrors or remaps to it, or a view
+	 * would hold a gfn view 0 does not.
+	 */
+	if (view_split_edge(vs, &vs->host, gfn))
+		gfn &= ~(VIEW_PT_GFNS - 1);
+	if (view_split_edge(vs, &vs->host, end))
+		end = (end | (VIEW_PT_GFNS - 1)) + 1;
+
+	/* The reverse map: by target when that is cheaper than all of it. */
+	if (vs->nr_remaps && end - gfn <= vs->nr_remaps) {
+		for (g = gfn; g < end; g++) {
+			hlist_for_each_entry_safe(r, tmp,
+						  altp2m_view_rmap_tbucket(vs, g),
+						  by_target)
+				if (r->target == g) {
+					view_rmap_drop(vs, r);
+					vs->stats.remaps_invalidated++;
+				}
+			view_tick(vs);
+		}
+	} else if (vs->nr_remaps) {
+		for (i = 0; i < (1U << vs->rmap_bits); i++) {
+			hlist_for_each_entry_safe(r, tmp,
+						  &vs->rmap_by_target[i],
+						  by_target)
+				if (r->target >= gfn && r->target < end) {
+					view_rmap_drop(vs, r);
+					vs->stats.remaps_invalidated++;
+				}
+			view_tick(vs);
+		}
+	}
+	view_unmap_range(vs, &vs->host, gfn, end);
+	for (i = 1; i < vs->max_views; i++)
+		if (vs->view[i])
+			view_unmap_range(vs, vs->view[i], gfn, end);
+	altp2m_view_finish(vs);
+}
