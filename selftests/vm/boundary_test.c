@@ -1,16 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The host survives what a guest does to the CPU it runs on, and host
- * activity on that CPU does not reach the guest:
- *  - a guest that raises the TPR (MOV to CR8) does not keep the host's
- *    interrupts off: the CPU it ran on still takes the timer afterwards;
- *  - a host perf counter sampling the CPU while a vCPU runs there writes
- *    nothing into guest memory, and the guest computes undisturbed. (On
- *    a CPU with PEBS the kernel's guest MSR list switches it off at
- *    entry; Bochs has no PMU, so this runs with the kernel's software
- *    clock event and checks the sampling path around entries only.)
- * Needs two CPUs (the smp tier): the TPR test watches the guest's CPU
- * from the other one.
+ * Host activity on the CPU a guest runs on does not reach the guest: a
+ * host perf counter sampling the CPU while a vCPU runs there writes
+ * nothing into guest memory, and the guest computes undisturbed. (On a
+ * CPU with PEBS the kernel's guest MSR list switches it off at entry;
+ * Bochs has no PMU, so this runs with the kernel's software clock event
+ * and checks the sampling path around entries only.) What a guest does
+ * to the CPU's TPR is guest_cr8_test's. Needs two CPUs (the smp tier):
+ * the vCPU runs on one while the test samples it from the other.
  */
 #define _GNU_SOURCE
 #include <linux/perf_event.h>
@@ -70,69 +67,6 @@ static int run_on(struct vcpu *vcpu, int cpu)
 		return -1;
 	errno = r.err;
 	return r.ret;
-}
-
-/* ------------------------------------------------------------------ TPR */
-
-static void guest_raise_tpr(uint64_t tpr)
-{
-	asm volatile("mov %0, %%cr8" : : "r" (tpr) : "memory");
-	GUEST_SYNC(tpr);
-}
-
-/*
- * Whether @cpu still schedules: a child pinned there sleeps 100 ms (the
- * wake-up needs that CPU's timer interrupt) and exits. Waits up to
- * @secs seconds; a CPU whose TPR blocks every interrupt never runs it.
- */
-static bool cpu_takes_interrupts(int cpu, int secs)
-{
-	struct timespec start, now;
-	int status;
-	pid_t pid;
-
-	pid = fork();
-	if (pid < 0)
-		return false;
-	if (!pid) {
-		if (!pin(cpu))
-			_exit(2);
-		usleep(100000);
-		_exit(0);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) && !WEXITSTATUS(status);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec > secs) {
-			kill(pid, SIGKILL);
-			return false;
-		}
-		usleep(10000);
-	}
-}
-
-TEST(guest_tpr_does_not_stick_to_host)
-{
-	struct vm *vm;
-	struct vcpu *vcpu;
-
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		SKIP("needs two CPUs");
-	ASSERT_TRUE(pin(0));
-	vm = vm_create(0);
-	vcpu = vcpu_add(vm, 0, guest_raise_tpr);
-	/* 15: no interrupt at all is above it. */
-	vcpu_args_set(vcpu, 1, 15ULL);
-	ASSERT_EQ(run_on(vcpu, 1), 0);
-	assert_ucall_sync(vcpu, 15);
-	ASSERT_TRUE(cpu_takes_interrupts(1, 30));
-	/* And again with the vCPU's next entries there. */
-	ASSERT_EQ(run_on(vcpu, 1), 0);
-	assert_ucall_done(vcpu);
-	ASSERT_TRUE(cpu_takes_interrupts(1, 30));
-	vm_free(vm);
 }
 
 /* ----------------------------------------------------------------- perf */
