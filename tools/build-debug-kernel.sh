@@ -105,7 +105,7 @@ bad=$(sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)$/\1 \2/p; s/^# \(CONFIG_[A-Za-z
 	done)
 [ -z "$bad" ] || { printf '%s\n' "$bad" >>"$log"; fail "the configuration lost options: $(echo $bad)"; }
 
-say "building with make -j$jobs under nice (about an hour on 2 CPUs)"
+say "building with make -j$jobs under nice (24 CPU-minutes)"
 mk -j"$jobs" bzImage modules || fail "the kernel build failed"
 mk INSTALL_MOD_PATH="$dir/root" INSTALL_MOD_STRIP=1 modules_install ||
 	fail "modules_install failed"
