@@ -16,7 +16,8 @@ pkgs="build-essential gcc-12 make pkg-config kmod cpio bc flex bison
 libelf-dev libnl-3-dev libnl-genl-3-dev check sparse
 bochs bochsbios bochs-term vgabios busybox-static
 isolinux syslinux-common xorriso qemu-system-x86 util-linux procps
-xz-utils python3-yaml"
+xz-utils python3-yaml
+libssl-dev"
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
