@@ -112,8 +112,10 @@ static int altp2m_handle_cr(struct altp2m_vcpu *vcpu,
 	switch (type) {
 	case 0:		/* MOV to CR */
 		if (cr == 8) {
-			vcpu->vmx.cr8 = gpr[reg] & 15;
-			ret = 0;
+			/* Bits 63:4 are reserved: #GP, the TPR unchanged. */
+			ret = gpr[reg] & ~0xfULL ? -EINVAL : 0;
+			if (!ret)
+				vcpu->vmx.cr8 = gpr[reg];
 		} else {
 			ret = altp2m_vmx_write_cr(vcpu, cr, gpr[reg]);
 		}

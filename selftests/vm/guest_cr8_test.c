@@ -187,4 +187,28 @@ TEST(cr8_per_vcpu)
 	vm_free(vm);
 }
 
+/* A reserved bit (63:4) in the value: #GP, and the TPR stays as it was. */
+static void guest_cr8_reserved(void)
+{
+	write_cr8(5);
+	GUEST_SYNC(read_cr8());
+	write_cr8(0x15);
+	GUEST_SYNC(0xbad);
+}
+
+TEST(cr8_reserved_bits_gp)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_cr8_reserved);
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 5);
+	vcpu_run(vcpu);
+	ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_UNHANDLED);
+	EXPECT_EQ(uc.args[0], 13);	/* #GP */
+	EXPECT_EQ(uc.args[1], 0);
+	vm_free(vm);
+}
+
 TEST_HARNESS_MAIN
