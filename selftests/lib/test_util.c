@@ -2,6 +2,8 @@
 /*
  * TEST_ASSERT's failure path and small host-side helpers.
  */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,4 +94,13 @@ bool module_param_on(const char *name)
 		c = 'Y';
 	fclose(f);
 	return c != 'N' && c != '0';
+}
+
+bool pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return !sched_setaffinity(0, sizeof(set), &set);
 }

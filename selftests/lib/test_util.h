@@ -89,5 +89,7 @@ bool host_wait(volatile uint64_t *p, unsigned int secs);
  * parameter counts as on, the defaults).
  */
 bool module_param_on(const char *name);
+/* Bind the calling thread to @cpu alone; false (errno set) if it cannot. */
+bool pin_to_cpu(int cpu);
 
 #endif /* SELFTEST_TEST_UTIL_H */

@@ -26,15 +26,6 @@
 #include "../lib/vm_util.h"
 #include "../lib/harness.h"
 
-static bool pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return !sched_setaffinity(0, sizeof(set), &set);
-}
-
 struct runner {
 	struct vcpu *vcpu;
 	int cpu;
@@ -46,7 +37,7 @@ static void *run_pinned(void *arg)
 {
 	struct runner *r = arg;
 
-	if (!pin(r->cpu)) {
+	if (!pin_to_cpu(r->cpu)) {
 		r->ret = -1;
 		r->err = errno;
 		return NULL;
@@ -141,7 +132,7 @@ TEST(host_sampling_leaves_guest_alone)
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP("needs two CPUs");
-	ASSERT_TRUE(pin(0));
+	ASSERT_TRUE(pin_to_cpu(0));
 	fd = open_sampler(1, &hw);
 	ASSERT_GE(fd, 0);
 	TH_LOG("sampling with %s", hw ? "hardware cycles" : "the software clock");

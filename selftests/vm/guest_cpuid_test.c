@@ -51,15 +51,6 @@ static int nr_cpus(void)
 	return (int)sysconf(_SC_NPROCESSORS_ONLN);
 }
 
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 static void check_round(struct altp2m_test *_t, uint32_t id,
 			uint32_t (*a)[4])
 {
@@ -94,7 +85,7 @@ static void run_rounds(struct altp2m_test *_t, struct vcpu *vcpu,
 
 	for (round = 0; round < ROUNDS; round++) {
 		cpu = round % cpus;
-		ASSERT_EQ(pin(cpu), 0);
+		ASSERT_TRUE(pin_to_cpu(cpu));
 		vcpu_run(vcpu);
 		assert_ucall_sync(vcpu, round);
 		ASSERT_EQ(sched_getcpu(), cpu);

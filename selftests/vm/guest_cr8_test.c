@@ -46,15 +46,6 @@ static void guest_tpr15(void)
 	GUEST_SYNC(read_cr8());
 }
 
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 /* The highest online CPU: the one a stuck TPR would cost. */
 static int target_cpu(void)
 {
@@ -79,7 +70,7 @@ static void *tpr15_thread(void *arg)
 	int cpu = target_cpu();
 	struct ucall uc;
 
-	TEST_ASSERT(!pin(cpu), "pin the vCPU thread to CPU %d", cpu);
+	TEST_ASSERT(pin_to_cpu(cpu), "pin the vCPU thread to CPU %d", cpu);
 	TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC, "first sync");
 	t->before = uc.args[0];
 	vcpu_run(vcpu);
@@ -105,7 +96,7 @@ static int sleep_on(int cpu, long *took_ms)
 	if (pid < 0)
 		return -1;
 	if (!pid) {
-		if (pin(cpu))
+		if (!pin_to_cpu(cpu))
 			_exit(2);
 		while (nanosleep(&one, &one))
 			;
@@ -140,7 +131,7 @@ TEST(cr8_write_keeps_host_interrupts)
 
 	/* The watcher stays off the CPU under test where there is another. */
 	if (cpu)
-		ASSERT_EQ(pin(0), 0);
+		ASSERT_TRUE(pin_to_cpu(0));
 	ASSERT_EQ(pthread_create(&th, NULL, tpr15_thread, &t), 0);
 	ASSERT_EQ(pthread_join(th, NULL), 0);
 	/* The guest's own TPR: 0 at reset, then what it wrote. */

@@ -34,15 +34,6 @@ static void guest_write_forever(uint64_t gva)
 		p[0]++;
 }
 
-static bool pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return !sched_setaffinity(0, sizeof(set), &set);
-}
-
 struct runner {
 	struct vcpu *vcpu;
 	int ret;
@@ -53,7 +44,7 @@ static void *run_on_cpu1(void *arg)
 {
 	struct runner *r = arg;
 
-	if (!pin(1)) {
+	if (!pin_to_cpu(1)) {
 		r->ret = -1;
 		r->err = errno;
 		return NULL;
@@ -89,7 +80,7 @@ TEST(restrict_while_running_elsewhere)
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP("needs two CPUs");
-	ASSERT_TRUE(pin(0));
+	ASSERT_TRUE(pin_to_cpu(0));
 	vm = vm_create(0);
 	vcpu = vcpu_add(vm, 0, guest_write_forever);
 	page = vm_alloc(vm, 4096, 4096);
@@ -164,7 +155,7 @@ TEST(destroy_and_switch_while_running_elsewhere)
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP("needs two CPUs");
-	ASSERT_TRUE(pin(0));
+	ASSERT_TRUE(pin_to_cpu(0));
 	vm = vm_create(0);
 	vcpu = vcpu_add(vm, 0, guest_vmfunc_spin);
 	s = vm_alloc(vm, 4096, 4096);
