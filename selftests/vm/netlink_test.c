@@ -670,11 +670,34 @@ static void expect_msg(struct altp2m_test *_t, int fd, struct nlreq *r,
  * caused it, with the reason: ranges, lists (the pair's attribute inside
  * its nest), remaps, and vCPUs that do not exist.
  */
+/*
+ * SET_ACCESS on view 1 with a list of two pairs: (@gfn, r), then (@gfn2,
+ * @acc2). Returns the offset of the second pair's gfn, or of its access
+ * when @blame_access.
+ */
+static int access_list_of_two(struct nlreq *r, uint32_t vm_id, uint64_t gfn,
+			      uint64_t gfn2, uint8_t acc2, bool blame_access)
+{
+	struct nlattr *nest;
+	int off_gfn, off_acc;
+
+	cmd(r, ALTP2M_CMD_SET_ACCESS, vm_id);
+	put_u32(r, ALTP2M_A_VIEW, 1);
+	nest = nest_start(r, ALTP2M_A_ENTRY);
+	put_u64(r, ALTP2M_ENTRY_A_GFN, gfn);
+	put_u8(r, ALTP2M_ENTRY_A_ACCESS, ALTP2M_ACCESS_R);
+	nest_end(r, nest);
+	nest = nest_start(r, ALTP2M_A_ENTRY);
+	off_gfn = put_u64(r, ALTP2M_ENTRY_A_GFN, gfn2);
+	off_acc = put_u8(r, ALTP2M_ENTRY_A_ACCESS, acc2);
+	nest_end(r, nest);
+	return blame_access ? off_acc : off_gfn;
+}
+
 TEST(semantic_errors_name_the_attribute)
 {
 	uint64_t limit = 1ULL << 36;	/* gfns of the 48-bit gpa space */
 	uint64_t hole = 0x100000;	/* 4 GiB: not guest RAM */
-	struct nlattr *nest;
 	uint8_t acc;
 	struct vm *vm;
 	struct nlreq r;
@@ -745,38 +768,11 @@ TEST(semantic_errors_name_the_attribute)
 	expect_msg(_t, fd, &r, -EINVAL, off, "gfn: beyond the guest-physical address width");
 
 	/* Lists: the pair at fault, inside its nest. */
-	cmd(&r, ALTP2M_CMD_SET_ACCESS, vm->id);
-	put_u32(&r, ALTP2M_A_VIEW, 1);
-	nest = nest_start(&r, ALTP2M_A_ENTRY);
-	put_u64(&r, ALTP2M_ENTRY_A_GFN, gfn);
-	put_u8(&r, ALTP2M_ENTRY_A_ACCESS, ALTP2M_ACCESS_R);
-	nest_end(&r, nest);
-	nest = nest_start(&r, ALTP2M_A_ENTRY);
-	off = put_u64(&r, ALTP2M_ENTRY_A_GFN, limit);
-	put_u8(&r, ALTP2M_ENTRY_A_ACCESS, ALTP2M_ACCESS_R);
-	nest_end(&r, nest);
+	off = access_list_of_two(&r, vm->id, gfn, limit, ALTP2M_ACCESS_R, false);
 	expect_msg(_t, fd, &r, -EINVAL, off, "entry: gfn beyond the guest-physical address width");
-	cmd(&r, ALTP2M_CMD_SET_ACCESS, vm->id);
-	put_u32(&r, ALTP2M_A_VIEW, 1);
-	nest = nest_start(&r, ALTP2M_A_ENTRY);
-	put_u64(&r, ALTP2M_ENTRY_A_GFN, gfn);
-	put_u8(&r, ALTP2M_ENTRY_A_ACCESS, ALTP2M_ACCESS_R);
-	nest_end(&r, nest);
-	nest = nest_start(&r, ALTP2M_A_ENTRY);
-	put_u64(&r, ALTP2M_ENTRY_A_GFN, gfn + 1);
-	off = put_u8(&r, ALTP2M_ENTRY_A_ACCESS, ALTP2M_ACCESS_W);
-	nest_end(&r, nest);
+	off = access_list_of_two(&r, vm->id, gfn, gfn + 1, ALTP2M_ACCESS_W, true);
 	expect_msg(_t, fd, &r, -EINVAL, off, "entry: access not one this CPU's EPT can express");
-	cmd(&r, ALTP2M_CMD_SET_ACCESS, vm->id);
-	put_u32(&r, ALTP2M_A_VIEW, 1);
-	nest = nest_start(&r, ALTP2M_A_ENTRY);
-	put_u64(&r, ALTP2M_ENTRY_A_GFN, gfn);
-	put_u8(&r, ALTP2M_ENTRY_A_ACCESS, ALTP2M_ACCESS_R);
-	nest_end(&r, nest);
-	nest = nest_start(&r, ALTP2M_A_ENTRY);
-	off = put_u64(&r, ALTP2M_ENTRY_A_GFN, hole);
-	put_u8(&r, ALTP2M_ENTRY_A_ACCESS, ALTP2M_ACCESS_R);
-	nest_end(&r, nest);
+	off = access_list_of_two(&r, vm->id, gfn, hole, ALTP2M_ACCESS_R, false);
 	expect_msg(_t, fd, &r, -ESRCH, off, "entry: gfn is not guest RAM");
 	/* All or nothing: the good pair before it was not filled either. */
 	EXPECT_EQ(__vm_get_mem_access(vm, 1, gfn, &acc), -1);
