@@ -927,6 +927,116 @@ struct altp2m_vcpu_views {
 };
 
 /*
+ * struct altp2m_batch_op - one operation of a batch (ALTP2M_BATCH, and the
+ * netlink family's ALTP2M_A_OP nests)
+ * @flags:    must be 0
+ * @op:       ALTP2M_BATCH_SET_ACCESS, ALTP2M_BATCH_SET_SVE or
+ *            ALTP2M_BATCH_REMAP
+ * @value:    SET_ACCESS: an ALTP2M_ACCESS_*; SET_SVE: 0 or 1; REMAP: 0
+ * @pad:      must be 0
+ * @view:     the view (REMAP: not 0)
+ * @reserved: must be 0
+ * @gfn:      the first gfn (REMAP: the gfn whose entry changes)
+ * @npages:   SET_*: gfns from @gfn, >= 1; REMAP: 1
+ * @target:   REMAP: as struct altp2m_gfn_remap's (@gfn itself or
+ *            ALTP2M_GFN_INVALID reverts); SET_*: 0
+ *
+ * Each operation means exactly what the single call means
+ * (ALTP2M_SET_MEM_ACCESS, ALTP2M_SET_SUPPRESS_VE on a range,
+ * ALTP2M_REMAP_GFN), against the state the operations before it in the
+ * batch left.
+ */
+struct altp2m_batch_op {
+	__u32 flags;
+	__u16 op;
+	__u8 value;
+	__u8 pad;
+	__u32 view;
+	__u32 reserved;
+	__u64 gfn;
+	__u64 npages;
+	__u64 target;
+};
+
+#define ALTP2M_BATCH_SET_ACCESS		1
+#define ALTP2M_BATCH_SET_SVE		2
+#define ALTP2M_BATCH_REMAP		3
+
+/*
+ * struct altp2m_batch - ALTP2M_BATCH (VM fd): several view operations,
+ * over several views of the VM, as one all-or-nothing change
+ * @flags:       ALTP2M_BATCH_IF_GENERATION: fail with ESTALE, applying
+ *               nothing, unless the VM's views generation is still
+ *               @generation (optimistic concurrency: build the batch from
+ *               a dump or ALTP2M_GET_VM_INFO, then commit only if nobody
+ *               changed the views in between)
+ * @nr_ops:      operations, 1 .. ALTP2M_BATCH_MAX_OPS
+ * @ops:         user address of @nr_ops struct altp2m_batch_op
+ * @error_index: out, on failure: the operation at fault, or @nr_ops when
+ *               the failure belongs to the batch as a whole (memory, the
+ *               generation, the size of the undo log)
+ * @pad:         must be 0
+ * @generation:  in: with ALTP2M_BATCH_IF_GENERATION, the generation the
+ *               batch was built against, else 0; out, on success: the
+ *               generation the batch produced
+ * @reserved:    must be 0
+ *
+ * The whole batch is checked (flags, op codes, values, padding) before
+ * anything is touched; then the operations run in order while every vCPU
+ * of the VM is held outside the guest, each view the batch changed is
+ * flushed once after the last write, and the vCPUs go on. So no guest
+ * instruction ever runs against part of a batch. When an operation fails,
+ * every change the earlier ones made is undone (the tables, entries and
+ * remaps come back exactly), nothing is flushed, and errno is the one
+ * the single call would have given. E2BIG when the undo log of the batch
+ * would exceed ALTP2M_BATCH_MAX_CHANGES changed page-table entries (a
+ * range over 2 MiB leaves changes one entry per 2 MiB; split it into
+ * several batches). The VM's generation moves once per successful batch.
+ */
+struct altp2m_batch {
+	__u32 flags;
+	__u32 nr_ops;
+	__u64 ops;
+	__u32 error_index;
+	__u32 pad;
+	__u64 generation;
+	__u64 reserved[2];
+};
+
+#define ALTP2M_BATCH_IF_GENERATION	_BITUL(0)
+#define ALTP2M_BATCH_MAX_OPS		(1024 * 1024)
+#define ALTP2M_BATCH_MAX_CHANGES	(4 * 1024 * 1024)
+
+/*
+ * struct altp2m_vm_info - ALTP2M_GET_VM_INFO (VM fd): what netlink's
+ * ALTP2M_CMD_GET_VM reports, for the VM's owner
+ * @flags:         must be 0
+ * @vm_id:         out: the VM's id (ALTP2M_A_VM_ID)
+ * @nr_vcpus:      out: vCPUs created
+ * @max_views:     out: the view limit while views are enabled, else 0
+ * @mode:          out: ALTP2M_MODE_* (ALTP2M_MODE_EXTERNAL when disabled)
+ * @nr_views:      out: views that exist, view 0 included
+ * @views_enabled: out: 1 while views are enabled
+ * @pad:           must be 0
+ * @mem_pages:     out: 4 KiB pages of guest RAM in the memory regions
+ * @generation:    out: the views generation (ALTP2M_A_GENERATION)
+ * @reserved:      must be 0
+ */
+struct altp2m_vm_info {
+	__u32 flags;
+	__u32 vm_id;
+	__u32 nr_vcpus;
+	__u32 max_views;
+	__u32 mode;
+	__u32 nr_views;
+	__u8 views_enabled;
+	__u8 pad[7];
+	__u64 mem_pages;
+	__u64 generation;
+	__u64 reserved[4];
+};
+
+/*
  * ioctls on /dev/altp2m. ALTP2M_GET_API_VERSION and ALTP2M_GET_RUN_SIZE
  * (the bytes to mmap on a vCPU fd) take no argument: it must be 0.
  */
@@ -952,6 +1062,8 @@ struct altp2m_vcpu_views {
 #define ALTP2M_SET_VIEW_VISIBILITY _IOW(ALTP2MIO, 0x1d, struct altp2m_view_visibility)
 #define ALTP2M_SWITCH_VIEW	_IOW(ALTP2MIO, 0x1e, struct altp2m_switch_view)
 #define ALTP2M_GET_VCPU_VIEWS	_IOWR(ALTP2MIO, 0x1f, struct altp2m_vcpu_views)
+#define ALTP2M_BATCH		_IOWR(ALTP2MIO, 0x30, struct altp2m_batch)
+#define ALTP2M_GET_VM_INFO	_IOWR(ALTP2MIO, 0x31, struct altp2m_vm_info)
 
 /*
  * ioctls on a vCPU fd. ALTP2M_RUN's argument must be 0. Every VM and vCPU
@@ -1040,6 +1152,40 @@ struct altp2m_vcpu_views {
  *                 one u64 per field)
  * GET_VCPU_VIEWS  VM_ID. Reply: VM_ID, one VCPU_VIEW nest per vCPU
  *                 (VCPU, VIEW), as ALTP2M_GET_VCPU_VIEWS
+ * BATCH           VM_ID, one or more OP nests (TYPE, VIEW, GFN, [NPAGES]
+ *                 (absent: 1), [TARGET], [VALUE]; as struct
+ *                 altp2m_batch_op), [GENERATION] (present: commit only if
+ *                 the views generation is still that, else ESTALE).
+ *                 Applied as ALTP2M_BATCH. Reply: VM_ID, GENERATION
+ * TXN_BEGIN       VM_ID. Reply: VM_ID, TXN_ID, GENERATION (the views
+ *                 generation now)
+ * TXN_STAGE       VM_ID, TXN_ID, one or more OP nests: appended to the
+ *                 transaction, checked as BATCH checks them, not applied
+ * TXN_COMMIT      VM_ID, TXN_ID, [GENERATION]: the staged operations, in
+ *                 staging order, applied as one BATCH; the transaction
+ *                 ends whether the commit succeeds or not. Reply: VM_ID,
+ *                 GENERATION
+ * TXN_ABORT       VM_ID, TXN_ID: the transaction ends, nothing applied
+ *
+ * Transactions make a change too large for one message exactly as atomic
+ * as one ALTP2M_BATCH ioctl. A transaction belongs to the socket that
+ * began it (another socket's TXN_* on it: ENOENT) and to one VM (EINVAL
+ * for another VM_ID); it ends at commit or abort, when that socket is
+ * closed, or when the VM is destroyed, and its staged operations are
+ * freed then. Limits: ALTP2M_TXN_MAX_PER_SOCKET open transactions per
+ * socket (EBUSY), ALTP2M_BATCH_MAX_OPS operations per transaction
+ * (E2BIG); the staged operations are charged to the sender's memory
+ * cgroup. Changes by others between TXN_BEGIN and TXN_COMMIT are applied
+ * before the commit, which runs against the VM as it is then; a caller
+ * that must not build on a changed VM passes TXN_BEGIN's GENERATION to
+ * TXN_COMMIT (ESTALE then, nothing applied, the transaction ended).
+ *
+ * When one operation of BATCH or TXN_COMMIT fails, the extended ack's
+ * message names it ("operation N: ...") and its cookie
+ * (NLMSGERR_ATTR_COOKIE) holds N, a u32 in host byte order: the index of
+ * the operation in the batch or transaction, counting from 0 across all
+ * TXN_STAGE messages. Errors of a TXN_STAGE or BATCH message's own
+ * attributes point at the attribute (offset) as for other commands.
  *
  * Numbers of commands and attributes are ABI: new ones are added at the
  * end of their enum.
@@ -1071,6 +1217,11 @@ enum altp2m_cmd {
 	ALTP2M_CMD_VIEWS_DISABLED,
 	ALTP2M_CMD_VIEW_CREATED,
 	ALTP2M_CMD_VIEW_DESTROYED,
+	ALTP2M_CMD_BATCH,
+	ALTP2M_CMD_TXN_BEGIN,
+	ALTP2M_CMD_TXN_STAGE,
+	ALTP2M_CMD_TXN_COMMIT,
+	ALTP2M_CMD_TXN_ABORT,
 
 	__ALTP2M_CMD_MAX,
 	ALTP2M_CMD_MAX = __ALTP2M_CMD_MAX - 1
@@ -1106,6 +1257,8 @@ enum altp2m_attr {
 	ALTP2M_A_ENTRY,			/* nest: enum altp2m_entry_attr */
 	ALTP2M_A_STATS,			/* nest: enum altp2m_stats_attr */
 	ALTP2M_A_VCPU_VIEW,		/* nest: enum altp2m_vcpu_view_attr */
+	ALTP2M_A_OP,			/* nest: enum altp2m_op_attr */
+	ALTP2M_A_TXN_ID,		/* u32, not 0 */
 
 	__ALTP2M_A_MAX,
 	ALTP2M_A_MAX = __ALTP2M_A_MAX - 1
@@ -1124,6 +1277,24 @@ enum altp2m_entry_attr {
 	__ALTP2M_ENTRY_A_MAX,
 	ALTP2M_ENTRY_A_MAX = __ALTP2M_ENTRY_A_MAX - 1
 };
+
+/* In ALTP2M_A_OP: one operation, as struct altp2m_batch_op. */
+enum altp2m_op_attr {
+	ALTP2M_OP_A_UNSPEC,
+	ALTP2M_OP_A_PAD,
+	ALTP2M_OP_A_TYPE,		/* u16: ALTP2M_BATCH_SET_ACCESS .. */
+	ALTP2M_OP_A_VIEW,		/* u32 */
+	ALTP2M_OP_A_GFN,		/* u64 */
+	ALTP2M_OP_A_NPAGES,		/* u64: >= 1; absent: 1 */
+	ALTP2M_OP_A_TARGET,		/* u64: REMAP only */
+	ALTP2M_OP_A_VALUE,		/* u8: SET_ACCESS, SET_SVE only */
+
+	__ALTP2M_OP_A_MAX,
+	ALTP2M_OP_A_MAX = __ALTP2M_OP_A_MAX - 1
+};
+
+/* Open transactions one netlink socket may hold. */
+#define ALTP2M_TXN_MAX_PER_SOCKET	16
 
 /* In ALTP2M_A_STATS: the fields of struct altp2m_vm_stats, u64 each. */
 enum altp2m_stats_attr {
