@@ -256,6 +256,22 @@ int altp2m_vm_switch(struct altp2m_vm *vm, const struct altp2m_switch_view *a,
 		     struct altp2m_views_why *why);
 void altp2m_vm_vcpu_views(struct altp2m_vm *vm, struct altp2m_vcpu_views *a);
 
+/*
+ * Batches (batch.c): several view operations as one all-or-nothing change
+ * that no guest instruction sees half of (the uAPI's struct altp2m_batch).
+ * altp2m_batch_op_invalid() checks what can be checked without the VM and
+ * names the problem (NULL: fine); altp2m_vm_batch() takes an array of
+ * such checked operations in kernel memory. @flags: ALTP2M_BATCH_*;
+ * @generation: in, the expected views generation with
+ * ALTP2M_BATCH_IF_GENERATION; out, on success, the new one. On failure
+ * *@index is the operation at fault (@nr for the batch as a whole) and
+ * @why (may be NULL) the engine's cause for it.
+ */
+const char *altp2m_batch_op_invalid(const struct altp2m_batch_op *op);
+int altp2m_vm_batch(struct altp2m_vm *vm, const struct altp2m_batch_op *ops,
+		    u32 nr, u32 flags, u64 *generation, u32 *index,
+		    struct altp2m_views_why *why);
+
 /* The view ioctls of the VM and vCPU fds (view_ioctl.c). */
 long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,
 			void __user *argp);
@@ -266,5 +282,7 @@ long altp2m_vcpu_view_ioctl(struct altp2m_vcpu *vcpu, unsigned int cmd,
 int altp2m_nl_init(void);
 void altp2m_nl_exit(void);
 void altp2m_nl_notify(struct altp2m_vm *vm, u8 cmd, u32 arg0, u32 arg1);
+/* Netlink transactions of a VM that goes end with it (netlink_txn.c). */
+void altp2m_nl_txn_vm_gone(struct altp2m_vm *vm);
 
 #endif /* ALTP2M_H */
