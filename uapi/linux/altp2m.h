@@ -968,7 +968,7 @@ struct altp2m_batch_op {
  * @flags:       ALTP2M_BATCH_IF_GENERATION: fail with ESTALE, applying
  *               nothing, unless the VM's views generation is still
  *               @generation (optimistic concurrency: build the batch from
- *               a dump or ALTP2M_GET_VM_INFO, then commit only if nobody
+ *               a dump or ALTP2M_GET_VM_STATUS, then commit only if nobody
  *               changed the views in between)
  * @nr_ops:      operations, 1 .. ALTP2M_BATCH_MAX_OPS
  * @ops:         user address of @nr_ops struct altp2m_batch_op
@@ -1008,7 +1008,7 @@ struct altp2m_batch {
 #define ALTP2M_BATCH_MAX_CHANGES	(4 * 1024 * 1024)
 
 /*
- * struct altp2m_vm_info - ALTP2M_GET_VM_INFO (VM fd): what netlink's
+ * struct altp2m_vm_status - ALTP2M_GET_VM_STATUS (VM fd): what netlink's
  * ALTP2M_CMD_GET_VM reports, for the VM's owner
  * @flags:         must be 0
  * @vm_id:         out: the VM's id (ALTP2M_A_VM_ID)
@@ -1022,7 +1022,7 @@ struct altp2m_batch {
  * @generation:    out: the views generation (ALTP2M_A_GENERATION)
  * @reserved:      must be 0
  */
-struct altp2m_vm_info {
+struct altp2m_vm_status {
 	__u32 flags;
 	__u32 vm_id;
 	__u32 nr_vcpus;
@@ -1063,7 +1063,7 @@ struct altp2m_vm_info {
 #define ALTP2M_SWITCH_VIEW	_IOW(ALTP2MIO, 0x1e, struct altp2m_switch_view)
 #define ALTP2M_GET_VCPU_VIEWS	_IOWR(ALTP2MIO, 0x1f, struct altp2m_vcpu_views)
 #define ALTP2M_BATCH		_IOWR(ALTP2MIO, 0x30, struct altp2m_batch)
-#define ALTP2M_GET_VM_INFO	_IOWR(ALTP2MIO, 0x31, struct altp2m_vm_info)
+#define ALTP2M_GET_VM_STATUS	_IOWR(ALTP2MIO, 0x31, struct altp2m_vm_status)
 
 /*
  * ioctls on a vCPU fd. ALTP2M_RUN's argument must be 0. Every VM and vCPU
