@@ -2945,6 +2945,32 @@ START_TEST(txn_limit_e2big)
 		check_all();
 	}
 	ck_assert_uint_eq(fails, ARRAY_LEN(limits) - 1);
+	/*
+	 * Every limit a remap and a revert can meet: while linking, at the
+	 * fill of the target in view 0, at the remapped leaf, at a prune.
+	 */
+	for (i = 0; i < 16; i++) {
+		before = snapshot();
+		VS.txn_limit = i;
+		ck_assert_int_eq(txn_begin(), 0);
+		ret = altp2m_views_remap(&VS, t.v1, 1100, SMALL_BASE + 7);
+		if (!ret)
+			ret = altp2m_views_remap(&VS, t.v2, 2000, INVALID);
+		if (!ret)
+			ret = altp2m_views_remap(&VS, t.v1, 1100, SMALL_BASE + 8);
+		ck_assert(ret == 0 || ret == -E2BIG);
+		assert_check("remaps at the limit");
+		ck_assert_int_eq(txn_end(true), ret);
+		after = snapshot();
+		ck_assert(ret == 0 || snap_same(before, after));
+		snap_free(before);
+		snap_free(after);
+		if (!ret)
+			break;
+	}
+	ck_assert_uint_gt(i, 5);
+	ck_assert_uint_lt(i, 16);
+	check_all();
 	/* The default is the uAPI's, and the same operations fit. */
 	VS.txn_limit = 0;
 	txn_reset();
