@@ -126,7 +126,6 @@ static void view_rmap_insert(struct altp2m_views *vs, struct altp2m_remap *r)
  * Inside a transaction a dropped record is only unhashed: an abort hashes
  * it back, the commit frees it.
  */
-
 static void view_rmap_remove(struct altp2m_views *vs, struct altp2m_remap *r)
 {
 	hlist_del(&r->by_gfn);
