@@ -937,5 +937,6 @@ void cli_opt(int cmd, unsigned int i, struct cli_opt_doc *od)
 	}
 	od->name = src->name;
 	od->short_name = src->short_name;
+	od->has_arg = src->arg;
 	od->keyword = src->keyword;
 }

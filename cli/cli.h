@@ -268,13 +268,15 @@ void cli_usage(FILE *f, const char *group, const char *sub);
  * The command table as data, for the test that holds the man page and
  * the bash completion to it. Command i < cli_ncmds(): its words (sub
  * NULL for a command without subcommands) and its options. Options
- * i < cli_nopts(cmd): long name without "--", short letter or 0, and
- * whether it also has a keyword form ("monitor vm N"). cmd -1: the
+ * i < cli_nopts(cmd): long name without "--", short letter or 0, whether
+ * it takes a value, and whether it also has a keyword form ("monitor vm
+ * N"). cmd -1: the
  * global options, which go before or after the command.
  */
 struct cli_opt_doc {
 	const char *name;
 	char short_name;
+	bool has_arg;
 	bool keyword;
 };
 
