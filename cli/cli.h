@@ -264,6 +264,33 @@ int cli_parse_args(int argc, char *const *argv, struct cli_cmd *cmd,
 /* Usage of everything (group NULL), a group, or one command. */
 void cli_usage(FILE *f, const char *group, const char *sub);
 
+/* altp2mctl.c: helpers shared by the commands. */
+struct altp2m_vm *cli_attach(uint32_t vm_id);
+int cli_fail_vm(struct altp2m_vm *vm);
+int cli_fail(const char *fmt, ...) __printf(1, 2);
+
+/* One function per operation; each returns a CLI_EXIT_* value. */
+int cmd_caps(const struct cli_cmd *c, struct cli_out *o);
+int cmd_version(const struct cli_cmd *c, struct cli_out *o);
+int cmd_vm_list(const struct cli_cmd *c, struct cli_out *o);
+int cmd_vm_show(const struct cli_cmd *c, struct cli_out *o);
+int cmd_vm_enable(const struct cli_cmd *c, struct cli_out *o);
+int cmd_vm_disable(const struct cli_cmd *c, struct cli_out *o);
+int cmd_stats(const struct cli_cmd *c, struct cli_out *o);
+int cmd_view_list(const struct cli_cmd *c, struct cli_out *o);
+int cmd_view_create(const struct cli_cmd *c, struct cli_out *o);
+int cmd_view_destroy(const struct cli_cmd *c, struct cli_out *o);
+int cmd_view_dump(const struct cli_cmd *c, struct cli_out *o);
+int cmd_access_set(const struct cli_cmd *c, struct cli_out *o);
+int cmd_access_get(const struct cli_cmd *c, struct cli_out *o);
+int cmd_sve_set(const struct cli_cmd *c, struct cli_out *o);
+int cmd_remap(const struct cli_cmd *c, struct cli_out *o);
+int cmd_revert(const struct cli_cmd *c, struct cli_out *o);
+int cmd_switch(const struct cli_cmd *c, struct cli_out *o);
+int cmd_visibility(const struct cli_cmd *c, struct cli_out *o);
+int cmd_vcpus(const struct cli_cmd *c, struct cli_out *o);
+int cmd_monitor(const struct cli_cmd *c, struct cli_out *o);
+
 /*
  * The command table as data, for the test that holds the man page and
  * the bash completion to it. Command i < cli_ncmds(): its words (sub
@@ -299,32 +326,5 @@ void cli_event_print(struct cli_out *o, const struct altp2m_event *ev,
 		     const struct timespec *ts);
 /* RFC 3339 local time with microseconds: 2026-12-06T03:05:42.123456+00:00 */
 int cli_fmt_time(char *buf, size_t len, const struct timespec *ts);
-
-/* altp2mctl.c: helpers shared by the commands. */
-struct altp2m_vm *cli_attach(uint32_t vm_id);
-int cli_fail_vm(struct altp2m_vm *vm);
-int cli_fail(const char *fmt, ...) __printf(1, 2);
-
-/* One function per operation; each returns a CLI_EXIT_* value. */
-int cmd_caps(const struct cli_cmd *c, struct cli_out *o);
-int cmd_version(const struct cli_cmd *c, struct cli_out *o);
-int cmd_vm_list(const struct cli_cmd *c, struct cli_out *o);
-int cmd_vm_show(const struct cli_cmd *c, struct cli_out *o);
-int cmd_vm_enable(const struct cli_cmd *c, struct cli_out *o);
-int cmd_vm_disable(const struct cli_cmd *c, struct cli_out *o);
-int cmd_stats(const struct cli_cmd *c, struct cli_out *o);
-int cmd_view_list(const struct cli_cmd *c, struct cli_out *o);
-int cmd_view_create(const struct cli_cmd *c, struct cli_out *o);
-int cmd_view_destroy(const struct cli_cmd *c, struct cli_out *o);
-int cmd_view_dump(const struct cli_cmd *c, struct cli_out *o);
-int cmd_access_set(const struct cli_cmd *c, struct cli_out *o);
-int cmd_access_get(const struct cli_cmd *c, struct cli_out *o);
-int cmd_sve_set(const struct cli_cmd *c, struct cli_out *o);
-int cmd_remap(const struct cli_cmd *c, struct cli_out *o);
-int cmd_revert(const struct cli_cmd *c, struct cli_out *o);
-int cmd_switch(const struct cli_cmd *c, struct cli_out *o);
-int cmd_visibility(const struct cli_cmd *c, struct cli_out *o);
-int cmd_vcpus(const struct cli_cmd *c, struct cli_out *o);
-int cmd_monitor(const struct cli_cmd *c, struct cli_out *o);
 
 #endif /* ALTP2MCTL_CLI_H */

@@ -38,13 +38,13 @@ int cmd_monitor(const struct cli_cmd *c, struct cli_out *o)
 		fprintf(stderr, "%s: monitor: %s\n", CLI_NAME, err);
 		return CLI_EXIT_FAIL;
 	}
+	ret = CLI_EXIT_OK;
 	/*
 	 * The group is joined: every event from now on will be read. A
 	 * script waits for this line before it makes the change it
 	 * watches for; without it, the event could come before the join.
 	 */
 	fprintf(stderr, "%s: monitor: subscribed\n", CLI_NAME);
-	ret = CLI_EXIT_OK;
 	while (!c->count || seen < c->count) {
 		wait = -1;
 		if (c->timeout_ms >= 0) {
