@@ -293,7 +293,8 @@ static void print_names_help(FILE *f, const struct cli_desc *d)
 	}
 	access |= !!(d->opts & O(OPT_DEFAULT_ACCESS));
 	if (view)
-		fprintf(f, "\nVM and VIEW are numbers (decimal or 0x hex).\n");
+		fprintf(f, "\nVM and VIEW are numbers (decimal or 0x hex); VIEW is below "
+			STR(ALTP2M_MAX_VIEWS) ".\n");
 	else if (vm)
 		fprintf(f, "\nVM is a number (decimal or 0x hex).\n");
 	if (gfn)

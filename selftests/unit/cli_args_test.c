@@ -625,6 +625,9 @@ START_TEST(usage_texts)
 	ck_assert_ptr_nonnull(strstr(u, "-h, --help"));
 	ck_assert_ptr_null(strstr(u, "--vcpu"));
 	free(u);
+	u = usage_of("view", "destroy");
+	ck_assert_ptr_nonnull(strstr(u, "VIEW is below 512.\n"));
+	free(u);
 	u = usage_of("access", "set");
 	ck_assert_ptr_nonnull(strstr(u, "-f, --file FILE"));
 	ck_assert_ptr_nonnull(strstr(u, "ACCESS: n r w rw"));
