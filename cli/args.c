@@ -8,6 +8,8 @@
  * Options are scanned by hand rather than with getopt: it keeps global
  * state, prints its own messages, and a command's options may follow its
  * arguments ("switch 3 1 --vcpu 0") without getopt's argv permutation.
+ * The global options (-j, -d, -h) are taken after the command as well as
+ * before it, and an option may have a keyword form ("monitor vm 3").
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -926,15 +928,18 @@ unsigned int cli_nopts(int cmd)
 
 void cli_opt(int cmd, unsigned int i, struct cli_opt_doc *od)
 {
-	const struct cli_optdesc *src = NULL;
+	const struct cli_optdesc *src;
 	unsigned int id;
 
+	memset(od, 0, sizeof(*od));
 	if (cmd < 0) {
 		src = &globdesc[i];
 	} else {
-		for (id = 0; id < OPT_NR && !src; id++)
+		for (id = 0; id < OPT_NR; id++)
 			if ((cmds[cmd].opts & O(id)) && !i--)
-				src = &optdesc[id];
+				break;
+		src = &optdesc[id];
+		od->before_cmd = BEFORE_CMD_OPTS & O(id);
 	}
 	od->name = src->name;
 	od->short_name = src->short_name;

@@ -305,6 +305,7 @@ struct cli_opt_doc {
 	char short_name;
 	bool has_arg;
 	bool keyword;
+	bool before_cmd;	/* also before the command (monitor's -t) */
 };
 
 unsigned int cli_ncmds(void);

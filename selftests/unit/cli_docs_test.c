@@ -210,6 +210,13 @@ START_TEST(man_page_has_every_command_and_option)
 				      has_word(entry, eol(entry), od.name),
 				      "altp2mctl.8: '%s' heading lacks '%s'",
 				      words, od.name);
+			if (!od.before_cmd)
+				continue;
+			sec = man_section(man, "OPTIONS", &sec_end);
+			ck_assert_msg(man_has_long(sec, sec_end, od.name) &&
+				      man_has_short(sec, sec_end, od.short_name),
+				      "altp2mctl.8 OPTIONS: no -%c/--%s",
+				      od.short_name, od.name);
 		}
 	}
 	ck_assert_msg(man_entry(cmds, "help", &end), "altp2mctl.8: no help");
@@ -350,6 +357,16 @@ START_TEST(completion_has_every_command_and_option)
 	/* Global options: before the command, and after it. */
 	glob = strstr(sh, "compgen -W '-j");
 	ck_assert_ptr_nonnull(glob);
+	for (i = 0; i < cli_ncmds(); i++) {
+		for (j = 0; j < cli_nopts(i); j++) {
+			cli_opt(i, j, &od);
+			ck_assert_msg(!od.before_cmd ||
+				      (sh_has_opt(glob, eol(glob), &od, false) &&
+				       sh_has_opt(glob, eol(glob), &od, true)),
+				      "completion: --%s/-%c before the command",
+				      od.name, od.short_name);
+		}
+	}
 	for (j = 0; j < cli_nopts(-1); j++) {
 		cli_opt(-1, j, &od);
 		ck_assert_msg(sh_has_opt(glob, eol(glob), &od, false) &&
