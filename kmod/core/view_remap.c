@@ -126,7 +126,6 @@ static void view_rmap_insert(struct altp2m_views *vs, struct altp2m_remap *r)
  * Inside a transaction a dropped record is only unhashed: an abort hashes
  * it back, the commit frees it.
  */
-
 static void view_rmap_remove(struct altp2m_views *vs, struct altp2m_remap *r)
 {
 	hlist_del(&r->by_gfn);
@@ -350,6 +349,14 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 	vs->applying = 1;
 	altp2m_view_fill_host(vs, real, true, true, &s0, &l0);
 	e0 = READ_ONCE(*s0);
+	if (!view_populated(e0)) {
+		/*
+		 * A transaction failed and skipped the fill: nothing to copy
+		 * (view_code() would index past the table); undone anyway.
+		 */
+		kfree(r);
+		goto out;
+	}
 	if (code == ALTP2M_ACCESS_DEFAULT)
 		code = view_code(e0);
 	new = view_piece(e0, l0, real & ~(view_span(l0) - 1), real) |

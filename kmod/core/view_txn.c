@@ -30,11 +30,14 @@
  * CPUs may have cached before), and why the commit flushes once per view
  * that any call changed in a way that needs it.
  *
- * The log grows by chunks of a page. When it cannot grow, or would pass
- * vs->txn_limit entry writes, in the second phase of a call (which cannot
- * fail), the transaction has failed: the write is skipped rather than
- * made without a record, so are all further writes, the call fails, and
- * so does every later call and the commit, which undoes everything.
+ * The log grows by chunks of a page. Passing vs->txn_limit entry writes
+ * fails the call with -E2BIG, and the transaction with it. Running out of
+ * memory for the log while a call still links tables only fails that
+ * call, as running out of tables does; in its second phase, which cannot
+ * fail, it fails the transaction. Either way a write that cannot be
+ * logged is skipped rather than made without a record, and so is every
+ * later one; the call is undone down to its mark and fails, every later
+ * call fails at once, and the commit undoes everything.
  */
 #include <linux/bitmap.h>
 #include <linux/compiler.h>

@@ -2205,6 +2205,9 @@ static u8 rand_acc(void)
 	return rand_access[rnd_below(ARRAY_LEN(rand_access))];
 }
 
+/* Inside a transaction only the steps that edit leaves are drawn. */
+static int rand_in_txn;
+
 /*
  * One random step; *@ret is the result of an all-or-nothing call (1 when
  * the step made none).
@@ -2218,7 +2221,7 @@ static const char *rand_step(int *ret)
 	u8 vals[64];
 
 	*ret = 1;
-	switch (rnd_below(17)) {
+	switch (rand_in_txn ? 6 + rnd_below(7) : rnd_below(17)) {
 	case 0:		/* add a region */
 		n = 1 + rnd_below(rnd() % 2 ? 2048 : 64);
 		if (F.nr < MAX_REGIONS && rand_free_range(n, &base))
@@ -2440,14 +2443,19 @@ static void txn_prestate(struct txn_views *t)
 	ck_assert_int_eq(altp2m_views_set_access(&VS, t->v2, 1500, A_RW), 0);
 	ck_assert_int_eq(fault(t->v3, 1027, R_, NULL), ALTP2M_VIEW_RETRY);
 	ck_assert_int_eq(fault(t->v4, 3500, R_, NULL), ALTP2M_VIEW_RETRY);
+	/* A page table of v2 marked full (a split 2 MiB leaf). */
+	ck_assert_int_eq(fault(t->v2, 2600, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(altp2m_views_remap(&VS, t->v2, 2600, 2601), 0);
+	ck_assert_uint_ne(pde_of(t->v2, 2600) & ALTP2M_VIEW_SW_PT_FULL, 0);
 }
 
-#define TXN_OPS		13
+#define TXN_OPS		14
 
 /*
  * Operation @k of the mixed sequence. Asserted on the way: op 0 fills
  * 1024..1535 of v1 as one 2 MiB leaf that op 4 splits, op 10 splits
- * v1's 2 MiB leaf at 0 that op 12 then fills back to a full page table.
+ * v1's 2 MiB leaf at 0 that op 12 then fills back to a full page table;
+ * op 13 takes a leaf from a page table of v2 marked full before.
  */
 static int txn_op(const struct txn_views *t, int k)
 {
@@ -2494,8 +2502,18 @@ static int txn_op(const struct txn_views *t, int k)
 		return ret;
 	case 11:
 		return altp2m_views_remap(&VS, t->v1, 50, 50);
+	case 12:
+		ret = altp2m_views_set_access_range(&VS, t->v1, 0, 512, A_RW);
+		if (!ret)
+			ck_assert_uint_ne(pde_of(t->v1, 0) &
+					  ALTP2M_VIEW_SW_PT_FULL, 0);
+		return ret;
 	default:
-		return altp2m_views_set_access_range(&VS, t->v1, 0, 512, A_RW);
+		ret = altp2m_views_remap(&VS, t->v2, 2600, INVALID);
+		if (!ret)
+			ck_assert_uint_eq(pde_of(t->v2, 2600) &
+					  ALTP2M_VIEW_SW_PT_FULL, 0);
+		return ret;
 	}
 }
 
@@ -2891,7 +2909,7 @@ END_TEST
  */
 START_TEST(txn_limit_e2big)
 {
-	static const u64 limits[] = { 1, 2, 3, 5, 7, 40, 300, 700, 5000 };
+	static const u64 limits[] = { 0, 1, 2, 3, 5, 7, 40, 300, 700, 5000 };
 	struct snap *before, *after;
 	unsigned int i, fails = 0;
 	struct txn_views t;
@@ -2927,6 +2945,32 @@ START_TEST(txn_limit_e2big)
 		check_all();
 	}
 	ck_assert_uint_eq(fails, ARRAY_LEN(limits) - 1);
+	/*
+	 * Every limit a remap and a revert can meet: while linking, at the
+	 * fill of the target in view 0, at the remapped leaf, at a prune.
+	 */
+	for (i = 0; i < 16; i++) {
+		before = snapshot();
+		VS.txn_limit = i;
+		ck_assert_int_eq(txn_begin(), 0);
+		ret = altp2m_views_remap(&VS, t.v1, 1100, SMALL_BASE + 7);
+		if (!ret)
+			ret = altp2m_views_remap(&VS, t.v2, 2000, INVALID);
+		if (!ret)
+			ret = altp2m_views_remap(&VS, t.v1, 1100, SMALL_BASE + 8);
+		ck_assert(ret == 0 || ret == -E2BIG);
+		assert_check("remaps at the limit");
+		ck_assert_int_eq(txn_end(true), ret);
+		after = snapshot();
+		ck_assert(ret == 0 || snap_same(before, after));
+		snap_free(before);
+		snap_free(after);
+		if (!ret)
+			break;
+	}
+	ck_assert_uint_gt(i, 5);
+	ck_assert_uint_lt(i, 16);
+	check_all();
 	/* The default is the uAPI's, and the same operations fit. */
 	VS.txn_limit = 0;
 	txn_reset();
@@ -3027,6 +3071,101 @@ START_TEST(txn_structure_refused)
 }
 END_TEST
 
+
+/*
+ * Random transactions between random steps: random edits inside, now and
+ * then an allocation that fails, a lowered log limit or a host_unmap the
+ * owner should not have made; then an abort, or a commit. Abort, and any
+ * commit that fails, must give back the exact tables of before with no
+ * flush; the invariant holds after every call and every end.
+ */
+START_TEST(randomised_txn)
+{
+	const char *env = getenv("ALTP2M_VIEW_SEED");
+	u64 seed = env ? strtoull(env, NULL, 0) : 0x7a11f00dULL;
+	unsigned int round, step, nsteps, commits = 0, aborts = 0;
+	unsigned int failed_ends = 0;
+	struct snap *before, *after;
+	struct altp2m_views_bad bad;
+	unsigned long flushes;
+	const char *op;
+	int ret, commit, end;
+
+	fprintf(stderr, "view randomised txn test: seed %#llx\n",
+		(unsigned long long)seed);
+	rng_state = seed | 1;
+	memset(recent, 0, sizeof(recent));
+	altp2m_views_destroy(&VS);
+	memset(&F, 0, sizeof(F));
+	host_add(0, 2048, 1);
+	host_add(3000, 500, 0);
+	ck_assert_int_eq(altp2m_views_init(&VS, &OPS, &F, 0), 0);
+	ck_assert_int_eq(altp2m_views_enable(&VS, 0), 0);
+	for (round = 0; round < 400; round++) {
+		for (step = rnd_below(4); step; step--) {
+			rand_in_txn = 0;
+			rand_step(&ret);
+		}
+		check_all();
+		before = snapshot();
+		flushes = F.flushes;
+		if (rnd() % 8 == 0)
+			VS.txn_limit = 1 + rnd_below(200);
+		ck_assert_int_eq(txn_begin(), 0);
+		nsteps = 1 + rnd_below(12);
+		for (step = 0; step < nsteps; step++) {
+			u64 r = rnd();
+
+			if (r % 16 == 0)
+				F.fail_at = F.calls + 1 + (r >> 9) % 3;
+			else if (r % 16 == 1)
+				altp2m_shim_fail_at = altp2m_shim_allocs + 1 +
+						      (r >> 9) % 3;
+			if (r % 64 == 2) {
+				op = "host_unmap";
+				altp2m_views_host_unmap(&VS, rand_gfn(), 10);
+			} else {
+				rand_in_txn = 1;
+				op = rand_step(&ret);
+			}
+			F.fail_at = 0;
+			altp2m_shim_fail_at = 0;
+			ck_assert_msg(!altp2m_views_check(&VS, &bad),
+				      "seed %#llx round %u step %u (%s): "
+				      "view %u gfn %#llx: %s",
+				      (unsigned long long)seed, round, step,
+				      op, bad.view,
+				      (unsigned long long)bad.gfn, bad.what);
+			ck_assert_uint_eq(F.flushes, flushes);
+		}
+		rand_in_txn = 0;
+		commit = rnd() % 3 != 0;
+		end = txn_end(commit);
+		VS.txn_limit = ALTP2M_BATCH_MAX_CHANGES;
+		after = snapshot();
+		if (!commit || end) {
+			ck_assert_msg(snap_same(before, after),
+				      "seed %#llx round %u: %s left changes",
+				      (unsigned long long)seed, round,
+				      commit ? "failed commit" : "abort");
+			ck_assert_uint_eq(F.flushes, flushes);
+			failed_ends += !!end;
+			aborts += !commit;
+		} else {
+			commits++;
+		}
+		snap_free(before);
+		snap_free(after);
+		check_all();
+	}
+	fprintf(stderr, "view randomised txn test: %u commits, %u aborts, "
+		"%u failed commits\n", commits, aborts, failed_ends);
+	ck_assert_uint_gt(commits, 100);
+	ck_assert_uint_gt(aborts, 50);
+	ck_assert_uint_gt(failed_ends, 10);
+}
+END_TEST
+
 static Suite *view_suite(void)
 {
 	Suite *s = suite_create("view");
@@ -3086,6 +3225,7 @@ static Suite *view_suite(void)
 	tcase_add_checked_fixture(rnd_tc, setup, teardown);
 	tcase_set_timeout(rnd_tc, 60);
 	tcase_add_test(rnd_tc, randomised_invariant);
+	tcase_add_test(rnd_tc, randomised_txn);
 	suite_add_tcase(s, rnd_tc);
 	return s;
 }
