@@ -295,34 +295,41 @@ static int lib_child(const struct lib_step *s)
 	uint8_t acc[2] = { ALTP2M_ACCESS_R, ALTP2M_ACCESS_R };
 	struct altp2m_view_entry *ent;
 	char err[ALTP2M_ERRMSG_LEN];
+	struct altp2m_conn *conn;
 	struct altp2m_vm *vm;
 	unsigned int access;
 	uint32_t view;
 	size_t n;
 	bool sve;
 
-	if (altp2m_vm_attach(&vm, s->vm_id, err, sizeof(err))) {
-		printf("# attach: %s\n", err);
+	if (altp2m_conn_open(&conn, NULL, err, sizeof(err))) {
+		printf("# connect: %s\n", err);
 		return 1;
 	}
+	if (altp2m_vm_attach(conn, s->vm_id, &vm)) {
+		printf("# attach: %s\n", altp2m_conn_errmsg(conn));
+		return 1;
+	}
+	/* The handle holds the connection: the caller's reference may go. */
+	altp2m_conn_close(conn);
 	if (altp2m_vm_transport(vm) != ALTP2M_TRANSPORT_NETLINK ||
-	    altp2m_views_enable(vm, 4, ALTP2M_MODE_EXTERNAL) ||
-	    altp2m_view_create(vm, ALTP2M_ACCESS_RWX, &view) || view != 1 ||
-	    altp2m_set_access_list(vm, view, gfns, acc, 2) ||
-	    altp2m_get_access(vm, view, gfns[1], &access, &sve) ||
+	    altp2m_vm_views_enable(vm, 4, ALTP2M_MODE_EXTERNAL) ||
+	    altp2m_vm_view_create(vm, ALTP2M_ACCESS_RWX, &view) || view != 1 ||
+	    altp2m_vm_set_access_list(vm, view, gfns, acc, 2) ||
+	    altp2m_vm_get_access(vm, view, gfns[1], &access, &sve) ||
 	    access != ALTP2M_ACCESS_R ||
-	    altp2m_dump_view(vm, view, &ent, &n) || n < 1) {
+	    altp2m_vm_dump_view(vm, view, &ent, &n) || n < 1) {
 		printf("# library: %s\n", altp2m_vm_errmsg(vm));
 		return 2;
 	}
-	free(ent);
+	altp2m_free(ent);
 	/* An error comes back as errno and a message naming the attribute. */
-	if (altp2m_view_destroy(vm, 3) != -ENOENT ||
+	if (altp2m_vm_view_destroy(vm, 3) != -ENOENT ||
 	    !strstr(altp2m_vm_errmsg(vm), "view")) {
 		printf("# destroy 3: %s\n", altp2m_vm_errmsg(vm));
 		return 3;
 	}
-	if (altp2m_view_switch(vm, view, -1)) {
+	if (altp2m_vm_view_switch(vm, view, ALTP2M_VCPU_ALL)) {
 		printf("# switch: %s\n", altp2m_vm_errmsg(vm));
 		return 4;
 	}
@@ -372,20 +379,24 @@ TEST_TIMEOUT(library_drives_running_guest, 120)
 	ASSERT_EQ(altp2m_vm_from_fd(&own, vm->fd, err, sizeof(err)), 0);
 	EXPECT_EQ(altp2m_vm_transport(own), ALTP2M_TRANSPORT_FD);
 	EXPECT_EQ(altp2m_vm_id(own), vm->id);
-	ASSERT_EQ(altp2m_get_access(own, 1, GFN(s.a) + 1, &access, &sve), 0);
+	ASSERT_EQ(altp2m_vm_get_access(own, 1, GFN(s.a) + 1, &access, &sve), 0);
 	EXPECT_EQ(access, ALTP2M_ACCESS_R);
-	ASSERT_EQ(altp2m_dump_view(own, 1, &ent, &n), 0);
+	ASSERT_EQ(altp2m_vm_dump_view(own, 1, &ent, &n), 0);
 	EXPECT_GE(n, 1);
-	free(ent);
+	altp2m_free(ent);
+	/* ALTP2M_GET_VM_STATUS: what GET_VM says, no guessing. */
 	ASSERT_EQ(altp2m_vm_get_info(own, &info), 0);
 	EXPECT_EQ(info.nr_vcpus, 1);
-	ASSERT_EQ(altp2m_set_access(own, 1, GFN(s.a) + 1, 1, ALTP2M_ACCESS_RWX), 0);
+	EXPECT_EQ(info.views_enabled, 1);
+	EXPECT_EQ(info.max_views, 4);
+	EXPECT_EQ(info.mode, ALTP2M_MODE_EXTERNAL);
+	ASSERT_EQ(altp2m_vm_set_access(own, 1, GFN(s.a) + 1, 1, ALTP2M_ACCESS_RWX), 0);
 	vcpu_run(vcpu);
 	assert_ucall_sync(vcpu, 7);
-	ASSERT_EQ(altp2m_view_switch(own, 0, -1), 0);
-	ASSERT_EQ(altp2m_view_destroy(own, 1), 0);
+	ASSERT_EQ(altp2m_vm_view_switch(own, 0, ALTP2M_VCPU_ALL), 0);
+	ASSERT_EQ(altp2m_vm_view_destroy(own, 1), 0);
 	altp2m_vm_close(own);
-	/* Closing the handle leaves the VM fd to its owner. */
+	/* The handle worked on its own copy: the VM fd is still its owner's. */
 	EXPECT_EQ(fcntl(vm->fd, F_GETFD), FD_CLOEXEC);
 	vm_free(vm);
 }
