@@ -2497,6 +2497,281 @@ START_TEST(nl_attr_names_from_offsets)
 }
 END_TEST
 
+/* ---- batches ---- */
+
+/* Three views, every kind of operation. */
+static struct altp2m_batch_builder *three_views(void)
+{
+	struct altp2m_batch_builder *b = NULL;
+
+	ck_assert_int_eq(altp2m_batch_new(&b), 0);
+	ck_assert_int_eq(altp2m_batch_set_access(b, 1, 0x100, 16, ALTP2M_ACCESS_RX), 0);
+	ck_assert_int_eq(altp2m_batch_set_sve(b, 2, 0x200, 1, true), 0);
+	ck_assert_int_eq(altp2m_batch_remap(b, 3, 0x300, 0x400), 0);
+	ck_assert_int_eq(altp2m_batch_revert(b, 3, 0x301), 0);
+	ck_assert_uint_eq(altp2m_batch_size(b), 4);
+	return b;
+}
+
+START_TEST(batch_builder_checks)
+{
+	struct altp2m_batch_builder *b = NULL;
+
+	ck_assert_int_eq(altp2m_batch_new(NULL), -EINVAL);
+	ck_assert_int_eq(altp2m_batch_new(&b), 0);
+	/* What the single calls refuse is refused, and nothing is added. */
+	ck_assert_int_eq(altp2m_batch_set_access(b, ALTP2M_MAX_VIEWS, 0, 1, 0), -EINVAL);
+	ck_assert_int_eq(altp2m_batch_set_access(b, 1, 0, 0, 0), -EINVAL);
+	ck_assert_int_eq(altp2m_batch_set_access(b, 1, 0, 1, ALTP2M_ACCESS_DEFAULT + 1),
+			 -EINVAL);
+	ck_assert_int_eq(altp2m_batch_set_sve(b, 1, 0, 0, true), -EINVAL);
+	ck_assert_int_eq(altp2m_batch_remap(b, 0, 1, 2), -EINVAL);
+	ck_assert_int_eq(altp2m_batch_revert(b, ALTP2M_MAX_VIEWS, 1), -EINVAL);
+	ck_assert_int_eq(altp2m_batch_set_access(NULL, 1, 0, 1, 0), -EINVAL);
+	ck_assert_uint_eq(altp2m_batch_size(b), 0);
+	ck_assert_uint_eq(altp2m_batch_size(NULL), 0);
+	altp2m_batch_free(b);
+	altp2m_batch_free(NULL);
+}
+END_TEST
+
+START_TEST(batch_fd)
+{
+	struct altp2m_batch_builder *b = three_views();
+	struct altp2m_batch_opts o = { .sz = sizeof(o) };
+	struct altp2m_error e = { .sz = sizeof(e) };
+	struct fdfake f = { .generation = 40 };
+	struct altp2m_batch_op *op;
+	struct altp2m_vm *vm = fd_vm(&f);
+	uint64_t gen = 0;
+
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, NULL, &gen), 0);
+	ck_assert_int_eq(f.calls, 1);	/* one ioctl */
+	ck_assert_uint_eq(f.cmd, ALTP2M_BATCH);
+	ck_assert_uint_eq(gen, 41);
+	ck_assert_uint_eq(f.batch.flags, 0);
+	ck_assert_uint_eq(f.batch.nr_ops, 4);
+	ck_assert_uint_eq(f.batch.generation, 0);
+	op = f.batch_ops;
+	ck_assert_uint_eq(op[0].op, ALTP2M_BATCH_SET_ACCESS);
+	ck_assert_uint_eq(op[0].view, 1);
+	ck_assert_uint_eq(op[0].gfn, 0x100);
+	ck_assert_uint_eq(op[0].npages, 16);
+	ck_assert_uint_eq(op[0].value, ALTP2M_ACCESS_RX);
+	ck_assert_uint_eq(op[0].target, 0);
+	ck_assert_uint_eq(op[1].op, ALTP2M_BATCH_SET_SVE);
+	ck_assert_uint_eq(op[1].value, 1);
+	ck_assert_uint_eq(op[2].op, ALTP2M_BATCH_REMAP);
+	ck_assert_uint_eq(op[2].view, 3);
+	ck_assert_uint_eq(op[2].npages, 1);
+	ck_assert_uint_eq(op[2].target, 0x400);
+	ck_assert_uint_eq(op[2].value, 0);
+	ck_assert_uint_eq(op[3].target, ALTP2M_GFN_INVALID);
+	for (op = f.batch_ops; op < f.batch_ops + 4; op++)
+		ck_assert(!op->flags && !op->pad && !op->reserved);
+
+	/* Only if nobody changed the views since generation 41. */
+	o.if_generation = true;
+	o.generation = 41;
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, &o, &gen), 0);
+	ck_assert_uint_eq(f.batch.flags, ALTP2M_BATCH_IF_GENERATION);
+	ck_assert_uint_eq(f.batch.generation, 41);
+	ck_assert_uint_eq(gen, 42);
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, &o, &gen), -ESTALE);
+	ck_assert_uint_eq(gen, 42);
+	ck_assert_int_eq(altp2m_vm_last_error(vm, &e), 0);
+	ck_assert_int_eq(e.op, -1);	/* the batch as a whole */
+	ck_assert_str_eq(e.msg, "commit a batch of 4 operations: Stale file handle");
+
+	/* Operation 2 fails: the module's error_index says so. */
+	f.batch_err = -ENOENT;
+	f.batch_fail_index = 2;
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, NULL, NULL), -ENOENT);
+	ck_assert_int_eq(altp2m_vm_last_error(vm, &e), 0);
+	ck_assert_int_eq(e.err, -ENOENT);
+	ck_assert_int_eq(e.op, 2);
+	ck_assert_int_eq(e.entry, -1);
+	ck_assert_uint_eq(e.applied, 0);
+	ck_assert_str_eq(e.msg, "commit a batch of 4 operations: No such file or directory (operation 2)");
+
+	/* Nothing to commit, or options the library does not know. */
+	f.calls = 0;
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, NULL, NULL, NULL), -EINVAL);
+	o.sz = 2;
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, &o, NULL), -EINVAL);
+	ck_assert_int_eq(f.calls, 0);
+	altp2m_batch_free(b);
+	ck_assert_int_eq(altp2m_batch_new(&b), 0);
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, NULL, NULL), -EINVAL);
+	ck_assert_str_eq(altp2m_vm_errmsg(vm), "commit a batch of 0 operations: Invalid argument (an empty batch)");
+	ck_assert_int_eq(f.calls, 0);
+	altp2m_batch_free(b);
+	altp2m_vm_close(vm);
+	free(f.batch_ops);
+}
+END_TEST
+
+#define NONE	INT64_MIN
+
+/* What OP nest @i of @h holds; NONE: the target must be absent. */
+static void expect_op(struct nlmsghdr *h, int i, uint16_t type, uint32_t view,
+		      uint64_t gfn, int64_t npages, int64_t target, int value)
+{
+	struct nlattr *tb[ALTP2M_OP_A_MAX + 1];
+	struct nlattr *a, *op = NULL;
+	int len, rem;
+
+	nla_for_each_attr(a, req_attrs(h, &len), len, rem)
+		if (nla_type(a) == ALTP2M_A_OP && !i--) {
+			op = a;
+			break;
+		}
+	ck_assert_ptr_nonnull(op);
+	ck_assert_int_eq(nla_parse_nested(tb, ALTP2M_OP_A_MAX, op, NULL), 0);
+	ck_assert_uint_eq(nla_get_u16(tb[ALTP2M_OP_A_TYPE]), type);
+	ck_assert_uint_eq(nla_get_u32(tb[ALTP2M_OP_A_VIEW]), view);
+	ck_assert_uint_eq(nla_get_u64(tb[ALTP2M_OP_A_GFN]), gfn);
+	if (npages < 0)
+		ck_assert_ptr_null(tb[ALTP2M_OP_A_NPAGES]);
+	else
+		ck_assert_uint_eq(nla_get_u64(tb[ALTP2M_OP_A_NPAGES]), npages);
+	if (target == NONE)
+		ck_assert_ptr_null(tb[ALTP2M_OP_A_TARGET]);
+	else
+		ck_assert_uint_eq(nla_get_u64(tb[ALTP2M_OP_A_TARGET]), (uint64_t)target);
+	if (value < 0)
+		ck_assert_ptr_null(tb[ALTP2M_OP_A_VALUE]);
+	else
+		ck_assert_uint_eq(nla_get_u8(tb[ALTP2M_OP_A_VALUE]), value);
+}
+
+START_TEST(batch_netlink)
+{
+	struct altp2m_batch_builder *b = three_views();
+	struct altp2m_batch_opts o = { .sz = sizeof(o) };
+	struct altp2m_error e = { .sz = sizeof(e) };
+	struct altp2m_vm *vm;
+	struct nlfake n;
+	uint64_t gen = 0;
+
+	nlfake_init(&n);
+	n.generation = 70;
+	vm = nl_vm(&n);
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, NULL, &gen), 0);
+	/* It fits one message: BATCH. */
+	ck_assert_int_eq(n.calls, 1);
+	ck_assert_uint_eq(req_cmd(n.last), ALTP2M_CMD_BATCH);
+	ck_assert_uint_eq(gen, 71);
+	ck_assert_uint_eq(n.log[0].nentries, 4);
+	ck_assert(!n.log[0].has_gen);
+	expect_op(n.last, 0, ALTP2M_BATCH_SET_ACCESS, 1, 0x100, 16, NONE,
+		  ALTP2M_ACCESS_RX);
+	expect_op(n.last, 1, ALTP2M_BATCH_SET_SVE, 2, 0x200, 1, NONE, 1);
+	expect_op(n.last, 2, ALTP2M_BATCH_REMAP, 3, 0x300, -1, 0x400, -1);
+	expect_op(n.last, 3, ALTP2M_BATCH_REMAP, 3, 0x301, -1,
+		  (int64_t)ALTP2M_GFN_INVALID, -1);
+
+	o.if_generation = true;
+	o.generation = 71;
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, &o, &gen), 0);
+	ck_assert(n.log[1].has_gen);
+	ck_assert_uint_eq(n.log[1].gen, 71);
+
+	/* The module blames operation 3 through the cookie. */
+	n.calls = 0;
+	n.err = -EINVAL;
+	n.err_call = 1;
+	n.kmsg = "operation 3: gfn is not remapped";
+	n.fail_op = 3;
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, NULL, &gen), -EINVAL);
+	ck_assert_int_eq(altp2m_vm_last_error(vm, &e), 0);
+	ck_assert_int_eq(e.op, 3);
+	ck_assert_int_eq(e.entry, -1);
+	ck_assert_str_eq(e.msg, "commit a batch of 4 operations: Invalid argument (operation 3: gfn is not remapped)");
+	/* Or an attribute of operation 1, by its offset. */
+	n.calls = 0;
+	n.fail_op = -1;
+	n.kmsg = NULL;
+	n.blame_entry = 1;
+	n.blame_inner = ALTP2M_OP_A_VALUE;
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, NULL, &gen), -EINVAL);
+	ck_assert_int_eq(altp2m_vm_last_error(vm, &e), 0);
+	ck_assert_int_eq(e.op, 1);
+	ck_assert_int_eq(e.attr, ALTP2M_A_OP);
+	ck_assert_str_eq(e.attr_name, "op.value");
+	ck_assert_str_eq(e.msg, "commit a batch of 4 operations: Invalid argument (attribute op.value of operation 1)");
+	altp2m_vm_close(vm);
+	altp2m_batch_free(b);
+	nlfake_fini(&n);
+}
+END_TEST
+
+/* A batch too big for one message: a transaction, the same all-or-nothing. */
+START_TEST(batch_netlink_txn)
+{
+	struct altp2m_batch_opts o = {
+		.sz = sizeof(o), .if_generation = true, .generation = 5,
+	};
+	struct altp2m_error e = { .sz = sizeof(e) };
+	struct altp2m_batch_builder *b = NULL;
+	struct altp2m_vm *vm;
+	struct nlfake n;
+	uint64_t gen = 0;
+	unsigned int i;
+
+	ck_assert_int_eq(altp2m_batch_new(&b), 0);
+	for (i = 0; i < 3 * ALTP2M_NL_LIST_CHUNK / 2; i++)
+		ck_assert_int_eq(altp2m_batch_set_access(b, 1 + i % 3, i, 1,
+							 i % 10), 0);
+	nlfake_init(&n);
+	n.generation = 5;
+	vm = nl_vm(&n);
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, &o, &gen), 0);
+	ck_assert_int_eq(n.calls, 4);
+	ck_assert_uint_eq(n.log[0].cmd, ALTP2M_CMD_TXN_BEGIN);
+	ck_assert_uint_eq(n.log[1].cmd, ALTP2M_CMD_TXN_STAGE);
+	ck_assert_uint_eq(n.log[1].nentries, ALTP2M_NL_LIST_CHUNK);
+	ck_assert_uint_eq(n.log[2].cmd, ALTP2M_CMD_TXN_STAGE);
+	ck_assert_uint_eq(n.log[2].nentries, ALTP2M_NL_LIST_CHUNK / 2);
+	ck_assert_uint_eq(n.log[2].first_gfn, ALTP2M_NL_LIST_CHUNK);
+	ck_assert_uint_eq(n.log[3].cmd, ALTP2M_CMD_TXN_COMMIT);
+	/* The generation goes with the commit, not with the stages. */
+	ck_assert(!n.log[1].has_gen && !n.log[2].has_gen);
+	ck_assert(n.log[3].has_gen);
+	ck_assert_uint_eq(n.log[3].gen, 5);
+	ck_assert_uint_eq(gen, 6);
+
+	/* The commit fails at operation 2500: it is the batch's op 2500. */
+	n.calls = 0;
+	n.err = -ENOENT;
+	n.err_call = 4;
+	n.kmsg = "operation 2500: no such view";
+	n.fail_op = 2500;
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, NULL, NULL), -ENOENT);
+	ck_assert_int_eq(n.calls, 4);
+	ck_assert_int_eq(altp2m_vm_last_error(vm, &e), 0);
+	ck_assert_int_eq(e.op, 2500);
+	ck_assert_int_eq(e.entry, -1);
+
+	/* The second STAGE fails at its operation 7: op 2055, then ABORT. */
+	n.calls = 0;
+	n.err_call = 3;
+	n.kmsg = NULL;
+	n.fail_op = -1;
+	n.blame_entry = 7;
+	n.blame_inner = ALTP2M_OP_A_GFN;
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, NULL, NULL), -ENOENT);
+	ck_assert_int_eq(n.calls, 4);
+	ck_assert_uint_eq(n.log[3].cmd, ALTP2M_CMD_TXN_ABORT);
+	ck_assert_int_eq(altp2m_vm_last_error(vm, &e), 0);
+	ck_assert_int_eq(e.op, ALTP2M_NL_LIST_CHUNK + 7);
+	ck_assert_str_eq(e.attr_name, "op.gfn");
+	altp2m_vm_close(vm);
+	altp2m_batch_free(b);
+	nlfake_fini(&n);
+}
+END_TEST
+
 START_TEST(real_endpoints_without_module)
 {
 	struct altp2m_vm_info *vms = NULL;
@@ -2585,6 +2860,10 @@ static Suite *lib_vm_suite(void)
 	tcase_add_test(nl, nl_dump_errors);
 	tcase_add_test(nl, nl_list_vms);
 	tcase_add_test(nl, nl_attr_names_from_offsets);
+	tcase_add_test(nl, batch_builder_checks);
+	tcase_add_test(nl, batch_fd);
+	tcase_add_test(nl, batch_netlink);
+	tcase_add_test(nl, batch_netlink_txn);
 	tcase_set_timeout(nl, 20);
 	suite_add_tcase(s, nl);
 	return s;
