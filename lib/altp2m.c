@@ -153,7 +153,7 @@ void altp2m__fmt(char *buf, size_t len, const char *fmt, ...)
 }
 
 int altp2m__ctx_open_transport(struct altp2m_ctx **ctxp,
-			  const struct altp2m__transport *tr, void *priv,
+			       const struct altp2m__transport *tr, void *priv,
 			  char *errbuf, size_t errlen)
 {
 	struct altp2m_ctx *ctx;
@@ -172,13 +172,13 @@ int altp2m__ctx_open_transport(struct altp2m_ctx **ctxp,
 	ver = tr->ioctl(priv, ALTP2M_GET_API_VERSION, NULL);
 	if (ver < 0) {
 		altp2m__fmt(errbuf, errlen, "API version query failed: %s",
-			   strerror(-ver));
+			    strerror(-ver));
 		altp2m_close(ctx);
 		return ver;
 	}
 	if (ver != ALTP2M_API_VERSION) {
 		altp2m__fmt(errbuf, errlen,
-			   "module speaks API %d, this library API %d",
+			    "module speaks API %d, this library API %d",
 			   ver, ALTP2M_API_VERSION);
 		altp2m_close(ctx);
 		return -EPROTO;
@@ -201,11 +201,11 @@ int altp2m_open(struct altp2m_ctx **ctxp, const char *path,
 		err = errno;
 		if (err == ENOENT)
 			altp2m__fmt(errbuf, errlen,
-				   "%s does not exist: is the altp2m module loaded?",
+				    "%s does not exist: is the altp2m module loaded?",
 				   path);
 		else
 			altp2m__fmt(errbuf, errlen, "cannot open %s: %s", path,
-				   strerror(err));
+				    strerror(err));
 		return -err;
 	}
 	return altp2m__ctx_open_transport(ctxp, &altp2m_dev_transport,

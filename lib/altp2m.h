@@ -71,8 +71,8 @@ struct altp2m_error {
 	char attr_name[64];	/* its YNL name, "entry.gfn" in a nest; or "" */
 	int64_t entry;		/* the list entry at fault, or -1 */
 	int64_t op;		/* the batch operation at fault, or -1 */
-	uint64_t applied;	/* entries or operations applied: always 0,
-				 * every call is all-or-nothing */
+	/* Entries or operations applied: 0, every call is all-or-nothing. */
+	uint64_t applied;
 	char msg[ALTP2M_ERRMSG_LEN];	/* as *_errmsg() */
 };
 

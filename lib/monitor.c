@@ -39,7 +39,7 @@ static const struct nla_policy altp2m_event_policy[ALTP2M_A_MAX + 1] = {
 };
 
 int altp2m__event_parse(struct nlmsghdr *nlh, int family,
-		       struct altp2m_event *ev)
+			struct altp2m_event *ev)
 {
 	struct nlattr *tb[ALTP2M_A_MAX + 1];
 	struct genlmsghdr *g;

@@ -24,7 +24,7 @@
 #include "internal.h"
 
 struct nl_msg *altp2m__nl_new(int family, uint8_t cmd, int flags,
-			     size_t payload)
+			      size_t payload)
 {
 	struct nl_msg *msg;
 
@@ -41,7 +41,7 @@ struct nl_msg *altp2m__nl_new(int family, uint8_t cmd, int flags,
 
 /* The extended-ack attributes from @len bytes at @head. */
 static void altp2m__nl_extack(struct altp2m__nl_reply *rep,
-			     struct nlattr *head, int len)
+			      struct nlattr *head, int len)
 {
 	struct nlattr *nla;
 	int rem;
@@ -108,7 +108,7 @@ static int altp2m__nl_error(struct altp2m__nl_reply *rep, struct nlmsghdr *nlh)
 		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
 	if (off < nlh->nlmsg_len)
 		altp2m__nl_extack(rep, (struct nlattr *)((char *)nlh + off),
-				 nlh->nlmsg_len - off);
+				  nlh->nlmsg_len - off);
 	return NL_STOP;
 }
 
@@ -127,7 +127,7 @@ static int altp2m__nl_done(struct altp2m__nl_reply *rep, struct nlmsghdr *nlh)
 	rep->err = err;
 	if (err && (nlh->nlmsg_flags & NLM_F_ACK_TLVS) && off < nlh->nlmsg_len)
 		altp2m__nl_extack(rep, (struct nlattr *)((char *)nlh + off),
-				 nlh->nlmsg_len - off);
+				  nlh->nlmsg_len - off);
 	return NL_STOP;
 }
 
@@ -178,7 +178,7 @@ static bool altp2m__nl_is_nest(int type)
  * that type, or -1. Returns 0 or -ENOENT.
  */
 static int altp2m__nl_find(struct nl_msg *req, uint32_t off, int *top,
-			  int *inner, long *entry)
+			   int *inner, long *entry)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(req);
 	struct genlmsghdr *g = nlmsg_data(nlh);

@@ -182,7 +182,7 @@ static int altp2m_fd_list_views(struct altp2m_vm *vm,
 
 		if (!a.nr) {
 			ret = altp2m__vm_detail(vm, -EPROTO,
-					       "the module reports more than %u views",
+						"the module reports more than %u views",
 					       ALTP2M_MAX_VIEWS);
 			break;
 		}
@@ -191,7 +191,7 @@ static int altp2m_fd_list_views(struct altp2m_vm *vm,
 			break;
 		if (a.nr > ALTP2M_MAX_VIEWS - n || a.cursor <= cursor) {
 			ret = altp2m__vm_detail(vm, -EPROTO,
-					       "the module's view list does not go on: cursor %u, %u entries",
+						"the module's view list does not go on: cursor %u, %u entries",
 					       a.cursor, a.nr);
 			break;
 		}
@@ -242,7 +242,7 @@ static int altp2m_fd_dump_view(struct altp2m_vm *vm, uint32_t view,
 		if (a.nr > ALTP2M_DUMP_MAX ||
 		    (a.cursor <= cursor && a.cursor != ALTP2M_GFN_INVALID)) {
 			ret = altp2m__vm_detail(vm, -EPROTO,
-					       "the module's dump does not go on: cursor 0x%llx, %u entries",
+						"the module's dump does not go on: cursor 0x%llx, %u entries",
 					       (unsigned long long)a.cursor,
 					       a.nr);
 			break;

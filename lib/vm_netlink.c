@@ -83,7 +83,7 @@ static int altp2m__nl_parse(struct nlmsghdr *nlh, struct nlattr **tb)
 
 /* A request of @cmd naming our VM. */
 static struct nl_msg *altp2m__nl_req(struct altp2m_vm *vm, uint8_t cmd,
-				    int flags, size_t payload)
+				     int flags, size_t payload)
 {
 	struct nl_msg *msg = altp2m__nl_new(vm->conn->family, cmd, flags,
 					    payload);
@@ -258,7 +258,7 @@ static int altp2m__nl_get_info(struct altp2m_vm *vm, struct altp2m_vm_info *info
 	err = altp2m__nl_run(vm, req, altp2m__nl_info_parse, &a, 0);
 	if (!err && !a.seen)
 		err = altp2m__vm_detail(vm, -EPROTO,
-				       "the module's answer has no VM");
+					"the module's answer has no VM");
 	return err;
 }
 
@@ -295,7 +295,7 @@ int altp2m__nl_list_vms(struct altp2m_conn *conn, struct altp2m_vm_info **vms,
 /* ---- views ---- */
 
 static int altp2m__nl_views_enable(struct altp2m_vm *vm, uint32_t max_views,
-				  uint32_t mode)
+				   uint32_t mode)
 {
 	struct nl_msg *req = altp2m__nl_req(vm, ALTP2M_CMD_VIEWS_ENABLE, 0, 0);
 
@@ -332,7 +332,7 @@ static int altp2m__nl_view_parse(void *arg, struct nlmsghdr *nlh)
 }
 
 static int altp2m__nl_view_create(struct altp2m_vm *vm,
-				 unsigned int default_access, uint32_t *view)
+				  unsigned int default_access, uint32_t *view)
 {
 	struct nl_msg *req = altp2m__nl_req(vm, ALTP2M_CMD_CREATE_VIEW, 0, 0);
 	struct altp2m__nl_view_arg a = { 0 };
@@ -343,7 +343,7 @@ static int altp2m__nl_view_create(struct altp2m_vm *vm,
 	err = altp2m__nl_run(vm, req, altp2m__nl_view_parse, &a, 0);
 	if (!err && !a.seen)
 		err = altp2m__vm_detail(vm, -EPROTO,
-				       "the module's answer has no view");
+					"the module's answer has no view");
 	if (!err)
 		*view = a.view;
 	return err;
@@ -416,7 +416,7 @@ static int altp2m__nl_vcpu_views_parse(void *arg, struct nlmsghdr *nlh)
 }
 
 static int altp2m__nl_vcpu_views(struct altp2m_vm *vm,
-				struct altp2m_vcpu_views *out)
+				 struct altp2m_vcpu_views *out)
 {
 	struct nl_msg *req = altp2m__nl_req(vm, ALTP2M_CMD_GET_VCPU_VIEWS, 0, 0);
 	struct altp2m__nl_vcpu_views_arg a = { .out = out };
@@ -427,7 +427,7 @@ static int altp2m__nl_vcpu_views(struct altp2m_vm *vm,
 	err = altp2m__nl_run(vm, req, altp2m__nl_vcpu_views_parse, &a, 0);
 	if (!err && !a.seen)
 		err = altp2m__vm_detail(vm, -EPROTO,
-				       "the module did not answer with the vCPUs' views");
+					"the module did not answer with the vCPUs' views");
 	return err;
 }
 
@@ -440,7 +440,7 @@ static uint8_t altp2m__nl_set_cmd(enum altp2m__gfn_setting what)
 }
 
 static int altp2m__nl_set_range(struct altp2m_vm *vm,
-			       enum altp2m__gfn_setting what, uint32_t view,
+				enum altp2m__gfn_setting what, uint32_t view,
 			       uint64_t gfn, uint64_t npages, uint8_t value)
 {
 	struct nl_msg *req = altp2m__nl_req(vm, altp2m__nl_set_cmd(what), 0, 0);
@@ -457,7 +457,7 @@ static int altp2m__nl_set_range(struct altp2m_vm *vm,
 
 /* One message of a list: entries [base, base + cnt). */
 static int altp2m__nl_set_chunk(struct altp2m_vm *vm,
-			       enum altp2m__gfn_setting what, uint32_t view,
+				enum altp2m__gfn_setting what, uint32_t view,
 			       const uint64_t *gfns, const uint8_t *values,
 			       size_t base, size_t cnt)
 {
@@ -468,7 +468,7 @@ static int altp2m__nl_set_chunk(struct altp2m_vm *vm,
 	size_t i;
 
 	req = altp2m__nl_req(vm, altp2m__nl_set_cmd(what), 0,
-			    cnt * ALTP2M_NL_ENTRY_BYTES);
+			     cnt * ALTP2M_NL_ENTRY_BYTES);
 	if (!req || nla_put_u32(req, ALTP2M_A_VIEW, view))
 		return altp2m__nl_nomem(vm, req);
 	for (i = base; i < base + cnt; i++) {
@@ -706,7 +706,7 @@ static int altp2m__nl_access_parse(void *arg, struct nlmsghdr *nlh)
 }
 
 static int altp2m__nl_get_access(struct altp2m_vm *vm, uint32_t view,
-				uint64_t gfn, unsigned int *access, bool *sve)
+				 uint64_t gfn, unsigned int *access, bool *sve)
 {
 	struct nl_msg *req = altp2m__nl_req(vm, ALTP2M_CMD_GET_ACCESS, 0, 0);
 	struct altp2m__nl_access_arg a = { 0 };
@@ -718,7 +718,7 @@ static int altp2m__nl_get_access(struct altp2m_vm *vm, uint32_t view,
 	err = altp2m__nl_run(vm, req, altp2m__nl_access_parse, &a, 0);
 	if (!err && !a.seen)
 		err = altp2m__vm_detail(vm, -EPROTO,
-				       "the module's answer has no access");
+					"the module's answer has no access");
 	if (!err) {
 		*access = a.access;
 		*sve = a.sve;
@@ -727,7 +727,7 @@ static int altp2m__nl_get_access(struct altp2m_vm *vm, uint32_t view,
 }
 
 static int altp2m__nl_remap(struct altp2m_vm *vm, uint32_t view, uint64_t gfn,
-			   uint64_t target)
+			    uint64_t target)
 {
 	struct nl_msg *req = altp2m__nl_req(vm, ALTP2M_CMD_REMAP, 0, 0);
 
@@ -767,7 +767,7 @@ static int altp2m__nl_views_parse(void *arg, struct nlmsghdr *nlh)
 }
 
 static int altp2m__nl_list_views(struct altp2m_vm *vm,
-				struct altp2m_view_info **out, size_t *nr)
+				 struct altp2m_view_info **out, size_t *nr)
 {
 	struct altp2m__nl_vec v = { .size = sizeof(**out) };
 	struct nl_msg *req;
@@ -809,7 +809,7 @@ static int altp2m__nl_entries_parse(void *arg, struct nlmsghdr *nlh)
 }
 
 static int altp2m__nl_dump_view(struct altp2m_vm *vm, uint32_t view,
-			       struct altp2m_view_entry **out, size_t *nr)
+				struct altp2m_view_entry **out, size_t *nr)
 {
 	struct altp2m__nl_vec v = { .size = sizeof(**out) };
 	struct nl_msg *req;
@@ -876,7 +876,7 @@ static int altp2m__nl_stats(struct altp2m_vm *vm, struct altp2m_vm_stats *st)
 	err = altp2m__nl_run(vm, req, altp2m__nl_stats_parse, &a, 0);
 	if (!err && !a.seen)
 		err = altp2m__vm_detail(vm, -EPROTO,
-				       "the module's answer has no stats");
+					"the module's answer has no stats");
 	return err;
 }
 

@@ -118,7 +118,7 @@ START_TEST(attribute_names)
 	ck_assert_str_eq(altp2m__attr_name(ALTP2M_A_STATS, ALTP2M_STATS_A_EPT_MAPS_4K),
 			 "ept-maps-4k");
 	ck_assert_str_eq(altp2m__attr_name(ALTP2M_A_STATS,
-					  ALTP2M_STATS_A_REMAPS_INVALIDATED),
+					   ALTP2M_STATS_A_REMAPS_INVALIDATED),
 			 "remaps-invalidated");
 
 	ck_assert_ptr_null(altp2m__attr_name(ALTP2M_A_VCPU_VIEW, 0));

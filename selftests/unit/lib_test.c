@@ -56,7 +56,7 @@ START_TEST(open_checks_version)
 	char err[ALTP2M_ERRMSG_LEN] = "";
 
 	ck_assert_int_eq(altp2m__ctx_open_transport(&ctx, &fake_tr, &f, err,
-					       sizeof(err)), -EPROTO);
+						    sizeof(err)), -EPROTO);
 	ck_assert_ptr_null(ctx);
 	ck_assert_int_eq(f.closed, 1);
 	ck_assert_ptr_nonnull(strstr(err, "module speaks API 2"));
@@ -70,7 +70,7 @@ START_TEST(open_version_query_fails)
 	char err[ALTP2M_ERRMSG_LEN] = "";
 
 	ck_assert_int_eq(altp2m__ctx_open_transport(&ctx, &fake_tr, &f, err,
-					       sizeof(err)), -EIO);
+						    sizeof(err)), -EIO);
 	ck_assert_ptr_null(ctx);
 	ck_assert_int_eq(f.closed, 1);
 	ck_assert_ptr_nonnull(strstr(err, "Input/output error"));

@@ -766,7 +766,7 @@ static void answer_ctrl(struct nlfake *f, struct altp2m__nl_reply *rep,
 }
 
 static int nlf_exchange(void *priv, struct nl_msg *msg,
-		       struct altp2m__nl_reply *rep)
+			struct altp2m__nl_reply *rep)
 {
 	struct nlfake *f = priv;
 	struct nlmsghdr *req = nlmsg_hdr(msg);
@@ -1095,7 +1095,7 @@ static void bad_args(struct altp2m_vm *vm, const int *calls)
 	ck_assert_str_eq(altp2m_vm_errmsg(vm),
 			 "set access list in view 1: Invalid argument (0 entries: a list has 1 to 1048576)");
 	ck_assert_int_eq(altp2m_vm_set_access_list(vm, 1, gfns, bad_access,
-						ALTP2M_GFN_LIST_MAX + 1), -EINVAL);
+						   ALTP2M_GFN_LIST_MAX + 1), -EINVAL);
 	ck_assert_str_eq(altp2m_vm_errmsg(vm),
 			 "set access list in view 1: Invalid argument (1048577 entries: a list has 1 to 1048576)");
 	ck_assert_int_eq(altp2m_vm_set_access_list(vm, 1, gfns, bad_access, 2),
@@ -1259,7 +1259,7 @@ START_TEST(fd_gfns)
 	ck_assert_uint_eq(f.set.gfn, 0);
 	ck_assert_uint_eq(f.set.value, 0);
 	ck_assert_int_eq(altp2m_vm_set_sve_list(vm, 6, gfns, (const uint8_t[]){ 1, 0, 1 },
-					     3), 0);
+						3), 0);
 	ck_assert_uint_eq(f.cmd, ALTP2M_SET_SUPPRESS_VE);
 	ck_assert_uint_eq(f.set.flags, ALTP2M_GFN_SET_LIST);
 
@@ -1297,7 +1297,7 @@ START_TEST(fd_list_at_the_limit)
 
 	/* Through the fd a list is one call, however long. */
 	ck_assert_int_eq(altp2m_vm_set_access_list(vm, 1, gfns, vals,
-						ALTP2M_GFN_LIST_MAX), 0);
+						   ALTP2M_GFN_LIST_MAX), 0);
 	ck_assert_int_eq(f.calls, 1);
 	ck_assert_uint_eq(f.set.npages, ALTP2M_GFN_LIST_MAX);
 	free(gfns);
@@ -1854,7 +1854,7 @@ START_TEST(nl_gfns)
 	nlfake_init(&n);
 	vm = nl_vm(&n);
 	ck_assert_int_eq(altp2m_vm_set_access(vm, 2, 0x987654321ULL, 0x200000000ULL,
-					   ALTP2M_ACCESS_RX), 0);
+					      ALTP2M_ACCESS_RX), 0);
 	ck_assert_uint_eq(req_cmd(n.last), ALTP2M_CMD_SET_ACCESS);
 	ck_assert_uint_eq(n.last->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
 	EXPECT_ATTRS(n.last, ALTP2M_A_VM_ID, ALTP2M_A_VIEW, ALTP2M_A_GFN,
@@ -2464,31 +2464,31 @@ START_TEST(nl_attr_names_from_offsets)
 	nla_put_u32(m, 200, 0);	/* a type the library does not know */
 	h = nlmsg_hdr(m);
 	ck_assert_int_eq(altp2m__nl_attr_at(m, req_off(h, ALTP2M_A_VM_ID, -1, 0),
-					   name, sizeof(name), &entry, &top), 0);
+					    name, sizeof(name), &entry, &top), 0);
 	ck_assert_str_eq(name, "vm-id");
 	ck_assert_int_eq(entry, -1);
 	ck_assert_int_eq(altp2m__nl_attr_at(m, req_off(h, ALTP2M_A_VIEW, -1, 0),
-					   name, sizeof(name), &entry, &top), 0);
+					    name, sizeof(name), &entry, &top), 0);
 	ck_assert_str_eq(name, "view");
 	ck_assert_int_eq(altp2m__nl_attr_at(m, req_off(h, 0, 1, -1), name,
-					   sizeof(name), &entry, &top), 0);
+					    sizeof(name), &entry, &top), 0);
 	ck_assert_str_eq(name, "entry");
 	ck_assert_int_eq(entry, 1);
 	ck_assert_int_eq(altp2m__nl_attr_at(m, req_off(h, 0, 2, ALTP2M_ENTRY_A_GFN),
-					   name, sizeof(name), &entry, &top), 0);
+					    name, sizeof(name), &entry, &top), 0);
 	ck_assert_str_eq(name, "entry.gfn");
 	ck_assert_int_eq(entry, 2);
 	ck_assert_int_eq(top, ALTP2M_A_ENTRY);
 	ck_assert_int_eq(altp2m__nl_attr_at(m, req_off(h, 0, 0, ALTP2M_ENTRY_A_ACCESS),
-					   name, sizeof(name), &entry, &top), 0);
+					    name, sizeof(name), &entry, &top), 0);
 	ck_assert_str_eq(name, "entry.access");
 	ck_assert_int_eq(entry, 0);
 	ck_assert_int_eq(altp2m__nl_attr_at(m, req_off(h, 200, -1, 0), name,
-					   sizeof(name), &entry, &top), 0);
+					    sizeof(name), &entry, &top), 0);
 	ck_assert_str_eq(name, "200");
 	/* Not the start of an attribute. */
 	ck_assert_int_eq(altp2m__nl_attr_at(m, req_off(h, ALTP2M_A_VIEW, -1, 0) + 4,
-					   name, sizeof(name), &entry, &top), -ENOENT);
+					    name, sizeof(name), &entry, &top), -ENOENT);
 	ck_assert_int_eq(altp2m__nl_attr_at(m, 0, name, sizeof(name), &entry, &top), -ENOENT);
 	ck_assert_int_eq(altp2m__nl_attr_at(m, 100000, name, sizeof(name), &entry, &top),
 			 -ENOENT);
