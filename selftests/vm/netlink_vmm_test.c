@@ -288,6 +288,46 @@ struct lib_step {
 	uint64_t a;
 };
 
+/*
+ * A batch of @n operations whose last one the module refuses (a remap
+ * target beyond any guest's address width): the commit fails at that
+ * operation and applies nothing, so @gfn keeps access @before in view 1.
+ * Over netlink @n above ALTP2M_NL_LIST_CHUNK goes as a transaction.
+ */
+static int bad_last_op(struct altp2m_vm *vm, uint64_t gfn, size_t n,
+		       unsigned int before)
+{
+	struct altp2m_error e = { .sz = sizeof(e) };
+	struct altp2m_batch_builder *b;
+	unsigned int access;
+	size_t i;
+	bool sve;
+
+	if (altp2m_batch_new(&b))
+		return 10;
+	for (i = 0; i + 1 < n; i++)
+		if (altp2m_batch_set_access(b, 1, gfn + (i & 1), 1,
+					    ALTP2M_ACCESS_N))
+			return 11;
+	if (altp2m_batch_remap(b, 1, gfn, 1ULL << 52))
+		return 12;
+	if (altp2m_vm_batch_commit(vm, b, NULL, NULL) != -EINVAL ||
+	    altp2m_vm_last_error(vm, &e) || e.op != (int64_t)n - 1 ||
+	    e.applied) {
+		printf("# batch of %zu: %s (op %lld)\n", n, altp2m_vm_errmsg(vm),
+		       (long long)e.op);
+		return 13;
+	}
+	altp2m_batch_free(b);
+	if (altp2m_vm_get_access(vm, 1, gfn + 1, &access, &sve) ||
+	    access != before) {
+		printf("# after the batch of %zu: access %u, not %u\n", n,
+		       access, before);
+		return 14;
+	}
+	return 0;
+}
+
 /* In another process: what an introspection daemon would do. */
 static int lib_child(const struct lib_step *s)
 {
@@ -301,6 +341,7 @@ static int lib_child(const struct lib_step *s)
 	uint32_t view;
 	size_t n;
 	bool sve;
+	int ret;
 
 	if (altp2m_conn_open(&conn, NULL, err, sizeof(err))) {
 		printf("# connect: %s\n", err);
@@ -333,8 +374,13 @@ static int lib_child(const struct lib_step *s)
 		printf("# switch: %s\n", altp2m_vm_errmsg(vm));
 		return 4;
 	}
+	/* One BATCH message, then a transaction of three TXN_STAGEs. */
+	ret = bad_last_op(vm, gfns[0], 8, ALTP2M_ACCESS_R);
+	if (!ret)
+		ret = bad_last_op(vm, gfns[0], 2 * ALTP2M_NL_LIST_CHUNK + 5,
+				  ALTP2M_ACCESS_R);
 	altp2m_vm_close(vm);
-	return 0;
+	return ret;
 }
 
 static int in_child(int (*fn)(const struct lib_step *), const struct lib_step *s)
@@ -390,6 +436,8 @@ TEST_TIMEOUT(library_drives_running_guest, 120)
 	EXPECT_EQ(info.views_enabled, 1);
 	EXPECT_EQ(info.max_views, 4);
 	EXPECT_EQ(info.mode, ALTP2M_MODE_EXTERNAL);
+	/* The fd door's ALTP2M_BATCH: the same refusal, nothing applied. */
+	EXPECT_EQ(bad_last_op(own, GFN(s.a), 3, ALTP2M_ACCESS_R), 0);
 	ASSERT_EQ(altp2m_vm_set_access(own, 1, GFN(s.a) + 1, 1, ALTP2M_ACCESS_RWX), 0);
 	vcpu_run(vcpu);
 	assert_ucall_sync(vcpu, 7);
