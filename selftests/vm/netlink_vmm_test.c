@@ -386,11 +386,16 @@ static int lib_child(const struct lib_step *s)
 static int in_child(int (*fn)(const struct lib_step *), const struct lib_step *s)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid;
 
+	/* Nothing buffered to print twice; the child's lines reach the log. */
+	fflush(stdout);
+	pid = fork();
 	if (!pid) {
+		int ret = fn(s);
+
 		fflush(stdout);
-		_exit(fn(s));
+		_exit(ret);
 	}
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
