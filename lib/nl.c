@@ -315,17 +315,31 @@ static void altp2m__nl_where(const struct altp2m__nl_reply *rep,
 
 /*
  * The module's own messages start with the attribute's name ("view: no
- * such view"); saying "attribute view" after them again adds nothing.
+ * such view"), or with the operation and the attribute's name inside it
+ * ("operation 4: target: ..."); saying "attribute view" after them again
+ * adds nothing.
  */
-static bool altp2m__nl_names_attr(const char *kmsg, const char *where)
+static bool altp2m__nl_names_attr(const char *kmsg, const char *where,
+				  const struct altp2m__err *e)
 {
+	const char *name = e->attr_name;
 	size_t n;
 
-	if (strncmp(where, "attribute ", 10) || strstr(where, " of "))
+	if (strncmp(where, "attribute ", 10))
 		return false;
-	where += 10;
-	n = strlen(where);
-	return !strncmp(kmsg, where, n) && kmsg[n] == ':';
+	if (strstr(where, " of operation ")) {
+		if (strncmp(kmsg, "operation ", 10))
+			return false;
+		kmsg += 10 + strspn(kmsg + 10, "0123456789");
+		if (strncmp(kmsg, ": ", 2))
+			return false;
+		kmsg += 2;
+		name = strchr(name, '.') ? strchr(name, '.') + 1 : name;
+	} else if (strstr(where, " of ")) {
+		return false;
+	}
+	n = strlen(name);
+	return n && !strncmp(kmsg, name, n) && kmsg[n] == ':';
 }
 
 void altp2m__nl_describe(const struct altp2m__nl_reply *rep, int err,
@@ -335,7 +349,7 @@ void altp2m__nl_describe(const struct altp2m__nl_reply *rep, int err,
 	char where[128];
 
 	altp2m__nl_where(rep, entry_base, op_base, e, where, sizeof(where));
-	if (rep->kmsg[0] && altp2m__nl_names_attr(rep->kmsg, where))
+	if (rep->kmsg[0] && altp2m__nl_names_attr(rep->kmsg, where, e))
 		where[0] = '\0';
 	e->err = err;
 	/* The end of a long kernel message gives way to what it blamed. */

@@ -2700,6 +2700,19 @@ START_TEST(batch_netlink)
 	ck_assert_int_eq(e.attr, ALTP2M_A_OP);
 	ck_assert_str_eq(e.attr_name, "op.value");
 	ck_assert_str_eq(e.msg, "commit a batch of 4 operations: Invalid argument (attribute op.value of operation 1)");
+	/* The module's message names the operation and the attribute. */
+	n.calls = 0;
+	n.kmsg = "operation 1: value: above the access codes";
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, NULL, &gen), -EINVAL);
+	ck_assert_str_eq(altp2m_vm_errmsg(vm), "commit a batch of 4 operations: Invalid argument (operation 1: value: above the access codes)");
+	ck_assert_int_eq(altp2m_vm_last_error(vm, &e), 0);
+	ck_assert_int_eq(e.op, 1);
+	ck_assert_str_eq(e.attr_name, "op.value");
+	/* Another attribute's name: the blamed one is still said. */
+	n.calls = 0;
+	n.kmsg = "operation 1: gfn: odd";
+	ck_assert_int_eq(altp2m_vm_batch_commit(vm, b, NULL, &gen), -EINVAL);
+	ck_assert_str_eq(altp2m_vm_errmsg(vm), "commit a batch of 4 operations: Invalid argument (operation 1: gfn: odd; attribute op.value of operation 1)");
 	altp2m_vm_close(vm);
 	altp2m_batch_free(b);
 	nlfake_fini(&n);
