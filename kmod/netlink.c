@@ -263,12 +263,12 @@ static void altp2m_nl_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
 /**
  * altp2m_nl_set_err - set the extack's message from a pointer
  * @extack: the extended ack (may be NULL)
- * @attr: the attribute at fault, or NULL
+ * @attr: the attribute at fault, or NULL to leave the extack's alone
  * @msg: the message; it must outlive the handler (the ack is built after
  *	it returns)
  *
- * NL_SET_ERR_MSG_ATTR() for a message chosen at run time: that macro
- * takes a string literal only.
+ * NL_SET_ERR_MSG_ATTR(), or NL_SET_ERR_MSG() without @attr, for a message
+ * chosen at run time: those macros take a string literal only.
  */
 void altp2m_nl_set_err(struct netlink_ext_ack *extack,
 		       const struct nlattr *attr, const char *msg)
@@ -277,7 +277,8 @@ void altp2m_nl_set_err(struct netlink_ext_ack *extack,
 		return;
 	do_trace_netlink_extack(msg);
 	extack->_msg = msg;
-	extack->bad_attr = attr;
+	if (attr)
+		extack->bad_attr = attr;
 }
 
 /* A formatted extack message, freed when its task returns to user space. */
@@ -318,7 +319,7 @@ void altp2m_nl_set_err_fmt(struct netlink_ext_ack *extack,
 	altp2m_nl_set_err(extack, attr, fallback);
 	if (current->flags & PF_KTHREAD)
 		return;
-	m = kmalloc(sizeof(*m), GFP_KERNEL);
+	m = kmalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return;
 	va_start(args, fmt);
