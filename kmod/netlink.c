@@ -13,12 +13,16 @@
  * This file is the family itself, as ynl-gen would generate it and a
  * little more: the policies, the ops, the permission check, the extended
  * ack helpers the handlers share and the "events" group. The handlers are
- * in netlink_vm.c (the VM's own commands) and netlink_views.c (the view
- * commands); netlink.h declares what the three share.
+ * in netlink_vm.c (the VM's own commands), netlink_views.c (the view
+ * commands) and netlink_txn.c (batches and transactions); netlink.h
+ * declares what the four share.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
 #include <linux/user_namespace.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
@@ -40,15 +44,39 @@
 #define ALTP2M_NLA_VISIBLE	NLA_POLICY_MAX(NLA_U8, 1)
 #define ALTP2M_NLA_DEFAULT_ACCESS NLA_POLICY_MAX(NLA_U8, ALTP2M_ACCESS_DEFAULT)
 #define ALTP2M_NLA_ENTRY	NLA_POLICY_NESTED(altp2m_nl_entry_policy)
+#define ALTP2M_NLA_GENERATION	{ .type = NLA_U64 }
+#define ALTP2M_NLA_OP		NLA_POLICY_NESTED(altp2m_nl_op_policy)
+#define ALTP2M_NLA_TXN_ID	NLA_POLICY_MIN(NLA_U32, 1)
 
 #define ALTP2M_NLA_ENTRY_GFN	{ .type = NLA_U64 }
 #define ALTP2M_NLA_ENTRY_ACCESS	NLA_POLICY_MAX(NLA_U8, ALTP2M_ACCESS_DEFAULT)
 #define ALTP2M_NLA_ENTRY_SVE	NLA_POLICY_MAX(NLA_U8, 1)
 
+#define ALTP2M_NLA_OP_TYPE	NLA_POLICY_RANGE(NLA_U16, ALTP2M_BATCH_SET_ACCESS, \
+					 ALTP2M_BATCH_REMAP)
+#define ALTP2M_NLA_OP_VIEW	NLA_POLICY_MAX(NLA_U32, ALTP2M_MAX_VIEWS - 1)
+#define ALTP2M_NLA_OP_GFN	{ .type = NLA_U64 }
+#define ALTP2M_NLA_OP_NPAGES	NLA_POLICY_MIN(NLA_U64, 1)
+#define ALTP2M_NLA_OP_TARGET	{ .type = NLA_U64 }
+#define ALTP2M_NLA_OP_VALUE	NLA_POLICY_MAX(NLA_U8, ALTP2M_ACCESS_DEFAULT)
+
 const struct nla_policy altp2m_nl_entry_policy[ALTP2M_ENTRY_A_MAX + 1] = {
 	[ALTP2M_ENTRY_A_GFN]	= ALTP2M_NLA_ENTRY_GFN,
 	[ALTP2M_ENTRY_A_ACCESS]	= ALTP2M_NLA_ENTRY_ACCESS,
 	[ALTP2M_ENTRY_A_SVE]	= ALTP2M_NLA_ENTRY_SVE,
+};
+
+/*
+ * Which attributes an operation needs or refuses for its type depends on
+ * the type, so that is checked when the nest is read (netlink_txn.c).
+ */
+const struct nla_policy altp2m_nl_op_policy[ALTP2M_OP_A_MAX + 1] = {
+	[ALTP2M_OP_A_TYPE]	= ALTP2M_NLA_OP_TYPE,
+	[ALTP2M_OP_A_VIEW]	= ALTP2M_NLA_OP_VIEW,
+	[ALTP2M_OP_A_GFN]	= ALTP2M_NLA_OP_GFN,
+	[ALTP2M_OP_A_NPAGES]	= ALTP2M_NLA_OP_NPAGES,
+	[ALTP2M_OP_A_TARGET]	= ALTP2M_NLA_OP_TARGET,
+	[ALTP2M_OP_A_VALUE]	= ALTP2M_NLA_OP_VALUE,
 };
 
 static const struct nla_policy altp2m_nl_get_vm_policy[ALTP2M_A_MAX + 1] = {
@@ -137,6 +165,33 @@ static const struct nla_policy altp2m_nl_get_vcpu_views_policy[ALTP2M_A_MAX + 1]
 	[ALTP2M_A_VM_ID]	= ALTP2M_NLA_VM_ID,
 };
 
+static const struct nla_policy altp2m_nl_batch_policy[ALTP2M_A_MAX + 1] = {
+	[ALTP2M_A_VM_ID]	= ALTP2M_NLA_VM_ID,
+	[ALTP2M_A_OP]		= ALTP2M_NLA_OP,
+	[ALTP2M_A_GENERATION]	= ALTP2M_NLA_GENERATION,
+};
+
+static const struct nla_policy altp2m_nl_txn_begin_policy[ALTP2M_A_MAX + 1] = {
+	[ALTP2M_A_VM_ID]	= ALTP2M_NLA_VM_ID,
+};
+
+static const struct nla_policy altp2m_nl_txn_stage_policy[ALTP2M_A_MAX + 1] = {
+	[ALTP2M_A_VM_ID]	= ALTP2M_NLA_VM_ID,
+	[ALTP2M_A_TXN_ID]	= ALTP2M_NLA_TXN_ID,
+	[ALTP2M_A_OP]		= ALTP2M_NLA_OP,
+};
+
+static const struct nla_policy altp2m_nl_txn_commit_policy[ALTP2M_A_MAX + 1] = {
+	[ALTP2M_A_VM_ID]	= ALTP2M_NLA_VM_ID,
+	[ALTP2M_A_TXN_ID]	= ALTP2M_NLA_TXN_ID,
+	[ALTP2M_A_GENERATION]	= ALTP2M_NLA_GENERATION,
+};
+
+static const struct nla_policy altp2m_nl_txn_abort_policy[ALTP2M_A_MAX + 1] = {
+	[ALTP2M_A_VM_ID]	= ALTP2M_NLA_VM_ID,
+	[ALTP2M_A_TXN_ID]	= ALTP2M_NLA_TXN_ID,
+};
+
 /**
  * altp2m_nl_capable - whether a request's sender has a right over a VM
  * @skb: the request
@@ -206,6 +261,110 @@ static void altp2m_nl_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
 }
 
 /**
+ * altp2m_nl_set_err - set the extack's message from a pointer
+ * @extack: the extended ack (may be NULL)
+ * @attr: the attribute at fault, or NULL to leave the extack's alone
+ * @msg: the message; it must outlive the handler (the ack is built after
+ *	it returns)
+ *
+ * NL_SET_ERR_MSG_ATTR(), or NL_SET_ERR_MSG() without @attr, for a message
+ * chosen at run time: those macros take a string literal only.
+ */
+void altp2m_nl_set_err(struct netlink_ext_ack *extack,
+		       const struct nlattr *attr, const char *msg)
+{
+	if (!extack)
+		return;
+	do_trace_netlink_extack(msg);
+	extack->_msg = msg;
+	if (attr)
+		extack->bad_attr = attr;
+}
+
+/* A formatted extack message, freed when its task returns to user space. */
+struct altp2m_nl_msg {
+	struct callback_head work;
+	char text[ALTP2M_NL_MSG_LEN];
+};
+
+static void altp2m_nl_msg_free(struct callback_head *work)
+{
+	kfree(container_of(work, struct altp2m_nl_msg, work));
+}
+
+/**
+ * altp2m_nl_set_err_fmt - set a formatted extack message
+ * @extack: the extended ack (may be NULL)
+ * @attr: the attribute at fault, or NULL
+ * @fallback: a static message for when the text cannot be kept
+ * @fmt: the message's format
+ *
+ * 6.1's extack only points at a message (NL_SET_ERR_MSG_FMT and its
+ * buffer came in 6.2), and the ack is built after the handler returns.
+ * Generic netlink runs the handler in the sender's sendmsg() and builds
+ * the ack before that returns, so the text is kept in memory a task work
+ * frees when the sender goes back to user space. A kernel thread never
+ * does (nor does it send to this family), and an exiting task takes no
+ * more work: they get @fallback, as does a failed allocation.
+ */
+void altp2m_nl_set_err_fmt(struct netlink_ext_ack *extack,
+			   const struct nlattr *attr, const char *fallback,
+			   const char *fmt, ...)
+{
+	struct altp2m_nl_msg *m;
+	va_list args;
+
+	if (!extack)
+		return;
+	altp2m_nl_set_err(extack, attr, fallback);
+	if (current->flags & PF_KTHREAD)
+		return;
+	m = kmalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return;
+	va_start(args, fmt);
+	vscnprintf(m->text, sizeof(m->text), fmt, args);
+	va_end(args);
+	init_task_work(&m->work, altp2m_nl_msg_free);
+	if (task_work_add(current, &m->work, TWA_RESUME)) {
+		kfree(m);
+		return;
+	}
+	altp2m_nl_set_err(extack, attr, m->text);
+}
+
+/**
+ * altp2m_nl_errno_words - a view operation's errno in words
+ * @ret: the errno (negative)
+ * @attr: set to the top-level attribute it blames, 0 for none
+ *
+ * For the errnos that mean one thing whatever the call: the messages
+ * altp2m_nl_view_err() gives, shared with the batch commands.
+ *
+ * Return: a static message, or NULL for an errno it does not know.
+ */
+const char *altp2m_nl_errno_words(int ret, int *attr)
+{
+	*attr = ALTP2M_A_VIEW;
+	switch (ret) {
+	case -ENOENT:
+		return "view: no such view";
+	case -EBUSY:
+		return "view: a vCPU is on it (or switching to it), or it is view 0";
+	}
+	*attr = 0;
+	switch (ret) {
+	case -EOPNOTSUPP:
+		return "altp2m is not enabled on this VM";
+	case -ENOSPC:
+		return "no free view index below max-views";
+	case -EEXIST:
+		return "altp2m is already enabled on this VM";
+	}
+	return NULL;
+}
+
+/**
  * altp2m_nl_view_err - explain a view operation's error in the extack
  * @info: the request
  * @ret: what the operation returned
@@ -220,6 +379,8 @@ int altp2m_nl_view_err(struct genl_info *info, int ret)
 	struct nlattr *view = info->attrs[ALTP2M_A_VIEW];
 	struct netlink_ext_ack *extack = info->extack;
 	struct altp2m_vm *vm = info->user_ptr[0];
+	const char *words;
+	int attr;
 
 	switch (ret) {
 	case 0:
@@ -237,26 +398,16 @@ int altp2m_nl_view_err(struct genl_info *info, int ret)
 			NL_SET_ERR_MSG_ATTR(extack, info->attrs[ALTP2M_A_GFN],
 					    "gfn: beyond the guest-physical address width");
 		break;
-	case -ENOENT:
-		NL_SET_ERR_MSG_ATTR(extack, view, "view: no such view");
-		break;
-	case -EBUSY:
-		NL_SET_ERR_MSG_ATTR(extack, view,
-				    "view: a vCPU is on it (or switching to it), or it is view 0");
-		break;
-	case -EOPNOTSUPP:
-		NL_SET_ERR_MSG(extack, "altp2m is not enabled on this VM");
-		break;
 	case -ESRCH:
 		NL_SET_ERR_MSG_ATTR(extack, info->attrs[ALTP2M_A_GFN] ?:
 				    info->attrs[ALTP2M_A_TARGET],
 				    "gfn: not guest RAM");
 		break;
-	case -ENOSPC:
-		NL_SET_ERR_MSG(extack, "no free view index below max-views");
-		break;
-	case -EEXIST:
-		NL_SET_ERR_MSG(extack, "altp2m is already enabled on this VM");
+	default:
+		words = altp2m_nl_errno_words(ret, &attr);
+		if (words)
+			altp2m_nl_set_err(extack, attr ? info->attrs[attr] : NULL,
+					  words);
 		break;
 	}
 	return ret;
@@ -280,6 +431,58 @@ static struct nlattr *altp2m_nl_entry_attr(struct genl_info *info, u64 k,
 }
 
 /**
+ * altp2m_nl_why_words - a cause the engine noted, in words
+ * @why: the cause (not of a list: @why->in_list is 0)
+ * @vtype: ALTP2M_A_ACCESS or ALTP2M_A_SVE, what the call sets
+ * @range: the call named a range (npages)
+ * @attr: set to the top-level attribute the cause is about
+ *
+ * The messages altp2m_nl_why_err() gives for a call's own attributes,
+ * shared with the batch commands (which prefix the operation's index).
+ *
+ * Return: a static message that starts with the attribute's name, or
+ * NULL when @why names no cause.
+ */
+const char *altp2m_nl_why_words(const struct altp2m_views_why *why,
+				int vtype, bool range, int *attr)
+{
+	switch (why->arg) {
+	case ALTP2M_WHY_VIEW_MAX:
+		*attr = ALTP2M_A_VIEW;
+		return "view: at or beyond the VM's max-views";
+	case ALTP2M_WHY_VIEW_ZERO:
+		*attr = ALTP2M_A_VIEW;
+		return "view: view 0 is the host's and cannot be remapped";
+	case ALTP2M_WHY_GFN_WIDTH:
+		*attr = ALTP2M_A_GFN;
+		return "gfn: beyond the guest-physical address width";
+	case ALTP2M_WHY_NPAGES_WIDTH:
+		*attr = ALTP2M_A_NPAGES;
+		return "npages: the range ends beyond the guest-physical address width";
+	case ALTP2M_WHY_VALUE:
+		*attr = vtype;
+		if (vtype == ALTP2M_A_SVE)
+			return "sve: 0 or 1";
+		return "access: not one this CPU's EPT can express (w, wx; x without execute-only)";
+	case ALTP2M_WHY_GFN_NOT_RAM:
+		*attr = ALTP2M_A_GFN;
+		if (range)
+			return "gfn: the range holds a gfn that is not guest RAM";
+		return "gfn: not guest RAM";
+	case ALTP2M_WHY_TARGET_WIDTH:
+		*attr = ALTP2M_A_TARGET;
+		return "target: beyond the guest-physical address width";
+	case ALTP2M_WHY_TARGET_NOT_RAM:
+		*attr = ALTP2M_A_TARGET;
+		return "target: not guest RAM";
+	case ALTP2M_WHY_VCPU:
+		*attr = ALTP2M_A_VCPU;
+		return "vcpu: no such vCPU";
+	}
+	return NULL;
+}
+
+/**
  * altp2m_nl_why_err - explain a failure whose cause the engine noted
  * @info: the request
  * @ret: what the operation returned
@@ -296,8 +499,9 @@ int altp2m_nl_why_err(struct genl_info *info, int ret,
 {
 	struct netlink_ext_ack *extack = info->extack;
 	int vtype = info->attrs[ALTP2M_A_SVE] ? ALTP2M_A_SVE : ALTP2M_A_ACCESS;
-	struct nlattr **a = info->attrs;
 	u64 k = why->entry;
+	const char *words;
+	int attr;
 
 	if (!ret || (ret != -EINVAL && ret != -ESRCH && ret != -ENOENT))
 		return altp2m_nl_view_err(info, ret);
@@ -321,53 +525,11 @@ int altp2m_nl_why_err(struct genl_info *info, int ret,
 		}
 		return altp2m_nl_view_err(info, ret);
 	}
-	switch (why->arg) {
-	case ALTP2M_WHY_VIEW_MAX:
-		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_VIEW],
-				    "view: at or beyond the VM's max-views");
-		break;
-	case ALTP2M_WHY_VIEW_ZERO:
-		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_VIEW],
-				    "view: view 0 is the host's and cannot be remapped");
-		break;
-	case ALTP2M_WHY_GFN_WIDTH:
-		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_GFN],
-				    "gfn: beyond the guest-physical address width");
-		break;
-	case ALTP2M_WHY_NPAGES_WIDTH:
-		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_NPAGES],
-				    "npages: the range ends beyond the guest-physical address width");
-		break;
-	case ALTP2M_WHY_VALUE:
-		if (vtype == ALTP2M_A_SVE)
-			NL_SET_ERR_MSG_ATTR(extack, a[vtype], "sve: 0 or 1");
-		else
-			NL_SET_ERR_MSG_ATTR(extack, a[vtype],
-					    "access: not one this CPU's EPT can express (w, wx; x without execute-only)");
-		break;
-	case ALTP2M_WHY_GFN_NOT_RAM:
-		if (a[ALTP2M_A_NPAGES])
-			NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_GFN],
-					    "gfn: the range holds a gfn that is not guest RAM");
-		else
-			NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_GFN],
-					    "gfn: not guest RAM");
-		break;
-	case ALTP2M_WHY_TARGET_WIDTH:
-		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_TARGET],
-				    "target: beyond the guest-physical address width");
-		break;
-	case ALTP2M_WHY_TARGET_NOT_RAM:
-		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_TARGET],
-				    "target: not guest RAM");
-		break;
-	case ALTP2M_WHY_VCPU:
-		NL_SET_ERR_MSG_ATTR(extack, a[ALTP2M_A_VCPU],
-				    "vcpu: no such vCPU");
-		break;
-	default:
+	words = altp2m_nl_why_words(why, vtype, !!info->attrs[ALTP2M_A_NPAGES],
+				    &attr);
+	if (!words)
 		return altp2m_nl_view_err(info, ret);
-	}
+	altp2m_nl_set_err(extack, info->attrs[attr], words);
 	return ret;
 }
 
@@ -551,6 +713,36 @@ static const struct genl_ops altp2m_nl_ops[] = {
 		.policy = altp2m_nl_get_vcpu_views_policy,
 		.maxattr = ALTP2M_A_MAX,
 	},
+	{
+		.cmd = ALTP2M_CMD_BATCH,
+		.doit = altp2m_nl_batch,
+		.policy = altp2m_nl_batch_policy,
+		.maxattr = ALTP2M_A_MAX,
+	},
+	{
+		.cmd = ALTP2M_CMD_TXN_BEGIN,
+		.doit = altp2m_nl_txn_begin,
+		.policy = altp2m_nl_txn_begin_policy,
+		.maxattr = ALTP2M_A_MAX,
+	},
+	{
+		.cmd = ALTP2M_CMD_TXN_STAGE,
+		.doit = altp2m_nl_txn_stage,
+		.policy = altp2m_nl_txn_stage_policy,
+		.maxattr = ALTP2M_A_MAX,
+	},
+	{
+		.cmd = ALTP2M_CMD_TXN_COMMIT,
+		.doit = altp2m_nl_txn_commit,
+		.policy = altp2m_nl_txn_commit_policy,
+		.maxattr = ALTP2M_A_MAX,
+	},
+	{
+		.cmd = ALTP2M_CMD_TXN_ABORT,
+		.doit = altp2m_nl_txn_abort,
+		.policy = altp2m_nl_txn_abort_policy,
+		.maxattr = ALTP2M_A_MAX,
+	},
 };
 
 /*
@@ -645,10 +837,20 @@ err:
 
 int __init altp2m_nl_init(void)
 {
-	return genl_register_family(&altp2m_genl_family);
+	int ret;
+
+	ret = altp2m_nl_txn_init();
+	if (ret)
+		return ret;
+	ret = genl_register_family(&altp2m_genl_family);
+	if (ret)
+		altp2m_nl_txn_exit();
+	return ret;
 }
 
+/* No command runs once the family is gone: then the transactions go. */
 void altp2m_nl_exit(void)
 {
 	genl_unregister_family(&altp2m_genl_family);
+	altp2m_nl_txn_exit();
 }

@@ -101,6 +101,7 @@ static void altp2m_vm_free(struct kref *kref)
 
 	xa_erase(&altp2m_vms, vm->id);
 	atomic64_inc(&altp2m_vms_gen);
+	altp2m_nl_txn_vm_gone(vm);
 	altp2m_nl_notify(vm, ALTP2M_CMD_VM_DESTROYED, 0, 0);
 	altp2m_p2m_destroy(vm);
 	altp2m_memory_destroy(vm);
