@@ -54,6 +54,11 @@ static const char *const altp2m_cmd_names[] = {
 	[ALTP2M_CMD_VIEWS_DISABLED]	= "views-disabled",
 	[ALTP2M_CMD_VIEW_CREATED]	= "view-created",
 	[ALTP2M_CMD_VIEW_DESTROYED]	= "view-destroyed",
+	[ALTP2M_CMD_BATCH]		= "batch",
+	[ALTP2M_CMD_TXN_BEGIN]		= "txn-begin",
+	[ALTP2M_CMD_TXN_STAGE]		= "txn-stage",
+	[ALTP2M_CMD_TXN_COMMIT]		= "txn-commit",
+	[ALTP2M_CMD_TXN_ABORT]		= "txn-abort",
 };
 
 _Static_assert(ARRAY_SIZE(altp2m_cmd_names) == __ALTP2M_CMD_MAX,
@@ -87,6 +92,8 @@ static const char *const altp2m_attr_names[] = {
 	[ALTP2M_A_ENTRY]		= "entry",
 	[ALTP2M_A_STATS]		= "stats",
 	[ALTP2M_A_VCPU_VIEW]		= "vcpu-view",
+	[ALTP2M_A_OP]			= "op",
+	[ALTP2M_A_TXN_ID]		= "txn-id",
 };
 
 _Static_assert(ARRAY_SIZE(altp2m_attr_names) == __ALTP2M_A_MAX,
@@ -103,6 +110,19 @@ static const char *const altp2m_entry_attr_names[] = {
 
 _Static_assert(ARRAY_SIZE(altp2m_entry_attr_names) == __ALTP2M_ENTRY_A_MAX,
 	       "every ALTP2M_ENTRY_A_* needs a name");
+
+static const char *const altp2m_op_attr_names[] = {
+	[ALTP2M_OP_A_PAD]		= "pad",
+	[ALTP2M_OP_A_TYPE]		= "type",
+	[ALTP2M_OP_A_VIEW]		= "view",
+	[ALTP2M_OP_A_GFN]		= "gfn",
+	[ALTP2M_OP_A_NPAGES]		= "npages",
+	[ALTP2M_OP_A_TARGET]		= "target",
+	[ALTP2M_OP_A_VALUE]		= "value",
+};
+
+_Static_assert(ARRAY_SIZE(altp2m_op_attr_names) == __ALTP2M_OP_A_MAX,
+	       "every ALTP2M_OP_A_* needs a name");
 
 static const char *const altp2m_stats_attr_names[] = {
 	[ALTP2M_STATS_A_PAD]		= "pad",
@@ -206,6 +226,9 @@ const char *altp2m_attr_name(unsigned int nest, unsigned int type)
 	case ALTP2M_A_ENTRY:
 		return altp2m_name(altp2m_entry_attr_names,
 				   ARRAY_SIZE(altp2m_entry_attr_names), type);
+	case ALTP2M_A_OP:
+		return altp2m_name(altp2m_op_attr_names,
+				   ARRAY_SIZE(altp2m_op_attr_names), type);
 	case ALTP2M_A_STATS:
 		return altp2m_name(altp2m_stats_attr_names,
 				   ARRAY_SIZE(altp2m_stats_attr_names), type);
