@@ -41,8 +41,7 @@ static void read_all(int fd, char *buf, size_t len)
 static void example(struct run *r, const char *a1, const char *a2,
 		    const char *a3)
 {
-	char self[512], path[512 + 32];
-	char *argv[] = { path, (char *)a1, (char *)a2, (char *)a3, NULL };
+	char self[512], path[512 + 32], *argv[5];
 	int out[2], err[2], status;
 	ssize_t n;
 	pid_t pid;
@@ -51,6 +50,11 @@ static void example(struct run *r, const char *a1, const char *a2,
 	TEST_ASSERT(n > 0, "readlink /proc/self/exe");
 	self[n] = 0;
 	snprintf(path, sizeof(path), "%s/attach-and-restrict", dirname(self));
+	argv[0] = path;
+	argv[1] = (char *)a1;
+	argv[2] = (char *)a2;
+	argv[3] = (char *)a3;
+	argv[4] = NULL;
 	TEST_ASSERT(!pipe(out) && !pipe(err), "pipe");
 	pid = fork();
 	TEST_ASSERT(pid >= 0, "fork");
