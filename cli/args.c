@@ -8,6 +8,8 @@
  * Options are scanned by hand rather than with getopt: it keeps global
  * state, prints its own messages, and a command's options may follow its
  * arguments ("switch 3 1 --vcpu 0") without getopt's argv permutation.
+ * The global options (-j, -d, -h) are taken after the command as well as
+ * before it, and an option may have a keyword form ("monitor vm 3").
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -41,21 +43,28 @@ enum cli_optid {
 	OPT_DEFAULT_ACCESS,
 	OPT_FILE,
 	OPT_VCPU,
+	OPT_VM,
 	OPT_COUNT,
 	OPT_TIMEOUT,
+	OPT_TIMESTAMP,
 	OPT_NR
 };
 
 struct cli_optdesc {
 	const char *name;	/* long, without "--" */
 	char short_name;	/* 0: none */
-	const char *arg;	/* what the value is called */
+	const char *arg;	/* what the value is called; NULL: a flag */
 	const char *help;
+	bool keyword;		/* also "NAME VALUE", iproute2-style */
 };
+
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
 
 static const struct cli_optdesc optdesc[OPT_NR] = {
 	[OPT_MAX_VIEWS] = { "max-views", 0, "N",
-		"view indices below N, 1 .. 512 (default 10)" },
+		"view indices below N, 1 .. " STR(ALTP2M_MAX_VIEWS)
+		" (default 10)" },
 	[OPT_MODE] = { "mode", 0, "MODE",
 		"external (default), mixed or limited" },
 	[OPT_DEFAULT_ACCESS] = { "default-access", 0, "ACCESS",
@@ -63,11 +72,34 @@ static const struct cli_optdesc optdesc[OPT_NR] = {
 	[OPT_FILE] = { "file", 'f', "FILE",
 		"read \"GFN[-GFN] VALUE\" lines (- for stdin)" },
 	[OPT_VCPU] = { "vcpu", 0, "N",
-		"only vCPU N (default: every vCPU)" },
+		"only vCPU N, 0 .. " STR(ALTP2M_MAX_VCPUS) " - 1 (default: every vCPU)" },
+	[OPT_VM] = { "vm", 0, "VM",
+		"only VM's events (also written 'vm VM')", true },
 	[OPT_COUNT] = { "count", 'c', "N",
 		"exit after N events" },
-	[OPT_TIMEOUT] = { "timeout", 't', "SECONDS",
+	[OPT_TIMEOUT] = { "timeout", 0, "SECONDS",
 		"exit after SECONDS (status 1 before --count)" },
+	[OPT_TIMESTAMP] = { "timestamp", 't', NULL,
+		"start each event with the time it was read" },
+};
+
+/*
+ * Options of every command, before or after it. (-t may come before the
+ * command too, as in `ip -t monitor`, but only monitor takes it.)
+ */
+enum cli_globid {
+	GLOB_JSON,
+	GLOB_DEVICE,
+	GLOB_HELP,
+	GLOB_NR
+};
+
+static const struct cli_optdesc globdesc[GLOB_NR] = {
+	[GLOB_JSON] = { "json", 'j', NULL, "machine-readable JSON output" },
+	[GLOB_DEVICE] = { "device", 'd', "PATH",
+		"device node for caps and version (default "
+		ALTP2M_DEFAULT_DEVICE ")" },
+	[GLOB_HELP] = { "help", 'h', NULL, "show this help" },
 };
 
 #define O(x)	(1u << (x))
@@ -139,7 +171,8 @@ static const struct cli_desc cmds[] = {
 	{ "stats", NULL, CLI_OP_STATS, 1, { ARG_VM }, 0, 0, "VM",
 	  "show a VM's counters" },
 	{ "monitor", NULL, CLI_OP_MONITOR, 0, {}, 0,
-	  O(OPT_COUNT) | O(OPT_TIMEOUT), "[--count N] [--timeout SECONDS]",
+	  O(OPT_VM) | O(OPT_COUNT) | O(OPT_TIMEOUT) | O(OPT_TIMESTAMP),
+	  "[vm VM] [--count N] [--timeout SECONDS] [-t]",
 	  "print VM and view events as they happen" },
 };
 
@@ -218,7 +251,16 @@ static void print_synopsis(FILE *f, const char *prefix,
 	} while (nl);
 }
 
-/* The options of d, and -h, in an aligned list. */
+/* "-f, --file FILE" or "    --vcpu N", for the help's option lists. */
+static void opt_left(char *buf, size_t len, const struct cli_optdesc *od)
+{
+	snprintf(buf, len, "%c%c%c --%s%s%s", od->short_name ? '-' : ' ',
+		 od->short_name ? od->short_name : ' ',
+		 od->short_name ? ',' : ' ', od->name, od->arg ? " " : "",
+		 od->arg ? od->arg : "");
+}
+
+/* The options of d and -h in an aligned list, then the other globals. */
 static void print_options(FILE *f, const struct cli_desc *d)
 {
 	char left[48];
@@ -228,16 +270,16 @@ static void print_options(FILE *f, const struct cli_desc *d)
 	for (i = 0; i < OPT_NR; i++) {
 		if (!(d->opts & O(i)))
 			continue;
-		if (optdesc[i].short_name)
-			snprintf(left, sizeof(left), "-%c, --%s %s",
-				 optdesc[i].short_name, optdesc[i].name,
-				 optdesc[i].arg);
-		else
-			snprintf(left, sizeof(left), "    --%s %s",
-				 optdesc[i].name, optdesc[i].arg);
+		opt_left(left, sizeof(left), &optdesc[i]);
 		fprintf(f, "  %-24s %s\n", left, optdesc[i].help);
 	}
-	fprintf(f, "  %-24s %s\n", "-h, --help", "show this help");
+	opt_left(left, sizeof(left), &globdesc[GLOB_HELP]);
+	fprintf(f, "  %-24s %s\n", left, globdesc[GLOB_HELP].help);
+	fprintf(f, "\nThe global options (");
+	for (i = 0; i < GLOB_NR; i++)
+		if (i != GLOB_HELP)
+			fprintf(f, "%s-%c", i ? ", " : "", globdesc[i].short_name);
+	fprintf(f, ": see '%s --help') work here too.\n", CLI_NAME);
 }
 
 static void print_names_help(FILE *f, const struct cli_desc *d)
@@ -253,7 +295,8 @@ static void print_names_help(FILE *f, const struct cli_desc *d)
 	}
 	access |= !!(d->opts & O(OPT_DEFAULT_ACCESS));
 	if (view)
-		fprintf(f, "\nVM and VIEW are numbers (decimal or 0x hex).\n");
+		fprintf(f, "\nVM and VIEW are numbers (decimal or 0x hex); VIEW is below "
+			STR(ALTP2M_MAX_VIEWS) ".\n");
 	else if (vm)
 		fprintf(f, "\nVM is a number (decimal or 0x hex).\n");
 	if (gfn)
@@ -281,15 +324,17 @@ static void usage_all(FILE *f)
 	fprintf(f,
 		"  help [COMMAND]     show this help, or a command's\n"
 		"\n"
-		"Options (before COMMAND):\n"
-		"  -j, --json          machine-readable JSON output\n"
-		"  -d, --device PATH   device node for caps and version (default %s)\n"
-		"  -h, --help          show this help\n"
+		"Options (before or after COMMAND):\n");
+	for (i = 0; i < GLOB_NR; i++) {
+		opt_left(left, sizeof(left), &globdesc[i]);
+		fprintf(f, "  %-19s %s\n", left, globdesc[i].help);
+	}
+	fprintf(f,
 		"\n"
 		"'%s COMMAND --help' shows a command's arguments and options.\n"
 		"\n"
 		"Exit status: 0 success, 1 operation failed, 2 usage error.\n",
-		ALTP2M_DEFAULT_DEVICE, CLI_NAME);
+		CLI_NAME);
 }
 
 void cli_usage(FILE *f, const char *group, const char *sub)
@@ -353,14 +398,15 @@ static int usage_error(FILE *err, const struct cli_desc *d,
 	return CLI_EXIT_USAGE;
 }
 
-static const struct cli_optdesc *find_long(const struct cli_desc *d,
+/* One of the options in mask (O(OPT_*) bits), by long name or letter. */
+static const struct cli_optdesc *find_long(unsigned int mask,
 					   const char *name, size_t len,
 					   unsigned int *id)
 {
 	unsigned int i;
 
 	for (i = 0; i < OPT_NR; i++) {
-		if (!(d->opts & O(i)) || strlen(optdesc[i].name) != len ||
+		if (!(mask & O(i)) || strlen(optdesc[i].name) != len ||
 		    strncmp(optdesc[i].name, name, len))
 			continue;
 		*id = i;
@@ -369,13 +415,13 @@ static const struct cli_optdesc *find_long(const struct cli_desc *d,
 	return NULL;
 }
 
-static const struct cli_optdesc *find_short(const struct cli_desc *d, char c,
+static const struct cli_optdesc *find_short(unsigned int mask, char c,
 					    unsigned int *id)
 {
 	unsigned int i;
 
 	for (i = 0; i < OPT_NR; i++) {
-		if ((d->opts & O(i)) && optdesc[i].short_name == c) {
+		if ((mask & O(i)) && optdesc[i].short_name == c) {
 			*id = i;
 			return &optdesc[i];
 		}
@@ -383,89 +429,222 @@ static const struct cli_optdesc *find_short(const struct cli_desc *d, char c,
 	return NULL;
 }
 
+/* The same in globdesc; GLOB_NR when it is none of them. */
+static unsigned int find_global(const char *name, size_t len, char c)
+{
+	unsigned int i;
+
+	for (i = 0; i < GLOB_NR; i++) {
+		if (c ? globdesc[i].short_name == c :
+		    strlen(globdesc[i].name) == len &&
+		    !strncmp(globdesc[i].name, name, len))
+			break;
+	}
+	return i;
+}
+
+/* Before the command, monitor's -t is taken too (`ip -t monitor`). */
+#define BEFORE_CMD_OPTS	O(OPT_TIMESTAMP)
+
 struct scan {
 	const char *pos[MAX_ARGS];
 	unsigned int npos;
 	const char *opt[OPT_NR];	/* values; the last one given counts */
 	bool help;
+	char err[160];			/* the first error, if any */
 };
+
+static void scan_error(struct scan *s, const char *fmt, ...) __printf(2, 3);
+
+/* Keeps the first error only: it is the one the user typed first. */
+static void scan_error(struct scan *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*s->err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The value of option od: val when it was attached ("--name=val",
+ * "-xval"), else the next word. NULL when there is none (the error is
+ * in s).
+ */
+static const char *opt_value(const struct cli_optdesc *od, const char *val,
+			     int argc, char *const *argv, int *i,
+			     struct scan *s, bool is_short)
+{
+	if (val)
+		return val;
+	if (*i + 1 < argc)
+		return argv[++*i];
+	if (is_short)
+		scan_error(s, "option '-%c' needs %s", od->short_name, od->arg);
+	else
+		scan_error(s, "option '--%s' needs %s", od->name, od->arg);
+	return NULL;
+}
+
+static void take_global(struct cli_cmd *c, unsigned int g, const char *val,
+			struct scan *s)
+{
+	switch (g) {
+	case GLOB_JSON:
+		c->json = true;
+		break;
+	case GLOB_DEVICE:
+		c->device = val;
+		break;
+	case GLOB_HELP:
+	default:
+		s->help = true;
+		break;
+	}
+}
+
+/* "--name" or "--name=value": one of mask's options or a global one. */
+static void take_long(struct cli_cmd *c, unsigned int mask, int argc,
+		      char *const *argv, int *i, struct scan *s)
+{
+	const char *name = argv[*i] + 2, *eq = strchr(name, '='), *val;
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	const struct cli_optdesc *od;
+	unsigned int id = 0, g = GLOB_NR;
+
+	od = find_long(mask, name, len, &id);
+	if (!od) {
+		g = find_global(name, len, 0);
+		if (g == GLOB_NR) {
+			scan_error(s, "unknown option '%s'", argv[*i]);
+			return;
+		}
+		od = &globdesc[g];
+	}
+	if (!od->arg) {
+		if (eq)
+			scan_error(s, "option '--%s' takes no value", od->name);
+		else if (g < GLOB_NR)
+			take_global(c, g, NULL, s);
+		else
+			s->opt[id] = argv[*i];
+		return;
+	}
+	val = opt_value(od, eq ? eq + 1 : NULL, argc, argv, i, s, false);
+	if (!val)
+		return;
+	if (g < GLOB_NR)
+		take_global(c, g, val, s);
+	else
+		s->opt[id] = val;
+}
+
+/* Bundled letters, getopt-style: "-jt", "-c3", "-jd PATH". */
+static void take_short(struct cli_cmd *c, unsigned int mask, int argc,
+		       char *const *argv, int *i, struct scan *s)
+{
+	const char *a = argv[*i] + 1, *val;
+	const struct cli_optdesc *od;
+	unsigned int id = 0, g;
+
+	for (; *a; a++) {
+		g = GLOB_NR;
+		od = find_short(mask, *a, &id);
+		if (!od) {
+			g = find_global(NULL, 0, *a);
+			if (g == GLOB_NR) {
+				scan_error(s, "unknown option '-%c'", *a);
+				return;
+			}
+			od = &globdesc[g];
+		}
+		if (!od->arg) {
+			if (g < GLOB_NR)
+				take_global(c, g, NULL, s);
+			else
+				s->opt[id] = argv[*i];
+			continue;
+		}
+		/* The rest of the word, or the next one, is the value. */
+		val = opt_value(od, a[1] ? a + 1 : NULL, argc, argv, i, s,
+				true);
+		if (val && g < GLOB_NR)
+			take_global(c, g, val, s);
+		else if (val)
+			s->opt[id] = val;
+		return;
+	}
+}
+
+/* A word that names one of d's keyword options ("vm" in "monitor vm 3"). */
+static bool take_keyword(const struct cli_desc *d, int argc,
+			 char *const *argv, int *i, struct scan *s)
+{
+	const struct cli_optdesc *od;
+	unsigned int id;
+
+	od = find_long(d->opts, argv[*i], strlen(argv[*i]), &id);
+	if (!od || !od->keyword)
+		return false;
+	if (*i + 1 >= argc)
+		scan_error(s, "'%s' needs %s", od->name, od->arg);
+	else
+		s->opt[id] = argv[++*i];
+	return true;
+}
 
 /*
  * Sorts a command's words into options and arguments. --help anywhere
  * wins over any error, so that a half-typed command still gets its help;
- * otherwise the first error is reported.
+ * otherwise the first error is reported. Global options are taken here
+ * too: people add -j at the end of a line they already typed.
  */
-static int scan_args(const struct cli_desc *d, int argc, char *const *argv,
-		     struct scan *s, FILE *err)
+static int scan_args(struct cli_cmd *c, const struct cli_desc *d, int argc,
+		     char *const *argv, struct scan *s, FILE *err)
 {
-	const struct cli_optdesc *od;
-	char errmsg[160] = "";
 	bool dashdash = false;
-	const char *a, *eq, *val;
-	unsigned int id;
+	const char *a;
 	int i;
 
-	memset(s, 0, sizeof(*s));
 	for (i = 0; i < argc; i++) {
 		a = argv[i];
 		if (dashdash || a[0] != '-' || !a[1]) {
+			if (!dashdash && take_keyword(d, argc, argv, &i, s))
+				continue;
 			if (s->npos < MAX_ARGS && s->npos < d->nargs)
 				s->pos[s->npos++] = a;
-			else if (!*errmsg)
-				snprintf(errmsg, sizeof(errmsg),
-					 "unexpected argument '%s'", a);
-			continue;
-		}
-		if (!strcmp(a, "--")) {
+			else
+				scan_error(s, "unexpected argument '%s'", a);
+		} else if (!strcmp(a, "--")) {
 			dashdash = true;
-			continue;
-		}
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			s->help = true;
-			continue;
-		}
-		val = NULL;
-		if (a[1] == '-') {
-			eq = strchr(a + 2, '=');
-			od = find_long(d, a + 2, eq ? (size_t)(eq - a - 2) :
-				       strlen(a + 2), &id);
-			if (eq)
-				val = eq + 1;
+		} else if (a[1] == '-') {
+			take_long(c, d->opts, argc, argv, &i, s);
 		} else {
-			od = find_short(d, a[1], &id);
-			if (a[2])
-				val = a + 2;
+			take_short(c, d->opts, argc, argv, &i, s);
 		}
-		if (!od) {
-			if (!*errmsg)
-				snprintf(errmsg, sizeof(errmsg),
-					 "unknown option '%s'", a);
-			continue;
-		}
-		if (!val) {
-			if (i + 1 >= argc) {
-				if (!*errmsg)
-					snprintf(errmsg, sizeof(errmsg),
-						 "option '--%s' needs %s",
-						 od->name, od->arg);
-				continue;
-			}
-			val = argv[++i];
-		}
-		s->opt[id] = val;
 	}
-	if (s->help || !*errmsg)
+	if (s->help || !*s->err)
 		return 0;
-	return usage_error(err, d, "%s", errmsg);
+	return usage_error(err, d, "%s", s->err);
 }
 
 static int bad_value(FILE *err, const struct cli_desc *d, const char *what,
-		     const char *val, int perr)
+		     const char *val, int perr, uint32_t lo, uint32_t hi)
 {
+	if (perr == -CLI_PERR_RANGE)
+		return usage_error(err, d, "bad %s '%s': %s (%u .. %u)", what,
+				   val, cli_perr_str(perr), lo, hi);
 	return usage_error(err, d, "bad %s '%s': %s", what, val,
 			   cli_perr_str(perr));
 }
 
+/*
+ * Numbers the uAPI bounds are checked here, so that a typo is a usage
+ * error and nothing is sent; the kernel checks them again, and the VM's
+ * own limits (its max_views, its vCPUs) only it knows.
+ */
 static int fill_arg(struct cli_cmd *c, const struct cli_desc *d,
 		    enum cli_arg kind, const char *a, FILE *err)
 {
@@ -476,7 +655,7 @@ static int fill_arg(struct cli_cmd *c, const struct cli_desc *d,
 		ret = cli_parse_u32(a, &c->vm);
 		break;
 	case ARG_VIEW:
-		ret = cli_parse_u32(a, &c->view);
+		ret = cli_parse_u32_range(a, 0, ALTP2M_MAX_VIEWS - 1, &c->view);
 		break;
 	case ARG_GFN:
 		ret = cli_parse_gfn(a, &c->gfn);
@@ -495,16 +674,20 @@ static int fill_arg(struct cli_cmd *c, const struct cli_desc *d,
 		ret = cli_parse_onoff(a, &c->on);
 		break;
 	}
-	return ret ? bad_value(err, d, arg_name[kind], a, ret) : 0;
+	if (!ret)
+		return 0;
+	return bad_value(err, d, arg_name[kind], a, ret, 0,
+			 ALTP2M_MAX_VIEWS - 1);
 }
 
 /* Option values, checked in a fixed order so the first error is stable. */
 static int fill_opts(struct cli_cmd *c, const struct cli_desc *d,
 		     const struct scan *s, FILE *err)
 {
+	uint32_t u32, lo = 0, hi = 0;
 	unsigned int id;
+	char what[24];
 	const char *v;
-	uint32_t u32;
 	int ret = 0;
 
 	for (id = 0; id < OPT_NR; id++) {
@@ -513,7 +696,13 @@ static int fill_opts(struct cli_cmd *c, const struct cli_desc *d,
 			continue;
 		switch (id) {
 		case OPT_MAX_VIEWS:
-			ret = cli_parse_u32(v, &c->max_views);
+			/*
+			 * 0 would mean the module's default, which leaving
+			 * the option out already says.
+			 */
+			lo = 1;
+			hi = ALTP2M_MAX_VIEWS;
+			ret = cli_parse_u32_range(v, lo, hi, &c->max_views);
 			break;
 		case OPT_MODE:
 			ret = cli_parse_mode(v, &c->mode);
@@ -526,11 +715,14 @@ static int fill_opts(struct cli_cmd *c, const struct cli_desc *d,
 			c->file = v;
 			break;
 		case OPT_VCPU:
-			/* The library takes an int, negative for "all". */
-			ret = cli_parse_u32(v, &u32);
-			if (!ret && u32 > INT32_MAX)
-				ret = -CLI_PERR_OVERFLOW;
+			lo = 0;
+			hi = ALTP2M_MAX_VCPUS - 1;
+			ret = cli_parse_u32_range(v, lo, hi, &u32);
 			c->vcpu = u32;
+			break;
+		case OPT_VM:
+			ret = cli_parse_u32(v, &c->vm);
+			c->vm_filter = true;
 			break;
 		case OPT_COUNT:
 			ret = cli_parse_u64(v, &c->count);
@@ -541,23 +733,31 @@ static int fill_opts(struct cli_cmd *c, const struct cli_desc *d,
 		case OPT_TIMEOUT:
 			ret = cli_parse_seconds_ms(v, &c->timeout_ms);
 			break;
+		case OPT_TIMESTAMP:
+			c->timestamp = true;
+			break;
 		}
-		if (ret)
-			return usage_error(err, d, "bad --%s '%s': %s",
-					   optdesc[id].name, v, cli_perr_str(ret));
+		if (ret) {
+			snprintf(what, sizeof(what), "--%s", optdesc[id].name);
+			return bad_value(err, d, what, v, ret, lo, hi);
+		}
 	}
 	return 0;
 }
 
-/* The command d, its words argv[0 .. argc - 1] after its name. */
+/*
+ * The command d, its words argv[0 .. argc - 1] after its name; before:
+ * the options that came before the command.
+ */
 static int parse_cmd(struct cli_cmd *c, const struct cli_desc *d, int argc,
-		     char *const *argv, FILE *err)
+		     char *const *argv, const struct scan *before, FILE *err)
 {
 	unsigned int i, want;
 	struct scan s;
 	int ret;
 
-	ret = scan_args(d, argc, argv, &s, err);
+	memset(&s, 0, sizeof(s));
+	ret = scan_args(c, d, argc, argv, &s, err);
 	if (ret)
 		return ret;
 	if (s.help) {
@@ -565,6 +765,16 @@ static int parse_cmd(struct cli_cmd *c, const struct cli_desc *d, int argc,
 		c->help_group = d->group;
 		c->help_sub = d->sub;
 		return CLI_EXIT_OK;
+	}
+	for (i = 0; i < OPT_NR; i++) {
+		if (!before->opt[i])
+			continue;
+		if (!(d->opts & O(i)))
+			return usage_error(err, d,
+					   "'--%s' (-%c) is not one of its options",
+					   optdesc[i].name, optdesc[i].short_name);
+		if (!s.opt[i])
+			s.opt[i] = before->opt[i];
 	}
 	c->op = d->op;
 	want = s.opt[OPT_FILE] ? d->nargs_file : d->nargs;
@@ -582,66 +792,15 @@ static int parse_cmd(struct cli_cmd *c, const struct cli_desc *d, int argc,
 	return fill_opts(c, d, &s, err);
 }
 
-/* --json, --help, --device PATH, --device=PATH */
-static int global_long(struct cli_cmd *c, const char *a, int argc,
-		       char *const *argv, int *i, FILE *err)
-{
-	if (!strcmp(a, "--json")) {
-		c->json = true;
-		return 0;
-	}
-	if (!strcmp(a, "--help")) {
-		c->op = CLI_OP_HELP;
-		return 0;
-	}
-	if (!strncmp(a, "--device=", 9)) {
-		c->device = a + 9;
-		return 0;
-	}
-	if (strcmp(a, "--device"))
-		return usage_error(err, NULL, "unknown option '%s'", a);
-	if (*i + 1 >= argc)
-		return usage_error(err, NULL, "option '--device' needs PATH");
-	c->device = argv[++*i];
-	return 0;
-}
-
-/* Bundled short options, getopt-style: -j, -h, -d PATH, -jdPATH. */
-static int global_short(struct cli_cmd *c, const char *a, int argc,
-			char *const *argv, int *i, FILE *err)
-{
-	for (a++; *a; a++) {
-		switch (*a) {
-		case 'j':
-			c->json = true;
-			break;
-		case 'h':
-			c->op = CLI_OP_HELP;
-			break;
-		case 'd':
-			if (a[1]) {
-				c->device = a + 1;
-				return 0;
-			}
-			if (*i + 1 >= argc)
-				return usage_error(err, NULL,
-						   "option '-d' needs PATH");
-			c->device = argv[++*i];
-			return 0;
-		default:
-			return usage_error(err, NULL, "unknown option '-%c'",
-					   *a);
-		}
-	}
-	return 0;
-}
-
-/* The options before the command; *next is where the command is. */
+/*
+ * The options before the command; *next is where the command is. They
+ * are checked at once: without a command there is no help to give.
+ */
 static int parse_global(struct cli_cmd *c, int argc, char *const *argv,
-			int *next, FILE *err)
+			struct scan *s, int *next, FILE *err)
 {
 	const char *a;
-	int i, ret;
+	int i;
 
 	for (i = 1; i < argc; i++) {
 		a = argv[i];
@@ -652,13 +811,51 @@ static int parse_global(struct cli_cmd *c, int argc, char *const *argv,
 			break;
 		}
 		if (a[1] == '-')
-			ret = global_long(c, a, argc, argv, &i, err);
+			take_long(c, BEFORE_CMD_OPTS, argc, argv, &i, s);
 		else
-			ret = global_short(c, a, argc, argv, &i, err);
-		if (ret)
-			return ret;
+			take_short(c, BEFORE_CMD_OPTS, argc, argv, &i, s);
+		if (*s->err)
+			return usage_error(err, NULL, "%s", s->err);
 	}
 	*next = i;
+	return CLI_EXIT_OK;
+}
+
+/* "vm: unknown subcommand 'frob' (list, show, enable, disable)" */
+static int bad_sub(FILE *err, const char *group, const char *sub)
+{
+	if (sub)
+		fprintf(err, "%s: %s: unknown subcommand '%s' (", CLI_NAME,
+			group, sub);
+	else
+		fprintf(err, "%s: %s: missing subcommand (", CLI_NAME, group);
+	print_subs(err, group);
+	fprintf(err, ")\nTry '%s %s --help'.\n", CLI_NAME, group);
+	return CLI_EXIT_USAGE;
+}
+
+/* help [GROUP [SUB]]: what it names must exist, as for git and ip. */
+static int parse_help(struct cli_cmd *c, int argc, char *const *argv,
+		      FILE *err)
+{
+	const char *group = argc > 0 ? argv[0] : NULL;
+	const char *sub = argc > 1 ? argv[1] : NULL;
+
+	c->op = CLI_OP_HELP;
+	if (!group)
+		return CLI_EXIT_OK;
+	if (!group_exists(group))
+		return usage_error(err, NULL, "unknown command '%s'", group);
+	if (sub && !has_subs(group))
+		return usage_error(err, find_cmd(group, NULL),
+				   "unexpected argument '%s'", sub);
+	if (sub && !find_cmd(group, sub))
+		return bad_sub(err, group, sub);
+	if (argc > 2)
+		return usage_error(err, NULL, "help: unexpected argument '%s'",
+				   argv[2]);
+	c->help_group = group;
+	c->help_sub = sub;
 	return CLI_EXIT_OK;
 }
 
@@ -666,29 +863,28 @@ int cli_parse_args(int argc, char *const *argv, struct cli_cmd *c, FILE *err)
 {
 	const struct cli_desc *d;
 	const char *group, *sub;
+	struct scan before;
 	int i = 1, ret;
 
 	memset(c, 0, sizeof(*c));
+	memset(&before, 0, sizeof(before));
 	c->op = CLI_OP_COUNT;
 	c->vcpu = -1;
 	c->timeout_ms = -1;
 	c->access = ALTP2M_ACCESS_DEFAULT;
 	c->mode = ALTP2M_MODE_EXTERNAL;
-	ret = parse_global(c, argc, argv, &i, err);
+	ret = parse_global(c, argc, argv, &before, &i, err);
 	if (ret)
 		return ret;
-	if (c->op == CLI_OP_HELP)
+	if (before.help) {
+		c->op = CLI_OP_HELP;
 		return CLI_EXIT_OK;
+	}
 	if (i >= argc)
 		return usage_error(err, NULL, "no command");
 	group = argv[i++];
-	if (!strcmp(group, "help")) {
-		/* help [GROUP [SUB]]: anything unknown gets the overview. */
-		c->op = CLI_OP_HELP;
-		c->help_group = i < argc ? argv[i] : NULL;
-		c->help_sub = i + 1 < argc ? argv[i + 1] : NULL;
-		return CLI_EXIT_OK;
-	}
+	if (!strcmp(group, "help"))
+		return parse_help(c, argc - i, argv + i, err);
 	if (!group_exists(group))
 		return usage_error(err, NULL, "unknown command '%s'", group);
 	if (has_subs(group)) {
@@ -699,20 +895,54 @@ int cli_parse_args(int argc, char *const *argv, struct cli_cmd *c, FILE *err)
 			return CLI_EXIT_OK;
 		}
 		d = sub ? find_cmd(group, sub) : NULL;
-		if (!d) {
-			if (sub)
-				fprintf(err, "%s: %s: unknown subcommand '%s' (",
-					CLI_NAME, group, sub);
-			else
-				fprintf(err, "%s: %s: missing subcommand (",
-					CLI_NAME, group);
-			print_subs(err, group);
-			fprintf(err, ")\nTry '%s %s --help'.\n", CLI_NAME, group);
-			return CLI_EXIT_USAGE;
-		}
+		if (!d)
+			return bad_sub(err, group, sub);
 		i++;
 	} else {
 		d = find_cmd(group, NULL);
 	}
-	return parse_cmd(c, d, argc - i, argv + i, err);
+	return parse_cmd(c, d, argc - i, argv + i, &before, err);
+}
+
+unsigned int cli_ncmds(void)
+{
+	return NCMDS;
+}
+
+void cli_cmd_words(unsigned int i, const char **group, const char **sub)
+{
+	*group = cmds[i].group;
+	*sub = cmds[i].sub;
+}
+
+unsigned int cli_nopts(int cmd)
+{
+	unsigned int i, n = 0;
+
+	if (cmd < 0)
+		return GLOB_NR;
+	for (i = 0; i < OPT_NR; i++)
+		n += !!(cmds[cmd].opts & O(i));
+	return n;
+}
+
+void cli_opt(int cmd, unsigned int i, struct cli_opt_doc *od)
+{
+	const struct cli_optdesc *src;
+	unsigned int id;
+
+	memset(od, 0, sizeof(*od));
+	if (cmd < 0) {
+		src = &globdesc[i];
+	} else {
+		for (id = 0; id < OPT_NR; id++)
+			if ((cmds[cmd].opts & O(id)) && !i--)
+				break;
+		src = &optdesc[id];
+		od->before_cmd = BEFORE_CMD_OPTS & O(id);
+	}
+	od->name = src->name;
+	od->short_name = src->short_name;
+	od->has_arg = src->arg;
+	od->keyword = src->keyword;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "altp2m.h"
 
@@ -44,6 +45,7 @@ enum cli_perr {
 	CLI_PERR_FIELDS,	/* a --file line without two fields */
 	CLI_PERR_NOMEM,
 	CLI_PERR_IO,		/* reading --file failed */
+	CLI_PERR_RANGE,		/* a number outside what the uAPI allows */
 };
 
 /*
@@ -56,6 +58,9 @@ enum cli_perr {
 const char *cli_perr_str(int err);
 int cli_parse_u64(const char *s, uint64_t *out);
 int cli_parse_u32(const char *s, uint32_t *out);
+/* As cli_parse_u32(), and -CLI_PERR_RANGE outside min .. max. */
+int cli_parse_u32_range(const char *s, uint32_t min, uint32_t max,
+			uint32_t *out);
 int cli_parse_gfn(const char *s, uint64_t *gfn);
 /* "GFN" or "GFN-GFN"; max_pages 0: no limit on the count. */
 int cli_parse_gfn_range(const char *s, uint64_t max_pages, uint64_t *gfn,
@@ -243,6 +248,8 @@ struct cli_cmd {
 	uint64_t target;	/* remap */
 	unsigned int access;	/* access set; view create's default */
 	bool on;		/* sve set, visibility */
+	bool timestamp;		/* monitor -t */
+	bool vm_filter;		/* monitor vm N: only VM vm's events */
 	int vcpu;		/* switch, visibility: -1 for every vCPU */
 	uint32_t max_views;	/* vm enable; 0: the module's default */
 	unsigned int mode;	/* vm enable */
@@ -283,5 +290,42 @@ int cmd_switch(const struct cli_cmd *c, struct cli_out *o);
 int cmd_visibility(const struct cli_cmd *c, struct cli_out *o);
 int cmd_vcpus(const struct cli_cmd *c, struct cli_out *o);
 int cmd_monitor(const struct cli_cmd *c, struct cli_out *o);
+
+/*
+ * The command table as data, for the test that holds the man page and
+ * the bash completion to it. Command i < cli_ncmds(): its words (sub
+ * NULL for a command without subcommands) and its options. Options
+ * i < cli_nopts(cmd): long name without "--", short letter or 0, whether
+ * it takes a value, and whether it also has a keyword form ("monitor vm
+ * N"). cmd -1: the
+ * global options, which go before or after the command.
+ */
+struct cli_opt_doc {
+	const char *name;
+	char short_name;
+	bool has_arg;
+	bool keyword;
+	bool before_cmd;	/* also before the command (monitor's -t) */
+};
+
+unsigned int cli_ncmds(void);
+void cli_cmd_words(unsigned int i, const char **group, const char **sub);
+unsigned int cli_nopts(int cmd);
+void cli_opt(int cmd, unsigned int i, struct cli_opt_doc *od);
+
+/*
+ * monitor: whether an event passes the command's VM filter, and its line
+ * (ts NULL: no timestamp), flushed so that a reader on a pipe sees it.
+ */
+static inline bool cli_event_wanted(const struct cli_cmd *c,
+				    const struct altp2m_event *ev)
+{
+	return !c->vm_filter || ev->vm_id == c->vm;
+}
+
+void cli_event_print(struct cli_out *o, const struct altp2m_event *ev,
+		     const struct timespec *ts);
+/* RFC 3339 local time with microseconds: 2026-12-06T03:05:42.123456+00:00 */
+int cli_fmt_time(char *buf, size_t len, const struct timespec *ts);
 
 #endif /* ALTP2MCTL_CLI_H */

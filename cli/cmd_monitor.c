@@ -2,6 +2,7 @@
 /*
  * altp2mctl monitor: the netlink "events" group, one line per event,
  * flushed at once so that a reader on a pipe sees each as it happens.
+ * The VM filter is applied here: the group carries every VM's events.
  */
 #include <errno.h>
 #include <time.h>
@@ -16,53 +17,11 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static bool has_view(uint32_t type)
-{
-	return type == ALTP2M_CMD_VIEW_CREATED ||
-	       type == ALTP2M_CMD_VIEW_DESTROYED;
-}
-
-static void print_event(struct cli_out *o, const struct altp2m_event *ev)
-{
-	const char *name = altp2m_event_name(ev->type);
-	bool enabled = ev->type == ALTP2M_CMD_VIEWS_ENABLED;
-	char unknown[24];
-
-	/* A newer module's event still gets a line, under its number. */
-	if (!name) {
-		snprintf(unknown, sizeof(unknown), "event-%u", ev->type);
-		name = unknown;
-	}
-	if (o->json) {
-		cli_json_obj_begin(o, NULL);
-		cli_json_str(o, "event", name);
-		cli_json_u64(o, "vm_id", ev->vm_id);
-		if (has_view(ev->type))
-			cli_json_u64(o, "view", ev->view);
-		if (enabled) {
-			cli_json_u64(o, "max_views", ev->max_views);
-			cli_json_str(o, "mode", altp2m_mode_name(ev->mode));
-		}
-		cli_json_obj_end(o);
-	} else {
-		fprintf(o->f, "%s vm %u", name, ev->vm_id);
-		if (has_view(ev->type))
-			fprintf(o->f, " view %u", ev->view);
-		if (enabled) {
-			const char *mode = altp2m_mode_name(ev->mode);
-
-			fprintf(o->f, " max-views %u mode %s", ev->max_views,
-				mode ? mode : "?");
-		}
-		fputc('\n', o->f);
-	}
-	fflush(o->f);
-}
-
 /*
  * Until --count events or --timeout seconds, whichever comes first. A
  * timeout before --count events is a failure (status 1): scripts wait
- * for an event that way; a timeout alone just ends the watch.
+ * for an event that way; a timeout alone just ends the watch. Only
+ * events that pass the VM filter count.
  */
 int cmd_monitor(const struct cli_cmd *c, struct cli_out *o)
 {
@@ -70,6 +29,7 @@ int cmd_monitor(const struct cli_cmd *c, struct cli_out *o)
 	char err[ALTP2M_ERRMSG_LEN] = "";
 	struct altp2m_monitor *m;
 	struct altp2m_event ev;
+	struct timespec ts;
 	uint64_t seen = 0;
 	int64_t left;
 	int ret, wait;
@@ -79,6 +39,12 @@ int cmd_monitor(const struct cli_cmd *c, struct cli_out *o)
 		return CLI_EXIT_FAIL;
 	}
 	ret = CLI_EXIT_OK;
+	/*
+	 * The group is joined: every event from now on will be read. A
+	 * script waits for this line before it makes the change it
+	 * watches for; without it, the event could come before the join.
+	 */
+	fprintf(stderr, "%s: monitor: subscribed\n", CLI_NAME);
 	while (!c->count || seen < c->count) {
 		wait = -1;
 		if (c->timeout_ms >= 0) {
@@ -108,8 +74,9 @@ int cmd_monitor(const struct cli_cmd *c, struct cli_out *o)
 			ret = CLI_EXIT_FAIL;
 			break;
 		}
-		if (ret == 1) {
-			print_event(o, &ev);
+		if (ret == 1 && cli_event_wanted(c, &ev)) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			cli_event_print(o, &ev, c->timestamp ? &ts : NULL);
 			seen++;
 		}
 		ret = CLI_EXIT_OK;

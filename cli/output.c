@@ -313,7 +313,8 @@ void cli_table_free(struct cli_table *t)
 		free(t->cells[i]);
 	free(t->cells);
 	t->cells = NULL;
-	t->nrows = t->cap = 0;
+	t->nrows = 0;
+	t->cap = 0;
 }
 
 /* Room for any value's text: a u64, a 0x gfn, a MiB figure. */
@@ -470,4 +471,75 @@ int cli_show(struct cli_out *o, const struct cli_field *fields,
 		cli_table_print(&t, o->f, NULL, NULL);
 	cli_table_free(&t);
 	return ret;
+}
+
+int cli_fmt_time(char *buf, size_t len, const struct timespec *ts)
+{
+	char date[32], zone[8];
+	struct tm tm;
+
+	/* %z is "+0100"; RFC 3339 wants "+01:00". */
+	if (!localtime_r(&ts->tv_sec, &tm) ||
+	    !strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) ||
+	    strftime(zone, sizeof(zone), "%z", &tm) != 5)
+		return -EINVAL;
+	if ((size_t)snprintf(buf, len, "%s.%06ld%.3s:%s", date,
+			     ts->tv_nsec / 1000, zone, zone + 3) >= len)
+		return -ENOSPC;
+	return 0;
+}
+
+static bool event_has_view(uint32_t type)
+{
+	return type == ALTP2M_CMD_VIEW_CREATED ||
+	       type == ALTP2M_CMD_VIEW_DESTROYED;
+}
+
+/*
+ * "[TIME ]NAME vm N[ view V][ max-views N mode M]", or the same as one
+ * JSON object a line; the time comes first so that sort and awk see it.
+ */
+void cli_event_print(struct cli_out *o, const struct altp2m_event *ev,
+		     const struct timespec *ts)
+{
+	const char *name = altp2m_event_name(ev->type);
+	bool enabled = ev->type == ALTP2M_CMD_VIEWS_ENABLED;
+	char unknown[24], when[48];
+
+	/* A newer module's event still gets a line, under its number. */
+	if (!name) {
+		snprintf(unknown, sizeof(unknown), "event-%u", ev->type);
+		name = unknown;
+	}
+	if (ts && cli_fmt_time(when, sizeof(when), ts))
+		snprintf(when, sizeof(when), "%lld.%06ld",
+			 (long long)ts->tv_sec, ts->tv_nsec / 1000);
+	if (o->json) {
+		cli_json_obj_begin(o, NULL);
+		if (ts)
+			cli_json_str(o, "timestamp", when);
+		cli_json_str(o, "event", name);
+		cli_json_u64(o, "vm_id", ev->vm_id);
+		if (event_has_view(ev->type))
+			cli_json_u64(o, "view", ev->view);
+		if (enabled) {
+			cli_json_u64(o, "max_views", ev->max_views);
+			cli_json_str(o, "mode", altp2m_mode_name(ev->mode));
+		}
+		cli_json_obj_end(o);
+	} else {
+		if (ts)
+			fprintf(o->f, "%s ", when);
+		fprintf(o->f, "%s vm %u", name, ev->vm_id);
+		if (event_has_view(ev->type))
+			fprintf(o->f, " view %u", ev->view);
+		if (enabled) {
+			const char *mode = altp2m_mode_name(ev->mode);
+
+			fprintf(o->f, " max-views %u mode %s", ev->max_views,
+				mode ? mode : "?");
+		}
+		fputc('\n', o->f);
+	}
+	fflush(o->f);
 }

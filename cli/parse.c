@@ -21,7 +21,8 @@ static const char *const perr_str[] = {
 	[CLI_PERR_SYNTAX]	= "not a number",
 	[CLI_PERR_TRAILING]	= "trailing characters after the number",
 	[CLI_PERR_OVERFLOW]	= "too large",
-	[CLI_PERR_GFN_LIMIT]	= "above the largest gfn (0xfffffffffffff); an address rather than a frame number?",
+	[CLI_PERR_GFN_LIMIT]	=
+		"above the largest gfn (0xfffffffffffff): an address, not a frame number?",
 	[CLI_PERR_REVERSED]	= "range ends before it starts",
 	[CLI_PERR_TOO_BIG]	= "too many gfns",
 	[CLI_PERR_ACCESS]	= "not an access (n r w rw x rx wx rwx rx2rw n2rwx default)",
@@ -30,6 +31,7 @@ static const char *const perr_str[] = {
 	[CLI_PERR_FIELDS]	= "want two fields, GFN[-GFN] and a value",
 	[CLI_PERR_NOMEM]	= "out of memory",
 	[CLI_PERR_IO]		= "read error",
+	[CLI_PERR_RANGE]	= "out of range",
 };
 
 const char *cli_perr_str(int err)
@@ -91,6 +93,20 @@ int cli_parse_u32(const char *s, uint32_t *out)
 		return ret;
 	if (v > UINT32_MAX)
 		return -CLI_PERR_OVERFLOW;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_u32_range(const char *s, uint32_t min, uint32_t max,
+			uint32_t *out)
+{
+	uint32_t v;
+	int ret = cli_parse_u32(s, &v);
+
+	if (ret)
+		return ret;
+	if (v < min || v > max)
+		return -CLI_PERR_RANGE;
 	*out = v;
 	return 0;
 }

@@ -94,8 +94,54 @@ START_TEST(global_options)
 	ck_usage("caps", "extra");
 	ck_err_has("caps: unexpected argument 'extra'");
 	ck_err_has("Usage: altp2mctl caps\n");
-	ck_usage("version", "--json");
-	ck_err_has("unknown option '--json'");
+	ck_usage("version", "--json=1");
+	ck_err_has("version: option '--json' takes no value");
+}
+END_TEST
+
+/* Review finding 25: -j at the end of a line, as bpftool takes it. */
+START_TEST(global_options_after_command)
+{
+	struct cli_cmd c;
+
+	ck_assert_int_eq(parse(&c, "vm", "list", "-j", NULL), 0);
+	ck_assert_int_eq(c.op, CLI_OP_VM_LIST);
+	ck_assert(c.json);
+	ck_assert_int_eq(parse(&c, "version", "--json", NULL), 0);
+	ck_assert(c.json);
+	ck_assert_int_eq(parse(&c, "caps", "-jd", "/dev/x", NULL), 0);
+	ck_assert(c.json);
+	ck_assert_str_eq(c.device, "/dev/x");
+	ck_assert_int_eq(parse(&c, "caps", "--device=/dev/y", NULL), 0);
+	ck_assert(!c.json);
+	ck_assert_str_eq(c.device, "/dev/y");
+	/* Between arguments, and bundled with the command's own letters. */
+	ck_assert_int_eq(parse(&c, "switch", "1", "-j", "2", "--vcpu", "3",
+			       NULL), 0);
+	ck_assert(c.json);
+	ck_assert_uint_eq(c.view, 2);
+	ck_assert_int_eq(c.vcpu, 3);
+	ck_assert_int_eq(parse(&c, "monitor", "-jc2", NULL), 0);
+	ck_assert(c.json);
+	ck_assert_uint_eq(c.count, 2);
+	ck_assert_int_eq(parse(&c, "access", "set", "1", "2", "-jf", "list",
+			       NULL), 0);
+	ck_assert(c.json);
+	ck_assert_str_eq(c.file, "list");
+	/* -h bundled after the command still gives the command's help. */
+	ck_assert_int_eq(parse(&c, "vm", "show", "-jh", NULL), 0);
+	ck_assert_int_eq(c.op, CLI_OP_HELP);
+	ck_assert_str_eq(c.help_sub, "show");
+
+	/* After "--" it is an argument. */
+	ck_usage("vm", "show", "--", "-j");
+	ck_err_has("bad VM '-j': not a number");
+	ck_usage("caps", "-d");
+	ck_err_has("caps: option '-d' needs PATH");
+	ck_usage("caps", "--device");
+	ck_err_has("caps: option '--device' needs PATH");
+	ck_usage("vm", "list", "-jx");
+	ck_err_has("vm list: unknown option '-x'");
 }
 END_TEST
 
@@ -114,6 +160,11 @@ START_TEST(help_everywhere)
 	ck_assert_int_eq(parse(&c, "help", "vm", "enable", NULL), 0);
 	ck_assert_str_eq(c.help_group, "vm");
 	ck_assert_str_eq(c.help_sub, "enable");
+	ck_assert_int_eq(parse(&c, "help", "vm", NULL), 0);
+	ck_assert_str_eq(c.help_group, "vm");
+	ck_assert_ptr_null(c.help_sub);
+	ck_assert_int_eq(parse(&c, "help", "monitor", NULL), 0);
+	ck_assert_str_eq(c.help_group, "monitor");
 	ck_assert_int_eq(parse(&c, "vm", "--help", NULL), 0);
 	ck_assert_int_eq(c.op, CLI_OP_HELP);
 	ck_assert_str_eq(c.help_group, "vm");
@@ -134,6 +185,67 @@ START_TEST(help_everywhere)
 	/* Unless it is an option's value. */
 	ck_usage("monitor", "--count", "--help");
 	ck_err_has("bad --count '--help'");
+}
+END_TEST
+
+/* Review finding 24: help names an existing command, as git and ip want. */
+START_TEST(help_unknown)
+{
+	ck_usage("help", "bogus");
+	ck_err_has("altp2mctl: unknown command 'bogus'\n");
+	ck_usage("help", "vm", "frob");
+	ck_err_has("vm: unknown subcommand 'frob' (list, show, enable, disable)");
+	ck_usage("help", "caps", "whatever");
+	ck_err_has("caps: unexpected argument 'whatever'");
+	ck_usage("help", "vm", "enable", "now");
+	ck_err_has("help: unexpected argument 'now'");
+	ck_usage("help", "-x");
+	ck_err_has("unknown command '-x'");
+}
+END_TEST
+
+/*
+ * Review finding 23: numbers beyond the uAPI's bounds are usage errors
+ * (status 2, nothing sent), not a failed call after an attach.
+ */
+START_TEST(uapi_bounds)
+{
+	struct cli_cmd c;
+
+	ck_assert_int_eq(parse(&c, "view", "destroy", "1", "511", NULL), 0);
+	ck_assert_uint_eq(c.view, ALTP2M_MAX_VIEWS - 1);
+	ck_usage("view", "destroy", "1", "512");
+	ck_err_has("view destroy: bad VIEW '512': out of range (0 .. 511)");
+	ck_usage("view", "dump", "1", "0x200");
+	ck_usage("access", "set", "1", "4294967295", "1", "r");
+	ck_err_has("bad VIEW '4294967295': out of range");
+	ck_usage("access", "get", "1", "512", "1");
+	ck_usage("remap", "1", "600", "1", "2");
+	ck_usage("switch", "1", "512");
+	ck_usage("visibility", "1", "512", "on");
+	/* Still "too large" where the type, not the uAPI, is the limit. */
+	ck_usage("revert", "1", "4294967296", "1");
+	ck_err_has("bad VIEW '4294967296': too large");
+
+	ck_assert_int_eq(parse(&c, "switch", "1", "1", "--vcpu", "63", NULL),
+			 0);
+	ck_assert_int_eq(c.vcpu, ALTP2M_MAX_VCPUS - 1);
+	ck_usage("switch", "1", "1", "--vcpu", "64");
+	ck_err_has("switch: bad --vcpu '64': out of range (0 .. 63)");
+	ck_usage("visibility", "1", "1", "on", "--vcpu=0x40");
+	ck_err_has("bad --vcpu '0x40': out of range (0 .. 63)");
+
+	ck_assert_int_eq(parse(&c, "vm", "enable", "1", "--max-views", "512",
+			       NULL), 0);
+	ck_assert_uint_eq(c.max_views, ALTP2M_MAX_VIEWS);
+	ck_assert_int_eq(parse(&c, "vm", "enable", "1", "--max-views", "1",
+			       NULL), 0);
+	ck_assert_uint_eq(c.max_views, 1);
+	ck_usage("vm", "enable", "1", "--max-views", "513");
+	ck_err_has("bad --max-views '513': out of range (1 .. 512)");
+	/* Leaving the option out is how to ask for the module's default. */
+	ck_usage("vm", "enable", "1", "--max-views", "0");
+	ck_err_has("bad --max-views '0': out of range (1 .. 512)");
 }
 END_TEST
 
@@ -355,8 +467,8 @@ START_TEST(switch_visibility_vcpus_stats)
 	ck_usage("switch", "1");
 	ck_usage("switch", "1", "2", "--vcpu", "x");
 	ck_err_has("bad --vcpu 'x'");
-	ck_usage("switch", "1", "2", "--vcpu", "2147483648");
-	ck_err_has("bad --vcpu '2147483648': too large");
+	ck_usage("switch", "1", "2", "--vcpu", "4294967296");
+	ck_err_has("bad --vcpu '4294967296': too large");
 	ck_usage("switch", "1", "2", "--vcpu");
 	ck_usage("visibility", "1", "2");
 	ck_usage("visibility", "1", "2", "1");
@@ -375,8 +487,10 @@ START_TEST(monitor_options)
 	ck_assert_int_eq(c.op, CLI_OP_MONITOR);
 	ck_assert_uint_eq(c.count, 0);
 	ck_assert_int_eq(c.timeout_ms, -1);
-	ck_assert_int_eq(parse(&c, "monitor", "--count", "2", "-t", "5", NULL),
-			 0);
+	ck_assert(!c.timestamp);
+	ck_assert(!c.vm_filter);
+	ck_assert_int_eq(parse(&c, "monitor", "--count", "2", "--timeout", "5",
+			       NULL), 0);
 	ck_assert_uint_eq(c.count, 2);
 	ck_assert_int_eq(c.timeout_ms, 5000);
 	ck_assert_int_eq(parse(&c, "monitor", "-c3", "--timeout=0", NULL), 0);
@@ -392,6 +506,83 @@ START_TEST(monitor_options)
 	ck_usage("monitor", "--timeout", "1.5");
 	ck_usage("monitor", "--follow");
 	ck_err_has("unknown option '--follow'");
+}
+END_TEST
+
+/* Review finding 29: timestamps and a VM filter. */
+START_TEST(monitor_timestamp_and_filter)
+{
+	struct cli_cmd c;
+
+	ck_assert_int_eq(parse(&c, "monitor", "-t", NULL), 0);
+	ck_assert(c.timestamp);
+	ck_assert_int_eq(parse(&c, "monitor", "--timestamp", "-c1", NULL), 0);
+	ck_assert(c.timestamp);
+	ck_assert_uint_eq(c.count, 1);
+	ck_assert_int_eq(parse(&c, "monitor", "-tc", "4", NULL), 0);
+	ck_assert(c.timestamp);
+	ck_assert_uint_eq(c.count, 4);
+	/* Before the command, as in `ip -t monitor`. */
+	ck_assert_int_eq(parse(&c, "-t", "monitor", NULL), 0);
+	ck_assert_int_eq(c.op, CLI_OP_MONITOR);
+	ck_assert(c.timestamp);
+	ck_assert_int_eq(parse(&c, "-jt", "monitor", NULL), 0);
+	ck_assert(c.json);
+	ck_assert(c.timestamp);
+	ck_usage("-t", "vm", "list");
+	ck_err_has("vm list: '--timestamp' (-t) is not one of its options");
+	ck_usage("vm", "list", "-t");
+	ck_err_has("vm list: unknown option '-t'");
+	/* -t used to be --timeout's letter: its old use is an error. */
+	ck_usage("monitor", "-t", "5");
+	ck_err_has("monitor: unexpected argument '5'");
+	ck_usage("monitor", "--timestamp=yes");
+	ck_err_has("option '--timestamp' takes no value");
+
+	ck_assert_int_eq(parse(&c, "monitor", "vm", "3", NULL), 0);
+	ck_assert(c.vm_filter);
+	ck_assert_uint_eq(c.vm, 3);
+	ck_assert_int_eq(parse(&c, "monitor", "-c", "1", "--vm=0x10", "-t",
+			       NULL), 0);
+	ck_assert(c.vm_filter);
+	ck_assert_uint_eq(c.vm, 16);
+	ck_assert_uint_eq(c.count, 1);
+	ck_assert_int_eq(parse(&c, "monitor", "--vm", "4", "vm", "5", NULL),
+			 0);
+	ck_assert_uint_eq(c.vm, 5);
+	ck_usage("monitor", "vm");
+	ck_err_has("monitor: 'vm' needs VM");
+	ck_usage("monitor", "--vm");
+	ck_err_has("option '--vm' needs VM");
+	ck_usage("monitor", "vm", "x");
+	ck_err_has("bad --vm 'x': not a number");
+	ck_usage("monitor", "--", "vm", "3");
+	ck_err_has("unexpected argument 'vm'");
+	ck_usage("monitor", "view", "3");
+	ck_err_has("unexpected argument 'view'");
+	/* Only monitor has the keyword: elsewhere "vm" is an argument. */
+	ck_usage("stats", "vm");
+	ck_err_has("stats: bad VM 'vm'");
+}
+END_TEST
+
+/*
+ * The same event, both ways: wanted when no filter is set or the VM
+ * matches, dropped otherwise.
+ */
+START_TEST(monitor_filter_decision)
+{
+	struct altp2m_event ev = { .type = ALTP2M_CMD_VM_CREATED, .vm_id = 7 };
+	struct cli_cmd c;
+
+	ck_assert_int_eq(parse(&c, "monitor", NULL), 0);
+	ck_assert(cli_event_wanted(&c, &ev));
+	ck_assert_int_eq(parse(&c, "monitor", "vm", "7", NULL), 0);
+	ck_assert(cli_event_wanted(&c, &ev));
+	ck_assert_int_eq(parse(&c, "monitor", "vm", "8", NULL), 0);
+	ck_assert(!cli_event_wanted(&c, &ev));
+	ck_assert_int_eq(parse(&c, "monitor", "vm", "0", NULL), 0);
+	ck_assert(!cli_event_wanted(&c, &ev));
 }
 END_TEST
 
@@ -434,6 +625,9 @@ START_TEST(usage_texts)
 	ck_assert_ptr_nonnull(strstr(u, "-h, --help"));
 	ck_assert_ptr_null(strstr(u, "--vcpu"));
 	free(u);
+	u = usage_of("view", "destroy");
+	ck_assert_ptr_nonnull(strstr(u, "VIEW is below 512.\n"));
+	free(u);
 	u = usage_of("access", "set");
 	ck_assert_ptr_nonnull(strstr(u, "-f, --file FILE"));
 	ck_assert_ptr_nonnull(strstr(u, "ACCESS: n r w rw"));
@@ -441,8 +635,39 @@ START_TEST(usage_texts)
 	u = usage_of("caps", "whatever");
 	ck_assert_ptr_eq(strstr(u, "Usage: altp2mctl caps\n"), u);
 	free(u);
-	/* No help line ends in blanks. */
 	u = usage_of("monitor", NULL);
+	ck_assert_ptr_eq(strstr(u, "Usage: altp2mctl monitor [vm VM] "
+				   "[--count N] [--timeout SECONDS] [-t]\n"), u);
+	ck_assert_ptr_nonnull(strstr(u, "  -t, --timestamp "));
+	ck_assert_ptr_nonnull(strstr(u, "      --vm VM "));
+	ck_assert_ptr_nonnull(strstr(u, "      --timeout SECONDS "));
+	ck_assert_ptr_nonnull(strstr(u, "The global options (-j, -d: see "));
+	free(u);
+	u = usage_of(NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(u, "Options (before or after COMMAND):\n"
+					"  -j, --json "));
+	free(u);
+}
+END_TEST
+
+/* No help line of any command ends in blanks. */
+START_TEST(usage_no_trailing_blanks)
+{
+	const char *group, *sub;
+	unsigned int i;
+	char *u;
+
+	for (i = 0; i < cli_ncmds(); i++) {
+		cli_cmd_words(i, &group, &sub);
+		u = usage_of(group, sub);
+		ck_assert_msg(!strstr(u, " \n"), "%s %s: %s", group,
+			      sub ? sub : "", u);
+		free(u);
+		u = usage_of(group, NULL);
+		ck_assert_ptr_null(strstr(u, " \n"));
+		free(u);
+	}
+	u = usage_of(NULL, NULL);
 	ck_assert_ptr_null(strstr(u, " \n"));
 	free(u);
 }
@@ -454,14 +679,20 @@ static Suite *cli_args_suite(void)
 	TCase *tc = tcase_create("commands");
 
 	tcase_add_test(tc, global_options);
+	tcase_add_test(tc, global_options_after_command);
 	tcase_add_test(tc, help_everywhere);
+	tcase_add_test(tc, help_unknown);
+	tcase_add_test(tc, uapi_bounds);
 	tcase_add_test(tc, vm_commands);
 	tcase_add_test(tc, view_commands);
 	tcase_add_test(tc, access_commands);
 	tcase_add_test(tc, sve_remap_revert);
 	tcase_add_test(tc, switch_visibility_vcpus_stats);
 	tcase_add_test(tc, monitor_options);
+	tcase_add_test(tc, monitor_timestamp_and_filter);
+	tcase_add_test(tc, monitor_filter_decision);
 	tcase_add_test(tc, usage_texts);
+	tcase_add_test(tc, usage_no_trailing_blanks);
 	suite_add_tcase(s, tc);
 	return s;
 }

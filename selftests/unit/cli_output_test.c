@@ -6,6 +6,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../../cli/cli.h"
 #include "unit.h"
@@ -351,6 +352,95 @@ START_TEST(show_both_ways)
 }
 END_TEST
 
+/* Local time in zone tz, which the test sets and then puts back. */
+static void time_in(const char *tz, time_t sec, long nsec, const char *want)
+{
+	struct timespec ts = { .tv_sec = sec, .tv_nsec = nsec };
+	char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+	char buf[48];
+
+	setenv("TZ", tz, 1);
+	tzset();
+	ck_assert_int_eq(cli_fmt_time(buf, sizeof(buf), &ts), 0);
+	ck_assert_str_eq(buf, want);
+	/* Too small a buffer is an error, not a cut string. */
+	ck_assert_int_lt(cli_fmt_time(buf, strlen(want), &ts), 0);
+	if (old)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	free(old);
+	tzset();
+}
+
+/* RFC 3339: local time, microseconds, the offset with a colon. */
+START_TEST(time_format)
+{
+	/* 2026-12-06 03:05:42 UTC */
+	time_in("UTC0", 1796526342, 123456789,
+		"2026-12-06T03:05:42.123456+00:00");
+	time_in("UTC0", 0, 0, "1970-01-01T00:00:00.000000+00:00");
+	/* POSIX TZ signs are inverted: UTC-2 is two hours east. */
+	time_in("XYZ-2", 1796526342, 999999999,
+		"2026-12-06T05:05:42.999999+02:00");
+	time_in("ABC+5:30", 1796526342, 1000,
+		"2026-12-05T21:35:42.000001-05:30");
+}
+END_TEST
+
+/* Events through cli_event_print(), with and without a timestamp. */
+static void event_is(bool json, const struct altp2m_event *ev,
+		     const struct timespec *ts, const char *want)
+{
+	struct cap c;
+
+	cap_open(&c, json);
+	cli_event_print(&c.o, ev, ts);
+	ck_assert_str_eq(cap_str(&c), want);
+	cap_close(&c);
+}
+
+START_TEST(event_lines)
+{
+	struct altp2m_event created = { .type = ALTP2M_CMD_VM_CREATED,
+					.vm_id = 3 };
+	struct altp2m_event view = { .type = ALTP2M_CMD_VIEW_CREATED,
+				     .vm_id = 3, .view = 1 };
+	struct altp2m_event enabled = { .type = ALTP2M_CMD_VIEWS_ENABLED,
+					.vm_id = 4, .max_views = 8,
+					.mode = ALTP2M_MODE_MIXED };
+	struct altp2m_event future = { .type = 200, .vm_id = 5 };
+	struct timespec ts = { .tv_sec = 1796526342, .tv_nsec = 5000 };
+	char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+
+	event_is(false, &created, NULL, "vm-created vm 3\n");
+	event_is(false, &view, NULL, "view-created vm 3 view 1\n");
+	event_is(false, &enabled, NULL,
+		 "views-enabled vm 4 max-views 8 mode mixed\n");
+	event_is(false, &future, NULL, "event-200 vm 5\n");
+	event_is(true, &created, NULL, "{\"event\":\"vm-created\",\"vm_id\":3}\n");
+	event_is(true, &view, NULL,
+		 "{\"event\":\"view-created\",\"vm_id\":3,\"view\":1}\n");
+	event_is(true, &enabled, NULL,
+		 "{\"event\":\"views-enabled\",\"vm_id\":4,\"max_views\":8,"
+		 "\"mode\":\"mixed\"}\n");
+
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	event_is(false, &view, &ts,
+		 "2026-12-06T03:05:42.000005+00:00 view-created vm 3 view 1\n");
+	event_is(true, &view, &ts,
+		 "{\"timestamp\":\"2026-12-06T03:05:42.000005+00:00\","
+		 "\"event\":\"view-created\",\"vm_id\":3,\"view\":1}\n");
+	if (old)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	free(old);
+	tzset();
+}
+END_TEST
+
 static Suite *cli_output_suite(void)
 {
 	Suite *s = suite_create("cli-output");
@@ -369,6 +459,10 @@ static Suite *cli_output_suite(void)
 	tcase_add_test(tc, list_json);
 	tcase_add_test(tc, list_table);
 	tcase_add_test(tc, show_both_ways);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("monitor");
+	tcase_add_test(tc, time_format);
+	tcase_add_test(tc, event_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }
