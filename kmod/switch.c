@@ -169,16 +169,20 @@ int altp2m_vcpu_switch_view(struct altp2m_vcpu *vcpu, u32 view)
 }
 
 /**
- * altp2m_vcpu_view_before_entry - apply a pending ALTP2M_SWITCH_VIEW
+ * altp2m_vcpu_view_before_entry - apply a pending ALTP2M_SWITCH_VIEW, and
+ *	wait for a batch that holds the vCPUs (ALTP2M_REQ_HOLD)
  * @vcpu: the vCPU, in its run loop
  */
 void altp2m_vcpu_view_before_entry(struct altp2m_vcpu *vcpu)
 {
 	struct altp2m_vm *vm = vcpu->vm;
 
-	if (!altp2m_test_request(vcpu, ALTP2M_REQ_SWITCH_VIEW))
+	if (!(READ_ONCE(vcpu->requests) & (BIT(ALTP2M_REQ_SWITCH_VIEW) |
+					   BIT(ALTP2M_REQ_HOLD))))
 		return;
+	/* A batch keeps mmu_lock until it is applied and flushed. */
 	mutex_lock(&vm->mmu_lock);
+	altp2m_check_request(vcpu, ALTP2M_REQ_HOLD);
 	/* Cancelled meanwhile, or still there: decided under the lock. */
 	if (altp2m_check_request(vcpu, ALTP2M_REQ_SWITCH_VIEW))
 		altp2m_switch_move(vcpu, vcpu->switch_to);

@@ -107,6 +107,47 @@ static long altp2m_ioc_gfn_set(struct altp2m_vm *vm, void __user *argp,
 				       sve, NULL);
 }
 
+/*
+ * ALTP2M_BATCH. The struct goes back out on failure too: error_index is
+ * how the caller learns which operation failed.
+ */
+static long altp2m_ioc_batch(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_batch_op *ops;
+	struct altp2m_batch b;
+	u64 gen;
+	u32 idx;
+	long ret;
+
+	if (copy_from_user(&b, argp, sizeof(b)))
+		return -EFAULT;
+	if ((b.flags & ~ALTP2M_BATCH_IF_GENERATION) || b.pad ||
+	    !altp2m_is_zero(b.reserved, sizeof(b.reserved)) ||
+	    (!(b.flags & ALTP2M_BATCH_IF_GENERATION) && b.generation) ||
+	    !b.nr_ops)
+		return -EINVAL;
+	if (b.nr_ops > ALTP2M_BATCH_MAX_OPS)
+		return -E2BIG;
+	ops = kvmalloc_array(b.nr_ops, sizeof(*ops), GFP_KERNEL_ACCOUNT);
+	if (!ops)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (copy_from_user(ops, u64_to_user_ptr(b.ops),
+			   (size_t)b.nr_ops * sizeof(*ops)))
+		goto out;
+	gen = b.generation;
+	ret = altp2m_vm_batch(vm, ops, b.nr_ops, b.flags, &gen, &idx, NULL);
+	if (ret)
+		b.error_index = idx;
+	else
+		b.generation = gen;
+	if (copy_to_user(argp, &b, sizeof(b)) && !ret)
+		ret = -EFAULT;
+out:
+	kvfree(ops);
+	return ret;
+}
+
 static long altp2m_ioc_gfn_get(struct altp2m_vm *vm, void __user *argp)
 {
 	unsigned int access, sve;
@@ -283,6 +324,8 @@ long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,
 		return altp2m_ioc_switch_view(vm, argp);
 	case ALTP2M_GET_VCPU_VIEWS:
 		return altp2m_ioc_vcpu_views(vm, argp);
+	case ALTP2M_BATCH:
+		return altp2m_ioc_batch(vm, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -239,6 +239,33 @@ static long altp2m_vm_get_stats(struct altp2m_vm *vm, void __user *argp)
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+/* ALTP2M_GET_VM_STATUS: what netlink's GET_VM says, for the owner. */
+static long altp2m_vm_get_status(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_vm_status a;
+	struct altp2m_vm_stats st;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || a.vm_id || a.nr_vcpus || a.max_views || a.mode ||
+	    a.nr_views || a.views_enabled || a.mem_pages || a.generation ||
+	    !altp2m_is_zero(a.pad, sizeof(a.pad)) ||
+	    !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
+		return -EINVAL;
+	altp2m_vm_stats_get(vm, &st);
+	a.vm_id = vm->id;
+	a.nr_vcpus = st.nr_vcpus;
+	a.mem_pages = st.mem_pages;
+	mutex_lock(&vm->mmu_lock);
+	a.max_views = vm->views.max_views;
+	a.views_enabled = !!a.max_views;
+	a.mode = vm->views_mode;
+	a.generation = vm->views_gen;
+	mutex_unlock(&vm->mmu_lock);
+	a.nr_views = st.nr_views;
+	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
 static long altp2m_vm_create_vcpu(struct altp2m_vm *vm, void __user *argp)
 {
 	struct altp2m_create_vcpu c;
@@ -273,6 +300,8 @@ static long altp2m_vm_ioctl(struct file *file, unsigned int cmd,
 		return altp2m_vm_create_vcpu(vm, argp);
 	case ALTP2M_GET_VM_STATS:
 		return altp2m_vm_get_stats(vm, argp);
+	case ALTP2M_GET_VM_STATUS:
+		return altp2m_vm_get_status(vm, argp);
 	default:
 		return altp2m_views_ioctl(vm, cmd, argp);
 	}

@@ -30,7 +30,7 @@
  * lazy fill rather than raising #VE in the guest; only a leaf's own SVE,
  * parked leaves included, is the user's choice.
  *
- * The engine is five files, one job each:
+ * The engine is six files, one job each:
  *
  *   view.c        the engine and its views: init and destroy, enable and
  *                 disable, create and destroy one view, the vCPUs on a
@@ -43,6 +43,8 @@
  *   view_remap.c  remaps, their reverse map, and what happens when guest
  *                 RAM goes away
  *   view_query.c  list, dump and the invariant check
+ *   view_txn.c    transactions: the undo log of every change many calls
+ *                 make, undone on abort, pruned and flushed on commit
  *
  * view_internal.h holds what they share.
  */
@@ -185,6 +187,7 @@ int altp2m_views_init(struct altp2m_views *vs,
 	vs->ctx = ctx;
 	vs->flags = flags;
 	vs->jtop = &vs->journal;
+	vs->txn_limit = ALTP2M_BATCH_MAX_CHANGES;
 	vs->host.views = vs;
 	vs->host.default_access = ALTP2M_ACCESS_RWX;
 	ret = altp2m_ept_init(&vs->host.ept, &view_ept_ops, &vs->host);
@@ -222,13 +225,15 @@ static void view_teardown(struct altp2m_views *vs)
  * altp2m_views_destroy - free every view and table of a VM
  * @vs: the engine; no vCPU may run the VM any more
  *
- * Every view is flushed once more before its tables are released.
- * Destroying again does nothing.
+ * A transaction still open is aborted first. Every view is flushed once
+ * more before its tables are released. Destroying again does nothing.
  */
 void altp2m_views_destroy(struct altp2m_views *vs)
 {
 	if (!vs->ops)
 		return;
+	if (vs->txn)
+		altp2m_views_txn_end(vs, false);
 	view_teardown(vs);
 	altp2m_ept_destroy(&vs->host.ept);
 	altp2m_view_finish(vs);
@@ -242,10 +247,12 @@ void altp2m_views_destroy(struct altp2m_views *vs)
  *	for ALTP2M_VIEWS_DEFAULT (Xen's 10)
  *
  * Return: 0, -EINVAL for a bad @max_views, -EEXIST when already enabled,
- * or -ENOMEM.
+ * -EBUSY inside a transaction, or -ENOMEM.
  */
 int altp2m_views_enable(struct altp2m_views *vs, unsigned int max_views)
 {
+	if (vs->txn)
+		return -EBUSY;
 	if (!max_views)
 		max_views = ALTP2M_VIEWS_DEFAULT;
 	if (max_views > ALTP2M_VIEWS_MAX)
@@ -272,12 +279,14 @@ int altp2m_views_enable(struct altp2m_views *vs, unsigned int max_views)
  * View 0 stays as it is. The caller moves every vCPU to view 0 first.
  *
  * Return: 0 (also when not enabled), or -EBUSY with nothing changed when
- * a vCPU is on a view >= 1.
+ * a vCPU is on a view >= 1 or a transaction is open.
  */
 int altp2m_views_disable(struct altp2m_views *vs)
 {
 	unsigned int i;
 
+	if (vs->txn)
+		return -EBUSY;
 	for (i = 1; i < vs->max_views; i++)
 		if (vs->view[i] && vs->view[i]->vcpus_on)
 			return -EBUSY;
@@ -294,7 +303,8 @@ int altp2m_views_disable(struct altp2m_views *vs)
  * @idx: set to its index, the lowest free one (never 0)
  *
  * Return: 0, -EOPNOTSUPP when altp2m is not enabled, -EINVAL for a bad
- * access, -ENOSPC when every index is taken, or -ENOMEM.
+ * access, -ENOSPC when every index is taken, -EBUSY inside a transaction,
+ * or -ENOMEM.
  */
 int altp2m_views_create(struct altp2m_views *vs, unsigned int default_access,
 			unsigned int *idx)
@@ -304,6 +314,8 @@ int altp2m_views_create(struct altp2m_views *vs, unsigned int default_access,
 	u8 code;
 	int ret;
 
+	if (vs->txn)
+		return -EBUSY;
 	if (!vs->max_views)
 		return -EOPNOTSUPP;
 	ret = altp2m_view_resolve(vs, default_access, &code);
@@ -335,16 +347,16 @@ int altp2m_views_create(struct altp2m_views *vs, unsigned int default_access,
  * @vs: the engine
  * @idx: the view; the caller has removed it from every EPTP list
  *
- * Return: 0, -EBUSY for view 0 or a view a vCPU is on, -EOPNOTSUPP when
- * altp2m is not enabled, -EINVAL for an index beyond the maximum, or
- * -ENOENT for a view that does not exist.
+ * Return: 0, -EBUSY for view 0, a view a vCPU is on or inside a
+ * transaction, -EOPNOTSUPP when altp2m is not enabled, -EINVAL for an
+ * index beyond the maximum, or -ENOENT for a view that does not exist.
  */
 int altp2m_views_destroy_view(struct altp2m_views *vs, unsigned int idx)
 {
 	struct altp2m_view *v;
 	int ret;
 
-	if (!idx)
+	if (!idx || vs->txn)
 		return -EBUSY;
 	ret = altp2m_view_lookup(vs, idx, &v);
 	if (ret)
@@ -367,13 +379,16 @@ int altp2m_views_destroy_view(struct altp2m_views *vs, unsigned int idx)
  *
  * While any vCPU is counted on it, a view cannot be destroyed.
  *
- * Return: 0 or the errors of altp2m_views_destroy_view() but -EBUSY.
+ * Return: 0, -EBUSY inside a transaction (the owner holds every vCPU out
+ * of the guest then), or the other errors of altp2m_views_destroy_view().
  */
 int altp2m_views_vcpu_enter(struct altp2m_views *vs, unsigned int idx)
 {
 	struct altp2m_view *v;
 	int ret;
 
+	if (vs->txn)
+		return -EBUSY;
 	ret = altp2m_view_lookup(vs, idx, &v);
 	if (!ret)
 		v->vcpus_on++;
@@ -384,11 +399,18 @@ int altp2m_views_vcpu_enter(struct altp2m_views *vs, unsigned int idx)
  * altp2m_views_vcpu_leave - count a vCPU off a view
  * @vs: the engine
  * @idx: a view altp2m_views_vcpu_enter() counted it onto
+ *
+ * Must not be called while a transaction is open: then the count stays
+ * and the transaction fails with -EBUSY, as for altp2m_views_host_unmap().
  */
 void altp2m_views_vcpu_leave(struct altp2m_views *vs, unsigned int idx)
 {
 	struct altp2m_view *v;
 
+	if (vs->txn) {
+		altp2m_view_txn_refuse(vs);
+		return;
+	}
 	if (!altp2m_view_lookup(vs, idx, &v) && v->vcpus_on)
 		v->vcpus_on--;
 }

@@ -47,6 +47,18 @@
  * calls flush_view() once for each of them, then release_tables() so
  * that tables unlinked by the call are freed only after those flushes.
  *
+ * Transactions (altp2m_views_txn_begin(), altp2m_views_txn_end()) make
+ * many calls, over several views, one all-or-nothing change. While one is
+ * open, the calls that edit leaves behave as they do alone, but every
+ * entry they write is logged with its old value, and so is every change
+ * of a remap record; no view is flushed, no table pruned and none given
+ * back until the end. A commit then prunes, flushes each view any of the
+ * calls changed once, and releases; an abort replays the log backwards
+ * and restores the counters, which leaves every hierarchy bit-identical to
+ * what it was at the start, with nothing to flush because the owner kept
+ * every vCPU out of the guest throughout. Calls that change the engine's
+ * structure (views, vCPUs, guest RAM, faults) are refused meanwhile.
+ *
  * Hardware-independent: tables come from the owner's callbacks, and the
  * code executes no VMX instruction.
  */
@@ -225,6 +237,7 @@ struct altp2m_view_journal {
 };
 
 struct hlist_head;
+struct altp2m_view_txn;
 
 /*
  * Which argument a failed call refused (struct altp2m_views_why.arg), so
@@ -241,6 +254,7 @@ enum altp2m_views_why_arg {
 	ALTP2M_WHY_TARGET_WIDTH,	/* remap target beyond the width */
 	ALTP2M_WHY_TARGET_NOT_RAM,	/* remap target not guest RAM */
 	ALTP2M_WHY_VCPU,		/* no such vCPU: the module's calls */
+	ALTP2M_WHY_TXN_SIZE,		/* the transaction's undo log is full */
 };
 
 /**
@@ -279,6 +293,9 @@ struct altp2m_views_why {
  * @stats: counters
  * @why: what the last failed call refused (see struct altp2m_views_why)
  * @ticks: steps of long walks since the last ops->resched()
+ * @txn: the open transaction (view_txn.c), or NULL
+ * @txn_limit: entry writes one transaction may log, from
+ *	ALTP2M_BATCH_MAX_CHANGES (a test may lower it)
  *
  * Locking: the caller serialises every call on one engine, readers
  * included (the module holds the VM's mmu mutex), because calls free
@@ -306,6 +323,8 @@ struct altp2m_views {
 	struct altp2m_views_stats stats;
 	struct altp2m_views_why why;
 	unsigned int ticks;
+	struct altp2m_view_txn *txn;
+	u64 txn_limit;
 };
 
 /**
@@ -398,5 +417,7 @@ int altp2m_views_list(struct altp2m_views *vs, unsigned int *cursor,
 int altp2m_views_dump(struct altp2m_views *vs, unsigned int idx, u64 *cursor,
 		      struct altp2m_view_run *out, unsigned int max);
 int altp2m_views_check(struct altp2m_views *vs, struct altp2m_views_bad *bad);
+int altp2m_views_txn_begin(struct altp2m_views *vs);
+int altp2m_views_txn_end(struct altp2m_views *vs, bool commit);
 
 #endif /* ALTP2M_CORE_VIEW_H */

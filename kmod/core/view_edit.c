@@ -30,7 +30,7 @@ static void view_edit_slot(struct altp2m_views *vs, struct altp2m_view *v,
 
 	if (new == old)
 		return;
-	WRITE_ONCE(*slot, new);
+	view_set(vs, v, slot, new);
 	if (view_needs_flush(old, new))
 		view_dirty(vs, v);
 }
@@ -66,7 +66,7 @@ static bool view_edit_table(struct altp2m_views *vs, struct altp2m_view *v,
 		new = (old & ~clear) | set;
 		if (new == old)
 			continue;
-		WRITE_ONCE(pt[i], new);
+		view_set(vs, v, &pt[i], new);
 		/* Rights lost (only a present entry has any), or SVE changed
 		 * in a present entry.
 		 */
@@ -145,7 +145,7 @@ static void view_apply_block(struct altp2m_views *vs, struct altp2m_view *v,
 		if (view_edit_table(vs, v, pt + (lo - b), hi - lo, ed, fill,
 				    lo) && lo == b && hi == b + VIEW_PT_GFNS &&
 		    !(e & ALTP2M_VIEW_SW_PT_FULL))
-			WRITE_ONCE(*slot, e | ALTP2M_VIEW_SW_PT_FULL);
+			view_set(vs, v, slot, e | ALTP2M_VIEW_SW_PT_FULL);
 		return;
 	}
 	/* One 2 MiB leaf, or none yet: prep made sure the edit is whole. */
@@ -262,6 +262,9 @@ static int view_set_range(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 	u8 code;
 	int ret;
 
+	ret = altp2m_view_txn_call(vs);
+	if (ret)
+		return ret;
 	ret = altp2m_view_lookup(vs, idx, &v);
 	if (ret)
 		return ret;
@@ -283,6 +286,9 @@ static int view_set_range(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 		return 0;
 	propagate = !idx && !sve && vs->max_views;
 
+	ret = altp2m_view_txn_mark(vs, v, propagate);
+	if (ret)
+		return ret;
 	view_journal_begin(vs);
 	ret = view_prep_range(vs, v, gfn, gfn + npages, true);
 	if (ret == -ESRCH)
@@ -296,8 +302,7 @@ static int view_set_range(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 		for (i = 1; propagate && (w = view_next_populated(vs, &i));)
 			view_edit_existing(vs, w, gfn, gfn + npages, &ed);
 	}
-	altp2m_view_finish(vs);
-	return ret;
+	return altp2m_view_end(vs, ret);
 }
 
 /* How far ahead a list walk prefetches: about one memory latency. */
@@ -367,6 +372,9 @@ static int view_set_list(struct altp2m_views *vs, unsigned int idx,
 	u8 code;
 	int ret;
 
+	ret = altp2m_view_txn_call(vs);
+	if (ret)
+		return ret;
 	ret = altp2m_view_lookup(vs, idx, &v);
 	if (ret)
 		return ret;
@@ -381,6 +389,9 @@ static int view_set_list(struct altp2m_views *vs, unsigned int idx,
 	}
 	propagate = !idx && !sve && vs->max_views;
 
+	ret = altp2m_view_txn_mark(vs, v, propagate);
+	if (ret)
+		return ret;
 	view_journal_begin(vs);
 	ret = view_prep_list(vs, v, gfns, n, true);
 	for (i = 1; !ret && propagate && (w = view_next_populated(vs, &i));)
@@ -394,8 +405,7 @@ static int view_set_list(struct altp2m_views *vs, unsigned int idx,
 	for (i = 1; propagate && (w = view_next_populated(vs, &i));)
 		view_apply_list(vs, w, gfns, values, n, false, false);
 out:
-	altp2m_view_finish(vs);
-	return ret;
+	return altp2m_view_end(vs, ret);
 }
 
 /*
@@ -443,8 +453,8 @@ static int view_get_leaf(struct altp2m_views *vs, unsigned int idx, u64 gfn,
  *
  * Return: ALTP2M_VIEW_RETRY, ALTP2M_VIEW_EVENT, ALTP2M_VIEW_MMIO when the
  * gfn is not guest RAM (the caller emulates), -EINVAL for a bad address or
- * access, the errors of altp2m_views_vcpu_enter(), or -ENOMEM (nothing is
- * reported; retrying is safe).
+ * access, the errors of altp2m_views_vcpu_enter(), -ENOMEM (nothing is
+ * reported; retrying is safe), or -EBUSY inside a transaction.
  */
 int altp2m_views_fault(struct altp2m_views *vs, unsigned int idx, u64 gpa,
 		       unsigned int access, struct altp2m_view_fault *out)
@@ -455,6 +465,9 @@ int altp2m_views_fault(struct altp2m_views *vs, unsigned int idx, u64 gpa,
 	struct view_edit ed;
 	int ret;
 
+	/* The owner runs no vCPU during a transaction: a bug, refused. */
+	if (vs->txn)
+		return -EBUSY;
 	ret = altp2m_view_lookup(vs, idx, &v);
 	if (ret)
 		return ret;
@@ -538,7 +551,9 @@ int altp2m_views_set_access(struct altp2m_views *vs, unsigned int idx,
  *
  * Return: 0, -EINVAL for a bad range or access (w, wx, and x without
  * execute-only), -ESRCH when a gfn is not guest RAM, -ENOMEM, the errors
- * of altp2m_views_vcpu_enter(), or an error of host_frame().
+ * of altp2m_views_vcpu_enter(), an error of host_frame(), or inside a
+ * transaction -E2BIG (see altp2m_views_txn_begin()) or the error that
+ * failed it.
  */
 int altp2m_views_set_access_range(struct altp2m_views *vs, unsigned int idx,
 				  u64 gfn, u64 npages, unsigned int access)

@@ -199,9 +199,49 @@ static inline u64 *view_find(const struct altp2m_views *vs,
 	}
 }
 
+/*
+ * Inside a transaction its own log undoes a failed call (see view_txn.c),
+ * so the journal stays off: two logs of one link would free its table
+ * twice.
+ */
 static inline void view_journal_begin(struct altp2m_views *vs)
 {
-	vs->journaling = 1;
+	if (!vs->txn)
+		vs->journaling = 1;
+}
+
+/* What a transaction's log records besides entry writes (view_txn.c). */
+enum view_undo_kind {
+	VIEW_UNDO_ENTRY,	/* an entry held @old */
+	VIEW_UNDO_ADD,		/* a remap record was added */
+	VIEW_UNDO_DROP,		/* one was dropped: freed only at commit */
+	VIEW_UNDO_RETARGET,	/* one's target was @old */
+	VIEW_UNDO_PRUNE,	/* gfn @old's tables may be empty: at commit */
+};
+
+/* view_txn.c */
+bool altp2m_view_txn_log(struct altp2m_views *vs, struct altp2m_view *v,
+			 u64 *slot);
+int altp2m_view_txn_may_write(struct altp2m_views *vs);
+void altp2m_view_txn_note(struct altp2m_views *vs, unsigned int kind,
+			  void *obj, u64 old);
+int altp2m_view_txn_call(struct altp2m_views *vs);
+int altp2m_view_txn_mark(struct altp2m_views *vs, struct altp2m_view *v,
+			 bool all);
+void altp2m_view_txn_refuse(struct altp2m_views *vs);
+int altp2m_view_end(struct altp2m_views *vs, int ret);
+
+/*
+ * Write an entry a CPU may reach. Inside a transaction its old value is
+ * logged first; when that is impossible the transaction has failed and
+ * the write is skipped, so that nothing unlogged can outlive the abort.
+ */
+static inline void view_set(struct altp2m_views *vs, struct altp2m_view *v,
+			    u64 *slot, u64 new)
+{
+	if (vs->txn && !altp2m_view_txn_log(vs, v, slot))
+		return;
+	WRITE_ONCE(*slot, new);
 }
 
 /* view.c */
@@ -236,6 +276,8 @@ struct altp2m_remap *altp2m_view_rmap_find(const struct altp2m_views *vs,
 					   unsigned int view, u64 gfn);
 int altp2m_view_rmap_alloc(struct altp2m_views *vs, unsigned int bits);
 void altp2m_view_rmap_forget(struct altp2m_views *vs, unsigned int idx);
+void altp2m_view_rmap_undo(struct altp2m_views *vs, unsigned int kind,
+			   struct altp2m_remap *r, u64 old);
 
 /* A leaf of @gfn went: altp2m_view_prune_tables(). */
 static inline void view_prune(struct altp2m_views *vs, struct altp2m_view *v,

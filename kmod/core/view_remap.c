@@ -117,9 +117,15 @@ static void view_rmap_insert(struct altp2m_views *vs, struct altp2m_remap *r)
 	hlist_add_head(&r->by_target, altp2m_view_rmap_tbucket(vs, r->target));
 	vs->nr_remaps++;
 	vs->view[r->view]->nr_remaps++;
+	if (vs->txn)
+		altp2m_view_txn_note(vs, VIEW_UNDO_ADD, r, 0);
 	view_rmap_grow(vs);
 }
 
+/*
+ * Inside a transaction a dropped record is only unhashed: an abort hashes
+ * it back, the commit frees it.
+ */
 static void view_rmap_remove(struct altp2m_views *vs, struct altp2m_remap *r)
 {
 	hlist_del(&r->by_gfn);
@@ -127,7 +133,55 @@ static void view_rmap_remove(struct altp2m_views *vs, struct altp2m_remap *r)
 	vs->nr_remaps--;
 	if (vs->view[r->view])
 		vs->view[r->view]->nr_remaps--;
-	kfree(r);
+	if (vs->txn)
+		altp2m_view_txn_note(vs, VIEW_UNDO_DROP, r, 0);
+	else
+		kfree(r);
+}
+
+/* The same record, a new target: rehash it. */
+static void view_rmap_retarget(struct altp2m_views *vs, struct altp2m_remap *r,
+			       u64 target)
+{
+	if (vs->txn)
+		altp2m_view_txn_note(vs, VIEW_UNDO_RETARGET, r, r->target);
+	hlist_del(&r->by_target);
+	r->target = target;
+	hlist_add_head(&r->by_target, altp2m_view_rmap_tbucket(vs, target));
+}
+
+/**
+ * altp2m_view_rmap_undo - undo one change of a remap record
+ * @vs: the engine
+ * @kind: VIEW_UNDO_ADD, VIEW_UNDO_DROP or VIEW_UNDO_RETARGET
+ * @r: the record
+ * @old: for VIEW_UNDO_RETARGET, the target it had
+ *
+ * For a transaction's undo (view_txn.c), newest change first. Only the
+ * hashes change: the transaction restores the counters itself.
+ */
+void altp2m_view_rmap_undo(struct altp2m_views *vs, unsigned int kind,
+			   struct altp2m_remap *r, u64 old)
+{
+	switch (kind) {
+	case VIEW_UNDO_ADD:
+		hlist_del(&r->by_gfn);
+		hlist_del(&r->by_target);
+		kfree(r);
+		break;
+	case VIEW_UNDO_DROP:
+		hlist_add_head(&r->by_gfn,
+			       view_rmap_gbucket(vs, r->view, r->gfn));
+		hlist_add_head(&r->by_target,
+			       altp2m_view_rmap_tbucket(vs, r->target));
+		break;
+	case VIEW_UNDO_RETARGET:
+		hlist_del(&r->by_target);
+		r->target = old;
+		hlist_add_head(&r->by_target,
+			       altp2m_view_rmap_tbucket(vs, old));
+		break;
+	}
 }
 
 /*
@@ -142,7 +196,7 @@ static void view_rmap_drop(struct altp2m_views *vs, struct altp2m_remap *r)
 
 	slot = view_find(vs, v, r->gfn, 1, &at);
 	e = READ_ONCE(*slot);
-	WRITE_ONCE(*slot, ALTP2M_EPT_EMPTY);
+	view_set(vs, v, slot, ALTP2M_EPT_EMPTY);
 	v->nr_leaves--;
 	v->nr_pages--;
 	if (altp2m_ept_present(e))
@@ -195,7 +249,7 @@ static int view_revert(struct altp2m_views *vs, struct altp2m_view *v,
 		view_rmap_drop(vs, altp2m_view_rmap_find(vs, v->idx, gfn));
 		return 0;
 	}
-	WRITE_ONCE(*slot, ALTP2M_EPT_EMPTY);
+	view_set(vs, v, slot, ALTP2M_EPT_EMPTY);
 	v->nr_leaves--;
 	v->nr_pages--;
 	if (altp2m_ept_present(e))
@@ -222,8 +276,9 @@ static int view_revert(struct altp2m_views *vs, struct altp2m_view *v,
  * Later access changes of A keep the remap; those of B do not reach A.
  *
  * Return: 0, -EINVAL for view 0 or a bad gfn, -ESRCH when A or B is not
- * guest RAM, -ENOMEM, or the errors of altp2m_views_vcpu_enter(); on error
- * nothing changed.
+ * guest RAM, -ENOMEM, the errors of altp2m_views_vcpu_enter(), or inside a
+ * transaction -E2BIG or the error that failed it; on error nothing
+ * changed.
  */
 int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 		       u64 target)
@@ -234,6 +289,9 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 	struct altp2m_view *v;
 	int ret;
 
+	ret = altp2m_view_txn_call(vs);
+	if (ret)
+		return ret;
 	if (!idx)
 		return view_refuse(vs, -EINVAL, ALTP2M_WHY_VIEW_ZERO);
 	ret = altp2m_view_lookup(vs, idx, &v);
@@ -244,9 +302,10 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 	if (target != ALTP2M_GFN_INVALID && target >= ALTP2M_VIEW_GFN_LIMIT)
 		return view_refuse(vs, -EINVAL, ALTP2M_WHY_TARGET_WIDTH);
 	if (target == gfn || target == ALTP2M_GFN_INVALID) {
-		ret = view_revert(vs, v, gfn);
-		altp2m_view_finish(vs);
-		return ret;
+		ret = altp2m_view_txn_mark(vs, v, false);
+		if (!ret)
+			ret = view_revert(vs, v, gfn);
+		return altp2m_view_end(vs, ret);
 	}
 
 	code = ALTP2M_ACCESS_DEFAULT;	/* the host's, read below */
@@ -264,6 +323,9 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 	if (e & ALTP2M_VIEW_SW_REMAPPED)
 		old = altp2m_view_rmap_find(vs, idx, gfn);
 
+	ret = altp2m_view_txn_mark(vs, v, false);
+	if (ret)
+		return ret;
 	view_journal_begin(vs);
 	ret = view_populated(e) ? 0 : altp2m_view_host_ram(vs, gfn);
 	if (ret == -ESRCH)
@@ -287,21 +349,25 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 	vs->applying = 1;
 	altp2m_view_fill_host(vs, real, true, true, &s0, &l0);
 	e0 = READ_ONCE(*s0);
+	if (!view_populated(e0)) {
+		/*
+		 * A transaction failed and skipped the fill: nothing to copy
+		 * (view_code() would index past the table); undone anyway.
+		 */
+		kfree(r);
+		goto out;
+	}
 	if (code == ALTP2M_ACCESS_DEFAULT)
 		code = view_code(e0);
 	new = view_piece(e0, l0, real & ~(view_span(l0) - 1), real) |
 	      (e0 & VIEW_TYPE_MASK) | view_access_bits(code) |
 	      ALTP2M_VIEW_SW_REMAPPED | ALTP2M_EPT_SVE;
 	e = READ_ONCE(*slot);
-	WRITE_ONCE(*slot, new);
+	view_set(vs, v, slot, new);
 	if (view_needs_flush(e, new))
 		view_dirty(vs, v);
 	if (old) {
-		/* Same record, new target: rehash it. */
-		hlist_del(&old->by_target);
-		old->target = real;
-		hlist_add_head(&old->by_target,
-			       altp2m_view_rmap_tbucket(vs, real));
+		view_rmap_retarget(vs, old, real);
 	} else {
 		if (!view_populated(e)) {
 			v->nr_leaves++;
@@ -313,8 +379,7 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 		view_rmap_insert(vs, r);
 	}
 out:
-	altp2m_view_finish(vs);
-	return ret;
+	return altp2m_view_end(vs, ret);
 }
 
 /**
@@ -379,7 +444,7 @@ static void view_unmap_range(struct altp2m_views *vs, struct altp2m_view *v,
 			e = READ_ONCE(*slot);
 			if (!view_populated(e) || (e & ALTP2M_VIEW_SW_REMAPPED))
 				continue;
-			WRITE_ONCE(*slot, ALTP2M_EPT_EMPTY);
+			view_set(vs, v, slot, ALTP2M_EPT_EMPTY);
 			v->nr_leaves--;
 			v->nr_pages -= view_span(level);
 			flush |= altp2m_ept_present(e);
@@ -405,6 +470,11 @@ static void view_unmap_range(struct altp2m_views *vs, struct altp2m_view *v,
  * crossing an end of the range is split first; if memory for that is
  * short, it is dropped whole (in view 0: with its mirrors and the remaps
  * to it) and refills lazily. Cannot fail.
+ *
+ * Must not be called while a transaction is open (the owner keeps guest
+ * RAM as it is until the transaction ends): then nothing is done and the
+ * transaction fails with -EBUSY, so that its end restores everything and
+ * the caller can unmap afterwards.
  */
 void altp2m_views_host_unmap(struct altp2m_views *vs, u64 gfn, u64 npages)
 {
@@ -412,6 +482,11 @@ void altp2m_views_host_unmap(struct altp2m_views *vs, u64 gfn, u64 npages)
 	struct altp2m_remap *r;
 	u64 end, g;
 	unsigned int i;
+
+	if (vs->txn) {
+		altp2m_view_txn_refuse(vs);
+		return;
+	}
 
 	if (gfn >= ALTP2M_VIEW_GFN_LIMIT || !npages)
 		return;

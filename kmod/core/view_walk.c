@@ -180,10 +180,11 @@ void altp2m_view_journal_end(struct altp2m_views *vs, bool undo)
  * The entry holds nothing, and the table starts empty, or a leaf, which
  * is split into pieces with the very same translation and bits, so no
  * CPU can tell. Either way every entry is written before the link.
- * Journaled when journaling; the record keeps the exact old value for the
- * undo.
+ * Journaled when journaling, logged inside a transaction; the record
+ * keeps the exact old value for the undo.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or inside a transaction -E2BIG or the error that
+ * failed it.
  */
 int altp2m_view_link(struct altp2m_views *vs, struct altp2m_view *v,
 		     u64 *slot, unsigned int level)
@@ -194,6 +195,11 @@ int altp2m_view_link(struct altp2m_views *vs, struct altp2m_view *v,
 
 	if (vs->journaling) {
 		ret = view_journal_reserve(vs);
+		if (ret)
+			return ret;
+	} else if (vs->txn) {
+		/* Make sure the link can be logged before it is made. */
+		ret = altp2m_view_txn_may_write(vs);
 		if (ret)
 			return ret;
 	}
@@ -216,9 +222,9 @@ int altp2m_view_link(struct altp2m_views *vs, struct altp2m_view *v,
 	}
 	/* The table's contents must be in memory before the link. */
 	barrier();
-	WRITE_ONCE(*slot, hpa | VIEW_NONLEAF |
-		   (view_populated(old) && level == 2 ?
-		    ALTP2M_VIEW_SW_PT_FULL : 0));
+	view_set(vs, v, slot, hpa | VIEW_NONLEAF |
+		 (view_populated(old) && level == 2 ?
+		  ALTP2M_VIEW_SW_PT_FULL : 0));
 	if (vs->journaling)
 		view_journal_add(vs, slot, old, v);
 	return 0;
@@ -266,6 +272,10 @@ int altp2m_view_make_slot(struct altp2m_views *vs, struct altp2m_view *v,
  * first; the root stays. When a leaf @went, clear the full mark of its
  * page table if that stays: every path that removes a leaf from a page
  * table ends here (through view_prune()).
+ *
+ * Inside a transaction no table is unlinked: the mark is kept exact, and
+ * the gfn is noted so that the commit prunes (an abort must find every
+ * table where the log left it).
  */
 void altp2m_view_prune_tables(struct altp2m_views *vs,
 			      struct altp2m_view *v, u64 gfn, bool went)
@@ -291,8 +301,12 @@ void altp2m_view_prune_tables(struct altp2m_views *vs,
 		if (!view_table_empty(table[k])) {
 			/* A leaf went: the table is not full any more. */
 			if (went && k == 1 && (e & ALTP2M_VIEW_SW_PT_FULL))
-				WRITE_ONCE(*parent[k],
-					   e & ~ALTP2M_VIEW_SW_PT_FULL);
+				view_set(vs, v, parent[k],
+					 e & ~ALTP2M_VIEW_SW_PT_FULL);
+			break;
+		}
+		if (vs->txn) {
+			altp2m_view_txn_note(vs, VIEW_UNDO_PRUNE, v, gfn);
 			break;
 		}
 		WRITE_ONCE(*parent[k], ALTP2M_EPT_EMPTY);
@@ -353,7 +367,7 @@ int altp2m_view_fill_host(struct altp2m_views *vs, u64 gfn, bool want2m,
 	e = hpa | VIEW_RAM_TYPE | view_access_bits(ALTP2M_ACCESS_RWX) |
 	    ALTP2M_EPT_SVE | (lvl == 2 ? ALTP2M_EPT_LARGE : 0);
 	/* Was not present: nothing to flush. */
-	WRITE_ONCE(*slot, e);
+	view_set(vs, h, slot, e);
 	h->nr_leaves++;
 	h->nr_pages += view_span(lvl);
 	vs->stats.fills++;
@@ -414,7 +428,7 @@ int altp2m_view_fill(struct altp2m_views *vs, struct altp2m_view *v,
 		e = view_piece(e0, l0, gfn & ~(view_span(l0) - 1), gfn);
 	e |= (e0 & VIEW_TYPE_MASK) | view_access_bits(v->default_access) |
 	     ALTP2M_EPT_SVE | (lvl == 2 ? ALTP2M_EPT_LARGE : 0);
-	WRITE_ONCE(*slot, e);
+	view_set(vs, v, slot, e);
 	v->nr_leaves++;
 	v->nr_pages += view_span(lvl);
 	vs->stats.fills++;

@@ -14,6 +14,12 @@
  * table freed exactly once, none released early, no allocation after an
  * all-or-nothing call validated. The randomised test prints its seed
  * (ALTP2M_VIEW_SEED=n reruns one).
+ *
+ * Transactions: the tests open and close them through txn_begin() and
+ * txn_end(), which keep F.txn_gen odd while one is open. A table both
+ * allocated and given back inside one transaction was never reachable by
+ * a CPU (the owner holds the vCPUs out of the guest), so it alone may be
+ * released without a flush of its view.
  */
 #include <check.h>
 #include <errno.h>
@@ -65,6 +71,8 @@ struct thdr {
 	u64 magic;
 	unsigned int state, view;
 	u64 flushes_at_free, sum;
+	unsigned long born_txn;	/* F.txn_gen at allocation, if open */
+	int unseen;		/* allocated and freed in one transaction */
 	struct thdr *next;
 };
 
@@ -83,6 +91,8 @@ struct fake {
 	unsigned long flushes, flushes_of[ALTP2M_VIEWS_MAX];
 	/* ops->resched() calls */
 	unsigned long rescheds;
+	/* transactions: odd while one is open */
+	unsigned long txn_gen;
 };
 
 static struct fake F;
@@ -181,6 +191,7 @@ static void *f_alloc(void *ctx, unsigned int view, u64 *hpa)
 	h->magic = MAGIC;
 	h->state = T_LIVE;
 	h->view = view;
+	h->born_txn = f->txn_gen & 1 ? f->txn_gen : 0;
 	f->live[view]++;
 	f->allocs++;
 	*hpa = (u64)(uintptr_t)(mem + 4096);
@@ -197,6 +208,7 @@ static void f_free(void *ctx, unsigned int view, void *table, u64 hpa)
 	ck_assert_uint_eq(h->view, view);
 	ck_assert_uint_eq(hpa, (u64)(uintptr_t)table);
 	h->state = T_QUEUED;
+	h->unseen = h->born_txn && h->born_txn == f->txn_gen;
 	h->flushes_at_free = f->flushes_of[view];
 	h->sum = sum(table);
 	h->next = f->queue;
@@ -215,7 +227,8 @@ static void f_release(void *ctx)
 
 		next = h->next;
 		ck_assert_uint_eq(h->state, T_QUEUED);
-		ck_assert_msg(f->flushes_of[h->view] > h->flushes_at_free,
+		ck_assert_msg(f->flushes_of[h->view] > h->flushes_at_free ||
+			      h->unseen,
 			      "table of view %u released before its flush",
 			      h->view);
 		ck_assert_msg(sum(table) == h->sum,
@@ -2192,6 +2205,9 @@ static u8 rand_acc(void)
 	return rand_access[rnd_below(ARRAY_LEN(rand_access))];
 }
 
+/* Inside a transaction only the steps that edit leaves are drawn. */
+static int rand_in_txn;
+
 /*
  * One random step; *@ret is the result of an all-or-nothing call (1 when
  * the step made none).
@@ -2205,7 +2221,7 @@ static const char *rand_step(int *ret)
 	u8 vals[64];
 
 	*ret = 1;
-	switch (rnd_below(17)) {
+	switch (rand_in_txn ? 6 + rnd_below(7) : rnd_below(17)) {
 	case 0:		/* add a region */
 		n = 1 + rnd_below(rnd() % 2 ? 2048 : 64);
 		if (F.nr < MAX_REGIONS && rand_free_range(n, &base))
@@ -2382,11 +2398,780 @@ START_TEST(randomised_invariant)
 }
 END_TEST
 
+/* ---- transactions ------------------------------------------------------- */
+
+static int txn_begin(void)
+{
+	int ret = altp2m_views_txn_begin(&VS);
+
+	if (!ret)
+		F.txn_gen++;
+	return ret;
+}
+
+static int txn_end(bool commit)
+{
+	int had = VS.txn != NULL;
+	int ret = altp2m_views_txn_end(&VS, commit);
+
+	if (had)
+		F.txn_gen++;
+	ck_assert_ptr_null(VS.txn);
+	return ret;
+}
+
+/* Views of the transaction tests: three used, one left alone. */
+struct txn_views {
+	unsigned int v1, v2, v3, v4;
+};
+
+/*
+ * The state the operations start from: 2 MiB leaves in v1 and v3, a
+ * remap in v2 (reverted by the operations) and one in v3 (retargeted).
+ */
+static void txn_prestate(struct txn_views *t)
+{
+	t->v1 = create(A_RWX);
+	t->v2 = create(A_R);
+	t->v3 = create(A_RX);
+	t->v4 = create(A_RWX);
+	ck_assert_int_eq(fault(t->v1, 5, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(level_of(t->v1, 5), 2);
+	ck_assert_int_eq(altp2m_views_remap(&VS, t->v2, 2000,
+					    SMALL_BASE + 1), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, t->v3, 3000, 700), 0);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, t->v2, 1500, A_RW), 0);
+	ck_assert_int_eq(fault(t->v3, 1027, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(fault(t->v4, 3500, R_, NULL), ALTP2M_VIEW_RETRY);
+	/* A page table of v2 marked full (a split 2 MiB leaf). */
+	ck_assert_int_eq(fault(t->v2, 2600, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(altp2m_views_remap(&VS, t->v2, 2600, 2601), 0);
+	ck_assert_uint_ne(pde_of(t->v2, 2600) & ALTP2M_VIEW_SW_PT_FULL, 0);
+}
+
+#define TXN_OPS		14
+
+/*
+ * Operation @k of the mixed sequence. Asserted on the way: op 0 fills
+ * 1024..1535 of v1 as one 2 MiB leaf that op 4 splits, op 10 splits
+ * v1's 2 MiB leaf at 0 that op 12 then fills back to a full page table;
+ * op 13 takes a leaf from a page table of v2 marked full before.
+ */
+static int txn_op(const struct txn_views *t, int k)
+{
+	static const u64 l2[] = { 10, 11, 4000, SMALL_BASE + 3, 1500, 10 };
+	static const u8 a2[] = { A_R, A_RX, A_N, A_N2RWX, A_RWX, A_RW };
+	static const u64 l1[] = { 601, SMALL_BASE + 9, 1030 };
+	static const u8 s1[] = { 0, 0, 0 };
+	int ret;
+
+	switch (k) {
+	case 0:
+		ret = altp2m_views_set_access_range(&VS, t->v1, 600, 1100,
+						    A_RX);
+		if (!ret)
+			ck_assert_uint_eq(level_of(t->v1, 1100), 2);
+		return ret;
+	case 1:
+		return altp2m_views_set_access_list(&VS, t->v2, l2, a2, 6);
+	case 2:
+		return altp2m_views_set_sve_range(&VS, t->v3, 1024, 600, 0);
+	case 3:
+		return altp2m_views_set_sve_list(&VS, t->v1, l1, s1, 2);
+	case 4:
+		ret = altp2m_views_remap(&VS, t->v1, 1100, SMALL_BASE + 7);
+		if (!ret)
+			ck_assert_uint_eq(level_of(t->v1, 1101), 1);
+		return ret;
+	case 5:
+		return altp2m_views_set_access(&VS, t->v1, 1100, A_R);
+	case 6:
+		return altp2m_views_remap(&VS, t->v3, 3000, 800);
+	case 7:
+		return altp2m_views_remap(&VS, t->v2, 2000, INVALID);
+	case 8:
+		/* View 0: propagated into v1 and v3 (split at 1100 there). */
+		return altp2m_views_set_access_range(&VS, 0, 1000, 100, A_R);
+	case 9:
+		return altp2m_views_set_access_range(&VS, t->v3, SMALL_BASE,
+						     300, A_RW);
+	case 10:
+		ret = altp2m_views_remap(&VS, t->v1, 50, 51);
+		if (!ret)
+			ck_assert_uint_eq(level_of(t->v1, 5), 1);
+		return ret;
+	case 11:
+		return altp2m_views_remap(&VS, t->v1, 50, 50);
+	case 12:
+		ret = altp2m_views_set_access_range(&VS, t->v1, 0, 512, A_RW);
+		if (!ret)
+			ck_assert_uint_ne(pde_of(t->v1, 0) &
+					  ALTP2M_VIEW_SW_PT_FULL, 0);
+		return ret;
+	default:
+		ret = altp2m_views_remap(&VS, t->v2, 2600, INVALID);
+		if (!ret)
+			ck_assert_uint_eq(pde_of(t->v2, 2600) &
+					  ALTP2M_VIEW_SW_PT_FULL, 0);
+		return ret;
+	}
+}
+
+static const u64 txn_gfns[] = {
+	0, 5, 10, 11, 50, 51, 511, 600, 601, 1000, 1023, 1024, 1027, 1030,
+	1099, 1100, 1101, 1500, 1535, 1536, 1623, 1699, 1700, 2000, 3000,
+	3500, 4000, SMALL_BASE, SMALL_BASE + 1, SMALL_BASE + 3, SMALL_BASE + 7,
+	SMALL_BASE + 9, SMALL_BASE + 299, SMALL_BASE + 300,
+};
+
+/*
+ * What the calls that read say about views 0 .. 4 (each view's dump and,
+ * for each gfn above, get_access, get_sve and frame_gfn with their
+ * returns), as text, so that a difference shows.
+ */
+static char *txn_state(void)
+{
+	struct altp2m_view_run d[256];
+	unsigned int v, a, s;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int i, n, ra, rs;
+
+	ck_assert_ptr_nonnull(f);
+	for (v = 0; v < 5; v++) {
+		n = dump_all(v, d, 256, 7);
+		for (i = 0; i < n; i++)
+			fprintf(f, "v%u run %llx+%llu t%llx a%u s%u\n", v,
+				(unsigned long long)d[i].gfn,
+				(unsigned long long)d[i].npages,
+				(unsigned long long)d[i].target, d[i].access,
+				d[i].sve);
+		for (i = 0; i < ARRAY_LEN(txn_gfns); i++) {
+			a = s = 99;
+			ra = altp2m_views_get_access(&VS, v, txn_gfns[i], &a);
+			rs = altp2m_views_get_sve(&VS, v, txn_gfns[i], &s);
+			fprintf(f, "v%u %llx: %d a%u %d s%u f%llx\n", v,
+				(unsigned long long)txn_gfns[i], ra, a, rs, s,
+				(unsigned long long)
+				altp2m_views_frame_gfn(&VS, v, txn_gfns[i]));
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static void assert_check(const char *when)
+{
+	struct altp2m_views_bad bad = { 0 };
+
+	ck_assert_msg(!altp2m_views_check(&VS, &bad),
+		      "%s: view %u gfn %#llx: %s", when, bad.view,
+		      (unsigned long long)bad.gfn, bad.what);
+}
+
+/* Back to a fresh default VM (the fixture's teardown checks the old). */
+static void txn_reset(void)
+{
+	teardown();
+	setup();
+}
+
+/*
+ * Abort after the mixed sequence: every table of every view bit-identical,
+ * the same counters and remaps, no flush, no table leaked.
+ */
+START_TEST(txn_abort_restores)
+{
+	struct txn_views t;
+	struct snap *before, *after;
+	unsigned long flushes, allocs;
+	char *s0, *s1;
+	int k;
+
+	txn_prestate(&t);
+	before = snapshot();
+	s0 = txn_state();
+	flushes = F.flushes;
+	allocs = F.allocs;
+	ck_assert_int_eq(txn_begin(), 0);
+	for (k = 0; k < TXN_OPS; k++) {
+		ck_assert_msg(txn_op(&t, k) == 0, "op %d", k);
+		assert_check("inside the transaction");
+	}
+	/* The operations did change things, and flushed nothing yet. */
+	s1 = txn_state();
+	ck_assert_str_ne(s0, s1);
+	free(s1);
+	ck_assert_uint_eq(access_of(t.v1, 50), A_RW);
+	ck_assert_uint_eq(altp2m_views_frame_gfn(&VS, t.v1, 1100),
+			  SMALL_BASE + 7);
+	ck_assert_uint_gt(F.allocs, allocs);
+	ck_assert_uint_eq(F.flushes, flushes);
+	ck_assert_ptr_null(F.queue);
+
+	ck_assert_int_eq(txn_end(false), 0);
+	ck_assert_uint_eq(F.flushes, flushes);
+	after = snapshot();
+	ck_assert_msg(snap_same(before, after), "abort left a difference");
+	s1 = txn_state();
+	ck_assert_str_eq(s0, s1);
+	check_all();
+	/* Every table the transaction linked went back (no flush needed). */
+	ck_assert_uint_eq(F.allocs - F.released,
+			  (unsigned long)(VS.host.ept.nr_tables +
+					  VS.view[t.v1]->ept.nr_tables +
+					  VS.view[t.v2]->ept.nr_tables +
+					  VS.view[t.v3]->ept.nr_tables +
+					  VS.view[t.v4]->ept.nr_tables));
+	free(s0);
+	free(s1);
+	snap_free(before);
+	snap_free(after);
+	/* And the engine goes on as before. */
+	for (k = 0; k < TXN_OPS; k++)
+		ck_assert_int_eq(txn_op(&t, k), 0);
+}
+END_TEST
+
+/*
+ * Commit: what the readers see is what the same operations give one by
+ * one; each view that needed a flush in the sequence is flushed exactly
+ * once at the commit, the others (v4, untouched) not at all.
+ */
+START_TEST(txn_commit_matches_calls)
+{
+	unsigned long seq_flushes[5], base[5];
+	struct txn_views t;
+	char *want, *got;
+	unsigned int v;
+	int k;
+
+	txn_prestate(&t);
+	for (v = 0; v < 5; v++)
+		base[v] = F.flushes_of[v];
+	for (k = 0; k < TXN_OPS; k++)
+		ck_assert_int_eq(txn_op(&t, k), 0);
+	for (v = 0; v < 5; v++)
+		seq_flushes[v] = F.flushes_of[v] - base[v];
+	want = txn_state();
+	check_all();
+
+	txn_reset();
+	txn_prestate(&t);
+	for (v = 0; v < 5; v++)
+		base[v] = F.flushes_of[v];
+	ck_assert_int_eq(txn_begin(), 0);
+	for (k = 0; k < TXN_OPS; k++)
+		ck_assert_int_eq(txn_op(&t, k), 0);
+	for (v = 0; v < 5; v++)
+		ck_assert_uint_eq(F.flushes_of[v], base[v]);
+	ck_assert_int_eq(txn_end(true), 0);
+	for (v = 0; v < 5; v++)
+		ck_assert_msg(F.flushes_of[v] - base[v] ==
+			      (seq_flushes[v] ? 1 : 0),
+			      "view %u: %lu flushes at commit, %lu one by one",
+			      v, F.flushes_of[v] - base[v], seq_flushes[v]);
+	ck_assert_uint_gt(seq_flushes[t.v1], 1);
+	ck_assert_uint_eq(seq_flushes[t.v4], 0);
+	got = txn_state();
+	ck_assert_str_eq(want, got);
+	check_all();
+	free(want);
+	free(got);
+}
+END_TEST
+
+/*
+ * Tables a call empties stay linked until the commit, which prunes them
+ * (after the flush, as the fake allocator checks); an abort finds them
+ * where they were.
+ */
+START_TEST(txn_prune_at_commit)
+{
+	unsigned int v = create(A_RWX), commit;
+
+	for (commit = 0; commit < 2; commit++) {
+		/* A lone 4 KiB leaf: three tables under v's root. */
+		ck_assert_int_eq(altp2m_views_remap(&VS, v, 3000,
+						    SMALL_BASE + 2), 0);
+		ck_assert_uint_eq(VS.view[v]->ept.nr_tables, 4);
+		ck_assert_int_eq(txn_begin(), 0);
+		ck_assert_int_eq(altp2m_views_remap(&VS, v, 3000, INVALID), 0);
+		ck_assert_uint_eq(VS.view[v]->nr_remaps, 0);
+		ck_assert_uint_eq(VS.view[v]->ept.nr_tables, 4);
+		ck_assert_uint_eq(count_tables(VS.view[v]->ept.root, 4), 4);
+		assert_check("after the revert");
+		ck_assert_ptr_null(F.queue);
+		ck_assert_int_eq(txn_end(commit), 0);
+		check_all();
+		if (commit) {
+			ck_assert_uint_eq(VS.view[v]->ept.nr_tables, 1);
+			ck_assert_uint_eq(F.flushes_of[v], 1);
+			ck_assert_uint_eq(VS.nr_remaps, 0);
+		} else {
+			ck_assert_uint_eq(VS.view[v]->ept.nr_tables, 4);
+			ck_assert_uint_eq(VS.nr_remaps, 1);
+			ck_assert_uint_eq(altp2m_views_frame_gfn(&VS, v, 3000),
+					  SMALL_BASE + 2);
+			ck_assert_uint_eq(F.flushes_of[v], 0);
+		}
+	}
+}
+END_TEST
+
+/*
+ * A call that fails after successful ones: the same error and vs->why as
+ * alone, its own changes undone at once (tables it linked included), the
+ * transaction still open; the abort then restores everything.
+ */
+static int txn_bad_op(const struct txn_views *t, int k)
+{
+	static const u64 gl[] = { 20, 21, LIMIT, 22 };
+	static const u64 ml[] = { 30, SMALL_BASE + 30, 5000, 31 };
+	static const u8 al[] = { A_R, A_R, A_R, A_R };
+	static const u8 wl[] = { A_R, A_W, A_R, A_R };
+
+	switch (k) {
+	case 0:		/* gfn beyond the width */
+		return altp2m_views_set_access(&VS, t->v1, LIMIT, A_R);
+	case 1:		/* MMIO, after linking and splitting on the way */
+		return altp2m_views_set_access_range(&VS, t->v1, 1000, 4000,
+						     A_R);
+	case 2:		/* an access the CPU cannot express */
+		return altp2m_views_set_access_range(&VS, t->v2, 0, 10, A_W);
+	case 3:
+		return altp2m_views_set_access_list(&VS, t->v2, gl, al, 4);
+	case 4:		/* not RAM, third in the list */
+		return altp2m_views_set_access_list(&VS, t->v3, ml, al, 4);
+	case 5:
+		return altp2m_views_set_access_list(&VS, t->v3, ml, wl, 4);
+	case 6:		/* target not RAM */
+		return altp2m_views_remap(&VS, t->v1, 1200, 5000);
+	case 7:		/* gfn not RAM */
+		return altp2m_views_remap(&VS, t->v1, 6000, 1200);
+	case 8:
+		return altp2m_views_remap(&VS, 0, 10, 11);
+	case 9:		/* view 0 over MMIO: propagation prepared, undone */
+		return altp2m_views_set_access_range(&VS, 0, 300, 4000, A_R);
+	case 10:
+		return altp2m_views_set_sve_range(&VS, t->v3, 4090, 10, 0);
+	default:
+		return altp2m_views_set_sve(&VS, 7, 10, 0);
+	}
+}
+
+#define TXN_BAD_OPS	12
+
+START_TEST(txn_failed_call_undone)
+{
+	struct altp2m_views_why why_alone;
+	struct snap *before, *mid, *after;
+	struct txn_views t;
+	int k, want;
+
+	txn_prestate(&t);
+	/* Alone it fails, and changes nothing. */
+	before = snapshot();
+	memset(&VS.why, 0, sizeof(VS.why));
+	want = txn_bad_op(&t, _i);
+	ck_assert_int_lt(want, 0);
+	why_alone = VS.why;
+	after = snapshot();
+	ck_assert(snap_same(before, after));
+	snap_free(after);
+
+	ck_assert_int_eq(txn_begin(), 0);
+	for (k = 0; k < TXN_OPS; k++)
+		ck_assert_int_eq(txn_op(&t, k), 0);
+	mid = snapshot();
+	memset(&VS.why, 0, sizeof(VS.why));
+	ck_assert_int_eq(txn_bad_op(&t, _i), want);
+	ck_assert_mem_eq(&VS.why, &why_alone, sizeof(why_alone));
+	after = snapshot();
+	ck_assert_msg(snap_same(mid, after), "bad op %d left changes", _i);
+	snap_free(after);
+	assert_check("after the failed call");
+	/* Still open and working. */
+	ck_assert_int_eq(altp2m_views_set_access(&VS, t.v2, 12, A_RX), 0);
+	ck_assert_int_eq(txn_end(false), 0);
+	after = snapshot();
+	ck_assert_msg(snap_same(before, after), "abort after bad op %d", _i);
+	check_all();
+	snap_free(before);
+	snap_free(mid);
+	snap_free(after);
+}
+END_TEST
+
+/*
+ * Out of memory at every allocation of a small transaction, tables (kind
+ * 0) and the engine's own memory, the log included (kind 1): a call that
+ * fails is undone and the abort restores; when the log could not grow
+ * where the call could no longer fail, every later call fails and so
+ * does the commit, which restores.
+ */
+static int txn_small_op(const struct txn_views *t, int k)
+{
+	static const u64 l[] = { 10, 700, SMALL_BASE + 40, 1500 };
+	static const u8 a[] = { A_R, A_N, A_RX, A_RW };
+
+	switch (k) {
+	case 0:		/* 600 entry writes: the log grows while applying */
+		return altp2m_views_set_access_range(&VS, t->v1, SMALL_BASE,
+						     300, A_R);
+	case 1:
+		return altp2m_views_set_access_list(&VS, t->v2, l, a, 4);
+	case 2:
+		return altp2m_views_remap(&VS, t->v1, 1100, SMALL_BASE + 7);
+	case 3:
+		return altp2m_views_remap(&VS, t->v2, 2000, INVALID);
+	case 4:
+		return altp2m_views_set_access_range(&VS, 0, 1000, 100, A_R);
+	default:
+		return altp2m_views_remap(&VS, t->v3, 3000, 800);
+	}
+}
+
+#define TXN_SMALL_OPS	6
+
+START_TEST(txn_enomem_everywhere)
+{
+	unsigned int kind, n, failed_commits = 0, failed_calls = 0;
+	struct snap *before, *after;
+	unsigned long flushes;
+	struct txn_views t;
+	int k, ret, probe;
+
+	for (kind = 0; kind < 2; kind++) {
+		if (kind)
+			txn_reset();
+		txn_prestate(&t);
+		for (n = 1;; n++) {
+			before = snapshot();
+			flushes = F.flushes;
+			if (kind)
+				altp2m_shim_fail_at = altp2m_shim_allocs + n;
+			else
+				F.fail_at = F.calls + n;
+			ret = txn_begin();
+			if (ret) {
+				ck_assert_int_eq(ret, -ENOMEM);
+				ck_assert_uint_eq(kind, 1);
+				altp2m_shim_fail_at = 0;
+				snap_free(before);
+				continue;
+			}
+			for (k = 0; k < TXN_SMALL_OPS && !ret; k++)
+				ret = txn_small_op(&t, k);
+			F.fail_at = 0;
+			altp2m_shim_fail_at = 0;
+			if (!ret) {
+				ck_assert_int_eq(txn_end(true), 0);
+				snap_free(before);
+				break;
+			}
+			ck_assert_int_eq(ret, -ENOMEM);
+			assert_check("after the failed call");
+			/* Did the transaction fail, or only the call? */
+			probe = altp2m_views_set_access(&VS, t.v3, 12, A_R);
+			if (probe) {
+				ck_assert_int_eq(probe, -ENOMEM);
+				ck_assert_int_eq(txn_end(true), -ENOMEM);
+				failed_commits++;
+			} else {
+				ck_assert_int_eq(txn_end(false), 0);
+				failed_calls++;
+			}
+			ck_assert_uint_eq(F.flushes, flushes);
+			after = snapshot();
+			ck_assert_msg(snap_same(before, after),
+				      "failure %u of kind %u left changes", n,
+				      kind);
+			snap_free(after);
+			snap_free(before);
+			check_all();
+		}
+		ck_assert_uint_gt(n, 3);
+	}
+	/* Both ways out were taken. */
+	ck_assert_uint_gt(failed_commits, 0);
+	ck_assert_uint_gt(failed_calls, 0);
+	ck_assert_uint_eq(access_of(t.v1, SMALL_BASE + 299), A_R);
+}
+END_TEST
+
+/*
+ * The log's limit, lowered: the write beyond it fails its call with
+ * -E2BIG (vs->why: the transaction's size), whether the call was still
+ * linking tables or already writing leaves; every later call fails the
+ * same way at once, and the commit undoes everything.
+ */
+START_TEST(txn_limit_e2big)
+{
+	static const u64 limits[] = { 0, 1, 2, 3, 5, 7, 40, 300, 700, 5000 };
+	struct snap *before, *after;
+	unsigned int i, fails = 0;
+	struct txn_views t;
+	int k, ret;
+
+	txn_prestate(&t);
+	for (i = 0; i < ARRAY_LEN(limits); i++) {
+		before = snapshot();
+		VS.txn_limit = limits[i];
+		ck_assert_int_eq(txn_begin(), 0);
+		for (ret = 0, k = 0; k < TXN_SMALL_OPS && !ret; k++) {
+			memset(&VS.why, 0, sizeof(VS.why));
+			ret = txn_small_op(&t, k);
+		}
+		if (!ret) {
+			ck_assert_int_eq(txn_end(false), 0);
+		} else {
+			fails++;
+			ck_assert_int_eq(ret, -E2BIG);
+			ck_assert_uint_eq(VS.why.arg, ALTP2M_WHY_TXN_SIZE);
+			assert_check("after -E2BIG");
+			memset(&VS.why, 0, sizeof(VS.why));
+			ck_assert_int_eq(altp2m_views_set_access(&VS, t.v3, 12,
+								 A_R), -E2BIG);
+			ck_assert_uint_eq(VS.why.arg, ALTP2M_WHY_TXN_SIZE);
+			ck_assert_int_eq(txn_end(true), -E2BIG);
+		}
+		after = snapshot();
+		ck_assert_msg(snap_same(before, after), "limit %llu",
+			      (unsigned long long)limits[i]);
+		snap_free(before);
+		snap_free(after);
+		check_all();
+	}
+	ck_assert_uint_eq(fails, ARRAY_LEN(limits) - 1);
+	/*
+	 * Every limit a remap and a revert can meet: while linking, at the
+	 * fill of the target in view 0, at the remapped leaf, at a prune.
+	 */
+	for (i = 0; i < 16; i++) {
+		before = snapshot();
+		VS.txn_limit = i;
+		ck_assert_int_eq(txn_begin(), 0);
+		ret = altp2m_views_remap(&VS, t.v1, 1100, SMALL_BASE + 7);
+		if (!ret)
+			ret = altp2m_views_remap(&VS, t.v2, 2000, INVALID);
+		if (!ret)
+			ret = altp2m_views_remap(&VS, t.v1, 1100, SMALL_BASE + 8);
+		ck_assert(ret == 0 || ret == -E2BIG);
+		assert_check("remaps at the limit");
+		ck_assert_int_eq(txn_end(true), ret);
+		after = snapshot();
+		ck_assert(ret == 0 || snap_same(before, after));
+		snap_free(before);
+		snap_free(after);
+		if (!ret)
+			break;
+	}
+	ck_assert_uint_gt(i, 5);
+	ck_assert_uint_lt(i, 16);
+	check_all();
+	/* The default is the uAPI's, and the same operations fit. */
+	VS.txn_limit = 0;
+	txn_reset();
+	ck_assert_uint_eq(VS.txn_limit, ALTP2M_BATCH_MAX_CHANGES);
+	txn_prestate(&t);
+	ck_assert_int_eq(txn_begin(), 0);
+	for (k = 0; k < TXN_SMALL_OPS; k++)
+		ck_assert_int_eq(txn_small_op(&t, k), 0);
+	ck_assert_int_eq(txn_end(true), 0);
+}
+END_TEST
+
+/*
+ * Inside a transaction the calls that change the structure fail with
+ * -EBUSY and change nothing; those that cannot fail do nothing and fail
+ * the transaction. Begin twice, end without a transaction.
+ */
+START_TEST(txn_structure_refused)
+{
+	struct altp2m_view_fault out;
+	struct snap *before, *after;
+	unsigned int v = create(A_RWX), idx, which;
+	u64 eptp;
+
+	ck_assert_int_eq(altp2m_views_txn_end(&VS, true), -EINVAL);
+	ck_assert_int_eq(altp2m_views_txn_end(&VS, false), -EINVAL);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, 10, A_R), 0);
+	ck_assert_int_eq(altp2m_views_vcpu_enter(&VS, v), 0);
+	before = snapshot();
+	ck_assert_int_eq(txn_begin(), 0);
+	ck_assert_int_eq(altp2m_views_txn_begin(&VS), -EBUSY);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, 11, A_R), 0);
+	ck_assert_int_eq(altp2m_views_create(&VS, A_RWX, &idx), -EBUSY);
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, v), -EBUSY);
+	ck_assert_int_eq(altp2m_views_enable(&VS, 5), -EBUSY);
+	ck_assert_int_eq(altp2m_views_disable(&VS), -EBUSY);
+	ck_assert_int_eq(altp2m_views_vcpu_enter(&VS, v), -EBUSY);
+	ck_assert_int_eq(fault(v, 20, R_, &out), -EBUSY);
+	ck_assert_int_eq(fault(0, 20, R_, &out), -EBUSY);
+	/* Readers work. */
+	ck_assert_int_eq(altp2m_views_eptp(&VS, v, false, &eptp), 0);
+	ck_assert_uint_eq(access_of(v, 11), A_R);
+	ck_assert_uint_eq(VS.view[v]->vcpus_on, 1);
+	ck_assert_uint_eq(VS.max_views, ALTP2M_VIEWS_DEFAULT);
+	/* Refused calls did not fail the transaction. */
+	ck_assert_int_eq(txn_end(true), 0);
+	ck_assert_uint_eq(access_of(v, 11), A_R);
+	snap_free(before);
+
+	/* host_unmap and vcpu_leave: nothing done, the transaction fails. */
+	for (which = 0; which < 2; which++) {
+		before = snapshot();
+		ck_assert_int_eq(txn_begin(), 0);
+		ck_assert_int_eq(altp2m_views_set_access(&VS, v, 12, A_R), 0);
+		if (which)
+			altp2m_views_vcpu_leave(&VS, v);
+		else
+			altp2m_views_host_unmap(&VS, 0, 4096);
+		ck_assert_uint_eq(VS.view[v]->vcpus_on, 1);
+		ck_assert_uint_eq(access_of(v, 10), A_R);
+		ck_assert_int_eq(altp2m_views_set_access(&VS, v, 13, A_R),
+				 -EBUSY);
+		ck_assert_int_eq(txn_end(true), -EBUSY);
+		after = snapshot();
+		ck_assert(snap_same(before, after));
+		snap_free(before);
+		snap_free(after);
+	}
+	altp2m_views_vcpu_leave(&VS, v);
+
+	/* With altp2m off: view 0 alone. */
+	ck_assert_int_eq(altp2m_views_disable(&VS), 0);
+	before = snapshot();
+	ck_assert_int_eq(txn_begin(), 0);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, 0, 100, 600, A_R),
+			 0);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, 1, 10, A_R),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(txn_end(false), 0);
+	after = snapshot();
+	ck_assert(snap_same(before, after));
+	snap_free(before);
+	snap_free(after);
+	ck_assert_int_eq(txn_begin(), 0);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, 0, 100, 600, A_R),
+			 0);
+	ck_assert_int_eq(txn_end(true), 0);
+	ck_assert_uint_eq(access_of(0, 699), A_R);
+	ck_assert_uint_eq(F.flushes_of[0], 1);
+
+	/* Destroying the engine aborts an open transaction. */
+	ck_assert_int_eq(altp2m_views_enable(&VS, 0), 0);
+	v = create(A_RWX);
+	ck_assert_int_eq(txn_begin(), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 30, 31), 0);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 0, 2000, A_R),
+			 0);
+}
+END_TEST
+
+
+/*
+ * Random transactions between random steps: random edits inside, now and
+ * then an allocation that fails, a lowered log limit or a host_unmap the
+ * owner should not have made; then an abort, or a commit. Abort, and any
+ * commit that fails, must give back the exact tables of before with no
+ * flush; the invariant holds after every call and every end.
+ */
+START_TEST(randomised_txn)
+{
+	const char *env = getenv("ALTP2M_VIEW_SEED");
+	u64 seed = env ? strtoull(env, NULL, 0) : 0x7a11f00dULL;
+	unsigned int round, step, nsteps, commits = 0, aborts = 0;
+	unsigned int failed_ends = 0;
+	struct snap *before, *after;
+	struct altp2m_views_bad bad;
+	unsigned long flushes;
+	const char *op;
+	int ret, commit, end;
+
+	fprintf(stderr, "view randomised txn test: seed %#llx\n",
+		(unsigned long long)seed);
+	rng_state = seed | 1;
+	memset(recent, 0, sizeof(recent));
+	altp2m_views_destroy(&VS);
+	memset(&F, 0, sizeof(F));
+	host_add(0, 2048, 1);
+	host_add(3000, 500, 0);
+	ck_assert_int_eq(altp2m_views_init(&VS, &OPS, &F, 0), 0);
+	ck_assert_int_eq(altp2m_views_enable(&VS, 0), 0);
+	for (round = 0; round < 400; round++) {
+		for (step = rnd_below(4); step; step--) {
+			rand_in_txn = 0;
+			rand_step(&ret);
+		}
+		check_all();
+		before = snapshot();
+		flushes = F.flushes;
+		if (rnd() % 8 == 0)
+			VS.txn_limit = 1 + rnd_below(200);
+		ck_assert_int_eq(txn_begin(), 0);
+		nsteps = 1 + rnd_below(12);
+		for (step = 0; step < nsteps; step++) {
+			u64 r = rnd();
+
+			if (r % 16 == 0)
+				F.fail_at = F.calls + 1 + (r >> 9) % 3;
+			else if (r % 16 == 1)
+				altp2m_shim_fail_at = altp2m_shim_allocs + 1 +
+						      (r >> 9) % 3;
+			if (r % 64 == 2) {
+				op = "host_unmap";
+				altp2m_views_host_unmap(&VS, rand_gfn(), 10);
+			} else {
+				rand_in_txn = 1;
+				op = rand_step(&ret);
+			}
+			F.fail_at = 0;
+			altp2m_shim_fail_at = 0;
+			ck_assert_msg(!altp2m_views_check(&VS, &bad),
+				      "seed %#llx round %u step %u (%s): "
+				      "view %u gfn %#llx: %s",
+				      (unsigned long long)seed, round, step,
+				      op, bad.view,
+				      (unsigned long long)bad.gfn, bad.what);
+			ck_assert_uint_eq(F.flushes, flushes);
+		}
+		rand_in_txn = 0;
+		commit = rnd() % 3 != 0;
+		end = txn_end(commit);
+		VS.txn_limit = ALTP2M_BATCH_MAX_CHANGES;
+		after = snapshot();
+		if (!commit || end) {
+			ck_assert_msg(snap_same(before, after),
+				      "seed %#llx round %u: %s left changes",
+				      (unsigned long long)seed, round,
+				      commit ? "failed commit" : "abort");
+			ck_assert_uint_eq(F.flushes, flushes);
+			failed_ends += !!end;
+			aborts += !commit;
+		} else {
+			commits++;
+		}
+		snap_free(before);
+		snap_free(after);
+		check_all();
+	}
+	fprintf(stderr, "view randomised txn test: %u commits, %u aborts, "
+		"%u failed commits\n", commits, aborts, failed_ends);
+	ck_assert_uint_gt(commits, 100);
+	ck_assert_uint_gt(aborts, 50);
+	ck_assert_uint_gt(failed_ends, 10);
+}
+END_TEST
+
 static Suite *view_suite(void)
 {
 	Suite *s = suite_create("view");
 	TCase *tc = tcase_create("engine");
 	TCase *rnd_tc = tcase_create("random");
+	TCase *txn_tc = tcase_create("txn");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, init_rejects);
@@ -2427,9 +3212,20 @@ static Suite *view_suite(void)
 	tcase_add_test(tc, check_finds_bad_empty);
 	suite_add_tcase(s, tc);
 
+	tcase_add_checked_fixture(txn_tc, setup, teardown);
+	tcase_add_test(txn_tc, txn_abort_restores);
+	tcase_add_test(txn_tc, txn_commit_matches_calls);
+	tcase_add_test(txn_tc, txn_prune_at_commit);
+	tcase_add_loop_test(txn_tc, txn_failed_call_undone, 0, TXN_BAD_OPS);
+	tcase_add_test(txn_tc, txn_enomem_everywhere);
+	tcase_add_test(txn_tc, txn_limit_e2big);
+	tcase_add_test(txn_tc, txn_structure_refused);
+	suite_add_tcase(s, txn_tc);
+
 	tcase_add_checked_fixture(rnd_tc, setup, teardown);
 	tcase_set_timeout(rnd_tc, 60);
 	tcase_add_test(rnd_tc, randomised_invariant);
+	tcase_add_test(rnd_tc, randomised_txn);
 	suite_add_tcase(s, rnd_tc);
 	return s;
 }
