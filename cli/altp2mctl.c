@@ -42,15 +42,29 @@ static int (*const ops[CLI_OP_COUNT])(const struct cli_cmd *,
 	[CLI_OP_MONITOR]	= cmd_monitor,
 };
 
-struct altp2m_vm *cli_attach(uint32_t vm_id)
+struct altp2m_conn *cli_conn(void)
 {
 	char err[ALTP2M_ERRMSG_LEN] = "";
-	struct altp2m_vm *vm;
+	struct altp2m_conn *conn;
 
-	if (altp2m_vm_attach(&vm, vm_id, err, sizeof(err)) < 0) {
+	if (altp2m_conn_open(&conn, NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s\n", CLI_NAME, err);
 		return NULL;
 	}
+	return conn;
+}
+
+/* The handle keeps the connection for itself: it goes with the handle. */
+struct altp2m_vm *cli_attach(uint32_t vm_id)
+{
+	struct altp2m_conn *conn = cli_conn();
+	struct altp2m_vm *vm = NULL;
+
+	if (!conn)
+		return NULL;
+	if (altp2m_vm_attach(conn, vm_id, &vm) < 0)
+		fprintf(stderr, "%s: %s\n", CLI_NAME, altp2m_conn_errmsg(conn));
+	altp2m_conn_close(conn);
 	return vm;
 }
 

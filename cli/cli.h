@@ -265,6 +265,8 @@ int cli_parse_args(int argc, char *const *argv, struct cli_cmd *cmd,
 void cli_usage(FILE *f, const char *group, const char *sub);
 
 /* altp2mctl.c: helpers shared by the commands. */
+/* A netlink connection, or NULL after saying why on stderr. */
+struct altp2m_conn *cli_conn(void);
 struct altp2m_vm *cli_attach(uint32_t vm_id);
 int cli_fail_vm(struct altp2m_vm *vm);
 int cli_fail(const char *fmt, ...) __printf(1, 2);

@@ -9,14 +9,43 @@
 
 #include "cli.h"
 
+/* The file's entries as one batch: a batch is applied whole or not at all. */
+static int bulk_batch(const struct cli_cmd *c, enum cli_bulk_kind kind,
+		      const struct cli_bulk *bk,
+		      struct altp2m_batch_builder **bp)
+{
+	struct altp2m_batch_builder *b = NULL;
+	size_t i;
+	int ret;
+
+	ret = altp2m_batch_new(&b);
+	for (i = 0; !ret && i < bk->n; i++) {
+		if (kind == CLI_BULK_ACCESS)
+			ret = altp2m_batch_set_access(b, c->view, bk->gfns[i],
+						      1, bk->vals[i]);
+		else
+			ret = altp2m_batch_set_sve(b, c->view, bk->gfns[i], 1,
+						   bk->vals[i]);
+	}
+	if (ret) {
+		altp2m_batch_free(b);
+		errno = -ret;
+		return cli_fail("vm %u: %s", c->vm, c->file);
+	}
+	*bp = b;
+	return CLI_EXIT_OK;
+}
+
 /*
- * The whole file is parsed before the VM is even attached: a typo on
- * line 900 must not leave lines 1-899 applied.
+ * The whole file is parsed before the VM is even attached, and then
+ * committed as one batch: a typo on line 900, or a gfn the module
+ * refuses there, must not leave lines 1-899 applied, through either door.
  */
 static int set_from_file(const struct cli_cmd *c, enum cli_bulk_kind kind)
 {
 	bool is_stdin = !strcmp(c->file, "-");
 	char err[512] = "";
+	struct altp2m_batch_builder *batch = NULL;
 	struct cli_bulk b;
 	struct altp2m_vm *vm;
 	FILE *f;
@@ -36,25 +65,24 @@ static int set_from_file(const struct cli_cmd *c, enum cli_bulk_kind kind)
 	}
 	if (!b.n)
 		return CLI_EXIT_OK;	/* nothing but comments */
+	ret = bulk_batch(c, kind, &b, &batch);
+	cli_bulk_free(&b);
+	if (ret)
+		return ret;
 	vm = cli_attach(c->vm);
 	if (!vm) {
-		cli_bulk_free(&b);
+		altp2m_batch_free(batch);
 		return CLI_EXIT_FAIL;
 	}
-	if (kind == CLI_BULK_ACCESS)
-		ret = altp2m_set_access_list(vm, c->view, b.gfns, b.vals, b.n);
-	else
-		ret = altp2m_set_sve_list(vm, c->view, b.gfns, b.vals, b.n);
-	if (ret < 0) {
-		/* The list's entries are the file's lines without comments. */
+	ret = CLI_EXIT_OK;
+	if (altp2m_vm_batch_commit(vm, batch, NULL, NULL) < 0) {
+		/* Operation N is the file's Nth entry (ranges expanded). */
 		fprintf(stderr, "%s: vm %u: %s: %s\n", CLI_NAME, c->vm,
 			is_stdin ? "<stdin>" : c->file, altp2m_vm_errmsg(vm));
 		ret = CLI_EXIT_FAIL;
-	} else {
-		ret = CLI_EXIT_OK;
 	}
 	altp2m_vm_close(vm);
-	cli_bulk_free(&b);
+	altp2m_batch_free(batch);
 	return ret;
 }
 
@@ -69,7 +97,9 @@ int cmd_access_set(const struct cli_cmd *c, struct cli_out *o)
 	vm = cli_attach(c->vm);
 	if (!vm)
 		return CLI_EXIT_FAIL;
-	if (altp2m_set_access(vm, c->view, c->gfn, c->npages, c->access) < 0) ret = cli_fail_vm(vm);
+	if (altp2m_vm_set_access(vm, c->view, c->gfn, c->npages,
+				 c->access) < 0)
+		ret = cli_fail_vm(vm);
 	altp2m_vm_close(vm);
 	return ret;
 }
@@ -85,7 +115,8 @@ int cmd_sve_set(const struct cli_cmd *c, struct cli_out *o)
 	vm = cli_attach(c->vm);
 	if (!vm)
 		return CLI_EXIT_FAIL;
-	if (altp2m_set_sve(vm, c->view, c->gfn, c->npages, c->on) < 0) ret = cli_fail_vm(vm);
+	if (altp2m_vm_set_sve(vm, c->view, c->gfn, c->npages, c->on) < 0)
+		ret = cli_fail_vm(vm);
 	altp2m_vm_close(vm);
 	return ret;
 }
@@ -108,7 +139,7 @@ int cmd_access_get(const struct cli_cmd *c, struct cli_out *o)
 
 	if (!vm)
 		return CLI_EXIT_FAIL;
-	if (altp2m_get_access(vm, c->view, c->gfn, &access, &sve) < 0) {
+	if (altp2m_vm_get_access(vm, c->view, c->gfn, &access, &sve) < 0) {
 		ret = cli_fail_vm(vm);
 	} else {
 		const struct cli_val v[ARRAY_SIZE(entry_rows)] = {
@@ -131,7 +162,7 @@ int cmd_remap(const struct cli_cmd *c, struct cli_out *o)
 	(void)o;
 	if (!vm)
 		return CLI_EXIT_FAIL;
-	if (altp2m_remap(vm, c->view, c->gfn, c->target) < 0)
+	if (altp2m_vm_remap(vm, c->view, c->gfn, c->target) < 0)
 		ret = cli_fail_vm(vm);
 	altp2m_vm_close(vm);
 	return ret;
@@ -145,7 +176,7 @@ int cmd_revert(const struct cli_cmd *c, struct cli_out *o)
 	(void)o;
 	if (!vm)
 		return CLI_EXIT_FAIL;
-	if (altp2m_revert(vm, c->view, c->gfn) < 0)
+	if (altp2m_vm_revert(vm, c->view, c->gfn) < 0)
 		ret = cli_fail_vm(vm);
 	altp2m_vm_close(vm);
 	return ret;

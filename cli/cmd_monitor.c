@@ -26,7 +26,7 @@ static int64_t now_ms(void)
 int cmd_monitor(const struct cli_cmd *c, struct cli_out *o)
 {
 	int64_t deadline = c->timeout_ms >= 0 ? now_ms() + c->timeout_ms : 0;
-	char err[ALTP2M_ERRMSG_LEN] = "";
+	struct altp2m_conn *conn;
 	struct altp2m_monitor *m;
 	struct altp2m_event ev;
 	struct timespec ts;
@@ -34,10 +34,17 @@ int cmd_monitor(const struct cli_cmd *c, struct cli_out *o)
 	int64_t left;
 	int ret, wait;
 
-	if (altp2m_monitor_open(&m, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: monitor: %s\n", CLI_NAME, err);
+	conn = cli_conn();
+	if (!conn)
+		return CLI_EXIT_FAIL;
+	/* The monitor has a socket of its own: the connection may go. */
+	if (altp2m_monitor_open(conn, NULL, &m) < 0) {
+		fprintf(stderr, "%s: %s\n", CLI_NAME,
+			altp2m_conn_errmsg(conn));
+		altp2m_conn_close(conn);
 		return CLI_EXIT_FAIL;
 	}
+	altp2m_conn_close(conn);
 	ret = CLI_EXIT_OK;
 	/*
 	 * The group is joined: every event from now on will be read. A

@@ -7,6 +7,12 @@
 
 #include "cli.h"
 
+/* The command line's -1 ("every vCPU") is the library's ALTP2M_VCPU_ALL. */
+static uint32_t cli_vcpu(const struct cli_cmd *c)
+{
+	return c->vcpu < 0 ? ALTP2M_VCPU_ALL : (uint32_t)c->vcpu;
+}
+
 int cmd_switch(const struct cli_cmd *c, struct cli_out *o)
 {
 	struct altp2m_vm *vm = cli_attach(c->vm);
@@ -15,7 +21,7 @@ int cmd_switch(const struct cli_cmd *c, struct cli_out *o)
 	(void)o;
 	if (!vm)
 		return CLI_EXIT_FAIL;
-	if (altp2m_view_switch(vm, c->view, c->vcpu) < 0)
+	if (altp2m_vm_view_switch(vm, c->view, cli_vcpu(c)) < 0)
 		ret = cli_fail_vm(vm);
 	altp2m_vm_close(vm);
 	return ret;
@@ -29,7 +35,7 @@ int cmd_visibility(const struct cli_cmd *c, struct cli_out *o)
 	(void)o;
 	if (!vm)
 		return CLI_EXIT_FAIL;
-	if (altp2m_view_set_visible(vm, c->view, c->vcpu, c->on) < 0)
+	if (altp2m_vm_view_set_visible(vm, c->view, cli_vcpu(c), c->on) < 0)
 		ret = cli_fail_vm(vm);
 	altp2m_vm_close(vm);
 	return ret;
@@ -52,7 +58,7 @@ int cmd_vcpus(const struct cli_cmd *c, struct cli_out *o)
 	if (!vm)
 		return CLI_EXIT_FAIL;
 	memset(&vv, 0, sizeof(vv));
-	if (altp2m_vcpu_views(vm, &vv) < 0) {
+	if (altp2m_vm_vcpu_views(vm, &vv) < 0) {
 		ret = cli_fail_vm(vm);
 		altp2m_vm_close(vm);
 		return ret;

@@ -27,7 +27,7 @@ int cmd_view_list(const struct cli_cmd *c, struct cli_out *o)
 
 	if (!vm)
 		return CLI_EXIT_FAIL;
-	if (altp2m_list_views(vm, &views, &nr) < 0) {
+	if (altp2m_vm_list_views(vm, &views, &nr) < 0) {
 		ret = cli_fail_vm(vm);
 		altp2m_vm_close(vm);
 		return ret;
@@ -45,7 +45,7 @@ int cmd_view_list(const struct cli_cmd *c, struct cli_out *o)
 		ret = cli_list_row(&l, v);
 	}
 	cli_list_end(&l);
-	free(views);
+	altp2m_free(views);
 	return ret ? cli_fail("views of vm %u", c->vm) : CLI_EXIT_OK;
 }
 
@@ -58,7 +58,7 @@ int cmd_view_create(const struct cli_cmd *c, struct cli_out *o)
 
 	if (!vm)
 		return CLI_EXIT_FAIL;
-	if (altp2m_view_create(vm, c->access, &view) < 0) {
+	if (altp2m_vm_view_create(vm, c->access, &view) < 0) {
 		ret = cli_fail_vm(vm);
 	} else if (o->json) {
 		cli_json_obj_begin(o, NULL);
@@ -80,7 +80,7 @@ int cmd_view_destroy(const struct cli_cmd *c, struct cli_out *o)
 	(void)o;
 	if (!vm)
 		return CLI_EXIT_FAIL;
-	if (altp2m_view_destroy(vm, c->view) < 0)
+	if (altp2m_vm_view_destroy(vm, c->view) < 0)
 		ret = cli_fail_vm(vm);
 	altp2m_vm_close(vm);
 	return ret;
@@ -111,7 +111,7 @@ int cmd_view_dump(const struct cli_cmd *c, struct cli_out *o)
 
 	if (!vm)
 		return CLI_EXIT_FAIL;
-	if (altp2m_dump_view(vm, c->view, &e, &nr) < 0) {
+	if (altp2m_vm_dump_view(vm, c->view, &e, &nr) < 0) {
 		ret = cli_fail_vm(vm);
 		altp2m_vm_close(vm);
 		return ret;
@@ -134,7 +134,7 @@ int cmd_view_dump(const struct cli_cmd *c, struct cli_out *o)
 		ret = cli_list_row(&l, v);
 	}
 	cli_list_end(&l);
-	free(e);
+	altp2m_free(e);
 	return ret ? cli_fail("dump view %u of vm %u", c->view, c->vm) :
 		     CLI_EXIT_OK;
 }

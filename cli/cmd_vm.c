@@ -58,24 +58,29 @@ static void vm_vals(const struct altp2m_vm_info *vi, struct cli_val *v)
 int cmd_vm_list(const struct cli_cmd *c, struct cli_out *o)
 {
 	struct cli_val v[ARRAY_SIZE(vm_cols)];
-	char err[ALTP2M_ERRMSG_LEN] = "";
 	struct altp2m_vm_info *vms;
+	struct altp2m_conn *conn;
 	struct cli_list l;
 	size_t nr, i;
 	int ret;
 
 	(void)c;
-	if (altp2m_list_vms(&vms, &nr, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: list VMs: %s\n", CLI_NAME, err);
+	conn = cli_conn();
+	if (!conn)
+		return CLI_EXIT_FAIL;
+	if (altp2m_conn_list_vms(conn, &vms, &nr) < 0) {
+		fprintf(stderr, "%s: %s\n", CLI_NAME, altp2m_conn_errmsg(conn));
+		altp2m_conn_close(conn);
 		return CLI_EXIT_FAIL;
 	}
+	altp2m_conn_close(conn);
 	cli_list_begin(&l, o, vm_cols, ARRAY_SIZE(vm_cols));
 	for (i = 0, ret = 0; i < nr && !ret; i++) {
 		vm_vals(&vms[i], v);
 		ret = cli_list_row(&l, v);
 	}
 	cli_list_end(&l);
-	free(vms);
+	altp2m_free(vms);
 	if (ret)
 		return cli_fail("list VMs");
 	return CLI_EXIT_OK;
@@ -109,7 +114,7 @@ int cmd_vm_enable(const struct cli_cmd *c, struct cli_out *o)
 	(void)o;
 	if (!vm)
 		return CLI_EXIT_FAIL;
-	if (altp2m_views_enable(vm, c->max_views, c->mode) < 0)
+	if (altp2m_vm_views_enable(vm, c->max_views, c->mode) < 0)
 		ret = cli_fail_vm(vm);
 	altp2m_vm_close(vm);
 	return ret;
@@ -123,7 +128,7 @@ int cmd_vm_disable(const struct cli_cmd *c, struct cli_out *o)
 	(void)o;
 	if (!vm)
 		return CLI_EXIT_FAIL;
-	if (altp2m_views_disable(vm) < 0)
+	if (altp2m_vm_views_disable(vm) < 0)
 		ret = cli_fail_vm(vm);
 	altp2m_vm_close(vm);
 	return ret;

@@ -1,15 +1,39 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libaltp2m: the C API over the altp2m module.
+ * libaltp2m 1.0: the C API over the altp2m module.
  *
- * Errors: every call that can fail returns a negative errno value. The
- * context keeps a human-readable message for the last failure, which
- * altp2m_errmsg() returns; it stays valid until the next call on the same
- * context. The library never prints and never exits.
+ * Objects:
+ *  - struct altp2m_ctx: /dev/altp2m (API version, capabilities). Only the
+ *    device door; it has nothing to do with VMs.
+ *  - struct altp2m_conn: the generic netlink connection. It owns one
+ *    socket, the family id, the check of the family's version and the
+ *    request timeout. VM handles attached through it, its VM list and its
+ *    event monitors hang off it.
+ *  - struct altp2m_vm: one VM, through its VM fd (the VMM's own door) or
+ *    through a connection (by VM id).
+ *  - struct altp2m_batch_builder: view operations built in memory and
+ *    committed to one VM as one all-or-nothing change (the uapi's struct
+ *    altp2m_batch is the ioctl's argument).
+ *  - struct altp2m_monitor: the family's notifications.
  *
- * Threads: a context may be used by one thread at a time. Use one context
- * per thread, or serialise calls on a shared one; distinct contexts are
- * independent.
+ * Errors: every call that can fail returns a negative errno value. Each
+ * handle (ctx, conn, vm, monitor) keeps what went wrong in its last call:
+ * *_errmsg() a message for people, which keeps the errno's own text
+ * ("enable views: File exists (altp2m is already enabled on this VM)"),
+ * and, for connections and VMs, *_last_error() the same as fields. Every
+ * call on a handle clears them first: they describe the last call only,
+ * and are empty after a success. Calls that create a handle and fail have
+ * no handle to keep it in: they write the message into a caller's buffer
+ * (errbuf, errlen; may be NULL), or, for altp2m_vm_attach and
+ * altp2m_monitor_open, into the connection. The library never prints and
+ * never exits.
+ *
+ * Threads: a handle may be used by one thread at a time. A connection and
+ * every VM handle and VM list call that uses it share its socket: they
+ * count as one handle. Distinct connections, fd-door VM handles and
+ * monitors are independent.
+ *
+ * Arrays the library returns are released with altp2m_free().
  */
 #ifndef LIBALTP2M_H
 #define LIBALTP2M_H
@@ -17,21 +41,48 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <linux/altp2m.h>
+/* Quotes: found next to this header, installed as <altp2m/linux/altp2m.h>. */
+#include "linux/altp2m.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+#define LIBALTP2M_MAJOR		1
+#define LIBALTP2M_MINOR		0
+
+/* The library's own "MAJOR.MINOR", of the copy that is running. */
+const char *altp2m_libversion(void);
+/* Release an array returned by the library; NULL is fine. */
+void altp2m_free(void *p);
+
 #define ALTP2M_DEFAULT_DEVICE	"/dev/altp2m"
 #define ALTP2M_ERRMSG_LEN	256
+
+/*
+ * What went wrong in a handle's last call. The caller sets @sz to
+ * sizeof(struct altp2m_error); a library that knows more fields than the
+ * caller was built with fills only the first @sz bytes.
+ */
+struct altp2m_error {
+	size_t sz;
+	int err;		/* negative errno; 0 after a success */
+	int attr;		/* top-level netlink attribute blamed, or -1 */
+	char attr_name[64];	/* its YNL name, "entry.gfn" in a nest; or "" */
+	int64_t entry;		/* the list entry at fault, or -1 */
+	int64_t op;		/* the batch operation at fault, or -1 */
+	/* Entries or operations applied: 0, every call is all-or-nothing. */
+	uint64_t applied;
+	char msg[ALTP2M_ERRMSG_LEN];	/* as *_errmsg() */
+};
+
+/* ---- /dev/altp2m ---- */
 
 struct altp2m_ctx;
 
 /*
  * Open the device (path NULL: ALTP2M_DEFAULT_DEVICE) and check that the
- * module speaks the API this library was built for. On failure *ctxp is
- * NULL and, if errbuf is not NULL, errbuf holds the reason.
+ * module speaks the API this library was built for.
  */
 int altp2m_open(struct altp2m_ctx **ctxp, const char *path,
 		char *errbuf, size_t errlen);
@@ -49,51 +100,45 @@ int altp2m_get_caps(struct altp2m_ctx *ctx, struct altp2m_caps *caps);
 const char *altp2m_cap_name(unsigned int bit);
 const char *altp2m_cap_desc(unsigned int bit);
 
-/*
- * VMs. A struct altp2m_vm is one VM reached through one of two doors:
- *
- *  - its VM file descriptor (altp2m_vm_from_fd): the VMM's own door; the
- *    fd stays the caller's (it is not closed by altp2m_vm_close), and only
- *    the process that created the VM may use it (the module says EIO to
- *    any other);
- *  - generic netlink, by VM id (altp2m_vm_attach): any process with
- *    CAP_NET_ADMIN or CAP_SYS_ADMIN in the VM creator's user namespace,
- *    in the creator's network namespace.
- *
- * Every call below works the same through either door, with the same
- * errors; where the doors differ, the comment says so. On failure a call
- * returns a negative errno and altp2m_vm_errmsg() says why, including the
- * kernel's extended-ack message and the name of the attribute it blamed
- * when netlink carried one.
- *
- * Arguments the module would refuse are refused by the library first,
- * with EINVAL and nothing sent, so both doors agree (netlink's policy
- * would say ERANGE where an ioctl says EINVAL): a view at or beyond
- * ALTP2M_MAX_VIEWS, a vCPU at or beyond ALTP2M_MAX_VCPUS, an access above
- * ALTP2M_ACCESS_DEFAULT, npages 0, a list of 0 or more than
- * ALTP2M_GFN_LIST_MAX entries or with a value out of range, max_views
- * above ALTP2M_MAX_VIEWS, an unknown mode, and NULL result pointers
- * (except altp2m_get_access's, either of which may be NULL).
- *
- * Threads: as contexts, one thread at a time per handle.
- */
-struct altp2m_vm;
+/* ---- the netlink connection ---- */
 
-enum altp2m_transport_kind {
-	ALTP2M_TRANSPORT_FD = 1,
-	ALTP2M_TRANSPORT_NETLINK = 2,
+struct altp2m_conn;
+
+/*
+ * Options of altp2m_conn_open (NULL: all defaults). @sz: sizeof the
+ * struct as the caller knows it; fields past it are taken as 0, and a
+ * caller's fields this library does not know must be 0 (else -EINVAL).
+ */
+struct altp2m_conn_opts {
+	size_t sz;
+	/*
+	 * How long any request may wait for the module's next message (the
+	 * bound is reset by each one, so long dumps are fine); 0:
+	 * ALTP2M_DEFAULT_TIMEOUT_MS. A request that times out fails with
+	 * -ETIMEDOUT.
+	 */
+	int timeout_ms;
 };
 
-int altp2m_vm_from_fd(struct altp2m_vm **vmp, int vm_fd,
-		      char *errbuf, size_t errlen);
-int altp2m_vm_attach(struct altp2m_vm **vmp, uint32_t vm_id,
-		     char *errbuf, size_t errlen);
-void altp2m_vm_close(struct altp2m_vm *vm);
-const char *altp2m_vm_errmsg(const struct altp2m_vm *vm);
-uint32_t altp2m_vm_id(const struct altp2m_vm *vm);
-enum altp2m_transport_kind altp2m_vm_transport(const struct altp2m_vm *vm);
+#define ALTP2M_DEFAULT_TIMEOUT_MS	5000
 
-/* What ALTP2M_CMD_GET_VM reports about a VM. */
+/*
+ * Open a generic netlink socket, resolve the family "altp2m" and check
+ * that its version is ALTP2M_GENL_VERSION (-EPROTO otherwise).
+ */
+int altp2m_conn_open(struct altp2m_conn **connp,
+		     const struct altp2m_conn_opts *opts,
+		     char *errbuf, size_t errlen);
+/*
+ * The connection goes when it is closed and the last VM handle attached
+ * through it is closed, whichever comes last.
+ */
+void altp2m_conn_close(struct altp2m_conn *conn);
+const char *altp2m_conn_errmsg(const struct altp2m_conn *conn);
+int altp2m_conn_last_error(const struct altp2m_conn *conn,
+			   struct altp2m_error *e);
+
+/* What ALTP2M_CMD_GET_VM (or ALTP2M_GET_VM_STATUS) reports about a VM. */
 struct altp2m_vm_info {
 	uint32_t vm_id;
 	uint32_t owner_pid;	/* 0 when not visible in our pid namespace */
@@ -104,85 +149,196 @@ struct altp2m_vm_info {
 	uint32_t nr_views;
 	uint32_t pad;
 	uint64_t mem_pages;
-	uint64_t generation;
+	uint64_t generation;	/* the views generation */
+	uint64_t reserved[6];	/* 0; room for fields to come */
 };
 
 /*
- * Every VM this process may see (netlink only; needs no VM handle). On
- * success *vms is a malloc'd array of *nr entries (NULL when 0) for the
- * caller to free(). A dump that raced with VMs coming or going is
- * retried; after ALTP2M_DUMP_RETRIES interrupted attempts, -EAGAIN.
+ * Every VM this connection may see. On success *vms is an array of *nr
+ * entries (NULL when 0) for altp2m_free(). A dump that raced with VMs
+ * coming or going is retried; after ALTP2M_DUMP_RETRIES interrupted
+ * attempts, -EAGAIN.
  */
 #define ALTP2M_DUMP_RETRIES	8
-int altp2m_list_vms(struct altp2m_vm_info **vms, size_t *nr,
-		    char *errbuf, size_t errlen);
+int altp2m_conn_list_vms(struct altp2m_conn *conn,
+			 struct altp2m_vm_info **vms, size_t *nr);
+
+/* ---- VMs ---- */
+
 /*
- * One VM's info: over netlink GET_VM; over an fd, built from its stats.
- * Through an fd, owner_pid is the caller's pid (only the creator may use
- * the fd); views_enabled and max_views are found by read-only
- * ALTP2M_GET_MEM_ACCESS probes (EOPNOTSUPP while views are off, EINVAL
- * from max_views on); mode and generation cannot be read and are 0.
+ * A struct altp2m_vm is one VM reached through one of two doors:
+ *
+ *  - its VM file descriptor (altp2m_vm_from_fd): the VMM's own door. The
+ *    handle works on its own duplicate of the fd (close-on-exec), so the
+ *    caller may close its fd; the handle keeps the VM file, and so the
+ *    VM, alive until altp2m_vm_close. Only the process that created the
+ *    VM may use it (the module says EIO to any other);
+ *  - generic netlink, by VM id (altp2m_vm_attach): any process with
+ *    CAP_NET_ADMIN or CAP_SYS_ADMIN in the VM creator's user namespace,
+ *    in the creator's network namespace. The handle names the VM by id;
+ *    the module hands out ids cyclically and does not give a destroyed
+ *    VM's id to the next VM, so a handle whose VM is gone fails with
+ *    -ENOENT instead of reaching another VM.
+ *
+ * Every call below works the same through either door, with the same
+ * errors; where the doors differ, the comment says so. Arguments the
+ * module would refuse are refused by the library first, with -EINVAL and
+ * nothing sent, so both doors agree (netlink's policy would say ERANGE
+ * where an ioctl says EINVAL): a view at or beyond ALTP2M_MAX_VIEWS, a
+ * vCPU at or beyond ALTP2M_MAX_VCPUS (other than ALTP2M_VCPU_ALL), an
+ * access above ALTP2M_ACCESS_DEFAULT, npages 0, a list of 0 or more than
+ * ALTP2M_GFN_LIST_MAX entries or with a value out of range, max_views
+ * above ALTP2M_MAX_VIEWS, an unknown mode, and NULL result pointers
+ * (except altp2m_vm_get_access's, either of which may be NULL).
  */
+struct altp2m_vm;
+
+enum altp2m_transport_kind {
+	ALTP2M_TRANSPORT_FD = 1,
+	ALTP2M_TRANSPORT_NETLINK = 2,
+};
+
+/*
+ * The fd door. Checks that @vm_fd is an altp2m VM fd and that the module
+ * answers ALTP2M_GET_VM_STATUS (-EPROTO if it does not: it speaks an
+ * older API than this library).
+ */
+int altp2m_vm_from_fd(struct altp2m_vm **vmp, int vm_fd,
+		      char *errbuf, size_t errlen);
+/*
+ * The netlink door: checks that the VM exists and that we may work on
+ * it. On failure the reason is in the connection's error.
+ */
+int altp2m_vm_attach(struct altp2m_conn *conn, uint32_t vm_id,
+		     struct altp2m_vm **vmp);
+void altp2m_vm_close(struct altp2m_vm *vm);
+const char *altp2m_vm_errmsg(const struct altp2m_vm *vm);
+int altp2m_vm_last_error(const struct altp2m_vm *vm, struct altp2m_error *e);
+uint32_t altp2m_vm_id(const struct altp2m_vm *vm);
+enum altp2m_transport_kind altp2m_vm_transport(const struct altp2m_vm *vm);
+
 int altp2m_vm_get_info(struct altp2m_vm *vm, struct altp2m_vm_info *info);
 
 /* max_views 0: the module's default. */
-int altp2m_views_enable(struct altp2m_vm *vm, uint32_t max_views,
-			uint32_t mode);
-int altp2m_views_disable(struct altp2m_vm *vm);
-int altp2m_view_create(struct altp2m_vm *vm, unsigned int default_access,
-		       uint32_t *view);
-int altp2m_view_destroy(struct altp2m_vm *vm, uint32_t view);
+int altp2m_vm_views_enable(struct altp2m_vm *vm, uint32_t max_views,
+			   uint32_t mode);
+int altp2m_vm_views_disable(struct altp2m_vm *vm);
+int altp2m_vm_view_create(struct altp2m_vm *vm, unsigned int default_access,
+			  uint32_t *view);
+int altp2m_vm_view_destroy(struct altp2m_vm *vm, uint32_t view);
 
-/* vcpu < 0: every vCPU (and, for visibility, vCPUs created later). */
-int altp2m_view_switch(struct altp2m_vm *vm, uint32_t view, int vcpu);
-int altp2m_view_set_visible(struct altp2m_vm *vm, uint32_t view, int vcpu,
-			    bool visible);
-int altp2m_vcpu_views(struct altp2m_vm *vm, struct altp2m_vcpu_views *out);
+/* Every vCPU (and, for visibility, vCPUs created later). */
+#define ALTP2M_VCPU_ALL		UINT32_MAX
+int altp2m_vm_view_switch(struct altp2m_vm *vm, uint32_t view,
+			  uint32_t vcpu);
+int altp2m_vm_view_set_visible(struct altp2m_vm *vm, uint32_t view,
+			       uint32_t vcpu, bool visible);
+int altp2m_vm_vcpu_views(struct altp2m_vm *vm, struct altp2m_vcpu_views *out);
 
 /* npages gfns from gfn, all-or-nothing. */
-int altp2m_set_access(struct altp2m_vm *vm, uint32_t view, uint64_t gfn,
-		      uint64_t npages, unsigned int access);
-int altp2m_set_sve(struct altp2m_vm *vm, uint32_t view, uint64_t gfn,
-		   uint64_t npages, bool sve);
+int altp2m_vm_set_access(struct altp2m_vm *vm, uint32_t view, uint64_t gfn,
+			 uint64_t npages, unsigned int access);
+int altp2m_vm_set_sve(struct altp2m_vm *vm, uint32_t view, uint64_t gfn,
+		      uint64_t npages, bool sve);
 /*
- * Lists of (gfn, value), 1 .. ALTP2M_GFN_LIST_MAX. Through an fd the list
- * is applied all-or-nothing. Over netlink it travels in messages of up to
- * ALTP2M_NL_LIST_CHUNK entries, each applied all-or-nothing: a failure in
- * a later message leaves the earlier ones applied, and the message says
- * how many entries were.
+ * Lists of (gfn, value), 1 .. ALTP2M_GFN_LIST_MAX, all-or-nothing through
+ * either door. Over netlink a list of up to ALTP2M_NL_LIST_CHUNK entries
+ * is one message; a longer one is staged in the module under a
+ * transaction (TXN_BEGIN, TXN_STAGE of ALTP2M_NL_LIST_CHUNK entries at a
+ * time, TXN_COMMIT) and applied by the commit, or not at all. On failure
+ * the last error's entry is the list entry at fault, when the module
+ * named one.
  */
 #define ALTP2M_NL_LIST_CHUNK	2048
-int altp2m_set_access_list(struct altp2m_vm *vm, uint32_t view,
-			   const uint64_t *gfns, const uint8_t *access,
-			   size_t n);
-int altp2m_set_sve_list(struct altp2m_vm *vm, uint32_t view,
-			const uint64_t *gfns, const uint8_t *sve, size_t n);
-int altp2m_get_access(struct altp2m_vm *vm, uint32_t view, uint64_t gfn,
-		      unsigned int *access, bool *sve);
+int altp2m_vm_set_access_list(struct altp2m_vm *vm, uint32_t view,
+			      const uint64_t *gfns, const uint8_t *access,
+			      size_t n);
+int altp2m_vm_set_sve_list(struct altp2m_vm *vm, uint32_t view,
+			   const uint64_t *gfns, const uint8_t *sve, size_t n);
+int altp2m_vm_get_access(struct altp2m_vm *vm, uint32_t view, uint64_t gfn,
+			 unsigned int *access, bool *sve);
 
-/* target == gfn or ALTP2M_GFN_INVALID reverts (altp2m_revert). */
-int altp2m_remap(struct altp2m_vm *vm, uint32_t view, uint64_t gfn,
-		 uint64_t target);
-int altp2m_revert(struct altp2m_vm *vm, uint32_t view, uint64_t gfn);
+/* target == gfn or ALTP2M_GFN_INVALID reverts (altp2m_vm_revert). */
+int altp2m_vm_remap(struct altp2m_vm *vm, uint32_t view, uint64_t gfn,
+		    uint64_t target);
+int altp2m_vm_revert(struct altp2m_vm *vm, uint32_t view, uint64_t gfn);
 
 /*
  * Every view, or a view's runs that differ from lazy fill. On success
- * *out is a malloc'd array of *nr entries (NULL when 0) to free(). Over
+ * *out is an array of *nr entries (NULL when 0) for altp2m_free(). Over
  * netlink a dump that raced with a change is retried, -EAGAIN after
  * ALTP2M_DUMP_RETRIES; through an fd the chunks are read one ioctl at a
  * time and may mix states if the VMM changes the view meanwhile.
  */
-int altp2m_list_views(struct altp2m_vm *vm, struct altp2m_view_info **out,
-		      size_t *nr);
-int altp2m_dump_view(struct altp2m_vm *vm, uint32_t view,
-		     struct altp2m_view_entry **out, size_t *nr);
+int altp2m_vm_list_views(struct altp2m_vm *vm, struct altp2m_view_info **out,
+			 size_t *nr);
+int altp2m_vm_dump_view(struct altp2m_vm *vm, uint32_t view,
+			struct altp2m_view_entry **out, size_t *nr);
 int altp2m_vm_stats(struct altp2m_vm *vm, struct altp2m_vm_stats *st);
 
+/* ---- batches ---- */
+
 /*
- * Notifications (netlink multicast group "events"). altp2m_monitor_fd()
- * is pollable; altp2m_monitor_next() waits up to timeout_ms (-1: forever)
- * and returns 1 with *ev filled, 0 on timeout, or a negative errno
- * (-ENOBUFS: the socket overflowed and events were lost; reading goes on).
+ * A batch: set access, set suppress-#VE, remap and revert operations over
+ * any views of a VM, built in memory and committed as one change that is
+ * applied whole or not at all, and that no guest instruction sees half
+ * of. Adding checks what the single call would check (-EINVAL, nothing
+ * added), and a batch holds at most ALTP2M_BATCH_MAX_OPS operations
+ * (-E2BIG). A batch is not tied to a VM and may be committed more than
+ * once.
+ */
+struct altp2m_batch_builder;
+
+int altp2m_batch_new(struct altp2m_batch_builder **bp);
+void altp2m_batch_free(struct altp2m_batch_builder *b);
+size_t altp2m_batch_size(const struct altp2m_batch_builder *b);
+int altp2m_batch_set_access(struct altp2m_batch_builder *b, uint32_t view,
+			    uint64_t gfn, uint64_t npages,
+			    unsigned int access);
+int altp2m_batch_set_sve(struct altp2m_batch_builder *b, uint32_t view,
+			 uint64_t gfn, uint64_t npages, bool sve);
+/* view is not 0; target == gfn or ALTP2M_GFN_INVALID reverts. */
+int altp2m_batch_remap(struct altp2m_batch_builder *b, uint32_t view,
+		       uint64_t gfn, uint64_t target);
+int altp2m_batch_revert(struct altp2m_batch_builder *b, uint32_t view,
+			uint64_t gfn);
+
+/* Options of altp2m_vm_batch_commit (NULL: none); @sz as for conn opts. */
+struct altp2m_batch_opts {
+	size_t sz;
+	/*
+	 * Commit only if the VM's views generation is still @generation
+	 * (from altp2m_vm_get_info or a previous commit): -ESTALE and
+	 * nothing applied otherwise.
+	 */
+	bool if_generation;
+	uint64_t generation;
+};
+
+/*
+ * Apply @b to @vm: through an fd one ALTP2M_BATCH ioctl; over netlink one
+ * BATCH message when it fits ALTP2M_NL_LIST_CHUNK operations, else a
+ * transaction. On failure nothing was applied and the last error's op is
+ * the operation at fault (-1 when the batch as a whole failed). On
+ * success *generation (may be NULL) is the views generation the batch
+ * produced. An empty batch is -EINVAL.
+ */
+int altp2m_vm_batch_commit(struct altp2m_vm *vm,
+			   const struct altp2m_batch_builder *b,
+			   const struct altp2m_batch_opts *opts,
+			   uint64_t *generation);
+
+/* ---- notifications ---- */
+
+/*
+ * The family's multicast group "events". altp2m_monitor_fd() is pollable;
+ * altp2m_monitor_next() waits up to timeout_ms (-1: forever, 0: not at
+ * all) and returns 1 with *ev filled, 0 on timeout, or a negative errno
+ * (-ENOBUFS: the socket overflowed and events were lost; reading goes
+ * on). One datagram may carry several events, and the library queues
+ * what it read: after poll() says the fd is readable, call
+ * altp2m_monitor_next(m, &ev, 0) until it returns 0, or queued events
+ * wait for the next datagram.
  */
 struct altp2m_monitor;
 
@@ -192,11 +348,32 @@ struct altp2m_event {
 	uint32_t view;		/* VIEW_CREATED/DESTROYED */
 	uint32_t max_views;	/* VIEWS_ENABLED */
 	uint32_t mode;		/* VIEWS_ENABLED */
-	uint32_t pad;
+	uint32_t flags;		/* ALTP2M_EVENT_HAS_* */
+	uint64_t generation;	/* with ALTP2M_EVENT_HAS_GENERATION */
+	uint64_t reserved[4];	/* 0 */
 };
 
-int altp2m_monitor_open(struct altp2m_monitor **mp, char *errbuf,
-			size_t errlen);
+/* The module sent the views generation with the event. */
+#define ALTP2M_EVENT_HAS_GENERATION	(1U << 0)
+
+/* Options of altp2m_monitor_open (NULL: every event); @sz as above. */
+struct altp2m_monitor_opts {
+	size_t sz;
+	/* ALTP2M_MONITOR_ONE_VM: only events of VM @vm_id. */
+	uint32_t flags;
+	uint32_t vm_id;
+};
+
+#define ALTP2M_MONITOR_ONE_VM	(1U << 0)
+
+/*
+ * A monitor uses a socket of its own (it must not mix notifications into
+ * the connection's answers) and the connection's family and group ids.
+ * On failure the reason is in the connection's error.
+ */
+int altp2m_monitor_open(struct altp2m_conn *conn,
+			const struct altp2m_monitor_opts *opts,
+			struct altp2m_monitor **mp);
 int altp2m_monitor_fd(const struct altp2m_monitor *m);
 int altp2m_monitor_next(struct altp2m_monitor *m, struct altp2m_event *ev,
 			int timeout_ms);

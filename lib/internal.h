@@ -5,12 +5,17 @@
  * a fake one so every error path runs without a kernel.
  *
  * A VM handle (struct altp2m_vm) is one VM behind one of two doors, each a
- * table of operations (struct altp2m_vm_ops): the fd door (vm_fd.c) sends
- * ioctls through a struct altp2m_transport, the netlink door
- * (vm_netlink.c) sends generic netlink requests through a struct
- * altp2m_nl_transport. vm.c checks arguments, dispatches and words the
- * errors, so both doors behave alike. The real transports are a file
- * descriptor and a libnl socket (nl.c); the unit tests script fake ones.
+ * table of operations (struct altp2m__vm_ops): the fd door (vm_fd.c) sends
+ * ioctls through a struct altp2m__transport, the netlink door
+ * (vm_netlink.c) sends generic netlink requests through its connection's
+ * struct altp2m__nl_transport (conn.c). vm.c checks arguments, dispatches
+ * and words the errors, so both doors behave alike. The real transports
+ * are a file descriptor and a netlink socket (nl.c); the unit tests
+ * script fake ones.
+ *
+ * Everything here that is not static is named altp2m__*: the public
+ * prefix altp2m_ is the header's alone, and a static link or a test
+ * binary that also holds the module's altp2m_* functions cannot collide.
  */
 #ifndef LIBALTP2M_INTERNAL_H
 #define LIBALTP2M_INTERNAL_H
@@ -26,46 +31,78 @@
 struct nl_msg;
 struct nlmsghdr;
 
-struct altp2m_transport {
+/* ---- errors (altp2m.c) ---- */
+
+/* What a handle keeps of its last call: struct altp2m_error's fields. */
+struct altp2m__err {
+	int err;
+	int attr;
+	char attr_name[64];
+	long entry;
+	long op;
+	char msg[ALTP2M_ERRMSG_LEN];
+};
+
+/* No failure: err 0, no attribute, entry or op, empty message. */
+void altp2m__err_clear(struct altp2m__err *e);
+/* Set the message; returns @err (which is also kept). */
+int altp2m__err_set(struct altp2m__err *e, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * The end of a failed call: "<prefix>: <strerror>" and, if the message
+ * held a detail (what the door or the module said), " (<detail>)".
+ */
+void altp2m__err_finish(struct altp2m__err *e, int err, const char *prefix);
+/* Copy into a caller's struct altp2m_error (its sz bytes). */
+int altp2m__err_export(const struct altp2m__err *e, struct altp2m_error *out);
+/*
+ * Check a caller's options struct of @known bytes (the library's
+ * sizeof), copy it into @copy, zero-filled: NULL opts is all zero; a
+ * caller's bytes past @known must be 0. Returns 0 or -EINVAL.
+ */
+int altp2m__opts_copy(void *copy, size_t known, const void *opts);
+
+/* snprintf into a caller's error buffer, which may be NULL. */
+void altp2m__fmt(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- the device (altp2m.c) ---- */
+
+struct altp2m__transport {
 	/* Returns >= 0 on success, a negative errno on failure. */
 	int (*ioctl)(void *priv, unsigned long cmd, void *arg);
 	void (*close)(void *priv);
 };
 
 struct altp2m_ctx {
-	const struct altp2m_transport *tr;
+	const struct altp2m__transport *tr;
 	void *priv;
 	char errmsg[ALTP2M_ERRMSG_LEN];
 };
 
-int altp2m_open_transport(struct altp2m_ctx **ctxp,
-			  const struct altp2m_transport *tr, void *priv,
-			  char *errbuf, size_t errlen);
-int altp2m_seterr(struct altp2m_ctx *ctx, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* snprintf into a caller's error buffer, which may be NULL. */
-void altp2m_fmt(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int altp2m__ctx_open_transport(struct altp2m_ctx **ctxp,
+			       const struct altp2m__transport *tr, void *priv,
+			       char *errbuf, size_t errlen);
 
 /* ---- names.c ---- */
 
 /*
  * The YNL name of an attribute ("vm-id", "gfn"): @nest is 0 for the
  * top-level space (enum altp2m_attr) or the top-level attribute whose nest
- * it is in (ALTP2M_A_ENTRY, ALTP2M_A_STATS, ALTP2M_A_VCPU_VIEW). NULL for
- * a type the library does not know.
+ * it is in (ALTP2M_A_ENTRY, ALTP2M_A_OP, ALTP2M_A_STATS,
+ * ALTP2M_A_VCPU_VIEW). NULL for a type the library does not know.
  */
-const char *altp2m_attr_name(unsigned int nest, unsigned int type);
+const char *altp2m__attr_name(unsigned int nest, unsigned int type);
 /* "get-vm", "set-access", ...; NULL for a command the library does not know. */
-const char *altp2m_cmd_name(unsigned int cmd);
+const char *altp2m__cmd_name(unsigned int cmd);
 
 /* ---- nl.c: netlink exchanges ---- */
 
 /*
  * One request and what came back. The caller sets @req, @parse and @arg;
- * altp2m_nl_deliver() fills in the rest from the kernel's messages.
+ * altp2m__nl_deliver() fills in the rest from the kernel's messages.
  */
-struct altp2m_nl_reply {
+struct altp2m__nl_reply {
 	struct nl_msg *req;
 	/* Each data message; 0, or a negative errno kept as @parse_err. */
 	int (*parse)(void *arg, struct nlmsghdr *nlh);
@@ -78,8 +115,9 @@ struct altp2m_nl_reply {
 	unsigned int nmsgs;	/* data messages */
 	/* The extended ack of the error, as far as the kernel sent one. */
 	char kmsg[ALTP2M_ERRMSG_LEN];
-	bool has_offs, has_miss_type, has_miss_nest;
+	bool has_offs, has_miss_type, has_miss_nest, has_cookie;
 	uint32_t offs, miss_type, miss_nest;
+	uint32_t cookie;	/* BATCH, TXN_COMMIT: the operation at fault */
 };
 
 /*
@@ -90,72 +128,121 @@ struct altp2m_nl_reply {
  * NL_OK to go on reading, NL_STOP when the exchange is over, NL_SKIP for
  * a stale message.
  */
-int altp2m_nl_deliver(struct altp2m_nl_reply *rep, struct nlmsghdr *nlh);
+int altp2m__nl_deliver(struct altp2m__nl_reply *rep, struct nlmsghdr *nlh);
 
-struct altp2m_nl_transport {
+struct altp2m__nl_transport {
 	/*
 	 * Send @req (its port and sequence number may be filled in) and hand
-	 * every message of the answer to altp2m_nl_deliver(@rep, ...) until
+	 * every message of the answer to altp2m__nl_deliver(@rep, ...) until
 	 * @rep->done. Returns 0, or a negative errno when the exchange
-	 * itself failed (the kernel's errors go in @rep).
+	 * itself failed (the kernel's errors go in @rep); -ETIMEDOUT when
+	 * the module did not answer in time.
 	 */
 	int (*exchange)(void *priv, struct nl_msg *req,
-			struct altp2m_nl_reply *rep);
+			struct altp2m__nl_reply *rep);
 	void (*close)(void *priv);
 };
 
-/* The real one: a libnl socket speaking to the family "altp2m". */
-extern const struct altp2m_nl_transport altp2m_nl_sock_transport;
-/* Connect and resolve the family; *privp for altp2m_nl_sock_transport. */
-int altp2m_nl_sock_open(void **privp, int *family, char *errbuf,
-			size_t errlen);
+/*
+ * The real one: a generic netlink socket. Its priv is a struct
+ * altp2m__nl_sock; each request waits at most @timeout_ms for each
+ * message of the answer.
+ */
+struct altp2m__nl_sock {
+	int fd;
+	uint32_t seq;
+	int timeout_ms;
+};
+
+extern const struct altp2m__nl_transport altp2m__nl_sock_transport;
+/* A generic netlink socket with extended acks: *sp for the transport. */
+int altp2m__nl_sock_open(struct altp2m__nl_sock **sp, int timeout_ms,
+			 char *errbuf, size_t errlen);
+/* The transport over any datagram socket @fd, which it then owns. */
+int altp2m__nl_sock_wrap(struct altp2m__nl_sock **sp, int fd, int timeout_ms);
 
 /* A request for @cmd with room for @payload bytes of attributes. */
-struct nl_msg *altp2m_nl_new(int family, uint8_t cmd, int flags,
-			     size_t payload);
+struct nl_msg *altp2m__nl_new(int family, uint8_t cmd, int flags,
+			      size_t payload);
 /*
  * Run @req (a do-request gets NLM_F_ACK, a dump is one if @req has
- * NLM_F_DUMP). On failure returns a negative errno and, in @buf, why:
- * the kernel's message (or strerror) and the attribute it blamed.
- * @entry_base is the list index of the first ALTP2M_A_ENTRY in @req, to
- * name the entry at fault.
+ * NLM_F_DUMP). On failure returns a negative errno and fills @e: the
+ * module's message and what it blamed as the detail, the attribute, the
+ * list entry (an ALTP2M_A_ENTRY nest's ordinal plus @entry_base) and the
+ * batch operation (the cookie, or an ALTP2M_A_OP nest's ordinal plus
+ * @op_base).
  */
-int altp2m_nl_transact(const struct altp2m_nl_transport *tr, void *priv,
-		       struct altp2m_nl_reply *rep, size_t entry_base,
-		       char *buf, size_t len);
+int altp2m__nl_transact(const struct altp2m__nl_transport *tr, void *priv,
+			struct altp2m__nl_reply *rep, size_t entry_base,
+			size_t op_base, struct altp2m__err *e);
 /*
  * A dump, retried from scratch (after @reset(@rep->arg)) while a message
  * carries NLM_F_DUMP_INTR, at most ALTP2M_DUMP_RETRIES attempts; then
  * -EAGAIN.
  */
-int altp2m_nl_dump(const struct altp2m_nl_transport *tr, void *priv,
-		   struct altp2m_nl_reply *rep, void (*reset)(void *arg),
-		   char *buf, size_t len);
+int altp2m__nl_dump(const struct altp2m__nl_transport *tr, void *priv,
+		    struct altp2m__nl_reply *rep, void (*reset)(void *arg),
+		    struct altp2m__err *e);
 /*
  * The attribute of @req at byte @off (from the start of its nlmsghdr), as
  * its YNL name, "entry.gfn" inside an ALTP2M_A_ENTRY nest; *entry is then
- * the nest's ordinal among the request's ALTP2M_A_ENTRY nests, else -1.
- * Returns 0, or -ENOENT when no attribute starts there.
+ * the nest's ordinal among the request's nests of its type (ENTRY or OP),
+ * else -1, and *top the top-level type. Returns 0, or -ENOENT when no
+ * attribute starts there.
  */
-int altp2m_nl_attr_at(struct nl_msg *req, uint32_t off, char *name,
-		      size_t len, long *entry);
-/* Describe @rep's failure @err into @buf (see altp2m_nl_transact). */
-void altp2m_nl_describe(const struct altp2m_nl_reply *rep, int err,
-			size_t entry_base, char *buf, size_t len);
+int altp2m__nl_attr_at(struct nl_msg *req, uint32_t off, char *name,
+		       size_t len, long *entry, int *top);
+/* Describe @rep's failure @err into @e (see altp2m__nl_transact). */
+void altp2m__nl_describe(const struct altp2m__nl_reply *rep, int err,
+			 size_t entry_base, size_t op_base,
+			 struct altp2m__err *e);
+
+/* ---- conn.c: connections ---- */
+
+struct altp2m_conn {
+	const struct altp2m__nl_transport *tr;
+	void *priv;
+	int family;
+	uint32_t version;	/* the family's, ALTP2M_GENL_VERSION */
+	uint32_t events_grp;	/* the "events" group's id, 0 if none */
+	int timeout_ms;
+	/*
+	 * The caller's reference (until altp2m_conn_close) and one per VM
+	 * handle attached through it; the connection goes with the last.
+	 */
+	unsigned int refs;
+	struct altp2m__err e;
+};
+
+/*
+ * A connection over @tr: resolves the family (CTRL_CMD_GETFAMILY) through
+ * it and checks the version. Owns @priv (closed on failure too).
+ */
+int altp2m__conn_open_transport(struct altp2m_conn **connp,
+				const struct altp2m__nl_transport *tr,
+				void *priv, const struct altp2m_conn_opts *opts,
+				char *errbuf, size_t errlen);
+void altp2m__conn_put(struct altp2m_conn *conn);
 
 /* ---- vm.c, vm_fd.c, vm_netlink.c: VM handles ---- */
 
-enum altp2m_gfn_setting {
+enum altp2m__gfn_setting {
 	ALTP2M_SETTING_ACCESS,
 	ALTP2M_SETTING_SVE,
+};
+
+struct altp2m_batch_builder {
+	struct altp2m_batch_op *ops;
+	size_t n, cap;
 };
 
 /*
  * A door's operations. Arguments are checked by vm.c before they come
  * here. On failure an operation returns a negative errno and may say why
- * in vm->errmsg (without the name of the call, which vm.c prefixes).
+ * in vm->e (the detail, without the name of the call or the errno's text,
+ * which vm.c adds).
  */
-struct altp2m_vm_ops {
+struct altp2m__vm_ops {
 	int (*get_info)(struct altp2m_vm *vm, struct altp2m_vm_info *info);
 	int (*views_enable)(struct altp2m_vm *vm, uint32_t max_views,
 			    uint32_t mode);
@@ -163,14 +250,14 @@ struct altp2m_vm_ops {
 	int (*view_create)(struct altp2m_vm *vm, unsigned int default_access,
 			   uint32_t *view);
 	int (*view_destroy)(struct altp2m_vm *vm, uint32_t view);
-	int (*view_switch)(struct altp2m_vm *vm, uint32_t view, int vcpu);
-	int (*view_set_visible)(struct altp2m_vm *vm, uint32_t view, int vcpu,
-				bool visible);
+	int (*view_switch)(struct altp2m_vm *vm, uint32_t view, uint32_t vcpu);
+	int (*view_set_visible)(struct altp2m_vm *vm, uint32_t view,
+				uint32_t vcpu, bool visible);
 	int (*vcpu_views)(struct altp2m_vm *vm, struct altp2m_vcpu_views *out);
-	int (*set_range)(struct altp2m_vm *vm, enum altp2m_gfn_setting what,
+	int (*set_range)(struct altp2m_vm *vm, enum altp2m__gfn_setting what,
 			 uint32_t view, uint64_t gfn, uint64_t npages,
 			 uint8_t value);
-	int (*set_list)(struct altp2m_vm *vm, enum altp2m_gfn_setting what,
+	int (*set_list)(struct altp2m_vm *vm, enum altp2m__gfn_setting what,
 			uint32_t view, const uint64_t *gfns,
 			const uint8_t *values, size_t n);
 	int (*get_access)(struct altp2m_vm *vm, uint32_t view, uint64_t gfn,
@@ -183,66 +270,60 @@ struct altp2m_vm_ops {
 	int (*dump_view)(struct altp2m_vm *vm, uint32_t view,
 			 struct altp2m_view_entry **out, size_t *nr);
 	int (*stats)(struct altp2m_vm *vm, struct altp2m_vm_stats *st);
+	/* @o is a full copy of the caller's options; *gen on success. */
+	int (*batch)(struct altp2m_vm *vm, const struct altp2m_batch_op *ops,
+		     size_t n, const struct altp2m_batch_opts *o,
+		     uint64_t *gen);
 };
 
 struct altp2m_vm {
-	const struct altp2m_vm_ops *ops;
+	const struct altp2m__vm_ops *ops;
 	enum altp2m_transport_kind kind;
 	uint32_t vm_id;
 	/* fd door */
-	const struct altp2m_transport *tr;
-	/* netlink door */
-	const struct altp2m_nl_transport *nltr;
-	int family;
-	void *priv;		/* of tr or nltr */
-	char errmsg[ALTP2M_ERRMSG_LEN];
+	const struct altp2m__transport *tr;
+	void *priv;
+	/* netlink door: a reference on the connection */
+	struct altp2m_conn *conn;
+	struct altp2m__err e;
 };
 
-extern const struct altp2m_vm_ops altp2m_vm_fd_ops;
-extern const struct altp2m_vm_ops altp2m_vm_nl_ops;
+extern const struct altp2m__vm_ops altp2m__vm_fd_ops;
+extern const struct altp2m__vm_ops altp2m__vm_nl_ops;
 
-/*
- * altp2m_views_enable() and altp2m_views_disable(), which vm_views.c
- * exports under their public names: kmod/core/view.c has functions of
- * those names too, and the unit tests link both.
- */
-int altp2m_vm_views_enable(struct altp2m_vm *vm, uint32_t max_views,
-			   uint32_t mode);
-int altp2m_vm_views_disable(struct altp2m_vm *vm);
-
-/* Set vm->errmsg (the detail of a failure); returns @err. */
-int altp2m_vm_detail(struct altp2m_vm *vm, int err, const char *fmt, ...)
+/* Set vm->e's detail of a failure; returns @err. */
+int altp2m__vm_detail(struct altp2m_vm *vm, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
- * A handle on the fd door over @tr: no call is made. The handle owns
- * @priv (tr->close on altp2m_vm_close, and on failure here).
+ * A handle on the fd door over @tr for a VM that answers
+ * ALTP2M_GET_VM_STATUS (checked here). The handle owns @priv
+ * (tr->close on altp2m_vm_close, and on failure here).
  */
-int altp2m_vm_open_fd_transport(struct altp2m_vm **vmp,
-				const struct altp2m_transport *tr, void *priv,
-				uint32_t vm_id, char *errbuf, size_t errlen);
+int altp2m__vm_open_fd_transport(struct altp2m_vm **vmp,
+				 const struct altp2m__transport *tr,
+				 void *priv, char *errbuf, size_t errlen);
 /*
- * A handle on the netlink door over @tr for family id @family. It checks
- * that the VM exists and may be operated on (GET_VM). Owns @priv as above.
+ * The fd door's real transport on a duplicate of @vm_fd (F_DUPFD_CLOEXEC)
+ * with @ioctl_fn (ioctl(2), or a test's) for the requests; the duplicate
+ * is the handle's.
  */
-int altp2m_vm_open_nl_transport(struct altp2m_vm **vmp,
-				const struct altp2m_nl_transport *tr,
-				void *priv, int family, uint32_t vm_id,
-				char *errbuf, size_t errlen);
-/* altp2m_list_vms over @tr, which stays the caller's. */
-int altp2m_list_vms_transport(const struct altp2m_nl_transport *tr,
-			      void *priv, int family,
-			      struct altp2m_vm_info **vms, size_t *nr,
-			      char *errbuf, size_t errlen);
+int altp2m__vm_from_fd_with(struct altp2m_vm **vmp, int vm_fd,
+			    int (*ioctl_fn)(int fd, unsigned long cmd,
+					    void *arg),
+			    char *errbuf, size_t errlen);
 /* GET_VM's answer, for one VM (netlink door). */
-int altp2m_nl_parse_vm_info(struct nlmsghdr *nlh,
-			    struct altp2m_vm_info *info);
+int altp2m__nl_parse_vm_info(struct nlmsghdr *nlh,
+			     struct altp2m_vm_info *info);
+/* The VM list over @conn (conn.c calls it; vm_netlink.c has the parser). */
+int altp2m__nl_list_vms(struct altp2m_conn *conn, struct altp2m_vm_info **vms,
+			size_t *nr);
 /* The "altp2m-vm-id:\t%u" line of a VM fd's fdinfo text: 0 or -ENOENT. */
-int altp2m_fdinfo_vm_id(const char *text, uint32_t *vm_id);
+int altp2m__fdinfo_vm_id(const char *text, uint32_t *vm_id);
 
 /* ---- monitor.c ---- */
 
-struct altp2m_monitor_transport {
+struct altp2m__monitor_transport {
 	/*
 	 * Wait up to @timeout_ms (-1: forever, 0: not at all) for messages
 	 * and hand each to @deliver(@arg, nlh). Returns 0 (on timeout too)
@@ -255,13 +336,14 @@ struct altp2m_monitor_transport {
 	void (*close)(void *priv);
 };
 
-/* Owns @priv (closed on failure too). */
-int altp2m_monitor_open_transport(struct altp2m_monitor **mp,
-				  const struct altp2m_monitor_transport *tr,
-				  void *priv, int family, char *errbuf,
-				  size_t errlen);
+/* Owns @priv (closed on failure too); @opts as the caller gave them. */
+int altp2m__monitor_open_transport(struct altp2m_monitor **mp,
+				   const struct altp2m__monitor_transport *tr,
+				   void *priv, int family,
+				   const struct altp2m_monitor_opts *opts,
+				   char *errbuf, size_t errlen);
 /* A notification as struct altp2m_event: 0, or -EPROTO if it is not one. */
-int altp2m_event_parse(struct nlmsghdr *nlh, int family,
-		       struct altp2m_event *ev);
+int altp2m__event_parse(struct nlmsghdr *nlh, int family,
+			struct altp2m_event *ev);
 
 #endif /* LIBALTP2M_INTERNAL_H */

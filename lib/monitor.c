@@ -10,18 +10,19 @@
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <linux/netlink.h>
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
-#include <netlink/genl/ctrl.h>
 
 #include "internal.h"
 
 struct altp2m_monitor {
-	const struct altp2m_monitor_transport *tr;
+	const struct altp2m__monitor_transport *tr;
 	void *priv;
 	int family;
+	struct altp2m_monitor_opts o;
 	/* Events read but not handed out yet: q[head .. head + len). */
 	struct altp2m_event *q;
 	size_t head, len, cap;
@@ -34,10 +35,11 @@ static const struct nla_policy altp2m_event_policy[ALTP2M_A_MAX + 1] = {
 	[ALTP2M_A_VIEW]		= { .type = NLA_U32 },
 	[ALTP2M_A_MAX_VIEWS]	= { .type = NLA_U32 },
 	[ALTP2M_A_MODE]		= { .type = NLA_U32 },
+	[ALTP2M_A_GENERATION]	= { .type = NLA_U64 },
 };
 
-int altp2m_event_parse(struct nlmsghdr *nlh, int family,
-		       struct altp2m_event *ev)
+int altp2m__event_parse(struct nlmsghdr *nlh, int family,
+			struct altp2m_event *ev)
 {
 	struct nlattr *tb[ALTP2M_A_MAX + 1];
 	struct genlmsghdr *g;
@@ -59,6 +61,10 @@ int altp2m_event_parse(struct nlmsghdr *nlh, int family,
 		ev->max_views = nla_get_u32(tb[ALTP2M_A_MAX_VIEWS]);
 	if (tb[ALTP2M_A_MODE])
 		ev->mode = nla_get_u32(tb[ALTP2M_A_MODE]);
+	if (tb[ALTP2M_A_GENERATION]) {
+		ev->generation = nla_get_u64(tb[ALTP2M_A_GENERATION]);
+		ev->flags |= ALTP2M_EVENT_HAS_GENERATION;
+	}
 	return 0;
 }
 
@@ -68,7 +74,9 @@ static void altp2m_monitor_deliver(void *arg, struct nlmsghdr *nlh)
 	struct altp2m_monitor *m = arg;
 	struct altp2m_event ev, *q;
 
-	if (altp2m_event_parse(nlh, m->family, &ev))
+	if (altp2m__event_parse(nlh, m->family, &ev))
+		return;
+	if ((m->o.flags & ALTP2M_MONITOR_ONE_VM) && ev.vm_id != m->o.vm_id)
 		return;
 	if (m->head + m->len == m->cap) {
 		if (m->head) {
@@ -120,7 +128,8 @@ int altp2m_monitor_next(struct altp2m_monitor *m, struct altp2m_event *ev,
 	m->errmsg[0] = '\0';
 	if (!ev) {
 		snprintf(m->errmsg, sizeof(m->errmsg),
-			 "next event: NULL result pointer");
+			 "next event: %s (NULL result pointer)",
+			 strerror(EINVAL));
 		return -EINVAL;
 	}
 	for (;;) {
@@ -128,8 +137,8 @@ int altp2m_monitor_next(struct altp2m_monitor *m, struct altp2m_event *ev,
 			lost = m->lost;
 			m->lost = 0;
 			snprintf(m->errmsg, sizeof(m->errmsg),
-				 "next event: %zu events lost: out of memory",
-				 lost);
+				 "next event: %s (%zu events lost)",
+				 strerror(ENOMEM), lost);
 			return -ENOMEM;
 		}
 		if (altp2m_monitor_pop(m, ev))
@@ -141,7 +150,8 @@ int altp2m_monitor_next(struct altp2m_monitor *m, struct altp2m_event *ev,
 				  m);
 		if (err == -ENOBUFS) {
 			snprintf(m->errmsg, sizeof(m->errmsg),
-				 "next event: events were lost: the socket's receive buffer overflowed");
+				 "next event: %s (events were lost: the socket's receive buffer overflowed)",
+				 strerror(ENOBUFS));
 			return err;
 		}
 		if (err) {
@@ -157,19 +167,27 @@ int altp2m_monitor_next(struct altp2m_monitor *m, struct altp2m_event *ev,
 	}
 }
 
-int altp2m_monitor_open_transport(struct altp2m_monitor **mp,
-				  const struct altp2m_monitor_transport *tr,
-				  void *priv, int family, char *errbuf,
-				  size_t errlen)
+int altp2m__monitor_open_transport(struct altp2m_monitor **mp,
+				   const struct altp2m__monitor_transport *tr,
+				   void *priv, int family,
+				   const struct altp2m_monitor_opts *opts,
+				   char *errbuf, size_t errlen)
 {
 	struct altp2m_monitor *m;
+	int err;
 
 	*mp = NULL;
 	m = calloc(1, sizeof(*m));
-	if (!m) {
-		altp2m_fmt(errbuf, errlen, "out of memory");
+	err = m ? altp2m__opts_copy(&m->o, sizeof(m->o), opts) : -ENOMEM;
+	if (!err && (m->o.flags & ~ALTP2M_MONITOR_ONE_VM))
+		err = -EINVAL;
+	if (err) {
+		altp2m__fmt(errbuf, errlen, "open monitor: %s%s",
+			    strerror(-err), err == -EINVAL ?
+			    " (bad struct altp2m_monitor_opts)" : "");
+		free(m);
 		tr->close(priv);
-		return -ENOMEM;
+		return err;
 	}
 	m->tr = tr;
 	m->priv = priv;
@@ -200,16 +218,16 @@ void altp2m_monitor_close(struct altp2m_monitor *m)
 	free(m);
 }
 
-/* ---- the libnl socket ---- */
+/* ---- the socket ---- */
 
 static int altp2m_mon_fd(void *priv)
 {
-	return nl_socket_get_fd(priv);
+	return ((struct altp2m__nl_sock *)priv)->fd;
 }
 
 static void altp2m_mon_close(void *priv)
 {
-	nl_socket_free(priv);
+	altp2m__nl_sock_transport.close(priv);
 }
 
 /* One datagram, if one is there within @timeout_ms. */
@@ -217,7 +235,7 @@ static int altp2m_mon_wait(void *priv, int timeout_ms,
 			   void (*deliver)(void *arg, struct nlmsghdr *nlh),
 			   void *arg)
 {
-	struct pollfd pfd = { .fd = nl_socket_get_fd(priv), .events = POLLIN };
+	struct pollfd pfd = { .fd = altp2m_mon_fd(priv), .events = POLLIN };
 	struct nlmsghdr *nlh;
 	ssize_t n;
 	void *buf;
@@ -225,7 +243,7 @@ static int altp2m_mon_wait(void *priv, int timeout_ms,
 
 	n = poll(&pfd, 1, timeout_ms);
 	if (n < 0)
-		return -errno;
+		return errno == EINTR ? 0 : -errno;
 	if (!n)
 		return 0;
 	n = recv(pfd.fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
@@ -247,62 +265,63 @@ static int altp2m_mon_wait(void *priv, int timeout_ms,
 	return 0;
 }
 
-static const struct altp2m_monitor_transport altp2m_mon_transport = {
+static const struct altp2m__monitor_transport altp2m_mon_transport = {
 	.wait = altp2m_mon_wait,
 	.fd = altp2m_mon_fd,
 	.close = altp2m_mon_close,
 };
 
+/*
+ * The socket is opened as the connection's is, and joins the group the
+ * connection resolved: one lookup, one way to fail.
+ */
 ALTP2M_EXPORT
-int altp2m_monitor_open(struct altp2m_monitor **mp, char *errbuf,
-			size_t errlen)
+int altp2m_monitor_open(struct altp2m_conn *conn,
+			const struct altp2m_monitor_opts *opts,
+			struct altp2m_monitor **mp)
 {
-	struct nl_sock *sk;
-	int family, grp, ret;
+	struct altp2m__nl_sock *s;
+	char why[ALTP2M_ERRMSG_LEN] = "";
+	uint32_t grp = conn->events_grp;
+	int err;
 
+	altp2m__err_clear(&conn->e);
+	if (!mp) {
+		altp2m__err_set(&conn->e, -EINVAL, "NULL result pointer");
+		altp2m__err_finish(&conn->e, -EINVAL, "open monitor");
+		return -EINVAL;
+	}
 	*mp = NULL;
-	sk = nl_socket_alloc();
-	if (!sk) {
-		altp2m_fmt(errbuf, errlen, "out of memory");
-		return -ENOMEM;
+	if (!grp) {
+		altp2m__err_set(&conn->e, -ENOENT,
+				"the family " ALTP2M_GENL_NAME
+				" has no multicast group " ALTP2M_GENL_MCGRP_EVENTS);
+		altp2m__err_finish(&conn->e, -ENOENT, "open monitor");
+		return -ENOENT;
 	}
-	if (genl_connect(sk) < 0) {
-		ret = errno ? -errno : -EIO;
-		altp2m_fmt(errbuf, errlen,
-			   "cannot open a generic netlink socket: %s",
-			   strerror(-ret));
-		goto fail;
+	err = altp2m__nl_sock_open(&s, conn->timeout_ms, why, sizeof(why));
+	if (err) {
+		snprintf(conn->e.msg, sizeof(conn->e.msg), "open monitor: %.200s",
+			 why);
+		conn->e.err = err;
+		return err;
 	}
-	family = genl_ctrl_resolve(sk, ALTP2M_GENL_NAME);
-	if (family < 0) {
-		ret = -ENOENT;
-		altp2m_fmt(errbuf, errlen,
-			   "generic netlink family " ALTP2M_GENL_NAME
-			   " not found: is the module loaded?");
-		goto fail;
+	if (setsockopt(s->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
+		       sizeof(grp))) {
+		err = -errno;
+		altp2m__nl_sock_transport.close(s);
+		altp2m__err_set(&conn->e, err,
+				"cannot join the multicast group "
+				ALTP2M_GENL_MCGRP_EVENTS);
+		altp2m__err_finish(&conn->e, err, "open monitor");
+		return err;
 	}
-	grp = genl_ctrl_resolve_grp(sk, ALTP2M_GENL_NAME,
-				    ALTP2M_GENL_MCGRP_EVENTS);
-	if (grp < 0) {
-		ret = -ENOENT;
-		altp2m_fmt(errbuf, errlen,
-			   "generic netlink family " ALTP2M_GENL_NAME
-			   " has no multicast group " ALTP2M_GENL_MCGRP_EVENTS);
-		goto fail;
+	err = altp2m__monitor_open_transport(mp, &altp2m_mon_transport, s,
+					     conn->family, opts, why,
+					     sizeof(why));
+	if (err) {
+		snprintf(conn->e.msg, sizeof(conn->e.msg), "%s", why);
+		conn->e.err = err;
 	}
-	ret = nl_socket_add_membership(sk, grp);
-	if (ret < 0) {
-		altp2m_fmt(errbuf, errlen,
-			   "cannot join the multicast group " ALTP2M_GENL_MCGRP_EVENTS ": %s",
-			   nl_geterror(ret));
-		ret = -EPERM;
-		goto fail;
-	}
-	/* Notifications are not answers: no sequence numbers to check. */
-	nl_socket_disable_seq_check(sk);
-	return altp2m_monitor_open_transport(mp, &altp2m_mon_transport, sk,
-					     family, errbuf, errlen);
-fail:
-	nl_socket_free(sk);
-	return ret;
+	return err;
 }

@@ -211,13 +211,13 @@ const char *altp2m_event_name(uint32_t type)
 	return altp2m_cmd_names[type];
 }
 
-const char *altp2m_cmd_name(unsigned int cmd)
+const char *altp2m__cmd_name(unsigned int cmd)
 {
 	return altp2m_name(altp2m_cmd_names, ARRAY_SIZE(altp2m_cmd_names),
 			   cmd);
 }
 
-const char *altp2m_attr_name(unsigned int nest, unsigned int type)
+const char *altp2m__attr_name(unsigned int nest, unsigned int type)
 {
 	switch (nest) {
 	case 0:

@@ -14,71 +14,32 @@ static int altp2m_fd_ioctl(struct altp2m_vm *vm, unsigned long cmd, void *arg)
 	int ret = vm->tr->ioctl(vm->priv, cmd, arg);
 
 	if (ret == -EIO)
-		return altp2m_vm_detail(vm, ret,
-					"%s: only the process that created the VM may use its fd",
-					strerror(EIO));
+		return altp2m__vm_detail(vm, ret,
+					 "only the process that created the VM may use its fd");
 	return ret < 0 ? ret : 0;
 }
 
-/* GET_MEM_ACCESS of gfn 0 in @view: what the view's lookup says of it. */
-static int altp2m_fd_probe(struct altp2m_vm *vm, uint32_t view)
-{
-	struct altp2m_gfn_get a = { .view = view };
-	int ret = altp2m_fd_ioctl(vm, ALTP2M_GET_MEM_ACCESS, &a);
-
-	/* The view is within max_views whatever the gfn holds. */
-	if (ret == -ENOENT || ret == -ESRCH)
-		return 0;
-	return ret;
-}
-
 /*
- * Over the fd, struct altp2m_vm_info is put together: the counts come
- * from ALTP2M_GET_VM_STATS; the owner is us (only the creator may use the
- * fd); views_enabled and max_views are found by asking about gfn 0 in
- * views beyond view 0, which is EOPNOTSUPP while views are off and EINVAL
- * from max_views on (a binary search, read-only). The mode and the
- * generation cannot be read through the fd and are left 0.
+ * ALTP2M_GET_VM_STATUS. The owner is us: only the creator may use the
+ * fd, and the module says EIO to anyone else.
  */
 static int altp2m_fd_get_info(struct altp2m_vm *vm, struct altp2m_vm_info *info)
 {
-	struct altp2m_vm_stats st = { 0 };
-	uint32_t lo, hi, mid;
+	struct altp2m_vm_status st = { 0 };
 	int ret;
 
-	ret = altp2m_fd_ioctl(vm, ALTP2M_GET_VM_STATS, &st);
+	ret = altp2m_fd_ioctl(vm, ALTP2M_GET_VM_STATUS, &st);
 	if (ret)
 		return ret;
-	info->vm_id = vm->vm_id;
+	info->vm_id = st.vm_id;
 	info->owner_pid = getpid();
 	info->nr_vcpus = st.nr_vcpus;
-	info->mem_pages = st.mem_pages;
+	info->views_enabled = !!st.views_enabled;
+	info->max_views = st.max_views;
+	info->mode = st.mode;
 	info->nr_views = st.nr_views;
-
-	ret = altp2m_fd_probe(vm, ALTP2M_MAX_VIEWS - 1);
-	if (ret == -EOPNOTSUPP)
-		return 0;
-	if (ret && ret != -EINVAL)
-		return ret;
-	info->views_enabled = 1;
-	if (!ret) {
-		info->max_views = ALTP2M_MAX_VIEWS;
-		return 0;
-	}
-	/* The first view at or beyond max_views, in [1, MAX_VIEWS - 1]. */
-	lo = 1;
-	hi = ALTP2M_MAX_VIEWS - 1;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		ret = altp2m_fd_probe(vm, mid);
-		if (ret == -EINVAL)
-			hi = mid;
-		else if (!ret)
-			lo = mid + 1;
-		else
-			return ret;
-	}
-	info->max_views = lo;
+	info->mem_pages = st.mem_pages;
+	info->generation = st.generation;
 	return 0;
 }
 
@@ -114,11 +75,12 @@ static int altp2m_fd_view_destroy(struct altp2m_vm *vm, uint32_t view)
 	return altp2m_fd_ioctl(vm, ALTP2M_DESTROY_VIEW, &a);
 }
 
-static int altp2m_fd_view_switch(struct altp2m_vm *vm, uint32_t view, int vcpu)
+static int altp2m_fd_view_switch(struct altp2m_vm *vm, uint32_t view,
+				 uint32_t vcpu)
 {
 	struct altp2m_switch_view a = { .view = view };
 
-	if (vcpu >= 0) {
+	if (vcpu != ALTP2M_VCPU_ALL) {
 		a.flags = ALTP2M_SWITCH_ONE_VCPU;
 		a.vcpu_id = vcpu;
 	}
@@ -126,11 +88,11 @@ static int altp2m_fd_view_switch(struct altp2m_vm *vm, uint32_t view, int vcpu)
 }
 
 static int altp2m_fd_view_set_visible(struct altp2m_vm *vm, uint32_t view,
-				      int vcpu, bool visible)
+				      uint32_t vcpu, bool visible)
 {
 	struct altp2m_view_visibility a = { .view = view, .visible = visible };
 
-	if (vcpu >= 0) {
+	if (vcpu != ALTP2M_VCPU_ALL) {
 		a.flags = ALTP2M_VISIBILITY_ONE_VCPU;
 		a.vcpu_id = vcpu;
 	}
@@ -143,14 +105,14 @@ static int altp2m_fd_vcpu_views(struct altp2m_vm *vm,
 	return altp2m_fd_ioctl(vm, ALTP2M_GET_VCPU_VIEWS, out);
 }
 
-static unsigned long altp2m_fd_set_cmd(enum altp2m_gfn_setting what)
+static unsigned long altp2m_fd_set_cmd(enum altp2m__gfn_setting what)
 {
 	return what == ALTP2M_SETTING_ACCESS ? ALTP2M_SET_MEM_ACCESS :
 					       ALTP2M_SET_SUPPRESS_VE;
 }
 
 static int altp2m_fd_set_range(struct altp2m_vm *vm,
-			       enum altp2m_gfn_setting what, uint32_t view,
+			       enum altp2m__gfn_setting what, uint32_t view,
 			       uint64_t gfn, uint64_t npages, uint8_t value)
 {
 	struct altp2m_gfn_set a = {
@@ -161,7 +123,7 @@ static int altp2m_fd_set_range(struct altp2m_vm *vm,
 }
 
 static int altp2m_fd_set_list(struct altp2m_vm *vm,
-			      enum altp2m_gfn_setting what, uint32_t view,
+			      enum altp2m__gfn_setting what, uint32_t view,
 			      const uint64_t *gfns, const uint8_t *values,
 			      size_t n)
 {
@@ -219,8 +181,8 @@ static int altp2m_fd_list_views(struct altp2m_vm *vm,
 		};
 
 		if (!a.nr) {
-			ret = altp2m_vm_detail(vm, -EPROTO,
-					       "the module reports more than %u views",
+			ret = altp2m__vm_detail(vm, -EPROTO,
+						"the module reports more than %u views",
 					       ALTP2M_MAX_VIEWS);
 			break;
 		}
@@ -228,8 +190,8 @@ static int altp2m_fd_list_views(struct altp2m_vm *vm,
 		if (ret)
 			break;
 		if (a.nr > ALTP2M_MAX_VIEWS - n || a.cursor <= cursor) {
-			ret = altp2m_vm_detail(vm, -EPROTO,
-					       "the module's view list does not go on (cursor %u, %u entries)",
+			ret = altp2m__vm_detail(vm, -EPROTO,
+						"the module's view list does not go on: cursor %u, %u entries",
 					       a.cursor, a.nr);
 			break;
 		}
@@ -279,8 +241,8 @@ static int altp2m_fd_dump_view(struct altp2m_vm *vm, uint32_t view,
 			break;
 		if (a.nr > ALTP2M_DUMP_MAX ||
 		    (a.cursor <= cursor && a.cursor != ALTP2M_GFN_INVALID)) {
-			ret = altp2m_vm_detail(vm, -EPROTO,
-					       "the module's dump does not go on (cursor 0x%llx, %u entries)",
+			ret = altp2m__vm_detail(vm, -EPROTO,
+						"the module's dump does not go on: cursor 0x%llx, %u entries",
 					       (unsigned long long)a.cursor,
 					       a.nr);
 			break;
@@ -305,7 +267,37 @@ static int altp2m_fd_stats(struct altp2m_vm *vm, struct altp2m_vm_stats *st)
 	return altp2m_fd_ioctl(vm, ALTP2M_GET_VM_STATS, st);
 }
 
-const struct altp2m_vm_ops altp2m_vm_fd_ops = {
+/* One ALTP2M_BATCH: the module applies all of it or nothing. */
+static int altp2m_fd_batch(struct altp2m_vm *vm,
+			   const struct altp2m_batch_op *ops, size_t n,
+			   const struct altp2m_batch_opts *o, uint64_t *gen)
+{
+	struct altp2m_batch a = {
+		.nr_ops = n,
+		.ops = (uintptr_t)ops,
+		.error_index = UINT32_MAX,
+	};
+	int ret;
+
+	if (o->if_generation) {
+		a.flags = ALTP2M_BATCH_IF_GENERATION;
+		a.generation = o->generation;
+	}
+	ret = altp2m_fd_ioctl(vm, ALTP2M_BATCH, &a);
+	if (ret) {
+		if (a.error_index < n) {
+			vm->e.op = a.error_index;
+			if (!vm->e.msg[0])
+				altp2m__vm_detail(vm, ret, "operation %u",
+						  a.error_index);
+		}
+		return ret;
+	}
+	*gen = a.generation;
+	return 0;
+}
+
+const struct altp2m__vm_ops altp2m__vm_fd_ops = {
 	.get_info = altp2m_fd_get_info,
 	.views_enable = altp2m_fd_views_enable,
 	.views_disable = altp2m_fd_views_disable,
@@ -321,4 +313,5 @@ const struct altp2m_vm_ops altp2m_vm_fd_ops = {
 	.list_views = altp2m_fd_list_views,
 	.dump_view = altp2m_fd_dump_view,
 	.stats = altp2m_fd_stats,
+	.batch = altp2m_fd_batch,
 };

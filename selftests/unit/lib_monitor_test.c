@@ -2,7 +2,7 @@
 /*
  * Unit tests of libaltp2m's event monitor over a fake transport that hands
  * it scripted notifications, and of the low-level netlink answer handling
- * (altp2m_nl_deliver) on messages a fake exchange rarely sends.
+ * (altp2m__nl_deliver) on messages a fake exchange rarely sends.
  */
 #include <check.h>
 #include <errno.h>
@@ -81,7 +81,7 @@ static void mon_close(void *priv)
 		nlmsg_free(f->script[i]);
 }
 
-static const struct altp2m_monitor_transport mon_tr = {
+static const struct altp2m__monitor_transport mon_tr = {
 	.wait = mon_wait,
 	.fd = mon_fd,
 	.close = mon_close,
@@ -91,8 +91,8 @@ static struct altp2m_monitor *monitor(struct monfake *f)
 {
 	struct altp2m_monitor *m = NULL;
 
-	ck_assert_int_eq(altp2m_monitor_open_transport(&m, &mon_tr, f, FAMILY,
-						       NULL, 0), 0);
+	ck_assert_int_eq(altp2m__monitor_open_transport(&m, &mon_tr, f, FAMILY,
+							NULL, NULL, 0), 0);
 	ck_assert_ptr_nonnull(m);
 	return m;
 }
@@ -120,7 +120,9 @@ START_TEST(monitor_events)
 	ck_assert_uint_eq(ev.view, 0);
 	ck_assert_uint_eq(ev.max_views, 0);
 	ck_assert_uint_eq(ev.mode, 0);
-	ck_assert_uint_eq(ev.pad, 0);
+	ck_assert_uint_eq(ev.flags, 0);
+	ck_assert_uint_eq(ev.generation, 0);
+	ck_assert_uint_eq(ev.reserved[0] | ev.reserved[3], 0);
 	ck_assert_int_eq(f.last_timeout, -1);
 
 	ck_assert_int_eq(altp2m_monitor_next(m, &ev, 1000), 1);
@@ -191,6 +193,50 @@ START_TEST(monitor_ignores_others)
 }
 END_TEST
 
+/* A filter by VM, in the library: the others' events are read and dropped. */
+START_TEST(monitor_filters_vm)
+{
+	struct monfake f = { .per_wait = { 4 } };
+	struct altp2m_monitor_opts o = {
+		.sz = sizeof(o), .flags = ALTP2M_MONITOR_ONE_VM, .vm_id = 5,
+	};
+	struct altp2m_monitor *m = NULL;
+	struct altp2m_event ev;
+
+	f.script[f.nscript++] = event(ALTP2M_CMD_VM_CREATED, FAMILY, 4, -1, -1, -1);
+	f.script[f.nscript++] = event(ALTP2M_CMD_VM_CREATED, FAMILY, 5, -1, -1, -1);
+	f.script[f.nscript++] = event(ALTP2M_CMD_VIEW_CREATED, FAMILY, 6, 1, -1, -1);
+	f.script[f.nscript++] = event(ALTP2M_CMD_VIEW_CREATED, FAMILY, 5, 2, -1, -1);
+	ck_assert_int_eq(altp2m__monitor_open_transport(&m, &mon_tr, &f, FAMILY,
+							&o, NULL, 0), 0);
+	ck_assert_int_eq(altp2m_monitor_next(m, &ev, 0), 1);
+	ck_assert_uint_eq(ev.type, ALTP2M_CMD_VM_CREATED);
+	ck_assert_uint_eq(ev.vm_id, 5);
+	ck_assert_int_eq(altp2m_monitor_next(m, &ev, 0), 1);
+	ck_assert_uint_eq(ev.type, ALTP2M_CMD_VIEW_CREATED);
+	ck_assert_uint_eq(ev.view, 2);
+	ck_assert_int_eq(altp2m_monitor_next(m, &ev, 0), 0);
+	altp2m_monitor_close(m);
+	ck_assert_int_eq(f.closed, 1);
+}
+END_TEST
+
+START_TEST(monitor_bad_opts)
+{
+	struct monfake f = { 0 };
+	struct altp2m_monitor_opts o = { .sz = sizeof(o), .flags = 2 };
+	struct altp2m_monitor *m = (void *)1;
+	char err[ALTP2M_ERRMSG_LEN] = "";
+
+	ck_assert_int_eq(altp2m__monitor_open_transport(&m, &mon_tr, &f, FAMILY,
+							&o, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(f.closed, 1);
+	ck_assert_str_eq(err, "open monitor: Invalid argument (bad struct altp2m_monitor_opts)");
+}
+END_TEST
+
 START_TEST(monitor_times_out)
 {
 	struct monfake f = { 0 };
@@ -220,13 +266,18 @@ START_TEST(monitor_errors)
 
 	ck_assert_int_eq(altp2m_monitor_next(m, &ev, 0), -ENOBUFS);
 	ck_assert_str_eq(altp2m_monitor_errmsg(m),
-			 "next event: events were lost: the socket's receive buffer overflowed");
+			 "next event: No buffer space available (events were lost: the socket's receive buffer overflowed)");
 	f.err = -EINTR;
 	ck_assert_int_eq(altp2m_monitor_next(m, &ev, -1), -EINTR);
 	ck_assert_str_eq(altp2m_monitor_errmsg(m), "next event: Interrupted system call");
 	f.err = 0;
 	ck_assert_int_eq(altp2m_monitor_next(m, NULL, 0), -EINVAL);
+	ck_assert_str_eq(altp2m_monitor_errmsg(m),
+			 "next event: Invalid argument (NULL result pointer)");
 	ck_assert_int_eq(f.waits, 2);
+	/* Every call starts clean. */
+	ck_assert_int_eq(altp2m_monitor_next(m, &ev, 0), 0);
+	ck_assert_str_eq(altp2m_monitor_errmsg(m), "");
 	altp2m_monitor_close(m);
 }
 END_TEST
@@ -236,23 +287,32 @@ START_TEST(event_parse)
 	struct altp2m_event ev;
 	struct nl_msg *m;
 
+	/* A generation, if the module ever sends one, is kept and flagged. */
+	m = event(ALTP2M_CMD_VIEW_CREATED, FAMILY, 7, 2, -1, -1);
+	nla_put_u64(m, ALTP2M_A_GENERATION, 0x1122334455ULL);
+	ck_assert_int_eq(altp2m__event_parse(nlmsg_hdr(m), FAMILY, &ev), 0);
+	ck_assert_uint_eq(ev.flags, ALTP2M_EVENT_HAS_GENERATION);
+	ck_assert_uint_eq(ev.generation, 0x1122334455ULL);
+	nlmsg_free(m);
+
 	m = event(ALTP2M_CMD_VIEWS_ENABLED, FAMILY, 7, -1, 512, ALTP2M_MODE_LIMITED);
-	ck_assert_int_eq(altp2m_event_parse(nlmsg_hdr(m), FAMILY, &ev), 0);
+	ck_assert_int_eq(altp2m__event_parse(nlmsg_hdr(m), FAMILY, &ev), 0);
+	ck_assert_uint_eq(ev.flags, 0);
 	ck_assert_uint_eq(ev.type, ALTP2M_CMD_VIEWS_ENABLED);
 	ck_assert_uint_eq(ev.vm_id, 7);
 	ck_assert_uint_eq(ev.max_views, 512);
 	ck_assert_uint_eq(ev.mode, ALTP2M_MODE_LIMITED);
-	ck_assert_int_eq(altp2m_event_parse(nlmsg_hdr(m), FAMILY + 1, &ev), -EPROTO);
+	ck_assert_int_eq(altp2m__event_parse(nlmsg_hdr(m), FAMILY + 1, &ev), -EPROTO);
 	nlmsg_free(m);
 	/* A VIEW attribute of the wrong size. */
 	m = event(ALTP2M_CMD_VIEW_CREATED, FAMILY, 7, -1, -1, -1);
 	nla_put_u8(m, ALTP2M_A_VIEW, 1);
-	ck_assert_int_eq(altp2m_event_parse(nlmsg_hdr(m), FAMILY, &ev), -EPROTO);
+	ck_assert_int_eq(altp2m__event_parse(nlmsg_hdr(m), FAMILY, &ev), -EPROTO);
 	nlmsg_free(m);
 }
 END_TEST
 
-/* ---- altp2m_nl_deliver on its own ---- */
+/* ---- altp2m__nl_deliver on its own ---- */
 
 static int count_parse(void *arg, struct nlmsghdr *nlh)
 {
@@ -276,8 +336,8 @@ static struct nl_msg *raw(int type, int flags, uint32_t seq, const void *data,
 
 START_TEST(deliver_rules)
 {
-	struct nl_msg *req = altp2m_nl_new(FAMILY, ALTP2M_CMD_GET_VIEW, NLM_F_DUMP, 0);
-	struct altp2m_nl_reply rep = { .req = req, .parse = count_parse };
+	struct nl_msg *req = altp2m__nl_new(FAMILY, ALTP2M_CMD_GET_VIEW, NLM_F_DUMP, 0);
+	struct altp2m__nl_reply rep = { .req = req, .parse = count_parse };
 	struct nlmsgerr e = { .error = 0 };
 	struct nl_msg *m;
 	int parsed = 0;
@@ -287,39 +347,39 @@ START_TEST(deliver_rules)
 	nlmsg_hdr(req)->nlmsg_seq = 5;
 	/* Stale: another sequence number. */
 	m = raw(FAMILY, NLM_F_MULTI, 4, NULL, GENL_HDRLEN);
-	ck_assert_int_eq(altp2m_nl_deliver(&rep, nlmsg_hdr(m)), NL_SKIP);
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_SKIP);
 	nlmsg_free(m);
 	ck_assert_int_eq(parsed, 0);
 	/* Too short for a genetlink header: a parse error, kept. */
 	m = raw(FAMILY, NLM_F_MULTI, 5, NULL, 0);
-	ck_assert_int_eq(altp2m_nl_deliver(&rep, nlmsg_hdr(m)), NL_OK);
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_OK);
 	nlmsg_free(m);
 	ck_assert_int_eq(rep.parse_err, -EPROTO);
 	m = raw(FAMILY, NLM_F_MULTI | NLM_F_DUMP_INTR, 5, NULL, GENL_HDRLEN);
-	ck_assert_int_eq(altp2m_nl_deliver(&rep, nlmsg_hdr(m)), NL_OK);
-	ck_assert_int_eq(altp2m_nl_deliver(&rep, nlmsg_hdr(m)), NL_OK);
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_OK);
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_OK);
 	nlmsg_free(m);
 	ck_assert(rep.intr);
 	ck_assert_int_eq(parsed, 2);
 	ck_assert_int_eq(rep.parse_err, -EPROTO);	/* the first one stays */
 	ck_assert_uint_eq(rep.nmsgs, 3);
 	m = raw(NLMSG_NOOP, 0, 5, NULL, 0);
-	ck_assert_int_eq(altp2m_nl_deliver(&rep, nlmsg_hdr(m)), NL_OK);
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_OK);
 	nlmsg_free(m);
 	ck_assert(!rep.done);
 	/* NLMSG_DONE without the error int: done, no error. */
 	m = raw(NLMSG_DONE, NLM_F_MULTI, 5, NULL, 0);
-	ck_assert_int_eq(altp2m_nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
 	ck_assert(rep.done);
 	ck_assert_int_eq(rep.err, 0);
 	/* Nothing after the end counts. */
-	ck_assert_int_eq(altp2m_nl_deliver(&rep, nlmsg_hdr(m)), NL_SKIP);
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_SKIP);
 	nlmsg_free(m);
 
 	memset(&rep, 0, sizeof(rep));
 	rep.req = req;
 	m = raw(NLMSG_OVERRUN, 0, 5, NULL, 0);
-	ck_assert_int_eq(altp2m_nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
 	nlmsg_free(m);
 	ck_assert_int_eq(rep.err, -EOVERFLOW);
 
@@ -327,14 +387,14 @@ START_TEST(deliver_rules)
 	memset(&rep, 0, sizeof(rep));
 	rep.req = req;
 	m = raw(NLMSG_ERROR, 0, 5, &e, 4);
-	ck_assert_int_eq(altp2m_nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
 	nlmsg_free(m);
 	ck_assert_int_eq(rep.err, -EPROTO);
 	memset(&rep, 0, sizeof(rep));
 	rep.req = req;
 	e.error = 5;
 	m = raw(NLMSG_ERROR, 0, 5, &e, sizeof(e));
-	ck_assert_int_eq(altp2m_nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
 	nlmsg_free(m);
 	ck_assert_int_eq(rep.err, -EPROTO);
 	/* An error without TLVs: no extack. */
@@ -342,17 +402,39 @@ START_TEST(deliver_rules)
 	rep.req = req;
 	e.error = -EMSGSIZE;
 	m = raw(NLMSG_ERROR, NLM_F_CAPPED, 5, &e, sizeof(e));
-	ck_assert_int_eq(altp2m_nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
 	nlmsg_free(m);
 	ck_assert_int_eq(rep.err, -EMSGSIZE);
 	ck_assert(!rep.has_offs && !rep.has_miss_type && !rep.kmsg[0]);
+	/* BATCH's cookie: the failing operation, a u32 in host order. */
+	memset(&rep, 0, sizeof(rep));
+	rep.req = req;
+	e.error = -ENOENT;
+	m = raw(NLMSG_ERROR, NLM_F_CAPPED | NLM_F_ACK_TLVS, 5, &e, sizeof(e));
+	{
+		uint32_t op = 0x10203;
+
+		nla_put(m, NLMSGERR_ATTR_COOKIE, sizeof(op), &op);
+	}
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
+	nlmsg_free(m);
+	ck_assert(rep.has_cookie);
+	ck_assert_uint_eq(rep.cookie, 0x10203);
+	/* A cookie of another size is not ours. */
+	memset(&rep, 0, sizeof(rep));
+	rep.req = req;
+	m = raw(NLMSG_ERROR, NLM_F_CAPPED | NLM_F_ACK_TLVS, 5, &e, sizeof(e));
+	nla_put_u64(m, NLMSGERR_ATTR_COOKIE, 7);
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
+	nlmsg_free(m);
+	ck_assert(!rep.has_cookie);
 	/* A dump's error in NLMSG_DONE, with its message. */
 	memset(&rep, 0, sizeof(rep));
 	rep.req = req;
 	err = -ESRCH;
 	m = raw(NLMSG_DONE, NLM_F_MULTI | NLM_F_ACK_TLVS, 5, &err, sizeof(err));
 	nla_put_string(m, NLMSGERR_ATTR_MSG, "gone");
-	ck_assert_int_eq(altp2m_nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
+	ck_assert_int_eq(altp2m__nl_deliver(&rep, nlmsg_hdr(m)), NL_STOP);
 	nlmsg_free(m);
 	ck_assert_int_eq(rep.err, -ESRCH);
 	ck_assert_str_eq(rep.kmsg, "gone");
@@ -370,6 +452,8 @@ static Suite *lib_monitor_suite(void)
 	tcase_add_test(tc, monitor_queues_a_burst);
 	tcase_add_test(tc, monitor_ignores_others);
 	tcase_add_test(tc, monitor_times_out);
+	tcase_add_test(tc, monitor_filters_vm);
+	tcase_add_test(tc, monitor_bad_opts);
 	tcase_add_test(tc, monitor_errors);
 	tcase_add_test(tc, event_parse);
 	suite_add_tcase(s, tc);

@@ -80,14 +80,14 @@ START_TEST(command_names)
 {
 	unsigned int c;
 
-	ck_assert_ptr_null(altp2m_cmd_name(ALTP2M_CMD_UNSPEC));
+	ck_assert_ptr_null(altp2m__cmd_name(ALTP2M_CMD_UNSPEC));
 	for (c = 1; c <= ALTP2M_CMD_MAX; c++)
-		ck_assert_ptr_nonnull(altp2m_cmd_name(c));
-	ck_assert_str_eq(altp2m_cmd_name(ALTP2M_CMD_GET_VM), "get-vm");
-	ck_assert_str_eq(altp2m_cmd_name(ALTP2M_CMD_SET_ACCESS), "set-access");
-	ck_assert_str_eq(altp2m_cmd_name(ALTP2M_CMD_GET_VCPU_VIEWS), "get-vcpu-views");
-	ck_assert_str_eq(altp2m_cmd_name(ALTP2M_CMD_VIEW_CREATED), "view-created");
-	ck_assert_ptr_null(altp2m_cmd_name(ALTP2M_CMD_MAX + 1));
+		ck_assert_ptr_nonnull(altp2m__cmd_name(c));
+	ck_assert_str_eq(altp2m__cmd_name(ALTP2M_CMD_GET_VM), "get-vm");
+	ck_assert_str_eq(altp2m__cmd_name(ALTP2M_CMD_SET_ACCESS), "set-access");
+	ck_assert_str_eq(altp2m__cmd_name(ALTP2M_CMD_GET_VCPU_VIEWS), "get-vcpu-views");
+	ck_assert_str_eq(altp2m__cmd_name(ALTP2M_CMD_VIEW_CREATED), "view-created");
+	ck_assert_ptr_null(altp2m__cmd_name(ALTP2M_CMD_MAX + 1));
 }
 END_TEST
 
@@ -96,39 +96,39 @@ START_TEST(attribute_names)
 	unsigned int t;
 
 	for (t = 1; t <= ALTP2M_A_MAX; t++)
-		ck_assert_ptr_nonnull(altp2m_attr_name(0, t));
-	ck_assert_ptr_null(altp2m_attr_name(0, ALTP2M_A_UNSPEC));
-	ck_assert_ptr_null(altp2m_attr_name(0, ALTP2M_A_MAX + 1));
-	ck_assert_str_eq(altp2m_attr_name(0, ALTP2M_A_VM_ID), "vm-id");
-	ck_assert_str_eq(altp2m_attr_name(0, ALTP2M_A_VIEW), "view");
-	ck_assert_str_eq(altp2m_attr_name(0, ALTP2M_A_GFN), "gfn");
-	ck_assert_str_eq(altp2m_attr_name(0, ALTP2M_A_ACCESS), "access");
-	ck_assert_str_eq(altp2m_attr_name(0, ALTP2M_A_DEFAULT_ACCESS), "default-access");
-	ck_assert_str_eq(altp2m_attr_name(0, ALTP2M_A_VCPU_VIEW), "vcpu-view");
-	ck_assert_str_eq(altp2m_attr_name(0, ALTP2M_A_NR_REMAPS), "nr-remaps");
+		ck_assert_ptr_nonnull(altp2m__attr_name(0, t));
+	ck_assert_ptr_null(altp2m__attr_name(0, ALTP2M_A_UNSPEC));
+	ck_assert_ptr_null(altp2m__attr_name(0, ALTP2M_A_MAX + 1));
+	ck_assert_str_eq(altp2m__attr_name(0, ALTP2M_A_VM_ID), "vm-id");
+	ck_assert_str_eq(altp2m__attr_name(0, ALTP2M_A_VIEW), "view");
+	ck_assert_str_eq(altp2m__attr_name(0, ALTP2M_A_GFN), "gfn");
+	ck_assert_str_eq(altp2m__attr_name(0, ALTP2M_A_ACCESS), "access");
+	ck_assert_str_eq(altp2m__attr_name(0, ALTP2M_A_DEFAULT_ACCESS), "default-access");
+	ck_assert_str_eq(altp2m__attr_name(0, ALTP2M_A_VCPU_VIEW), "vcpu-view");
+	ck_assert_str_eq(altp2m__attr_name(0, ALTP2M_A_NR_REMAPS), "nr-remaps");
 
 	for (t = 1; t <= ALTP2M_ENTRY_A_MAX; t++)
-		ck_assert_ptr_nonnull(altp2m_attr_name(ALTP2M_A_ENTRY, t));
-	ck_assert_str_eq(altp2m_attr_name(ALTP2M_A_ENTRY, ALTP2M_ENTRY_A_GFN), "gfn");
-	ck_assert_str_eq(altp2m_attr_name(ALTP2M_A_ENTRY, ALTP2M_ENTRY_A_SVE), "sve");
-	ck_assert_ptr_null(altp2m_attr_name(ALTP2M_A_ENTRY, ALTP2M_ENTRY_A_MAX + 1));
+		ck_assert_ptr_nonnull(altp2m__attr_name(ALTP2M_A_ENTRY, t));
+	ck_assert_str_eq(altp2m__attr_name(ALTP2M_A_ENTRY, ALTP2M_ENTRY_A_GFN), "gfn");
+	ck_assert_str_eq(altp2m__attr_name(ALTP2M_A_ENTRY, ALTP2M_ENTRY_A_SVE), "sve");
+	ck_assert_ptr_null(altp2m__attr_name(ALTP2M_A_ENTRY, ALTP2M_ENTRY_A_MAX + 1));
 
 	for (t = 1; t <= ALTP2M_STATS_A_MAX; t++)
-		ck_assert_ptr_nonnull(altp2m_attr_name(ALTP2M_A_STATS, t));
-	ck_assert_str_eq(altp2m_attr_name(ALTP2M_A_STATS, ALTP2M_STATS_A_EPT_MAPS_4K),
+		ck_assert_ptr_nonnull(altp2m__attr_name(ALTP2M_A_STATS, t));
+	ck_assert_str_eq(altp2m__attr_name(ALTP2M_A_STATS, ALTP2M_STATS_A_EPT_MAPS_4K),
 			 "ept-maps-4k");
-	ck_assert_str_eq(altp2m_attr_name(ALTP2M_A_STATS,
-					  ALTP2M_STATS_A_REMAPS_INVALIDATED),
+	ck_assert_str_eq(altp2m__attr_name(ALTP2M_A_STATS,
+					   ALTP2M_STATS_A_REMAPS_INVALIDATED),
 			 "remaps-invalidated");
 
-	ck_assert_ptr_null(altp2m_attr_name(ALTP2M_A_VCPU_VIEW, 0));
-	ck_assert_str_eq(altp2m_attr_name(ALTP2M_A_VCPU_VIEW, ALTP2M_VCPU_VIEW_A_VCPU),
+	ck_assert_ptr_null(altp2m__attr_name(ALTP2M_A_VCPU_VIEW, 0));
+	ck_assert_str_eq(altp2m__attr_name(ALTP2M_A_VCPU_VIEW, ALTP2M_VCPU_VIEW_A_VCPU),
 			 "vcpu");
-	ck_assert_str_eq(altp2m_attr_name(ALTP2M_A_VCPU_VIEW, ALTP2M_VCPU_VIEW_A_VIEW),
+	ck_assert_str_eq(altp2m__attr_name(ALTP2M_A_VCPU_VIEW, ALTP2M_VCPU_VIEW_A_VIEW),
 			 "view");
-	ck_assert_ptr_null(altp2m_attr_name(ALTP2M_A_VCPU_VIEW, 3));
+	ck_assert_ptr_null(altp2m__attr_name(ALTP2M_A_VCPU_VIEW, 3));
 	/* Not a nest. */
-	ck_assert_ptr_null(altp2m_attr_name(ALTP2M_A_VIEW, 1));
+	ck_assert_ptr_null(altp2m__attr_name(ALTP2M_A_VIEW, 1));
 }
 END_TEST
 

@@ -44,7 +44,7 @@ static void fake_close(void *priv)
 	((struct fake *)priv)->closed++;
 }
 
-static const struct altp2m_transport fake_tr = {
+static const struct altp2m__transport fake_tr = {
 	.ioctl = fake_ioctl,
 	.close = fake_close,
 };
@@ -55,8 +55,8 @@ START_TEST(open_checks_version)
 	struct altp2m_ctx *ctx = (void *)1;
 	char err[ALTP2M_ERRMSG_LEN] = "";
 
-	ck_assert_int_eq(altp2m_open_transport(&ctx, &fake_tr, &f, err,
-					       sizeof(err)), -EPROTO);
+	ck_assert_int_eq(altp2m__ctx_open_transport(&ctx, &fake_tr, &f, err,
+						    sizeof(err)), -EPROTO);
 	ck_assert_ptr_null(ctx);
 	ck_assert_int_eq(f.closed, 1);
 	ck_assert_ptr_nonnull(strstr(err, "module speaks API 2"));
@@ -69,8 +69,8 @@ START_TEST(open_version_query_fails)
 	struct altp2m_ctx *ctx;
 	char err[ALTP2M_ERRMSG_LEN] = "";
 
-	ck_assert_int_eq(altp2m_open_transport(&ctx, &fake_tr, &f, err,
-					       sizeof(err)), -EIO);
+	ck_assert_int_eq(altp2m__ctx_open_transport(&ctx, &fake_tr, &f, err,
+						    sizeof(err)), -EIO);
 	ck_assert_ptr_null(ctx);
 	ck_assert_int_eq(f.closed, 1);
 	ck_assert_ptr_nonnull(strstr(err, "Input/output error"));
@@ -82,7 +82,7 @@ START_TEST(open_without_errbuf)
 	struct fake f = { .version = -EIO };
 	struct altp2m_ctx *ctx;
 
-	ck_assert_int_eq(altp2m_open_transport(&ctx, &fake_tr, &f, NULL, 0),
+	ck_assert_int_eq(altp2m__ctx_open_transport(&ctx, &fake_tr, &f, NULL, 0),
 			 -EIO);
 }
 END_TEST
@@ -93,7 +93,7 @@ START_TEST(caps_ok_and_error)
 	struct altp2m_caps caps;
 	struct altp2m_ctx *ctx;
 
-	ck_assert_int_eq(altp2m_open_transport(&ctx, &fake_tr, &f, NULL, 0), 0);
+	ck_assert_int_eq(altp2m__ctx_open_transport(&ctx, &fake_tr, &f, NULL, 0), 0);
 	ck_assert_int_eq(altp2m_api_version(ctx), ALTP2M_API_VERSION);
 	memset(&caps, 0xff, sizeof(caps));	/* the library clears it */
 	ck_assert_int_eq(altp2m_get_caps(ctx, &caps), 0);

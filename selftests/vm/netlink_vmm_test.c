@@ -288,6 +288,46 @@ struct lib_step {
 	uint64_t a;
 };
 
+/*
+ * A batch of @n operations whose last one the module refuses (a remap
+ * target beyond any guest's address width): the commit fails at that
+ * operation and applies nothing, so @gfn keeps access @before in view 1.
+ * Over netlink @n above ALTP2M_NL_LIST_CHUNK goes as a transaction.
+ */
+static int bad_last_op(struct altp2m_vm *vm, uint64_t gfn, size_t n,
+		       unsigned int before)
+{
+	struct altp2m_error e = { .sz = sizeof(e) };
+	struct altp2m_batch_builder *b;
+	unsigned int access;
+	size_t i;
+	bool sve;
+
+	if (altp2m_batch_new(&b))
+		return 10;
+	for (i = 0; i + 1 < n; i++)
+		if (altp2m_batch_set_access(b, 1, gfn + (i & 1), 1,
+					    ALTP2M_ACCESS_N))
+			return 11;
+	if (altp2m_batch_remap(b, 1, gfn, 1ULL << 52))
+		return 12;
+	if (altp2m_vm_batch_commit(vm, b, NULL, NULL) != -EINVAL ||
+	    altp2m_vm_last_error(vm, &e) || e.op != (int64_t)n - 1 ||
+	    e.applied) {
+		printf("# batch of %zu: %s (op %lld)\n", n, altp2m_vm_errmsg(vm),
+		       (long long)e.op);
+		return 13;
+	}
+	altp2m_batch_free(b);
+	if (altp2m_vm_get_access(vm, 1, gfn + 1, &access, &sve) ||
+	    access != before) {
+		printf("# after the batch of %zu: access %u, not %u\n", n,
+		       access, before);
+		return 14;
+	}
+	return 0;
+}
+
 /* In another process: what an introspection daemon would do. */
 static int lib_child(const struct lib_step *s)
 {
@@ -295,49 +335,67 @@ static int lib_child(const struct lib_step *s)
 	uint8_t acc[2] = { ALTP2M_ACCESS_R, ALTP2M_ACCESS_R };
 	struct altp2m_view_entry *ent;
 	char err[ALTP2M_ERRMSG_LEN];
+	struct altp2m_conn *conn;
 	struct altp2m_vm *vm;
 	unsigned int access;
 	uint32_t view;
 	size_t n;
 	bool sve;
+	int ret;
 
-	if (altp2m_vm_attach(&vm, s->vm_id, err, sizeof(err))) {
-		printf("# attach: %s\n", err);
+	if (altp2m_conn_open(&conn, NULL, err, sizeof(err))) {
+		printf("# connect: %s\n", err);
 		return 1;
 	}
+	if (altp2m_vm_attach(conn, s->vm_id, &vm)) {
+		printf("# attach: %s\n", altp2m_conn_errmsg(conn));
+		return 1;
+	}
+	/* The handle holds the connection: the caller's reference may go. */
+	altp2m_conn_close(conn);
 	if (altp2m_vm_transport(vm) != ALTP2M_TRANSPORT_NETLINK ||
-	    altp2m_views_enable(vm, 4, ALTP2M_MODE_EXTERNAL) ||
-	    altp2m_view_create(vm, ALTP2M_ACCESS_RWX, &view) || view != 1 ||
-	    altp2m_set_access_list(vm, view, gfns, acc, 2) ||
-	    altp2m_get_access(vm, view, gfns[1], &access, &sve) ||
+	    altp2m_vm_views_enable(vm, 4, ALTP2M_MODE_EXTERNAL) ||
+	    altp2m_vm_view_create(vm, ALTP2M_ACCESS_RWX, &view) || view != 1 ||
+	    altp2m_vm_set_access_list(vm, view, gfns, acc, 2) ||
+	    altp2m_vm_get_access(vm, view, gfns[1], &access, &sve) ||
 	    access != ALTP2M_ACCESS_R ||
-	    altp2m_dump_view(vm, view, &ent, &n) || n < 1) {
+	    altp2m_vm_dump_view(vm, view, &ent, &n) || n < 1) {
 		printf("# library: %s\n", altp2m_vm_errmsg(vm));
 		return 2;
 	}
-	free(ent);
+	altp2m_free(ent);
 	/* An error comes back as errno and a message naming the attribute. */
-	if (altp2m_view_destroy(vm, 3) != -ENOENT ||
+	if (altp2m_vm_view_destroy(vm, 3) != -ENOENT ||
 	    !strstr(altp2m_vm_errmsg(vm), "view")) {
 		printf("# destroy 3: %s\n", altp2m_vm_errmsg(vm));
 		return 3;
 	}
-	if (altp2m_view_switch(vm, view, -1)) {
+	if (altp2m_vm_view_switch(vm, view, ALTP2M_VCPU_ALL)) {
 		printf("# switch: %s\n", altp2m_vm_errmsg(vm));
 		return 4;
 	}
+	/* One BATCH message, then a transaction of three TXN_STAGEs. */
+	ret = bad_last_op(vm, gfns[0], 8, ALTP2M_ACCESS_R);
+	if (!ret)
+		ret = bad_last_op(vm, gfns[0], 2 * ALTP2M_NL_LIST_CHUNK + 5,
+				  ALTP2M_ACCESS_R);
 	altp2m_vm_close(vm);
-	return 0;
+	return ret;
 }
 
 static int in_child(int (*fn)(const struct lib_step *), const struct lib_step *s)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid;
 
+	/* Nothing buffered to print twice; the child's lines reach the log. */
+	fflush(stdout);
+	pid = fork();
 	if (!pid) {
+		int ret = fn(s);
+
 		fflush(stdout);
-		_exit(fn(s));
+		_exit(ret);
 	}
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
@@ -372,20 +430,26 @@ TEST_TIMEOUT(library_drives_running_guest, 120)
 	ASSERT_EQ(altp2m_vm_from_fd(&own, vm->fd, err, sizeof(err)), 0);
 	EXPECT_EQ(altp2m_vm_transport(own), ALTP2M_TRANSPORT_FD);
 	EXPECT_EQ(altp2m_vm_id(own), vm->id);
-	ASSERT_EQ(altp2m_get_access(own, 1, GFN(s.a) + 1, &access, &sve), 0);
+	ASSERT_EQ(altp2m_vm_get_access(own, 1, GFN(s.a) + 1, &access, &sve), 0);
 	EXPECT_EQ(access, ALTP2M_ACCESS_R);
-	ASSERT_EQ(altp2m_dump_view(own, 1, &ent, &n), 0);
+	ASSERT_EQ(altp2m_vm_dump_view(own, 1, &ent, &n), 0);
 	EXPECT_GE(n, 1);
-	free(ent);
+	altp2m_free(ent);
+	/* ALTP2M_GET_VM_STATUS: what GET_VM says, no guessing. */
 	ASSERT_EQ(altp2m_vm_get_info(own, &info), 0);
 	EXPECT_EQ(info.nr_vcpus, 1);
-	ASSERT_EQ(altp2m_set_access(own, 1, GFN(s.a) + 1, 1, ALTP2M_ACCESS_RWX), 0);
+	EXPECT_EQ(info.views_enabled, 1);
+	EXPECT_EQ(info.max_views, 4);
+	EXPECT_EQ(info.mode, ALTP2M_MODE_EXTERNAL);
+	/* The fd door's ALTP2M_BATCH: the same refusal, nothing applied. */
+	EXPECT_EQ(bad_last_op(own, GFN(s.a), 3, ALTP2M_ACCESS_R), 0);
+	ASSERT_EQ(altp2m_vm_set_access(own, 1, GFN(s.a) + 1, 1, ALTP2M_ACCESS_RWX), 0);
 	vcpu_run(vcpu);
 	assert_ucall_sync(vcpu, 7);
-	ASSERT_EQ(altp2m_view_switch(own, 0, -1), 0);
-	ASSERT_EQ(altp2m_view_destroy(own, 1), 0);
+	ASSERT_EQ(altp2m_vm_view_switch(own, 0, ALTP2M_VCPU_ALL), 0);
+	ASSERT_EQ(altp2m_vm_view_destroy(own, 1), 0);
 	altp2m_vm_close(own);
-	/* Closing the handle leaves the VM fd to its owner. */
+	/* The handle worked on its own copy: the VM fd is still its owner's. */
 	EXPECT_EQ(fcntl(vm->fd, F_GETFD), FD_CLOEXEC);
 	vm_free(vm);
 }
