@@ -11,7 +11,8 @@
 #   make vmtest-qemu  the no-VMX tier under QEMU TCG
 #   make vmshell      boot Bochs with everything and give a shell
 #   make demo         boot the module in Bochs and show what it found
-#   make install      libaltp2m + altp2mctl (PREFIX, DESTDIR)
+#   make install      libaltp2m + altp2mctl (PREFIX, DESTDIR; WERROR=0
+#                     STATIC=0 for a distribution's build)
 #   make clean
 #
 # KDIR defaults to the running kernel's build tree when there is one, else
@@ -24,6 +25,12 @@ export ALTP2M_CACHE
 KVER ?= $(shell uname -r)
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
 		    $(ALTP2M_CACHE)/kernels/default/build)
+# The project's own build: -Werror, and altp2mctl static for the test
+# VM's initramfs. `make -C lib` and `make -C cli` alone default to neither
+# (WERROR=0, STATIC=0), for distributions.
+WERROR ?= 1
+STATIC ?= 1
+USERFLAGS := WERROR=$(WERROR) STATIC=$(STATIC)
 VMTEST := tools/vmtest/vmtest
 VMARGS := --module $(CURDIR)/altp2m.ko --tests $(CURDIR)/build/selftests \
 	  $(if $(EXTRA),--extra $(abspath $(EXTRA)))
@@ -34,13 +41,13 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
 lib:
-	$(MAKE) -C lib
+	$(MAKE) -C lib $(USERFLAGS)
 
 cli: lib
-	$(MAKE) -C cli
+	$(MAKE) -C cli $(USERFLAGS)
 
 selftests: cli
-	$(MAKE) -C selftests
+	$(MAKE) -C selftests $(USERFLAGS)
 
 unit:
 	$(MAKE) -C selftests/unit run
@@ -64,8 +71,8 @@ check:
 	tools/check
 
 install: lib cli
-	$(MAKE) -C lib install
-	$(MAKE) -C cli install
+	$(MAKE) -C lib install $(USERFLAGS)
+	$(MAKE) -C cli install $(USERFLAGS)
 
 clean:
 	$(if $(wildcard $(KDIR)),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)

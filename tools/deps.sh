@@ -3,7 +3,9 @@
 #
 # Install everything altp2m needs on a Debian bookworm machine: the
 # toolchain, the userspace libraries, the emulators the VM tests boot in,
-# and the test kernel (fetched into the project's cache, never /boot).
+# the build tier's checkers (sparse; abigail-tools' abidw/abidiff for
+# libaltp2m's ABI), and the test kernel (fetched into the project's cache,
+# never /boot).
 #
 # Usage: tools/deps.sh [--no-kernel]
 # Idempotent: packages already installed are not fetched again, and an
@@ -17,7 +19,7 @@ libelf-dev libnl-3-dev libnl-genl-3-dev check sparse
 bochs bochsbios bochs-term vgabios busybox-static
 isolinux syslinux-common xorriso qemu-system-x86 util-linux procps
 xz-utils python3-yaml
-libssl-dev"
+libssl-dev abigail-tools file"
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
