@@ -16,8 +16,6 @@
 
 #define ALTP2M_XSTR(x)	#x
 #define ALTP2M_STR(x)	ALTP2M_XSTR(x)
-#define offsetofend(type, member) \
-	(offsetof(type, member) + sizeof(((type *)0)->member))
 
 void altp2m__err_clear(struct altp2m__err *e)
 {
@@ -62,7 +60,7 @@ int altp2m__err_export(const struct altp2m__err *e, struct altp2m_error *out)
 {
 	struct altp2m_error full = { .sz = sizeof(full) };
 
-	if (!out || out->sz < offsetofend(struct altp2m_error, err))
+	if (!out || out->sz < offsetof(struct altp2m_error, err) + sizeof(out->err))
 		return -EINVAL;
 	full.sz = out->sz;
 	full.err = e->err;

@@ -153,13 +153,11 @@ int altp2m__nl_deliver(struct altp2m__nl_reply *rep, struct nlmsghdr *nlh)
 		return NL_STOP;
 	}
 	rep->nmsgs++;
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN) {
+	err = 0;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
 		err = -EPROTO;
-	} else if (rep->parse) {
+	else if (rep->parse)
 		err = rep->parse(rep->arg, nlh);
-	} else {
-		err = 0;
-	}
 	if (err && !rep->parse_err)
 		rep->parse_err = err;
 	return NL_OK;
@@ -375,9 +373,14 @@ static void altp2m__nl_reply_reset(struct altp2m__nl_reply *rep)
 	rep->parse_err = 0;
 	rep->nmsgs = 0;
 	rep->kmsg[0] = '\0';
-	rep->has_offs = rep->has_miss_type = rep->has_miss_nest = false;
+	rep->has_offs = false;
+	rep->has_miss_type = false;
+	rep->has_miss_nest = false;
 	rep->has_cookie = false;
-	rep->offs = rep->miss_type = rep->miss_nest = rep->cookie = 0;
+	rep->offs = 0;
+	rep->miss_type = 0;
+	rep->miss_nest = 0;
+	rep->cookie = 0;
 }
 
 int altp2m__nl_transact(const struct altp2m__nl_transport *tr, void *priv,

@@ -163,7 +163,8 @@ static void altp2m__nl_vec_reset(void *arg)
 
 	free(v->data);
 	v->data = NULL;
-	v->n = v->cap = 0;
+	v->n = 0;
+	v->cap = 0;
 }
 
 /* Hand the array over: NULL when empty. */
@@ -177,7 +178,8 @@ static void *altp2m__nl_vec_take(struct altp2m__nl_vec *v, size_t *nr)
 		data = NULL;
 	}
 	v->data = NULL;
-	v->n = v->cap = 0;
+	v->n = 0;
+	v->cap = 0;
 	return data;
 }
 
@@ -832,6 +834,13 @@ struct altp2m__nl_stats_arg {
 	bool seen;
 };
 
+/* One u64 counter, when the module sent it. */
+static void altp2m__nl_stat(const struct nlattr *a, __u64 *dst)
+{
+	if (a)
+		*dst = nla_get_u64(a);
+}
+
 static int altp2m__nl_stats_parse(void *arg, struct nlmsghdr *nlh)
 {
 	struct altp2m__nl_stats_arg *a = arg;
@@ -843,24 +852,21 @@ static int altp2m__nl_stats_parse(void *arg, struct nlmsghdr *nlh)
 	    nla_parse_nested(ts, ALTP2M_STATS_A_MAX, tb[ALTP2M_A_STATS],
 			     altp2m__nl_stats_policy))
 		return -EPROTO;
-#define GET(field, attr)						\
-	do {								\
-		if (ts[attr])						\
-			st->field = nla_get_u64(ts[attr]);		\
-	} while (0)
-	GET(nr_vcpus, ALTP2M_STATS_A_NR_VCPUS);
-	GET(mem_pages, ALTP2M_STATS_A_MEM_PAGES);
-	GET(ept_tables, ALTP2M_STATS_A_EPT_TABLES);
-	GET(ept_maps_4k, ALTP2M_STATS_A_EPT_MAPS_4K);
-	GET(ept_maps_2m, ALTP2M_STATS_A_EPT_MAPS_2M);
-	GET(ept_flushes, ALTP2M_STATS_A_EPT_FLUSHES);
-	GET(invept, ALTP2M_STATS_A_INVEPT);
-	GET(view_events, ALTP2M_STATS_A_VIEW_EVENTS);
-	GET(view_promotions, ALTP2M_STATS_A_VIEW_PROMOTIONS);
-	GET(remaps_invalidated, ALTP2M_STATS_A_REMAPS_INVALIDATED);
-	GET(view_splits, ALTP2M_STATS_A_VIEW_SPLITS);
-	GET(nr_views, ALTP2M_STATS_A_NR_VIEWS);
-#undef GET
+	if (ts[ALTP2M_STATS_A_NR_VCPUS])
+		st->nr_vcpus = nla_get_u64(ts[ALTP2M_STATS_A_NR_VCPUS]);
+	altp2m__nl_stat(ts[ALTP2M_STATS_A_MEM_PAGES], &st->mem_pages);
+	altp2m__nl_stat(ts[ALTP2M_STATS_A_EPT_TABLES], &st->ept_tables);
+	altp2m__nl_stat(ts[ALTP2M_STATS_A_EPT_MAPS_4K], &st->ept_maps_4k);
+	altp2m__nl_stat(ts[ALTP2M_STATS_A_EPT_MAPS_2M], &st->ept_maps_2m);
+	altp2m__nl_stat(ts[ALTP2M_STATS_A_EPT_FLUSHES], &st->ept_flushes);
+	altp2m__nl_stat(ts[ALTP2M_STATS_A_INVEPT], &st->invept);
+	altp2m__nl_stat(ts[ALTP2M_STATS_A_VIEW_EVENTS], &st->view_events);
+	altp2m__nl_stat(ts[ALTP2M_STATS_A_VIEW_PROMOTIONS],
+			&st->view_promotions);
+	altp2m__nl_stat(ts[ALTP2M_STATS_A_REMAPS_INVALIDATED],
+			&st->remaps_invalidated);
+	altp2m__nl_stat(ts[ALTP2M_STATS_A_VIEW_SPLITS], &st->view_splits);
+	altp2m__nl_stat(ts[ALTP2M_STATS_A_NR_VIEWS], &st->nr_views);
 	a->seen = true;
 	return 0;
 }

@@ -1153,8 +1153,9 @@ struct altp2m_vm_status {
  * GET_VCPU_VIEWS  VM_ID. Reply: VM_ID, one VCPU_VIEW nest per vCPU
  *                 (VCPU, VIEW), as ALTP2M_GET_VCPU_VIEWS
  * BATCH           VM_ID, one or more OP nests (TYPE, VIEW, GFN, [NPAGES]
- *                 (absent: 1), [TARGET], [VALUE]; as struct
- *                 altp2m_batch_op), [GENERATION] (present: commit only if
+ *                 (absent: 1), VALUE for the SET_* types, TARGET for
+ *                 REMAP and only there; as struct altp2m_batch_op; a TYPE
+ *                 out of range is ERANGE), [GENERATION] (present: commit only if
  *                 the views generation is still that, else ESTALE).
  *                 Applied as ALTP2M_BATCH. Reply: VM_ID, GENERATION
  * TXN_BEGIN       VM_ID. Reply: VM_ID, TXN_ID, GENERATION (the views
