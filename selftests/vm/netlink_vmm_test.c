@@ -454,6 +454,48 @@ TEST_TIMEOUT(library_drives_running_guest, 120)
 	vm_free(vm);
 }
 
+/*
+ * A daemon's handle outlives its VM, and the VMM starts a new one: the
+ * handle must fail, not edit the new VM (ids are not reused at once).
+ */
+TEST(stale_handle_never_reaches_the_next_vm)
+{
+	char err[ALTP2M_ERRMSG_LEN];
+	struct altp2m_vm_info info;
+	struct altp2m_conn *conn;
+	struct altp2m_error e;
+	struct altp2m_vm *h;
+	struct vm *a, *b;
+	uint64_t gfn;
+	uint32_t id_a;
+
+	a = vm_create(0);
+	id_a = a->id;
+	ASSERT_EQ(altp2m_conn_open(&conn, NULL, err, sizeof(err)), 0);
+	ASSERT_EQ(altp2m_vm_attach(conn, id_a, &h), 0);
+	ASSERT_EQ(altp2m_vm_get_info(h, &info), 0);
+	EXPECT_EQ(info.vm_id, id_a);
+	vm_free(a);
+
+	b = vm_create(0);
+	EXPECT_NE(b->id, id_a);
+	gfn = vm_alloc(b, 4096, 4096) >> 12;
+	EXPECT_EQ(altp2m_vm_get_info(h, &info), -ENOENT);
+	EXPECT_EQ(altp2m_vm_set_access(h, 0, gfn, 1, ALTP2M_ACCESS_R),
+		  -ENOENT);
+	memset(&e, 0, sizeof(e));
+	e.sz = sizeof(e);
+	ASSERT_EQ(altp2m_vm_last_error(h, &e), 0);
+	EXPECT_EQ(e.err, -ENOENT);
+	EXPECT_NE(strstr(e.msg, "No such file or directory"), NULL);
+	printf("# stale handle: %s\n", altp2m_vm_errmsg(h));
+	/* The new VM kept its host access. */
+	EXPECT_EQ(vm_get_mem_access(b, 0, gfn), ALTP2M_ACCESS_RWX);
+	altp2m_vm_close(h);
+	altp2m_conn_close(conn);
+	vm_free(b);
+}
+
 /* ------------------------------------------------------ notifications */
 
 TEST_TIMEOUT(monitor_prints_events, 120)
