@@ -608,6 +608,23 @@ static struct altp2m_batch_op *altp2m_nl_txn_join(struct altp2m_nl_txn *txn,
 	return ops;
 }
 
+/*
+ * The transaction a TXN_COMMIT or TXN_ABORT names, out of the table: it
+ * ends with the command whatever the outcome, so from here it is ours.
+ */
+static struct altp2m_nl_txn *altp2m_nl_txn_end(struct sk_buff *skb,
+					       struct genl_info *info)
+{
+	struct altp2m_nl_txn *txn;
+
+	mutex_lock(&altp2m_nl_txns_lock);
+	txn = altp2m_nl_txn_get(skb, info);
+	if (!IS_ERR(txn))
+		hash_del(&txn->node);
+	mutex_unlock(&altp2m_nl_txns_lock);
+	return txn;
+}
+
 int altp2m_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct altp2m_batch_op *ops;
@@ -615,12 +632,7 @@ int altp2m_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
 	bool joined;
 	int ret;
 
-	/* It ends here whatever the outcome: out of the table, it is ours. */
-	mutex_lock(&altp2m_nl_txns_lock);
-	txn = altp2m_nl_txn_get(skb, info);
-	if (!IS_ERR(txn))
-		hash_del(&txn->node);
-	mutex_unlock(&altp2m_nl_txns_lock);
+	txn = altp2m_nl_txn_end(skb, info);
 	if (IS_ERR(txn))
 		return PTR_ERR(txn);
 
@@ -645,13 +657,8 @@ out:
 
 int altp2m_nl_txn_abort(struct sk_buff *skb, struct genl_info *info)
 {
-	struct altp2m_nl_txn *txn;
+	struct altp2m_nl_txn *txn = altp2m_nl_txn_end(skb, info);
 
-	mutex_lock(&altp2m_nl_txns_lock);
-	txn = altp2m_nl_txn_get(skb, info);
-	if (!IS_ERR(txn))
-		hash_del(&txn->node);
-	mutex_unlock(&altp2m_nl_txns_lock);
 	if (IS_ERR(txn))
 		return PTR_ERR(txn);
 	altp2m_nl_txn_free(txn);
