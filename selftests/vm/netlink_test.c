@@ -24,6 +24,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
+#include "../lib/nl_raw.h"
 #include "../lib/vm_util.h"
 #include "../lib/harness.h"
 
@@ -36,29 +37,8 @@ struct nlreq {
 	char buf[NL_BUF];
 };
 
-/* What the last request's error said. */
-struct nlerr {
-	int err;
-	char msg[256];
-	int offs;		/* of the bad attribute in the request, or -1 */
-	int miss_type;		/* of the missing attribute, or -1 */
-};
-
 static uint16_t family_id;
 static uint32_t mcgrp_id;
-
-static int nl_open(void)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int one = 1, fd;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	TEST_ASSERT(fd >= 0, "netlink socket");
-	TEST_ASSERT(!bind(fd, (struct sockaddr *)&sa, sizeof(sa)), "bind");
-	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	return fd;
-}
 
 static void req_init(struct nlreq *r, uint16_t type, uint8_t cmd,
 		     uint16_t flags)
@@ -121,32 +101,6 @@ static void nl_send(int fd, struct nlreq *r)
 			   sizeof(sa)) == (ssize_t)r->n.nlmsg_len, "sendto");
 }
 
-static void parse_attrs(struct nlattr **tb, int max, void *data, int len)
-{
-	struct nlattr *a;
-
-	memset(tb, 0, sizeof(*tb) * (max + 1));
-	for (a = data; len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
-	     a->nla_len <= len;
-	     len -= NLA_ALIGN(a->nla_len),
-	     a = (void *)((char *)a + NLA_ALIGN(a->nla_len)))
-		if ((a->nla_type & NLA_TYPE_MASK) <= max)
-			tb[a->nla_type & NLA_TYPE_MASK] = a;
-}
-
-static void *nla_data(struct nlattr *a)
-{
-	return (char *)a + NLA_HDRLEN;
-}
-
-static uint32_t get_u32(struct nlattr *a)
-{
-	uint32_t v;
-
-	memcpy(&v, nla_data(a), 4);
-	return v;
-}
-
 static uint64_t get_u64(struct nlattr *a)
 {
 	uint64_t v;
@@ -158,31 +112,6 @@ static uint64_t get_u64(struct nlattr *a)
 static uint8_t get_u8(struct nlattr *a)
 {
 	return *(uint8_t *)nla_data(a);
-}
-
-static void parse_err(struct nlmsghdr *h, struct nlerr *e)
-{
-	struct nlmsgerr *me = NLMSG_DATA(h);
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	int hlen = sizeof(*me);
-
-	e->err = me->error;
-	e->msg[0] = 0;
-	e->offs = -1;
-	e->miss_type = -1;
-	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (!(h->nlmsg_flags & NLM_F_CAPPED))
-		hlen += me->msg.nlmsg_len - sizeof(me->msg);
-	parse_attrs(tb, NLMSGERR_ATTR_MAX, (char *)me + hlen,
-		    h->nlmsg_len - NLMSG_HDRLEN - hlen);
-	if (tb[NLMSGERR_ATTR_MSG])
-		snprintf(e->msg, sizeof(e->msg), "%s",
-			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
-	if (tb[NLMSGERR_ATTR_OFFS])
-		e->offs = get_u32(tb[NLMSGERR_ATTR_OFFS]);
-	if (tb[NLMSGERR_ATTR_MISS_TYPE])
-		e->miss_type = get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
 }
 
 typedef void (*msg_fn)(struct nlmsghdr *h, struct nlattr **tb, void *arg);
