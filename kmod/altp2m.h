@@ -227,6 +227,10 @@ void altp2m_vm_stats_get(struct altp2m_vm *vm, struct altp2m_vm_stats *st);
 void altp2m_vm_lock_all(struct altp2m_vm *vm);
 void altp2m_vm_unlock_all(struct altp2m_vm *vm);
 void altp2m_vm_views_changed(struct altp2m_vm *vm);
+/* An engine call's cause of failure, for a door that names it (view_ops.c). */
+void altp2m_vm_why_clear(struct altp2m_vm *vm);
+void altp2m_vm_why_take(struct altp2m_vm *vm, int ret,
+			struct altp2m_views_why *why);
 void altp2m_vm_resched(void *ctx);
 int altp2m_vm_views_enable(struct altp2m_vm *vm, u32 max_views, u32 mode);
 int altp2m_vm_views_disable(struct altp2m_vm *vm);

@@ -112,12 +112,11 @@ static int altp2m_batch_run(struct altp2m_vm *vm,
 		return ret;
 	}
 	for (i = 0; i < nr; i++) {
-		memset(&vs->why, 0, sizeof(vs->why));
+		altp2m_vm_why_clear(vm);
 		ret = altp2m_batch_apply(vs, &ops[i]);
 		if (ret) {
 			*index = i;
-			if (why)
-				*why = vs->why;
+			altp2m_vm_why_take(vm, ret, why);
 			altp2m_views_txn_end(vs, false);
 			return ret;
 		}

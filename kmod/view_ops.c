@@ -127,14 +127,14 @@ int altp2m_vm_view_destroy(struct altp2m_vm *vm, u32 view)
  * Before an engine call (mmu_lock held): no cause noted yet. After it: a
  * failure's cause, for a caller that wants it (@why not NULL).
  */
-static void altp2m_vm_why_clear(struct altp2m_vm *vm)
+void altp2m_vm_why_clear(struct altp2m_vm *vm)
 {
 	lockdep_assert_held(&vm->mmu_lock);
 	memset(&vm->views.why, 0, sizeof(vm->views.why));
 }
 
-static void altp2m_vm_why_take(struct altp2m_vm *vm, int ret,
-			       struct altp2m_views_why *why)
+void altp2m_vm_why_take(struct altp2m_vm *vm, int ret,
+			struct altp2m_views_why *why)
 {
 	lockdep_assert_held(&vm->mmu_lock);
 	if (why && ret)
