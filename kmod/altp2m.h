@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/string.h>
 #include <linux/uidgid.h>
+#include <asm/msr.h>
 #include <linux/altp2m.h>
 
 #include "core/caps.h"
@@ -18,6 +19,7 @@
 #include "core/memslot.h"
 #include "core/view.h"
 #include "core/x86.h"
+#include "irq.h"
 #include "request.h"
 #include "vmx/vmx.h"
 
@@ -70,6 +72,9 @@ extern struct altp2m_hw altp2m_host;
  *	(immutable)
  * @branch_id: unique among the VMs of this boot, set at the first entry
  *	(cmpxchg); tells the entry path when a CPU changes VM (vmx/enter.c)
+ * @flags: ALTP2M_VM_* from ALTP2M_CREATE_VM (immutable)
+ * @apic: what the local APICs of the VM share, irqfds included (lapic.c;
+ *	NULL without ALTP2M_VM_LAPIC; immutable pointer)
  */
 struct altp2m_vm {
 	u32 id;
@@ -92,6 +97,8 @@ struct altp2m_vm {
 	struct pid *owner;
 	kuid_t uid;
 	u64 branch_id;
+	u32 flags;
+	struct altp2m_vm_apic *apic;
 };
 
 /*
@@ -137,6 +144,9 @@ enum altp2m_pending {
  * @ve_gfn: its #VE information page, ALTP2M_GFN_INVALID for none (under
  *	the VM's @lock; see ve.c)
  * @stats: exit counts (ALTP2M_GET_VCPU_STATS)
+ * @lapic: its local APIC (lapic.h), NULL in a VM without ALTP2M_VM_LAPIC
+ *	(immutable pointer)
+ * @irq: interrupt delivery, halt and INIT/SIPI state (irq.h)
  * @vmx: the hardware side
  */
 struct altp2m_vcpu {
@@ -155,8 +165,16 @@ struct altp2m_vcpu {
 	DECLARE_BITMAP(view_hidden, ALTP2M_MAX_VIEWS);
 	u64 ve_gfn;
 	struct altp2m_vcpu_stats stats;
+	struct altp2m_lapic *lapic;
+	struct altp2m_vcpu_irq irq;
 	struct altp2m_vmx_vcpu vmx;
 };
+
+/* The guest's TSC now, as RDTSC in @vcpu would read it. */
+static inline u64 altp2m_vcpu_guest_tsc(const struct altp2m_vcpu *vcpu)
+{
+	return rdtsc() + READ_ONCE(vcpu->vmx.tsc_offset);
+}
 
 /* Reserved fields and padding of uAPI structures must be 0. */
 static inline bool altp2m_is_zero(const void *p, size_t len)

@@ -138,3 +138,34 @@ void altp2m_vcpu_exit_guest_mode(struct altp2m_vcpu *vcpu)
 	/* The exit's notes before the mode; pairs with the acquire above. */
 	smp_store_release(&vcpu->mode, ALTP2M_OUTSIDE_GUEST_MODE);
 }
+
+/**
+ * altp2m_vcpu_kick - an event came for @vcpu: make it look before entering
+ * @vcpu: the vCPU; the caller keeps it alive (irq.h)
+ *
+ * Requests ALTP2M_REQ_EVENT (the event's data is stored before this), so
+ * a vCPU about to enter goes round its run loop first; wakes the vCPU if
+ * it sleeps in HLT or waiting for a SIPI; and, if it is in the guest on
+ * another CPU, sends that CPU a reschedule IPI, whose only effect here is
+ * the VM exit it causes (external-interrupt exiting). No wait for the
+ * exit: the requester has nothing to do after it, unlike
+ * altp2m_make_all_vcpus_request(..., true). Safe with interrupts off and
+ * from hard-irq context (the APIC timer).
+ */
+void altp2m_vcpu_kick(struct altp2m_vcpu *vcpu)
+{
+	int cpu, me;
+
+	altp2m_make_request(vcpu, ALTP2M_REQ_EVENT);
+	/* The request before the sleeper's and the mode's checks. */
+	smp_mb();
+	rcuwait_wake_up(&vcpu->irq.wait);
+	/* Pairs with the release in altp2m_vcpu_exit_guest_mode(). */
+	if (smp_load_acquire(&vcpu->mode) != ALTP2M_IN_GUEST_MODE)
+		return;
+	cpu = READ_ONCE(vcpu->cpu);
+	me = get_cpu();
+	if (cpu != me && cpu >= 0 && cpu_online(cpu))
+		smp_send_reschedule(cpu);
+	put_cpu();
+}

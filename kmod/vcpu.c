@@ -24,6 +24,12 @@ static int altp2m_vcpu_release(struct inode *inode, struct file *file)
 	mutex_lock(&vm->lock);
 	vm->vcpus[vcpu->id] = NULL;
 	mutex_unlock(&vm->lock);
+	/*
+	 * Another vCPU's IPI or an MSI may have found this one in vcpus[]
+	 * under rcu_read_lock() and still be delivering to it (irq.h).
+	 */
+	if (vcpu->lapic)
+		synchronize_rcu();
 	altp2m_vmx_vcpu_destroy(vcpu);
 	altp2m_vcpu_views_destroy(vcpu);
 	vfree(vcpu->run);
@@ -217,7 +223,10 @@ static long altp2m_vcpu_get_stats(struct altp2m_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&st, argp, sizeof(st)))
 		return -EFAULT;
-	if (st.flags || st.pad || !altp2m_is_zero(st.reserved, sizeof(st.reserved)))
+	/* The counters that took reserved space must still come in as 0. */
+	if (st.flags || st.pad ||
+	    !altp2m_is_zero(&st.irqs_injected,
+			    sizeof(st) - offsetof(typeof(st), irqs_injected)))
 		return -EINVAL;
 	st = vcpu->stats;
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
@@ -298,6 +307,7 @@ int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *c)
 	vcpu->id = c->vcpu_id;
 	vcpu->ve_gfn = ALTP2M_GFN_INVALID;
 	mutex_init(&vcpu->lock);
+	rcuwait_init(&vcpu->irq.wait);
 	ret = -ENOMEM;
 	vcpu->run = vmalloc_user(PAGE_SIZE);
 	if (!vcpu->run)

@@ -202,7 +202,7 @@ int altp2m_caps_fill(const struct altp2m_hw *hw, struct altp2m_caps *out)
 {
 	unsigned int i;
 
-	if (out->flags)
+	if (out->flags || out->features)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(out->reserved); i++)
 		if (out->reserved[i])
@@ -218,5 +218,6 @@ int altp2m_caps_fill(const struct altp2m_hw *hw, struct altp2m_caps *out)
 	out->msr_procbased_ctls2 = hw->msrs.procbased2;
 	out->msr_ept_vpid_cap = hw->msrs.ept_vpid_cap;
 	out->msr_vmfunc = hw->msrs.vmfunc;
+	out->features = ALTP2M_MODULE_FEATURES;
 	return 0;
 }

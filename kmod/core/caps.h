@@ -22,6 +22,13 @@ struct altp2m_caps;
 #define ALTP2M_MSR_VMX_TRUE_PROCBASED_CTLS	0x48e
 #define ALTP2M_MSR_VMX_VMFUNC			0x491
 
+/*
+ * The ALTP2M_FEATURE_* bits of struct altp2m_caps.features: what this
+ * build of the module implements. A bit is added here with the code and
+ * the Bochs test that prove it, never ahead of them.
+ */
+#define ALTP2M_MODULE_FEATURES	0ULL
+
 #define ALTP2M_FC_LOCKED		BIT_ULL(0)
 #define ALTP2M_FC_VMX_OUTSIDE_SMX	BIT_ULL(2)
 

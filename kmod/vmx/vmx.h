@@ -105,6 +105,8 @@ struct altp2m_vmx_host_cache {
  *	and @strio_len (its length), what an INS exit completes
  * @ve_hpa: where the CPU writes #VE information, 0 for no #VE; the VMCS
  *	follows at the entry after ALTP2M_REQ_VE
+ * @tsc_offset: guest TSC minus host TSC for this vCPU (the VMCS's
+ *	TSC_OFFSET); read by other threads (the APIC timer) with READ_ONCE()
  *
  * ALTP2M_REQ_STATE_CHECK says userspace set registers since the last
  * check against the VM-entry rules (the guest's own changes go through
@@ -135,6 +137,7 @@ struct altp2m_vmx_vcpu {
 	struct altp2m_strio_round strio_round;
 	u32 strio_len;
 	u64 ve_hpa;
+	u64 tsc_offset;
 };
 
 extern bool altp2m_vmx_rebooting;

@@ -71,12 +71,55 @@ START_TEST(grown_structs)
 	AT(altp2m_vm_stats, reserved, 96);
 	LAYOUT(altp2m_vcpu_stats, 208);
 	AT(altp2m_vcpu_stats, ept_violation_exits, 144);
-	AT(altp2m_vcpu_stats, reserved, 168);
+	AT(altp2m_vcpu_stats, irqs_injected, 168);
+	AT(altp2m_vcpu_stats, apic_exits, 200);
+	LAYOUT(altp2m_caps, 128);
+	AT(altp2m_caps, features, 64);
 	LAYOUT(altp2m_run, 288);
 	AT(altp2m_run, violation.gpa, 32);
 	AT(altp2m_run, violation.qualification, 48);
 	AT(altp2m_run, violation.view, 56);
 	AT(altp2m_run, violation.flags, 62);
+	AT(altp2m_run, eoi.vector, 32);
+}
+END_TEST
+
+START_TEST(irq_structs)
+{
+	LAYOUT(altp2m_vcpu_events, 64);
+	AT(altp2m_vcpu_events, event_valid, 8);
+	AT(altp2m_vcpu_events, event_error, 12);
+	AT(altp2m_vcpu_events, event_insn_len, 16);
+	AT(altp2m_vcpu_events, shadow, 19);
+	AT(altp2m_vcpu_events, sipi_vector, 20);
+	AT(altp2m_vcpu_events, reserved, 24);
+	LAYOUT(altp2m_mp_state, 24);
+	LAYOUT(altp2m_lapic_state, 1088);
+	AT(altp2m_lapic_state, apic_base, 8);
+	AT(altp2m_lapic_state, tsc_deadline, 16);
+	AT(altp2m_lapic_state, regs, 64);
+	LAYOUT(altp2m_msi, 32);
+	AT(altp2m_msi, address, 8);
+	LAYOUT(altp2m_irqfd, 40);
+	AT(altp2m_irqfd, msi_address, 8);
+	AT(altp2m_irqfd, msi_data, 16);
+	LAYOUT(altp2m_cpuid_entry, 32);
+	AT(altp2m_cpuid_entry, eax, 12);
+	LAYOUT(altp2m_cpuid, 32);
+	AT(altp2m_cpuid, entries, 8);
+	ck_assert_uint_eq(ALTP2M_VM_LAPIC, 1);
+	ck_assert_uint_eq(ALTP2M_EXIT_EOI, 11);
+	ck_assert_uint_eq(ALTP2M_GET_SUPPORTED_CPUID, 0xc020ba04);
+	ck_assert_uint_eq(ALTP2M_SIGNAL_MSI, 0x4020ba32);
+	ck_assert_uint_eq(ALTP2M_IRQFD, 0x4028ba33);
+	ck_assert_uint_eq(ALTP2M_GET_CPUID, 0xc020ba34);
+	ck_assert_uint_eq(ALTP2M_SET_CPUID, 0x4020ba35);
+	ck_assert_uint_eq(ALTP2M_GET_VCPU_EVENTS, 0xc040ba2b);
+	ck_assert_uint_eq(ALTP2M_SET_VCPU_EVENTS, 0x4040ba2c);
+	ck_assert_uint_eq(ALTP2M_GET_MP_STATE, 0xc018ba2d);
+	ck_assert_uint_eq(ALTP2M_SET_MP_STATE, 0x4018ba2e);
+	ck_assert_uint_eq(ALTP2M_GET_LAPIC, 0xc440ba2f);
+	ck_assert_uint_eq(ALTP2M_SET_LAPIC, 0x4440ba38);
 }
 END_TEST
 
@@ -111,6 +154,7 @@ static Suite *uapi_layout_suite(void)
 	tcase_add_test(tc, view_structs);
 	tcase_add_test(tc, switch_and_ve_structs);
 	tcase_add_test(tc, grown_structs);
+	tcase_add_test(tc, irq_structs);
 	tcase_add_test(tc, ioctl_numbers);
 	suite_add_tcase(s, tc);
 	return s;

@@ -160,9 +160,13 @@ TEST(caps_rejects_flags_and_reserved)
 	c.flags = 0x80000000u;
 	ASSERT_ERRNO(ioctl(fd, ALTP2M_GET_CAPS, &c), EINVAL);
 	c.flags = 0;
-	c.reserved[7] = 1;
+	c.reserved[6] = 1;
 	ASSERT_ERRNO(ioctl(fd, ALTP2M_GET_CAPS, &c), EINVAL);
-	c.reserved[7] = 0;
+	c.reserved[6] = 0;
+	/* An output that took reserved space: still 0 on the way in. */
+	c.features = 1;
+	ASSERT_ERRNO(ioctl(fd, ALTP2M_GET_CAPS, &c), EINVAL);
+	c.features = 0;
 	ASSERT_EQ(ioctl(fd, ALTP2M_GET_CAPS, &c), 0);
 	close(fd);
 }

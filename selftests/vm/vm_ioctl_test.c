@@ -770,7 +770,8 @@ TEST(stats_checks)
 	static const struct zfield zf[] = {
 		ZF(struct altp2m_vcpu_stats, flags),
 		ZF(struct altp2m_vcpu_stats, pad),
-		ZF(struct altp2m_vcpu_stats, reserved),
+		ZF(struct altp2m_vcpu_stats, irqs_injected),
+		ZF(struct altp2m_vcpu_stats, apic_exits),
 	};
 	struct vcpu *vcpu;
 	struct vm *vm = vm_one_vcpu(&vcpu, guest_sync_done);

@@ -93,6 +93,9 @@
  *                 secondary controls cannot be enabled
  * @msr_ept_vpid_cap: out: raw IA32_VMX_EPT_VPID_CAP (0x48c)
  * @msr_vmfunc:    out: raw IA32_VMX_VMFUNC (0x491), 0 if VMFUNC is absent
+ * @features:      out: ALTP2M_FEATURE_* bits, what this module implements
+ *                 (it took the place of reserved space in API version 1:
+ *                 0 from modules that predate it)
  * @reserved:      must be 0 on input; 0 on output until given a meaning
  */
 struct altp2m_caps {
@@ -106,12 +109,14 @@ struct altp2m_caps {
 	__u64 msr_procbased_ctls2;
 	__u64 msr_ept_vpid_cap;
 	__u64 msr_vmfunc;
-	__u64 reserved[8];
+	__u64 features;
+	__u64 reserved[7];
 };
 
 /*
  * struct altp2m_create_vm - ALTP2M_CREATE_VM
- * @flags: in: must be 0
+ * @flags: in: ALTP2M_VM_LAPIC for an in-kernel local APIC per vCPU (see
+ *         "Interrupts, the local APIC" below); other bits EINVAL
  * @vm_id: in: must be 0; out: the VM's system-wide id (also in the VM
  *         fd's fdinfo), 1 .. 2^31 - 1, handed out cyclically: reused only
  *         after the VM is gone and the counter went round
@@ -122,6 +127,8 @@ struct altp2m_caps {
  * EDQUOT: the caller's real uid has max_vms_per_user VMs (a module
  * parameter; CAP_SYS_RESOURCE is exempt).
  */
+#define ALTP2M_VM_LAPIC		_BITUL(0)
+
 struct altp2m_create_vm {
 	__u32 flags;
 	__u32 vm_id;
@@ -261,7 +268,8 @@ struct altp2m_msrs {
 #define ALTP2M_EXIT_FAIL_ENTRY		8
 #define ALTP2M_EXIT_INTR		9
 #define ALTP2M_EXIT_VIEW_VIOLATION	10
-#define ALTP2M_EXIT_NR			11
+#define ALTP2M_EXIT_EOI			11
+#define ALTP2M_EXIT_NR			12
 
 #define ALTP2M_IO_IN			0
 #define ALTP2M_IO_OUT			1
@@ -297,6 +305,9 @@ struct altp2m_msrs {
  * @internal:    ALTP2M_EXIT_INTERNAL_ERROR: @suberror is one of
  *               ALTP2M_INTERNAL_*; @data holds @ndata values for a report.
  * @ept_misconfig: ALTP2M_EXIT_EPT_MISCONFIG: the faulting @gpa.
+ * @eoi:         ALTP2M_EXIT_EOI: the guest's local APIC ended the
+ *               level-triggered interrupt @vector (ALTP2M_VM_LAPIC VMs;
+ *               see "Interrupts, the local APIC"). Nothing to complete.
  * @violation:   ALTP2M_EXIT_VIEW_VIOLATION: the guest accessed guest RAM
  *               in a way the access of its gfn in the vCPU's view does not
  *               allow. @view: that view; @gpa: the address; @gla: the
@@ -355,6 +366,10 @@ struct altp2m_run {
 			__u64 gpa;
 		} ept_misconfig;
 		struct {
+			__u8 vector;
+			__u8 pad[7];
+		} eoi;
+		struct {
 			__u64 gpa;
 			__u64 gla;
 			__u64 qualification;
@@ -390,7 +405,12 @@ struct altp2m_run {
  * refused: #UD for the guest), and @guest_view_switches the times an exit
  * found the vCPU on another view than it entered on (the guest switched
  * with VMFUNC, without an exit). These three took the place of reserved
- * space in API version 1.
+ * space in API version 1, as did the next five: @irqs_injected external
+ * interrupts and @nmis_injected NMIs delivered to the guest (counted at
+ * the exit that shows them delivered), @irq_window_exits the exits that
+ * only opened a window for one, @halts_blocked the HLTs the vCPU slept in
+ * the kernel for (ALTP2M_VM_LAPIC), @apic_exits the exits for the local
+ * APIC (xAPIC page accesses and x2APIC MSRs).
  */
 struct altp2m_vcpu_stats {
 	__u32 flags;
@@ -400,7 +420,11 @@ struct altp2m_vcpu_stats {
 	__u64 ept_violation_exits;
 	__u64 vmfunc_exits;
 	__u64 guest_view_switches;
-	__u64 reserved[5];
+	__u64 irqs_injected;
+	__u64 nmis_injected;
+	__u64 irq_window_exits;
+	__u64 halts_blocked;
+	__u64 apic_exits;
 };
 
 /*
@@ -1037,6 +1061,287 @@ struct altp2m_vm_status {
 };
 
 /*
+ * Interrupts, the local APIC, CPUID and the TSC: what an operating system
+ * needs from its platform (Documentation/guests.rst).
+ *
+ * A VM created with ALTP2M_VM_LAPIC has an in-kernel local APIC per vCPU,
+ * at the architectural base 0xfee00000, in xAPIC mode (the MMIO page) or
+ * x2APIC mode (MSRs 0x800-0x8ff), with its timer (one-shot, periodic,
+ * TSC-deadline), IPIs between the VM's vCPUs and INIT/SIPI. In such a VM:
+ *
+ *  - HLT does not exit to userspace: the vCPU sleeps in ALTP2M_RUN until an
+ *    interrupt can be delivered (or a signal comes: ALTP2M_EXIT_INTR, and
+ *    the next ALTP2M_RUN sleeps again). Its mp_state is
+ *    ALTP2M_MP_STATE_HALTED meanwhile.
+ *  - vCPU 0 is the bootstrap processor. Every other vCPU starts in
+ *    ALTP2M_MP_STATE_WAIT_SIPI: ALTP2M_RUN sleeps until another vCPU sends
+ *    it INIT and a start-up IPI, and the vCPU then starts in real mode at
+ *    vector << 12 (or the VMM sets it RUNNABLE with its own registers).
+ *  - Devices of the VMM raise interrupts as MSI messages: ALTP2M_SIGNAL_MSI
+ *    on the VM fd, or an eventfd bound to a message with ALTP2M_IRQFD for a
+ *    device thread. An I/O APIC is the VMM's to model: it turns a pin into
+ *    the message its redirection entry describes. When the guest ends a
+ *    level-triggered interrupt (EOI of a vector the local APIC accepted
+ *    with the trigger-mode bit of the message set), ALTP2M_RUN returns
+ *    ALTP2M_EXIT_EOI with the vector, so the VMM can send the message
+ *    again while the line is still asserted. Edge-triggered interrupts
+ *    never exit.
+ *
+ * A VM without ALTP2M_VM_LAPIC behaves as in earlier versions: HLT exits
+ * with ALTP2M_EXIT_HLT, the APIC page is MMIO for the VMM, and only the
+ * events the module raises itself (exceptions) or the VMM sets with
+ * ALTP2M_SET_VCPU_EVENTS reach the guest.
+ *
+ * struct altp2m_caps.features says which of these the module has
+ * (ALTP2M_FEATURE_*).
+ */
+/* ALTP2M_VM_LAPIC, GET/SET_LAPIC, SIGNAL_MSI, ALTP2M_EXIT_EOI */
+#define ALTP2M_FEATURE_LAPIC		_BITULL(0)
+/* GET/SET_VCPU_EVENTS, GET/SET_MP_STATE */
+#define ALTP2M_FEATURE_VCPU_EVENTS	_BITULL(1)
+/* GET_SUPPORTED_CPUID, GET/SET_CPUID */
+#define ALTP2M_FEATURE_CPUID		_BITULL(2)
+/* ALTP2M_IRQFD */
+#define ALTP2M_FEATURE_IRQFD		_BITULL(3)
+/* per-VM TSC offset, TSC_ADJUST, CPUID leaf 0x15 */
+#define ALTP2M_FEATURE_TSC		_BITULL(4)
+
+/*
+ * Types of the event in flight (struct altp2m_vcpu_events.event_type):
+ * the VMX interruption types, whose numbers they keep.
+ */
+#define ALTP2M_EVENT_TYPE_EXTINT	0	/* external interrupt */
+#define ALTP2M_EVENT_TYPE_NMI		2
+#define ALTP2M_EVENT_TYPE_EXCEPTION	3	/* hardware exception */
+#define ALTP2M_EVENT_TYPE_SOFT_INT	4	/* INT n */
+#define ALTP2M_EVENT_TYPE_PRIV_SOFT_EXC 5	/* INT1 (ICEBP) */
+#define ALTP2M_EVENT_TYPE_SOFT_EXC	6	/* INT3, INTO */
+
+/* struct altp2m_vcpu_events.shadow: interrupts blocked for one instruction */
+#define ALTP2M_SHADOW_STI		_BITUL(0)
+#define ALTP2M_SHADOW_MOV_SS		_BITUL(1)
+
+/* struct altp2m_vcpu_events.flags for SET: the parts to write */
+#define ALTP2M_EVENTS_SET_EVENT		_BITUL(0)	/* event_* */
+#define ALTP2M_EVENTS_SET_NMI		_BITUL(1)	/* nmi_pending, nmi_masked */
+#define ALTP2M_EVENTS_SET_SHADOW	_BITUL(2)	/* shadow */
+#define ALTP2M_EVENTS_SET_SIPI		_BITUL(3)	/* sipi_vector */
+
+/*
+ * struct altp2m_vcpu_events - ALTP2M_GET/SET_VCPU_EVENTS (vCPU fd): events
+ * not yet delivered to the guest, for a VMM that saves, restores or
+ * injects them
+ * @flags:        GET: must be 0. SET: ALTP2M_EVENTS_SET_* (parts not named
+ *                are left as they are)
+ * @pad:          must be 0
+ * @event_valid:  1: an event is in flight: the CPU was delivering it when
+ *                the vCPU last exited, or the module or the VMM raised it;
+ *                it is delivered at the next entry. At most one exists, as
+ *                in the VMCS's VM-entry interruption field
+ * @event_type:   ALTP2M_EVENT_TYPE_*
+ * @event_vector: its vector (2 for an NMI)
+ * @event_has_error: the exception pushes @event_error (only vectors that
+ *                push one: 8, 10-14, 17, 21; EINVAL otherwise)
+ * @event_error:  the error code
+ * @event_insn_len: for the software types: the length of the instruction,
+ *                whose next address is pushed (1-15)
+ * @nmi_pending:  an NMI waits for NMIs to be unblocked (in-kernel APIC or
+ *                a SET; at most one is remembered, as on the CPU)
+ * @nmi_masked:   NMIs are blocked (an NMI handler runs, until IRET)
+ * @shadow:       ALTP2M_SHADOW_*: the STI / MOV SS interrupt shadow of the
+ *                instruction the vCPU stopped after
+ * @sipi_vector:  the vector of the last start-up IPI, for a vCPU in
+ *                ALTP2M_MP_STATE_WAIT_SIPI (0-255)
+ * @reserved:     must be 0
+ *
+ * An external interrupt set here is delivered when the guest can take it
+ * (RFLAGS.IF and no shadow): the module waits for the interrupt window.
+ * SET checks every part before writing any (EINVAL).
+ */
+struct altp2m_vcpu_events {
+	__u32 flags;
+	__u32 pad;
+	__u8 event_valid;
+	__u8 event_type;
+	__u8 event_vector;
+	__u8 event_has_error;
+	__u32 event_error;
+	__u8 event_insn_len;
+	__u8 nmi_pending;
+	__u8 nmi_masked;
+	__u8 shadow;
+	__u32 sipi_vector;
+	__u64 reserved[5];
+};
+
+/* struct altp2m_mp_state.state (KVM's names for the same states) */
+#define ALTP2M_MP_STATE_RUNNABLE	0
+#define ALTP2M_MP_STATE_HALTED		1	/* after HLT, until an interrupt */
+#define ALTP2M_MP_STATE_WAIT_SIPI	2	/* after INIT, until a SIPI */
+
+/*
+ * struct altp2m_mp_state - ALTP2M_GET/SET_MP_STATE (vCPU fd)
+ * @flags:    must be 0
+ * @state:    ALTP2M_MP_STATE_*; in a VM without ALTP2M_VM_LAPIC only
+ *            RUNNABLE exists (EINVAL for the others)
+ * @reserved: must be 0
+ *
+ * Setting WAIT_SIPI is an INIT without the register reset; setting
+ * RUNNABLE wakes a halted vCPU or starts a waiting one with the registers
+ * it has.
+ */
+struct altp2m_mp_state {
+	__u32 flags;
+	__u32 state;
+	__u64 reserved[2];
+};
+
+/* Size of the register page in struct altp2m_lapic_state */
+#define ALTP2M_LAPIC_REGS_SIZE		1024
+
+/*
+ * struct altp2m_lapic_state - ALTP2M_GET/SET_LAPIC (vCPU fd, ALTP2M_VM_LAPIC)
+ * @flags:        must be 0
+ * @pad:          must be 0
+ * @apic_base:    IA32_APIC_BASE (enable, x2APIC, BSP bits and the base)
+ * @tsc_deadline: IA32_TSC_DEADLINE, in guest TSC ticks (0: disarmed)
+ * @reserved:     must be 0
+ * @regs:         the registers as the xAPIC MMIO page lays them out: the
+ *                32-bit register at offset N (a multiple of 16) in bytes
+ *                N..N+3, little-endian. In x2APIC mode the ICR's upper
+ *                half (offset 0x310) is the whole 32-bit destination and
+ *                the LDR is the one the ID implies. GET reports the
+ *                timer's current count (0x390) as of the call; SET starts
+ *                the timer from its initial count (0x380) when that is
+ *                non-zero
+ *
+ * SET checks @apic_base as WRMSR does (EINVAL for what would #GP), then
+ * writes the registers as the guest would (reserved bits dropped,
+ * read-only registers except ID, ISR, TMR and IRR taken as given).
+ */
+struct altp2m_lapic_state {
+	__u32 flags;
+	__u32 pad;
+	__u64 apic_base;
+	__u64 tsc_deadline;
+	__u64 reserved[5];
+	__u8 regs[ALTP2M_LAPIC_REGS_SIZE];
+};
+
+/*
+ * struct altp2m_msi - ALTP2M_SIGNAL_MSI (VM fd, ALTP2M_VM_LAPIC)
+ * @flags:    must be 0
+ * @data:     the message data: vector (7:0), delivery mode (10:8: fixed,
+ *            lowest priority, NMI, INIT; SMI and ExtINT are EINVAL),
+ *            level (14), trigger mode (15: 1 level); other bits 0
+ * @address:  the message address: 0xfee00000 | destination ID (19:12) |
+ *            redirection hint (3) | destination mode (2: 1 logical);
+ *            bits 63:32 hold bits 31:8 of an x2APIC destination (shifted
+ *            by 8, as KVM's extended destination ID)
+ * @reserved: must be 0
+ *
+ * Return: the number of vCPUs the message went to (0: no APIC accepted
+ * it, e.g. none is enabled yet), or EINVAL for a malformed message.
+ * Lowest priority goes to one vCPU among the destinations (the first in
+ * the round from the last chosen: Documentation/guests.rst).
+ */
+struct altp2m_msi {
+	__u32 flags;
+	__u32 data;
+	__u64 address;
+	__u64 reserved[2];
+};
+
+#define ALTP2M_IRQFD_DEASSIGN		_BITUL(0)
+/* eventfds bound at once per VM */
+#define ALTP2M_MAX_IRQFDS		64
+
+/*
+ * struct altp2m_irqfd - ALTP2M_IRQFD (VM fd, ALTP2M_VM_LAPIC): each signal
+ * of eventfd @fd sends one MSI message, as ALTP2M_SIGNAL_MSI would
+ * @flags:       0 to bind, ALTP2M_IRQFD_DEASSIGN to unbind @fd (ENOENT if
+ *               it is not bound)
+ * @fd:          an eventfd (EBADF, EINVAL for another kind of file); one
+ *               binding per eventfd (EEXIST)
+ * @msi_address: the message address (as struct altp2m_msi.address)
+ * @msi_data:    the message data (as struct altp2m_msi.data)
+ * @pad:         must be 0
+ * @reserved:    must be 0
+ *
+ * At most ALTP2M_MAX_IRQFDS bindings per VM (ENOSPC). Bindings end with
+ * DEASSIGN, or when the VM is destroyed; closing the eventfd ends its
+ * binding too.
+ */
+struct altp2m_irqfd {
+	__u32 flags;
+	__s32 fd;
+	__u64 msi_address;
+	__u32 msi_data;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/*
+ * CPUID. struct altp2m_cpuid_entry: the values of one leaf (@function)
+ * and, with ALTP2M_CPUID_INDEXED in @flags, one subleaf (@index; without
+ * it @index must be 0 and the entry answers every subleaf).
+ */
+#define ALTP2M_CPUID_INDEXED		_BITUL(0)
+#define ALTP2M_MAX_CPUID_ENTRIES	256
+
+struct altp2m_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax;
+	__u32 ebx;
+	__u32 ecx;
+	__u32 edx;
+	__u32 pad;
+};
+
+/*
+ * struct altp2m_cpuid - a CPUID table
+ * @flags:    ALTP2M_GET_SUPPORTED_CPUID (/dev/altp2m): 0 for a VM without
+ *            ALTP2M_VM_LAPIC, ALTP2M_VM_LAPIC for one with it. GET_CPUID
+ *            and SET_CPUID (VM fd): 0
+ * @nent:     GET: in, the room at @entries; out, the entries written (on
+ *            E2BIG: the room needed). SET: the entries at @entries
+ *            (1..ALTP2M_MAX_CPUID_ENTRIES)
+ * @entries:  user pointer to struct altp2m_cpuid_entry[@nent]
+ * @reserved: must be 0
+ *
+ * GET_SUPPORTED_CPUID lists every leaf the module can answer and, in the
+ * feature registers (leaf 1 ECX/EDX, 7.0 EBX/ECX/EDX, 0xd, 0x80000001
+ * ECX/EDX), exactly the features it virtualises on this host; a VM
+ * answers with that table until SET_CPUID replaces it. SET_CPUID takes a
+ * table the VMM built from it (EINVAL for a feature bit the supported
+ * table lacks, a duplicate or unsorted entry is fine), VM-wide, while no
+ * vCPU of the VM is in ALTP2M_RUN (EBUSY). Whatever the table says, each
+ * vCPU's APIC ID (leaf 1 EBX 31:24, leaves 0xb and 0x1f EDX) is its vCPU
+ * id, and leaf 1 ECX.OSXSAVE follows the guest's CR4. The hypervisor leaf
+ * 0x40000000 reads "altp2maltp2m" (EBX, ECX, EDX) with the highest
+ * hypervisor leaf in EAX; leaf 0x15 reports the TSC frequency (EBX/EAX
+ * times ECX Hz) and the local APIC timer counts at ECX Hz.
+ */
+struct altp2m_cpuid {
+	__u32 flags;
+	__u32 nent;
+	__u64 entries;
+	__u64 reserved[2];
+};
+
+/*
+ * The TSC. A VM's guest TSC counts at the host's rate from 0 at
+ * ALTP2M_CREATE_VM: one offset for the VM, the same on every host CPU, so
+ * a vCPU that moves between host CPUs sees no jump. RDTSC and RDTSCP do
+ * not exit. A guest write to IA32_TSC or IA32_TSC_ADJUST moves that vCPU's
+ * TSC as on hardware (IA32_TSC_ADJUST says by how much). GET/SET_MSRS
+ * reach both, and the other MSRs Documentation/uapi.rst lists (APIC base,
+ * TSC deadline, PAT, MTRRs, MISC_ENABLE, TSC_AUX, ...).
+ */
+
+/*
  * ioctls on /dev/altp2m. ALTP2M_GET_API_VERSION and ALTP2M_GET_RUN_SIZE
  * (the bytes to mmap on a vCPU fd) take no argument: it must be 0.
  */
@@ -1044,6 +1349,7 @@ struct altp2m_vm_status {
 #define ALTP2M_GET_CAPS		_IOWR(ALTP2MIO, 0x01, struct altp2m_caps)
 #define ALTP2M_CREATE_VM	_IOWR(ALTP2MIO, 0x02, struct altp2m_create_vm)
 #define ALTP2M_GET_RUN_SIZE	_IO(ALTP2MIO, 0x03)
+#define ALTP2M_GET_SUPPORTED_CPUID _IOWR(ALTP2MIO, 0x04, struct altp2m_cpuid)
 
 /* ioctls on a VM fd */
 #define ALTP2M_SET_MEMORY_REGION _IOW(ALTP2MIO, 0x10, struct altp2m_memory_region)
@@ -1064,6 +1370,10 @@ struct altp2m_vm_status {
 #define ALTP2M_GET_VCPU_VIEWS	_IOWR(ALTP2MIO, 0x1f, struct altp2m_vcpu_views)
 #define ALTP2M_BATCH		_IOWR(ALTP2MIO, 0x30, struct altp2m_batch)
 #define ALTP2M_GET_VM_STATUS	_IOWR(ALTP2MIO, 0x31, struct altp2m_vm_status)
+#define ALTP2M_SIGNAL_MSI	_IOW(ALTP2MIO, 0x32, struct altp2m_msi)
+#define ALTP2M_IRQFD		_IOW(ALTP2MIO, 0x33, struct altp2m_irqfd)
+#define ALTP2M_GET_CPUID	_IOWR(ALTP2MIO, 0x34, struct altp2m_cpuid)
+#define ALTP2M_SET_CPUID	_IOW(ALTP2MIO, 0x35, struct altp2m_cpuid)
 
 /*
  * ioctls on a vCPU fd. ALTP2M_RUN's argument must be 0. Every VM and vCPU
@@ -1080,6 +1390,12 @@ struct altp2m_vm_status {
 #define ALTP2M_SET_VCPU_VIEW	_IOW(ALTP2MIO, 0x28, struct altp2m_vcpu_view)
 #define ALTP2M_GET_VCPU_VIEW	_IOWR(ALTP2MIO, 0x29, struct altp2m_vcpu_view)
 #define ALTP2M_SET_VE_PAGE	_IOW(ALTP2MIO, 0x2a, struct altp2m_ve_page)
+#define ALTP2M_GET_VCPU_EVENTS	_IOWR(ALTP2MIO, 0x2b, struct altp2m_vcpu_events)
+#define ALTP2M_SET_VCPU_EVENTS	_IOW(ALTP2MIO, 0x2c, struct altp2m_vcpu_events)
+#define ALTP2M_GET_MP_STATE	_IOWR(ALTP2MIO, 0x2d, struct altp2m_mp_state)
+#define ALTP2M_SET_MP_STATE	_IOW(ALTP2MIO, 0x2e, struct altp2m_mp_state)
+#define ALTP2M_GET_LAPIC	_IOWR(ALTP2MIO, 0x2f, struct altp2m_lapic_state)
+#define ALTP2M_SET_LAPIC	_IOW(ALTP2MIO, 0x38, struct altp2m_lapic_state)
 
 /*
  * Generic netlink family ALTP2M_GENL_NAME ("altp2m"), version
