@@ -297,6 +297,18 @@ static long altp2m_vcpu_ioctl(struct file *file, unsigned int cmd,
 	case ALTP2M_SET_VE_PAGE:
 		ret = altp2m_ve_page_ioctl(vcpu, argp);
 		break;
+	case ALTP2M_GET_VCPU_EVENTS:
+		ret = altp2m_vcpu_get_events(vcpu, argp);
+		break;
+	case ALTP2M_SET_VCPU_EVENTS:
+		ret = altp2m_vcpu_set_events(vcpu, argp);
+		break;
+	case ALTP2M_GET_MP_STATE:
+		ret = altp2m_vcpu_get_mp_state(vcpu, argp);
+		break;
+	case ALTP2M_SET_MP_STATE:
+		ret = altp2m_vcpu_set_mp_state(vcpu, argp);
+		break;
 	case ALTP2M_GET_LAPIC:
 		ret = altp2m_lapic_get_state(vcpu, argp);
 		break;
@@ -339,6 +351,9 @@ int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *c)
 	vcpu->ve_gfn = ALTP2M_GFN_INVALID;
 	mutex_init(&vcpu->lock);
 	rcuwait_init(&vcpu->irq.wait);
+	/* With a local APIC, only the bootstrap processor runs at first. */
+	if ((vm->flags & ALTP2M_VM_LAPIC) && c->vcpu_id)
+		vcpu->irq.mp_state = ALTP2M_MP_STATE_WAIT_SIPI;
 	ret = -ENOMEM;
 	vcpu->run = vmalloc_user(PAGE_SIZE);
 	if (!vcpu->run)

@@ -446,8 +446,19 @@ static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
 		return 1;
 	case EXIT_REASON_HLT:
 		altp2m_skip_insn(vcpu, e);
+		if (vcpu->lapic) {
+			/* The run loop sleeps until an event can wake it. */
+			WRITE_ONCE(vcpu->irq.mp_state, ALTP2M_MP_STATE_HALTED);
+			vcpu->vmx.halt_counted = false;
+			return 1;
+		}
 		run->exit_reason = ALTP2M_EXIT_HLT;
 		return 0;
+	case EXIT_REASON_INTERRUPT_WINDOW:
+	case EXIT_REASON_NMI_WINDOW:
+		/* What waited can be taken now: the next entry injects it. */
+		vcpu->stats.irq_window_exits++;
+		return 1;
 	case EXIT_REASON_VMCALL:
 		return altp2m_handle_vmcall(vcpu, e);
 	case EXIT_REASON_CR_ACCESS:
@@ -501,8 +512,8 @@ static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
 						 ALTP2M_INTERNAL_EMULATION, e);
 	default:
 		/*
-		 * Exits the controls in vmcs.c do not ask for (windows, SMIs,
-		 * SIPI, APIC, descriptor-table, RDTSC, PAUSE, ...): a report
+		 * Exits the controls in vmcs.c do not ask for (SMIs, SIPI,
+		 * APIC, descriptor-table, RDTSC, PAUSE, ...): a report
 		 * to the VMM should a CPU produce one anyway.
 		 */
 		return altp2m_vmx_internal_error(vcpu,
