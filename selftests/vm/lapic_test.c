@@ -747,7 +747,7 @@ TEST(x2apic_msrs)
 	EXPECT_EQ(vcpu->run->mmio.gpa, APIC_BASE_GPA + APIC_VER);
 	vcpu_run(vcpu);
 	assert_ucall_done(vcpu);
-	EXPECT_EQ(guest_global(vm, gp_count), 28);
+	EXPECT_EQ(guest_global(vm, gp_count), 27);
 	vm_free(vm);
 }
 
@@ -897,12 +897,15 @@ TEST(wild_input)
 	vm_free(vm);
 }
 
-/* INIT to itself: the vCPU waits for a start-up IPI. */
+/*
+ * INIT to itself: an AP waits for a start-up IPI (the BSP would restart
+ * at the reset vector).
+ */
 static void guest_init_self(void)
 {
 	apic_write(APIC_SVR, 0x1ff);
-	apic_write(APIC_ICR2, 0);
-	apic_write(APIC_ICR, 0x4500);		/* INIT, assert, to ID 0 */
+	apic_write(APIC_ICR2, 1U << 24);
+	apic_write(APIC_ICR, 0x4500);		/* INIT, assert, to ID 1 */
 	GUEST_SYNC(0xbad);
 }
 
@@ -914,10 +917,12 @@ static void on_alarm(int sig)
 TEST(init_to_self)
 {
 	struct vm *vm = vm_create_lapic();
-	struct vcpu *vcpu = vcpu_add(vm, 0, guest_init_self);
+	struct vcpu *vcpu = vcpu_add(vm, 1, guest_init_self);
 	struct sigaction sa = { .sa_handler = on_alarm };
-	struct altp2m_mp_state mp = { 0 };
+	struct altp2m_mp_state mp = { .state = ALTP2M_MP_STATE_RUNNABLE };
 	int ret;
+
+	ASSERT_EQ(ioctl(vcpu->fd, ALTP2M_SET_MP_STATE, &mp), 0);
 
 	ASSERT_EQ(sigaction(SIGALRM, &sa, NULL), 0);
 	alarm(2);
@@ -925,8 +930,161 @@ TEST(init_to_self)
 	alarm(0);
 	ASSERT_EQ(ret, -1);
 	ASSERT_EQ(errno, EINTR);
+	memset(&mp, 0, sizeof(mp));
 	ASSERT_EQ(ioctl(vcpu->fd, ALTP2M_GET_MP_STATE, &mp), 0);
 	EXPECT_EQ(mp.state, ALTP2M_MP_STATE_WAIT_SIPI);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------------- end to end */
+
+/*
+ * Interrupt handlers for a few vectors: each logs its vector and ends the
+ * interrupt with an EOI, through the MSR in x2APIC mode.
+ */
+#define IRQ_LOG_MAX	64
+uint64_t irq_log[IRQ_LOG_MAX];
+uint64_t irq_count;
+uint64_t irq_x2apic;
+
+void guest_irq_common(void);
+__asm__(
+	"	.text\n"
+	"guest_irq_common:\n"
+	"	push %rax\n"
+	"	push %rcx\n"
+	"	push %rdx\n"
+	"	mov irq_count, %rax\n"
+	"	cmp $64, %rax\n"
+	"	jae 1f\n"
+	"	mov 24(%rsp), %rdx\n"
+	"	mov %rdx, irq_log(,%rax,8)\n"
+	"1:	incq irq_count\n"
+	"	cmpq $0, irq_x2apic\n"
+	"	je 2f\n"
+	"	mov $0x80b, %ecx\n"
+	"	xor %eax, %eax\n"
+	"	xor %edx, %edx\n"
+	"	wrmsr\n"
+	"	jmp 3f\n"
+	"2:	mov $0xfee000b0, %edx\n"
+	"	movl $0, (%rdx)\n"
+	"3:	pop %rdx\n"
+	"	pop %rcx\n"
+	"	pop %rax\n"
+	"	add $8, %rsp\n"
+	"	iretq\n");
+
+#define IRQ_STUB(vec)							\
+	void guest_irq_##vec(void);					\
+	__asm__("	.text\n"					\
+		"guest_irq_" #vec ":\n"					\
+		"	push $" #vec "\n"				\
+		"	jmp guest_irq_common\n")
+
+IRQ_STUB(0x30);
+IRQ_STUB(0x31);
+IRQ_STUB(0x32);
+IRQ_STUB(0x40);
+IRQ_STUB(0x50);
+IRQ_STUB(0x58);
+
+static void irq_setup(struct vm *vm)
+{
+	x86_set_idt_gate(vm->ram, 0x30, (uint64_t)(uintptr_t)guest_irq_0x30);
+	x86_set_idt_gate(vm->ram, 0x31, (uint64_t)(uintptr_t)guest_irq_0x31);
+	x86_set_idt_gate(vm->ram, 0x32, (uint64_t)(uintptr_t)guest_irq_0x32);
+	x86_set_idt_gate(vm->ram, 0x40, (uint64_t)(uintptr_t)guest_irq_0x40);
+	x86_set_idt_gate(vm->ram, 0x50, (uint64_t)(uintptr_t)guest_irq_0x50);
+	x86_set_idt_gate(vm->ram, 0x58, (uint64_t)(uintptr_t)guest_irq_0x58);
+}
+
+/* Sleep in HLT until @n interrupts have been handled (no lost wake-up). */
+static void wait_irqs(uint64_t n)
+{
+	for (;;) {
+		__asm__ __volatile__("cli" ::: "memory");
+		if (READ_ONCE(irq_count) >= n)
+			break;
+		__asm__ __volatile__("sti; hlt" ::: "memory");
+	}
+	__asm__ __volatile__("sti" ::: "memory");
+}
+
+static void guest_end_to_end(void)
+{
+	uint64_t n = 0;
+
+	apic_write(APIC_SVR, 0x1ff);
+	__asm__ __volatile__("sti" ::: "memory");
+	/* A self IPI: its handler runs before the next instruction. */
+	apic_write(APIC_ICR, 0x40040);
+	GUEST_ASSERT_EQ(READ_ONCE(irq_count), ++n);
+	GUEST_ASSERT_EQ(irq_log[n - 1], 0x40);
+	/* One-shot timer, 1 ms: HLT sleeps until it fires. */
+	apic_write(APIC_TDCR, 0xb);
+	apic_write(APIC_LVTT, 0x30);
+	apic_write(APIC_TMICT, 1000000);
+	wait_irqs(++n);
+	GUEST_ASSERT_EQ(irq_log[n - 1], 0x30);
+	GUEST_ASSERT_EQ(apic_read(APIC_TMCCT), 0);
+	/* Periodic, 1 ms: three ticks, then masked. */
+	apic_write(APIC_LVTT, TIMER_PERIODIC | 0x31);
+	apic_write(APIC_TMICT, 1000000);
+	n += 3;
+	wait_irqs(n);
+	apic_write(APIC_LVTT, LVT_MASKED | TIMER_PERIODIC | 0x31);
+	GUEST_ASSERT_EQ(irq_log[n - 1], 0x31);
+	GUEST_ASSERT_EQ(irq_log[n - 3], 0x31);
+	/* TSC-deadline. */
+	apic_write(APIC_LVTT, TIMER_DEADLINE | 0x32);
+	wrmsr(MSR_TSC_DEADLINE, rdtsc_guest() + 100000);
+	wait_irqs(++n);
+	GUEST_ASSERT_EQ(irq_log[n - 1], 0x32);
+	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), 0);
+	/* MSIs from the VMM: edge, then level (whose EOI exits). */
+	GUEST_SYNC(n);
+	wait_irqs(++n);
+	GUEST_ASSERT_EQ(irq_log[n - 1], 0x50);
+	GUEST_SYNC(n);
+	wait_irqs(++n);
+	GUEST_ASSERT_EQ(irq_log[n - 1], 0x58);
+	GUEST_ASSERT_EQ(apic_read(APIC_ISR + 0x20), 0);
+	/* x2APIC: SELF IPI, EOI by MSR. */
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1 << 10));
+	WRITE_ONCE(irq_x2apic, 1);
+	wrmsr(X2(APIC_SELF_IPI), 0x40);
+	GUEST_ASSERT_EQ(READ_ONCE(irq_count), ++n);
+	GUEST_ASSERT_EQ(irq_log[n - 1], 0x40);
+	GUEST_ASSERT_EQ(rdmsr(X2(APIC_ISR + 0x20)), 0);
+	GUEST_SYNC(n);
+}
+
+TEST(end_to_end)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_end_to_end);
+	struct altp2m_vcpu_stats st;
+
+	irq_setup(vm);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 6);
+	EXPECT_EQ(signal_msi(vm, APIC_BASE_GPA, 0x50), 1);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 7);
+	EXPECT_EQ(signal_msi(vm, APIC_BASE_GPA, 0xc058), 1);
+	vcpu_run(vcpu);
+	/* The level-triggered vector's EOI comes to the VMM. */
+	ASSERT_EQ(vcpu->run->exit_reason, ALTP2M_EXIT_EOI);
+	EXPECT_EQ(vcpu->run->eoi.vector, 0x58);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 9);
+	vcpu_run(vcpu);
+	assert_ucall_done(vcpu);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.exits[ALTP2M_EXIT_EOI], 1);
+	EXPECT_GE(st.irqs_injected, 9);
+	EXPECT_GE(st.halts_blocked, 1);
 	vm_free(vm);
 }
 
