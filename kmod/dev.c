@@ -36,7 +36,7 @@ static long altp2m_dev_create_vm(void __user *argp)
 
 	if (copy_from_user(&c, argp, sizeof(c)))
 		return -EFAULT;
-	if (c.flags || c.vm_id)
+	if ((c.flags & ~ALTP2M_VM_LAPIC) || c.vm_id)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(c.reserved); i++)
 		if (c.reserved[i])

@@ -73,6 +73,13 @@ int altp2m_lapic_set_cr8(struct altp2m_vcpu *vcpu, u64 val);
 #define ALTP2M_LAPIC_EXIT	1
 int altp2m_lapic_msr_get(struct altp2m_vcpu *vcpu, u32 index, u64 *val);
 int altp2m_lapic_msr_set(struct altp2m_vcpu *vcpu, u32 index, u64 val);
+/*
+ * For SET_MSRS, which checks every entry before writing any: whether a
+ * write of IA32_APIC_BASE or IA32_TSC_DEADLINE would succeed (0,
+ * -EINVAL), -ENOENT for the other MSRs (the x2APIC registers are
+ * GET/SET_LAPIC's).
+ */
+int altp2m_lapic_msr_check(struct altp2m_vcpu *vcpu, u32 index, u64 val);
 
 /*
  * The xAPIC page: whether @gpa falls in it (APIC enabled in xAPIC mode),

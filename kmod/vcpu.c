@@ -15,6 +15,7 @@
 #include <linux/vmalloc.h>
 
 #include "altp2m.h"
+#include "lapic.h"
 
 static int altp2m_vcpu_release(struct inode *inode, struct file *file)
 {
@@ -30,6 +31,7 @@ static int altp2m_vcpu_release(struct inode *inode, struct file *file)
 	 */
 	if (vcpu->lapic)
 		synchronize_rcu();
+	altp2m_lapic_destroy(vcpu);
 	altp2m_vmx_vcpu_destroy(vcpu);
 	altp2m_vcpu_views_destroy(vcpu);
 	vfree(vcpu->run);
@@ -196,16 +198,39 @@ static long altp2m_vcpu_msrs(struct altp2m_vcpu *vcpu, void __user *argp,
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 	for (i = 0; i < m.nmsrs; i++) {
-		if (e[i].pad || !altp2m_vmx_msr_allowed(e[i].index) ||
+		if (e[i].pad) {
+			ret = -EINVAL;
+			goto out;
+		}
+		/* The APIC's own (APIC base, TSC deadline) come first. */
+		if (vcpu->lapic) {
+			ret = altp2m_lapic_msr_check(vcpu, e[i].index,
+						     e[i].value);
+			if (ret != -ENOENT) {
+				if (ret && set)
+					goto out;
+				ret = 0;
+				continue;
+			}
+			ret = 0;
+		}
+		if (!altp2m_vmx_msr_allowed(e[i].index) ||
 		    (set && altp2m_vmx_msr_check(e[i].index, e[i].value))) {
 			ret = -EINVAL;
 			goto out;
 		}
 	}
 	for (i = 0; i < m.nmsrs; i++) {
-		if (set)
+		ret = -ENOENT;
+		if (vcpu->lapic && set)
+			ret = altp2m_lapic_msr_set(vcpu, e[i].index,
+						   e[i].value);
+		else if (vcpu->lapic)
+			ret = altp2m_lapic_msr_get(vcpu, e[i].index,
+						   &e[i].value);
+		if (ret == -ENOENT && set)
 			ret = altp2m_vmx_set_msr(vcpu, e[i].index, e[i].value);
-		else
+		else if (ret == -ENOENT)
 			ret = altp2m_vmx_get_msr(vcpu, e[i].index, &e[i].value);
 		if (ret)	/* checked above; only a racing guest could */
 			goto out;
@@ -272,6 +297,24 @@ static long altp2m_vcpu_ioctl(struct file *file, unsigned int cmd,
 	case ALTP2M_SET_VE_PAGE:
 		ret = altp2m_ve_page_ioctl(vcpu, argp);
 		break;
+	case ALTP2M_GET_VCPU_EVENTS:
+		ret = altp2m_vcpu_get_events(vcpu, argp);
+		break;
+	case ALTP2M_SET_VCPU_EVENTS:
+		ret = altp2m_vcpu_set_events(vcpu, argp);
+		break;
+	case ALTP2M_GET_MP_STATE:
+		ret = altp2m_vcpu_get_mp_state(vcpu, argp);
+		break;
+	case ALTP2M_SET_MP_STATE:
+		ret = altp2m_vcpu_set_mp_state(vcpu, argp);
+		break;
+	case ALTP2M_GET_LAPIC:
+		ret = altp2m_lapic_get_state(vcpu, argp);
+		break;
+	case ALTP2M_SET_LAPIC:
+		ret = altp2m_lapic_set_state(vcpu, argp);
+		break;
 	default:
 		ret = altp2m_vcpu_view_ioctl(vcpu, cmd, argp);
 	}
@@ -308,6 +351,9 @@ int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *c)
 	vcpu->ve_gfn = ALTP2M_GFN_INVALID;
 	mutex_init(&vcpu->lock);
 	rcuwait_init(&vcpu->irq.wait);
+	/* With a local APIC, only the bootstrap processor runs at first. */
+	if ((vm->flags & ALTP2M_VM_LAPIC) && c->vcpu_id)
+		vcpu->irq.mp_state = ALTP2M_MP_STATE_WAIT_SIPI;
 	ret = -ENOMEM;
 	vcpu->run = vmalloc_user(PAGE_SIZE);
 	if (!vcpu->run)
@@ -318,6 +364,9 @@ int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *c)
 	ret = altp2m_vmx_vcpu_init(vcpu);
 	if (ret)
 		goto err_view;
+	ret = altp2m_lapic_create(vcpu);
+	if (ret)
+		goto err_vmx;
 
 	mutex_lock(&vm->lock);
 	if (vm->vcpus[c->vcpu_id]) {
@@ -326,7 +375,8 @@ int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *c)
 		goto err_vmx;
 	}
 	altp2m_vcpu_views_attach(vcpu);
-	vm->vcpus[c->vcpu_id] = vcpu;
+	/* Complete (its APIC too) before IPIs and MSIs can find it. */
+	smp_store_release(&vm->vcpus[c->vcpu_id], vcpu);
 	kref_get(&vm->refs);
 	mutex_unlock(&vm->lock);
 
@@ -342,8 +392,11 @@ err_slot:
 	mutex_lock(&vm->lock);
 	vm->vcpus[c->vcpu_id] = NULL;
 	mutex_unlock(&vm->lock);
+	if (vcpu->lapic)	/* as at release: a sender may hold it */
+		synchronize_rcu();
 	altp2m_vm_put(vm);
 err_vmx:
+	altp2m_lapic_destroy(vcpu);
 	altp2m_vmx_vcpu_destroy(vcpu);
 err_view:
 	altp2m_vcpu_views_destroy(vcpu);

@@ -27,6 +27,7 @@
 #include <linux/uaccess.h>
 
 #include "altp2m.h"
+#include "lapic.h"
 
 /*
  * VM ids: unique among live VMs, handed out cyclically from 1 to
@@ -101,6 +102,7 @@ static void altp2m_vm_free(struct kref *kref)
 
 	xa_erase(&altp2m_vms, vm->id);
 	atomic64_inc(&altp2m_vms_gen);
+	altp2m_vm_apic_destroy(vm);
 	altp2m_nl_txn_vm_gone(vm);
 	altp2m_nl_notify(vm, ALTP2M_CMD_VM_DESTROYED, 0, 0);
 	altp2m_p2m_destroy(vm);
@@ -303,6 +305,10 @@ static long altp2m_vm_ioctl(struct file *file, unsigned int cmd,
 		return altp2m_vm_get_stats(vm, argp);
 	case ALTP2M_GET_VM_STATUS:
 		return altp2m_vm_get_status(vm, argp);
+	case ALTP2M_SIGNAL_MSI:
+		return altp2m_vm_signal_msi(vm, argp);
+	case ALTP2M_IRQFD:
+		return altp2m_vm_irqfd(vm, argp);
 	default:
 		return altp2m_views_ioctl(vm, cmd, argp);
 	}
@@ -353,6 +359,7 @@ int altp2m_vm_create(struct altp2m_create_vm *arg,
 	mutex_init(&vm->lock);
 	mutex_init(&vm->mmu_lock);
 	vm->uid = current_uid();
+	vm->flags = arg->flags;
 	ret = altp2m_vm_user_charge(vm->uid);
 	if (ret)
 		goto err_free;
@@ -368,6 +375,9 @@ int altp2m_vm_create(struct altp2m_create_vm *arg,
 	ret = altp2m_p2m_init(vm);
 	if (ret)
 		goto err_id;
+	ret = altp2m_vm_apic_init(vm);
+	if (ret)
+		goto err_p2m;
 
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
@@ -402,6 +412,8 @@ err_refs:
 	put_user_ns(vm->user_ns);
 	put_net(vm->net);
 	mmdrop(vm->mm);
+	altp2m_vm_apic_destroy(vm);
+err_p2m:
 	altp2m_p2m_destroy(vm);
 err_id:
 	xa_erase(&altp2m_vms, vm->id);

@@ -40,8 +40,12 @@ static enum altp2m_exc_class altp2m_exc_class(u8 vector)
 	}
 }
 
-/* Vectors that push an error code (in protected mode only). */
-static bool altp2m_exc_has_error_code(u8 vector)
+/**
+ * altp2m_event_pushes_error - whether exception @vector pushes an error
+ *	code (in protected mode; never in real mode)
+ * @vector: the exception
+ */
+bool altp2m_event_pushes_error(u8 vector)
 {
 	switch (vector) {
 	case 8: case 10: case 11: case 12: case 13: case 14: case 17: case 21:
@@ -149,8 +153,56 @@ u32 altp2m_event_entry_info(const struct altp2m_event *ev,
 			       ALTP2M_EVENT_TYPE_MASK | ALTP2M_EVENT_VALID);
 
 	if ((info & ALTP2M_EVENT_TYPE_MASK) == ALTP2M_EVENT_HW_EXC &&
-	    altp2m_exc_has_error_code(info & ALTP2M_EVENT_VECTOR_MASK) &&
+	    altp2m_event_pushes_error(info & ALTP2M_EVENT_VECTOR_MASK) &&
 	    protected_mode)
 		info |= ALTP2M_EVENT_DELIVER_CODE;
 	return info;
+}
+
+/**
+ * altp2m_event_invalid - whether VM entry can inject an event so described
+ * @type: ALTP2M_EVENT_EXT_INTR .. ALTP2M_EVENT_OTHER
+ * @vector: its vector
+ * @has_error: it pushes @error
+ * @error: the error code
+ * @len: the instruction length, for the software types
+ *
+ * The SDM's checks on the VM-entry event-injection fields ("Checks on
+ * VM-Entry Control Fields"), for an event a VMM hands in: an NMI is
+ * vector 2, a hardware exception at most 31, only an exception that
+ * pushes one has an error code (bits 31:16 clear, which some CPUs check),
+ * the software types have a length of 1 to 15, and types 1 (reserved) and
+ * 7 (other event: monitor trap) are not events for the guest.
+ *
+ * Return: NULL, or what is wrong.
+ */
+const char *altp2m_event_invalid(u32 type, u8 vector, bool has_error,
+				 u32 error, u32 len)
+{
+	switch (type) {
+	case ALTP2M_EVENT_EXT_INTR:
+		break;
+	case ALTP2M_EVENT_NMI:
+		if (vector != 2)
+			return "an NMI has vector 2";
+		break;
+	case ALTP2M_EVENT_HW_EXC:
+		if (vector > 31)
+			return "an exception has a vector below 32";
+		break;
+	case ALTP2M_EVENT_SOFT_INTR:
+	case ALTP2M_EVENT_PRIV_SW_EXC:
+	case ALTP2M_EVENT_SOFT_EXC:
+		if (len < 1 || len > 15)
+			return "a software event needs its instruction length";
+		break;
+	default:
+		return "no such event type";
+	}
+	if (has_error && (type != ALTP2M_EVENT_HW_EXC ||
+			  !altp2m_event_pushes_error(vector)))
+		return "this event pushes no error code";
+	if (has_error && (error >> 16))
+		return "error codes have 16 bits";
+	return NULL;
 }

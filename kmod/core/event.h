@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Events for a guest (exceptions, software interrupts) as the CPU delivers
- * them: what a second exception raised during the delivery of a first one
- * becomes, which events push an error code, and how an event a VM exit
- * interrupted is described again for the next entry.
+ * Events for a guest (exceptions, software interrupts, external interrupts
+ * and NMIs) as the CPU delivers them: what a second exception raised
+ * during the delivery of a first one becomes, which events push an error
+ * code, how an event a VM exit interrupted is described again for the next
+ * entry, and which events VM entry can inject at all.
  *
  * An event is held in the layout of the VMX VM-entry interruption
  * information (vector in bits 7:0, type in 10:8, valid in 31), without the
@@ -53,5 +54,8 @@ void altp2m_event_from_vectoring(struct altp2m_event *ev, u32 idt,
 bool altp2m_event_is_soft(u32 info);
 u32 altp2m_event_entry_info(const struct altp2m_event *ev,
 			    bool protected_mode);
+bool altp2m_event_pushes_error(u8 vector);
+const char *altp2m_event_invalid(u32 type, u8 vector, bool has_error,
+				 u32 error, u32 len);
 
 #endif /* ALTP2M_CORE_EVENT_H */

@@ -16,6 +16,7 @@
 
 #include "../altp2m.h"
 #include "../core/gva.h"
+#include "../lapic.h"
 #include "internal.h"
 
 /* GETSEC exits unconditionally; <asm/vmx.h> has no name for it. */
@@ -82,10 +83,26 @@ static int altp2m_handle_msr(struct altp2m_vcpu *vcpu,
 {
 	u64 *gpr = vcpu->vmx.gpr;
 	u32 index = gpr[ALTP2M_RCX];
-	u64 val;
+	u64 val = (gpr[ALTP2M_RDX] << 32) | (u32)gpr[ALTP2M_RAX];
+	int ret;
 
+	/* The local APIC's MSRs first: APIC base, TSC deadline, x2APIC. */
+	if (vcpu->lapic) {
+		ret = write ? altp2m_lapic_msr_set(vcpu, index, val) :
+			      altp2m_lapic_msr_get(vcpu, index, &val);
+		if (ret != -ENOENT) {
+			vcpu->stats.apic_exits++;
+			if (ret < 0)
+				goto gp;
+			if (!write) {
+				gpr[ALTP2M_RAX] = (u32)val;
+				gpr[ALTP2M_RDX] = val >> 32;
+			}
+			altp2m_skip_insn(vcpu, e);
+			return ret == ALTP2M_LAPIC_EXIT ? 0 : 1;
+		}
+	}
 	if (write) {
-		val = (gpr[ALTP2M_RDX] << 32) | (u32)gpr[ALTP2M_RAX];
 		if (altp2m_vmx_set_msr(vcpu, index, val))
 			goto gp;
 	} else {
@@ -111,7 +128,9 @@ static int altp2m_handle_cr(struct altp2m_vcpu *vcpu,
 
 	switch (type) {
 	case 0:		/* MOV to CR */
-		if (cr == 8) {
+		if (cr == 8 && vcpu->lapic) {
+			ret = altp2m_lapic_set_cr8(vcpu, gpr[reg]);
+		} else if (cr == 8) {
 			/* Bits 63:4 are reserved: #GP, the TPR unchanged. */
 			ret = gpr[reg] & ~0xfULL ? -EINVAL : 0;
 			if (!ret)
@@ -123,7 +142,8 @@ static int altp2m_handle_cr(struct altp2m_vcpu *vcpu,
 	case 1:		/* MOV from CR: only CR8 exits */
 		ret = cr == 8 ? 0 : -EINVAL;
 		if (!ret)
-			gpr[reg] = vcpu->vmx.cr8;
+			gpr[reg] = vcpu->lapic ? altp2m_lapic_get_cr8(vcpu) :
+						 vcpu->vmx.cr8;
 		break;
 	case 2:		/* CLTS */
 		ret = altp2m_vmx_write_cr(vcpu, 0,
@@ -209,6 +229,19 @@ static int altp2m_handle_mmio(struct altp2m_vcpu *vcpu,
 		memcpy(&run->internal.data[4], insn, min(avail, 15u));
 		run->internal.ndata = 6;
 		return 0;
+	}
+
+	/* The xAPIC page is the in-kernel APIC's, done here. */
+	if (vcpu->lapic && altp2m_lapic_in_mmio(vcpu, e->gpa)) {
+		vcpu->stats.apic_exits++;
+		val = v->mmio.write ? altp2m_mmio_write_value(&v->mmio, v->gpr) :
+				      0;
+		ret = altp2m_lapic_mmio(vcpu, e->gpa, v->mmio.size,
+					v->mmio.write, &val);
+		if (!v->mmio.write)
+			altp2m_mmio_complete_read(&v->mmio, v->gpr, val);
+		altp2m_vmx_skip_insn(vcpu, v->mmio.len);
+		return ret == ALTP2M_LAPIC_EXIT ? 0 : 1;
 	}
 
 	run->exit_reason = ALTP2M_EXIT_MMIO;
@@ -413,8 +446,19 @@ static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
 		return 1;
 	case EXIT_REASON_HLT:
 		altp2m_skip_insn(vcpu, e);
+		if (vcpu->lapic) {
+			/* The run loop sleeps until an event can wake it. */
+			WRITE_ONCE(vcpu->irq.mp_state, ALTP2M_MP_STATE_HALTED);
+			vcpu->vmx.halt_counted = false;
+			return 1;
+		}
 		run->exit_reason = ALTP2M_EXIT_HLT;
 		return 0;
+	case EXIT_REASON_INTERRUPT_WINDOW:
+	case EXIT_REASON_NMI_WINDOW:
+		/* What waited can be taken now: the next entry injects it. */
+		vcpu->stats.irq_window_exits++;
+		return 1;
 	case EXIT_REASON_VMCALL:
 		return altp2m_handle_vmcall(vcpu, e);
 	case EXIT_REASON_CR_ACCESS:
@@ -468,8 +512,8 @@ static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
 						 ALTP2M_INTERNAL_EMULATION, e);
 	default:
 		/*
-		 * Exits the controls in vmcs.c do not ask for (windows, SMIs,
-		 * SIPI, APIC, descriptor-table, RDTSC, PAUSE, ...): a report
+		 * Exits the controls in vmcs.c do not ask for (SMIs, SIPI,
+		 * APIC, descriptor-table, RDTSC, PAUSE, ...): a report
 		 * to the VMM should a CPU produce one anyway.
 		 */
 		return altp2m_vmx_internal_error(vcpu,

@@ -36,8 +36,13 @@ struct altp2m_vmx_exit {
 	u64 gla;
 };
 
+/* The window exits an entry may ask for (inject.c). */
+#define ALTP2M_PROC_WINDOWS	(CPU_BASED_INTR_WINDOW_EXITING | \
+				 CPU_BASED_NMI_WINDOW_EXITING)
+
 int altp2m_vmx_setup_config(void);
 void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu);
+void altp2m_vmcs_reset(struct altp2m_vcpu *vcpu, bool init);
 void altp2m_vmcs_host_percpu(int cpu);
 void altp2m_vmcs_write_sregs(struct altp2m_vcpu *vcpu,
 			     const struct altp2m_sregs *s);
@@ -111,6 +116,7 @@ void altp2m_vmx_skip_insn(struct altp2m_vcpu *vcpu, unsigned int len);
 void altp2m_vmx_complete_event(struct altp2m_vcpu *vcpu,
 			       const struct altp2m_vmx_exit *e);
 void altp2m_vmx_inject_event(struct altp2m_vcpu *vcpu);
+bool altp2m_vmx_nmi_blocked(struct altp2m_vcpu *vcpu);
 
 /* vmenter.S; it returns 0 after a VM exit, or one of these. */
 #define ALTP2M_VMENTER_VMFAIL	1	/* VMfail: VM_INSTRUCTION_ERROR says */

@@ -14,11 +14,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/rcuwait.h>
 #include <linux/sched/signal.h>
 #include <linux/preempt.h>
 #include <asm/fpu/api.h>
+#include <asm/msr-index.h>
 
 #include "../altp2m.h"
+#include "../lapic.h"
 #include "enter.h"
 #include "internal.h"
 
@@ -171,12 +174,119 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 	return altp2m_enter_complete(vcpu, fail);
 }
 
+/*
+ * INIT (SDM "Processor state after reset", INIT column): the registers as
+ * INIT leaves them, nothing in flight, the local APIC reset with its base
+ * and ID kept. The bootstrap processor starts again at the reset vector;
+ * any other waits for a start-up IPI.
+ */
+static void altp2m_vcpu_init_signal(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
+	u64 base = 0;
+
+	altp2m_vmx_vcpu_get(vcpu);
+	altp2m_vmcs_reset(vcpu, true);
+	altp2m_vmx_vcpu_put();
+	v->inject = (struct altp2m_event){ 0 };
+	v->extint = 0;
+	v->nmi_pending = false;
+	v->shadow_clear = false;
+	v->cr8 = 0;
+	altp2m_lapic_reset(vcpu, true);
+	altp2m_lapic_msr_get(vcpu, MSR_IA32_APICBASE, &base);
+	WRITE_ONCE(vcpu->irq.mp_state, base & MSR_IA32_APICBASE_BSP ?
+		   ALTP2M_MP_STATE_RUNNABLE : ALTP2M_MP_STATE_WAIT_SIPI);
+}
+
+/*
+ * A start-up IPI starts a vCPU that waits for one in real mode at
+ * @vector << 12 (CS = @vector << 8, IP = 0) on the state INIT left; it
+ * is ignored in any other state, as on the CPU.
+ */
+static void altp2m_vcpu_sipi(struct altp2m_vcpu *vcpu, u8 vector)
+{
+	if (vcpu->irq.mp_state != ALTP2M_MP_STATE_WAIT_SIPI)
+		return;
+	altp2m_vmx_vcpu_get(vcpu);
+	altp2m_vmwrite(GUEST_CS_SELECTOR, (u16)vector << 8);
+	altp2m_vmwrite(GUEST_CS_BASE, (u64)vector << 12);
+	altp2m_vmx_vcpu_put();
+	vcpu->vmx.rip = 0;
+	WRITE_ONCE(vcpu->irq.mp_state, ALTP2M_MP_STATE_RUNNABLE);
+}
+
+/*
+ * ALTP2M_REQ_EVENT: the events raised with altp2m_vcpu_raise_*(), in the
+ * order the CPU would take them when they came together (an INIT, then
+ * the SIPI that follows it). Only VMs with a local APIC raise any.
+ */
+static void altp2m_vcpu_take_events(struct altp2m_vcpu *vcpu)
+{
+	unsigned long *ev = &vcpu->irq.events;
+
+	if (!vcpu->lapic)
+		return;
+	if (test_and_clear_bit(ALTP2M_IRQ_INIT, ev))
+		altp2m_vcpu_init_signal(vcpu);
+	/* The bit, then the vector written before it (irq.h). */
+	if (test_and_clear_bit(ALTP2M_IRQ_SIPI, ev))
+		altp2m_vcpu_sipi(vcpu, READ_ONCE(vcpu->irq.sipi_vector));
+	if (test_and_clear_bit(ALTP2M_IRQ_NMI, ev))
+		vcpu->vmx.nmi_pending = true;
+}
+
+/*
+ * Whether a halted vCPU has something that ends HLT (SDM, HLT): an event
+ * in flight (an external interrupt only with RFLAGS.IF), an NMI while
+ * NMIs are not blocked, or an interrupt it can take: RFLAGS.IF and one
+ * above the APIC's PPR. With IF clear, maskable interrupts leave it
+ * halted. No shadow is left after HLT.
+ */
+static bool altp2m_vcpu_halt_ends(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
+	bool irq_ok = v->rflags & X86_EFLAGS_IF;
+
+	if (v->inject.info & INTR_INFO_VALID_MASK)
+		return irq_ok || (v->inject.info & INTR_INFO_INTR_TYPE_MASK) !=
+				 INTR_TYPE_EXT_INTR;
+	if (v->nmi_pending && !altp2m_vmx_nmi_blocked(vcpu))
+		return true;
+	if (!irq_ok)
+		return false;
+	return v->extint || (vcpu->lapic && altp2m_lapic_pending(vcpu) >= 0);
+}
+
+/* Whether the vCPU may enter now; a HLT that ends makes it runnable. */
+static bool altp2m_vcpu_runnable(struct altp2m_vcpu *vcpu)
+{
+	switch (vcpu->irq.mp_state) {
+	case ALTP2M_MP_STATE_RUNNABLE:
+		return true;
+	case ALTP2M_MP_STATE_HALTED:
+		if (altp2m_vcpu_halt_ends(vcpu)) {
+			WRITE_ONCE(vcpu->irq.mp_state,
+				   ALTP2M_MP_STATE_RUNNABLE);
+			return true;
+		}
+		if (!vcpu->vmx.halt_counted) {
+			vcpu->stats.halts_blocked++;
+			vcpu->vmx.halt_counted = true;
+		}
+		return false;
+	default:
+		return false;
+	}
+}
+
 /**
  * altp2m_vmx_run - ALTP2M_RUN: run the guest until an exit for userspace
  * @vcpu: the vCPU, its lock held
  *
  * Return: 0 with the run page describing the exit; -EINTR when a signal
- * is pending (the run page says ALTP2M_EXIT_INTR; calling again goes on);
+ * is pending (the run page says ALTP2M_EXIT_INTR; calling again goes on,
+ * and a vCPU halted or waiting for a SIPI sleeps again);
  * -EIO if the module could not enter the guest at all.
  */
 int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
@@ -208,6 +318,20 @@ int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
 			vcpu->run->exit_reason = ALTP2M_EXIT_INTR;
 			ret = -EINTR;
 			break;
+		}
+		if (altp2m_check_request(vcpu, ALTP2M_REQ_EVENT))
+			altp2m_vcpu_take_events(vcpu);
+		if (!altp2m_vcpu_runnable(vcpu)) {
+			/*
+			 * Until a kick: it requests ALTP2M_REQ_EVENT before
+			 * it wakes the sleeper, so none is missed. A signal
+			 * ends the sleep too, and the check above returns.
+			 */
+			rcuwait_wait_event(&vcpu->irq.wait,
+					   altp2m_test_request(vcpu,
+							       ALTP2M_REQ_EVENT),
+					   TASK_INTERRUPTIBLE);
+			continue;
 		}
 		cond_resched();
 		altp2m_vcpu_view_before_entry(vcpu);

@@ -6,7 +6,9 @@
  * Policy in short: the guest runs under EPT with every I/O port, MSR,
  * control-register write, CR8 access, debug-register access, HLT, VMCALL,
  * CPUID and VMX instruction exiting; external interrupts and NMIs exit too and are
- * handled by the host as if the guest were not there.
+ * handled by the host as if the guest were not there. The guest's own
+ * interrupts and NMIs are injected (inject.c), with virtual NMIs and the
+ * window exits for those it cannot take yet.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -78,11 +80,16 @@ int altp2m_vmx_setup_config(void)
 	u32 pin, proc, proc2, exit, entry;
 	int ret;
 
-	pin = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
+	/*
+	 * Virtual NMIs: the CPU tracks the guest's NMI blocking (set by an
+	 * injected NMI, cleared by the guest's IRET) and can exit when it
+	 * ends (NMI-window exiting). Every CPU with EPT has them.
+	 */
+	pin = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
+	      PIN_BASED_VIRTUAL_NMIS;
 	ret = altp2m_adjust(truectl ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 			    MSR_IA32_VMX_PINBASED_CTLS,
-			    pin | PIN_BASED_VIRTUAL_NMIS |
-			    PIN_BASED_VMX_PREEMPTION_TIMER, pin, &c->pin);
+			    pin | PIN_BASED_VMX_PREEMPTION_TIMER, pin, &c->pin);
 	if (ret)
 		return ret;
 	/*
@@ -113,10 +120,18 @@ int altp2m_vmx_setup_config(void)
 	       CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_MONITOR_EXITING |
 	       CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
 	       CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	/*
+	 * The window exits must exist (an interrupt or NMI the guest cannot
+	 * take yet waits for one), but are on only for the entries that
+	 * need them (inject.c).
+	 */
 	ret = altp2m_adjust(truectl ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
-			    MSR_IA32_VMX_PROCBASED_CTLS, proc, proc, &c->proc);
+			    MSR_IA32_VMX_PROCBASED_CTLS,
+			    proc | ALTP2M_PROC_WINDOWS,
+			    proc | ALTP2M_PROC_WINDOWS, &c->proc);
 	if (ret)
 		return ret;
+	c->proc &= ~ALTP2M_PROC_WINDOWS;
 	/* With EPT, CR3 accesses need not exit; drop them where allowed. */
 	c->proc &= ~(CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING |
 		     CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS) |
@@ -358,11 +373,10 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 {
 	const struct altp2m_vmx_config *c = &altp2m_vmx_cfg;
 	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
-	struct altp2m_sregs s;
-	struct altp2m_regs r;
 
 	altp2m_vmwrite(PIN_BASED_VM_EXEC_CONTROL, c->pin);
 	altp2m_vmwrite(CPU_BASED_VM_EXEC_CONTROL, c->proc);
+	v->proc = c->proc;
 	altp2m_vmwrite(SECONDARY_VM_EXEC_CONTROL, c->proc2);
 	altp2m_vmwrite(VM_EXIT_CONTROLS, c->exit);
 	altp2m_vmwrite(VM_ENTRY_CONTROLS, c->entry);
@@ -401,26 +415,55 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 
 	altp2m_vmcs_host_constant();
 
-	altp2m_reset_state(&s, &r);
-	altp2m_vmcs_write_sregs(vcpu, &s);
-	altp2m_vmcs_write_regs(vcpu, &r);
 	/*
 	 * The hardware DR7 the guest runs with never enables anything: the
 	 * guest's debug registers live in struct altp2m_vmx_vcpu, and DR0-3
 	 * in hardware still hold the host's breakpoints.
 	 */
 	altp2m_vmwrite(GUEST_DR7, ALTP2M_DR7_INIT);
-	v->dr[ALTP2M_DR6_SLOT] = ALTP2M_DR6_INIT;
-	v->dr[ALTP2M_DR7_SLOT] = ALTP2M_DR7_INIT;
-	altp2m_vmwrite(GUEST_IA32_DEBUGCTL, 0);
+	altp2m_vmcs_reset(vcpu, false);
 	altp2m_vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
 	altp2m_vmwrite(GUEST_SYSENTER_CS, 0);
 	altp2m_vmwrite(GUEST_SYSENTER_ESP, 0);
 	altp2m_vmwrite(GUEST_SYSENTER_EIP, 0);
-	altp2m_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
 	altp2m_vmwrite(GUEST_ACTIVITY_STATE, 0);
-	altp2m_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	altp2m_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+}
+
+/**
+ * altp2m_vmcs_reset - the registers after power-on or INIT
+ * @vcpu: the vCPU, its VMCS current
+ * @init: INIT (SDM "Processor state after reset", INIT column): CR0's
+ *	cache bits stay, and what this state does not name (MSRs, PAT,
+ *	the FPU) is left as it is; otherwise power-on
+ *
+ * Segments, control and general-purpose registers, debug registers and
+ * the interruptibility state; the events in flight are the caller's.
+ */
+void altp2m_vmcs_reset(struct altp2m_vcpu *vcpu, bool init)
+{
+	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
+	struct altp2m_sregs s;
+	struct altp2m_regs r;
+	u64 cache = 0;
+
+	if (init)
+		cache = altp2m_vmread(CR0_READ_SHADOW) &
+			(X86_CR0_CD | X86_CR0_NW);
+	altp2m_reset_state(&s, &r);
+	if (init)
+		s.cr0 = X86_CR0_ET | cache;
+	altp2m_vmcs_write_sregs(vcpu, &s);
+	altp2m_vmcs_write_regs(vcpu, &r);
+	v->dr[0] = 0;
+	v->dr[1] = 0;
+	v->dr[2] = 0;
+	v->dr[3] = 0;
+	v->dr[ALTP2M_DR6_SLOT] = ALTP2M_DR6_INIT;
+	v->dr[ALTP2M_DR7_SLOT] = ALTP2M_DR7_INIT;
+	altp2m_vmwrite(GUEST_IA32_DEBUGCTL, 0);
+	altp2m_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+	altp2m_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 }
 
 /* Fill the autoload areas: guest values start at 0, host values now. */

@@ -22,6 +22,7 @@ struct altp2m_vcpu;
 struct altp2m_regs;
 struct altp2m_sregs;
 struct altp2m_msrs;
+struct altp2m_vcpu_events;
 
 /* An entry of a VM-entry/VM-exit MSR-load or -store area (SDM format). */
 struct altp2m_vmx_msr {
@@ -91,9 +92,18 @@ struct altp2m_vmx_host_cache {
  * @dr: guest DR0-3, DR6 and DR7 (see ALTP2M_DR*_SLOT): kept here and
  *	never loaded into hardware, so guest breakpoints do not fire and the
  *	host's keep working
- * @inject: the event pending for the guest, info 0 for none (inject.c)
+ * @inject: the event in flight for the guest, info 0 for none (inject.c)
  * @inject_armed: the VMCS's VM-entry interruption field may still hold an
  *	event no exit has consumed
+ * @nmi_pending: an NMI waits until the guest can take it (at most one is
+ *	latched, as on the CPU)
+ * @extint: an external interrupt waiting for RFLAGS.IF and no shadow,
+ *	vector | INTR_INFO_VALID_MASK (0: none): one the VMM set, or one in
+ *	flight that the guest could no longer take
+ * @proc: the primary processor-based controls the VMCS holds: the
+ *	configuration's, plus the interrupt- and NMI-window exits the
+ *	last entry asked for
+ * @halt_counted: the current HLT was counted in halts_blocked
  * @shadow_clear: an emulated instruction completed: the STI/MOV-SS
  *	blocking of the VMCS ends at the next entry
  * @triple_fault: an exception during delivery of #DF: the exit handler
@@ -129,6 +139,10 @@ struct altp2m_vmx_vcpu {
 	u64 dr[6];
 	struct altp2m_event inject;
 	bool inject_armed;
+	bool nmi_pending;
+	u32 extint;
+	u32 proc;
+	bool halt_counted;
 	bool shadow_clear;
 	bool triple_fault;
 	struct altp2m_mmio_insn mmio;
@@ -164,5 +178,9 @@ int altp2m_vmx_msr_allowed(u32 index);
 int altp2m_vmx_msr_check(u32 index, u64 value);
 int altp2m_vmx_get_msr(struct altp2m_vcpu *vcpu, u32 index, u64 *value);
 int altp2m_vmx_set_msr(struct altp2m_vcpu *vcpu, u32 index, u64 value);
+void altp2m_vmx_get_events(struct altp2m_vcpu *vcpu,
+			   struct altp2m_vcpu_events *ev);
+void altp2m_vmx_set_events(struct altp2m_vcpu *vcpu,
+			   const struct altp2m_vcpu_events *ev);
 
 #endif /* ALTP2M_VMX_H */

@@ -2,7 +2,8 @@
 /*
  * Unit tests of kmod/core/event.c: the SDM's double-fault table for every
  * class pair, error codes per vector and mode, and events rebuilt from the
- * IDT-vectoring information of a VM exit.
+ * IDT-vectoring information of a VM exit, and the events VM entry can
+ * inject.
  */
 #include <check.h>
 
@@ -150,6 +151,47 @@ START_TEST(rebuilt_from_vectoring)
 }
 END_TEST
 
+/* What VM entry accepts as an injected event (the VMM's SET_VCPU_EVENTS). */
+START_TEST(injectable_events)
+{
+	/* External interrupts: any vector, no code, no length. */
+	ck_assert_ptr_null(altp2m_event_invalid(ALTP2M_EVENT_EXT_INTR, 0x40,
+						false, 0, 0));
+	ck_assert_ptr_null(altp2m_event_invalid(ALTP2M_EVENT_EXT_INTR, 0xff,
+						false, 0, 0));
+	ck_assert_ptr_nonnull(altp2m_event_invalid(ALTP2M_EVENT_EXT_INTR,
+						   0x40, true, 0, 0));
+	/* NMI is vector 2 only. */
+	ck_assert_ptr_null(altp2m_event_invalid(ALTP2M_EVENT_NMI, 2, false,
+						0, 0));
+	ck_assert_ptr_nonnull(altp2m_event_invalid(ALTP2M_EVENT_NMI, 3, false,
+						   0, 0));
+	/* Exceptions: below 32; an error code where the vector has one. */
+	ck_assert_ptr_null(altp2m_event_invalid(HW, 13, true, 0xfffe, 0));
+	ck_assert_ptr_null(altp2m_event_invalid(HW, 14, false, 0, 0));
+	ck_assert_ptr_null(altp2m_event_invalid(HW, 31, false, 0, 0));
+	ck_assert_ptr_nonnull(altp2m_event_invalid(HW, 32, false, 0, 0));
+	ck_assert_ptr_nonnull(altp2m_event_invalid(HW, 3, true, 0, 0));
+	ck_assert_ptr_nonnull(altp2m_event_invalid(HW, 13, true, 0x10000, 0));
+	/* Software types need their instruction's length, 1-15. */
+	ck_assert_ptr_null(altp2m_event_invalid(ALTP2M_EVENT_SOFT_INTR, 0x80,
+						false, 0, 2));
+	ck_assert_ptr_null(altp2m_event_invalid(ALTP2M_EVENT_SOFT_EXC, 3,
+						false, 0, 15));
+	ck_assert_ptr_nonnull(altp2m_event_invalid(ALTP2M_EVENT_SOFT_INTR,
+						   0x80, false, 0, 0));
+	ck_assert_ptr_nonnull(altp2m_event_invalid(ALTP2M_EVENT_PRIV_SW_EXC,
+						   1, false, 0, 16));
+	ck_assert_ptr_nonnull(altp2m_event_invalid(ALTP2M_EVENT_SOFT_INTR,
+						   0x80, true, 0, 2));
+	/* Reserved type and "other event" are no events for a guest. */
+	ck_assert_ptr_nonnull(altp2m_event_invalid(ALTP2M_EVENT_RESERVED, 0,
+						   false, 0, 0));
+	ck_assert_ptr_nonnull(altp2m_event_invalid(ALTP2M_EVENT_OTHER, 0,
+						   false, 0, 0));
+}
+END_TEST
+
 static Suite *event_suite(void)
 {
 	Suite *s = suite_create("event");
@@ -160,6 +202,7 @@ static Suite *event_suite(void)
 	tcase_add_test(tc, error_code_by_vector_and_mode);
 	tcase_add_test(tc, software_events_have_no_code);
 	tcase_add_test(tc, rebuilt_from_vectoring);
+	tcase_add_test(tc, injectable_events);
 	suite_add_tcase(s, tc);
 	return s;
 }

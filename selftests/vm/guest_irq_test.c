@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interrupts and NMIs for the guest (GET/SET_VCPU_EVENTS, GET/SET_MP_STATE)
+ * in a VM without a local APIC, where only what the VMM sets reaches the
+ * guest: an external interrupt reaches the handler of its vector, and
+ * waits while RFLAGS.IF is clear, until STI and the instruction after it;
+ * an NMI is delivered and a second one is held until the handler's IRET;
+ * an exception with its error code; an event whose delivery exited is in
+ * flight for GET and delivered after; bad events and mp_states are EINVAL
+ * before anything is written.
+ */
+#include <errno.h>
+#include <sys/ioctl.h>
+
+#include "../lib/vm_util.h"
+#include "../lib/harness.h"
+
+#define IRQ_VECTOR	0x40
+#define IRQ_VECTOR2	0x41
+
+/* ------------------------------------------------------- guest handlers */
+
+/*
+ * Each interrupt handler counts, notes its vector and what the guest's
+ * marker held when it ran, and returns.
+ */
+uint64_t irq_count, irq_vector, irq_mark, sti_mark;
+uint64_t nmi_count;
+
+void guest_irq40(void);
+void guest_irq41(void);
+__asm__(
+	"	.text\n"
+	"	.globl guest_irq40\n"
+	"guest_irq40:\n"
+	"	push %rax\n"
+	"	mov $0x40, %eax\n"
+	"	jmp 1f\n"
+	"	.globl guest_irq41\n"
+	"guest_irq41:\n"
+	"	push %rax\n"
+	"	mov $0x41, %eax\n"
+	"1:	mov %rax, irq_vector\n"
+	"	mov sti_mark, %rax\n"
+	"	mov %rax, irq_mark\n"
+	"	incq irq_count\n"
+	"	pop %rax\n"
+	"	iretq\n");
+
+/*
+ * The NMI handler: the first NMI reports from inside the handler (NMIs
+ * blocked) and checks that the second one the host raises meanwhile
+ * waits; the second only counts.
+ */
+void guest_nmi_inside(void);
+void guest_nmi_handler(void);
+__asm__(
+	"	.text\n"
+	"	.globl guest_nmi_handler\n"
+	"guest_nmi_handler:\n"
+	"	push %rax\n"
+	"	push %rcx\n"
+	"	push %rdx\n"
+	"	push %rsi\n"
+	"	push %rdi\n"
+	"	push %r8\n"
+	"	push %r9\n"
+	"	push %r10\n"
+	"	push %r11\n"
+	"	incq nmi_count\n"
+	"	cmpq $1, nmi_count\n"
+	"	jne 1f\n"
+	"	call guest_nmi_inside\n"
+	"1:	pop %r11\n"
+	"	pop %r10\n"
+	"	pop %r9\n"
+	"	pop %r8\n"
+	"	pop %rdi\n"
+	"	pop %rsi\n"
+	"	pop %rdx\n"
+	"	pop %rcx\n"
+	"	pop %rax\n"
+	"	iretq\n");
+
+void guest_nmi_inside(void)
+{
+	unsigned int i;
+
+	GUEST_SYNC(READ_ONCE(nmi_count));
+	/* The host raised the second NMI: blocked until the IRET. */
+	for (i = 0; i < 1000; i++)
+		cpu_relax();
+	GUEST_ASSERT_EQ(READ_ONCE(nmi_count), 1);
+}
+
+static void install_handlers(struct vm *vm)
+{
+	x86_set_idt_gate(vm->ram, IRQ_VECTOR, (uint64_t)(uintptr_t)guest_irq40);
+	x86_set_idt_gate(vm->ram, IRQ_VECTOR2,
+			 (uint64_t)(uintptr_t)guest_irq41);
+	x86_set_idt_gate(vm->ram, NMI_VECTOR,
+			 (uint64_t)(uintptr_t)guest_nmi_handler);
+}
+
+/* ------------------------------------------------------------ host side */
+
+static int __get_events(struct vcpu *vcpu, struct altp2m_vcpu_events *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	return __vcpu_ioctl(vcpu, ALTP2M_GET_VCPU_EVENTS, ev);
+}
+
+static void get_events(struct vcpu *vcpu, struct altp2m_vcpu_events *ev)
+{
+	TEST_ASSERT(!__get_events(vcpu, ev), "GET_VCPU_EVENTS: %s",
+		    strerror(errno));
+}
+
+static void set_events(struct vcpu *vcpu, struct altp2m_vcpu_events *ev)
+{
+	TEST_ASSERT(!__vcpu_ioctl(vcpu, ALTP2M_SET_VCPU_EVENTS, ev),
+		    "SET_VCPU_EVENTS: %s", strerror(errno));
+}
+
+static void set_extint(struct vcpu *vcpu, uint8_t vector)
+{
+	struct altp2m_vcpu_events ev = {
+		.flags = ALTP2M_EVENTS_SET_EVENT,
+		.event_valid = 1,
+		.event_type = ALTP2M_EVENT_TYPE_EXTINT,
+		.event_vector = vector,
+	};
+
+	set_events(vcpu, &ev);
+}
+
+/* -------------------------------------------- external interrupt, STI */
+
+extern char sti_done[];
+
+static void guest_sti(void)
+{
+	unsigned int i;
+
+	GUEST_SYNC(0);
+	/* IF is clear: the interrupt the host set waits. */
+	for (i = 0; i < 1000; i++)
+		cpu_relax();
+	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 0);
+	/* The instruction after STI runs in its shadow, before it. */
+	__asm__ __volatile__("sti\n\t"
+			     "movq $1, sti_mark\n\t"
+			     "movq $2, sti_mark\n"
+			     ".globl sti_done\nsti_done:\n\t"
+			     "cli" : : : "memory");
+	GUEST_SYNC_ARGS(READ_ONCE(irq_count), READ_ONCE(irq_vector),
+			READ_ONCE(irq_mark));
+}
+
+TEST(extint_waits_for_sti)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_sti);
+	struct altp2m_vcpu_stats st;
+	struct altp2m_vcpu_events ev;
+	struct ucall uc;
+
+	install_handlers(vm);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	set_extint(vcpu, IRQ_VECTOR);
+	/* Waiting for the window, it is the event in flight for GET. */
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.event_valid, 1);
+	EXPECT_EQ(ev.event_type, ALTP2M_EVENT_TYPE_EXTINT);
+	EXPECT_EQ(ev.event_vector, IRQ_VECTOR);
+	EXPECT_EQ(ev.event_has_error, 0);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 1);		/* delivered once */
+	EXPECT_EQ(uc.args[1], IRQ_VECTOR);	/* to its own handler */
+	EXPECT_EQ(uc.args[2], 1);		/* after the shadow */
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.event_valid, 0);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.irqs_injected, 1);
+	EXPECT_EQ(st.nmis_injected, 0);
+	EXPECT_GE(st.irq_window_exits, 1);
+	vm_free(vm);
+}
+
+/* With IF set and no shadow the next entry delivers it, to its vector. */
+static void guest_if_on(void)
+{
+	GUEST_SYNC(0);
+	GUEST_SYNC_ARGS(READ_ONCE(irq_count), READ_ONCE(irq_vector));
+}
+
+TEST(extint_delivered_at_once)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_if_on);
+	struct altp2m_vcpu_stats st;
+	struct ucall uc;
+
+	install_handlers(vm);
+	vcpu_set_if(vcpu, true);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	set_extint(vcpu, IRQ_VECTOR2);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 1);
+	EXPECT_EQ(uc.args[1], IRQ_VECTOR2);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.irqs_injected, 1);
+	EXPECT_EQ(st.irq_window_exits, 0);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------------------------ NMI */
+
+static void guest_nmis(void)
+{
+	GUEST_SYNC(0);
+	while (READ_ONCE(nmi_count) < 2)
+		cpu_relax();
+	GUEST_SYNC(READ_ONCE(nmi_count));
+}
+
+TEST(nmi_held_until_iret)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_nmis);
+	struct altp2m_vcpu_stats st;
+	struct altp2m_vcpu_events ev;
+	struct ucall uc;
+
+	install_handlers(vm);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	ASSERT_EQ(uc.args[0], 0);
+	ev = (struct altp2m_vcpu_events){
+		.flags = ALTP2M_EVENTS_SET_NMI, .nmi_pending = 1,
+	};
+	set_events(vcpu, &ev);
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.nmi_pending, 1);
+	EXPECT_EQ(ev.nmi_masked, 0);
+	EXPECT_EQ(ev.event_valid, 0);
+
+	/* In the handler of the first: NMIs are blocked. */
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	ASSERT_EQ(uc.args[0], 1);
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.nmi_pending, 0);
+	EXPECT_EQ(ev.nmi_masked, 1);
+	ev = (struct altp2m_vcpu_events){
+		.flags = ALTP2M_EVENTS_SET_NMI, .nmi_pending = 1,
+		.nmi_masked = 1,
+	};
+	set_events(vcpu, &ev);
+
+	/* The handler saw no second NMI; its IRET let it in. */
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 2);
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.nmi_pending, 0);
+	EXPECT_EQ(ev.nmi_masked, 0);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.nmis_injected, 2);
+	EXPECT_EQ(st.irqs_injected, 0);
+	EXPECT_GE(st.irq_window_exits, 1);
+	vm_free(vm);
+}
+
+/* ------------------------------------------- exception with error code */
+
+static void guest_wait(void)
+{
+	GUEST_SYNC(0);
+	for (;;)
+		cpu_relax();
+}
+
+TEST(exception_with_error_code)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_wait);
+	struct altp2m_vcpu_events ev;
+	struct ucall uc;
+
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	ev = (struct altp2m_vcpu_events){
+		.flags = ALTP2M_EVENTS_SET_EVENT, .event_valid = 1,
+		.event_type = ALTP2M_EVENT_TYPE_EXCEPTION,
+		.event_vector = GP_VECTOR, .event_has_error = 1,
+		.event_error = 0x1234,
+	};
+	set_events(vcpu, &ev);
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.event_valid, 1);
+	EXPECT_EQ(ev.event_type, ALTP2M_EVENT_TYPE_EXCEPTION);
+	EXPECT_EQ(ev.event_vector, GP_VECTOR);
+	EXPECT_EQ(ev.event_has_error, 1);
+	EXPECT_EQ(ev.event_error, 0x1234);
+	vcpu_run(vcpu);
+	ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_UNHANDLED);
+	EXPECT_EQ(uc.args[0], GP_VECTOR);
+	EXPECT_EQ(uc.args[1], 0x1234);
+	vm_free(vm);
+}
+
+/* --------------------------------- an event whose delivery exited */
+
+static void guest_wait_irq(void)
+{
+	GUEST_SYNC(0);
+	while (!READ_ONCE(irq_count))
+		cpu_relax();
+	GUEST_SYNC_ARGS(READ_ONCE(irq_count), READ_ONCE(irq_vector));
+}
+
+/*
+ * The IDT is not readable in the vCPU's view: delivering the interrupt
+ * exits as a view violation with the interrupt in flight, which GET
+ * shows and which is delivered once the access is relaxed, counted then.
+ */
+TEST(event_in_flight_across_exit)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_wait_irq);
+	uint64_t idt_gfn = GUEST_IDT_GPA >> 12;
+	struct altp2m_vcpu_stats st;
+	struct altp2m_vcpu_events ev;
+	struct ucall uc;
+	uint16_t view;
+
+	install_handlers(vm);
+	vm_views_enable(vm, 0);
+	view = vm_view_create(vm, ALTP2M_ACCESS_DEFAULT);
+	vm_set_mem_access(vm, view, idt_gfn, 1, ALTP2M_ACCESS_N);
+	vcpu_set_view(vcpu, view);
+	vcpu_set_if(vcpu, true);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	set_extint(vcpu, IRQ_VECTOR);
+	vcpu_run(vcpu);
+	assert_exit_reason(vcpu, ALTP2M_EXIT_VIEW_VIOLATION);
+	EXPECT_EQ(vcpu->run->violation.gpa >> 12, idt_gfn);
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.event_valid, 1);
+	EXPECT_EQ(ev.event_type, ALTP2M_EVENT_TYPE_EXTINT);
+	EXPECT_EQ(ev.event_vector, IRQ_VECTOR);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.irqs_injected, 0);
+
+	vm_set_mem_access(vm, view, idt_gfn, 1, ALTP2M_ACCESS_RWX);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 1);
+	EXPECT_EQ(uc.args[1], IRQ_VECTOR);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.irqs_injected, 1);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------------------ bad input */
+
+static void expect_set_einval(struct vcpu *vcpu,
+			      const struct altp2m_vcpu_events *ev)
+{
+	struct altp2m_vcpu_events copy = *ev;
+
+	ASSERT_ERRNO(__vcpu_ioctl(vcpu, ALTP2M_SET_VCPU_EVENTS, &copy),
+		     EINVAL);
+}
+
+#define BAD(...)							\
+	expect_set_einval(vcpu, &(struct altp2m_vcpu_events){ __VA_ARGS__ })
+
+TEST(bad_events_einval)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_wait);
+	struct altp2m_vcpu_events ev;
+	const uint32_t E = ALTP2M_EVENTS_SET_EVENT;
+
+	/* GET: flags, pad, reserved in must be 0. */
+	memset(&ev, 0, sizeof(ev));
+	ev.flags = 1;
+	ASSERT_ERRNO(__vcpu_ioctl(vcpu, ALTP2M_GET_VCPU_EVENTS, &ev), EINVAL);
+	memset(&ev, 0, sizeof(ev));
+	ev.reserved[4] = 1;
+	ASSERT_ERRNO(__vcpu_ioctl(vcpu, ALTP2M_GET_VCPU_EVENTS, &ev), EINVAL);
+
+	BAD(.flags = 1U << 4);
+	BAD(.flags = E, .pad = 1);
+	BAD(.flags = E, .reserved[0] = 1);
+	BAD(.flags = E, .event_valid = 2);
+	BAD(.flags = E, .event_valid = 1, .event_type = 1, .event_vector = 32);
+	BAD(.flags = E, .event_valid = 1, .event_type = 7);
+	BAD(.flags = E, .event_valid = 1,
+	    .event_type = ALTP2M_EVENT_TYPE_NMI, .event_vector = 3);
+	BAD(.flags = E, .event_valid = 1,
+	    .event_type = ALTP2M_EVENT_TYPE_EXCEPTION, .event_vector = 32);
+	BAD(.flags = E, .event_valid = 1,
+	    .event_type = ALTP2M_EVENT_TYPE_EXCEPTION, .event_vector = 3,
+	    .event_has_error = 1);
+	BAD(.flags = E, .event_valid = 1,
+	    .event_type = ALTP2M_EVENT_TYPE_EXCEPTION, .event_vector = 13,
+	    .event_has_error = 1, .event_error = 0x10000);
+	BAD(.flags = E, .event_valid = 1,
+	    .event_type = ALTP2M_EVENT_TYPE_EXTINT, .event_vector = 0x40,
+	    .event_has_error = 1);
+	BAD(.flags = E, .event_valid = 1,
+	    .event_type = ALTP2M_EVENT_TYPE_SOFT_INT, .event_vector = 0x80);
+	BAD(.flags = E, .event_valid = 1,
+	    .event_type = ALTP2M_EVENT_TYPE_SOFT_EXC, .event_vector = 3,
+	    .event_insn_len = 16);
+	BAD(.flags = ALTP2M_EVENTS_SET_NMI, .nmi_pending = 2);
+	BAD(.flags = ALTP2M_EVENTS_SET_NMI, .nmi_masked = 2);
+	BAD(.flags = ALTP2M_EVENTS_SET_SHADOW,
+	    .shadow = ALTP2M_SHADOW_STI | ALTP2M_SHADOW_MOV_SS);
+	BAD(.flags = ALTP2M_EVENTS_SET_SHADOW, .shadow = 4);
+	/* RFLAGS.IF is clear: no STI shadow. */
+	BAD(.flags = ALTP2M_EVENTS_SET_SHADOW, .shadow = ALTP2M_SHADOW_STI);
+	BAD(.flags = ALTP2M_EVENTS_SET_SIPI, .sipi_vector = 256);
+	/* A good part with a bad one: nothing is written. */
+	BAD(.flags = ALTP2M_EVENTS_SET_NMI | E, .nmi_pending = 1,
+	    .nmi_masked = 1, .event_valid = 1, .event_type = 7);
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.nmi_pending, 0);
+	EXPECT_EQ(ev.nmi_masked, 0);
+	EXPECT_EQ(ev.event_valid, 0);
+
+	/* Parts not named are left alone, whatever their fields say. */
+	ev = (struct altp2m_vcpu_events){
+		.flags = ALTP2M_EVENTS_SET_SIPI, .sipi_vector = 0x9a,
+		.event_valid = 7, .nmi_pending = 9, .shadow = 0xff,
+	};
+	set_events(vcpu, &ev);
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.sipi_vector, 0x9a);
+	EXPECT_EQ(ev.event_valid, 0);
+	EXPECT_EQ(ev.nmi_pending, 0);
+	EXPECT_EQ(ev.shadow, 0);
+	vm_free(vm);
+}
+
+/* The shadow the VMM sets reads back, and follows RFLAGS.IF as entry will. */
+TEST(shadow_round_trip)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_wait);
+	struct altp2m_vcpu_events ev;
+
+	vcpu_set_if(vcpu, true);
+	ev = (struct altp2m_vcpu_events){
+		.flags = ALTP2M_EVENTS_SET_SHADOW, .shadow = ALTP2M_SHADOW_STI,
+	};
+	set_events(vcpu, &ev);
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.shadow, ALTP2M_SHADOW_STI);
+	ev = (struct altp2m_vcpu_events){
+		.flags = ALTP2M_EVENTS_SET_SHADOW,
+		.shadow = ALTP2M_SHADOW_MOV_SS,
+	};
+	set_events(vcpu, &ev);
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.shadow, ALTP2M_SHADOW_MOV_SS);
+	/* The STI shadow goes with IF, as VM entry wants it. */
+	ev = (struct altp2m_vcpu_events){
+		.flags = ALTP2M_EVENTS_SET_SHADOW, .shadow = ALTP2M_SHADOW_STI,
+	};
+	set_events(vcpu, &ev);
+	vcpu_set_if(vcpu, false);
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.shadow, 0);
+	vm_free(vm);
+}
+
+/* --------------------------------------------------------- mp_state */
+
+static int __mp_state(struct vcpu *vcpu, unsigned long cmd, uint32_t state,
+		      uint32_t flags, uint64_t reserved, uint32_t *out)
+{
+	struct altp2m_mp_state mp = {
+		.flags = flags, .state = state, .reserved[1] = reserved,
+	};
+	int ret = __vcpu_ioctl(vcpu, cmd, &mp);
+
+	if (out)
+		*out = mp.state;
+	return ret;
+}
+
+TEST(mp_state_without_lapic)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 1, guest_wait);
+	uint32_t state = 99;
+
+	/* Every vCPU runs: there is no APIC to start one. */
+	ASSERT_EQ(__mp_state(vcpu, ALTP2M_GET_MP_STATE, 0, 0, 0, &state), 0);
+	EXPECT_EQ(state, ALTP2M_MP_STATE_RUNNABLE);
+	ASSERT_ERRNO(__mp_state(vcpu, ALTP2M_GET_MP_STATE, 0, 1, 0, NULL),
+		     EINVAL);
+	ASSERT_ERRNO(__mp_state(vcpu, ALTP2M_GET_MP_STATE, 0, 0, 1, NULL),
+		     EINVAL);
+	ASSERT_ERRNO(__mp_state(vcpu, ALTP2M_SET_MP_STATE,
+				ALTP2M_MP_STATE_HALTED, 0, 0, NULL), EINVAL);
+	ASSERT_ERRNO(__mp_state(vcpu, ALTP2M_SET_MP_STATE,
+				ALTP2M_MP_STATE_WAIT_SIPI, 0, 0, NULL),
+		     EINVAL);
+	ASSERT_ERRNO(__mp_state(vcpu, ALTP2M_SET_MP_STATE, 3, 0, 0, NULL),
+		     EINVAL);
+	ASSERT_ERRNO(__mp_state(vcpu, ALTP2M_SET_MP_STATE,
+				ALTP2M_MP_STATE_RUNNABLE, 1, 0, NULL), EINVAL);
+	ASSERT_ERRNO(__mp_state(vcpu, ALTP2M_SET_MP_STATE,
+				ALTP2M_MP_STATE_RUNNABLE, 0, 1, NULL), EINVAL);
+	ASSERT_EQ(__mp_state(vcpu, ALTP2M_SET_MP_STATE,
+			     ALTP2M_MP_STATE_RUNNABLE, 0, 0, NULL), 0);
+	ASSERT_EQ(__mp_state(vcpu, ALTP2M_GET_MP_STATE, 0, 0, 0, &state), 0);
+	EXPECT_EQ(state, ALTP2M_MP_STATE_RUNNABLE);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
