@@ -75,6 +75,12 @@ extern struct altp2m_hw altp2m_host;
  * @flags: ALTP2M_VM_* from ALTP2M_CREATE_VM (immutable)
  * @apic: what the local APICs of the VM share, irqfds included (lapic.c;
  *	NULL without ALTP2M_VM_LAPIC; immutable pointer)
+ * @cpuid: the VMM's CPUID table, @cpuid_nent entries; NULL for the
+ *	supported table of @flags. Replaced under @lock while @nr_running
+ *	is 0, so a vCPU in ALTP2M_RUN reads it without a lock; freed with
+ *	the VM (cpuid_ioctl.c)
+ * @tsc_offset: guest TSC minus host TSC at ALTP2M_CREATE_VM, where every
+ *	vCPU's TSC starts (immutable)
  */
 struct altp2m_vm {
 	u32 id;
@@ -99,6 +105,9 @@ struct altp2m_vm {
 	u64 branch_id;
 	u32 flags;
 	struct altp2m_vm_apic *apic;
+	struct altp2m_cpuid_entry *cpuid;
+	unsigned int cpuid_nent;
+	u64 tsc_offset;
 };
 
 /*
@@ -299,6 +308,16 @@ long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,
 			void __user *argp);
 long altp2m_vcpu_view_ioctl(struct altp2m_vcpu *vcpu, unsigned int cmd,
 			    void __user *argp);
+
+/* CPUID tables (cpuid_ioctl.c; the supported ones: vmx/cpuid.c). */
+long altp2m_dev_get_supported_cpuid(void __user *argp);
+long altp2m_vm_cpuid_ioctl(struct altp2m_vm *vm, unsigned int cmd,
+			   void __user *argp);
+unsigned int altp2m_vm_cpuid_table(struct altp2m_vm *vm,
+				   const struct altp2m_cpuid_entry **ent);
+void altp2m_vm_cpuid_destroy(struct altp2m_vm *vm);
+unsigned int altp2m_vmx_cpuid_supported(bool lapic,
+					const struct altp2m_cpuid_entry **ent);
 
 /* The generic netlink family (netlink.c). */
 int altp2m_nl_init(void);

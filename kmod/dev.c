@@ -63,6 +63,8 @@ static long altp2m_dev_ioctl(struct file *file, unsigned int cmd,
 		if (arg)
 			return -EINVAL;
 		return PAGE_SIZE;
+	case ALTP2M_GET_SUPPORTED_CPUID:
+		return altp2m_dev_get_supported_cpuid(argp);
 	default:
 		return -ENOTTY;
 	}

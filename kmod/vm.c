@@ -107,6 +107,7 @@ static void altp2m_vm_free(struct kref *kref)
 	altp2m_nl_notify(vm, ALTP2M_CMD_VM_DESTROYED, 0, 0);
 	altp2m_p2m_destroy(vm);
 	altp2m_memory_destroy(vm);
+	altp2m_vm_cpuid_destroy(vm);
 	put_pid(vm->owner);
 	put_user_ns(vm->user_ns);
 	put_net(vm->net);
@@ -309,6 +310,9 @@ static long altp2m_vm_ioctl(struct file *file, unsigned int cmd,
 		return altp2m_vm_signal_msi(vm, argp);
 	case ALTP2M_IRQFD:
 		return altp2m_vm_irqfd(vm, argp);
+	case ALTP2M_GET_CPUID:
+	case ALTP2M_SET_CPUID:
+		return altp2m_vm_cpuid_ioctl(vm, cmd, argp);
 	default:
 		return altp2m_views_ioctl(vm, cmd, argp);
 	}
@@ -358,6 +362,8 @@ int altp2m_vm_create(struct altp2m_create_vm *arg,
 	kref_init(&vm->refs);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->mmu_lock);
+	/* The guest's TSC reads 0 now, on every vCPU (see uapi TSC). */
+	vm->tsc_offset = -rdtsc();
 	vm->uid = current_uid();
 	vm->flags = arg->flags;
 	ret = altp2m_vm_user_charge(vm->uid);

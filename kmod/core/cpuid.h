@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The CPUID a guest sees: the host's, read once when the module loads and
- * filtered, with synthetic topology. Hardware-independent: the host's
- * values come through a callback, so the same code runs in the module
- * and in the userspace unit tests.
+ * The CPUID a guest sees. The module reads the host's CPUID once when it
+ * loads and filters it into a snapshot (struct altp2m_cpuid_table), lists
+ * that snapshot as the supported table of the uAPI (struct
+ * altp2m_cpuid_entry), checks the tables VMMs build from it, and answers
+ * a guest's CPUID from a VM's table. Hardware-independent: the host's
+ * values come through a callback, so the same code runs in the module and
+ * in the userspace unit tests.
  */
 #ifndef ALTP2M_CPUID_H
 #define ALTP2M_CPUID_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
+#include <linux/altp2m.h>
 
 /* The highest basic and extended leaves a guest can see. */
 #define ALTP2M_CPUID_MAX_BASIC		0x1f
@@ -17,9 +22,18 @@
 /* The hypervisor range: the module's own signature. */
 #define ALTP2M_CPUID_HV_BASE		0x40000000U
 #define ALTP2M_CPUID_HV_LAST		0x400000ffU
+/* The TSC and crystal clock leaf, which the module fills itself. */
+#define ALTP2M_CPUID_TSC_LEAF		0x15
 
 /* Subleaves of leaf 4 kept from the host (caches; more is no real CPU). */
 #define ALTP2M_CPUID_MAX_CACHES		8
+
+/* Leaf 1 bits the module sets or clears per VM and per vCPU. */
+#define ALTP2M_CPUID_1_EDX_APIC		BIT(9)
+#define ALTP2M_CPUID_1_ECX_X2APIC	BIT(21)
+#define ALTP2M_CPUID_1_ECX_DEADLINE	BIT(24)
+#define ALTP2M_CPUID_1_ECX_OSXSAVE	BIT(27)
+#define ALTP2M_CPUID_1_ECX_HYPERVISOR	BIT(31)
 
 enum {
 	ALTP2M_CPUID_EAX,
@@ -33,6 +47,19 @@ enum {
 typedef void (*altp2m_cpuid_host_fn)(void *opaque, u32 leaf, u32 subleaf,
 				     u32 out[ALTP2M_CPUID_NR_REGS]);
 
+/**
+ * struct altp2m_cpuid_opts - what the snapshot needs besides CPUID
+ * @tsc_khz: the host's TSC frequency (the guest's TSC runs at it); 0 when
+ *	unknown, and leaf 0x15 then says nothing
+ * @crystal_hz: the clock leaf 0x15 names in ECX: the APIC timer's
+ * @rdtscp: RDTSCP and IA32_TSC_AUX are virtualised
+ */
+struct altp2m_cpuid_opts {
+	u32 tsc_khz;
+	u32 crystal_hz;
+	bool rdtscp;
+};
+
 /*
  * The filtered snapshot. Basic leaves are indexed by leaf, leaf 4 also by
  * subleaf; leaves the filter zeroes or computes per vCPU are kept as 0.
@@ -40,6 +67,7 @@ typedef void (*altp2m_cpuid_host_fn)(void *opaque, u32 leaf, u32 subleaf,
 struct altp2m_cpuid_table {
 	u32 max_basic;
 	u32 max_ext;
+	u32 nr_caches;
 	u32 basic[ALTP2M_CPUID_MAX_BASIC + 1][ALTP2M_CPUID_NR_REGS];
 	u32 cache[ALTP2M_CPUID_MAX_CACHES][ALTP2M_CPUID_NR_REGS];
 	u32 ext[ALTP2M_CPUID_MAX_EXT - ALTP2M_CPUID_EXT_BASE + 1]
@@ -47,8 +75,18 @@ struct altp2m_cpuid_table {
 };
 
 void altp2m_cpuid_build(struct altp2m_cpuid_table *t,
-			altp2m_cpuid_host_fn host, void *opaque);
-void altp2m_cpuid_guest(const struct altp2m_cpuid_table *t, u32 apic_id,
-			u32 leaf, u32 subleaf, u32 out[ALTP2M_CPUID_NR_REGS]);
+			altp2m_cpuid_host_fn host, void *opaque,
+			const struct altp2m_cpuid_opts *opts);
+void altp2m_cpuid_tsc_ratio(u32 tsc_khz, u32 crystal_hz, u32 *num, u32 *den);
+unsigned int altp2m_cpuid_supported(const struct altp2m_cpuid_table *t,
+				    bool lapic,
+				    struct altp2m_cpuid_entry *ent);
+int altp2m_cpuid_check(const struct altp2m_cpuid_entry *sup,
+		       unsigned int nsup,
+		       const struct altp2m_cpuid_entry *ent, unsigned int n,
+		       const char **why);
+void altp2m_cpuid_answer(const struct altp2m_cpuid_entry *ent, unsigned int n,
+			 u32 apic_id, u32 leaf, u32 subleaf,
+			 u32 out[ALTP2M_CPUID_NR_REGS]);
 
 #endif /* ALTP2M_CPUID_H */

@@ -237,6 +237,7 @@ static void altp2m_host_save(struct altp2m_vmx_vcpu *v,
 	/* The user's GS base comes back through the exit MSR-load area. */
 	v->auto_host[altp2m_vmx_auto_msr_slot(MSR_KERNEL_GS_BASE)].value =
 		h->kernel_gs_base;
+	altp2m_vmx_tsc_aux_host(v, raw_smp_processor_id());
 }
 
 static void altp2m_host_restore(struct altp2m_host_save *h)
@@ -291,7 +292,7 @@ static void altp2m_perf_switch(struct altp2m_vmx_vcpu *v)
 				     ALTP2M_VMX_NR_PERF_MSRS);
 			break;
 		}
-		slot = ALTP2M_VMX_NR_AUTO_MSRS + n++;
+		slot = altp2m_vmx_cfg.nr_auto + n++;
 		v->auto_guest[slot].index = msrs[i].msr;
 		v->auto_guest[slot].value = msrs[i].guest;
 		v->auto_host[slot].index = msrs[i].msr;
@@ -300,8 +301,8 @@ static void altp2m_perf_switch(struct altp2m_vmx_vcpu *v)
 	if (n == v->perf_nr)
 		return;
 	/* The exit-store count stays: these are not guest state. */
-	altp2m_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, ALTP2M_VMX_NR_AUTO_MSRS + n);
-	altp2m_vmwrite(VM_EXIT_MSR_LOAD_COUNT, ALTP2M_VMX_NR_AUTO_MSRS + n);
+	altp2m_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, altp2m_vmx_cfg.nr_auto + n);
+	altp2m_vmwrite(VM_EXIT_MSR_LOAD_COUNT, altp2m_vmx_cfg.nr_auto + n);
 	v->perf_nr = n;
 }
 

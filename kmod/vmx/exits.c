@@ -103,7 +103,7 @@ static int altp2m_handle_msr(struct altp2m_vcpu *vcpu,
 		}
 	}
 	if (write) {
-		if (altp2m_vmx_set_msr(vcpu, index, val))
+		if (altp2m_vmx_guest_wrmsr(vcpu, index, val))
 			goto gp;
 	} else {
 		if (altp2m_vmx_get_msr(vcpu, index, &val))

@@ -18,6 +18,8 @@ struct altp2m_vmx_config {
 	bool vmfunc;		/* guests switch EPTP with VMFUNC leaf 0 */
 	bool eptp_index;	/* the VMCS has the EPTP-index field */
 	bool ve;		/* the CPU delivers #VE (else the module) */
+	bool rdtscp;		/* guest RDTSCP, IA32_TSC_AUX switched */
+	unsigned int nr_auto;	/* fixed autoload MSRs (TSC_AUX with RDTSCP) */
 	struct altp2m_entry_limits lim;
 };
 
@@ -52,6 +54,8 @@ void altp2m_vmcs_write_regs(struct altp2m_vcpu *vcpu,
 void altp2m_vmcs_read_regs(struct altp2m_vcpu *vcpu, struct altp2m_regs *r);
 void altp2m_vmx_auto_msrs_init(struct altp2m_vmx_vcpu *v);
 int altp2m_vmx_auto_msr_slot(u32 index);
+void altp2m_vmx_tsc_aux_host(struct altp2m_vmx_vcpu *v, int cpu);
+int altp2m_vmx_guest_wrmsr(struct altp2m_vcpu *vcpu, u32 index, u64 value);
 
 /* Make the vCPU's VMCS current here, preemption off until the put. */
 void altp2m_vmx_vcpu_get(struct altp2m_vcpu *vcpu);

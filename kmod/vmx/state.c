@@ -52,6 +52,7 @@ int altp2m_vmx_vcpu_init(struct altp2m_vcpu *vcpu)
 		goto err_host;
 
 	altp2m_vmx_auto_msrs_init(v);
+	altp2m_msr_reset(&v->msr);
 	preempt_disable();
 	/* VMCLEAR puts a fresh VMCS in the "clear" launch state. */
 	altp2m_vmclear(v->vmcs.pa);
@@ -342,7 +343,21 @@ int altp2m_vmx_msr_allowed(u32 index)
 	if (index == MSR_EFER)
 		return false;
 	return altp2m_vmcs_msr_slot(index) >= 0 ||
-	       altp2m_vmx_auto_msr_slot(index) >= 0;
+	       altp2m_vmx_auto_msr_slot(index) >= 0 ||
+	       index == MSR_IA32_TSC || altp2m_msr_soft(index);
+}
+
+/*
+ * The TSC: the VMCS adds the vCPU's offset to the host's TSC at every
+ * RDTSC and RDTSCP, which do not exit; IA32_TSC reads and writes do, and
+ * compute the same. The APIC timer reads the offset from other threads.
+ */
+static void altp2m_vmx_set_tsc_offset(struct altp2m_vcpu *vcpu, u64 offset)
+{
+	WRITE_ONCE(vcpu->vmx.tsc_offset, offset);
+	altp2m_vmx_vcpu_get(vcpu);
+	altp2m_vmwrite(TSC_OFFSET, offset);
+	altp2m_vmx_vcpu_put();
 }
 
 int altp2m_vmx_get_msr(struct altp2m_vcpu *vcpu, u32 index, u64 *value)
@@ -353,6 +368,12 @@ int altp2m_vmx_get_msr(struct altp2m_vcpu *vcpu, u32 index, u64 *value)
 		*value = vcpu->vmx.auto_guest[slot].value;
 		return 0;
 	}
+	if (index == MSR_IA32_TSC) {
+		*value = altp2m_vcpu_guest_tsc(vcpu);
+		return 0;
+	}
+	if (altp2m_msr_soft(index))
+		return altp2m_msr_soft_get(&vcpu->vmx.msr, index, value);
 	slot = altp2m_vmcs_msr_slot(index);
 	if (slot < 0)
 		return -EINVAL;
@@ -380,6 +401,7 @@ int altp2m_vmx_msr_check(u32 index, u64 value)
 	case MSR_STAR:
 	case MSR_SYSCALL_MASK:
 	case MSR_IA32_SYSENTER_CS:
+	case MSR_IA32_TSC:
 		return 0;
 	case MSR_KERNEL_GS_BASE:
 	case MSR_LSTAR:
@@ -398,11 +420,22 @@ int altp2m_vmx_msr_check(u32 index, u64 value)
 	case MSR_EFER:
 		return value & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX) ?
 		       -EINVAL : 0;
+	case MSR_TSC_AUX:
+		return altp2m_vmx_cfg.rdtscp && !(value & ~ALTP2M_TSC_AUX_VALID) ?
+		       0 : -EINVAL;
 	default:
-		return -EINVAL;
+		return altp2m_msr_soft(index) ?
+		       altp2m_msr_soft_check(index, value,
+					     altp2m_vmx_cfg.lim.maxphyaddr) :
+		       -EINVAL;
 	}
 }
 
+/*
+ * For userspace (SET_MSRS), IA32_TSC and IA32_TSC_ADJUST are set each on
+ * its own, whatever the order, so a VMM restores both as it saved them;
+ * the guest's writes move one with the other (altp2m_vmx_guest_wrmsr()).
+ */
 int altp2m_vmx_set_msr(struct altp2m_vcpu *vcpu, u32 index, u64 value)
 {
 	int slot = altp2m_vmx_auto_msr_slot(index);
@@ -414,6 +447,13 @@ int altp2m_vmx_set_msr(struct altp2m_vcpu *vcpu, u32 index, u64 value)
 		vcpu->vmx.auto_guest[slot].value = value;
 		return 0;
 	}
+	if (index == MSR_IA32_TSC) {
+		altp2m_vmx_set_tsc_offset(vcpu, value - rdtsc());
+		return 0;
+	}
+	if (altp2m_msr_soft(index))
+		return altp2m_msr_soft_set(&vcpu->vmx.msr, index, value,
+					   altp2m_vmx_cfg.lim.maxphyaddr);
 	slot = altp2m_vmcs_msr_slot(index);
 	if (slot < 0)
 		return -EINVAL;
@@ -431,4 +471,38 @@ int altp2m_vmx_set_msr(struct altp2m_vcpu *vcpu, u32 index, u64 value)
 	altp2m_vmwrite(altp2m_vmcs_msr_fields[slot], value);
 	altp2m_vmx_vcpu_put();
 	return 0;
+}
+
+/**
+ * altp2m_vmx_guest_wrmsr - WRMSR by the guest
+ * @vcpu: the vCPU, in ALTP2M_RUN
+ * @index: ECX
+ * @value: EDX:EAX
+ *
+ * As altp2m_vmx_set_msr(), except that IA32_TSC and IA32_TSC_ADJUST are
+ * tied as on hardware: writing the TSC adds the distance it moved to
+ * IA32_TSC_ADJUST, and writing IA32_TSC_ADJUST moves the TSC by the
+ * difference between its new and old values.
+ *
+ * Return: 0, or -EINVAL for #GP.
+ */
+int altp2m_vmx_guest_wrmsr(struct altp2m_vcpu *vcpu, u32 index, u64 value)
+{
+	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
+	u64 delta;
+
+	switch (index) {
+	case MSR_IA32_TSC:
+		delta = value - altp2m_vcpu_guest_tsc(vcpu);
+		v->msr.tsc_adjust += delta;
+		altp2m_vmx_set_tsc_offset(vcpu, v->tsc_offset + delta);
+		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		delta = value - v->msr.tsc_adjust;
+		v->msr.tsc_adjust = value;
+		altp2m_vmx_set_tsc_offset(vcpu, v->tsc_offset + delta);
+		return 0;
+	default:
+		return altp2m_vmx_set_msr(vcpu, index, value);
+	}
 }

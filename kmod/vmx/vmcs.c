@@ -43,6 +43,7 @@ struct altp2m_vmx_config altp2m_vmx_cfg __ro_after_init;
 
 static const u32 altp2m_auto_msrs[ALTP2M_VMX_NR_AUTO_MSRS] = {
 	MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_TSC_AUX,
 };
 
 /*
@@ -115,7 +116,12 @@ int altp2m_vmx_setup_config(void)
 	 * 15 would mask every interrupt of the host CPU it runs on. The
 	 * exit handler keeps the guest's TPR in the vCPU instead.
 	 */
+	/*
+	 * TSC offsetting without RDTSC exiting: the guest reads its TSC
+	 * (the host's plus the VM's offset) at full speed.
+	 */
 	proc = CPU_BASED_HLT_EXITING | CPU_BASED_MWAIT_EXITING |
+	       CPU_BASED_USE_TSC_OFFSETTING |
 	       CPU_BASED_RDPMC_EXITING | CPU_BASED_MOV_DR_EXITING |
 	       CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_MONITOR_EXITING |
 	       CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
@@ -140,6 +146,8 @@ int altp2m_vmx_setup_config(void)
 	proc2 = SECONDARY_EXEC_ENABLE_EPT;
 	ret = altp2m_adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
 			    proc2 | SECONDARY_EXEC_UNRESTRICTED_GUEST |
+			    (boot_cpu_has(X86_FEATURE_RDTSCP) ?
+			     SECONDARY_EXEC_ENABLE_RDTSCP : 0) |
 			    (hw_vmfunc &&
 			     altp2m_host.caps & ALTP2M_CAP_VMFUNC_EPTP ?
 			     SECONDARY_EXEC_ENABLE_VMFUNC : 0),
@@ -147,6 +155,12 @@ int altp2m_vmx_setup_config(void)
 	if (ret)
 		return ret;
 	c->vmfunc = c->proc2 & SECONDARY_EXEC_ENABLE_VMFUNC;
+	/*
+	 * Without the control RDTSCP is #UD in the guest, and CPUID says so;
+	 * with it, IA32_TSC_AUX is the guest's while it runs.
+	 */
+	c->rdtscp = c->proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
+	c->nr_auto = ALTP2M_VMX_NR_AUTO_MSRS - !c->rdtscp;
 	/* The field exists where EPT violations can become #VE. */
 	c->eptp_index = altp2m_host.caps & ALTP2M_CAP_VE;
 	c->ve = hw_ve && (altp2m_host.caps & ALTP2M_CAP_VE);
@@ -406,11 +420,11 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 	}
 	altp2m_vmwrite(VMCS_LINK_POINTER, ~0ULL);
 
-	altp2m_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, ALTP2M_VMX_NR_AUTO_MSRS);
+	altp2m_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, c->nr_auto);
 	altp2m_vmwrite(VM_ENTRY_MSR_LOAD_ADDR, __pa(v->auto_guest));
-	altp2m_vmwrite(VM_EXIT_MSR_STORE_COUNT, ALTP2M_VMX_NR_AUTO_MSRS);
+	altp2m_vmwrite(VM_EXIT_MSR_STORE_COUNT, c->nr_auto);
 	altp2m_vmwrite(VM_EXIT_MSR_STORE_ADDR, __pa(v->auto_guest));
-	altp2m_vmwrite(VM_EXIT_MSR_LOAD_COUNT, ALTP2M_VMX_NR_AUTO_MSRS);
+	altp2m_vmwrite(VM_EXIT_MSR_LOAD_COUNT, c->nr_auto);
 	altp2m_vmwrite(VM_EXIT_MSR_LOAD_ADDR, __pa(v->auto_host));
 
 	altp2m_vmcs_host_constant();
@@ -423,6 +437,9 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 	altp2m_vmwrite(GUEST_DR7, ALTP2M_DR7_INIT);
 	altp2m_vmcs_reset(vcpu, false);
 	altp2m_vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
+	/* Every vCPU's TSC starts where the VM's does (0 at CREATE_VM). */
+	WRITE_ONCE(v->tsc_offset, vcpu->vm->tsc_offset);
+	altp2m_vmwrite(TSC_OFFSET, v->tsc_offset);
 	altp2m_vmwrite(GUEST_SYSENTER_CS, 0);
 	altp2m_vmwrite(GUEST_SYSENTER_ESP, 0);
 	altp2m_vmwrite(GUEST_SYSENTER_EIP, 0);
@@ -466,12 +483,16 @@ void altp2m_vmcs_reset(struct altp2m_vcpu *vcpu, bool init)
 	altp2m_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 }
 
-/* Fill the autoload areas: guest values start at 0, host values now. */
+/*
+ * Fill the autoload areas: guest values start at 0, host values now
+ * (IA32_TSC_AUX's at the first entry, on the CPU it is made on).
+ */
 void altp2m_vmx_auto_msrs_init(struct altp2m_vmx_vcpu *v)
 {
 	unsigned int i;
 
-	for (i = 0; i < ALTP2M_VMX_NR_AUTO_MSRS; i++) {
+	v->tsc_aux_cpu = -1;
+	for (i = 0; i < altp2m_vmx_cfg.nr_auto; i++) {
 		v->auto_guest[i].index = altp2m_auto_msrs[i];
 		v->auto_guest[i].value = 0;
 		v->auto_host[i].index = altp2m_auto_msrs[i];
@@ -484,8 +505,28 @@ int altp2m_vmx_auto_msr_slot(u32 index)
 {
 	unsigned int i;
 
-	for (i = 0; i < ALTP2M_VMX_NR_AUTO_MSRS; i++)
+	for (i = 0; i < altp2m_vmx_cfg.nr_auto; i++)
 		if (altp2m_auto_msrs[i] == index)
 			return i;
 	return -1;
+}
+
+/**
+ * altp2m_vmx_tsc_aux_host - the host's IA32_TSC_AUX for the exit to load
+ * @v: the vCPU, about to enter
+ * @cpu: this CPU (interrupts off)
+ *
+ * Linux keeps the CPU (and node) number in IA32_TSC_AUX for RDTSCP and
+ * RDPID, in user space (getcpu) and in the kernel's own entry code, so
+ * the exit must restore this CPU's value: read again only when the vCPU
+ * has moved.
+ */
+void altp2m_vmx_tsc_aux_host(struct altp2m_vmx_vcpu *v, int cpu)
+{
+	int slot = ALTP2M_VMX_NR_AUTO_MSRS - 1;
+
+	if (!altp2m_vmx_cfg.rdtscp || likely(v->tsc_aux_cpu == cpu))
+		return;
+	rdmsrl(MSR_TSC_AUX, v->auto_host[slot].value);
+	v->tsc_aux_cpu = cpu;
 }

@@ -12,6 +12,7 @@
 
 #include "../core/emulate.h"
 #include "../core/event.h"
+#include "../core/msr.h"
 #include "../core/string_io.h"
 #include "../core/x86.h"
 #include "vmcs.h"
@@ -41,8 +42,12 @@ struct altp2m_vmx_msr {
 #define ALTP2M_DR7_GD		BIT_ULL(13)	/* general detect */
 #define ALTP2M_DR6_BD		BIT_ULL(13)	/* ... and its status bit */
 
-/* MSRs switched through the autoload areas on every entry and exit. */
-#define ALTP2M_VMX_NR_AUTO_MSRS	5
+/*
+ * MSRs switched through the autoload areas on every entry and exit: at
+ * most this many, IA32_TSC_AUX last and only where the guest has RDTSCP
+ * (altp2m_vmx_cfg.nr_auto says how many).
+ */
+#define ALTP2M_VMX_NR_AUTO_MSRS	6
 /* At most this many perf MSRs follow them (enter.c). */
 #define ALTP2M_VMX_NR_PERF_MSRS	16
 
@@ -117,6 +122,9 @@ struct altp2m_vmx_host_cache {
  *	follows at the entry after ALTP2M_REQ_VE
  * @tsc_offset: guest TSC minus host TSC for this vCPU (the VMCS's
  *	TSC_OFFSET); read by other threads (the APIC timer) with READ_ONCE()
+ * @tsc_aux_cpu: the CPU whose IA32_TSC_AUX the exit MSR-load area holds,
+ *	-1 for none yet (the host's value differs per CPU: enter.c)
+ * @msr: the MSRs kept in software (core/msr.h)
  *
  * ALTP2M_REQ_STATE_CHECK says userspace set registers since the last
  * check against the VM-entry rules (the guest's own changes go through
@@ -152,6 +160,8 @@ struct altp2m_vmx_vcpu {
 	u32 strio_len;
 	u64 ve_hpa;
 	u64 tsc_offset;
+	int tsc_aux_cpu;
+	struct altp2m_msr_state msr;
 };
 
 extern bool altp2m_vmx_rebooting;

@@ -7,8 +7,13 @@
  * moves between the CPUs (smp tier) from one CPUID round to the next.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include "../lib/vm_util.h"
 #include "../lib/harness.h"
@@ -130,6 +135,248 @@ TEST(cpuid_apic_id_is_vcpu_id)
 
 		run_rounds(_t, vcpu, first);
 	}
+	vm_free(vm);
+}
+
+static void guest_platform(void)
+{
+	uint32_t r[4];
+
+	cpuid(0x40000000, 0, r);
+	GUEST_SYNC_ARGS(r[0], r[1], r[2], r[3]);
+	cpuid(0x15, 0, r);
+	GUEST_SYNC_ARGS(r[0], r[1], r[2], r[3]);
+	cpuid(1, 0, r);
+	GUEST_SYNC_ARGS(r[0], r[1], r[2], r[3]);
+	cpuid(0, 0, r);
+	GUEST_SYNC_ARGS(r[0], r[1], r[2], r[3]);
+	GUEST_DONE();
+}
+
+static void run_regs(struct altp2m_test *_t, struct vcpu *vcpu, uint32_t *r)
+{
+	struct ucall uc;
+	unsigned int i;
+
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	for (i = 0; i < 4; i++)
+		r[i] = uc.args[i];
+}
+
+/* The host's TSC rate, measured against CLOCK_MONOTONIC over 300 ms. */
+static uint64_t measured_tsc_khz(void)
+{
+	struct timespec a, b;
+	uint64_t t0, t1, ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	t0 = __rdtsc();
+	usleep(300000);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	t1 = __rdtsc();
+	ns = (b.tv_sec - a.tv_sec) * 1000000000ULL + b.tv_nsec - a.tv_nsec;
+	return (t1 - t0) * 1000000ULL / ns;
+}
+
+/*
+ * The guest sees the hypervisor bit, the "altp2maltp2m" signature and, in
+ * leaf 0x15, the TSC frequency it can compute as Linux does (crystal kHz
+ * times EBX / EAX in 32 bits) with the APIC timer's 1 GHz as the crystal.
+ */
+TEST(hypervisor_and_tsc_leaves)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_platform);
+	uint32_t r[4], linux_khz;
+	uint64_t khz, measured;
+	char sig[13];
+
+	ASSERT_TRUE(pin_to_cpu(0));
+	run_regs(_t, vcpu, r);
+	EXPECT_EQ(r[0], 0x40000000);
+	memcpy(sig, &r[1], 12);
+	sig[12] = 0;
+	EXPECT_EQ(strcmp(sig, "altp2maltp2m"), 0);
+	run_regs(_t, vcpu, r);
+	EXPECT_EQ(r[2], 1000000000U);
+	ASSERT_NE(r[0], 0);
+	ASSERT_NE(r[1], 0);
+	/* Linux's arithmetic must not overflow. */
+	EXPECT_LT((uint64_t)(r[2] / 1000) * r[1], 1ULL << 32);
+	linux_khz = (r[2] / 1000) * r[1] / r[0];
+	khz = (uint64_t)(r[2] / 1000) * r[1] / r[0];
+	EXPECT_EQ(linux_khz, khz);
+	measured = measured_tsc_khz();
+	printf("# leaf 0x15: %u/%u x %u Hz = %llu kHz; measured %llu kHz\n",
+	       r[1], r[0], r[2], (unsigned long long)khz,
+	       (unsigned long long)measured);
+	EXPECT_LT(khz * 100, measured * 105);
+	EXPECT_LT(measured * 100, khz * 105);
+	run_regs(_t, vcpu, r);
+	EXPECT_EQ(r[2] >> 31, 1);		/* hypervisor */
+	EXPECT_EQ(r[3] & (1U << 9), 0);		/* no APIC in this VM */
+	run_regs(_t, vcpu, r);
+	EXPECT_GE(r[0], 0x15);
+	vcpu_run(vcpu);
+	assert_ucall_done(vcpu);
+	vm_free(vm);
+}
+
+static int get_supported(int fd, uint32_t flags, struct altp2m_cpuid_entry *e,
+			 uint32_t *nent)
+{
+	struct altp2m_cpuid c = {
+		.flags = flags, .nent = *nent,
+		.entries = (uint64_t)(uintptr_t)e,
+	};
+	int ret = ioctl(fd, ALTP2M_GET_SUPPORTED_CPUID, &c);
+
+	*nent = c.nent;
+	return ret;
+}
+
+static int vm_cpuid(struct vm *vm, unsigned long cmd,
+		    struct altp2m_cpuid_entry *e, uint32_t *nent)
+{
+	struct altp2m_cpuid c = {
+		.nent = *nent, .entries = (uint64_t)(uintptr_t)e,
+	};
+	int ret = ioctl(vm->fd, cmd, &c);
+
+	*nent = c.nent;
+	return ret;
+}
+
+static struct altp2m_cpuid_entry *find(struct altp2m_cpuid_entry *e,
+				       uint32_t n, uint32_t function)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (e[i].function == function)
+			return &e[i];
+	return NULL;
+}
+
+/*
+ * GET_SUPPORTED_CPUID: both tables, the APIC bits only in the one for
+ * ALTP2M_VM_LAPIC; E2BIG says how much room; a new VM answers with the
+ * supported table (GET_CPUID).
+ */
+TEST(supported_tables)
+{
+	static struct altp2m_cpuid_entry a[ALTP2M_MAX_CPUID_ENTRIES],
+		b[ALTP2M_MAX_CPUID_ENTRIES], v[ALTP2M_MAX_CPUID_ENTRIES];
+	struct vm *vm = vm_create(0);
+	uint32_t na = ALTP2M_MAX_CPUID_ENTRIES, nb = na, nv = na, small = 2;
+
+	ASSERT_EQ(get_supported(vm->dev_fd, 0, a, &na), 0);
+	ASSERT_EQ(get_supported(vm->dev_fd, ALTP2M_VM_LAPIC, b, &nb), 0);
+	ASSERT_GT(na, 10);
+	ASSERT_EQ(na, nb);
+	ASSERT_TRUE(find(a, na, 1) && find(b, nb, 1));
+	EXPECT_EQ(find(a, na, 1)->edx & (1U << 9), 0);
+	EXPECT_EQ(find(a, na, 1)->ecx & (1U << 21 | 1U << 24), 0);
+	EXPECT_EQ(find(b, nb, 1)->edx & (1U << 9), 1U << 9);
+	EXPECT_EQ(find(b, nb, 1)->ecx & (1U << 21 | 1U << 24),
+		  1U << 21 | 1U << 24);
+	/* Never VMX, MONITOR, XSAVE, a PMU. */
+	EXPECT_EQ(find(b, nb, 1)->ecx & (1U << 5 | 1U << 3 | 1U << 26), 0);
+	if (find(b, nb, 0xa))
+		EXPECT_EQ(find(b, nb, 0xa)->eax, 0);
+	ASSERT_TRUE(find(a, na, 0x40000000) != NULL);
+
+	errno = 0;
+	EXPECT_EQ(get_supported(vm->dev_fd, 0, a, &small), -1);
+	EXPECT_EQ(errno, E2BIG);
+	EXPECT_EQ(small, na);
+	small = na;
+	errno = 0;
+	EXPECT_EQ(get_supported(vm->dev_fd, 2, a, &small), -1);
+	EXPECT_EQ(errno, EINVAL);
+
+	ASSERT_EQ(vm_cpuid(vm, ALTP2M_GET_CPUID, v, &nv), 0);
+	ASSERT_EQ(nv, na);
+	EXPECT_EQ(memcmp(v, a, na * sizeof(a[0])), 0);
+	vm_free(vm);
+}
+
+static void *run_until_done(void *arg)
+{
+	struct vcpu *vcpu = arg;
+
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 1);
+	vcpu_run(vcpu);
+	assert_ucall_done(vcpu);
+	return NULL;
+}
+
+/*
+ * SET_CPUID: a feature the module lacks is EINVAL, the table in force
+ * while a vCPU runs is EBUSY, and a table the VMM trimmed is what the
+ * guest then sees (its own APIC ID still in leaf 1).
+ */
+TEST(set_cpuid)
+{
+	static struct altp2m_cpuid_entry t[ALTP2M_MAX_CPUID_ENTRIES],
+		g[ALTP2M_MAX_CPUID_ENTRIES];
+	struct vm *vm = vm_create(0);
+	struct vcpu *spin = vcpu_add(vm, 0, guest_wait_release);
+	struct vcpu *vcpu;
+	uint32_t n = ALTP2M_MAX_CPUID_ENTRIES, ng = n, r[4];
+	uint64_t end = test_now_ms() + 60000;
+	pthread_t th;
+
+	ASSERT_EQ(get_supported(vm->dev_fd, 0, t, &n), 0);
+	/* x2APIC in a VM without the in-kernel APIC; VMX. */
+	find(t, n, 1)->ecx |= 1U << 21;
+	errno = 0;
+	EXPECT_EQ(vm_cpuid(vm, ALTP2M_SET_CPUID, t, &n), -1);
+	EXPECT_EQ(errno, EINVAL);
+	find(t, n, 1)->ecx &= ~(1U << 21);
+	find(t, n, 1)->ecx |= 1U << 5;
+	errno = 0;
+	EXPECT_EQ(vm_cpuid(vm, ALTP2M_SET_CPUID, t, &n), -1);
+	EXPECT_EQ(errno, EINVAL);
+	find(t, n, 1)->ecx &= ~(1U << 5);
+
+	/* Trimmed: no hypervisor bit, another vendor, a model of its own. */
+	find(t, n, 1)->ecx &= ~(1U << 31);
+	find(t, n, 1)->eax = 0x000506e3;
+	find(t, n, 1)->ebx |= 0xee000000;
+	find(t, n, 0)->ebx = 0x74736574;	/* "test" */
+
+	/* While a vCPU runs: EBUSY. */
+	vcpu_set_if(spin, true);
+	ASSERT_EQ(pthread_create(&th, NULL, run_until_done, spin), 0);
+	while (!READ_ONCE(guest_global(vm, guest_wait_started)) &&
+	       test_now_ms() < end)
+		usleep(1000);
+	ASSERT_TRUE(READ_ONCE(guest_global(vm, guest_wait_started)));
+	errno = 0;
+	EXPECT_EQ(vm_cpuid(vm, ALTP2M_SET_CPUID, t, &n), -1);
+	EXPECT_EQ(errno, EBUSY);
+	WRITE_ONCE(guest_global(vm, guest_wait_go), 1);
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+
+	ASSERT_EQ(vm_cpuid(vm, ALTP2M_SET_CPUID, t, &n), 0);
+	ASSERT_EQ(vm_cpuid(vm, ALTP2M_GET_CPUID, g, &ng), 0);
+	ASSERT_EQ(ng, n);
+	EXPECT_EQ(memcmp(g, t, n * sizeof(t[0])), 0);
+
+	vcpu = vcpu_add(vm, 5, guest_platform);
+	run_regs(_t, vcpu, r);
+	EXPECT_EQ(r[0], 0x40000000);
+	run_regs(_t, vcpu, r);
+	run_regs(_t, vcpu, r);
+	EXPECT_EQ(r[0], 0x000506e3);
+	EXPECT_EQ(r[1] >> 24, 5);
+	EXPECT_EQ(r[2] >> 31, 0);
+	run_regs(_t, vcpu, r);
+	EXPECT_EQ(r[1], 0x74736574);
+	vcpu_run(vcpu);
+	assert_ucall_done(vcpu);
 	vm_free(vm);
 }
 

@@ -1042,7 +1042,7 @@ TEST(wild_msrs_raise_gp)
 {
 	static const struct { uint32_t index; uint64_t value; } wild[] = {
 		{ 0x3a, 0 }, { 0x48, 1 }, { 0x1b, 0xfee00000 }, { 0x480, 0 },
-		{ 0x1d9, 1 }, { 0x12345678, 0 }, { 0xc0000103, 0 },
+		{ 0x1d9, 1 }, { 0x12345678, 0 }, { 0xc0000104, 0 },
 		{ 0xc0000080, 1ULL << 20 },
 	};
 	unsigned int i, rd;
