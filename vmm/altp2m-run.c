@@ -130,8 +130,8 @@ static void restore_terminal(void)
  * End the VM with @status; the first caller's reason stands. The main
  * thread waits for SIGUSR2 and then kicks every vCPU out of its loop.
  */
-static void __printf(3, 4) stop(struct vmm *v, int status,
-				 const char *fmt, ...)
+static void __printf(3, 4)
+stop(struct vmm *v, int status, const char *fmt, ...)
 {
 	char msg[VMM_ERR_LEN];
 	va_list ap;
@@ -177,7 +177,7 @@ static int ioapic_send(void *ctx, uint64_t address, uint32_t data)
 
 	if (!v->lapic) {
 		if (v->verbose)
-			vmm_log(VMM_NAME ": no in-kernel local APIC: MSI 0x%" PRIx64 "/0x%x dropped",
+			vmm_log(VMM_NAME ": no local APIC: MSI 0x%" PRIx64 "/0x%x dropped",
 				address, data);
 		return 0;
 	}
@@ -290,12 +290,12 @@ static void pio_out(struct vmm *v, int cpu, uint16_t port, int size,
 	case VMM_PORT_RESET:
 		v->cf9 = val & 0x0e;
 		if (val & CF9_RST_CPU)
-			stop(v, VMM_EXIT_REBOOT, "vcpu %d: the guest reset the machine (port 0xcf9)",
+			stop(v, VMM_EXIT_REBOOT, "vcpu %d: reset through port 0xcf9",
 			     cpu);
 		return;
 	case PORT_KBD_STATUS:
 		if ((val & 0xff) == KBD_CMD_RESET)
-			stop(v, VMM_EXIT_REBOOT, "vcpu %d: the guest reset the machine (keyboard controller)",
+			stop(v, VMM_EXIT_REBOOT, "vcpu %d: reset through port 0x64",
 			     cpu);
 		return;
 	case PORT_CMOS_INDEX:
@@ -391,11 +391,11 @@ static void exit_violation(struct vmm *v, struct vcpu *c)
 	};
 	char a[4];
 
-	vmm_log(VMM_NAME ": vcpu %d: view %u: %s access to gpa 0x%" PRIx64 " (gla 0x%" PRIx64 "%s) violates the view; page made rwx",
+	vmm_log(VMM_NAME ": vcpu %d: view %u: %s gpa 0x%" PRIx64 " gla %s0x%" PRIx64 ": made rwx",
 		c->id, r->violation.view, access_str(r->violation.access, a),
-		(uint64_t)r->violation.gpa, (uint64_t)r->violation.gla,
-		r->violation.flags & ALTP2M_VIOLATION_GLA_VALID ? "" :
-		", not valid");
+		(uint64_t)r->violation.gpa,
+		r->violation.flags & ALTP2M_VIOLATION_GLA_VALID ? "" : "(invalid) ",
+		(uint64_t)r->violation.gla);
 	if (ioctl(v->vm_fd, ALTP2M_SET_MEM_ACCESS, &set) < 0)
 		stop(v, VMM_EXIT_INTERNAL, "vcpu %d: relaxing gfn 0x%llx in view %u: %s",
 		     c->id, (unsigned long long)set.gfn, set.view,
@@ -412,18 +412,17 @@ static void exit_failed(struct vmm *v, struct vcpu *c)
 		rip = regs.rip;
 	switch (r->exit_reason) {
 	case ALTP2M_EXIT_FAIL_ENTRY:
-		stop(v, VMM_EXIT_INTERNAL, "vcpu %d: VM entry failed (reason %llu, qualification 0x%llx) at rip 0x%" PRIx64,
+		stop(v, VMM_EXIT_INTERNAL, "vcpu %d: entry failed (%llu, 0x%llx), rip 0x%" PRIx64,
 		     c->id, (unsigned long long)r->fail_entry.hardware_reason,
 		     (unsigned long long)r->fail_entry.qualification, rip);
 		break;
 	case ALTP2M_EXIT_INTERNAL_ERROR:
-		stop(v, VMM_EXIT_INTERNAL, "vcpu %d: internal error %u (data 0x%llx 0x%llx) at rip 0x%" PRIx64,
+		stop(v, VMM_EXIT_INTERNAL, "vcpu %d: internal error %u (0x%llx), rip 0x%" PRIx64,
 		     c->id, r->internal.suberror,
-		     (unsigned long long)r->internal.data[0],
-		     (unsigned long long)r->internal.data[1], rip);
+		     (unsigned long long)r->internal.data[0], rip);
 		break;
 	case ALTP2M_EXIT_EPT_MISCONFIG:
-		stop(v, VMM_EXIT_INTERNAL, "vcpu %d: EPT misconfiguration at gpa 0x%llx, rip 0x%" PRIx64,
+		stop(v, VMM_EXIT_INTERNAL, "vcpu %d: EPT misconfig at 0x%llx, rip 0x%" PRIx64,
 		     c->id, (unsigned long long)r->ept_misconfig.gpa, rip);
 		break;
 	default:
@@ -571,7 +570,7 @@ static void raw_terminal(void)
 
 /* Options. */
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: " VMM_NAME " --kernel FILE [--initrd FILE] [--append CMDLINE]\n"
@@ -613,13 +612,14 @@ static int parse_size(const char *s, uint64_t *out)
 	n = strtoull(s, &end, 0);
 	if (errno)
 		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 0: break;
-	default: return -1;
-	}
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30;
+	else if (*end && *end != 'm' && *end != 'M')
+		return -1;
+	if (*end)
+		end++;
 	if (*end || n > (UINT64_MAX >> shift))
 		return -1;
 	*out = (uint64_t)n << shift;
@@ -722,7 +722,7 @@ static int parse_args(int argc, char **argv, struct vmm *v, struct opts *o)
 			if (optarg) {
 				mode = parse_mode(optarg);
 				if (mode < 0)
-					return usage_error("--views: unknown mode '%s' (external, mixed or limited)",
+					return usage_error("--views: unknown mode '%s'",
 							   optarg);
 				v->views_mode = mode;
 			}
@@ -810,7 +810,7 @@ static int load_guest(struct vmm *v, const struct opts *o,
 				strerror(errno));
 	}
 	if (v->mem.low_size < VMM_BIOS_END)
-		return vmm_fail(err, "--mem: %llu KiB is too small (1 MiB at least, and room for the kernel)",
+		return vmm_fail(err, "--mem: %llu KiB is too small (1 MiB at least)",
 				(unsigned long long)(v->mem_size >> 10));
 	if (read_file("kernel", o->kernel, &kimg, &klen, err))
 		return -1;
@@ -918,7 +918,7 @@ static int create_vm(struct vmm *v, const struct vmm_kernel *k, char *err)
 		return vmm_fail(err, "ALTP2M_GET_CAPS: %s", strerror(errno));
 	v->lapic = caps.features & ALTP2M_FEATURE_LAPIC;
 	if (v->ncpus > 1 && !v->lapic)
-		return vmm_fail(err, "--cpus %d needs the module's in-kernel local APIC, which this module lacks (ALTP2M_FEATURE_LAPIC)",
+		return vmm_fail(err, "--cpus %d: the module has no in-kernel local APIC",
 				v->ncpus);
 	if (v->lapic)
 		cvm.flags = ALTP2M_VM_LAPIC;
@@ -1054,7 +1054,7 @@ int main(int argc, char **argv)
 
 	ret = parse_args(argc, argv, &v, &o);
 	if (ret == 1) {
-		usage(stdout);
+		print_usage(stdout);
 		return 0;
 	}
 	if (ret < 0)

@@ -92,7 +92,7 @@ int vmm_boot_setup(struct vmm_mem *mem, const struct vmm_kernel *k,
 		kend = (k->end + 0xfff) & ~0xfffULL;
 		top = mem->low_size & ~0xfffULL;
 		if (initrd_size > top || ((top - initrd_size) & ~0xfffULL) < kend)
-			return vmm_fail(err, "initrd too large: %llu KiB, but only %llu KiB of guest memory lie above the kernel",
+			return vmm_fail(err, "initrd too large: %llu KiB, %llu KiB free",
 					(unsigned long long)(initrd_size >> 10),
 					(unsigned long long)(top > kend ? (top - kend) >> 10 : 0));
 		b->initrd_gpa = (top - initrd_size) & ~0xfffULL;

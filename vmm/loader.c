@@ -200,7 +200,7 @@ int vmm_load_elf(struct vmm_mem *mem, const uint8_t *img, size_t len,
 		have_entry = ret;
 	}
 	if (!have_entry)
-		return vmm_fail(err, "kernel has no PVH entry point (no XEN_ELFNOTE_PHYS32_ENTRY note: CONFIG_PVH)");
+		return vmm_fail(err, "kernel has no PVH entry point (CONFIG_PVH)");
 	/* Check every segment before writing any. */
 	for (i = 0; i < ei.phnum; i++) {
 		elf_phdr(img, &ei, i, &ph);
@@ -216,7 +216,7 @@ int vmm_load_elf(struct vmm_mem *mem, const uint8_t *img, size_t len,
 			continue;
 		if (ph.paddr < VMM_BIOS_END || ph.paddr + ph.memsz < ph.paddr ||
 		    !vmm_gpa(mem, ph.paddr, ph.memsz))
-			return vmm_fail(err, "segment %u at 0x%llx-0x%llx is outside guest memory (1 MiB to %llu MiB)",
+			return vmm_fail(err, "segment %u at 0x%llx-0x%llx outside RAM (1-%llu MiB)",
 					i, (unsigned long long)ph.paddr,
 					(unsigned long long)(ph.paddr + ph.memsz - 1),
 					(unsigned long long)(mem->low_size >> 20));
@@ -399,7 +399,7 @@ int vmm_bzimage_payload(const uint8_t *img, size_t len, uint8_t **out,
 		return vmm_fail(err, "not an ELF file or a bzImage");
 	memcpy(&version, img + BZ_VERSION, 2);
 	if (version < 0x208)
-		return vmm_fail(err, "bzImage: boot protocol %u.%02u has no payload fields (2.08 needed)",
+		return vmm_fail(err, "bzImage: boot protocol %u.%02u before 2.08",
 				version >> 8, version & 0xff);
 	setup = img[BZ_SETUP_SECTS] ? img[BZ_SETUP_SECTS] : 4;
 	memcpy(&off, img + BZ_PAYLOAD_OFFSET, 4);
@@ -420,7 +420,7 @@ int vmm_bzimage_payload(const uint8_t *img, size_t len, uint8_t **out,
 		*format = "bzImage (zstd)";
 		ret = unzstd(p, plen, out, out_len, err);
 	} else {
-		return vmm_fail(err, "bzImage: unsupported payload compression (magic %02x %02x %02x %02x; xz, gzip and zstd are)",
+		return vmm_fail(err, "bzImage: unsupported compression (magic %02x%02x%02x%02x)",
 				p[0], p[1], p[2], p[3]);
 	}
 	if (ret) {

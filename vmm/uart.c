@@ -101,8 +101,10 @@ static void update_irq(struct vmm_uart *u)
 	}
 }
 
-/* Modem status inputs: none are wired outside loopback (a null modem
- * with DCD, DSR and CTS up); in loopback they are the MCR outputs. */
+/*
+ * Modem status inputs: none are wired outside loopback (a null modem
+ * with DCD, DSR and CTS up); in loopback they are the MCR outputs.
+ */
 static uint8_t modem_inputs(const struct vmm_uart *u)
 {
 	uint8_t m = u->mcr;

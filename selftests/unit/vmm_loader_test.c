@@ -213,15 +213,15 @@ START_TEST(elf_malformed)
 
 	len = make_elf64(img, XEN_ELFNOTE_PHYS32_ENTRY, ENTRY);
 	phdr64(img, 1)->p_paddr = MEM_SIZE - 0x800;
-	expect_fail(img, len, "outside guest memory");
+	expect_fail(img, len, "outside RAM");
 
 	len = make_elf64(img, XEN_ELFNOTE_PHYS32_ENTRY, ENTRY);
 	phdr64(img, 1)->p_paddr = 0x7000;	/* the VMM's boot data */
-	expect_fail(img, len, "outside guest memory");
+	expect_fail(img, len, "outside RAM");
 
 	len = make_elf64(img, XEN_ELFNOTE_PHYS32_ENTRY, ENTRY);
 	phdr64(img, 1)->p_paddr = UINT64_MAX - 0x10;	/* wraps */
-	expect_fail(img, len, "outside guest memory");
+	expect_fail(img, len, "outside RAM");
 
 	len = make_elf64(img, XEN_ELFNOTE_PHYS32_ENTRY, ENTRY);
 	phdr64(img, 1)->p_filesz = SEG_MEMSZ + 1;
@@ -393,7 +393,7 @@ START_TEST(bzimage_malformed)
 	img = make_bzimage(z, zlen, &len);
 	v16 = 0x0207;
 	memcpy(img + 0x206, &v16, 2);
-	expect_fail(img, len, "boot protocol 2.07");
+	expect_fail(img, len, "boot protocol 2.07 before 2.08");
 	free(img);
 
 	/* Corrupt xz data. */
@@ -405,7 +405,7 @@ START_TEST(bzimage_malformed)
 	/* Compression the loader does not know (bzip2). */
 	memcpy(z, "BZh91AY&SY", 10);
 	img = make_bzimage(z, 64, &len);
-	expect_fail(img, len, "unsupported payload compression");
+	expect_fail(img, len, "unsupported compression");
 	free(img);
 
 	/* A good xz payload that is not an ELF. */

@@ -130,7 +130,15 @@ _start:
 	call	puthex
 	call	newline
 
-	/* Read a line (polled), echo it. */
+	/*
+	 * Read a line (polled), echo it. The buffer has a page of its own,
+	 * which the test may restrict in a view: its first write exits.
+	 */
+	movl	$msg_line, %esi
+	call	puts
+	movl	$line, %eax
+	call	puthex
+	call	newline
 	movl	$msg_type, %esi
 	call	puts
 	movl	$line, %edi
@@ -306,6 +314,7 @@ msg_e820:	.asciz	"pvh-test: e820 "
 msg_port:	.asciz	"pvh-test: port 0x61 reads "
 msg_noram:	.asciz	"pvh-test: no-RAM address reads "
 msg_ioapic:	.asciz	"pvh-test: ioapic version "
+msg_line:	.asciz	"pvh-test: line buffer at "
 msg_type:	.asciz	"pvh-test: type a line\n"
 msg_typed:	.asciz	"pvh-test: you typed: "
 msg_poweroff:	.asciz	"pvh-test: power off\n"
@@ -321,7 +330,7 @@ null_idt:	.word	0
 		.long	0
 
 	.bss
-	.p2align 4
-line:	.skip	64
+	.p2align 12
+line:	.skip	4096
 	.skip	4096
 stack_top:
