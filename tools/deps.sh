@@ -19,7 +19,8 @@ libelf-dev libnl-3-dev libnl-genl-3-dev check sparse
 bochs bochsbios bochs-term vgabios busybox-static
 isolinux syslinux-common xorriso qemu-system-x86 util-linux procps
 xz-utils python3-yaml
-libssl-dev abigail-tools file"
+libssl-dev abigail-tools file
+liblzma-dev zlib1g-dev libzstd-dev acpica-tools"
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
