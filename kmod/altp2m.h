@@ -153,6 +153,8 @@ enum altp2m_pending {
  * @ve_gfn: its #VE information page, ALTP2M_GFN_INVALID for none (under
  *	the VM's @lock; see ve.c)
  * @stats: exit counts (ALTP2M_GET_VCPU_STATS)
+ * @exit_counts: VM exits by basic reason (ALTP2M_GET_VCPU_EXIT_COUNTS);
+ *	written by the vCPU's thread, read under its lock
  * @lapic: its local APIC (lapic.h), NULL in a VM without ALTP2M_VM_LAPIC
  *	(immutable pointer)
  * @irq: interrupt delivery, halt and INIT/SIPI state (irq.h)
@@ -174,6 +176,7 @@ struct altp2m_vcpu {
 	DECLARE_BITMAP(view_hidden, ALTP2M_MAX_VIEWS);
 	u64 ve_gfn;
 	struct altp2m_vcpu_stats stats;
+	u64 exit_counts[ALTP2M_VMX_EXIT_REASONS];
 	struct altp2m_lapic *lapic;
 	struct altp2m_vcpu_irq irq;
 	struct altp2m_vmx_vcpu vmx;

@@ -257,6 +257,29 @@ static long altp2m_vcpu_get_stats(struct altp2m_vcpu *vcpu, void __user *argp)
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+static long altp2m_vcpu_get_exit_counts(struct altp2m_vcpu *vcpu,
+					void __user *argp)
+{
+	struct altp2m_vcpu_exit_counts *c;
+	long ret = 0;
+
+	c = memdup_user(argp, sizeof(*c));
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	if (c->flags || c->nr ||
+	    !altp2m_is_zero(c->reserved, sizeof(c->reserved))) {
+		ret = -EINVAL;
+		goto out;
+	}
+	c->nr = ALTP2M_VMX_EXIT_REASONS;
+	memcpy(c->counts, vcpu->exit_counts, sizeof(c->counts));
+	if (copy_to_user(argp, c, sizeof(*c)))
+		ret = -EFAULT;
+out:
+	kfree(c);
+	return ret;
+}
+
 static long altp2m_vcpu_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
@@ -293,6 +316,9 @@ static long altp2m_vcpu_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case ALTP2M_GET_VCPU_STATS:
 		ret = altp2m_vcpu_get_stats(vcpu, argp);
+		break;
+	case ALTP2M_GET_VCPU_EXIT_COUNTS:
+		ret = altp2m_vcpu_get_exit_counts(vcpu, argp);
 		break;
 	case ALTP2M_SET_VE_PAGE:
 		ret = altp2m_ve_page_ioctl(vcpu, argp);

@@ -535,6 +535,8 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 	struct altp2m_run *run = vcpu->run;
 	int ret;
 
+	if (e->reason < ALTP2M_VMX_EXIT_REASONS)
+		vcpu->exit_counts[e->reason]++;
 	/* First of all, for every exit: what became of the injected event. */
 	altp2m_vmx_complete_event(vcpu, e);
 	if (e->failed_entry) {

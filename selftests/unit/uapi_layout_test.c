@@ -120,6 +120,10 @@ START_TEST(irq_structs)
 	ck_assert_uint_eq(ALTP2M_SET_MP_STATE, 0x4018ba2e);
 	ck_assert_uint_eq(ALTP2M_GET_LAPIC, 0xc440ba2f);
 	ck_assert_uint_eq(ALTP2M_SET_LAPIC, 0x4440ba38);
+	LAYOUT(altp2m_vcpu_exit_counts, 680);
+	AT(altp2m_vcpu_exit_counts, counts, 8);
+	AT(altp2m_vcpu_exit_counts, reserved, 648);
+	ck_assert_uint_eq(ALTP2M_GET_VCPU_EXIT_COUNTS, 0xc2a8ba39);
 }
 END_TEST
 

@@ -8,7 +8,7 @@
 
 [ -r "$l2_kernel" ] || { echo "# no guest kernel at $l2_kernel"; exit 4; }
 # altp2m-run's documented status for a guest reboot.
-reboot_rc=${L2_REBOOT_STATUS:-2}
+reboot_rc=${L2_REBOOT_STATUS:-3}
 
 tap_plan 5
 l2_boot two 2

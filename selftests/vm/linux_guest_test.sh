@@ -37,7 +37,7 @@ l2_send 'echo $((6 * 7))'
 check "serial-both-ways" l2_wait "L2: answer 42$" 60
 
 views() {
-	id=$(sed -n 's/.*VM id \([0-9][0-9]*\).*/\1/p' "$l2_err" | head -n1)
+	id=$(sed -n 's/.*[Vv][Mm] id \([0-9][0-9]*\).*/\1/p' "$l2_err" | head -n1)
 	[ -n "$id" ] || fails "altp2m-run printed no VM id"
 	l2_send poke
 	pfn=$(l2_wait "l2_poke: pfn" 60 | awk '{ print $4 }')
@@ -49,7 +49,7 @@ views() {
 	l2_send "write 1000"
 	l2_wait "l2_poke: wrote 1000" 60 || fails "the guest stopped"
 	gpa=$(printf '%#x' $((pfn << 12)))
-	grep -qi "violation.*$gpa" "$l2_err" ||
+	grep -q "view $view: .*gpa $gpa" "$l2_err" ||
 		fails "no violation at $gpa reported by altp2m-run"
 	"$ctl" switch "$id" 0 || fails "switch back to 0"
 	l2_send "write 10"

@@ -806,6 +806,54 @@ TEST(run_checks)
 	vm_free(vm);
 }
 
+static void guest_three_cpuids(void)
+{
+	unsigned int a, b, c, d, i;
+
+	for (i = 0; i < 3; i++)
+		asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+			     : "a"(0), "c"(0));
+	GUEST_SYNC(0x5a);
+}
+
+/* Every exit counted under its basic reason, and nothing else. */
+TEST(exit_counts)
+{
+	static const struct zfield zf[] = {
+		ZF(struct altp2m_vcpu_exit_counts, flags),
+		ZF(struct altp2m_vcpu_exit_counts, nr),
+		ZF(struct altp2m_vcpu_exit_counts, reserved),
+	};
+	struct vcpu *vcpu;
+	struct vm *vm = vm_one_vcpu(&vcpu, guest_three_cpuids);
+	struct altp2m_vcpu_exit_counts c;
+	struct altp2m_vcpu_stats st;
+	uint64_t sum = 0;
+	unsigned int i;
+	int fd = vcpu->fd;
+
+	memset(&c, 0, sizeof(c));
+	check_zero_fields(_t, fd, ALTP2M_GET_VCPU_EXIT_COUNTS, &c, sizeof(c),
+			  zf, ARRAY_SIZE(zf));
+	check_bad_pointers(fd, ALTP2M_GET_VCPU_EXIT_COUNTS);
+	check_readonly_arg(_t, fd, ALTP2M_GET_VCPU_EXIT_COUNTS);
+	check_bad_encodings(fd, ALTP2M_GET_VCPU_EXIT_COUNTS);
+	vcpu_run(vcpu);
+	assert_ucall_sync(vcpu, 0x5a);
+	memset(&c, 0, sizeof(c));
+	c.counts[10] = 99;	/* output: overwritten */
+	ASSERT_EQ(ioctl(fd, ALTP2M_GET_VCPU_EXIT_COUNTS, &c), 0);
+	ASSERT_EQ(c.nr, ALTP2M_VMX_EXIT_REASONS);
+	EXPECT_EQ(c.counts[10], 3);	/* CPUID */
+	EXPECT_GE(c.counts[30], 1);	/* I/O: the sync */
+	for (i = 0; i < ALTP2M_VMX_EXIT_REASONS; i++)
+		sum += c.counts[i];
+	memset(&st, 0, sizeof(st));
+	ASSERT_EQ(ioctl(fd, ALTP2M_GET_VCPU_STATS, &st), 0);
+	EXPECT_EQ(sum, st.hw_exits);
+	vm_free(vm);
+}
+
 /* Each file knows its own ioctls only. */
 TEST(ioctls_on_wrong_fd)
 {

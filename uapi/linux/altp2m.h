@@ -1105,6 +1105,8 @@ struct altp2m_vm_status {
 #define ALTP2M_FEATURE_IRQFD		_BITULL(3)
 /* per-VM TSC offset, TSC_ADJUST, CPUID leaf 0x15 */
 #define ALTP2M_FEATURE_TSC		_BITULL(4)
+/* ALTP2M_GET_VCPU_EXIT_COUNTS */
+#define ALTP2M_FEATURE_EXIT_COUNTS	_BITULL(5)
 
 /*
  * Types of the event in flight (struct altp2m_vcpu_events.event_type):
@@ -1331,6 +1333,27 @@ struct altp2m_cpuid {
 	__u64 reserved[2];
 };
 
+/* Basic exit reasons counted by struct altp2m_vcpu_exit_counts */
+#define ALTP2M_VMX_EXIT_REASONS		80
+
+/*
+ * struct altp2m_vcpu_exit_counts - ALTP2M_GET_VCPU_EXIT_COUNTS (vCPU fd):
+ * every VM exit of the vCPU by its basic exit reason (Intel SDM vol. 3,
+ * appendix C), whether the module handled it or ALTP2M_RUN returned: what
+ * a guest costs and where (Documentation/guests.rst has a Linux boot's)
+ * @flags:    must be 0
+ * @nr:       in: must be 0; out: ALTP2M_VMX_EXIT_REASONS
+ * @counts:   out: @counts[r], the exits with basic reason r since the vCPU
+ *            was created (a failed VM entry counts under its reason too)
+ * @reserved: must be 0
+ */
+struct altp2m_vcpu_exit_counts {
+	__u32 flags;
+	__u32 nr;
+	__u64 counts[ALTP2M_VMX_EXIT_REASONS];
+	__u64 reserved[4];
+};
+
 /*
  * The TSC. A VM's guest TSC counts at the host's rate from 0 at
  * ALTP2M_CREATE_VM: one offset for the VM, the same on every host CPU, so
@@ -1396,6 +1419,7 @@ struct altp2m_cpuid {
 #define ALTP2M_SET_MP_STATE	_IOW(ALTP2MIO, 0x2e, struct altp2m_mp_state)
 #define ALTP2M_GET_LAPIC	_IOWR(ALTP2MIO, 0x2f, struct altp2m_lapic_state)
 #define ALTP2M_SET_LAPIC	_IOW(ALTP2MIO, 0x38, struct altp2m_lapic_state)
+#define ALTP2M_GET_VCPU_EXIT_COUNTS _IOWR(ALTP2MIO, 0x39, struct altp2m_vcpu_exit_counts)
 
 /*
  * Generic netlink family ALTP2M_GENL_NAME ("altp2m"), version
