@@ -6,7 +6,7 @@
 # address, I/O APIC version), serial both ways, the exit statuses of
 # power-off, reset (0xcf9 and the keyboard controller) and triple fault,
 # the VM id altp2mctl attaches with, --views with a violation the VMM
-# relaxes, and the one-line errors of bad images and options.
+# relaxes, SIGTERM, and the one-line errors of bad images and options.
 . "$(dirname "$0")/tap.sh"
 
 run=./altp2m-run
@@ -171,6 +171,27 @@ views_violation() {
 	no_fail
 }
 
+# SIGTERM while the guest waits for input: every vCPU thread stops, the
+# status is 128 + 15, and the VM is gone with the process.
+sigterm() {
+	mkfifo "$tmp/in2"
+	$run -k "$kernel" <"$tmp/in2" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	trap 'kill -9 $pid 2>/dev/null' EXIT
+	exec 4>"$tmp/in2"
+	wait_for "$tmp/out" "pvh-test: type a line"
+	id=$(sed -n 's/^altp2m-run: vm id \([0-9]*\) .*/\1/p' "$tmp/err")
+	$ctl vm show "$id" >/dev/null || fails "VM $id not found while running"
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	exec 4>&-
+	[ "$rc" -eq 143 ] || fails "exit $rc, want 143: $(cat "$tmp/err")"
+	grep -q 'Terminated: stopping the guest' "$tmp/err" ||
+		fails "$(cat "$tmp/err")"
+	! $ctl vm show "$id" >/dev/null 2>&1 || fails "VM $id outlived altp2m-run"
+}
+
 # err_case WANT_STATUS WANT_TEXT ARGS...: altp2m-run ARGS fails with the
 # status and exactly one line on stderr that contains the text.
 err_case() {
@@ -216,7 +237,7 @@ bad_options() {
 	$run --help | grep -q '^Usage: altp2m-run' || fails "--help"
 }
 
-tap_plan 13
+tap_plan 14
 check poweroff poweroff
 check start-info start_info
 check platform-no-device platform
@@ -227,6 +248,7 @@ check reboot-keyboard-controller reboot_kbd
 check triple-fault triple_fault
 check two-vcpus two_vcpus
 check views-violation-relaxed views_violation
+check sigterm-stops-every-vcpu sigterm
 check bad-images bad_images
 check bad-options bad_options
 check no-vm-left sh -c "! $ctl vm list | grep -q '^ *[0-9]'"
