@@ -398,9 +398,11 @@ static void exit_violation(struct vmm *v, struct vcpu *c)
 	};
 	char a[4];
 
-	vmm_log(VMM_NAME ": vcpu %d: view %u: %s gpa 0x%" PRIx64 " gla %s0x%" PRIx64 ": made rwx",
+	/* The page address too: a tool knows the page it restricted. */
+	vmm_log(VMM_NAME ": vcpu %d: view %u violation: %s gpa 0x%" PRIx64 " page 0x%" PRIx64
+		" gla %s0x%" PRIx64 ": made rwx",
 		c->id, r->violation.view, access_str(r->violation.access, a),
-		(uint64_t)r->violation.gpa,
+		(uint64_t)r->violation.gpa, (uint64_t)set.gfn << 12,
 		r->violation.flags & ALTP2M_VIOLATION_GLA_VALID ? "" : "(invalid) ",
 		(uint64_t)r->violation.gla);
 	if (ioctl(v->vm_fd, ALTP2M_SET_MEM_ACCESS, &set) < 0)
@@ -951,7 +953,7 @@ static int create_vm(struct vmm *v, const struct vmm_kernel *k, char *err)
 	if (v->vm_fd < 0)
 		return vmm_fail(err, "ALTP2M_CREATE_VM: %s", strerror(errno));
 	v->vm_id = cvm.vm_id;
-	vmm_log(VMM_NAME ": vm id %u (%d vCPU%s, %llu MiB%s)", v->vm_id,
+	vmm_log(VMM_NAME ": VM id %u (%d vCPU%s, %llu MiB%s)", v->vm_id,
 		v->ncpus, v->ncpus > 1 ? "s" : "",
 		(unsigned long long)(v->mem_size >> 20),
 		v->lapic ? "" : ", no in-kernel local APIC");

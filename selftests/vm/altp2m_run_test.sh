@@ -47,7 +47,7 @@ poweroff() {
 	has "$tmp/out" "pvh-test: hello from the PVH entry"
 	has "$tmp/out" "pvh-test: power off"
 	no_fail
-	grep -q '^altp2m-run: vm id [0-9][0-9]* (1 vCPU, 256 MiB' "$tmp/err" ||
+	grep -q '^altp2m-run: VM id [0-9][0-9]* (1 vCPU, 256 MiB' "$tmp/err" ||
 		fails "no VM id line: $(cat "$tmp/err")"
 }
 
@@ -117,7 +117,7 @@ two_vcpus() {
 		return 0
 	fi
 	[ "$rc" -eq 0 ] || fails "exit $rc, want 0: $(cat "$tmp/err")"
-	grep -q 'vm id [0-9]* (2 vCPUs' "$tmp/err" || fails "$(cat "$tmp/err")"
+	grep -q 'VM id [0-9]* (2 vCPUs' "$tmp/err" || fails "$(cat "$tmp/err")"
 	has "$tmp/out" "pvh-test: you typed: typed 42"
 }
 
@@ -144,7 +144,7 @@ views_violation() {
 	trap 'kill $pid 2>/dev/null' EXIT
 	exec 3>"$tmp/in"
 	wait_for "$tmp/out" "pvh-test: type a line"
-	id=$(sed -n 's/^altp2m-run: vm id \([0-9]*\) .*/\1/p' "$tmp/err")
+	id=$(sed -n 's/^altp2m-run: VM id \([0-9]*\) .*/\1/p' "$tmp/err")
 	[ -n "$id" ] || fails "no VM id: $(cat "$tmp/err")"
 	json=$($ctl -j vm show "$id") || fails "altp2mctl vm show $id failed"
 	echo "$json" | grep -q "\"owner_pid\":${pid}[,}]" ||
@@ -166,7 +166,7 @@ views_violation() {
 	[ "$rc" -eq 0 ] || fails "exit $rc, want 0: $(cat "$tmp/err")"
 	has "$tmp/out" "pvh-test: you typed: through a view"
 	gpa=$(printf '0x%x' "$line")
-	grep -q "vcpu 0: view $view: -w- gpa $gpa gla 0x[0-9a-f]*: made rwx" \
+	grep -q "vcpu 0: view $view violation: -w- gpa $gpa page $gpa gla 0x[0-9a-f]*: made rwx" \
 		"$tmp/err" || fails "no violation at $gpa logged: $(cat "$tmp/err")"
 	no_fail
 }
@@ -180,7 +180,7 @@ sigterm() {
 	trap 'kill -9 $pid 2>/dev/null' EXIT
 	exec 4>"$tmp/in2"
 	wait_for "$tmp/out" "pvh-test: type a line"
-	id=$(sed -n 's/^altp2m-run: vm id \([0-9]*\) .*/\1/p' "$tmp/err")
+	id=$(sed -n 's/^altp2m-run: VM id \([0-9]*\) .*/\1/p' "$tmp/err")
 	$ctl vm show "$id" >/dev/null || fails "VM $id not found while running"
 	kill -TERM "$pid"
 	wait "$pid"
