@@ -171,6 +171,24 @@ views_violation() {
 	no_fail
 }
 
+# --dry-run: where everything goes, without a VM.
+dry_run() {
+	$run -k ./pvh_test_kernel.bz -i "$tmp/initrd" -a "x y" --mem 64M \
+		--dry-run >"$tmp/out" 2>"$tmp/err" || fails "exit $?: $(cat "$tmp/err")"
+	grep -q '^kernel: bzImage (xz), 0x100000-0x[0-9a-f]*, PVH entry 0x100000$' \
+		"$tmp/out" || fails "$(cat "$tmp/out")"
+	has "$tmp/out" "initrd: 0x3fff000-0x3fff024 (37 bytes)"
+	has "$tmp/out" 'start_info: 0x2000, cmdline 0x3000 "x y", rsdp 0xe0000'
+	has "$tmp/out" "e820: 0x100000-0x3ffffff ram"
+	has "$tmp/out" "vcpus: 1"
+	[ ! -s "$tmp/err" ] || fails "stderr: $(cat "$tmp/err")"
+	# More than fits below the I/O APIC continues at 4 GiB.
+	$run -k "$kernel" --mem 5G -n >"$tmp/out" 2>"$tmp/err" ||
+		fails "--mem 5G: exit $?: $(cat "$tmp/err")"
+	has "$tmp/out" "e820: 0x100000-0xfebfffff ram"
+	has "$tmp/out" "e820: 0x100000000-0x1413fffff ram"
+}
+
 # SIGTERM while the guest waits for input: every vCPU thread stops, the
 # status is 128 + 15, and the VM is gone with the process.
 sigterm() {
@@ -237,7 +255,7 @@ bad_options() {
 	$run --help | grep -q '^Usage: altp2m-run' || fails "--help"
 }
 
-tap_plan 14
+tap_plan 15
 check poweroff poweroff
 check start-info start_info
 check platform-no-device platform
@@ -249,6 +267,7 @@ check triple-fault triple_fault
 check two-vcpus two_vcpus
 check views-violation-relaxed views_violation
 check sigterm-stops-every-vcpu sigterm
+check dry-run-layout dry_run
 check bad-images bad_images
 check bad-options bad_options
 check no-vm-left sh -c "! $ctl vm list | grep -q '^ *[0-9]'"
