@@ -319,8 +319,15 @@ static void exit_io(struct vmm *v, struct vcpu *c)
 	int size = r->io.size;
 	uint32_t i, val;
 
-	if (size != 1 && size != 2 && size != 4)
+	/* The module's word, but a wrong one must not take the VMM along. */
+	if ((size != 1 && size != 2 && size != 4) ||
+	    r->io.data_offset > v->run_size ||
+	    (uint64_t)r->io.count * size > v->run_size - r->io.data_offset) {
+		stop(v, VMM_EXIT_INTERNAL, "vcpu %d: bad I/O exit (%u x %d bytes at %llu)",
+		     c->id, r->io.count, size,
+		     (unsigned long long)r->io.data_offset);
 		return;
+	}
 	for (i = 0; i < r->io.count; i++, data += size) {
 		if (r->io.direction == ALTP2M_IO_IN) {
 			val = pio_in(v, c->id, r->io.port, size);
@@ -391,9 +398,11 @@ static void exit_violation(struct vmm *v, struct vcpu *c)
 	};
 	char a[4];
 
-	vmm_log(VMM_NAME ": vcpu %d: view %u: %s gpa 0x%" PRIx64 " gla %s0x%" PRIx64 ": made rwx",
+	/* The page address too: a tool knows the page it restricted. */
+	vmm_log(VMM_NAME ": vcpu %d: view %u violation: %s gpa 0x%" PRIx64 " page 0x%" PRIx64
+		" gla %s0x%" PRIx64 ": made rwx",
 		c->id, r->violation.view, access_str(r->violation.access, a),
-		(uint64_t)r->violation.gpa,
+		(uint64_t)r->violation.gpa, (uint64_t)set.gfn << 12,
 		r->violation.flags & ALTP2M_VIOLATION_GLA_VALID ? "" : "(invalid) ",
 		(uint64_t)r->violation.gla);
 	if (ioctl(v->vm_fd, ALTP2M_SET_MEM_ACCESS, &set) < 0)
@@ -430,6 +439,25 @@ static void exit_failed(struct vmm *v, struct vcpu *c)
 		     c->id, r->exit_reason, rip);
 		break;
 	}
+}
+
+/* Where it happened, for the report: RIP and the mode registers. */
+static void triple_fault(struct vmm *v, struct vcpu *c)
+{
+	struct altp2m_sregs sregs = { 0 };
+	struct altp2m_regs regs = { 0 };
+
+	if (ioctl(c->fd, ALTP2M_GET_REGS, &regs) ||
+	    ioctl(c->fd, ALTP2M_GET_SREGS, &sregs)) {
+		stop(v, VMM_EXIT_TRIPLE_FAULT, "vcpu %d: triple fault (shutdown)",
+		     c->id);
+		return;
+	}
+	stop(v, VMM_EXIT_TRIPLE_FAULT,
+	     "vcpu %d: triple fault (shutdown) at rip 0x%llx, cr0 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx",
+	     c->id, (unsigned long long)regs.rip,
+	     (unsigned long long)sregs.cr0, (unsigned long long)sregs.cr3,
+	     (unsigned long long)sregs.cr4, (unsigned long long)sregs.efer);
 }
 
 static void kick_handler(int sig)
@@ -489,8 +517,7 @@ static void *vcpu_thread(void *arg)
 			exit_violation(v, c);
 			break;
 		case ALTP2M_EXIT_SHUTDOWN:
-			stop(v, VMM_EXIT_TRIPLE_FAULT, "vcpu %d: triple fault (shutdown)",
-			     c->id);
+			triple_fault(v, c);
 			break;
 		default:
 			exit_failed(v, c);
@@ -926,7 +953,7 @@ static int create_vm(struct vmm *v, const struct vmm_kernel *k, char *err)
 	if (v->vm_fd < 0)
 		return vmm_fail(err, "ALTP2M_CREATE_VM: %s", strerror(errno));
 	v->vm_id = cvm.vm_id;
-	vmm_log(VMM_NAME ": vm id %u (%d vCPU%s, %llu MiB%s)", v->vm_id,
+	vmm_log(VMM_NAME ": VM id %u (%d vCPU%s, %llu MiB%s)", v->vm_id,
 		v->ncpus, v->ncpus > 1 ? "s" : "",
 		(unsigned long long)(v->mem_size >> 20),
 		v->lapic ? "" : ", no in-kernel local APIC");

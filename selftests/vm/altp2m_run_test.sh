@@ -6,7 +6,7 @@
 # address, I/O APIC version), serial both ways, the exit statuses of
 # power-off, reset (0xcf9 and the keyboard controller) and triple fault,
 # the VM id altp2mctl attaches with, --views with a violation the VMM
-# relaxes, and the one-line errors of bad images and options.
+# relaxes, SIGTERM, and the one-line errors of bad images and options.
 . "$(dirname "$0")/tap.sh"
 
 run=./altp2m-run
@@ -47,7 +47,7 @@ poweroff() {
 	has "$tmp/out" "pvh-test: hello from the PVH entry"
 	has "$tmp/out" "pvh-test: power off"
 	no_fail
-	grep -q '^altp2m-run: vm id [0-9][0-9]* (1 vCPU, 256 MiB' "$tmp/err" ||
+	grep -q '^altp2m-run: VM id [0-9][0-9]* (1 vCPU, 256 MiB' "$tmp/err" ||
 		fails "no VM id line: $(cat "$tmp/err")"
 }
 
@@ -117,7 +117,7 @@ two_vcpus() {
 		return 0
 	fi
 	[ "$rc" -eq 0 ] || fails "exit $rc, want 0: $(cat "$tmp/err")"
-	grep -q 'vm id [0-9]* (2 vCPUs' "$tmp/err" || fails "$(cat "$tmp/err")"
+	grep -q 'VM id [0-9]* (2 vCPUs' "$tmp/err" || fails "$(cat "$tmp/err")"
 	has "$tmp/out" "pvh-test: you typed: typed 42"
 }
 
@@ -144,7 +144,7 @@ views_violation() {
 	trap 'kill $pid 2>/dev/null' EXIT
 	exec 3>"$tmp/in"
 	wait_for "$tmp/out" "pvh-test: type a line"
-	id=$(sed -n 's/^altp2m-run: vm id \([0-9]*\) .*/\1/p' "$tmp/err")
+	id=$(sed -n 's/^altp2m-run: VM id \([0-9]*\) .*/\1/p' "$tmp/err")
 	[ -n "$id" ] || fails "no VM id: $(cat "$tmp/err")"
 	json=$($ctl -j vm show "$id") || fails "altp2mctl vm show $id failed"
 	echo "$json" | grep -q "\"owner_pid\":${pid}[,}]" ||
@@ -166,9 +166,48 @@ views_violation() {
 	[ "$rc" -eq 0 ] || fails "exit $rc, want 0: $(cat "$tmp/err")"
 	has "$tmp/out" "pvh-test: you typed: through a view"
 	gpa=$(printf '0x%x' "$line")
-	grep -q "vcpu 0: view $view: -w- gpa $gpa gla 0x[0-9a-f]*: made rwx" \
+	grep -q "vcpu 0: view $view violation: -w- gpa $gpa page $gpa gla 0x[0-9a-f]*: made rwx" \
 		"$tmp/err" || fails "no violation at $gpa logged: $(cat "$tmp/err")"
 	no_fail
+}
+
+# --dry-run: where everything goes, without a VM.
+dry_run() {
+	$run -k ./pvh_test_kernel.bz -i "$tmp/initrd" -a "x y" --mem 64M \
+		--dry-run >"$tmp/out" 2>"$tmp/err" || fails "exit $?: $(cat "$tmp/err")"
+	grep -q '^kernel: bzImage (xz), 0x100000-0x[0-9a-f]*, PVH entry 0x100000$' \
+		"$tmp/out" || fails "$(cat "$tmp/out")"
+	has "$tmp/out" "initrd: 0x3fff000-0x3fff024 (37 bytes)"
+	has "$tmp/out" 'start_info: 0x2000, cmdline 0x3000 "x y", rsdp 0xe0000'
+	has "$tmp/out" "e820: 0x100000-0x3ffffff ram"
+	has "$tmp/out" "vcpus: 1"
+	[ ! -s "$tmp/err" ] || fails "stderr: $(cat "$tmp/err")"
+	# More than fits below the I/O APIC continues at 4 GiB.
+	$run -k "$kernel" --mem 5G -n >"$tmp/out" 2>"$tmp/err" ||
+		fails "--mem 5G: exit $?: $(cat "$tmp/err")"
+	has "$tmp/out" "e820: 0x100000-0xfebfffff ram"
+	has "$tmp/out" "e820: 0x100000000-0x1413fffff ram"
+}
+
+# SIGTERM while the guest waits for input: every vCPU thread stops, the
+# status is 128 + 15, and the VM is gone with the process.
+sigterm() {
+	mkfifo "$tmp/in2"
+	$run -k "$kernel" <"$tmp/in2" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	trap 'kill -9 $pid 2>/dev/null' EXIT
+	exec 4>"$tmp/in2"
+	wait_for "$tmp/out" "pvh-test: type a line"
+	id=$(sed -n 's/^altp2m-run: VM id \([0-9]*\) .*/\1/p' "$tmp/err")
+	$ctl vm show "$id" >/dev/null || fails "VM $id not found while running"
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	exec 4>&-
+	[ "$rc" -eq 143 ] || fails "exit $rc, want 143: $(cat "$tmp/err")"
+	grep -q 'Terminated: stopping the guest' "$tmp/err" ||
+		fails "$(cat "$tmp/err")"
+	! $ctl vm show "$id" >/dev/null 2>&1 || fails "VM $id outlived altp2m-run"
 }
 
 # err_case WANT_STATUS WANT_TEXT ARGS...: altp2m-run ARGS fails with the
@@ -216,7 +255,7 @@ bad_options() {
 	$run --help | grep -q '^Usage: altp2m-run' || fails "--help"
 }
 
-tap_plan 13
+tap_plan 15
 check poweroff poweroff
 check start-info start_info
 check platform-no-device platform
@@ -227,6 +266,8 @@ check reboot-keyboard-controller reboot_kbd
 check triple-fault triple_fault
 check two-vcpus two_vcpus
 check views-violation-relaxed views_violation
+check sigterm-stops-every-vcpu sigterm
+check dry-run-layout dry_run
 check bad-images bad_images
 check bad-options bad_options
 check no-vm-left sh -c "! $ctl vm list | grep -q '^ *[0-9]'"
