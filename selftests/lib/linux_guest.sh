@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Booting Debian's own kernel as a guest of altp2m-run inside the test VM
 # (an L2 guest under Bochs), for linux_guest*_test.sh. Busybox sh.
+# The guest's console also goes to the test's output as it comes
+# ("guest| " lines), so a test log shows how far a guest got.
 #
 # l2_boot NAME CPUS [ALTP2M-RUN OPTIONS...] starts the guest in the
 # background with a busybox initramfs built here, whose init reports the
@@ -84,8 +86,10 @@ l2_boot() {
 			"$@" <"$l2_in" 2>"$l2_err"
 		echo $? >"$l2_rc"
 	) | while IFS= read -r line; do
-		echo "$(cut -d' ' -f1 /proc/uptime) $line"
-	done >"$l2_out" ) &
+		line="$(cut -d' ' -f1 /proc/uptime) $line"
+		echo "$line" >>"$l2_out"
+		echo "guest| $line"
+	done ) &
 	# Hold the guest's input open until l2_end.
 	exec 7>"$l2_in"
 }

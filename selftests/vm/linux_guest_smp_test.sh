@@ -12,7 +12,7 @@ reboot_rc=${L2_REBOOT_STATUS:-3}
 
 tap_plan 5
 l2_boot two 2
-check "boots-to-userspace" l2_wait "L2: ready" 280
+check "boots-to-userspace" l2_wait "L2: ready" 150
 check "two-vcpus" l2_wait "L2: cpus 2$" 1
 check "both-online" l2_wait "L2: online 0-1$" 1
 l2_send 'echo $(( $(cat /proc/uptime | cut -d. -f1) >= 0 ))'
