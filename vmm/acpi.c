@@ -105,10 +105,36 @@ static void gas_io(uint8_t *g, uint16_t port)
 }
 
 /*
- * DefinitionBlock's only object: Name (_S5, Package () { 5, 0, 0, 0 }),
- * whose first element is the SLP_TYP the sleep control register takes.
+ * DefinitionBlock's objects: the UART as an ACPI device, and
+ * Name (_S5, Package () { 5, 0, 0, 0 }), whose first element is the
+ * SLP_TYP the sleep control register takes.
+ *
+ * Why the UART is described: with hardware-reduced ACPI the kernel sets
+ * up no legacy (ISA) interrupts, so the serial driver's built-in port
+ * "ttyS0 at 0x3f8, IRQ 4" gets an IRQ number no I/O APIC pin is behind,
+ * and the console's interrupt-driven output and its input never move.
+ * Described as a PNP0501 device with IRQ 4 in _CRS, the port gets its
+ * interrupt through ACPI (GSI 4, pin 4 of the I/O APIC), as QEMU's
+ * microvm does:
+ *
+ *   Scope (\_SB) { Device (COM1) {
+ *     Name (_HID, EisaId ("PNP0501"))
+ *     Name (_UID, One)
+ *     Name (_CRS, ResourceTemplate () {
+ *       IO (Decode16, 0x3f8, 0x3f8, 0x00, 0x08)
+ *       IRQNoFlags () { 4 } }) } }
  */
 static const uint8_t dsdt_aml[] = {
+	0x10, 0x33, '\\', '_', 'S', 'B', '_',	/* ScopeOp, PkgLength 51, \_SB_ */
+	0x5b, 0x82, 0x2b, 'C', 'O', 'M', '1',	/* DeviceOp, PkgLength 43 */
+	0x08, '_', 'H', 'I', 'D',		/* NameOp "_HID" */
+	0x0c, 0x41, 0xd0, 0x05, 0x01,		/* DWordPrefix EisaId PNP0501 */
+	0x08, '_', 'U', 'I', 'D', 0x01,		/* NameOp "_UID" OneOp */
+	0x08, '_', 'C', 'R', 'S',		/* NameOp "_CRS" */
+	0x11, 0x10, 0x0a, 0x0d,			/* BufferOp, PkgLength 16, 13 bytes */
+	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08,	/* IO Decode16 */
+	0x22, 0x10, 0x00,			/* IRQNoFlags {4} */
+	0x79, 0x00,				/* EndTag */
 	0x08, '_', 'S', '5', '_',	/* NameOp "_S5_" */
 	0x12, 0x07, 0x04,		/* PackageOp, PkgLength 7, 4 elements */
 	0x0a, VMM_SLP_TYP_S5,		/* BytePrefix 5 */

@@ -265,6 +265,15 @@ static void check_acpi(int ncpus)
 	dsdt = check_table(get64(fadt + 140), "DSDT");
 	ck_assert_ptr_nonnull(memmem(dsdt + 36, get32(dsdt + 4) - 36,
 				     "\x08_S5_\x12\x07\x04\x0a\x05", 10));
+	/*
+	 * ... and the UART as PNP0501 with IRQ 4 in _CRS, without which a
+	 * hardware-reduced kernel gives ttyS0 no working interrupt.
+	 */
+	ck_assert_ptr_nonnull(memmem(dsdt + 36, get32(dsdt + 4) - 36,
+				     "\x08_HID\x0c\x41\xd0\x05\x01", 10));
+	ck_assert_ptr_nonnull(memmem(dsdt + 36, get32(dsdt + 4) - 36,
+				     "\x47\x01\xf8\x03\xf8\x03\x00\x08\x22\x10\x00",
+				     11));
 
 	/* MADT: a local APIC per vCPU, the I/O APIC, IRQ 0 -> GSI 2. */
 	madt = find_table("APIC");
