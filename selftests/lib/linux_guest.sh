@@ -29,6 +29,8 @@ l2_init() {
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+exec </dev/console >/dev/console 2>&1
 up() { cut -d' ' -f1 /proc/uptime; }
 # The boot benchmark (bench/guest_boot.sh) only wants to reach init.
 if grep -q 'l2\.bench' /proc/cmdline; then
@@ -61,6 +63,8 @@ l2_initrd() {
 	r=$l2_dir/root
 	rm -rf "$r"
 	mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/tmp"
+	# The kernel opens the initial console before init runs.
+	mknod "$r/dev/console" c 5 1
 	cp /bin/busybox "$r/bin/busybox"
 	cp "$l2_tests/l2_poke" "$r/bin/l2_poke"
 	l2_init >"$r/init"
