@@ -22,12 +22,19 @@
  *
  * Features: only those a guest here can use. Leaves describing what the
  * module does not offer (MONITOR/MWAIT, power management, performance
- * monitoring, XSAVE, RDT, SGX, processor trace, key locker, hybrid core
- * types, AMX, ...) are zero, which each of them defines as "none", and
+ * monitoring, RDT, SGX, processor trace, key locker, hybrid core types,
+ * AMX, ...) are zero, which each of them defines as "none", and
  * leaf 1, 7 and 0x80000001 feature bits of instructions and MSRs the
  * guest would get #UD or #GP for are cleared. What the module emulates
  * itself is set whatever the host has: IA32_TSC_ADJUST, and in a VM with
  * the in-kernel local APIC the APIC, x2APIC and TSC-deadline bits.
+ *
+ * XSAVE: where the module switches XCR0 (vmx/state.c), XSAVE, AVX and
+ * the AVX-encoded FMA, F16C and AVX2 stay, with leaf 0xD limited to the
+ * x87, SSE and AVX components and XSAVEOPT (no XSAVES: IA32_XSS is not
+ * virtualised; no XSAVEC, whose compacted sizes would follow XCR0 too).
+ * OSXSAVE and the size of the enabled components (0xD.0 EBX) are the
+ * vCPU's, computed when it asks.
  *
  * The TSC: leaf 0x15 says the guest's TSC runs at EBX/EAX times the
  * crystal clock in ECX, which is the local APIC timer's clock. Linux
@@ -56,8 +63,9 @@
 /*
  * Leaf 1 ECX: DTES64, MONITOR, DS-CPL, VMX, SMX, EST, TM2, SDBG, FMA,
  * xTPR, PDCM, PCID, DCA, x2APIC, TSC deadline, XSAVE, OSXSAVE, AVX, F16C
- * (no debug store, no XSAVE state, no MWAIT, no nested VMX, no PCIDs: CR4
- * refuses PCIDE, no thermal MSRs; the APIC bits are per VM).
+ * (no debug store, no MWAIT, no nested VMX, no PCIDs: CR4 refuses PCIDE,
+ * no thermal MSRs; the APIC bits are per VM, OSXSAVE per vCPU, and the
+ * XSAVE ones come back with XSAVE).
  */
 #define ALTP2M_1_ECX_DROP	(BIT(2) | BIT(3) | BIT(4) | BIT(5) |	\
 				 BIT(6) | BIT(7) | BIT(8) | BIT(11) |	\
@@ -72,6 +80,9 @@
 				 BIT(21) | BIT(22) | BIT(28) | BIT(29) |	\
 				 BIT(31))
 /* Leaf 1 EBX: brand index and CLFLUSH size stay; 23:16 and 31:24 not. */
+/* Leaf 1 ECX: XSAVE; FMA, AVX, F16C with AVX state. */
+#define ALTP2M_1_ECX_XSAVE	BIT(26)
+#define ALTP2M_1_ECX_AVX	(BIT(12) | BIT(28) | BIT(29))
 #define ALTP2M_1_EBX_KEEP	0xffffU
 #define ALTP2M_1_EBX_ONE_CPU	BIT(16)
 #define ALTP2M_1_EBX_APIC_SHIFT	24
@@ -93,6 +104,10 @@
 				 BIT(28) | BIT(30) | BIT(31))
 /* Leaf 7.0 EBX: IA32_TSC_ADJUST, emulated (state.c). */
 #define ALTP2M_7_EBX_TSC_ADJUST	BIT(1)
+/* Leaf 7.0 EBX: AVX2, with AVX state. */
+#define ALTP2M_7_EBX_AVX2	BIT(5)
+/* Leaf 0xD.1 EAX: XSAVEOPT. */
+#define ALTP2M_D1_EAX_KEEP	BIT(0)
 /*
  * Leaf 7.0 ECX: AVX512_VBMI, PKU, OSPKE, WAITPKG, AVX512_VBMI2, CET_SS,
  * VAES, VPCLMULQDQ, AVX512_VNNI, AVX512_BITALG, TME, AVX512_VPOPCNTDQ,
@@ -133,9 +148,11 @@
 #define ALTP2M_HV_SIG_EDX	0x6d327074	/* "tp2m" */
 
 static void altp2m_cpuid_basic_leaf(struct altp2m_cpuid_table *t, u32 leaf,
-				    const u32 *r)
+				    const u32 *r, u64 xcr0)
 {
 	u32 *o = t->basic[leaf];
+	u32 ecx_keep = (xcr0 ? ALTP2M_1_ECX_XSAVE : 0) |
+		       (xcr0 & ALTP2M_XCR0_AVX ? ALTP2M_1_ECX_AVX : 0);
 
 	switch (leaf) {
 	case 0:
@@ -147,7 +164,7 @@ static void altp2m_cpuid_basic_leaf(struct altp2m_cpuid_table *t, u32 leaf,
 	case 1:
 		o[EAX] = r[EAX];
 		o[EBX] = (r[EBX] & ALTP2M_1_EBX_KEEP) | ALTP2M_1_EBX_ONE_CPU;
-		o[ECX] = (r[ECX] & ~ALTP2M_1_ECX_DROP) |
+		o[ECX] = (r[ECX] & (~ALTP2M_1_ECX_DROP | ecx_keep)) |
 			 ALTP2M_CPUID_1_ECX_HYPERVISOR;
 		o[EDX] = r[EDX] & ~ALTP2M_1_EDX_DROP;
 		break;
@@ -155,7 +172,9 @@ static void altp2m_cpuid_basic_leaf(struct altp2m_cpuid_table *t, u32 leaf,
 		memcpy(o, r, sizeof(t->basic[leaf]));
 		break;
 	case 7:		/* subleaf 0 only: EAX (the last subleaf) is 0 */
-		o[EBX] = (r[EBX] & ~ALTP2M_7_EBX_DROP) |
+		o[EBX] = (r[EBX] & (~ALTP2M_7_EBX_DROP |
+				    (xcr0 & ALTP2M_XCR0_AVX ?
+				     ALTP2M_7_EBX_AVX2 : 0))) |
 			 ALTP2M_7_EBX_TSC_ADJUST;
 		o[ECX] = r[ECX] & ~ALTP2M_7_ECX_DROP;
 		o[EDX] = r[EDX] & ~ALTP2M_7_EDX_DROP;
@@ -271,6 +290,32 @@ static void altp2m_cpuid_tsc_leaves(struct altp2m_cpuid_table *t,
 	}
 }
 
+/*
+ * Leaf 0xD for @xcr0 (x87, SSE, AVX at most): the components and the
+ * largest size they need (0xD.0 EBX is per vCPU), XSAVEOPT, and the AVX
+ * component's size and offset from the host.
+ */
+static void altp2m_cpuid_xsave_leaves(struct altp2m_cpuid_table *t,
+				      altp2m_cpuid_host_fn host, void *opaque,
+				      u64 xcr0)
+{
+	u32 r[ALTP2M_CPUID_NR_REGS], *x = t->xsave[0];
+
+	if (!xcr0 || t->max_basic < ALTP2M_CPUID_XSAVE_LEAF)
+		return;
+	x[EAX] = xcr0;
+	x[ECX] = ALTP2M_XSAVE_BASE_SIZE;
+	host(opaque, ALTP2M_CPUID_XSAVE_LEAF, 1, r);
+	t->xsave[1][EAX] = r[EAX] & ALTP2M_D1_EAX_KEEP;
+	if (!(xcr0 & ALTP2M_XCR0_AVX))
+		return;
+	host(opaque, ALTP2M_CPUID_XSAVE_LEAF, 2, r);
+	t->xsave[2][EAX] = r[EAX];	/* size */
+	t->xsave[2][EBX] = r[EBX];	/* offset */
+	if (r[EAX] + r[EBX] > x[ECX])
+		x[ECX] = r[EAX] + r[EBX];
+}
+
 /**
  * altp2m_cpuid_build - snapshot and filter the host's CPUID
  * @t: the table to fill
@@ -297,7 +342,7 @@ void altp2m_cpuid_build(struct altp2m_cpuid_table *t,
 			memset(r, 0, sizeof(r));
 		else if (leaf)
 			host(opaque, leaf, 0, r);
-		altp2m_cpuid_basic_leaf(t, leaf, r);
+		altp2m_cpuid_basic_leaf(t, leaf, r, opts->xcr0_mask);
 	}
 	for (i = 0; host_max >= 4 && i < ALTP2M_CPUID_MAX_CACHES; i++) {
 		host(opaque, 4, i, r);
@@ -310,6 +355,7 @@ void altp2m_cpuid_build(struct altp2m_cpuid_table *t,
 	}
 	t->nr_caches = i;
 	altp2m_cpuid_tsc_leaves(t, opts);
+	altp2m_cpuid_xsave_leaves(t, host, opaque, opts->xcr0_mask);
 
 	host(opaque, ALTP2M_CPUID_EXT_BASE, 0, r);
 	if (r[EAX] < ALTP2M_CPUID_EXT_BASE)
@@ -397,6 +443,10 @@ unsigned int altp2m_cpuid_supported(const struct altp2m_cpuid_table *t,
 		case 7:
 			e = altp2m_cpuid_put(e, leaf, 0, t->basic[leaf]);
 			break;
+		case ALTP2M_CPUID_XSAVE_LEAF:
+			for (i = 0; i < ALTP2M_CPUID_XSAVE_SUBLEAVES; i++)
+				e = altp2m_cpuid_put(e, leaf, i, t->xsave[i]);
+			break;
 		case 0xb:
 		case 0x1f:
 			for (i = 0; i < ALTP2M_TOPO_LEVELS; i++) {
@@ -452,10 +502,13 @@ static u32 altp2m_cpuid_feature_regs(u32 leaf, u32 subleaf)
 		return BIT(ECX) | BIT(EDX);
 	case 7:
 		return subleaf ? 0xf : BIT(EBX) | BIT(ECX) | BIT(EDX);
+	case ALTP2M_CPUID_XSAVE_LEAF:	/* XCR0 bits; instructions */
+		if (subleaf > 1)
+			return 0;
+		return subleaf ? BIT(EAX) : BIT(EAX) | BIT(EDX);
 	case 5:		/* MONITOR/MWAIT */
 	case 6:		/* thermal and power management */
 	case 0xa:	/* performance monitoring */
-	case 0xd:	/* XSAVE */
 		return 0xf;
 	default:
 		return 0;
@@ -479,8 +532,8 @@ static bool altp2m_cpuid_fixed_leaf(u32 leaf)
  *
  * Each entry must be well-formed (flags, index and pad as the uAPI says);
  * feature registers may only clear bits of the supported table's (leaves
- * 1, 7, 0x80000001, and the leaves of features the module does not
- * virtualise: 5, 6, 0xA, 0xD); the TSC leaf and the hypervisor leaves,
+ * 1, 7, 0x80000001, the XCR0 bits and instructions of 0xD, and the leaves
+ * of features the module does not virtualise: 5, 6, 0xA); the TSC leaf and the hypervisor leaves,
  * if present, are the module's exactly. Everything else (vendor, model,
  * cache descriptors, the highest leaves) is the VMM's to choose.
  *
@@ -521,22 +574,42 @@ int altp2m_cpuid_check(const struct altp2m_cpuid_entry *sup,
 	return 0;
 }
 
+/* 0xD.0 EBX: the XSAVE area the enabled components need. */
+static u32 altp2m_cpuid_xsave_size(const struct altp2m_cpuid_entry *ent,
+				   unsigned int n, u64 xcr0)
+{
+	u32 r[ALTP2M_CPUID_NR_REGS], size = ALTP2M_XSAVE_BASE_SIZE, i;
+
+	for (i = 2; i < 64; i++) {
+		if (!(xcr0 & BIT_ULL(i)))
+			continue;
+		altp2m_cpuid_regs(altp2m_cpuid_find(ent, n,
+						    ALTP2M_CPUID_XSAVE_LEAF, i),
+				  r);
+		if (r[EAX] + r[EBX] > size)
+			size = r[EAX] + r[EBX];
+	}
+	return size;
+}
+
 /**
- * altp2m_cpuid_answer - what CPUID returns in a guest
+ * altp2m_cpuid_answer_vcpu - what CPUID returns in a guest
  * @ent: the VM's table
  * @n: its entries
- * @apic_id: the vCPU's APIC ID (its id)
+ * @who: the vCPU's APIC ID, CR4.OSXSAVE and XCR0
  * @leaf: EAX at the CPUID
  * @subleaf: ECX at the CPUID
  * @out: EAX, EBX, ECX, EDX to return
  *
  * The first entry for the leaf (and subleaf, for indexed entries); a leaf
  * in range without one reads 0. The APIC ID is the vCPU's whatever the
- * table says, and OSXSAVE is 0 (CR4.OSXSAVE is refused).
+ * table says, OSXSAVE is its CR4's, and the XSAVE size (0xD.0 EBX) is for
+ * its XCR0.
  */
-void altp2m_cpuid_answer(const struct altp2m_cpuid_entry *ent, unsigned int n,
-			 u32 apic_id, u32 leaf, u32 subleaf,
-			 u32 out[ALTP2M_CPUID_NR_REGS])
+void altp2m_cpuid_answer_vcpu(const struct altp2m_cpuid_entry *ent,
+			      unsigned int n, const struct altp2m_cpuid_vcpu *who,
+			      u32 leaf, u32 subleaf,
+			      u32 out[ALTP2M_CPUID_NR_REGS])
 {
 	const struct altp2m_cpuid_entry *e;
 	u32 max_basic, max_ext;
@@ -562,17 +635,45 @@ void altp2m_cpuid_answer(const struct altp2m_cpuid_entry *ent, unsigned int n,
 	switch (leaf) {
 	case 1:
 		out[EBX] = (out[EBX] & ~(0xffU << ALTP2M_1_EBX_APIC_SHIFT)) |
-			   apic_id << ALTP2M_1_EBX_APIC_SHIFT;
+			   who->apic_id << ALTP2M_1_EBX_APIC_SHIFT;
 		out[ECX] &= ~ALTP2M_CPUID_1_ECX_OSXSAVE;
+		if (who->osxsave && (out[ECX] & ALTP2M_1_ECX_XSAVE))
+			out[ECX] |= ALTP2M_CPUID_1_ECX_OSXSAVE;
 		break;
 	case 0xb:
 	case 0x1f:
 		/* ECX[7:0] echoes the level asked for, even a missing one. */
 		if (!e)
 			out[ECX] = subleaf & 0xff;
-		out[EDX] = apic_id;
+		out[EDX] = who->apic_id;
+		break;
+	case ALTP2M_CPUID_XSAVE_LEAF:
+		if (!subleaf && out[EAX])
+			out[EBX] = altp2m_cpuid_xsave_size(ent, n, who->xcr0);
 		break;
 	default:
 		break;
 	}
+}
+
+/**
+ * altp2m_cpuid_answer - altp2m_cpuid_answer_vcpu() for a vCPU as at reset
+ * @ent: the VM's table
+ * @n: its entries
+ * @apic_id: the vCPU's APIC ID
+ * @leaf: EAX at the CPUID
+ * @subleaf: ECX at the CPUID
+ * @out: EAX, EBX, ECX, EDX to return
+ *
+ * CR4.OSXSAVE clear and XCR0 x87 only: for what does not depend on them.
+ */
+void altp2m_cpuid_answer(const struct altp2m_cpuid_entry *ent, unsigned int n,
+			 u32 apic_id, u32 leaf, u32 subleaf,
+			 u32 out[ALTP2M_CPUID_NR_REGS])
+{
+	const struct altp2m_cpuid_vcpu who = {
+		.apic_id = apic_id, .xcr0 = ALTP2M_XCR0_FP,
+	};
+
+	altp2m_cpuid_answer_vcpu(ent, n, &who, leaf, subleaf, out);
 }

@@ -24,6 +24,14 @@
 #define ALTP2M_CPUID_HV_LAST		0x400000ffU
 /* The TSC and crystal clock leaf, which the module fills itself. */
 #define ALTP2M_CPUID_TSC_LEAF		0x15
+/* XSAVE: leaf 0xD, subleaves 0 (XCR0 bits, sizes), 1 (instructions), 2 (AVX). */
+#define ALTP2M_CPUID_XSAVE_LEAF		0xd
+#define ALTP2M_CPUID_XSAVE_SUBLEAVES	3
+/* The legacy area and the XSAVE header: where component 2 may start. */
+#define ALTP2M_XSAVE_BASE_SIZE		576
+#define ALTP2M_XCR0_FP			BIT_ULL(0)
+#define ALTP2M_XCR0_SSE			BIT_ULL(1)
+#define ALTP2M_XCR0_AVX			BIT_ULL(2)
 
 /* Subleaves of leaf 4 kept from the host (caches; more is no real CPU). */
 #define ALTP2M_CPUID_MAX_CACHES		8
@@ -53,11 +61,26 @@ typedef void (*altp2m_cpuid_host_fn)(void *opaque, u32 leaf, u32 subleaf,
  *	unknown, and leaf 0x15 then says nothing
  * @crystal_hz: the clock leaf 0x15 names in ECX: the APIC timer's
  * @rdtscp: RDTSCP and IA32_TSC_AUX are virtualised
+ * @xcr0_mask: the XCR0 bits a guest may set (x87, SSE, AVX at most), 0
+ *	for no XSAVE
  */
 struct altp2m_cpuid_opts {
 	u32 tsc_khz;
 	u32 crystal_hz;
 	bool rdtscp;
+	u64 xcr0_mask;
+};
+
+/**
+ * struct altp2m_cpuid_vcpu - what a CPUID answer depends on in the vCPU
+ * @apic_id: its APIC ID (its vCPU id)
+ * @osxsave: CR4.OSXSAVE
+ * @xcr0: its XCR0
+ */
+struct altp2m_cpuid_vcpu {
+	u32 apic_id;
+	bool osxsave;
+	u64 xcr0;
 };
 
 /*
@@ -70,6 +93,7 @@ struct altp2m_cpuid_table {
 	u32 nr_caches;
 	u32 basic[ALTP2M_CPUID_MAX_BASIC + 1][ALTP2M_CPUID_NR_REGS];
 	u32 cache[ALTP2M_CPUID_MAX_CACHES][ALTP2M_CPUID_NR_REGS];
+	u32 xsave[ALTP2M_CPUID_XSAVE_SUBLEAVES][ALTP2M_CPUID_NR_REGS];
 	u32 ext[ALTP2M_CPUID_MAX_EXT - ALTP2M_CPUID_EXT_BASE + 1]
 	       [ALTP2M_CPUID_NR_REGS];
 };
@@ -88,5 +112,9 @@ int altp2m_cpuid_check(const struct altp2m_cpuid_entry *sup,
 void altp2m_cpuid_answer(const struct altp2m_cpuid_entry *ent, unsigned int n,
 			 u32 apic_id, u32 leaf, u32 subleaf,
 			 u32 out[ALTP2M_CPUID_NR_REGS]);
+void altp2m_cpuid_answer_vcpu(const struct altp2m_cpuid_entry *ent,
+			      unsigned int n, const struct altp2m_cpuid_vcpu *who,
+			      u32 leaf, u32 subleaf,
+			      u32 out[ALTP2M_CPUID_NR_REGS]);
 
 #endif /* ALTP2M_CPUID_H */

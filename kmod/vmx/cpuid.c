@@ -42,6 +42,7 @@ void altp2m_vmx_cpuid_init(void)
 		.tsc_khz = tsc_khz,
 		.crystal_hz = ALTP2M_APIC_TIMER_HZ,
 		.rdtscp = altp2m_vmx_cfg.rdtscp,
+		.xcr0_mask = altp2m_vmx_cfg.xcr0_mask,
 	};
 	/* Only needed here, but too big for the stack. */
 	static struct altp2m_cpuid_table t;
@@ -73,14 +74,18 @@ unsigned int altp2m_vmx_cpuid_supported(bool lapic,
  */
 void altp2m_vmx_cpuid(struct altp2m_vcpu *vcpu)
 {
+	struct altp2m_cpuid_vcpu who = {
+		.apic_id = vcpu->id, .xcr0 = vcpu->vmx.xcr0,
+	};
 	const struct altp2m_cpuid_entry *ent;
 	u64 *gpr = vcpu->vmx.gpr;
 	u32 out[ALTP2M_CPUID_NR_REGS];
 	unsigned int n;
 
+	who.osxsave = altp2m_vmx_read_cr(vcpu, 4) & X86_CR4_OSXSAVE;
 	n = altp2m_vm_cpuid_table(vcpu->vm, &ent);
-	altp2m_cpuid_answer(ent, n, vcpu->id, gpr[ALTP2M_RAX], gpr[ALTP2M_RCX],
-			    out);
+	altp2m_cpuid_answer_vcpu(ent, n, &who, gpr[ALTP2M_RAX],
+				 gpr[ALTP2M_RCX], out);
 	/* CPUID writes the 32-bit registers: bits 63:32 become 0. */
 	gpr[ALTP2M_RAX] = out[ALTP2M_CPUID_EAX];
 	gpr[ALTP2M_RBX] = out[ALTP2M_CPUID_EBX];

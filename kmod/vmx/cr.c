@@ -25,7 +25,10 @@
 #include "../altp2m.h"
 #include "internal.h"
 
-/* CR4 bits a guest may set: no VMX, no SMX, no XSAVE (see CPUID). */
+/*
+ * CR4 bits a guest may set: no VMX, no SMX; OSXSAVE where the module
+ * switches XCR0 (altp2m_vmx_cfg.xcr0_mask, see CPUID).
+ */
 #define ALTP2M_CR4_GUEST_ALLOWED					\
 	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |	\
 	 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |	\
@@ -116,7 +119,8 @@ u64 altp2m_vmx_read_cr(struct altp2m_vcpu *vcpu, unsigned int cr)
 /* The state after MOV @val to CR4, or -EINVAL for #GP. */
 static int altp2m_vmx_new_cr4(struct altp2m_sregs *s, u64 val)
 {
-	if (val & ~ALTP2M_CR4_GUEST_ALLOWED)
+	if (val & ~(ALTP2M_CR4_GUEST_ALLOWED |
+		    (altp2m_vmx_cfg.xcr0_mask ? X86_CR4_OSXSAVE : 0)))
 		return -EINVAL;
 	if ((s->efer & EFER_LMA) && !(val & X86_CR4_PAE))
 		return -EINVAL;

@@ -357,6 +357,7 @@ int altp2m_vmx_enter_exit(struct altp2m_vcpu *vcpu, struct altp2m_vmx_exit *e)
 	enum altp2m_exit_irqoff kind = ALTP2M_EXIT_IRQOFF_NONE;
 	struct altp2m_host_save h;
 	u32 reason = 0, intr_info = 0;
+	bool xcr0;
 	int fail;
 
 	lockdep_assert_irqs_disabled();
@@ -367,7 +368,10 @@ int altp2m_vmx_enter_exit(struct altp2m_vcpu *vcpu, struct altp2m_vmx_exit *e)
 	if (static_branch_unlikely(&altp2m_l1d_flush))
 		altp2m_l1d_flush_now();
 
+	xcr0 = altp2m_vmx_xcr0_enter(v);
 	fail = altp2m_vmx_vmenter(v->gpr, v->vmcs.launched);
+	if (xcr0)
+		altp2m_vmx_xcr0_exit();
 
 	v->cr2 = native_read_cr2();
 	if (!fail) {

@@ -494,11 +494,14 @@ static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
 		/* Not offered to the guest: as on a CPU without them. */
 		altp2m_vmx_inject(vcpu, X86_TRAP_UD, false, 0);
 		return 1;
-	case EXIT_REASON_XSETBV: case EXIT_REASON_RDPMC:
-		/*
-		 * RDPMC: no counter exists. XSETBV: unreachable (CR4.OSXSAVE
-		 * is refused, so it is #UD before any exit).
-		 */
+	case EXIT_REASON_XSETBV:
+		if (altp2m_vmx_xsetbv(vcpu))
+			altp2m_vmx_inject(vcpu, X86_TRAP_GP, true, 0);
+		else
+			altp2m_skip_insn(vcpu, e);
+		return 1;
+	case EXIT_REASON_RDPMC:
+		/* No counter exists. */
 		altp2m_vmx_inject(vcpu, X86_TRAP_GP, true, 0);
 		return 1;
 	case EXIT_REASON_TASK_SWITCH:

@@ -20,6 +20,8 @@ struct altp2m_vmx_config {
 	bool ve;		/* the CPU delivers #VE (else the module) */
 	bool rdtscp;		/* guest RDTSCP, IA32_TSC_AUX switched */
 	unsigned int nr_auto;	/* fixed autoload MSRs (TSC_AUX with RDTSCP) */
+	u64 host_xcr0;		/* XCR0 of every host CPU, 0 without XSAVE */
+	u64 xcr0_mask;		/* what a guest's XCR0 may hold, 0: no XSAVE */
 	struct altp2m_entry_limits lim;
 };
 
@@ -56,6 +58,9 @@ void altp2m_vmx_auto_msrs_init(struct altp2m_vmx_vcpu *v);
 int altp2m_vmx_auto_msr_slot(u32 index);
 void altp2m_vmx_tsc_aux_host(struct altp2m_vmx_vcpu *v, int cpu);
 int altp2m_vmx_guest_wrmsr(struct altp2m_vcpu *vcpu, u32 index, u64 value);
+int altp2m_vmx_xsetbv(struct altp2m_vcpu *vcpu);
+bool altp2m_vmx_xcr0_enter(struct altp2m_vmx_vcpu *v);
+void altp2m_vmx_xcr0_exit(void);
 
 /* Make the vCPU's VMCS current here, preemption off until the put. */
 void altp2m_vmx_vcpu_get(struct altp2m_vcpu *vcpu);

@@ -14,10 +14,13 @@
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/xstate.h>
 #include <asm/msr.h>
 #include <asm/processor-flags.h>
 
 #include "../altp2m.h"
+#include "../core/cpuid.h"
 #include "../core/gva.h"
 #include "internal.h"
 
@@ -505,4 +508,63 @@ int altp2m_vmx_guest_wrmsr(struct altp2m_vcpu *vcpu, u32 index, u64 value)
 	default:
 		return altp2m_vmx_set_msr(vcpu, index, value);
 	}
+}
+
+/*
+ * XCR0: the guest's goes into hardware right before an entry with
+ * CR4.OSXSAVE set (only then can the guest's XSAVE, XRSTOR and XGETBV see
+ * it) and the host's comes back right after the exit, interrupts off
+ * throughout, so no host code runs with the guest's. The guest's FPU
+ * state is saved and restored by the kernel under the host's XCR0, a
+ * superset, so every component the guest may use is kept.
+ */
+bool altp2m_vmx_xcr0_enter(struct altp2m_vmx_vcpu *v)
+{
+	const struct altp2m_vmx_config *c = &altp2m_vmx_cfg;
+
+	lockdep_assert_irqs_disabled();
+	if (!c->xcr0_mask || v->xcr0 == c->host_xcr0 ||
+	    !(altp2m_vmread(GUEST_CR4) & X86_CR4_OSXSAVE))
+		return false;
+	xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+	return true;
+}
+
+void altp2m_vmx_xcr0_exit(void)
+{
+	xsetbv(XCR_XFEATURE_ENABLED_MASK, altp2m_vmx_cfg.host_xcr0);
+}
+
+/**
+ * altp2m_vmx_xsetbv - XSETBV by the guest (CR4.OSXSAVE is set: without
+ *	it the CPU raises #UD before any exit)
+ * @vcpu: the vCPU, in ALTP2M_RUN
+ *
+ * XCR0 only, from CPL 0, with x87 state, AVX only with SSE, and only
+ * components both the module and the VM's CPUID (leaf 0xD) offer: what
+ * the CPU's own checks are, on the features this guest has.
+ *
+ * Return: 0 with the guest's XCR0 updated, or -EINVAL for #GP.
+ */
+int altp2m_vmx_xsetbv(struct altp2m_vcpu *vcpu)
+{
+	const struct altp2m_cpuid_entry *ent;
+	u64 *gpr = vcpu->vmx.gpr, value, allowed;
+	u32 leaf_d[ALTP2M_CPUID_NR_REGS];
+	struct altp2m_paging pg;
+	u64 cs_base;
+	unsigned int n;
+
+	value = (gpr[ALTP2M_RDX] << 32) | (u32)gpr[ALTP2M_RAX];
+	altp2m_vmx_paging(vcpu, &pg, &cs_base);
+	n = altp2m_vm_cpuid_table(vcpu->vm, &ent);
+	altp2m_cpuid_answer(ent, n, vcpu->id, 0xd, 0, leaf_d);
+	allowed = altp2m_vmx_cfg.xcr0_mask &
+		  ((u64)leaf_d[ALTP2M_CPUID_EDX] << 32 | leaf_d[ALTP2M_CPUID_EAX]);
+	if (pg.cpl || (u32)gpr[ALTP2M_RCX] || (value & ~allowed) ||
+	    !(value & XFEATURE_MASK_FP) ||
+	    ((value & XFEATURE_MASK_YMM) && !(value & XFEATURE_MASK_SSE)))
+		return -EINVAL;
+	vcpu->vmx.xcr0 = value;
+	return 0;
 }

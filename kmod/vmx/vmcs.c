@@ -17,6 +17,8 @@
 #include <linux/moduleparam.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/desc.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/xstate.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/segment.h>
@@ -161,6 +163,18 @@ int altp2m_vmx_setup_config(void)
 	 */
 	c->rdtscp = c->proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 	c->nr_auto = ALTP2M_VMX_NR_AUTO_MSRS - !c->rdtscp;
+	/*
+	 * XSAVE for guests: x87, SSE and AVX state where the host has them
+	 * enabled (the guest's FPU buffer, sized for the host's features,
+	 * holds them), nothing that needs more (AVX-512, MPX, PKRU, AMX,
+	 * supervisor state: their CPUID bits are off).
+	 */
+	if (boot_cpu_has(X86_FEATURE_XSAVE) && boot_cpu_has(X86_FEATURE_OSXSAVE)) {
+		c->host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+		if ((c->host_xcr0 & XFEATURE_MASK_FPSSE) == XFEATURE_MASK_FPSSE)
+			c->xcr0_mask = c->host_xcr0 & (XFEATURE_MASK_FPSSE |
+						       XFEATURE_MASK_YMM);
+	}
 	/* The field exists where EPT violations can become #VE. */
 	c->eptp_index = altp2m_host.caps & ALTP2M_CAP_VE;
 	c->ve = hw_ve && (altp2m_host.caps & ALTP2M_CAP_VE);
@@ -437,6 +451,7 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 	altp2m_vmwrite(GUEST_DR7, ALTP2M_DR7_INIT);
 	altp2m_vmcs_reset(vcpu, false);
 	altp2m_vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
+	v->xcr0 = XFEATURE_MASK_FP;	/* as at reset */
 	/* Every vCPU's TSC starts where the VM's does (0 at CREATE_VM). */
 	WRITE_ONCE(v->tsc_offset, vcpu->vm->tsc_offset);
 	altp2m_vmwrite(TSC_OFFSET, v->tsc_offset);

@@ -125,6 +125,7 @@ struct altp2m_vmx_host_cache {
  * @tsc_aux_cpu: the CPU whose IA32_TSC_AUX the exit MSR-load area holds,
  *	-1 for none yet (the host's value differs per CPU: enter.c)
  * @msr: the MSRs kept in software (core/msr.h)
+ * @xcr0: the guest's XCR0, in hardware while it runs with CR4.OSXSAVE
  *
  * ALTP2M_REQ_STATE_CHECK says userspace set registers since the last
  * check against the VM-entry rules (the guest's own changes go through
@@ -162,6 +163,7 @@ struct altp2m_vmx_vcpu {
 	u64 tsc_offset;
 	int tsc_aux_cpu;
 	struct altp2m_msr_state msr;
+	u64 xcr0;
 };
 
 extern bool altp2m_vmx_rebooting;

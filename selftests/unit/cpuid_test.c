@@ -54,8 +54,22 @@ static void fake_cpuid(void *opaque, u32 leaf, u32 subleaf, u32 *out)
 		break;
 	case 6:
 	case 0xa:
-	case 0xd:
 		out[EAX] = out[EBX] = out[ECX] = out[EDX] = 0xffffffff;
+		break;
+	case 0xd:
+		/* x87, SSE, AVX, MPX, AVX-512; XSAVEOPT, XSAVEC, XSAVES. */
+		if (subleaf == 0) {
+			out[EAX] = 0xff;
+			out[EBX] = out[ECX] = 2696;
+		} else if (subleaf == 1) {
+			out[EAX] = 0xf;
+		} else if (subleaf == 2) {
+			out[EAX] = 256;
+			out[EBX] = 576;
+		} else {
+			out[EAX] = 64;
+			out[EBX] = 960 + 64 * subleaf;
+		}
 		break;
 	case 7:
 		out[EAX] = subleaf ? 0 : 2;
@@ -100,11 +114,12 @@ static unsigned int nsup;
 static struct altp2m_cpuid_entry sup_lapic[ALTP2M_MAX_CPUID_ENTRIES];
 static unsigned int nsup_lapic;
 
-static void build_tsc(u32 max_basic, u32 max_ext, u32 tsc_khz)
+static void build_opts(u32 max_basic, u32 max_ext, u32 tsc_khz, u64 xcr0)
 {
 	struct fake_host h = { .max_basic = max_basic, .max_ext = max_ext };
 	struct altp2m_cpuid_opts o = {
 		.tsc_khz = tsc_khz, .crystal_hz = CRYSTAL_HZ, .rdtscp = true,
+		.xcr0_mask = xcr0,
 	};
 
 	altp2m_cpuid_build(&table, fake_cpuid, &h, &o);
@@ -112,6 +127,11 @@ static void build_tsc(u32 max_basic, u32 max_ext, u32 tsc_khz)
 	nsup_lapic = altp2m_cpuid_supported(&table, true, sup_lapic);
 	ck_assert_uint_le(nsup, ALTP2M_MAX_CPUID_ENTRIES);
 	ck_assert_uint_eq(nsup, nsup_lapic);
+}
+
+static void build_tsc(u32 max_basic, u32 max_ext, u32 tsc_khz)
+{
+	build_opts(max_basic, max_ext, tsc_khz, 0);
 }
 
 static void build(u32 max_basic, u32 max_ext)
@@ -546,6 +566,75 @@ START_TEST(answer_first_match)
 }
 END_TEST
 
+/*
+ * With XSAVE: XSAVE, AVX and what needs AVX state in leaves 1 and 7;
+ * leaf 0xD limited to x87, SSE, AVX and XSAVEOPT; OSXSAVE and the size of
+ * the enabled components the vCPU's.
+ */
+START_TEST(xsave_leaves)
+{
+	struct altp2m_cpuid_vcpu who = { .apic_id = 1, .xcr0 = 1 };
+	struct altp2m_cpuid_entry t[ALTP2M_MAX_CPUID_ENTRIES];
+	const char *why;
+	u32 r[4];
+
+	build_opts(0x1f, 0x80000008, TSC_KHZ, 7);
+	altp2m_cpuid_answer_vcpu(sup, nsup, &who, 1, 0, r);
+	ck_assert_uint_eq(r[ECX] & (1U << 26 | 1U << 28 | 1U << 12 | 1U << 29),
+			  1U << 26 | 1U << 28 | 1U << 12 | 1U << 29);
+	ck_assert_uint_eq(r[ECX] & (1U << 27), 0);
+	who.osxsave = true;
+	altp2m_cpuid_answer_vcpu(sup, nsup, &who, 1, 0, r);
+	ck_assert_uint_ne(r[ECX] & (1U << 27), 0);
+	altp2m_cpuid_answer_vcpu(sup, nsup, &who, 7, 0, r);
+	ck_assert_uint_ne(r[EBX] & (1U << 5), 0);	/* AVX2 */
+	ck_assert_uint_eq(r[EBX] & (1U << 16), 0);	/* AVX-512F */
+
+	altp2m_cpuid_answer_vcpu(sup, nsup, &who, 0xd, 0, r);
+	ck_assert_uint_eq(r[EAX], 7);
+	ck_assert_uint_eq(r[EBX], 576);
+	ck_assert_uint_eq(r[ECX], 832);
+	ck_assert_uint_eq(r[EDX], 0);
+	who.xcr0 = 7;
+	altp2m_cpuid_answer_vcpu(sup, nsup, &who, 0xd, 0, r);
+	ck_assert_uint_eq(r[EBX], 832);
+	altp2m_cpuid_answer_vcpu(sup, nsup, &who, 0xd, 1, r);
+	ck_assert_uint_eq(r[EAX], 1);			/* XSAVEOPT only */
+	altp2m_cpuid_answer_vcpu(sup, nsup, &who, 0xd, 2, r);
+	ck_assert_uint_eq(r[EAX], 256);
+	ck_assert_uint_eq(r[EBX], 576);
+	altp2m_cpuid_answer_vcpu(sup, nsup, &who, 0xd, 5, r);
+	ck_assert_uint_eq(r[EAX] | r[EBX] | r[ECX] | r[EDX], 0);
+
+	/* A VMM may drop AVX (and must not add MPX or XSAVES). */
+	memcpy(t, sup, sizeof(t));
+	entry(t, nsup, 0xd)->eax = 3;
+	entry(t, nsup, 0xd)->ecx = 576;
+	ck_assert_int_eq(altp2m_cpuid_check(sup, nsup, t, nsup, &why), 0);
+	entry(t, nsup, 0xd)->eax = 0x1f;
+	ck_assert_int_eq(altp2m_cpuid_check(sup, nsup, t, nsup, &why),
+			 -EINVAL);
+
+	/* SSE state only: no AVX, FMA, F16C, AVX2, no AVX component. */
+	build_opts(0x1f, 0x80000008, TSC_KHZ, 3);
+	altp2m_cpuid_answer_vcpu(sup, nsup, &who, 1, 0, r);
+	ck_assert_uint_eq(r[ECX] & (1U << 28 | 1U << 12 | 1U << 29), 0);
+	ck_assert_uint_ne(r[ECX] & (1U << 26), 0);
+	altp2m_cpuid_answer_vcpu(sup, nsup, &who, 7, 0, r);
+	ck_assert_uint_eq(r[EBX] & (1U << 5), 0);
+	altp2m_cpuid_answer_vcpu(sup, nsup, &who, 0xd, 0, r);
+	ck_assert_uint_eq(r[EAX], 3);
+	ck_assert_uint_eq(r[ECX], 576);
+
+	/* No XSAVE: none of it, and OSXSAVE stays clear. */
+	build(0x1f, 0x80000008);
+	altp2m_cpuid_answer_vcpu(sup, nsup, &who, 1, 0, r);
+	ck_assert_uint_eq(r[ECX] & (1U << 26 | 1U << 27 | 1U << 28), 0);
+	altp2m_cpuid_answer_vcpu(sup, nsup, &who, 0xd, 0, r);
+	ck_assert_uint_eq(r[EAX] | r[EBX] | r[ECX] | r[EDX], 0);
+}
+END_TEST
+
 static Suite *cpuid_suite(void)
 {
 	Suite *s = suite_create("cpuid");
@@ -562,6 +651,7 @@ static Suite *cpuid_suite(void)
 	tcase_add_test(tc, lapic_table_bits);
 	tcase_add_test(tc, check_vmm_table);
 	tcase_add_test(tc, answer_first_match);
+	tcase_add_test(tc, xsave_leaves);
 	suite_add_tcase(s, tc);
 	return s;
 }

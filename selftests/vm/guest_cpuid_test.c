@@ -269,6 +269,11 @@ TEST(supported_tables)
 		b[ALTP2M_MAX_CPUID_ENTRIES], v[ALTP2M_MAX_CPUID_ENTRIES];
 	struct vm *vm = vm_create(0);
 	uint32_t na = ALTP2M_MAX_CPUID_ENTRIES, nb = na, nv = na, small = 2;
+	struct altp2m_caps caps;
+
+	vm_caps(vm, &caps);
+	EXPECT_EQ(caps.features & (ALTP2M_FEATURE_CPUID | ALTP2M_FEATURE_TSC),
+		  ALTP2M_FEATURE_CPUID | ALTP2M_FEATURE_TSC);
 
 	ASSERT_EQ(get_supported(vm->dev_fd, 0, a, &na), 0);
 	ASSERT_EQ(get_supported(vm->dev_fd, ALTP2M_VM_LAPIC, b, &nb), 0);
@@ -280,10 +285,14 @@ TEST(supported_tables)
 	EXPECT_EQ(find(b, nb, 1)->edx & (1U << 9), 1U << 9);
 	EXPECT_EQ(find(b, nb, 1)->ecx & (1U << 21 | 1U << 24),
 		  1U << 21 | 1U << 24);
-	/* Never VMX, MONITOR, XSAVE, a PMU. */
-	EXPECT_EQ(find(b, nb, 1)->ecx & (1U << 5 | 1U << 3 | 1U << 26), 0);
+	/* Never VMX, MONITOR, a PMU, XSAVE state beyond x87, SSE, AVX. */
+	EXPECT_EQ(find(b, nb, 1)->ecx & (1U << 5 | 1U << 3), 0);
 	if (find(b, nb, 0xa))
 		EXPECT_EQ(find(b, nb, 0xa)->eax, 0);
+	if (find(b, nb, 0xd)) {
+		EXPECT_EQ(find(b, nb, 0xd)->eax & ~7U, 0);
+		EXPECT_EQ(find(b, nb, 0xd)->edx, 0);
+	}
 	ASSERT_TRUE(find(a, na, 0x40000000) != NULL);
 
 	errno = 0;
@@ -377,6 +386,140 @@ TEST(set_cpuid)
 	EXPECT_EQ(r[1], 0x74736574);
 	vcpu_run(vcpu);
 	assert_ucall_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * #GP in the XSAVE guest: counted, and the faulting XSETBV (three bytes)
+ * skipped.
+ */
+volatile uint64_t xsave_gp_count;
+
+void guest_xsetbv_gp(void);
+__asm__(
+	"	.text\n"
+	"	.globl guest_xsetbv_gp\n"
+	"guest_xsetbv_gp:\n"
+	"	add $8, %rsp\n"
+	"	addq $3, (%rsp)\n"
+	"	incq xsave_gp_count\n"
+	"	iretq\n");
+
+static uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return lo | (uint64_t)hi << 32;
+}
+
+static bool xsetbv_faults(uint32_t index, uint64_t value)
+{
+	uint64_t before = xsave_gp_count;
+
+	__asm__ __volatile__("xsetbv" : : "c"(index), "a"((uint32_t)value),
+			     "d"((uint32_t)(value >> 32)) : "memory");
+	return xsave_gp_count != before;
+}
+
+static const uint64_t ymm_pattern[4] = {
+	0x0123456789abcdefULL, 0xfedcba9876543210ULL,
+	0x1111222233334444ULL, 0x5555666677778888ULL,
+};
+static uint64_t ymm_out[4];
+
+#define X86_CR4_OSXSAVE_BIT	(1ULL << 18)
+
+static void guest_xsave(void)
+{
+	uint32_t r[4], mask;
+
+	cpuid(1, 0, r);
+	if (!(r[2] & (1U << 26))) {
+		GUEST_SYNC_ARGS(0, 0, 0);
+		GUEST_DONE();
+	}
+	GUEST_ASSERT(!(r[2] & (1U << 27)));
+	__asm__ __volatile__("mov %0, %%cr4"
+			     : : "r"(get_cr4() | X86_CR4_OSXSAVE_BIT));
+	cpuid(1, 0, r);
+	GUEST_ASSERT(r[2] & (1U << 27));		/* OSXSAVE follows CR4 */
+	GUEST_ASSERT_EQ(xgetbv0(), 1);
+	cpuid(0xd, 0, r);
+	mask = r[0];
+	GUEST_ASSERT_EQ(r[1], 576);
+	GUEST_ASSERT_EQ(r[3], 0);
+	GUEST_ASSERT((mask & 3) == 3 && !(mask & ~7U));
+
+	/* What the CPU refuses: #GP, XCR0 unchanged. */
+	GUEST_ASSERT(xsetbv_faults(0, 0));		/* no x87 */
+	GUEST_ASSERT(xsetbv_faults(0, 2));
+	GUEST_ASSERT(xsetbv_faults(1, 1));		/* XCR1 */
+	GUEST_ASSERT(xsetbv_faults(0, 5));		/* AVX without SSE */
+	GUEST_ASSERT(xsetbv_faults(0, 0x1b));		/* MPX */
+	GUEST_ASSERT(xsetbv_faults(0, 0x203));		/* PKRU */
+	GUEST_ASSERT(xsetbv_faults(0, 1ULL << 62 | 3));
+	GUEST_ASSERT_EQ(xgetbv0(), 1);
+
+	GUEST_ASSERT(!xsetbv_faults(0, 3));
+	GUEST_ASSERT_EQ(xgetbv0(), 3);
+	if (mask & 4) {
+		GUEST_ASSERT(!xsetbv_faults(0, 7));
+		GUEST_ASSERT_EQ(xgetbv0(), 7);
+		cpuid(0xd, 0, r);
+		GUEST_ASSERT_EQ(r[1], r[2]);
+		__asm__ __volatile__("vmovdqu %0, %%ymm3" : : "m"(ymm_pattern));
+		/* The VMM runs (and uses AVX itself) in between. */
+		GUEST_SYNC_ARGS(2, mask, xgetbv0());
+		__asm__ __volatile__("vmovdqu %%ymm3, %0" : "=m"(ymm_out));
+		GUEST_ASSERT_EQ(memcmp(ymm_out, ymm_pattern,
+				       sizeof(ymm_out)), 0);
+	}
+	GUEST_SYNC_ARGS(1, mask, xgetbv0());
+	GUEST_DONE();
+}
+
+/*
+ * XSAVE: CR4.OSXSAVE may be set and shows in CPUID; XSETBV takes what the
+ * CPU would (x87, SSE, AVX as the table says) and #GPs on the rest; the
+ * guest's AVX registers survive an exit to a VMM that uses its own; the
+ * host's XCR0 is its own again after every exit.
+ */
+TEST(xsave_xcr0)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_xsave);
+	uint64_t host_xcr0 = xgetbv0(), zero[4] = { 0 };
+	struct ucall uc;
+
+	x86_set_idt_gate(vm->ram, 13, (uint64_t)(uintptr_t)guest_xsetbv_gp);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(xgetbv0(), host_xcr0);
+	if (!uc.args[0]) {
+		uint32_t r[4];
+
+		/* Only a host without XSAVE enabled may leave it out. */
+		cpuid(1, 0, r);
+		EXPECT_EQ(r[2] & (1U << 27), 0);
+		printf("# no XSAVE in the guest's CPUID\n");
+		vm_free(vm);
+		return;
+	}
+	printf("# guest XCR0 mask %#llx, XCR0 %#llx; host XCR0 %#llx\n",
+	       (unsigned long long)uc.args[1], (unsigned long long)uc.args[2],
+	       (unsigned long long)host_xcr0);
+	if (uc.args[0] == 2) {
+		EXPECT_EQ(uc.args[2], 7);
+		/* Clobber the host's own YMM3 before the guest runs again. */
+		__asm__ __volatile__("vmovdqu %0, %%ymm3" : : "m"(zero));
+		ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+		EXPECT_EQ(xgetbv0(), host_xcr0);
+	}
+	EXPECT_EQ(uc.args[0], 1);
+	EXPECT_EQ(guest_global(vm, xsave_gp_count), 7);
+	vcpu_run(vcpu);
+	assert_ucall_done(vcpu);
+	EXPECT_EQ(xgetbv0(), host_xcr0);
 	vm_free(vm);
 }
 
