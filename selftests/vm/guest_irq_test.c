@@ -13,7 +13,7 @@
  * With one (ALTP2M_VM_LAPIC): HLT sleeps in the kernel without VM exits,
  * a signal ends RUN with EINTR and the next RUN sleeps again; an
  * interrupt wakes it, but with IF clear only an NMI does; the APIC timer
- * wakes a HLT; a self-IPI is taken at STI; an IPI from another vCPU wakes
+ * wakes a HLT; a self-IPI is taken at STI, an NMI IPI at once; an IPI from another vCPU wakes
  * a halted vCPU and reaches one running in the guest; vCPU 0 starts vCPU 1 with
  * INIT, SIPI, SIPI in real mode at the vector; INIT to itself resets a
  * vCPU (the bootstrap processor to the reset vector, another to
@@ -765,6 +765,30 @@ TEST(self_ipi_taken)
 	vcpu_stats(vcpu, &st);
 	EXPECT_EQ(st.irqs_injected, 1);
 	EXPECT_GE(st.irq_window_exits, 1);
+	vm_free(vm);
+}
+
+/* An NMI IPI to itself: taken before the next instruction. */
+static void guest_nmi_ipi(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_ICR2, 0);
+	apic_write(APIC_ICR, 0x400);		/* NMI, to ID 0: itself */
+	GUEST_SYNC(READ_ONCE(nmi_count));
+}
+
+TEST(nmi_ipi_to_self)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_nmi_ipi);
+	struct altp2m_vcpu_stats st;
+	struct ucall uc;
+
+	install_handlers(vm);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 1);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.nmis_injected, 1);
 	vm_free(vm);
 }
 
