@@ -805,22 +805,3 @@ long altp2m_vm_irqfd(struct altp2m_vm *vm, void __user *argp)
 	mutex_unlock(&vm->apic->irqfd_mutex);
 	return ret;
 }
-
-/*
- * TEMPORARY, removed before the branch's last commit: stand-ins for
- * irq.c's raisers until the irq branch is merged.
- */
-void __weak altp2m_vcpu_raise_nmi(struct altp2m_vcpu *vcpu)
-{
-	altp2m_vcpu_kick(vcpu);
-}
-
-void __weak altp2m_vcpu_raise_init(struct altp2m_vcpu *vcpu)
-{
-	altp2m_vcpu_kick(vcpu);
-}
-
-void __weak altp2m_vcpu_raise_sipi(struct altp2m_vcpu *vcpu, u8 vector)
-{
-	altp2m_vcpu_kick(vcpu);
-}
