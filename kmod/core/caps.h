@@ -27,7 +27,8 @@ struct altp2m_caps;
  * build of the module implements. A bit is added here with the code and
  * the Bochs test that prove it, never ahead of them.
  */
-#define ALTP2M_MODULE_FEATURES	(ALTP2M_FEATURE_LAPIC | ALTP2M_FEATURE_IRQFD)
+#define ALTP2M_MODULE_FEATURES	(ALTP2M_FEATURE_LAPIC | ALTP2M_FEATURE_IRQFD | \
+				 ALTP2M_FEATURE_VCPU_EVENTS)
 
 #define ALTP2M_FC_LOCKED		BIT_ULL(0)
 #define ALTP2M_FC_VMX_OUTSIDE_SMX	BIT_ULL(2)

@@ -1,16 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Interrupts and NMIs for the guest (GET/SET_VCPU_EVENTS, GET/SET_MP_STATE)
- * in a VM without a local APIC, where only what the VMM sets reaches the
- * guest: an external interrupt reaches the handler of its vector, and
- * waits while RFLAGS.IF is clear, until STI and the instruction after it;
- * an NMI is delivered and a second one is held until the handler's IRET;
- * an exception with its error code; an event whose delivery exited is in
+ * Interrupts and NMIs for the guest (GET/SET_VCPU_EVENTS, GET/SET_MP_STATE).
+ *
+ * Without a local APIC only what the VMM sets reaches the guest: an
+ * external interrupt reaches the handler of its vector, and waits while
+ * RFLAGS.IF is clear, until STI and the instruction after it; an NMI is
+ * delivered and a second one is held until the handler's IRET; an
+ * exception with its error code; an event whose delivery exited is in
  * flight for GET and delivered after; bad events and mp_states are EINVAL
  * before anything is written.
+ *
+ * With one (ALTP2M_VM_LAPIC): HLT sleeps in the kernel without VM exits,
+ * a signal ends RUN with EINTR and the next RUN sleeps again; an
+ * interrupt wakes it, but with IF clear only an NMI does; the APIC timer
+ * wakes a HLT; a self-IPI is taken at STI, an NMI IPI at once; an IPI from another vCPU wakes
+ * a halted vCPU and reaches one running in the guest; vCPU 0 starts vCPU 1 with
+ * INIT, SIPI, SIPI in real mode at the vector; INIT to itself resets a
+ * vCPU (the bootstrap processor to the reset vector, another to
+ * wait-for-SIPI).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../lib/vm_util.h"
 #include "../lib/harness.h"
@@ -25,7 +40,7 @@
  * marker held when it ran, and returns.
  */
 uint64_t irq_count, irq_vector, irq_mark, sti_mark;
-uint64_t nmi_count;
+uint64_t nmi_count, nmi_check_nesting;
 
 void guest_irq40(void);
 void guest_irq41(void);
@@ -48,9 +63,9 @@ __asm__(
 	"	iretq\n");
 
 /*
- * The NMI handler: the first NMI reports from inside the handler (NMIs
- * blocked) and checks that the second one the host raises meanwhile
- * waits; the second only counts.
+ * The NMI handler counts. With nmi_check_nesting, the first NMI reports
+ * from inside the handler (NMIs blocked) and checks that the second one
+ * the host raises meanwhile waits; the second only counts.
  */
 void guest_nmi_inside(void);
 void guest_nmi_handler(void);
@@ -68,6 +83,8 @@ __asm__(
 	"	push %r10\n"
 	"	push %r11\n"
 	"	incq nmi_count\n"
+	"	cmpq $0, nmi_check_nesting\n"
+	"	je 1f\n"
 	"	cmpq $1, nmi_count\n"
 	"	jne 1f\n"
 	"	call guest_nmi_inside\n"
@@ -233,6 +250,7 @@ TEST(nmi_held_until_iret)
 	struct ucall uc;
 
 	install_handlers(vm);
+	guest_global(vm, nmi_check_nesting) = 1;
 	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
 	ASSERT_EQ(uc.args[0], 0);
 	ev = (struct altp2m_vcpu_events){
@@ -492,7 +510,12 @@ TEST(mp_state_without_lapic)
 {
 	struct vm *vm = vm_create(0);
 	struct vcpu *vcpu = vcpu_add(vm, 1, guest_wait);
+	struct altp2m_caps caps;
 	uint32_t state = 99;
+
+	/* The module says it has these ioctls. */
+	vm_caps(vm, &caps);
+	EXPECT_TRUE(caps.features & ALTP2M_FEATURE_VCPU_EVENTS);
 
 	/* Every vCPU runs: there is no APIC to start one. */
 	ASSERT_EQ(__mp_state(vcpu, ALTP2M_GET_MP_STATE, 0, 0, 0, &state), 0);
@@ -516,6 +539,485 @@ TEST(mp_state_without_lapic)
 			     ALTP2M_MP_STATE_RUNNABLE, 0, 0, NULL), 0);
 	ASSERT_EQ(__mp_state(vcpu, ALTP2M_GET_MP_STATE, 0, 0, 0, &state), 0);
 	EXPECT_EQ(state, ALTP2M_MP_STATE_RUNNABLE);
+	vm_free(vm);
+}
+
+/* ------------------------------------------------- with a local APIC */
+
+#define APIC_BASE_GPA	0xfee00000ULL
+#define APIC_EOI	0x0b0
+#define APIC_SVR	0x0f0
+#define APIC_ICR	0x300
+#define APIC_ICR2	0x310
+#define APIC_LVTT	0x320
+#define APIC_TMICT	0x380
+#define APIC_TDCR	0x3e0
+
+#define SIPI_VECTOR	0x70	/* the AP's real-mode code at 0x70000 */
+#define AP_PORT		0xe8
+
+/* A VM like vm_create()'s, with ALTP2M_VM_LAPIC. */
+static struct vm *vm_create_lapic(void)
+{
+	struct altp2m_create_vm c = { .flags = ALTP2M_VM_LAPIC };
+	struct vm *vm = vm_create(0);
+	struct altp2m_memory_region r = {
+		.slot = 0, .memory_size = vm->ram_size,
+		.userspace_addr = (uintptr_t)vm->ram,
+	};
+	int fd;
+
+	fd = ioctl(vm->dev_fd, ALTP2M_CREATE_VM, &c);
+	TEST_ASSERT(fd >= 0, "ALTP2M_CREATE_VM with ALTP2M_VM_LAPIC");
+	TEST_ASSERT(!ioctl(fd, ALTP2M_SET_MEMORY_REGION, &r), "slot 0");
+	close(vm->fd);
+	vm->fd = fd;
+	vm->id = c.vm_id;
+	return vm;
+}
+
+static void apic_write(uint32_t off, uint32_t v)
+{
+	mmio_write32(APIC_BASE_GPA + off, v);
+}
+
+static uint32_t mp_state(struct vcpu *vcpu)
+{
+	uint32_t state = ~0U;
+
+	TEST_ASSERT(!__mp_state(vcpu, ALTP2M_GET_MP_STATE, 0, 0, 0, &state),
+		    "GET_MP_STATE");
+	return state;
+}
+
+static void set_mp_state(struct vcpu *vcpu, uint32_t state)
+{
+	TEST_ASSERT(!__mp_state(vcpu, ALTP2M_SET_MP_STATE, state, 0, 0, NULL),
+		    "SET_MP_STATE %u", state);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* RUN that a SIGALRM after @secs ends: it must not return before. */
+static void run_until_alarm(struct altp2m_test *_t, struct vcpu *vcpu,
+			    unsigned int secs)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int ret;
+
+	ASSERT_EQ(sigaction(SIGALRM, &sa, NULL), 0);
+	alarm(secs);
+	ret = _vcpu_run(vcpu);
+	alarm(0);
+	if (ret != -1) {
+		char buf[256];
+
+		vcpu_describe_exit(vcpu, buf, sizeof(buf));
+		TH_LOG("RUN returned %d: %s", ret, buf);
+	}
+	ASSERT_EQ(ret, -1);
+	ASSERT_EQ(errno, EINTR);
+	EXPECT_EQ(vcpu->run->exit_reason, ALTP2M_EXIT_INTR);
+}
+
+static void guest_sti_hlt(void)
+{
+	GUEST_SYNC(0);
+	__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+	GUEST_SYNC_ARGS(READ_ONCE(irq_count), READ_ONCE(irq_vector));
+}
+
+/*
+ * HLT with nothing to wake it sleeps in the kernel: a signal ends RUN with
+ * EINTR, the vCPU stays halted, and the next RUN sleeps again without a
+ * single VM exit. An interrupt the VMM sets then wakes it.
+ */
+TEST(hlt_sleeps_until_interrupt)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_sti_hlt);
+	struct altp2m_vcpu_stats st;
+	struct ucall uc;
+	uint64_t hw;
+
+	install_handlers(vm);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	run_until_alarm(_t, vcpu, 1);
+	EXPECT_EQ(mp_state(vcpu), ALTP2M_MP_STATE_HALTED);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.halts_blocked, 1);
+	EXPECT_EQ(st.exits[ALTP2M_EXIT_HLT], 0);
+	hw = st.hw_exits;
+
+	run_until_alarm(_t, vcpu, 1);
+	EXPECT_EQ(mp_state(vcpu), ALTP2M_MP_STATE_HALTED);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.hw_exits, hw);		/* no busy loop */
+	EXPECT_EQ(st.halts_blocked, 1);		/* the same HLT */
+
+	set_extint(vcpu, IRQ_VECTOR);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 1);
+	EXPECT_EQ(uc.args[1], IRQ_VECTOR);
+	EXPECT_EQ(mp_state(vcpu), ALTP2M_MP_STATE_RUNNABLE);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.irqs_injected, 1);
+	vm_free(vm);
+}
+
+static void guest_cli_hlt(void)
+{
+	GUEST_SYNC(0);
+	__asm__ __volatile__("cli; hlt" : : : "memory");
+	GUEST_SYNC_ARGS(READ_ONCE(nmi_count), READ_ONCE(irq_count));
+}
+
+/* With IF clear an interrupt leaves HLT halted; an NMI ends it. */
+TEST(hlt_if_clear_wakes_for_nmi_only)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_cli_hlt);
+	struct altp2m_vcpu_events ev;
+	struct ucall uc;
+
+	install_handlers(vm);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	set_extint(vcpu, IRQ_VECTOR);
+	run_until_alarm(_t, vcpu, 1);
+	EXPECT_EQ(mp_state(vcpu), ALTP2M_MP_STATE_HALTED);
+	ev = (struct altp2m_vcpu_events){
+		.flags = ALTP2M_EVENTS_SET_NMI, .nmi_pending = 1,
+	};
+	set_events(vcpu, &ev);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 1);
+	EXPECT_EQ(uc.args[1], 0);
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.event_valid, 1);		/* still waiting for IF */
+	EXPECT_EQ(ev.event_vector, IRQ_VECTOR);
+	vm_free(vm);
+}
+
+static void guest_timer_hlt(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_TDCR, 0xb);		/* divide by 1 */
+	apic_write(APIC_LVTT, IRQ_VECTOR);	/* one-shot */
+	apic_write(APIC_TMICT, 50000000);	/* 50 ms */
+	__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+	apic_write(APIC_EOI, 0);
+	GUEST_SYNC_ARGS(READ_ONCE(irq_count), READ_ONCE(irq_vector));
+}
+
+/* The APIC timer ends a HLT the vCPU slept in. */
+TEST(apic_timer_wakes_hlt)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_timer_hlt);
+	struct altp2m_vcpu_stats st;
+	struct ucall uc;
+
+	install_handlers(vm);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 1);
+	EXPECT_EQ(uc.args[1], IRQ_VECTOR);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.halts_blocked, 1);
+	EXPECT_EQ(st.irqs_injected, 1);
+	EXPECT_EQ(st.exits[ALTP2M_EXIT_HLT], 0);
+	vm_free(vm);
+}
+
+static void guest_self_ipi(void)
+{
+	unsigned int i;
+
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_ICR, 0x40000 | IRQ_VECTOR2);	/* self, fixed */
+	for (i = 0; i < 100; i++)
+		cpu_relax();
+	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 0);	/* IF is clear */
+	__asm__ __volatile__("sti\n\t"
+			     "movq $1, sti_mark\n\t"
+			     "movq $2, sti_mark\n\t"
+			     "cli" : : : "memory");
+	apic_write(APIC_EOI, 0);
+	GUEST_SYNC_ARGS(READ_ONCE(irq_count), READ_ONCE(irq_vector),
+			READ_ONCE(irq_mark));
+}
+
+/* A self-IPI waits for IF and is taken after the STI shadow. */
+TEST(self_ipi_taken)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_self_ipi);
+	struct altp2m_vcpu_stats st;
+	struct ucall uc;
+
+	install_handlers(vm);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 1);
+	EXPECT_EQ(uc.args[1], IRQ_VECTOR2);
+	EXPECT_EQ(uc.args[2], 1);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.irqs_injected, 1);
+	EXPECT_GE(st.irq_window_exits, 1);
+	vm_free(vm);
+}
+
+/* An NMI IPI to itself: taken before the next instruction. */
+static void guest_nmi_ipi(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_ICR2, 0);
+	apic_write(APIC_ICR, 0x400);		/* NMI, to ID 0: itself */
+	GUEST_SYNC(READ_ONCE(nmi_count));
+}
+
+TEST(nmi_ipi_to_self)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_nmi_ipi);
+	struct altp2m_vcpu_stats st;
+	struct ucall uc;
+
+	install_handlers(vm);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 1);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.nmis_injected, 1);
+	vm_free(vm);
+}
+
+/* vCPU 0, the bootstrap processor, starts vCPU 1 as firmware does. */
+static void guest_bsp_starts_ap(void)
+{
+	unsigned int i;
+
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_ICR2, 1U << 24);
+	apic_write(APIC_ICR, 0x4500);			/* INIT, assert */
+	for (i = 0; i < 1000; i++)
+		cpu_relax();
+	apic_write(APIC_ICR2, 1U << 24);
+	apic_write(APIC_ICR, 0x4600 | SIPI_VECTOR);	/* SIPI */
+	apic_write(APIC_ICR2, 1U << 24);
+	apic_write(APIC_ICR, 0x4600 | SIPI_VECTOR);	/* and again */
+	GUEST_SYNC(0);
+}
+
+/* Real mode: mov $0x1234, %ax; out %ax, $AP_PORT; 1: hlt; jmp 1b */
+static const uint8_t ap_code[] = {
+	0xb8, 0x34, 0x12, 0xe7, AP_PORT, 0xf4, 0xeb, 0xfd,
+};
+
+struct ap_run {
+	struct vcpu *vcpu;
+	int ret;
+};
+
+static void *ap_thread(void *arg)
+{
+	struct ap_run *a = arg;
+
+	a->ret = _vcpu_run(a->vcpu);
+	return NULL;
+}
+
+TEST(init_sipi_starts_ap)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *bsp = vcpu_add(vm, 0, guest_bsp_starts_ap);
+	struct vcpu *ap = vcpu_add(vm, 1, guest_wait);
+	struct ap_run a = { .vcpu = ap, .ret = -2 };
+	struct altp2m_sregs sregs;
+	struct altp2m_regs regs;
+	struct timespec limit;
+	struct ucall uc;
+	pthread_t t;
+
+	memcpy(addr_gpa2hva(vm, (uint64_t)SIPI_VECTOR << 12), ap_code,
+	       sizeof(ap_code));
+	EXPECT_EQ(mp_state(bsp), ALTP2M_MP_STATE_RUNNABLE);
+	EXPECT_EQ(mp_state(ap), ALTP2M_MP_STATE_WAIT_SIPI);
+	ASSERT_EQ(pthread_create(&t, NULL, ap_thread, &a), 0);
+	ASSERT_EQ(vcpu_run_ucall(bsp, &uc), UCALL_SYNC);
+	clock_gettime(CLOCK_REALTIME, &limit);
+	limit.tv_sec += 20;
+	ASSERT_EQ(pthread_timedjoin_np(t, NULL, &limit), 0);
+	ASSERT_EQ(a.ret, 0);
+	assert_exit_reason(ap, ALTP2M_EXIT_IO);
+	EXPECT_EQ(ap->run->io.port, AP_PORT);
+	EXPECT_EQ(ap->run->io.size, 2);
+	EXPECT_EQ(*(uint16_t *)vcpu_io_data(ap), 0x1234);
+	vcpu_sregs_get(ap, &sregs);
+	EXPECT_EQ(sregs.cs.selector, SIPI_VECTOR << 8);
+	EXPECT_EQ(sregs.cs.base, (uint64_t)SIPI_VECTOR << 12);
+	EXPECT_EQ(sregs.cr0 & X86_CR0_PE, 0);
+	vcpu_regs_get(ap, &regs);
+	EXPECT_EQ(regs.rip, 5);			/* after the OUT */
+	EXPECT_EQ(mp_state(ap), ALTP2M_MP_STATE_RUNNABLE);
+	vm_free(vm);
+}
+
+/* vCPU 1: halts with interrupts on, reports the interrupt that woke it. */
+static void guest_ap_halts(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+	apic_write(APIC_EOI, 0);
+	GUEST_SYNC_ARGS(READ_ONCE(irq_count), READ_ONCE(irq_vector));
+}
+
+/* vCPU 1: spins with interrupts on until one comes. */
+static void guest_ap_spins(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	__asm__ __volatile__("sti" : : : "memory");
+	while (!READ_ONCE(irq_count))
+		cpu_relax();
+	__asm__ __volatile__("cli" : : : "memory");
+	apic_write(APIC_EOI, 0);
+	GUEST_SYNC_ARGS(READ_ONCE(irq_count), READ_ONCE(irq_vector));
+}
+
+/* vCPU 0: a fixed IPI to vCPU 1. */
+static void guest_send_ipi(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_ICR2, 1U << 24);
+	apic_write(APIC_ICR, IRQ_VECTOR);
+	GUEST_SYNC(0);
+}
+
+static void *ap_run_thread(void *arg)
+{
+	struct ap_run *a = arg;
+	struct ucall uc;
+
+	a->ret = _vcpu_run(a->vcpu);
+	if (!a->ret && get_ucall(a->vcpu, &uc) != UCALL_SYNC)
+		a->ret = -3;
+	return NULL;
+}
+
+/*
+ * An IPI from vCPU 0 reaches vCPU 1 whether it sleeps in HLT (the kick
+ * wakes it) or runs in the guest (the kick makes it exit).
+ */
+static void ipi_to_ap(struct altp2m_test *_t, void *ap_fn, bool halts)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *bsp = vcpu_add(vm, 0, guest_send_ipi);
+	struct vcpu *ap = vcpu_add(vm, 1, ap_fn);
+	struct ap_run a = { .vcpu = ap, .ret = -2 };
+	struct altp2m_vcpu_stats st;
+	struct timespec limit;
+	struct ucall uc;
+	pthread_t t;
+
+	install_handlers(vm);
+	set_mp_state(ap, ALTP2M_MP_STATE_RUNNABLE);
+	ASSERT_EQ(pthread_create(&t, NULL, ap_run_thread, &a), 0);
+	/* Time for vCPU 1 to halt (or spin) first. */
+	usleep(500000);
+	ASSERT_EQ(vcpu_run_ucall(bsp, &uc), UCALL_SYNC);
+	clock_gettime(CLOCK_REALTIME, &limit);
+	limit.tv_sec += 20;
+	ASSERT_EQ(pthread_timedjoin_np(t, NULL, &limit), 0);
+	ASSERT_EQ(a.ret, 0);
+	get_ucall(ap, &uc);
+	EXPECT_EQ(uc.args[0], 1);
+	EXPECT_EQ(uc.args[1], IRQ_VECTOR);
+	vcpu_stats(ap, &st);
+	EXPECT_EQ(st.irqs_injected, 1);
+	EXPECT_EQ(st.halts_blocked, halts ? 1 : 0);
+	vm_free(vm);
+}
+
+TEST(ipi_wakes_halted_vcpu)
+{
+	ipi_to_ap(_t, guest_ap_halts, true);
+}
+
+TEST(ipi_reaches_running_vcpu)
+{
+	ipi_to_ap(_t, guest_ap_spins, false);
+}
+
+static void guest_init_self(uint64_t id)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_ICR2, (uint32_t)id << 24);
+	apic_write(APIC_ICR, 0x4500);		/* INIT, assert, to itself */
+	GUEST_SYNC(0xbad);
+}
+
+/* INIT to itself: an AP resets and waits for a SIPI. */
+TEST(init_to_self_ap)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *vcpu = vcpu_add(vm, 1, guest_init_self);
+	struct altp2m_sregs sregs;
+	struct altp2m_regs regs;
+
+	vcpu_args_set(vcpu, 1, 1ULL);
+	set_mp_state(vcpu, ALTP2M_MP_STATE_RUNNABLE);
+	run_until_alarm(_t, vcpu, 1);
+	EXPECT_EQ(mp_state(vcpu), ALTP2M_MP_STATE_WAIT_SIPI);
+	vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ(regs.rip, 0xfff0);
+	EXPECT_EQ(regs.rflags, X86_RFLAGS_FIXED);
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(sregs.cs.selector, 0xf000);
+	EXPECT_EQ(sregs.cs.base, 0xffff0000);
+	EXPECT_EQ(sregs.cr0, X86_CR0_ET);
+	EXPECT_EQ(sregs.efer, 0);
+	vm_free(vm);
+}
+
+/*
+ * INIT to itself on the bootstrap processor: it runs again from the reset
+ * vector (SDM "Processor state after reset"; KVM and Bochs agree), which
+ * here is not RAM: the fetch there ends in an exit for the VMM.
+ */
+TEST(init_to_self_bsp)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_init_self);
+	struct altp2m_sregs sregs;
+	struct altp2m_regs regs;
+
+	vcpu_args_set(vcpu, 1, 0ULL);
+	vcpu_run(vcpu);
+	EXPECT_NE(vcpu->run->exit_reason, ALTP2M_EXIT_IO);	/* no 0xbad */
+	EXPECT_EQ(mp_state(vcpu), ALTP2M_MP_STATE_RUNNABLE);
+	vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ(regs.rip, 0xfff0);
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(sregs.cs.selector, 0xf000);
+	EXPECT_EQ(sregs.cs.base, 0xffff0000);
+	vm_free(vm);
+}
+
+/* The states that need an APIC exist with one. */
+TEST(mp_state_with_lapic)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *vcpu = vcpu_add(vm, 1, guest_wait);
+
+	EXPECT_EQ(mp_state(vcpu), ALTP2M_MP_STATE_WAIT_SIPI);
+	set_mp_state(vcpu, ALTP2M_MP_STATE_HALTED);
+	EXPECT_EQ(mp_state(vcpu), ALTP2M_MP_STATE_HALTED);
+	/* Halted with IF clear and nothing pending: RUN sleeps. */
+	run_until_alarm(_t, vcpu, 1);
+	set_mp_state(vcpu, ALTP2M_MP_STATE_RUNNABLE);
+	EXPECT_EQ(mp_state(vcpu), ALTP2M_MP_STATE_RUNNABLE);
+	ASSERT_ERRNO(__mp_state(vcpu, ALTP2M_SET_MP_STATE, 3, 0, 0, NULL),
+		     EINVAL);
 	vm_free(vm);
 }
 
