@@ -1096,7 +1096,7 @@ TEST(end_to_end)
  * vCPU 0 sends a fixed IPI and waits until vCPU 1's handler has counted
  * it; vCPU 1 sleeps in HLT between them.
  */
-#define PINGS	200
+#define PINGS	100
 
 static void guest_ping(void)
 {
@@ -1136,6 +1136,8 @@ TEST(ipi_ping_pong)
 
 	irq_setup(vm);
 	ASSERT_EQ(ioctl(v1->fd, ALTP2M_SET_MP_STATE, &mp), 0);
+	/* Enabled before the first ping, whichever thread runs first. */
+	lapic_enable(v1);
 	vcpu_set_if(v0, true);
 	ASSERT_EQ(pthread_create(&t1, NULL, run_thread, v1), 0);
 	ASSERT_EQ(pthread_create(&t0, NULL, run_thread, v0), 0);
