@@ -119,7 +119,10 @@ static void altp2m_lapic_timer_update(struct altp2m_lapic *l)
 		if (a->tsc_deadline) {
 			tsc = altp2m_vcpu_guest_tsc(l->vcpu);
 			delta = a->tsc_deadline > tsc ? a->tsc_deadline - tsc : 0;
-			if (!tsc_khz || delta / tsc_khz >= KTIME_MAX / NSEC_PER_MSEC)
+			/* No rate to convert with: early rather than never. */
+			if (!tsc_khz)
+				ns = 0;
+			else if (delta / tsc_khz >= KTIME_MAX / NSEC_PER_MSEC)
 				ns = KTIME_MAX / 2;
 			else
 				ns = mul_u64_u32_div(delta, NSEC_PER_MSEC, tsc_khz);

@@ -111,7 +111,8 @@ static void altp2m_vmx_count_delivered(struct altp2m_vcpu *vcpu, u32 info)
  * may have left blocking set; it is delivered again, and VM entry refuses
  * to inject an NMI while NMIs are blocked.
  */
-static void altp2m_vmx_nmi_blocking_after_exit(const struct altp2m_vmx_exit *e,
+static void altp2m_vmx_nmi_blocking_after_exit(struct altp2m_vcpu *vcpu,
+					       const struct altp2m_vmx_exit *e,
 					       u32 new_info)
 {
 	bool unblocked = false;
@@ -126,15 +127,18 @@ static void altp2m_vmx_nmi_blocking_after_exit(const struct altp2m_vmx_exit *e,
 			 (e->intr_info & INTR_INFO_VECTOR_MASK) != X86_TRAP_DF)
 			unblocked = e->intr_info & INTR_INFO_UNBLOCK_NMI;
 	}
-	if (!unblocked && (new_info & INTR_INFO_INTR_TYPE_MASK) !=
-	    INTR_TYPE_NMI_INTR)
+	if (!unblocked && (new_info & (INTR_INFO_VALID_MASK |
+				       INTR_INFO_INTR_TYPE_MASK)) !=
+	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
 		return;
+	altp2m_vmx_vcpu_get(vcpu);
 	intr = altp2m_vmread(GUEST_INTERRUPTIBILITY_INFO);
 	if (unblocked)
 		intr |= GUEST_INTR_STATE_NMI;
 	else
 		intr &= ~GUEST_INTR_STATE_NMI;
 	altp2m_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr);
+	altp2m_vmx_vcpu_put();
 }
 
 /**
@@ -161,9 +165,7 @@ void altp2m_vmx_complete_event(struct altp2m_vcpu *vcpu,
 				    e->insn_len);
 	if ((was & INTR_INFO_VALID_MASK) && v->inject.info != was)
 		altp2m_vmx_count_delivered(vcpu, was);
-	altp2m_vmx_vcpu_get(vcpu);
-	altp2m_vmx_nmi_blocking_after_exit(e, v->inject.info);
-	altp2m_vmx_vcpu_put();
+	altp2m_vmx_nmi_blocking_after_exit(vcpu, e, v->inject.info);
 }
 
 /**

@@ -13,7 +13,8 @@
  * With one (ALTP2M_VM_LAPIC): HLT sleeps in the kernel without VM exits,
  * a signal ends RUN with EINTR and the next RUN sleeps again; an
  * interrupt wakes it, but with IF clear only an NMI does; the APIC timer
- * wakes a HLT; a self-IPI is taken at STI; vCPU 0 starts vCPU 1 with
+ * wakes a HLT; a self-IPI is taken at STI, an NMI IPI at once; an IPI from another vCPU wakes
+ * a halted vCPU and reaches one running in the guest; vCPU 0 starts vCPU 1 with
  * INIT, SIPI, SIPI in real mode at the vector; INIT to itself resets a
  * vCPU (the bootstrap processor to the reset vector, another to
  * wait-for-SIPI).
@@ -767,6 +768,30 @@ TEST(self_ipi_taken)
 	vm_free(vm);
 }
 
+/* An NMI IPI to itself: taken before the next instruction. */
+static void guest_nmi_ipi(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_ICR2, 0);
+	apic_write(APIC_ICR, 0x400);		/* NMI, to ID 0: itself */
+	GUEST_SYNC(READ_ONCE(nmi_count));
+}
+
+TEST(nmi_ipi_to_self)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_nmi_ipi);
+	struct altp2m_vcpu_stats st;
+	struct ucall uc;
+
+	install_handlers(vm);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 1);
+	vcpu_stats(vcpu, &st);
+	EXPECT_EQ(st.nmis_injected, 1);
+	vm_free(vm);
+}
+
 /* vCPU 0, the bootstrap processor, starts vCPU 1 as firmware does. */
 static void guest_bsp_starts_ap(void)
 {
@@ -836,6 +861,91 @@ TEST(init_sipi_starts_ap)
 	EXPECT_EQ(regs.rip, 5);			/* after the OUT */
 	EXPECT_EQ(mp_state(ap), ALTP2M_MP_STATE_RUNNABLE);
 	vm_free(vm);
+}
+
+/* vCPU 1: halts with interrupts on, reports the interrupt that woke it. */
+static void guest_ap_halts(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+	apic_write(APIC_EOI, 0);
+	GUEST_SYNC_ARGS(READ_ONCE(irq_count), READ_ONCE(irq_vector));
+}
+
+/* vCPU 1: spins with interrupts on until one comes. */
+static void guest_ap_spins(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	__asm__ __volatile__("sti" : : : "memory");
+	while (!READ_ONCE(irq_count))
+		cpu_relax();
+	__asm__ __volatile__("cli" : : : "memory");
+	apic_write(APIC_EOI, 0);
+	GUEST_SYNC_ARGS(READ_ONCE(irq_count), READ_ONCE(irq_vector));
+}
+
+/* vCPU 0: a fixed IPI to vCPU 1. */
+static void guest_send_ipi(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_ICR2, 1U << 24);
+	apic_write(APIC_ICR, IRQ_VECTOR);
+	GUEST_SYNC(0);
+}
+
+static void *ap_run_thread(void *arg)
+{
+	struct ap_run *a = arg;
+	struct ucall uc;
+
+	a->ret = _vcpu_run(a->vcpu);
+	if (!a->ret && get_ucall(a->vcpu, &uc) != UCALL_SYNC)
+		a->ret = -3;
+	return NULL;
+}
+
+/*
+ * An IPI from vCPU 0 reaches vCPU 1 whether it sleeps in HLT (the kick
+ * wakes it) or runs in the guest (the kick makes it exit).
+ */
+static void ipi_to_ap(struct altp2m_test *_t, void *ap_fn, bool halts)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *bsp = vcpu_add(vm, 0, guest_send_ipi);
+	struct vcpu *ap = vcpu_add(vm, 1, ap_fn);
+	struct ap_run a = { .vcpu = ap, .ret = -2 };
+	struct altp2m_vcpu_stats st;
+	struct timespec limit;
+	struct ucall uc;
+	pthread_t t;
+
+	install_handlers(vm);
+	set_mp_state(ap, ALTP2M_MP_STATE_RUNNABLE);
+	ASSERT_EQ(pthread_create(&t, NULL, ap_run_thread, &a), 0);
+	/* Time for vCPU 1 to halt (or spin) first. */
+	usleep(500000);
+	ASSERT_EQ(vcpu_run_ucall(bsp, &uc), UCALL_SYNC);
+	clock_gettime(CLOCK_REALTIME, &limit);
+	limit.tv_sec += 20;
+	ASSERT_EQ(pthread_timedjoin_np(t, NULL, &limit), 0);
+	ASSERT_EQ(a.ret, 0);
+	get_ucall(ap, &uc);
+	EXPECT_EQ(uc.args[0], 1);
+	EXPECT_EQ(uc.args[1], IRQ_VECTOR);
+	vcpu_stats(ap, &st);
+	EXPECT_EQ(st.irqs_injected, 1);
+	EXPECT_EQ(st.halts_blocked, halts ? 1 : 0);
+	vm_free(vm);
+}
+
+TEST(ipi_wakes_halted_vcpu)
+{
+	ipi_to_ap(_t, guest_ap_halts, true);
+}
+
+TEST(ipi_reaches_running_vcpu)
+{
+	ipi_to_ap(_t, guest_ap_spins, false);
 }
 
 static void guest_init_self(uint64_t id)
