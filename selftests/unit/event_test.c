@@ -141,6 +141,16 @@ START_TEST(rebuilt_from_vectoring)
 	ck_assert_uint_eq(ev.info, 3 | ALTP2M_EVENT_SOFT_EXC | V);
 	ck_assert_uint_eq(ev.error, 0);
 	ck_assert_uint_eq(ev.len, 1);
+	/* An external interrupt and an NMI come back as themselves. */
+	altp2m_event_from_vectoring(&ev, 0x40 | ALTP2M_EVENT_EXT_INTR | V,
+				    0x77, 2);
+	ck_assert_uint_eq(ev.info, 0x40 | ALTP2M_EVENT_EXT_INTR | V);
+	ck_assert_uint_eq(ev.error, 0);
+	ck_assert_uint_eq(ev.len, 0);
+	altp2m_event_from_vectoring(&ev, 2 | ALTP2M_EVENT_NMI | V, 0, 0);
+	ck_assert_uint_eq(ev.info, 2 | ALTP2M_EVENT_NMI | V);
+	ck_assert_uint_eq(altp2m_event_entry_info(&ev, true),
+			  2 | ALTP2M_EVENT_NMI | V);
 	/* Nothing, or nothing deliverable. */
 	altp2m_event_from_vectoring(&ev, 13 | HW, 0, 0);
 	ck_assert_uint_eq(ev.info, 0);

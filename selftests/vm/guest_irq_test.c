@@ -5,19 +5,19 @@
  * Without a local APIC only what the VMM sets reaches the guest: an
  * external interrupt reaches the handler of its vector, and waits while
  * RFLAGS.IF is clear, until STI and the instruction after it; an NMI is
- * delivered and a second one is held until the handler's IRET; an
- * exception with its error code; an event whose delivery exited is in
- * flight for GET and delivered after; bad events and mp_states are EINVAL
- * before anything is written.
+ * delivered and a second one is held until the handler's IRET, also when
+ * that IRET exits before it completes; an exception with its error code;
+ * an event whose delivery exited is in flight for GET and delivered
+ * after; bad events and mp_states are EINVAL before anything is written.
  *
  * With one (ALTP2M_VM_LAPIC): HLT sleeps in the kernel without VM exits,
  * a signal ends RUN with EINTR and the next RUN sleeps again; an
  * interrupt wakes it, but with IF clear only an NMI does; the APIC timer
- * wakes a HLT; a self-IPI is taken at STI, an NMI IPI at once; an IPI from another vCPU wakes
- * a halted vCPU and reaches one running in the guest; vCPU 0 starts vCPU 1 with
- * INIT, SIPI, SIPI in real mode at the vector; INIT to itself resets a
- * vCPU (the bootstrap processor to the reset vector, another to
- * wait-for-SIPI).
+ * wakes a HLT; a self-IPI is taken at STI, an NMI IPI at once; an IPI
+ * from another vCPU wakes a halted vCPU and reaches one running in the
+ * guest; vCPU 0 starts vCPU 1 with INIT, SIPI, SIPI in real mode at the
+ * vector; INIT to itself resets a vCPU (the bootstrap processor to the
+ * reset vector, another to wait-for-SIPI).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -284,6 +284,92 @@ TEST(nmi_held_until_iret)
 	EXPECT_EQ(st.nmis_injected, 2);
 	EXPECT_EQ(st.irqs_injected, 0);
 	EXPECT_GE(st.irq_window_exits, 1);
+	vm_free(vm);
+}
+
+/*
+ * An IRET that exits before it completes (its frame not readable in the
+ * view) has already unblocked NMIs in the CPU; the exit says so and the
+ * module blocks them again, since the IRET runs again. Otherwise a
+ * pending NMI would be delivered on top of the first handler, before its
+ * IRET: the second NMI's frame would point at that IRET.
+ */
+#define IRET_PORT	0xe9
+
+uint64_t nmi_rip;
+
+void guest_nmi_iret_handler(void);
+extern char nmi_iret[];
+__asm__(
+	"	.text\n"
+	"	.globl guest_nmi_iret_handler\n"
+	"guest_nmi_iret_handler:\n"
+	"	push %rax\n"
+	"	incq nmi_count\n"
+	"	mov 8(%rsp), %rax\n"		/* the interrupted RIP */
+	"	mov %rax, nmi_rip\n"
+	"	pop %rax\n"
+	"	cmpq $1, nmi_count\n"
+	"	jne 1f\n"
+	"	outb %al, $0xe9\n"		/* the first: the VMM acts */
+	"1:\n"
+	"	.globl nmi_iret\n"
+	"nmi_iret:\n"
+	"	iretq\n");
+
+static void guest_nmi_iret(void)
+{
+	GUEST_SYNC(0);
+	while (READ_ONCE(nmi_count) < 2)
+		cpu_relax();
+	GUEST_SYNC(READ_ONCE(nmi_rip));
+}
+
+TEST(nmi_blocked_across_faulting_iret)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_nmi_iret);
+	struct altp2m_vcpu_events ev;
+	struct altp2m_regs regs;
+	struct ucall uc;
+	uint16_t view;
+	uint64_t gfn;
+
+	x86_set_idt_gate(vm->ram, NMI_VECTOR,
+			 (uint64_t)(uintptr_t)guest_nmi_iret_handler);
+	vm_views_enable(vm, 0);
+	view = vm_view_create(vm, ALTP2M_ACCESS_DEFAULT);
+	vcpu_set_view(vcpu, view);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	ev = (struct altp2m_vcpu_events){
+		.flags = ALTP2M_EVENTS_SET_NMI, .nmi_pending = 1,
+	};
+	set_events(vcpu, &ev);
+	/* In the handler, right before its IRET. */
+	vcpu_run(vcpu);
+	assert_exit_reason(vcpu, ALTP2M_EXIT_IO);
+	ASSERT_EQ(vcpu->run->io.port, IRET_PORT);
+	vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ(regs.rip, (uint64_t)(uintptr_t)nmi_iret);
+	gfn = regs.rsp >> 12;
+	vm_set_mem_access(vm, view, gfn, 1, ALTP2M_ACCESS_N);
+	ev = (struct altp2m_vcpu_events){
+		.flags = ALTP2M_EVENTS_SET_NMI, .nmi_pending = 1,
+		.nmi_masked = 1,
+	};
+	set_events(vcpu, &ev);
+	/* The IRET reads its frame: a violation, NMIs still blocked. */
+	vcpu_run(vcpu);
+	assert_exit_reason(vcpu, ALTP2M_EXIT_VIEW_VIOLATION);
+	EXPECT_EQ(vcpu->run->violation.gpa >> 12, gfn);
+	get_events(vcpu, &ev);
+	EXPECT_EQ(ev.nmi_masked, 1);
+	EXPECT_EQ(ev.nmi_pending, 1);
+	vm_set_mem_access(vm, view, gfn, 1, ALTP2M_ACCESS_RWX);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	/* The second NMI came after the IRET, not on top of the handler. */
+	EXPECT_NE(uc.args[0], (uint64_t)(uintptr_t)nmi_iret);
+	EXPECT_EQ(guest_global(vm, nmi_count), 2);
 	vm_free(vm);
 }
 
