@@ -284,9 +284,9 @@ static void altp2m_cpuid_tsc_leaves(struct altp2m_cpuid_table *t,
 	altp2m_cpuid_tsc_ratio(o->tsc_khz, o->crystal_hz, &l15[EBX],
 			       &l15[EAX]);
 	l15[ECX] = o->crystal_hz;
-	if (t->max_basic >= 0x16) {
-		t->basic[0x16][EAX] = o->tsc_khz / 1000;
-		t->basic[0x16][EBX] = o->tsc_khz / 1000;
+	if (t->max_basic >= ALTP2M_CPUID_FREQ_LEAF) {
+		t->basic[ALTP2M_CPUID_FREQ_LEAF][EAX] = o->tsc_khz / 1000;
+		t->basic[ALTP2M_CPUID_FREQ_LEAF][EBX] = o->tsc_khz / 1000;
 	}
 }
 
@@ -334,9 +334,14 @@ void altp2m_cpuid_build(struct altp2m_cpuid_table *t,
 	host_max = r[EAX];
 	t->max_basic = host_max < ALTP2M_CPUID_MAX_BASIC ? host_max :
 		       ALTP2M_CPUID_MAX_BASIC;
-	/* Leaf 0x15 is the guest's TSC frequency, whatever the host has. */
-	if (opts->tsc_khz && t->max_basic < ALTP2M_CPUID_TSC_LEAF)
-		t->max_basic = ALTP2M_CPUID_TSC_LEAF;
+	/*
+	 * Leaf 0x15 is the guest's TSC frequency, whatever the host has, and
+	 * 0x16 its nominal frequency: Linux asks 0x16 first and, without
+	 * it, times the TSC against the PIT (seconds of port exits, and a
+	 * failure here, where there is no PIT) before it reads 0x15.
+	 */
+	if (opts->tsc_khz && t->max_basic < ALTP2M_CPUID_FREQ_LEAF)
+		t->max_basic = ALTP2M_CPUID_FREQ_LEAF;
 	for (leaf = 0; leaf <= t->max_basic; leaf++) {
 		if (leaf && leaf > host_max)
 			memset(r, 0, sizeof(r));

@@ -24,6 +24,7 @@
 #define ALTP2M_CPUID_HV_LAST		0x400000ffU
 /* The TSC and crystal clock leaf, which the module fills itself. */
 #define ALTP2M_CPUID_TSC_LEAF		0x15
+#define ALTP2M_CPUID_FREQ_LEAF		0x16
 /* XSAVE: leaf 0xD, subleaves 0 (XCR0 bits, sizes), 1 (instructions), 2 (AVX). */
 #define ALTP2M_CPUID_XSAVE_LEAF		0xd
 #define ALTP2M_CPUID_XSAVE_SUBLEAVES	3

@@ -451,7 +451,6 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 	altp2m_vmwrite(GUEST_DR7, ALTP2M_DR7_INIT);
 	altp2m_vmcs_reset(vcpu, false);
 	altp2m_vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
-	v->xcr0 = XFEATURE_MASK_FP;	/* as at reset */
 	/* Every vCPU's TSC starts where the VM's does (0 at CREATE_VM). */
 	WRITE_ONCE(v->tsc_offset, vcpu->vm->tsc_offset);
 	altp2m_vmwrite(TSC_OFFSET, v->tsc_offset);
@@ -495,6 +494,8 @@ void altp2m_vmcs_reset(struct altp2m_vcpu *vcpu, bool init)
 	v->dr[ALTP2M_DR7_SLOT] = ALTP2M_DR7_INIT;
 	altp2m_vmwrite(GUEST_IA32_DEBUGCTL, 0);
 	altp2m_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+	/* XCR0 is 1 after power-on and INIT alike. */
+	v->xcr0 = XFEATURE_MASK_FP;
 	altp2m_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 }
 

@@ -396,12 +396,14 @@ START_TEST(tsc_leaf)
 	ck_assert_uint_eq(linux_tsc_khz(r), TSC_KHZ);
 	ck_assert_uint_eq(r[EBX] * 10, r[EAX] * 29);
 
-	/* A host whose leaves stop below 0x15 still gets it. */
+	/* A host whose leaves stop below 0x15 still gets it, and 0x16. */
 	build(0xd, 0x80000008);
 	guest(0, 0, 0, r);
-	ck_assert_uint_eq(r[EAX], 0x15);
+	ck_assert_uint_eq(r[EAX], 0x16);
 	guest(0, 0x15, 0, r);
 	ck_assert_uint_eq(linux_tsc_khz(r), TSC_KHZ);
+	guest(0, 0x16, 0, r);
+	ck_assert_uint_eq(r[EAX], TSC_KHZ / 1000);
 	guest(0, 0xe, 0, r);
 	ck_assert_uint_eq(r[EAX] | r[EBX] | r[ECX] | r[EDX], 0);
 
