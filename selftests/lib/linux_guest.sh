@@ -17,6 +17,7 @@
 l2_dir=${L2_DIR:-/tmp/linux_guest}
 l2_kernel=${L2_KERNEL:-/altp2m/guest/vmlinux}
 l2_tests=$(dirname "$0")
+l2_cr=$(printf '\r')
 
 l2_runner() {
 	command -v altp2m-run 2>/dev/null || echo "$l2_tests/altp2m-run"
@@ -90,6 +91,8 @@ l2_boot() {
 			"$@" <"$l2_in" 2>"$l2_err"
 		echo $? >"$l2_rc"
 	) | while IFS= read -r line; do
+		# The guest's tty ends lines with CR LF.
+		line=${line%"$l2_cr"}
 		line="$(cut -d' ' -f1 /proc/uptime) $line"
 		echo "$line" >>"$l2_out"
 		echo "guest| $line"
