@@ -187,7 +187,6 @@ TEST(create_vm_checks)
 {
 	/* vm_id is an output, and 0 on input (Documentation/uapi.rst). */
 	static const struct zfield zf[] = {
-		ZF(struct altp2m_create_vm, flags),
 		ZF(struct altp2m_create_vm, vm_id),
 		ZF(struct altp2m_create_vm, reserved),
 	};
@@ -199,6 +198,19 @@ TEST(create_vm_checks)
 
 	check_zero_fields(_t, dev, ALTP2M_CREATE_VM, &c, sizeof(c), zf,
 			  ARRAY_SIZE(zf));
+	/* Every flag but ALTP2M_VM_LAPIC is unknown: EINVAL. */
+	for (i = 0; i < 32; i++) {
+		memset(&c, 0, sizeof(c));
+		c.flags = 1u << i;
+		if (c.flags == ALTP2M_VM_LAPIC) {
+			fd[0] = ioctl(dev, ALTP2M_CREATE_VM, &c);
+			ASSERT_GE(fd[0], 0);
+			close(fd[0]);
+			continue;
+		}
+		ASSERT_ERRNO(ioctl(dev, ALTP2M_CREATE_VM, &c), EINVAL);
+	}
+	memset(&c, 0, sizeof(c));
 	check_bad_pointers(dev, ALTP2M_CREATE_VM);
 	check_readonly_arg(_t, dev, ALTP2M_CREATE_VM);
 	check_bad_encodings(dev, ALTP2M_CREATE_VM);
