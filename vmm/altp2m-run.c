@@ -70,6 +70,7 @@ struct vmm {
 	int ncpus;
 	uint64_t mem_size;
 	bool dry_run;
+	bool stats;
 
 	int dev_fd;
 	int vm_fd;
@@ -597,12 +598,65 @@ static void raw_terminal(void)
 
 /* Options. */
 
+/* Names of the basic exit reasons a guest commonly causes (SDM app. C). */
+static const char *const vmx_exit_names[ALTP2M_VMX_EXIT_REASONS] = {
+	[0] = "exception-nmi", [1] = "external-interrupt",
+	[2] = "triple-fault", [3] = "init", [4] = "sipi",
+	[7] = "interrupt-window", [8] = "nmi-window", [9] = "task-switch",
+	[10] = "cpuid", [12] = "hlt", [18] = "vmcall",
+	[28] = "cr-access", [29] = "dr-access", [30] = "io",
+	[31] = "rdmsr", [32] = "wrmsr", [33] = "invalid-guest-state",
+	[44] = "apic-access", [48] = "ept-violation",
+	[49] = "ept-misconfig", [52] = "preemption-timer", [55] = "xsetbv",
+	[59] = "vmfunc",
+};
+
+/*
+ * --stats: what each vCPU cost, by VM exit reason, and what the
+ * interrupt machinery did (ALTP2M_GET_VCPU_EXIT_COUNTS, _VCPU_STATS).
+ */
+static void print_stats(struct vmm *v)
+{
+	struct altp2m_vcpu_exit_counts ec;
+	struct altp2m_vcpu_stats st;
+	unsigned int r;
+	int i;
+
+	for (i = 0; i < v->ncpus; i++) {
+		if (v->vcpus[i].fd < 0)
+			continue;
+		memset(&st, 0, sizeof(st));
+		memset(&ec, 0, sizeof(ec));
+		if (ioctl(v->vcpus[i].fd, ALTP2M_GET_VCPU_STATS, &st) < 0 ||
+		    ioctl(v->vcpus[i].fd, ALTP2M_GET_VCPU_EXIT_COUNTS, &ec) < 0) {
+			vmm_log(VMM_NAME ": vcpu %d: no counters: %s", i,
+				strerror(errno));
+			continue;
+		}
+		vmm_log(VMM_NAME ": vcpu %d: %llu exits, %llu to the VMM; %llu interrupts, %llu NMIs injected, %llu HLTs slept",
+			i, (unsigned long long)st.hw_exits,
+			(unsigned long long)(st.exits[ALTP2M_EXIT_IO] +
+					     st.exits[ALTP2M_EXIT_MMIO] +
+					     st.exits[ALTP2M_EXIT_EOI] +
+					     st.exits[ALTP2M_EXIT_VIEW_VIOLATION] +
+					     st.exits[ALTP2M_EXIT_HYPERCALL]),
+			(unsigned long long)st.irqs_injected,
+			(unsigned long long)st.nmis_injected,
+			(unsigned long long)st.halts_blocked);
+		for (r = 0; r < ALTP2M_VMX_EXIT_REASONS; r++)
+			if (ec.counts[r])
+				vmm_log(VMM_NAME ": vcpu %d:   %-20s %llu", i,
+					vmx_exit_names[r] ? vmx_exit_names[r] :
+					"other", (unsigned long long)ec.counts[r]);
+	}
+}
+
 static void print_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: " VMM_NAME " --kernel FILE [--initrd FILE] [--append CMDLINE]\n"
 		"                  [--mem SIZE] [--cpus N] [--views [MODE]] [-v]\n"
-		"                  [--device PATH] [--dry-run]\n"
+		"                  [--device PATH] [--dry-run] [--stats]\n"
 		"Boot a PVH kernel (an ELF vmlinux or a bzImage) on altp2m, with its\n"
 		"serial console (16550A at 0x3f8, IRQ 4) on stdin/stdout.\n"
 		"\n"
@@ -618,6 +672,7 @@ static void print_usage(FILE *f)
 		"  -n, --dry-run        load and lay out the guest, print where\n"
 		"                       everything went, and exit without a VM\n"
 		"  -v, --verbose        log accesses to ports and addresses with no device\n"
+		"      --stats          at the end, each vCPU's VM exits by reason\n"
 		"  -h, --help           this text\n"
 		"\n"
 		"The VM id goes to stderr at start, for altp2mctl. On a terminal, stdin\n"
@@ -688,7 +743,7 @@ static int __printf(1, 2) usage_error(const char *fmt, ...)
 /* 0, 1 for --help, or -VMM_EXIT_USAGE after saying why. */
 static int parse_args(int argc, char **argv, struct vmm *v, struct opts *o)
 {
-	enum { OPT_VIEWS = 0x100 };
+	enum { OPT_VIEWS = 0x100, OPT_STATS };
 	static const struct option lo[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -698,6 +753,7 @@ static int parse_args(int argc, char **argv, struct vmm *v, struct opts *o)
 		{ "views", optional_argument, NULL, OPT_VIEWS },
 		{ "device", required_argument, NULL, 'd' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -762,6 +818,9 @@ static int parse_args(int argc, char **argv, struct vmm *v, struct opts *o)
 			break;
 		case 'v':
 			v->verbose++;
+			break;
+		case OPT_STATS:
+			v->stats = true;
 			break;
 		case 'h':
 			return 1;
@@ -1061,6 +1120,8 @@ static int run_vm(struct vmm *v)
 		if (v->vcpus[i].started)
 			pthread_join(v->vcpus[i].thread, NULL);
 	restore_terminal();
+	if (v->stats)
+		print_stats(v);
 	return v->status;
 }
 

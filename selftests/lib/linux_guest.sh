@@ -86,7 +86,7 @@ l2_boot() {
 	mkfifo "$l2_in"
 	( (
 		"$(l2_runner)" --kernel "$l2_kernel" --initrd "$l2_dir/initrd" \
-			--mem 128M --cpus "$cpus" \
+			--mem 128M --cpus "$cpus" --stats \
 			--append "console=ttyS0 loglevel=4 cryptomgr.notests=1" \
 			"$@" <"$l2_in" 2>"$l2_err"
 		echo $? >"$l2_rc"
@@ -133,6 +133,11 @@ l2_end() {
 		pkill -f "$(l2_runner)" 2>/dev/null
 		echo timeout
 	fi
+}
+
+# l2_stats: the VM exits each vCPU took (altp2m-run --stats), for the log.
+l2_stats() {
+	diag "$(grep 'altp2m-run: vcpu [0-9]*: ' "$l2_err" | grep -v violation)"
 }
 
 # l2_diag: what the guest and altp2m-run said, for a failed run.

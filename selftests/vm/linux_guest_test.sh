@@ -64,5 +64,6 @@ check "runs-after-views" l2_wait "L2: answer still here" 60
 l2_send poweroff
 rc=$(l2_end 120)
 check "poweroff-exits-0(rc=$rc)" test "$rc" = 0
+l2_stats
 [ "$tap_failed" -eq 0 ] || l2_diag
 tap_done
