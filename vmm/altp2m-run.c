@@ -633,7 +633,7 @@ static void print_stats(struct vmm *v)
 				strerror(errno));
 			continue;
 		}
-		vmm_log(VMM_NAME ": vcpu %d: %llu exits, %llu to the VMM; %llu interrupts, %llu NMIs injected, %llu HLTs slept",
+		vmm_log(VMM_NAME ": vcpu %d: %llu exits (%llu out), irq %llu, NMI %llu, HLT %llu",
 			i, (unsigned long long)st.hw_exits,
 			(unsigned long long)(st.exits[ALTP2M_EXIT_IO] +
 					     st.exits[ALTP2M_EXIT_MMIO] +
