@@ -563,6 +563,24 @@ int altp2m_lapic_mmio(struct altp2m_vcpu *vcpu, u64 gpa, unsigned int len,
 	return altp2m_lapic_after(vcpu, &fx);
 }
 
+/*
+ * GET/SET_LAPIC's argument, copied in and its flags, padding and reserved
+ * fields checked; the caller frees it.
+ */
+static struct altp2m_lapic_state *altp2m_lapic_state_in(void __user *argp)
+{
+	struct altp2m_lapic_state *s = memdup_user(argp, sizeof(*s));
+
+	if (IS_ERR(s))
+		return s;
+	if (s->flags || s->pad ||
+	    !altp2m_is_zero(s->reserved, sizeof(s->reserved))) {
+		kfree(s);
+		return ERR_PTR(-EINVAL);
+	}
+	return s;
+}
+
 long altp2m_lapic_get_state(struct altp2m_vcpu *vcpu, void __user *argp)
 {
 	struct altp2m_lapic *l = vcpu->lapic;
@@ -572,14 +590,9 @@ long altp2m_lapic_get_state(struct altp2m_vcpu *vcpu, void __user *argp)
 
 	if (!l)
 		return -EINVAL;
-	s = memdup_user(argp, sizeof(*s));
+	s = altp2m_lapic_state_in(argp);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	if (s->flags || s->pad || !altp2m_is_zero(s->reserved,
-						  sizeof(s->reserved))) {
-		ret = -EINVAL;
-		goto out;
-	}
 	raw_spin_lock_irqsave(&l->lock, flags);
 	s->apic_base = l->apic.base;
 	s->tsc_deadline = altp2m_lapic_deadline_mode(&l->apic) ?
@@ -588,7 +601,6 @@ long altp2m_lapic_get_state(struct altp2m_vcpu *vcpu, void __user *argp)
 	raw_spin_unlock_irqrestore(&l->lock, flags);
 	if (copy_to_user(argp, s, sizeof(*s)))
 		ret = -EFAULT;
-out:
 	kfree(s);
 	return ret;
 }
@@ -602,12 +614,10 @@ long altp2m_lapic_set_state(struct altp2m_vcpu *vcpu, void __user *argp)
 
 	if (!l)
 		return -EINVAL;
-	s = memdup_user(argp, sizeof(*s));
+	s = altp2m_lapic_state_in(argp);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	if (s->flags || s->pad ||
-	    !altp2m_is_zero(s->reserved, sizeof(s->reserved)) ||
-	    altp2m_apic_base_check(&l->apic, s->apic_base,
+	if (altp2m_apic_base_check(&l->apic, s->apic_base,
 				   boot_cpu_data.x86_phys_bits, false)) {
 		ret = -EINVAL;
 		goto out;
