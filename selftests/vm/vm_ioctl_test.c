@@ -668,7 +668,7 @@ TEST(msrs_checks)
 		ZF(struct altp2m_msrs, reserved),
 	};
 	static const uint32_t bad_index[] = {
-		0, 0x10 /* TSC */, 0x1b /* APIC_BASE */, 0x3a, 0x480,
+		0, 0x17 /* PLATFORM_ID */, 0x1b /* APIC_BASE */, 0x3a, 0x480,
 		MSR_EFER, 0xc0000104, 0x40000000, 0xffffffff,
 	};
 	/* Values WRMSR would refuse with #GP. */
