@@ -137,7 +137,8 @@ l2_end() {
 
 # l2_stats: the VM exits each vCPU took (altp2m-run --stats), for the log.
 l2_stats() {
-	diag "$(grep 'altp2m-run: vcpu [0-9]*: ' "$l2_err" | grep -v violation)"
+	diag "$(grep 'altp2m-run: vcpu [0-9]*: ' "$l2_err" |
+		grep -v 'view [0-9]* violation')"
 }
 
 # l2_diag: what the guest and altp2m-run said, for a failed run.
