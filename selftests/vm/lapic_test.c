@@ -976,20 +976,20 @@ __asm__(
 	"	add $8, %rsp\n"
 	"	iretq\n");
 
-#define IRQ_STUB(vec)							\
+#define GUEST_IRQ_ENTRY(vec)						\
 	void guest_irq_##vec(void);					\
 	__asm__("	.text\n"					\
 		"guest_irq_" #vec ":\n"					\
 		"	push $" #vec "\n"				\
 		"	jmp guest_irq_common\n")
 
-IRQ_STUB(0x30);
-IRQ_STUB(0x31);
-IRQ_STUB(0x32);
-IRQ_STUB(0x40);
-IRQ_STUB(0x41);
-IRQ_STUB(0x50);
-IRQ_STUB(0x58);
+GUEST_IRQ_ENTRY(0x30);
+GUEST_IRQ_ENTRY(0x31);
+GUEST_IRQ_ENTRY(0x32);
+GUEST_IRQ_ENTRY(0x40);
+GUEST_IRQ_ENTRY(0x41);
+GUEST_IRQ_ENTRY(0x50);
+GUEST_IRQ_ENTRY(0x58);
 
 static void irq_setup(struct vm *vm)
 {
