@@ -510,7 +510,7 @@ static void *vcpu_thread(void *arg)
 			break;
 		case ALTP2M_EXIT_HYPERCALL:
 			if (v->verbose)
-				vmm_log(VMM_NAME ": vcpu %d: hypercall 0x%llx: none offered, -ENOSYS",
+				vmm_log(VMM_NAME ": vcpu %d: hcall 0x%llx: -ENOSYS (none)",
 					c->id, (unsigned long long)r->hypercall.nr);
 			r->hypercall.ret = HYPERCALL_ENOSYS;
 			break;
