@@ -56,6 +56,20 @@ static void boot_gdt(uint8_t *gdt)
 	memcpy(gdt, desc, sizeof(desc));
 }
 
+/* mov al, VMM_RESET_VALUE; mov dx, VMM_PORT_RESET; out dx, al; 1: hlt; jmp 1b */
+void vmm_reset_stub(uint8_t *at)
+{
+	const uint8_t code[] = {
+		0xb0, VMM_RESET_VALUE,
+		0xba, VMM_PORT_RESET & 0xff, VMM_PORT_RESET >> 8,
+		0xee,
+		0xf4,
+		0xeb, 0xfd,
+	};
+
+	memcpy(at, code, sizeof(code));
+}
+
 int vmm_boot_setup(struct vmm_mem *mem, const struct vmm_kernel *k,
 		   const void *initrd, uint64_t initrd_size,
 		   const char *cmdline, int ncpus, struct vmm_boot *b,
@@ -76,6 +90,7 @@ int vmm_boot_setup(struct vmm_mem *mem, const struct vmm_kernel *k,
 				clen, VMM_CMDLINE_MAX - 1);
 	memset(mem->ram, 0, VMM_BIOS_END);
 	boot_gdt(mem->ram + VMM_GDT_GPA);
+	vmm_reset_stub(mem->ram + VMM_RESET_STUB_GPA);
 	memcpy(mem->ram + VMM_CMDLINE_GPA, cmdline, clen + 1);
 
 	n = vmm_memmap(mem, map, VMM_MEMMAP_MAX);

@@ -67,8 +67,19 @@ void *vmm_gpa(const struct vmm_mem *mem, uint64_t gpa, uint64_t len);
 #define VMM_CMDLINE_MAX		2048	/* Linux x86's COMMAND_LINE_SIZE */
 #define VMM_LOWMEM_END		0xa0000
 #define VMM_ACPI_GPA		0xe0000
-#define VMM_ACPI_SIZE		0x10000
+#define VMM_ACPI_SIZE		0xf000
+/*
+ * There is no firmware, but a guest that resets itself the PC way jumps
+ * to F000:FFF0 (Linux's "BIOS" reboot, its last resort once the ACPI
+ * reset register and the keyboard controller have been tried; the one it
+ * picks first on hardware-reduced ACPI without EFI). A few instructions
+ * there write the reset value to the reset register, so that reset ends
+ * the VM as a reboot rather than running zeros in real mode.
+ */
+#define VMM_RESET_STUB_GPA	0xffff0
 #define VMM_BIOS_END		0x100000
+void vmm_reset_stub(uint8_t *at);
+
 /* Boot GDT selectors (flat 32-bit code, flat data, the TSS). */
 #define VMM_SEL_CODE		0x08
 #define VMM_SEL_DATA		0x10

@@ -12,7 +12,8 @@
 # kernel's clock. l2_send LINE types a line on the guest's console;
 # l2_wait PATTERN [SECONDS] waits for a line matching the extended regular
 # expression PATTERN and prints it; l2_end [SECONDS] waits for altp2m-run
-# to exit and prints its status.
+# to exit and prints its status. l2_append, when set, is added to the
+# guest's command line.
 
 l2_dir=${L2_DIR:-/tmp/linux_guest}
 l2_kernel=${L2_KERNEL:-/altp2m/guest/vmlinux}
@@ -87,7 +88,7 @@ l2_boot() {
 	( (
 		"$(l2_runner)" --kernel "$l2_kernel" --initrd "$l2_dir/initrd" \
 			--mem 128M --cpus "$cpus" --stats \
-			--append "console=ttyS0 loglevel=4 cryptomgr.notests=1" \
+			--append "console=ttyS0 loglevel=4 cryptomgr.notests=1${l2_append:+ $l2_append}" \
 			"$@" <"$l2_in" 2>"$l2_err"
 		echo $? >"$l2_rc"
 	) | while IFS= read -r line; do

@@ -118,6 +118,50 @@ START_TEST(start_info_layout)
 }
 END_TEST
 
+/*
+ * The reset stub at F000:FFF0, in the reserved BIOS area clear of the
+ * ACPI tables, writes the reset value (a hard reset, CF9's bit 2) to the
+ * reset register and halts; objdump, part of the toolchain, decodes it
+ * as 16-bit code to show the bytes say what the comment says.
+ */
+START_TEST(reset_stub)
+{
+	static const char *const want[] = {
+		"movb $0x6,%al", "movw $0xcf9,%dx", "outb %al,(%dx)", "hlt", "jmp 0x6",
+	};
+	char path[] = "/tmp/vmm_reset_stubXXXXXX", cmd[256], line[256];
+	struct vmm_boot b;
+	unsigned int i = 0;
+	FILE *f;
+	int fd;
+
+	ck_assert_uint_le(VMM_ACPI_GPA + VMM_ACPI_SIZE, VMM_RESET_STUB_GPA);
+	ck_assert_uint_eq(VMM_RESET_STUB_GPA, 0xf0000 + 0xfff0);
+	ck_assert_uint_ne(VMM_RESET_VALUE & 0x04, 0);
+	alloc_mem(64 << 20);
+	ck_assert_int_eq(vmm_boot_setup(&mem, &kernel, NULL, 0, "", 1, &b,
+					err), 0);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, mem.ram + VMM_RESET_STUB_GPA, 9), 9);
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+		 "objdump -D -b binary -m i8086 -M suffix %s 2>/dev/null |"
+		 " sed -n 's/^ *[0-9a-f]*:\t[0-9a-f ]*\t//p' | tr -s ' '", path);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) && i < 5) {
+		line[strcspn(line, "\n")] = 0;
+		ck_assert_msg(strstr(line, want[i]) == line,
+			      "instruction %u: '%s', want '%s'", i, line, want[i]);
+		i++;
+	}
+	pclose(f);
+	unlink(path);
+	ck_assert_uint_eq(i, 5);
+}
+END_TEST
+
 START_TEST(start_info_no_initrd)
 {
 	struct hvm_start_info si;
@@ -397,6 +441,7 @@ static Suite *vmm_boot_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, start_info_layout);
 	tcase_add_test(tc, start_info_no_initrd);
+	tcase_add_test(tc, reset_stub);
 	tcase_add_test(tc, memmap_above_4g);
 	tcase_add_test(tc, boot_errors);
 	tcase_add_test(tc, acpi_tables);

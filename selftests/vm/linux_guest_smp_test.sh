@@ -2,9 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Debian's stock kernel boots as a guest of altp2m-run on two vCPUs inside
 # Bochs (the second brought up by the guest with INIT and SIPI), sees both,
-# answers on its console and powers off. (`reboot -f` on two vCPUs does
-# not end the VM yet: the guest ends up in real mode at its BIOS reset
-# path instead; altp2m_run_test.sh covers the reset statuses.)
+# answers on its console and powers off (linux_guest_reboot_test.sh
+# reboots it).
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/linux_guest.sh"
 
