@@ -20,6 +20,7 @@
 #include "core/view.h"
 #include "core/x86.h"
 #include "irq.h"
+#include "monitor.h"
 #include "request.h"
 #include "vmx/vmx.h"
 
@@ -81,6 +82,8 @@ extern struct altp2m_hw altp2m_host;
  *	the VM (cpuid_ioctl.c)
  * @tsc_offset: guest TSC minus host TSC at ALTP2M_CREATE_VM, where every
  *	vCPU's TSC starts (immutable)
+ * @monitor: the attached monitor, NULL for none; set and cleared under
+ *	@lock (monitor.h says how vCPUs read it)
  */
 struct altp2m_vm {
 	u32 id;
@@ -108,6 +111,7 @@ struct altp2m_vm {
 	struct altp2m_cpuid_entry *cpuid;
 	unsigned int cpuid_nent;
 	u64 tsc_offset;
+	struct altp2m_monitor *monitor;
 };
 
 /*
@@ -158,6 +162,7 @@ enum altp2m_pending {
  * @lapic: its local APIC (lapic.h), NULL in a VM without ALTP2M_VM_LAPIC
  *	(immutable pointer)
  * @irq: interrupt delivery, halt and INIT/SIPI state (irq.h)
+ * @mon: its monitor state (monitor.h)
  * @vmx: the hardware side
  */
 struct altp2m_vcpu {
@@ -179,6 +184,7 @@ struct altp2m_vcpu {
 	u64 exit_counts[ALTP2M_VMX_EXIT_REASONS];
 	struct altp2m_lapic *lapic;
 	struct altp2m_vcpu_irq irq;
+	struct altp2m_vcpu_monitor mon;
 	struct altp2m_vmx_vcpu vmx;
 };
 

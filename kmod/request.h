@@ -55,6 +55,7 @@ enum altp2m_request {
 	ALTP2M_REQ_STATE_CHECK,	/* userspace set registers: check at RUN */
 	ALTP2M_REQ_HOLD,	/* wait for mmu_lock: a batch is applying */
 	ALTP2M_REQ_EVENT,	/* an interrupt, NMI, INIT or SIPI came (irq.h) */
+	ALTP2M_REQ_MONITOR,	/* monitor intercepts changed (monitor.h) */
 	ALTP2M_NR_REQUESTS,
 	ALTP2M_REQ_NONE = -1,	/* no request: only make guests exit */
 };
@@ -65,7 +66,8 @@ enum altp2m_request {
 				 BIT(ALTP2M_REQ_VE) |			\
 				 BIT(ALTP2M_REQ_TLB_FLUSH) |		\
 				 BIT(ALTP2M_REQ_HOLD) |			\
-				 BIT(ALTP2M_REQ_EVENT))
+				 BIT(ALTP2M_REQ_EVENT) |		\
+				 BIT(ALTP2M_REQ_MONITOR))
 
 enum altp2m_vcpu_mode {
 	ALTP2M_OUTSIDE_GUEST_MODE,

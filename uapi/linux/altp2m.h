@@ -1107,6 +1107,8 @@ struct altp2m_vm_status {
 #define ALTP2M_FEATURE_TSC		_BITULL(4)
 /* ALTP2M_GET_VCPU_EXIT_COUNTS */
 #define ALTP2M_FEATURE_EXIT_COUNTS	_BITULL(5)
+/* monitors: ALTP2M_MONITOR_ATTACH and the monitor fd ("Monitors") */
+#define ALTP2M_FEATURE_MONITOR		_BITULL(6)
 
 /*
  * Types of the event in flight (struct altp2m_vcpu_events.event_type):
@@ -1365,6 +1367,547 @@ struct altp2m_vcpu_exit_counts {
  */
 
 /*
+ * Monitors: introspection daemons
+ * ===============================
+ *
+ * A monitor is the one process that watches a VM from outside: usually an
+ * introspection daemon, not the VMM that runs the vCPUs. It holds a
+ * monitor fd, an anonymous file bound to one VM, through which it
+ *
+ *  - receives events (a view violation, a breakpoint, a finished single
+ *    step, a CR or MSR write, a guest's request, CPUID) on per-vCPU rings
+ *    in memory it maps from the fd;
+ *  - answers a synchronous event with one response that the module
+ *    applies, all of it, before the vCPU runs again;
+ *  - pauses vCPUs, reads and writes their registers, reads and writes
+ *    guest memory through a view or by linear address;
+ *  - edits views with the VM fd's view ioctls, which the monitor fd takes
+ *    too.
+ *
+ * Attaching. ALTP2M_MONITOR_ATTACH on /dev/altp2m names the VM by id; it
+ * needs what the netlink family needs (CAP_NET_ADMIN or CAP_SYS_ADMIN in
+ * the user namespace of the VM's creator, EPERM; the VM is seen only from
+ * its creator's network namespace, ENOENT). ALTP2M_MONITOR_ATTACH on a VM
+ * fd (@vm_id 0 or the VM's own) gives the VM's owner one without either
+ * rule. A VM has at most one monitor at a time: EBUSY while the monitor
+ * fd of another attach is open. The fd is O_CLOEXEC and holds a
+ * reference on the VM: the VM's memory stays until it is closed. Once
+ * the VM's own fd and every vCPU fd are closed, poll() reports EPOLLHUP
+ * and the calls that need a vCPU fail with ENODEV.
+ *
+ * Rings. Each vCPU has a ring of @ring_entries events of
+ * ALTP2M_MONITOR_EVENT_SIZE bytes, in the monitor fd's mapping at offset
+ * vcpu_id * @ring_bytes (struct altp2m_monitor_attach, out): first a page
+ * holding struct altp2m_monitor_ring, then the entries, entry i of the
+ * ring at ALTP2M_MONITOR_RING_HDR + (i % entries) * EVENT_SIZE. Map it
+ * with mmap(MAP_SHARED, PROT_READ | PROT_WRITE) at offset 0, up to
+ * ALTP2M_MAX_VCPUS * @ring_bytes; a vCPU that does not exist yet has no
+ * pages there (SIGBUS), and gets its ring when it is created. The module
+ * writes an event, then @prod (release); the monitor reads events while
+ * its @cons differs from @prod (acquire) and then stores @cons. The
+ * module only reads @cons, never trusts it: a @cons that makes no sense
+ * (more consumed than produced) counts as a full ring. poll() on the
+ * monitor fd reports EPOLLIN while any ring has unconsumed events.
+ *
+ * Events are enabled one type at a time with ALTP2M_MONITOR_SET_EVENT,
+ * synchronous or asynchronous where both make sense:
+ *
+ *   VIOLATION     sync only. An access the vCPU's view does not allow
+ *                 (what ALTP2M_EXIT_VIEW_VIOLATION would tell the VMM,
+ *                 which no longer sees it while this is enabled). The
+ *                 instruction has not run: with a "continue" response it
+ *                 runs again, so the monitor relaxes the access, switches
+ *                 the view or steps it on another view first.
+ *   BREAKPOINT    sync only. The guest executed INT3 (the #BP is not
+ *                 delivered; RIP is at the INT3). The response either
+ *                 reinjects the #BP (ALTP2M_MON_RSP_REINJECT) or moves on
+ *                 (new RIP, another view, a step on a clean view).
+ *   SINGLESTEP    sync only. The instruction a response stepped
+ *                 (ALTP2M_MON_RSP_SINGLESTEP) has retired (or delivered an
+ *                 exception or interrupt: the vCPU is then at its
+ *                 handler's first instruction).
+ *   CR            sync or async, per register (0, 3, 4): a write of the
+ *                 register by MOV to CR, with ALTP2M_MON_CTL_ONCHANGE only
+ *                 if the value changes, and with @mask non-zero only if a
+ *                 bit of @mask changes. A sync write has not happened yet;
+ *                 ALTP2M_MON_RSP_DENY drops it (the instruction retires,
+ *                 the register keeps its value).
+ *   MSR           sync or async, per MSR (at most ALTP2M_MONITOR_MAX_MSRS
+ *                 at a time, ENOSPC): a WRMSR of it, as for CR. Only MSRs
+ *                 the guest may write (Documentation/uapi.rst), EINVAL
+ *                 for others.
+ *   GUEST_REQUEST sync or async. The guest's VMCALL with RAX =
+ *                 ALTP2M_HC_BASE + ALTP2M_HC_MONITOR_REQUEST at CPL 0,
+ *                 its arguments in RBX, RCX, RDX, RSI (all in the event's
+ *                 registers). RAX becomes 0 once delivered (sync: before
+ *                 the response's registers apply, which may change it);
+ *                 -ENOSYS (as for every hypercall) when no monitor has it
+ *                 enabled; -EAGAIN when an async event found the ring
+ *                 full.
+ *   CPUID         sync or async: the guest executed CPUID (the event
+ *                 carries leaf and subleaf; the response's registers may
+ *                 set what the guest reads: with ALTP2M_MON_RSP_SET_REGS,
+ *                 the instruction counts as done and RIP must be moved by
+ *                 the monitor, else the module answers as usual).
+ *
+ * Synchronous events park the vCPU in the module (ALTP2M_RUN does not
+ * return to the VMM for them) until the monitor answers with
+ * ALTP2M_MONITOR_RESPOND or closes the fd. A signal to the VMM's thread
+ * still ends ALTP2M_RUN with EINTR, and the next ALTP2M_RUN parks again:
+ * the event stays answered only by its response. A sync event waits for
+ * room in a full ring; it is never dropped. An async event finding the
+ * ring full is dropped and counted in the ring's @dropped.
+ *
+ * Every event carries the vCPU, its view when the event happened, the
+ * vCPU's registers at that point (struct altp2m_monitor_regs) and a
+ * sequence number, unique within the VM and increasing.
+ *
+ * Responses. ALTP2M_MONITOR_RESPOND answers the sync event @seq parked on
+ * @vcpu. It is checked whole before anything of it applies: unknown
+ * flags, non-zero padding, a flag the event's type does not take, a view
+ * that does not exist or is hidden from the vCPU, a bad batch operation
+ * fail with an error and change nothing, and the vCPU stays parked. With
+ * every check passed the module applies, in this order: the batch of
+ * view operations (as ALTP2M_BATCH, all or nothing), the registers, the
+ * breakpoint's reinjection or the write's denial, the view switch, the
+ * single step; then the vCPU resumes. Errors: ENOENT no such vCPU; ESRCH
+ * no sync event @seq parked on it (answered already, never sent, or a
+ * response for a vCPU that is not waiting); EINVAL malformed; the view
+ * and batch errors of ALTP2M_SWITCH_VIEW and ALTP2M_BATCH.
+ *
+ * Single-stepping executes one instruction and stops, invisibly to the
+ * guest: with the monitor trap flag where the CPU has it, else (Bochs)
+ * with RFLAGS.TF and an intercepted #DB, after which TF, DR6 and the
+ * pending debug exceptions are what the guest had; while a step is in
+ * flight no interrupt or NMI is injected (they wait). A FAST single step
+ * runs the instruction on @step_view and then switches to @view without
+ * an event (Xen's fast single-step); a plain one reports a SINGLESTEP
+ * event. altp2m_monitor_info.singlestep says which mechanism is in use.
+ *
+ * Pausing. ALTP2M_MONITOR_PAUSE returns once every vCPU named is out of
+ * guest mode and will not enter until resumed (a barrier; a vCPU thread
+ * outside ALTP2M_RUN counts as out). Pauses are counted: each PAUSE
+ * needs its RESUME (EINVAL for a RESUME with no PAUSE to undo). Pausing
+ * all vCPUs also pauses vCPUs created later. A paused vCPU's
+ * ALTP2M_RUN sleeps in the module, like a parked one (EINTR on a
+ * signal).
+ *
+ * Guest state. ALTP2M_MONITOR_GET_VCPU_STATE and SET_VCPU_STATE read and
+ * write a vCPU's registers, special registers and MSRs (the structs and
+ * rules of ALTP2M_GET_REGS/SREGS/MSRS) while it is paused or parked on a
+ * sync event: EBUSY otherwise. ALTP2M_MONITOR_READ_MEM and WRITE_MEM copy
+ * guest memory by guest-physical address through a view (remaps followed:
+ * what the guest reads through that view, whatever its access rights) or
+ * by linear address with a paused or parked vCPU's paging (each page
+ * translated once, on the vCPU's current CR3; no accessed or dirty bits
+ * set). They stop at the first byte that has no memory or no
+ * translation and say how far they got (@done), never fault; at most
+ * ALTP2M_MONITOR_MAX_MEM bytes per call (EINVAL). ALTP2M_MONITOR_TRANSLATE
+ * walks one linear address.
+ *
+ * Closing. When the monitor fd is closed (or its process dies), the
+ * module undoes what the monitor did, in this order:
+ *  1. every event type is disabled (the VMM sees view violations again);
+ *  2. each vCPU parked on a sync event resumes as if answered "continue",
+ *     except that a parked breakpoint is reinjected (the guest sees its
+ *     own #BP, as without a monitor) and a parked CR or MSR write happens;
+ *  3. the monitor's pauses are dropped;
+ *  4. single steps in flight are cancelled: TF is what the guest had;
+ *  5. each vCPU the monitor switched to another view (by a response) and
+ *     that nobody else (VMM, netlink, the guest) switched since goes back
+ *     to the view it was on before the monitor's first switch of it;
+ *  6. with ALTP2M_MONITOR_DROP_VIEWS given at attach, the views created
+ *     through the monitor fd are destroyed (vCPUs still on one go to view
+ *     0 first). Views created through netlink or the VM fd, and access
+ *     changes made to views the monitor did not create, stay.
+ *
+ * struct altp2m_caps.features has ALTP2M_FEATURE_MONITOR;
+ * ALTP2M_MONITOR_GET_INFO says which events and responses this module
+ * has.
+ */
+
+/*
+ * struct altp2m_monitor_attach - ALTP2M_MONITOR_ATTACH (/dev/altp2m or a
+ * VM fd); the return value is the monitor fd
+ * @flags:        ALTP2M_MONITOR_DROP_VIEWS (see "Closing"); others EINVAL
+ * @vm_id:        the VM (on a VM fd: 0 or its own id)
+ * @ring_entries: in: events per vCPU ring, a power of two from 2 to
+ *                ALTP2M_MONITOR_MAX_RING, or 0 for
+ *                ALTP2M_MONITOR_DEFAULT_RING; out: the number used
+ * @pad:          must be 0
+ * @ring_bytes:   out: bytes per vCPU in the mapping (a multiple of the
+ *                page size)
+ * @reserved:     must be 0
+ */
+#define ALTP2M_MONITOR_DROP_VIEWS	_BITUL(0)
+
+#define ALTP2M_MONITOR_DEFAULT_RING	64
+#define ALTP2M_MONITOR_MAX_RING		4096
+#define ALTP2M_MONITOR_EVENT_SIZE	512
+#define ALTP2M_MONITOR_RING_HDR		4096
+
+struct altp2m_monitor_attach {
+	__u32 flags;
+	__u32 vm_id;
+	__u32 ring_entries;
+	__u32 pad;
+	__u64 ring_bytes;
+	__u64 reserved[4];
+};
+
+/*
+ * struct altp2m_monitor_ring - the head of a vCPU's ring (first page)
+ * @prod:    events the module has written (free running; written by it)
+ * @cons:    events the monitor has consumed (free running; written by it)
+ * @entries: the ring's size (read only)
+ * @vcpu:    the vCPU (read only)
+ * @dropped: async events lost to a full ring (written by the module)
+ * @parked:  sequence number of the sync event the vCPU is parked on, 0
+ *           for none (written by the module; informative)
+ */
+struct altp2m_monitor_ring {
+	__u32 prod;
+	__u32 pad0[15];
+	__u32 cons;
+	__u32 pad1[15];
+	__u32 entries;
+	__u32 vcpu;
+	__u64 dropped;
+	__u64 parked;
+	__u64 reserved[5];
+};
+
+/* Event types (struct altp2m_monitor_event.type; bit n of info.events) */
+#define ALTP2M_MON_EV_VIOLATION		0
+#define ALTP2M_MON_EV_BREAKPOINT	1
+#define ALTP2M_MON_EV_SINGLESTEP	2
+#define ALTP2M_MON_EV_CR		3
+#define ALTP2M_MON_EV_MSR		4
+#define ALTP2M_MON_EV_GUEST_REQUEST	5
+#define ALTP2M_MON_EV_CPUID		6
+#define ALTP2M_MON_EV_NR		7
+
+/* The guest's call to its monitor (see GUEST_REQUEST above). */
+#define ALTP2M_HC_MONITOR_REQUEST	16
+
+/*
+ * struct altp2m_monitor_regs - a vCPU's registers as an event saw them
+ * (segment selectors and bases, the CPL from SS's DPL)
+ */
+struct altp2m_monitor_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+	__u64 cr0, cr2, cr3, cr4, efer;
+	__u64 dr6, dr7;
+	__u64 cs_base, ss_base, ds_base, es_base, fs_base, gs_base;
+	__u64 kernel_gs_base;
+	__u16 cs, ss, ds, es, fs, gs;
+	__u8 cpl;
+	__u8 pad[3];
+	__u64 reserved[4];
+};
+
+/* struct altp2m_monitor_event.flags */
+#define ALTP2M_MON_EVF_SYNC		_BITUL(0)	/* the vCPU is parked */
+
+/*
+ * struct altp2m_monitor_event - one entry of a ring
+ * @type:  ALTP2M_MON_EV_*
+ * @flags: ALTP2M_MON_EVF_*
+ * @seq:   sequence number (VM-wide, from 1, increasing)
+ * @vcpu:  the vCPU
+ * @view:  the view it was on
+ * @u:     by type:
+ *   violation:  as struct altp2m_run.violation (@view there is @view here)
+ *   breakpoint: @gpa and @gla of the INT3, @insn_len (1 for INT3, 2 for
+ *               INT 3's CD 03)
+ *   singlestep: @gpa and @gla of the instruction the vCPU is now at
+ *   cr:         @index (0, 3, 4), @old_value, @new_value
+ *   msr:        @index, @old_value, @new_value
+ *   guest_request: the call's arguments (RBX, RCX, RDX, RSI)
+ *   cpuid:      @leaf (EAX), @subleaf (ECX), @insn_len
+ * @regs:  the vCPU's registers (for a violation, breakpoint, CR, MSR, CPUID
+ *         and guest request: at the instruction, RIP pointing to it)
+ */
+struct altp2m_monitor_event {
+	__u32 type;
+	__u32 flags;
+	__u64 seq;
+	__u32 vcpu;
+	__u32 view;
+	__u64 reserved0;
+	union {
+		struct {
+			__u64 gpa;
+			__u64 gla;
+			__u64 qualification;
+			__u8 access;
+			__u8 entry_access;
+			__u8 flags;
+			__u8 pad[5];
+		} violation;
+		struct {
+			__u64 gpa;
+			__u64 gla;
+			__u32 insn_len;
+			__u32 pad;
+		} breakpoint;
+		struct {
+			__u64 gpa;
+			__u64 gla;
+		} singlestep;
+		struct {
+			__u32 index;
+			__u32 pad;
+			__u64 old_value;
+			__u64 new_value;
+		} cr, msr;
+		struct {
+			__u64 args[4];
+		} guest_request;
+		struct {
+			__u32 leaf;
+			__u32 subleaf;
+			__u32 insn_len;
+			__u32 pad;
+		} cpuid;
+		__u8 raw[64];
+	} u;
+	struct altp2m_monitor_regs regs;
+	__u8 reserved[112];
+};
+
+/*
+ * struct altp2m_monitor_event_ctl - ALTP2M_MONITOR_SET_EVENT
+ * @flags: ALTP2M_MON_CTL_ENABLE (without it: disable), ALTP2M_MON_CTL_SYNC,
+ *         ALTP2M_MON_CTL_ONCHANGE (CR and MSR)
+ * @type:  ALTP2M_MON_EV_*
+ * @index: CR: 0, 3 or 4; MSR: the MSR; others: 0
+ * @pad:   must be 0
+ * @mask:  CR and MSR: only writes that change a bit of @mask (0: any
+ *         write, or any change with ONCHANGE); others: 0
+ * @reserved: must be 0
+ *
+ * Enabling what is enabled replaces its settings. Disabling takes effect
+ * for events not yet sent; parked vCPUs still wait for their response.
+ * EOPNOTSUPP for a type this host cannot deliver.
+ */
+#define ALTP2M_MON_CTL_ENABLE		_BITUL(0)
+#define ALTP2M_MON_CTL_SYNC		_BITUL(1)
+#define ALTP2M_MON_CTL_ONCHANGE		_BITUL(2)
+
+#define ALTP2M_MONITOR_MAX_MSRS		16
+
+struct altp2m_monitor_event_ctl {
+	__u32 flags;
+	__u32 type;
+	__u32 index;
+	__u32 pad;
+	__u64 mask;
+	__u64 reserved[3];
+};
+
+/*
+ * struct altp2m_monitor_response - ALTP2M_MONITOR_RESPOND
+ * @flags:     ALTP2M_MON_RSP_* (none: continue)
+ * @vcpu:      the parked vCPU
+ * @seq:       the event's @seq
+ * @view:      SWITCH_VIEW and FAST_SINGLESTEP: the view to go on (after
+ *             the step, for FAST_SINGLESTEP)
+ * @step_view: SINGLESTEP and FAST_SINGLESTEP: the view to step on
+ *             (ALTP2M_MON_VIEW_CURRENT: the one it is on)
+ * @nr_ops:    ACCESS: operations, 1 .. ALTP2M_MONITOR_MAX_OPS
+ * @pad:       must be 0
+ * @ops:       ACCESS: user address of @nr_ops struct altp2m_batch_op,
+ *             applied first as one ALTP2M_BATCH
+ * @regs:      SET_REGS: the general registers, RIP and RFLAGS to load
+ *             (as ALTP2M_SET_REGS)
+ * @reserved:  must be 0
+ *
+ * Flags and the events that take them:
+ *   SWITCH_VIEW      any
+ *   SINGLESTEP       any (SINGLESTEP events enabled, else EINVAL); not
+ *                    with FAST_SINGLESTEP
+ *   FAST_SINGLESTEP  any; with it SWITCH_VIEW is implied (@view)
+ *   SET_REGS         any
+ *   REINJECT         BREAKPOINT
+ *   DENY             CR, MSR
+ *   ACCESS           any
+ */
+#define ALTP2M_MON_RSP_SWITCH_VIEW	_BITUL(0)
+#define ALTP2M_MON_RSP_SINGLESTEP	_BITUL(1)
+#define ALTP2M_MON_RSP_FAST_SINGLESTEP	_BITUL(2)
+#define ALTP2M_MON_RSP_SET_REGS		_BITUL(3)
+#define ALTP2M_MON_RSP_REINJECT		_BITUL(4)
+#define ALTP2M_MON_RSP_DENY		_BITUL(5)
+#define ALTP2M_MON_RSP_ACCESS		_BITUL(6)
+
+#define ALTP2M_MON_VIEW_CURRENT		0xffffffffU
+#define ALTP2M_MONITOR_MAX_OPS		64
+
+struct altp2m_monitor_response {
+	__u32 flags;
+	__u32 vcpu;
+	__u64 seq;
+	__u32 view;
+	__u32 step_view;
+	__u32 nr_ops;
+	__u32 pad;
+	__u64 ops;
+	struct altp2m_regs regs;
+	__u64 reserved[4];
+};
+
+/*
+ * struct altp2m_monitor_pause - ALTP2M_MONITOR_PAUSE and _RESUME
+ * @flags: ALTP2M_MON_PAUSE_VCPU: only @vcpu; without it every vCPU
+ * @vcpu:  with ALTP2M_MON_PAUSE_VCPU, the vCPU (ENOENT if absent); else 0
+ * @reserved: must be 0
+ *
+ * PAUSE returns 0 once the vCPUs are out of guest mode, or EINTR on a
+ * signal (then nothing stays paused).
+ */
+#define ALTP2M_MON_PAUSE_VCPU		_BITUL(0)
+
+struct altp2m_monitor_pause {
+	__u32 flags;
+	__u32 vcpu;
+	__u64 reserved[2];
+};
+
+/*
+ * struct altp2m_monitor_vcpu_state - ALTP2M_MONITOR_GET/SET_VCPU_STATE
+ * @flags: which parts: ALTP2M_MON_STATE_REGS, _SREGS, _MSRS (at least one)
+ * @vcpu:  the vCPU, paused or parked (EBUSY otherwise)
+ * @regs:  REGS: user address of a struct altp2m_regs
+ * @sregs: SREGS: user address of a struct altp2m_sregs
+ * @msrs:  MSRS: user address of a struct altp2m_msrs, as ALTP2M_GET_MSRS
+ * @reserved: must be 0
+ *
+ * SET checks every part before it writes any.
+ */
+#define ALTP2M_MON_STATE_REGS		_BITUL(0)
+#define ALTP2M_MON_STATE_SREGS		_BITUL(1)
+#define ALTP2M_MON_STATE_MSRS		_BITUL(2)
+
+struct altp2m_monitor_vcpu_state {
+	__u32 flags;
+	__u32 vcpu;
+	__u64 regs;
+	__u64 sregs;
+	__u64 msrs;
+	__u64 reserved[4];
+};
+
+/*
+ * struct altp2m_monitor_mem - ALTP2M_MONITOR_READ_MEM and _WRITE_MEM
+ * @flags: ALTP2M_MON_MEM_GVA: @addr is a linear address, translated with
+ *         @vcpu's paging (paused or parked, EBUSY otherwise), as a
+ *         supervisor read (or write) would be but ignoring access rights;
+ *         without it, @addr is guest-physical
+ * @vcpu:  GVA: the vCPU; else 0
+ * @view:  the view to read through (ALTP2M_MON_VIEW_CURRENT: @vcpu's
+ *         current view, GVA only); remaps of that view are followed
+ * @pad:   must be 0
+ * @addr:  where
+ * @len:   bytes, 1 .. ALTP2M_MONITOR_MAX_MEM
+ * @buf:   user address of the buffer
+ * @done:  out: bytes copied, from @addr on; less than @len when the copy
+ *         reached a byte with no memory or no translation (then
+ *         @fault_addr says which)
+ * @fault_addr: out: the first address not copied, when @done < @len
+ * @reserved: must be 0
+ *
+ * Returns 0 whenever the arguments were good, @done telling how far the
+ * copy went; EFAULT only for @buf.
+ */
+#define ALTP2M_MON_MEM_GVA		_BITUL(0)
+
+#define ALTP2M_MONITOR_MAX_MEM		(1U << 20)
+
+struct altp2m_monitor_mem {
+	__u32 flags;
+	__u32 vcpu;
+	__u32 view;
+	__u32 pad;
+	__u64 addr;
+	__u64 len;
+	__u64 buf;
+	__u64 done;
+	__u64 fault_addr;
+	__u64 reserved[2];
+};
+
+/*
+ * struct altp2m_monitor_translate - ALTP2M_MONITOR_TRANSLATE
+ * @flags: the access to check: ALTP2M_MON_XLATE_WRITE, _USER, _FETCH (none:
+ *         a supervisor read)
+ * @vcpu:  the vCPU whose paging translates (paused or parked, EBUSY)
+ * @gva:   the linear address
+ * @gpa:   out: its guest-physical address
+ * @error: out: when the address does not translate (the call then fails
+ *         with ENXIO), the page-fault error code the access would get
+ * @levels: out: the paging levels walked (0 with paging off)
+ * @reserved: must be 0
+ *
+ * The walk reads each paging-structure entry once and stops after the
+ * architectural number of levels, whatever the tables point to.
+ */
+#define ALTP2M_MON_XLATE_WRITE		_BITUL(1)
+#define ALTP2M_MON_XLATE_USER		_BITUL(2)
+#define ALTP2M_MON_XLATE_FETCH		_BITUL(4)
+
+struct altp2m_monitor_translate {
+	__u32 flags;
+	__u32 vcpu;
+	__u64 gva;
+	__u64 gpa;
+	__u32 error;
+	__u32 levels;
+	__u64 reserved[2];
+};
+
+/*
+ * struct altp2m_monitor_info - ALTP2M_MONITOR_GET_INFO
+ * @flags:        must be 0
+ * @vm_id:        out: the VM
+ * @events:       out: bit n set when event type n is supported
+ * @sync_events:  out: bit n set when event type n can be sync
+ * @async_events: out: bit n set when event type n can be async
+ * @responses:    out: the ALTP2M_MON_RSP_* flags supported
+ * @ring_entries: out: as attached
+ * @event_size:   out: ALTP2M_MONITOR_EVENT_SIZE
+ * @ring_bytes:   out: as attached
+ * @max_msrs:     out: ALTP2M_MONITOR_MAX_MSRS
+ * @max_ops:      out: ALTP2M_MONITOR_MAX_OPS
+ * @max_mem:      out: ALTP2M_MONITOR_MAX_MEM
+ * @singlestep:   out: ALTP2M_MON_STEP_MTF or ALTP2M_MON_STEP_TF
+ * @pad:          must be 0
+ * @reserved:     must be 0
+ */
+#define ALTP2M_MON_STEP_MTF		1
+#define ALTP2M_MON_STEP_TF		2
+
+struct altp2m_monitor_info {
+	__u32 flags;
+	__u32 vm_id;
+	__u64 events;
+	__u64 sync_events;
+	__u64 async_events;
+	__u64 responses;
+	__u32 ring_entries;
+	__u32 event_size;
+	__u64 ring_bytes;
+	__u32 max_msrs;
+	__u32 max_ops;
+	__u64 max_mem;
+	__u32 singlestep;
+	__u32 pad;
+	__u64 reserved[6];
+};
+
+/*
  * ioctls on /dev/altp2m. ALTP2M_GET_API_VERSION and ALTP2M_GET_RUN_SIZE
  * (the bytes to mmap on a vCPU fd) take no argument: it must be 0.
  */
@@ -1373,6 +1916,8 @@ struct altp2m_vcpu_exit_counts {
 #define ALTP2M_CREATE_VM	_IOWR(ALTP2MIO, 0x02, struct altp2m_create_vm)
 #define ALTP2M_GET_RUN_SIZE	_IO(ALTP2MIO, 0x03)
 #define ALTP2M_GET_SUPPORTED_CPUID _IOWR(ALTP2MIO, 0x04, struct altp2m_cpuid)
+/* Also on a VM fd (see "Monitors"). */
+#define ALTP2M_MONITOR_ATTACH	_IOWR(ALTP2MIO, 0x05, struct altp2m_monitor_attach)
 
 /* ioctls on a VM fd */
 #define ALTP2M_SET_MEMORY_REGION _IOW(ALTP2MIO, 0x10, struct altp2m_memory_region)
@@ -1420,6 +1965,22 @@ struct altp2m_vcpu_exit_counts {
 #define ALTP2M_GET_LAPIC	_IOWR(ALTP2MIO, 0x2f, struct altp2m_lapic_state)
 #define ALTP2M_SET_LAPIC	_IOW(ALTP2MIO, 0x38, struct altp2m_lapic_state)
 #define ALTP2M_GET_VCPU_EXIT_COUNTS _IOWR(ALTP2MIO, 0x39, struct altp2m_vcpu_exit_counts)
+
+/*
+ * ioctls on a monitor fd; it also takes the VM fd's view ioctls
+ * (ALTP2M_VIEWS_ENABLE to ALTP2M_GET_VCPU_VIEWS, ALTP2M_BATCH,
+ * ALTP2M_GET_VM_STATUS) with their semantics.
+ */
+#define ALTP2M_MONITOR_GET_INFO	_IOWR(ALTP2MIO, 0x40, struct altp2m_monitor_info)
+#define ALTP2M_MONITOR_SET_EVENT _IOW(ALTP2MIO, 0x41, struct altp2m_monitor_event_ctl)
+#define ALTP2M_MONITOR_RESPOND	_IOW(ALTP2MIO, 0x42, struct altp2m_monitor_response)
+#define ALTP2M_MONITOR_PAUSE	_IOW(ALTP2MIO, 0x43, struct altp2m_monitor_pause)
+#define ALTP2M_MONITOR_RESUME	_IOW(ALTP2MIO, 0x44, struct altp2m_monitor_pause)
+#define ALTP2M_MONITOR_GET_VCPU_STATE _IOW(ALTP2MIO, 0x45, struct altp2m_monitor_vcpu_state)
+#define ALTP2M_MONITOR_SET_VCPU_STATE _IOW(ALTP2MIO, 0x46, struct altp2m_monitor_vcpu_state)
+#define ALTP2M_MONITOR_READ_MEM	_IOWR(ALTP2MIO, 0x47, struct altp2m_monitor_mem)
+#define ALTP2M_MONITOR_WRITE_MEM _IOWR(ALTP2MIO, 0x48, struct altp2m_monitor_mem)
+#define ALTP2M_MONITOR_TRANSLATE _IOWR(ALTP2MIO, 0x49, struct altp2m_monitor_translate)
 
 /*
  * Generic netlink family ALTP2M_GENL_NAME ("altp2m"), version
