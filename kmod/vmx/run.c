@@ -105,6 +105,9 @@ static void altp2m_enter_prepare(struct altp2m_vcpu *vcpu)
 			altp2m_vmwrite(ALTP2M_VMCS_EPTP_INDEX, vcpu->view);
 		v->eptp_loaded = v->eptp;
 	}
+	/* The intercepts follow the monitor's settings (vmx/monitor.c). */
+	if (altp2m_check_request(vcpu, ALTP2M_REQ_MONITOR))
+		altp2m_vmx_monitor_update(vcpu);
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 }

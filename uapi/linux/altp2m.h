@@ -1824,7 +1824,7 @@ struct altp2m_monitor_vcpu_state {
  */
 #define ALTP2M_MON_MEM_GVA		_BITUL(0)
 
-#define ALTP2M_MONITOR_MAX_MEM		(1U << 20)
+#define ALTP2M_MONITOR_MAX_MEM		0x100000	/* 1 MiB */
 
 struct altp2m_monitor_mem {
 	__u32 flags;
