@@ -160,7 +160,7 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 	altp2m_vmx_inject_event(vcpu);
 	if (altp2m_vmx_cfg.timer_value)
 		altp2m_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
-			       altp2m_vmx_cfg.timer_value);
+			       altp2m_vmx_monitor_timer_value(vcpu));
 	altp2m_vmwrite(GUEST_RIP, v->rip);
 	altp2m_vmwrite(GUEST_RSP, v->gpr[ALTP2M_RSP]);
 	altp2m_vmwrite(GUEST_RFLAGS, v->rflags);

@@ -394,6 +394,24 @@ static void altp2m_reset_state(struct altp2m_sregs *s, struct altp2m_regs *r)
 }
 
 /**
+ * altp2m_vmx_exception_bitmap - the exceptions that always exit
+ *
+ * #AC and #DB always exit, to be reflected by exits.c: an #AC or #DB
+ * raised while delivering itself would otherwise loop in the CPU with no
+ * way for the host to take an interrupt (CVE-2015-5307, CVE-2015-8104),
+ * and a #DB in the guest would write the host's DR6. #MC always, so the
+ * host's handler sees it (enter.c). Without VMFUNC in the CPU, a guest
+ * VMFUNC is a #UD to emulate. A monitor adds more (vmx/monitor.c).
+ *
+ * Return: the exception bitmap without a monitor.
+ */
+u32 altp2m_vmx_exception_bitmap(void)
+{
+	return BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB) | BIT(X86_TRAP_MC) |
+	       (altp2m_vmx_cfg.vmfunc ? 0 : BIT(X86_TRAP_UD));
+}
+
+/**
  * altp2m_vmcs_setup - fill a new vCPU's VMCS (loaded, preemption off)
  * @vcpu: the vCPU
  */
@@ -408,16 +426,8 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 	altp2m_vmwrite(SECONDARY_VM_EXEC_CONTROL, c->proc2);
 	altp2m_vmwrite(VM_EXIT_CONTROLS, c->exit);
 	altp2m_vmwrite(VM_ENTRY_CONTROLS, c->entry);
-	/*
-	 * #AC and #DB always exit, to be reflected by exits.c: an #AC or #DB
-	 * raised while delivering itself would otherwise loop in the CPU
-	 * with no way for the host to take an interrupt (CVE-2015-5307,
-	 * CVE-2015-8104), and a #DB in the guest would write the host's DR6.
-	 * #MC always, so the host's handler sees it (enter.c).
-	 * Without VMFUNC in the CPU, a guest VMFUNC is a #UD to emulate.
-	 */
-	altp2m_vmwrite(EXCEPTION_BITMAP, BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB) |
-		       BIT(X86_TRAP_MC) | (c->vmfunc ? 0 : BIT(X86_TRAP_UD)));
+	/* A monitor's intercepts come at its next ALTP2M_REQ_MONITOR. */
+	altp2m_vmwrite(EXCEPTION_BITMAP, altp2m_vmx_exception_bitmap());
 	altp2m_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	altp2m_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	altp2m_vmwrite(CR3_TARGET_COUNT, 0);
