@@ -49,6 +49,7 @@
 #include <asm/trapnr.h>
 
 #include "../altp2m.h"
+#include "../core/step.h"
 #include "internal.h"
 
 /* The responses a parked event of each type takes. */
@@ -556,74 +557,40 @@ bool altp2m_vmx_monitor_cpuid(struct altp2m_vcpu *vcpu,
 	return altp2m_mon_send(vcpu, &ev) == ALTP2M_MON_PARKED;
 }
 
-/* Prefixes an instruction may carry before its opcode (not REX). */
-static bool altp2m_mon_legacy_prefix(u8 b)
-{
-	switch (b) {
-	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
-	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
-		return true;
-	}
-	return false;
-}
-
 /*
- * What the step needs to know about the instruction at RIP: the software
- * interrupts are injected (returns true), PUSHF and SYSCALL are noted in
- * *@step for the fix-up of the RFLAGS image they leave.
+ * What the step needs to know about the instruction at RIP (core/step.h):
+ * a software interrupt is injected (returns true), PUSHF and SYSCALL are
+ * noted in *@step for the fix-up of the RFLAGS image they leave.
  */
 static bool altp2m_step_decode(struct altp2m_vcpu *vcpu, u32 *step)
 {
 	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
-	u8 insn[ALTP2M_INSN_MAX_LEN], b;
-	unsigned int avail, i = 0, size;
-	bool op16 = false, long64;
+	u8 insn[ALTP2M_INSN_MAX_LEN];
+	struct altp2m_step_insn si;
 	struct altp2m_gva_ctx ctx;
 	struct altp2m_paging pg;
+	unsigned int avail;
 	u64 cs_base;
 
 	altp2m_vmx_guest_mem(vcpu, &pg, &ctx, &cs_base);
 	avail = altp2m_vmx_fetch_insn(vcpu, &ctx, cs_base, insn);
-	long64 = pg.cs_l && (pg.efer & EFER_LMA);
-	while (i < avail && altp2m_mon_legacy_prefix(insn[i]))
-		op16 |= insn[i++] == 0x66;
-	if (long64 && i < avail && (insn[i] & 0xf0) == 0x40)
-		i++;
-	if (i >= avail)
-		return false;
-	b = insn[i];
-	switch (b) {
-	case 0xcc:	/* INT3 */
-		altp2m_vmx_inject_soft(vcpu, X86_TRAP_BP,
-				       INTR_TYPE_SOFT_EXCEPTION, i + 1);
+	altp2m_step_classify(insn, avail, pg.cs_l && (pg.efer & EFER_LMA),
+			     pg.cs_db, v->rflags & X86_EFLAGS_OF, &si);
+	switch (si.kind) {
+	case ALTP2M_STEP_INSN_SOFT_INT:
+		altp2m_vmx_inject_soft(vcpu, si.event & INTR_INFO_VECTOR_MASK,
+				       si.event & INTR_INFO_INTR_TYPE_MASK,
+				       si.len);
 		return true;
-	case 0xf1:	/* INT1 */
-		altp2m_vmx_inject_soft(vcpu, X86_TRAP_DB,
-				       INTR_TYPE_PRIV_SW_EXCEPTION, i + 1);
-		return true;
-	case 0xce:	/* INTO: #UD in 64-bit mode, nothing without OF */
-		if (long64 || !(v->rflags & X86_EFLAGS_OF))
-			return false;
-		altp2m_vmx_inject_soft(vcpu, X86_TRAP_OF,
-				       INTR_TYPE_SOFT_EXCEPTION, i + 1);
-		return true;
-	case 0xcd:	/* INT n */
-		if (i + 1 >= avail)
-			return false;
-		altp2m_vmx_inject_soft(vcpu, insn[i + 1], INTR_TYPE_SOFT_INTR,
-				       i + 2);
-		return true;
-	case 0x9c:	/* PUSHF */
-		if (long64)
-			size = op16 ? 2 : 8;
-		else
-			size = (pg.cs_db ^ op16) ? 4 : 2;
-		*step |= ALTP2M_STEP_PUSHF | size << ALTP2M_STEP_SIZE_SHIFT;
-		return false;
-	case 0x0f:	/* SYSCALL */
-		if (i + 1 < avail && insn[i + 1] == 0x05)
-			*step |= ALTP2M_STEP_SYSCALL;
-		return false;
+	case ALTP2M_STEP_INSN_PUSHF:
+		*step |= ALTP2M_STEP_PUSHF |
+			 si.push_size << ALTP2M_STEP_SIZE_SHIFT;
+		break;
+	case ALTP2M_STEP_INSN_SYSCALL:
+		*step |= ALTP2M_STEP_SYSCALL;
+		break;
+	default:
+		break;
 	}
 	return false;
 }
