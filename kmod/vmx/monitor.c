@@ -217,20 +217,31 @@ static enum altp2m_mon_verdict altp2m_mon_send(struct altp2m_vcpu *vcpu,
 }
 
 /*
- * The monitor switches the vCPU: note where it was before the monitor's
- * first switch, for the close (monitor.h, @view_saved).
+ * The monitor switches the vCPU (a step's view, a fast step's return):
+ * note where it was before the monitor's first switch of it, for the
+ * close, as monitor.c does for its own switches. Every switch clears
+ * @view_saved (switch.c); both fields are under the VM's mmu_lock.
  */
 static void altp2m_mon_switch(struct altp2m_vcpu *vcpu, u32 view)
 {
-	bool saved = vcpu->mon.view_saved;
-	u32 from = vcpu->view;
+	struct altp2m_vm *vm = vcpu->vm;
+	u32 from = vcpu->view, saved;
+	bool was;
 
-	if (view == vcpu->view)
+	lockdep_assert_held(&vcpu->lock);
+	if (view == from)
 		return;
+	mutex_lock(&vm->mmu_lock);
+	was = vcpu->mon.view_saved;
+	saved = vcpu->mon.saved_view;
+	mutex_unlock(&vm->mmu_lock);
+	/* A view destroyed meanwhile: the vCPU stays where it is. */
 	if (altp2m_vcpu_switch_view(vcpu, view))
 		return;
+	mutex_lock(&vm->mmu_lock);
+	vcpu->mon.saved_view = was ? saved : from;
 	vcpu->mon.view_saved = true;
-	vcpu->mon.saved_view = saved ? vcpu->mon.saved_view : from;
+	mutex_unlock(&vm->mmu_lock);
 }
 
 /* The guest's TF into what PUSHF pushed and SYSCALL saved in R11. */
@@ -602,6 +613,11 @@ static void altp2m_step_arm(struct altp2m_vcpu *vcpu,
 	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
 	u32 step = ALTP2M_STEP_ON;
 
+	/*
+	 * On the step's view before the instruction is looked at: a remap
+	 * there may put other code at RIP. (monitor.c's own switch to it
+	 * then finds the vCPU there.)
+	 */
 	altp2m_mon_switch(vcpu, r->step_view);
 	if (r->flags & ALTP2M_MON_RSP_FAST_SINGLESTEP) {
 		step |= ALTP2M_STEP_FAST;
