@@ -442,6 +442,10 @@ static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
 		return altp2m_handle_exception(vcpu, e);
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 		return 1;		/* taken by the host once IRQs were on */
+	case EXIT_REASON_MONITOR_TRAP_FLAG:
+		/* Only a monitor's single step sets the control. */
+		altp2m_vmx_monitor_mtf(vcpu);
+		return 1;
 	case EXIT_REASON_PREEMPTION_TIMER:
 		/* The backstop (see the run loop's checks), or a step's end. */
 		altp2m_vmx_monitor_timer(vcpu);

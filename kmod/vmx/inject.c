@@ -197,7 +197,8 @@ void altp2m_vmx_raise_db(struct altp2m_vcpu *vcpu, u64 dr6)
  * (cleared in the VMCS at the next entry), and with RFLAGS.TF the guest
  * takes its single-step #DB with DR6.BS, at the next instruction. (The
  * guest cannot set DEBUGCTL.BTF, so TF always means every instruction.)
- * With the TF of a monitor's single step, the step ends here instead.
+ * A monitor's single step ends here (vmx/monitor.c), and with it the
+ * guest's own #DB is raised if its TF asks for one.
  */
 void altp2m_vmx_skip_insn(struct altp2m_vcpu *vcpu, unsigned int len)
 {
@@ -205,8 +206,9 @@ void altp2m_vmx_skip_insn(struct altp2m_vcpu *vcpu, unsigned int len)
 
 	v->rip += len;
 	v->shadow_clear = true;
-	if ((v->rflags & X86_EFLAGS_TF) &&
-	    !altp2m_vmx_monitor_stepped(vcpu, DR_STEP))
+	if (altp2m_vmx_monitor_insn_done(vcpu))
+		return;
+	if (v->rflags & X86_EFLAGS_TF)
 		altp2m_vmx_raise_db(vcpu, DR_STEP);
 }
 

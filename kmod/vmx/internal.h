@@ -19,6 +19,7 @@ struct altp2m_vmx_config {
 	bool eptp_index;	/* the VMCS has the EPTP-index field */
 	bool ve;		/* the CPU delivers #VE (else the module) */
 	bool rdtscp;		/* guest RDTSCP, IA32_TSC_AUX switched */
+	bool mtf;		/* monitors' single steps by monitor trap flag */
 	unsigned int nr_auto;	/* fixed autoload MSRs (TSC_AUX with RDTSCP) */
 	u64 host_xcr0;		/* XCR0 of every host CPU, 0 without XSAVE */
 	u64 xcr0_mask;		/* what a guest's XCR0 may hold, 0: no XSAVE */
@@ -41,7 +42,8 @@ struct altp2m_vmx_exit {
 };
 
 /* The exits a monitor's events add (vmx/monitor.c); inject.c keeps them. */
-#define ALTP2M_PROC_MONITOR	CPU_BASED_CR3_LOAD_EXITING
+#define ALTP2M_PROC_MONITOR	(CPU_BASED_CR3_LOAD_EXITING | \
+				 CPU_BASED_MONITOR_TRAP_FLAG)
 
 /* The window exits an entry may ask for (inject.c). */
 #define ALTP2M_PROC_WINDOWS	(CPU_BASED_INTR_WINDOW_EXITING | \
@@ -118,6 +120,8 @@ int altp2m_vmx_monitor_write(struct altp2m_vcpu *vcpu, u32 type, u32 index,
 bool altp2m_vmx_monitor_cpuid(struct altp2m_vcpu *vcpu,
 			      const struct altp2m_vmx_exit *e);
 bool altp2m_vmx_monitor_stepped(struct altp2m_vcpu *vcpu, u64 dr6);
+bool altp2m_vmx_monitor_insn_done(struct altp2m_vcpu *vcpu);
+void altp2m_vmx_monitor_mtf(struct altp2m_vcpu *vcpu);
 bool altp2m_vmx_monitor_step_exception(struct altp2m_vcpu *vcpu,
 				       const struct altp2m_vmx_exit *e);
 void altp2m_vmx_monitor_after_exit(struct altp2m_vcpu *vcpu);

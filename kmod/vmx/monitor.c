@@ -17,7 +17,13 @@
  * to the guest (REINJECT) or dropped; a violation's instruction simply
  * runs again.
  *
- * Single step (TF path, the one every CPU and Bochs has): the vCPU enters
+ * Single step by the monitor trap flag, where the CPU has it (hw_mtf): the
+ * CPU exits after the instruction, or after delivering an event at the
+ * handler's first instruction; an instruction the module completes ends
+ * the step there. Nothing the guest can see changes. No interrupt or NMI
+ * is injected while the step is in flight (inject.c holds them).
+ *
+ * Single step by TF (every CPU; Bochs has no MTF): the vCPU enters
  * with RFLAGS.TF set and every exception intercepted, and no interrupt or
  * NMI is injected while the step is in flight (inject.c holds them). The
  * step ends
@@ -78,13 +84,14 @@ static const u32 altp2m_mon_rsp_by_type[ALTP2M_MON_EV_NR] = {
 #define ALTP2M_STEP_DELIVER	BIT(2)	/* an event's delivery is the step */
 #define ALTP2M_STEP_PUSHF	BIT(3)	/* the instruction is PUSHF */
 #define ALTP2M_STEP_SYSCALL	BIT(4)	/* the instruction is SYSCALL */
+#define ALTP2M_STEP_MTF		BIT(5)	/* by monitor trap flag, not TF */
 #define ALTP2M_STEP_SIZE_SHIFT	8	/* PUSHF's operand size, bytes */
 
 /* TF is the module's: set for the step, the guest's in step_saved_tf. */
 static bool altp2m_step_tf(const struct altp2m_vcpu *vcpu)
 {
-	return (vcpu->mon.step & (ALTP2M_STEP_ON | ALTP2M_STEP_DELIVER)) ==
-	       ALTP2M_STEP_ON;
+	return (vcpu->mon.step & (ALTP2M_STEP_ON | ALTP2M_STEP_DELIVER |
+				  ALTP2M_STEP_MTF)) == ALTP2M_STEP_ON;
 }
 
 u64 altp2m_vmx_monitor_events(void)
@@ -94,8 +101,7 @@ u64 altp2m_vmx_monitor_events(void)
 
 u32 altp2m_vmx_monitor_singlestep_kind(void)
 {
-	/* The TF path is the one every CPU (and Bochs, without MTF) has. */
-	return ALTP2M_MON_STEP_TF;
+	return altp2m_vmx_cfg.mtf ? ALTP2M_MON_STEP_MTF : ALTP2M_MON_STEP_TF;
 }
 
 /**
@@ -322,6 +328,42 @@ bool altp2m_vmx_monitor_stepped(struct altp2m_vcpu *vcpu, u64 dr6)
 	if (dr6 & (DR_TRAP_BITS | DR_STEP | ALTP2M_DR6_BD))
 		altp2m_vmx_raise_db(vcpu, dr6);
 	return true;
+}
+
+/**
+ * altp2m_vmx_monitor_insn_done - the module completed the guest's
+ *	instruction (altp2m_vmx_skip_insn())
+ * @vcpu: the vCPU, on its thread, in an exit handler
+ *
+ * Return: true when a monitor's step ended here and the guest's own TF,
+ * if set, has its #DB raised already; false for the caller to do that.
+ */
+bool altp2m_vmx_monitor_insn_done(struct altp2m_vcpu *vcpu)
+{
+	bool guest_tf = vcpu->vmx.rflags & X86_EFLAGS_TF;
+
+	if (altp2m_step_tf(vcpu))
+		return altp2m_vmx_monitor_stepped(vcpu, DR_STEP);
+	if (!(vcpu->mon.step & ALTP2M_STEP_MTF))
+		return false;
+	/* The instruction exited and is done: no MTF exit will come. */
+	altp2m_step_done(vcpu);
+	if (guest_tf)
+		altp2m_vmx_raise_db(vcpu, DR_STEP);
+	return true;
+}
+
+/**
+ * altp2m_vmx_monitor_mtf - a monitor-trap-flag exit: the step is over
+ * @vcpu: the vCPU, on its thread
+ *
+ * It comes after the instruction, or after the delivery of an event
+ * (the vCPU at the handler's first instruction).
+ */
+void altp2m_vmx_monitor_mtf(struct altp2m_vcpu *vcpu)
+{
+	if (vcpu->mon.step & ALTP2M_STEP_MTF)
+		altp2m_step_done(vcpu);
 }
 
 /**
@@ -624,6 +666,12 @@ static void altp2m_step_arm(struct altp2m_vcpu *vcpu,
 		vcpu->mon.step_return_view = r->view;
 	}
 	vcpu->mon.step_saved_tf = v->rflags & X86_EFLAGS_TF;
+	/* MTF: the CPU stops after the instruction or a delivery itself. */
+	if (altp2m_vmx_cfg.mtf) {
+		vcpu->mon.step = step | ALTP2M_STEP_MTF;
+		altp2m_make_request(vcpu, ALTP2M_REQ_MONITOR);
+		return;
+	}
 	/*
 	 * An event in flight (a violation in its delivery) or a software
 	 * interrupt: the delivery is the step, stopped by the timer; without
@@ -749,7 +797,8 @@ void altp2m_vmx_monitor_apply(struct altp2m_vcpu *vcpu,
  * @vcpu: the vCPU, its VMCS current on this CPU, preemption off
  *
  * #BP exits while BREAKPOINT is enabled, every exception during a TF step,
- * MOV to CR3 while a CR3 event is enabled.
+ * MOV to CR3 while a CR3 event is enabled; the monitor trap flag is on
+ * during an MTF step.
  */
 void altp2m_vmx_monitor_update(struct altp2m_vcpu *vcpu)
 {
@@ -765,6 +814,8 @@ void altp2m_vmx_monitor_update(struct altp2m_vcpu *vcpu)
 	proc = v->proc & ~ALTP2M_PROC_MONITOR;
 	if (altp2m_monitor_wants(vcpu, ALTP2M_MON_EV_CR, 3))
 		proc |= CPU_BASED_CR3_LOAD_EXITING;
+	if (vcpu->mon.step & ALTP2M_STEP_MTF)
+		proc |= CPU_BASED_MONITOR_TRAP_FLAG;
 	proc |= altp2m_vmx_cfg.proc & CPU_BASED_CR3_LOAD_EXITING;
 	if (proc != v->proc) {
 		altp2m_vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);

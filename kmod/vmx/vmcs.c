@@ -40,6 +40,10 @@ static bool hw_ve = true;
 module_param(hw_ve, bool, 0444);
 MODULE_PARM_DESC(hw_ve, "let the CPU deliver #VE if it can (0: the module delivers it, as without it)");
 
+static bool hw_mtf = true;
+module_param(hw_mtf, bool, 0444);
+MODULE_PARM_DESC(hw_mtf, "single-step for monitors with the CPU's monitor trap flag if it has it (0: with RFLAGS.TF, as without it)");
+
 /* The controls every VMCS gets, computed once from the capability MSRs. */
 struct altp2m_vmx_config altp2m_vmx_cfg __ro_after_init;
 
@@ -81,6 +85,7 @@ int altp2m_vmx_setup_config(void)
 	struct altp2m_vmx_config *c = &altp2m_vmx_cfg;
 	bool truectl = altp2m_host.msrs.basic & ALTP2M_BASIC_TRUE_CTLS;
 	u32 pin, proc, proc2, exit, entry;
+	u64 msr;
 	int ret;
 
 	/*
@@ -140,6 +145,11 @@ int altp2m_vmx_setup_config(void)
 	if (ret)
 		return ret;
 	c->proc &= ~ALTP2M_PROC_WINDOWS;
+	/* Monitors' single steps: MTF where the CPU may set it. */
+	rdmsrl(truectl ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+	       MSR_IA32_VMX_PROCBASED_CTLS, msr);
+	c->mtf = hw_mtf && ((msr >> 32) & CPU_BASED_MONITOR_TRAP_FLAG) &&
+		 !(c->proc & CPU_BASED_MONITOR_TRAP_FLAG);
 	/* With EPT, CR3 accesses need not exit; drop them where allowed. */
 	c->proc &= ~(CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING |
 		     CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS) |
