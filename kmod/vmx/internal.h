@@ -128,6 +128,10 @@ void altp2m_vmx_monitor_after_exit(struct altp2m_vcpu *vcpu);
 u32 altp2m_vmx_monitor_timer_value(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_monitor_timer(struct altp2m_vcpu *vcpu);
 bool altp2m_vmx_monitor_holds_events(const struct altp2m_vcpu *vcpu);
+void altp2m_vmx_monitor_rflags_get(const struct altp2m_vcpu *vcpu,
+				   u64 *rflags);
+void altp2m_vmx_monitor_rflags_set(struct altp2m_vcpu *vcpu);
+void altp2m_vmx_monitor_init_signal(struct altp2m_vcpu *vcpu);
 
 /* VMCS fields <asm/vmx.h> (6.1) does not name. */
 #define ALTP2M_VMCS_EPTP_INDEX		0x00000004

@@ -137,9 +137,7 @@ void altp2m_vmx_monitor_regs(struct altp2m_vcpu *vcpu,
 	r->r15 = g[ALTP2M_R15];
 	r->rip = vcpu->vmx.rip;
 	r->rflags = vcpu->vmx.rflags;
-	if (altp2m_step_tf(vcpu))
-		r->rflags = (r->rflags & ~X86_EFLAGS_TF) |
-			    (vcpu->mon.step_saved_tf ? X86_EFLAGS_TF : 0);
+	altp2m_vmx_monitor_rflags_get(vcpu, &r->rflags);
 	r->dr6 = vcpu->vmx.dr[ALTP2M_DR6_SLOT];
 	slot = altp2m_vmx_auto_msr_slot(MSR_KERNEL_GS_BASE);
 	if (slot >= 0)
@@ -167,6 +165,45 @@ void altp2m_vmx_monitor_regs(struct altp2m_vcpu *vcpu,
 	/* The CPL is SS.DPL (SDM 5.5 and the VMX guest-state checks). */
 	r->cpl = (altp2m_vmread(GUEST_SS_AR_BYTES) >> 5) & 3;
 	altp2m_vmx_vcpu_put();
+}
+
+/**
+ * altp2m_vmx_monitor_rflags_get - RFLAGS as the guest has it
+ * @vcpu: the vCPU, its lock held
+ * @rflags: the vCPU's RFLAGS, made to hold the guest's TF during a TF step
+ */
+void altp2m_vmx_monitor_rflags_get(const struct altp2m_vcpu *vcpu,
+				   u64 *rflags)
+{
+	if (altp2m_step_tf(vcpu))
+		*rflags = (*rflags & ~X86_EFLAGS_TF) |
+			  (vcpu->mon.step_saved_tf ? X86_EFLAGS_TF : 0);
+}
+
+/**
+ * altp2m_vmx_monitor_rflags_set - RFLAGS were set (SET_REGS, a response)
+ * @vcpu: the vCPU, its lock held
+ *
+ * During a TF step the new TF is the guest's, and the step keeps its own.
+ */
+void altp2m_vmx_monitor_rflags_set(struct altp2m_vcpu *vcpu)
+{
+	if (!altp2m_step_tf(vcpu))
+		return;
+	vcpu->mon.step_saved_tf = vcpu->vmx.rflags & X86_EFLAGS_TF;
+	vcpu->vmx.rflags |= X86_EFLAGS_TF;
+}
+
+/**
+ * altp2m_vmx_monitor_init_signal - INIT: no step survives it
+ * @vcpu: the vCPU, on its thread, its registers just reset
+ */
+void altp2m_vmx_monitor_init_signal(struct altp2m_vcpu *vcpu)
+{
+	if (!vcpu->mon.step)
+		return;
+	vcpu->mon.step = 0;
+	altp2m_make_request(vcpu, ALTP2M_REQ_MONITOR);
 }
 
 /*
@@ -770,22 +807,15 @@ static void altp2m_mon_complete(struct altp2m_vcpu *vcpu,
 void altp2m_vmx_monitor_apply(struct altp2m_vcpu *vcpu,
 			      const struct altp2m_mon_reply *r)
 {
-	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
-
 	lockdep_assert_held(&vcpu->lock);
 	if (r->closing) {
 		altp2m_step_cancel(vcpu);
 		altp2m_mon_complete(vcpu, r);
 		return;
 	}
-	if (r->flags & ALTP2M_MON_RSP_SET_REGS) {
+	/* A step still in flight keeps its TF (altp2m_vmx_set_regs()). */
+	if (r->flags & ALTP2M_MON_RSP_SET_REGS)
 		altp2m_vmx_set_regs(vcpu, &r->regs);
-		/* A step still in flight keeps its TF over the new RFLAGS. */
-		if (altp2m_step_tf(vcpu)) {
-			vcpu->mon.step_saved_tf = v->rflags & X86_EFLAGS_TF;
-			v->rflags |= X86_EFLAGS_TF;
-		}
-	}
 	altp2m_mon_complete(vcpu, r);
 	if (r->flags & ALTP2M_MON_RSP_STEPS)
 		altp2m_step_arm(vcpu, r);

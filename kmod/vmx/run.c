@@ -196,6 +196,7 @@ static void altp2m_vcpu_init_signal(struct altp2m_vcpu *vcpu)
 	v->nmi_pending = false;
 	v->shadow_clear = false;
 	v->cr8 = 0;
+	altp2m_vmx_monitor_init_signal(vcpu);
 	altp2m_lapic_reset(vcpu, true);
 	altp2m_lapic_msr_get(vcpu, MSR_IA32_APICBASE, &base);
 	WRITE_ONCE(vcpu->irq.mp_state, base & MSR_IA32_APICBASE_BSP ?

@@ -87,7 +87,13 @@ static int mon_next(struct mon *m, struct altp2m_monitor_event *ev, int ms)
 
 static int __mon_respond(struct mon *m, struct altp2m_monitor_response *rsp)
 {
-	return ioctl(m->fd, ALTP2M_MONITOR_RESPOND, rsp);
+	int ret = ioctl(m->fd, ALTP2M_MONITOR_RESPOND, rsp);
+
+	if (ret)
+		printf("# RESPOND seq %llu flags %#x: %s\n",
+		       (unsigned long long)rsp->seq, rsp->flags,
+		       strerror(errno));
+	return ret;
 }
 
 /* A response to @ev with @flags; the registers are the event's. */
@@ -97,7 +103,6 @@ rsp_for(const struct altp2m_monitor_event *ev, uint32_t flags)
 	const struct altp2m_monitor_regs *g = &ev->regs;
 	struct altp2m_monitor_response r = {
 		.flags = flags, .vcpu = ev->vcpu, .seq = ev->seq,
-		.step_view = ALTP2M_MON_VIEW_CURRENT,
 		.regs = {
 			.rax = g->rax, .rbx = g->rbx, .rcx = g->rcx,
 			.rdx = g->rdx, .rsi = g->rsi, .rdi = g->rdi,
@@ -108,6 +113,10 @@ rsp_for(const struct altp2m_monitor_event *ev, uint32_t flags)
 		},
 	};
 
+	/* The step's view only with a step; 0 otherwise. */
+	if (flags & (ALTP2M_MON_RSP_SINGLESTEP |
+		     ALTP2M_MON_RSP_FAST_SINGLESTEP))
+		r.step_view = ALTP2M_MON_VIEW_CURRENT;
 	return r;
 }
 
@@ -149,6 +158,9 @@ static void next_event(struct altp2m_test *_t, struct mon *m,
 		       struct altp2m_monitor_event *ev, uint32_t type)
 {
 	ASSERT_EQ(mon_next(m, ev, EV_TIMEOUT_MS), 0);
+	if (ev->type != type)
+		TH_LOG("event %llu: type %u at %#llx", (unsigned long long)ev->seq,
+		       ev->type, (unsigned long long)ev->regs.rip);
 	ASSERT_EQ(ev->type, type);
 	EXPECT_EQ(ev->vcpu, 0);
 }
@@ -265,6 +277,46 @@ static void guest_step(void)
 	GUEST_SYNC(step_pushf);
 }
 
+/*
+ * Steps that deliver an event: INT n and an exception (UD2). Each
+ * handler keeps the RFLAGS image of its frame; the #UD one skips UD2.
+ */
+uint64_t int_frame_flags, ud_frame_flags;
+void guest_int21_handler(void);
+void guest_ud_handler(void);
+void guest_deliver_code(void);
+__asm__("	.text\n"
+	"	.globl guest_int21_handler\n"
+	"guest_int21_handler:\n"
+	"	push %rax\n"
+	"	mov 24(%rsp), %rax\n"
+	"	mov %rax, int_frame_flags\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	"	.globl guest_ud_handler\n"
+	"guest_ud_handler:\n"
+	"	push %rax\n"
+	"	mov 24(%rsp), %rax\n"
+	"	mov %rax, ud_frame_flags\n"
+	"	addq $2, 8(%rsp)\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	"	.globl guest_deliver_code\n"
+	"guest_deliver_code:\n"
+	"	int3\n"
+	"	int $0x21\n"
+	"	int3\n"
+	"	ud2\n"
+	"	ret\n");
+
+static void guest_step_deliver(void)
+{
+	int_frame_flags = ~0ULL;
+	ud_frame_flags = ~0ULL;
+	guest_deliver_code();
+	GUEST_SYNC_ARGS(int_frame_flags, ud_frame_flags);
+}
+
 static void guest_call(uint64_t fn)
 {
 	uint64_t ret;
@@ -300,7 +352,8 @@ TEST(cr_async_write_happens)
 	EXPECT_EQ(ev.u.cr.index, 4);
 	EXPECT_EQ(ev.u.cr.new_value, ev.u.cr.old_value ^ CR4_PCE);
 	EXPECT_EQ(r.uc.args[0], ev.u.cr.new_value);
-	EXPECT_EQ(ev.regs.cr4, ev.u.cr.old_value);
+	/* Written before the event: the registers show the new value. */
+	EXPECT_EQ(ev.regs.cr4, ev.u.cr.new_value);
 	EXPECT_EQ(mon_next(&m, &ev, 0), -1);
 	mon_close(&m);
 	vm_free(vm);
@@ -675,6 +728,9 @@ TEST(singlestep_sequence)
 	ASSERT_EQ(__mon_respond(&m, &rsp), 0);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		next_event(_t, &m, &ev, ALTP2M_MON_EV_SINGLESTEP);
+		TH_LOG("step %u: seq %llu at %#llx", i,
+		       (unsigned long long)ev.seq,
+		       (unsigned long long)ev.regs.rip);
 		EXPECT_EQ(ev.regs.rip, want[i]);
 		EXPECT_EQ(ev.u.singlestep.gla, ev.regs.rip);
 		EXPECT_EQ(ev.regs.rflags & X86_RFLAGS_TF, 0);
@@ -688,6 +744,54 @@ TEST(singlestep_sequence)
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0] & X86_RFLAGS_TF, 0);
 	EXPECT_EQ(r.uc.args[0] & X86_RFLAGS_IF, 0);
+	EXPECT_EQ(mon_next(&m, &ev, 0), -1);
+	mon_close(&m);
+	vm_free(vm);
+}
+
+/*
+ * A step over INT n and over a faulting UD2 ends at the first instruction
+ * of the handler, and the frame the CPU pushed holds the guest's TF (0),
+ * not the step's.
+ */
+TEST(singlestep_into_handlers)
+{
+	const uint64_t handlers[] = {
+		(uintptr_t)guest_int21_handler, (uintptr_t)guest_ud_handler,
+	};
+	struct altp2m_monitor_response rsp;
+	struct altp2m_monitor_event ev;
+	struct runner r;
+	struct vm *vm = bp_vm(&r, guest_step_deliver);
+	unsigned int i;
+	struct mon m;
+
+	x86_set_idt_gate(vm->ram, 0x21,
+			 (uint64_t)(uintptr_t)guest_int21_handler);
+	x86_set_idt_gate(vm->ram, 6, (uint64_t)(uintptr_t)guest_ud_handler);
+	mon_attach(_t, vm, &m);
+	mon_set_event(&m, ALTP2M_MON_EV_BREAKPOINT,
+		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
+	mon_set_event(&m, ALTP2M_MON_EV_SINGLESTEP,
+		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
+	run_async(_t, &r);
+	for (i = 0; i < 2; i++) {
+		next_event(_t, &m, &ev, ALTP2M_MON_EV_BREAKPOINT);
+		rsp = rsp_for(&ev, ALTP2M_MON_RSP_SET_REGS |
+			      ALTP2M_MON_RSP_SINGLESTEP);
+		rsp.regs.rip += 1;
+		ASSERT_EQ(__mon_respond(&m, &rsp), 0);
+		next_event(_t, &m, &ev, ALTP2M_MON_EV_SINGLESTEP);
+		EXPECT_EQ(ev.regs.rip, handlers[i]);
+		EXPECT_EQ(ev.regs.rflags & X86_RFLAGS_TF, 0);
+		mon_respond(&m, &ev, 0);
+	}
+	run_wait(_t, &r);
+	ASSERT_EQ(r.type, UCALL_SYNC);
+	EXPECT_EQ(r.uc.args[0] & X86_RFLAGS_TF, 0);
+	EXPECT_EQ(r.uc.args[1] & X86_RFLAGS_TF, 0);
+	EXPECT_NE(r.uc.args[0], ~0ULL);
+	EXPECT_NE(r.uc.args[1], ~0ULL);
 	EXPECT_EQ(mon_next(&m, &ev, 0), -1);
 	mon_close(&m);
 	vm_free(vm);
