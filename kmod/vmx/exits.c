@@ -589,6 +589,7 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 		run->fail_entry.qualification = e->qualification;
 		return 0;
 	}
+	altp2m_vmx_monitor_exit_begin(vcpu, e);
 	ret = altp2m_dispatch_exit(vcpu, e);
 	altp2m_vmx_monitor_after_exit(vcpu);
 	if (vcpu->vmx.triple_fault) {

@@ -124,6 +124,8 @@ bool altp2m_vmx_monitor_insn_done(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_monitor_mtf(struct altp2m_vcpu *vcpu);
 bool altp2m_vmx_monitor_step_exception(struct altp2m_vcpu *vcpu,
 				       const struct altp2m_vmx_exit *e);
+void altp2m_vmx_monitor_exit_begin(struct altp2m_vcpu *vcpu,
+				   const struct altp2m_vmx_exit *e);
 void altp2m_vmx_monitor_after_exit(struct altp2m_vcpu *vcpu);
 u32 altp2m_vmx_monitor_timer_value(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_monitor_timer(struct altp2m_vcpu *vcpu);

@@ -443,6 +443,43 @@ bool altp2m_vmx_monitor_step_exception(struct altp2m_vcpu *vcpu,
 	return true;
 }
 
+/*
+ * An exit in the middle of the stepped instruction (it faulted: an EPT
+ * violation, an exception) leaves no single-step trap for it: the
+ * instruction has not retired. An emulator (Bochs) records one anyway in
+ * the pending debug exceptions, as if it had; the next entry would then
+ * end the step before the instruction ran, or, once the exit's handler
+ * cancelled the step, raise a #DB the guest never asked for. Drop it,
+ * before the handler runs.
+ */
+void altp2m_vmx_monitor_exit_begin(struct altp2m_vcpu *vcpu,
+				   const struct altp2m_vmx_exit *e)
+{
+	u32 type = e->intr_info & INTR_INFO_INTR_TYPE_MASK;
+	u64 pending;
+
+	if (!altp2m_step_tf(vcpu))
+		return;
+	switch (e->reason) {
+	case EXIT_REASON_EPT_VIOLATION:
+	case EXIT_REASON_EPT_MISCONFIG:
+		break;
+	case EXIT_REASON_EXCEPTION_NMI:
+		if (type == INTR_TYPE_HARD_EXCEPTION &&
+		    (e->intr_info & INTR_INFO_VECTOR_MASK) != X86_TRAP_DB)
+			break;
+		return;
+	default:
+		return;
+	}
+	altp2m_vmx_vcpu_get(vcpu);
+	pending = altp2m_vmread(GUEST_PENDING_DBG_EXCEPTIONS);
+	if (pending & DR_STEP)
+		altp2m_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS,
+			       pending & ~(u64)DR_STEP);
+	altp2m_vmx_vcpu_put();
+}
+
 /**
  * altp2m_vmx_monitor_after_exit - the step and the event an exit left
  * @vcpu: the vCPU, on its thread, after the exit handler

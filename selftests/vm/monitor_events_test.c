@@ -148,9 +148,14 @@ static void run_async(struct altp2m_test *_t, struct runner *r)
 	ASSERT_EQ(pthread_create(&r->th, NULL, runner_fn, r), 0);
 }
 
+/* A vCPU still parked after EV_TIMEOUT_MS is a failure, not a hang. */
 static void run_wait(struct altp2m_test *_t, struct runner *r)
 {
-	ASSERT_EQ(pthread_join(r->th, NULL), 0);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += EV_TIMEOUT_MS / 1000;
+	ASSERT_EQ(pthread_timedjoin_np(r->th, NULL, &ts), 0);
 }
 
 /* The next event, which must be of @type. */
