@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -310,9 +311,12 @@ TEST(get_info_and_set_event)
 	EXPECT_EQ(ioctl(m->fd, ALTP2M_MONITOR_GET_INFO, &in), -1);
 	EXPECT_EQ(errno, EINVAL);
 	vm_caps(vm, &caps);
-	TH_LOG("features 0x%llx events 0x%llx",
-	       (unsigned long long)caps.features,
-	       (unsigned long long)m->info.events);
+	EXPECT_TRUE(caps.features & ALTP2M_FEATURE_MONITOR);
+	TH_LOG("events 0x%llx sync 0x%llx async 0x%llx responses 0x%llx",
+	       (unsigned long long)m->info.events,
+	       (unsigned long long)m->info.sync_events,
+	       (unsigned long long)m->info.async_events,
+	       (unsigned long long)m->info.responses);
 
 	/* Malformed. */
 	EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_NR,
@@ -914,6 +918,59 @@ TEST(two_vcpus_at_once)
 		vcpu_run_ucall(r[i].vcpu, &uc);
 		assert_ucall_done(r[i].vcpu);
 	}
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/*
+ * poll(): EPOLLIN while a ring holds an unconsumed event; EPOLLHUP once
+ * the VM fd and every vCPU fd are closed, and then the calls that need a
+ * vCPU say ENODEV.
+ */
+TEST(poll_in_and_hup)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_requests);
+	struct altp2m_monitor_event ev;
+	struct pollfd p;
+	struct monitor *m;
+	struct ucall uc;
+	int fd;
+
+	guest_global(vm, guest_nr_requests) = 1;
+	m = monitor_attach(vm, 0, 0);
+	p = (struct pollfd){ .fd = m->fd, .events = POLLIN };
+	EXPECT_EQ(poll(&p, 1, 0), 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE, 0, 0);
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, 0);
+	EXPECT_EQ(poll(&p, 1, 0), 1);
+	EXPECT_EQ(p.revents, POLLIN);
+	ASSERT_TRUE(monitor_ring_pop(m, 0, &ev));
+	EXPECT_EQ(poll(&p, 1, 0), 0);
+	vm_free(vm);
+	/* Only the monitor holds the VM now. */
+	EXPECT_EQ(poll(&p, 1, 0), 1);
+	EXPECT_TRUE(p.revents & POLLHUP);
+	EXPECT_EQ(__monitor_pause(m, 0), -1);
+	EXPECT_EQ(errno, ENODEV);
+	/* The rings stay readable. */
+	EXPECT_EQ(monitor_ring(m, 0)->prod, 1);
+
+	/* Attached through /dev/altp2m, a vCPU fd outliving the VM fd. */
+	vm = vm_create_bare();
+	fd = __vm_create_vcpu(vm, 0);
+	ASSERT_GE(fd, 0);
+	monitor_close(m);
+	m = monitor_attach_dev(vm->dev_fd, vm->id, 0, 0);
+	close(vm->fd);
+	vm->fd = -1;
+	p = (struct pollfd){ .fd = m->fd, .events = POLLIN };
+	EXPECT_EQ(poll(&p, 1, 0), 0);
+	close(fd);
+	EXPECT_EQ(poll(&p, 1, 0), 1);
+	EXPECT_TRUE(p.revents & POLLHUP);
 	monitor_close(m);
 	vm_free(vm);
 }
