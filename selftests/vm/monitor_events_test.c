@@ -533,6 +533,30 @@ TEST(breakpoint_consumed)
 	vm_free(vm);
 }
 
+/* A vCPU created after BREAKPOINT was enabled has the intercept too. */
+TEST(breakpoint_vcpu_created_later)
+{
+	struct vm *vm = vm_create(0);
+	struct altp2m_monitor_event ev;
+	struct monitor *m = monitor_attach(vm, 0, 0);
+	struct runner r;
+
+	mon_set_event(m, ALTP2M_MON_EV_BREAKPOINT,
+		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
+	x86_set_idt_gate(vm->ram, 3, (uint64_t)(uintptr_t)guest_bp_handler);
+	r.vcpu = vcpu_add(vm, 0, guest_int3);
+	m->nr_rings = 1;
+	run_async(_t, &r);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_BREAKPOINT);
+	EXPECT_EQ(ev.regs.rip, (uint64_t)(uintptr_t)guest_int3_at);
+	mon_respond(m, &ev, ALTP2M_MON_RSP_REINJECT);
+	run_wait(_t, &r);
+	ASSERT_EQ(r.type, UCALL_SYNC);
+	EXPECT_EQ(r.uc.args[0], 1);
+	monitor_close(m);
+	vm_free(vm);
+}
+
 /* Closing the monitor with a breakpoint parked: the guest gets its #BP. */
 TEST(close_reinjects_parked_breakpoint)
 {
