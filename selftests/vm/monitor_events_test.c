@@ -424,6 +424,64 @@ TEST(msr_async_and_deny)
 	vm_free(vm);
 }
 
+#define MSR_APIC_BASE		0x1b
+#define APIC_BASE_EN		(1ULL << 11)
+
+static void guest_apic_base_off(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	wrmsr(MSR_APIC_BASE, base & ~APIC_BASE_EN);
+	GUEST_SYNC_ARGS(base, rdmsr(MSR_APIC_BASE));
+}
+
+/* A VM like vm_create()'s, with the in-kernel local APIC. */
+static struct vm *vm_create_lapic(void)
+{
+	struct altp2m_create_vm c = { .flags = ALTP2M_VM_LAPIC };
+	struct vm *vm = vm_create(0);
+	struct altp2m_memory_region r = {
+		.slot = 0, .memory_size = vm->ram_size,
+		.userspace_addr = (uintptr_t)vm->ram,
+	};
+	int fd = ioctl(vm->dev_fd, ALTP2M_CREATE_VM, &c);
+
+	TEST_ASSERT(fd >= 0, "ALTP2M_CREATE_VM with ALTP2M_VM_LAPIC");
+	TEST_ASSERT(!ioctl(fd, ALTP2M_SET_MEMORY_REGION, &r), "slot 0");
+	close(vm->fd);
+	vm->fd = fd;
+	vm->id = c.vm_id;
+	return vm;
+}
+
+/*
+ * The in-kernel APIC's base MSR: its write is reported with the APIC's
+ * value as the old one, and DENY keeps the APIC enabled.
+ */
+TEST(msr_apic_base_deny)
+{
+	struct vm *vm = vm_create_lapic();
+	struct runner r = { .vcpu = vcpu_add(vm, 0, guest_apic_base_off) };
+	struct altp2m_monitor_event ev;
+	struct monitor *m = monitor_attach(vm, 0, 0);
+
+	mon_set_event(m, ALTP2M_MON_EV_MSR,
+		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC,
+		      MSR_APIC_BASE);
+	run_async(_t, &r);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_MSR);
+	EXPECT_EQ(ev.u.msr.index, MSR_APIC_BASE);
+	EXPECT_TRUE(ev.u.msr.old_value & APIC_BASE_EN);
+	EXPECT_EQ(ev.u.msr.new_value, ev.u.msr.old_value & ~APIC_BASE_EN);
+	mon_respond(m, &ev, ALTP2M_MON_RSP_DENY);
+	run_wait(_t, &r);
+	ASSERT_EQ(r.type, UCALL_SYNC);
+	EXPECT_EQ(r.uc.args[0], ev.u.msr.old_value);
+	EXPECT_EQ(r.uc.args[1], ev.u.msr.old_value);
+	monitor_close(m);
+	vm_free(vm);
+}
+
 /*
  * CPUID: the monitor answers with SET_REGS (and moves RIP itself); a
  * "continue" gets the module's answer.
