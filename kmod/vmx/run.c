@@ -160,7 +160,7 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 	altp2m_vmx_inject_event(vcpu);
 	if (altp2m_vmx_cfg.timer_value)
 		altp2m_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
-			       altp2m_vmx_cfg.timer_value);
+			       altp2m_vmx_monitor_timer_value(vcpu));
 	altp2m_vmwrite(GUEST_RIP, v->rip);
 	altp2m_vmwrite(GUEST_RSP, v->gpr[ALTP2M_RSP]);
 	altp2m_vmwrite(GUEST_RFLAGS, v->rflags);
@@ -196,6 +196,7 @@ static void altp2m_vcpu_init_signal(struct altp2m_vcpu *vcpu)
 	v->nmi_pending = false;
 	v->shadow_clear = false;
 	v->cr8 = 0;
+	altp2m_vmx_monitor_init_signal(vcpu);
 	altp2m_lapic_reset(vcpu, true);
 	altp2m_lapic_msr_get(vcpu, MSR_IA32_APICBASE, &base);
 	WRITE_ONCE(vcpu->irq.mp_state, base & MSR_IA32_APICBASE_BSP ?
@@ -324,6 +325,32 @@ int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
 		}
 		if (altp2m_check_request(vcpu, ALTP2M_REQ_EVENT))
 			altp2m_vcpu_take_events(vcpu);
+		/*
+		 * Parked on a sync event or paused by the monitor: before the
+		 * HLT sleep, so a paused halted vCPU stays paused. A pause
+		 * comes with ALTP2M_REQ_EVENT, taken above after the count is
+		 * seen, or seen by the entry itself (monitor.c). The wait
+		 * drops vcpu->lock: what a SET changed meanwhile is checked
+		 * as at RUN's start.
+		 */
+		if (altp2m_monitor_blocked(vcpu)) {
+			if (altp2m_monitor_wait(vcpu)) {
+				vcpu->run->exit_reason = ALTP2M_EXIT_INTR;
+				ret = -EINTR;
+				break;
+			}
+			if (altp2m_test_request(vcpu, ALTP2M_REQ_STATE_CHECK) &&
+			    altp2m_vmx_check_state(vcpu, &field)) {
+				vcpu->run->exit_reason = ALTP2M_EXIT_FAIL_ENTRY;
+				vcpu->run->fail_entry.hardware_reason =
+					EXIT_REASON_INVALID_STATE;
+				vcpu->run->fail_entry.qualification = field;
+				ret = 0;
+				break;
+			}
+			altp2m_check_request(vcpu, ALTP2M_REQ_STATE_CHECK);
+			continue;
+		}
 		if (!altp2m_vcpu_runnable(vcpu)) {
 			/*
 			 * Until a kick: it requests ALTP2M_REQ_EVENT before
