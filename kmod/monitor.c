@@ -16,8 +16,10 @@
  *    their exits.
  * A vCPU reaches the monitor through vm->monitor inside an RCU read-side
  * section (altp2m_mon_get()) and never keeps the pointer past it: what a
- * parked or paused vCPU waits on is its own (vcpu->mon). Close clears
- * vm->monitor and waits for a grace period before it frees anything.
+ * parked or paused vCPU waits on is its own (vcpu->mon). Close marks the
+ * monitor @closing, which hides it from vCPUs, and waits for a grace
+ * period before it undoes what the monitor did; vm->monitor is cleared
+ * last, so that no other monitor attaches while the close runs.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -113,6 +115,9 @@ static int altp2m_mon_cr_slot(u32 index)
  * @nr_msrs: see @msrs
  * @pause_all: VM-wide pauses, under the VM's @lock (vCPUs read it with
  *	READ_ONCE() through vm->monitor)
+ * @closing: the fd is being released: vCPUs see no monitor any more, but
+ *	vm->monitor stays set (so no other monitor attaches) until the close
+ *	has undone everything (set under the VM's @lock)
  */
 struct altp2m_monitor {
 	struct altp2m_vm *vm;
@@ -130,6 +135,7 @@ struct altp2m_monitor {
 	struct altp2m_mon_reg msrs[ALTP2M_MONITOR_MAX_MSRS];
 	unsigned int nr_msrs;
 	unsigned int pause_all;
+	bool closing;
 };
 
 /*
@@ -146,11 +152,14 @@ void __weak altp2m_monitor_views_release(struct altp2m_monitor *mon)
 {
 }
 
-/* The VM's monitor, inside rcu_read_lock(); NULL for none. */
+/* The VM's monitor, inside rcu_read_lock(); NULL for none or closing. */
 static struct altp2m_monitor *altp2m_mon_get(struct altp2m_vm *vm)
 {
+	struct altp2m_monitor *mon;
+
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "vm->monitor outside RCU");
-	return READ_ONCE(vm->monitor);
+	mon = READ_ONCE(vm->monitor);
+	return mon && !READ_ONCE(mon->closing) ? mon : NULL;
 }
 
 struct altp2m_vm *altp2m_monitor_vm(struct altp2m_monitor *mon)
@@ -1108,12 +1117,12 @@ static int altp2m_mon_release(struct inode *inode, struct file *file)
 	unsigned int i;
 
 	/*
-	 * Step 1 (no monitor: nothing is enabled, the intercepts go at the
-	 * next entry) and the close's own pause of every vCPU, so that no
-	 * guest instruction runs between the steps below.
+	 * Step 1 (vCPUs see no monitor: nothing is enabled, the intercepts
+	 * go at the next entry) and the close's own pause of every vCPU, so
+	 * that no guest instruction runs between the steps below.
 	 */
 	mutex_lock(&vm->lock);
-	WRITE_ONCE(vm->monitor, NULL);
+	WRITE_ONCE(mon->closing, true);
 	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			WRITE_ONCE(vm->vcpus[i]->mon.pause_count,
@@ -1137,6 +1146,7 @@ static int altp2m_mon_release(struct inode *inode, struct file *file)
 	altp2m_monitor_views_release(mon);
 	/* Step 3, the monitor's pauses and the close's: vCPUs go on. */
 	mutex_lock(&vm->lock);
+	WRITE_ONCE(vm->monitor, NULL);
 	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			WRITE_ONCE(vm->vcpus[i]->mon.pause_count, 0);

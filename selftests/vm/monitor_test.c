@@ -686,6 +686,74 @@ TEST(switch_view_and_close_restores)
 	vm_free(vm);
 }
 
+/* A gfn's access in @view, or 0xff when it has no entry there. */
+static uint8_t access_of(struct vm *vm, uint32_t view, uint64_t gfn)
+{
+	uint8_t access = 0xff;
+
+	if (__vm_get_mem_access(vm, view, gfn, &access))
+		return 0xff;
+	return access;
+}
+
+/*
+ * ACCESS: the batch applies before the vCPU goes on, all or nothing; a
+ * batch that fails leaves the vCPU parked and changes nothing.
+ */
+TEST(response_access_batch)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_one_request);
+	struct altp2m_monitor_response rsp = { 0 };
+	struct altp2m_batch_op ops[2] = { 0 };
+	struct altp2m_monitor_event ev;
+	struct runner r = { 0 };
+	struct monitor *m;
+	uint64_t gfn = vm_alloc(vm, 4096, 4096) >> 12;
+	uint16_t v;
+
+	vm_views_enable(vm, 4);
+	v = vm_view_create(vm, ALTP2M_ACCESS_RWX);
+	m = monitor_attach(vm, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	start(&r, vcpu);
+	monitor_wait_event(m, &ev);
+	ops[0] = (struct altp2m_batch_op){ .op = ALTP2M_BATCH_SET_ACCESS,
+		.value = ALTP2M_ACCESS_R, .view = v, .gfn = gfn, .npages = 1 };
+	/* The second fails (no view 3): the first does not apply either. */
+	ops[1] = ops[0];
+	ops[1].view = 3;
+	rsp.flags = ALTP2M_MON_RSP_ACCESS;
+	rsp.vcpu = 0;
+	rsp.seq = ev.seq;
+	rsp.nr_ops = 2;
+	rsp.ops = (uintptr_t)ops;
+	EXPECT_EQ(__monitor_respond(m, &rsp), -1);
+	EXPECT_EQ(errno, ENOENT);
+	/* Untouched: the view's default (no entry of its own yet). */
+	EXPECT_NE(access_of(vm, v, gfn), ALTP2M_ACCESS_R);
+	/* A malformed operation: EINVAL before anything. */
+	ops[1] = ops[0];
+	ops[1].pad = 1;
+	EXPECT_EQ(__monitor_respond(m, &rsp), -1);
+	EXPECT_EQ(errno, EINVAL);
+	/* Unreadable operations. */
+	rsp.ops = 8;
+	EXPECT_EQ(__monitor_respond(m, &rsp), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(pthread_tryjoin_np(r.th, NULL), EBUSY);
+	/* One good operation: applied, and the vCPU goes on. */
+	rsp.ops = (uintptr_t)ops;
+	rsp.nr_ops = 1;
+	ASSERT_EQ(__monitor_respond(m, &rsp), 0);
+	EXPECT_EQ(vm_get_mem_access(vm, v, gfn), ALTP2M_ACCESS_R);
+	join(&r);
+	assert_ucall_sync(vcpu, 0);
+	monitor_close(m);
+	vm_free(vm);
+}
+
 /* The barrier: both vCPUs spin in the guest; PAUSE stops their counters. */
 TEST(pause_barrier)
 {
