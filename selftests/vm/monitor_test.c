@@ -754,6 +754,85 @@ TEST(response_access_batch)
 	vm_free(vm);
 }
 
+/*
+ * The request in any mode, from CPL 0 only: a 32-bit protected-mode guest
+ * makes one at CPL 0 (%ebx: its result), IRETs to CPL 3, makes another
+ * there (%ecx), and reports both with a VMCALL the VMM sees (RAX 0). An
+ * exception reports its vector + 100 in %ecx the same way.
+ */
+#define MT_SYS		0x20000ULL	/* GDT, IDT, TSS */
+#define MT_STACK0	0x30000ULL	/* ring-0 stack top */
+#define MT_USTACK	0x40000ULL	/* ring-3 stack top */
+extern char mt_entry[], mt_exc_entries[];
+__asm__(
+	"	.text\n"
+	"	.code32\n"
+	"	.globl mt_entry, mt_exc_entries\n"
+	"mt_entry:\n"
+	"	movl $0x61700010, %eax\n"
+	"	vmcall\n"
+	"	movl %eax, %esi\n"
+	"	pushl $0x23\n"
+	"	pushl $0x40000\n"
+	"	pushl $0x202\n"
+	"	pushl $0x1b\n"
+	"	pushl $mt_user\n"
+	"	iret\n"
+	"mt_user:\n"
+	"	movl $0x61700010, %eax\n"
+	"	vmcall\n"
+	"	movl %eax, %ecx\n"
+	"	movl %esi, %ebx\n"
+	"	xorl %eax, %eax\n"
+	"	vmcall\n"
+	"	jmp .\n"
+	"	.p2align 4\n"
+	"mt_exc_entries:\n"
+	"	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,"
+	"16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+	"	movl $(\\vec + 100), %ecx\n"
+	"	xorl %eax, %eax\n"
+	"	vmcall\n"
+	"	jmp .\n"
+	"	.p2align 4\n"
+	"	.endr\n"
+	"	.code64\n");
+
+TEST(guest_request_cpl3_refused)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add_bare(vm, 0);
+	uint32_t handlers[NR_EXCEPTIONS];
+	struct altp2m_regs regs = { 0 };
+	struct altp2m_monitor_event ev;
+	struct altp2m_sregs sregs;
+	struct monitor *m;
+	unsigned int v;
+
+	for (v = 0; v < NR_EXCEPTIONS; v++)
+		handlers[v] = (uint32_t)(uintptr_t)mt_exc_entries + 16 * v;
+	x86_build_prot32(vm->ram, MT_SYS, handlers, 0, MT_STACK0);
+	x86_sregs_prot32(&sregs, MT_SYS);
+	vcpu_sregs_set(vcpu, &sregs);
+	regs.rip = (uint64_t)(uintptr_t)mt_entry;
+	regs.rsp = MT_STACK0;
+	regs.rflags = X86_RFLAGS_FIXED;
+	vcpu_regs_set(vcpu, &regs);
+	m = monitor_attach(vm, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE, 0, 0);
+	vcpu_run(vcpu);
+	ASSERT_EQ(vcpu->run->exit_reason, ALTP2M_EXIT_HYPERCALL);
+	/* CPL 0 in protected mode: delivered; CPL 3: EPERM, nothing sent. */
+	EXPECT_EQ((uint32_t)vcpu->run->hypercall.args[0], 0);
+	EXPECT_EQ((uint32_t)vcpu->run->hypercall.args[1], (uint32_t)-EPERM);
+	ASSERT_TRUE(monitor_ring_pop(m, 0, &ev));
+	EXPECT_EQ(ev.regs.cpl, 0);
+	EXPECT_FALSE(monitor_ring_pop(m, 0, &ev));
+	monitor_close(m);
+	vm_free(vm);
+}
+
 /* The barrier: both vCPUs spin in the guest; PAUSE stops their counters. */
 TEST(pause_barrier)
 {
