@@ -103,6 +103,9 @@ static int altp2m_mon_cr_slot(u32 index)
  * @flags: ALTP2M_MONITOR_* from the attach (immutable)
  * @entries: entries per ring (immutable)
  * @ring_bytes: bytes per vCPU in the mapping (immutable)
+ * @closing: the fd is being released: vCPUs see no monitor any more, but
+ *	vm->monitor stays set (so no other monitor attaches) until the close
+ *	has undone everything (set under the VM's @lock)
  * @rings: by vCPU id; see struct altp2m_mon_ring
  * @seq: the last sequence number handed out
  * @poll_wq: poll() waiters: woken by events and by the VM's files closing
@@ -115,15 +118,13 @@ static int altp2m_mon_cr_slot(u32 index)
  * @nr_msrs: see @msrs
  * @pause_all: VM-wide pauses, under the VM's @lock (vCPUs read it with
  *	READ_ONCE() through vm->monitor)
- * @closing: the fd is being released: vCPUs see no monitor any more, but
- *	vm->monitor stays set (so no other monitor attaches) until the close
- *	has undone everything (set under the VM's @lock)
  */
 struct altp2m_monitor {
 	struct altp2m_vm *vm;
 	u32 flags;
 	u32 entries;
 	u64 ring_bytes;
+	bool closing;
 	struct altp2m_mon_ring rings[ALTP2M_MAX_VCPUS];
 	atomic64_t seq;
 	wait_queue_head_t poll_wq;
@@ -135,7 +136,6 @@ struct altp2m_monitor {
 	struct altp2m_mon_reg msrs[ALTP2M_MONITOR_MAX_MSRS];
 	unsigned int nr_msrs;
 	unsigned int pause_all;
-	bool closing;
 };
 
 /*

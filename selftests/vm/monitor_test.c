@@ -356,6 +356,35 @@ TEST(get_info_and_set_event)
 	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
 			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
 	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST, 0, 0, 0);
+	/* Disabling takes no settings. */
+	EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+				      ALTP2M_MON_CTL_SYNC, 0, 0), -1);
+	EXPECT_EQ(errno, EINVAL);
+	if (m->info.events & (1ULL << ALTP2M_MON_EV_MSR)) {
+		uint32_t i;
+
+		/* The variable-range MTRRs: 16 MSRs a guest writes. */
+		for (i = 0; i < ALTP2M_MONITOR_MAX_MSRS; i++)
+			monitor_set_event(m, ALTP2M_MON_EV_MSR,
+					  ALTP2M_MON_CTL_ENABLE, 0x200 + i, 0);
+		/* Replacing one's settings takes no new slot. */
+		monitor_set_event(m, ALTP2M_MON_EV_MSR, ALTP2M_MON_CTL_ENABLE |
+				  ALTP2M_MON_CTL_ONCHANGE, 0x200, 1);
+		EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_MSR,
+					      ALTP2M_MON_CTL_ENABLE, 0x250, 0),
+			  -1);
+		EXPECT_EQ(errno, ENOSPC);
+		monitor_set_event(m, ALTP2M_MON_EV_MSR, 0, 0x205, 0);
+		monitor_set_event(m, ALTP2M_MON_EV_MSR, ALTP2M_MON_CTL_ENABLE,
+				  0x250, 0);
+	}
+	if (m->info.events & (1ULL << ALTP2M_MON_EV_CR)) {
+		monitor_set_event(m, ALTP2M_MON_EV_CR, ALTP2M_MON_CTL_ENABLE |
+				  ALTP2M_MON_CTL_ONCHANGE, 3, 0);
+		monitor_set_event(m, ALTP2M_MON_EV_CR, ALTP2M_MON_CTL_ENABLE |
+				  ALTP2M_MON_CTL_SYNC, 0, 1);
+		monitor_set_event(m, ALTP2M_MON_EV_CR, 0, 3, 0);
+	}
 	monitor_close(m);
 	vm_free(vm);
 }
