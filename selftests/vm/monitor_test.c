@@ -862,6 +862,82 @@ TEST(guest_request_cpl3_refused)
 	vm_free(vm);
 }
 
+/*
+ * A halted vCPU (in-kernel HLT, ALTP2M_VM_LAPIC) paused by the monitor:
+ * an interrupt that comes while it is paused is not taken until RESUME,
+ * and is not lost either: the vCPU wakes from HLT for it after RESUME.
+ */
+#define MT_APIC_GPA	0xfee00000ULL
+#define MT_IRQ_VECTOR	0x40
+uint64_t mt_irq_count;
+void mt_irq_handler(void);
+__asm__(
+	"	.text\n"
+	"	.globl mt_irq_handler\n"
+	"mt_irq_handler:\n"
+	"	push %rax\n"
+	"	incq mt_irq_count\n"
+	"	movabs $0xfee000b0, %rax\n"	/* EOI */
+	"	movl $0, (%rax)\n"
+	"	pop %rax\n"
+	"	iretq\n");
+
+static void guest_sti_hlt(void)
+{
+	mmio_write32(MT_APIC_GPA + 0xf0, 0x1ff);	/* SVR: enabled */
+	GUEST_SYNC(0);
+	__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+	GUEST_SYNC(READ_ONCE(mt_irq_count));
+}
+
+static struct vm *vm_create_lapic(void)
+{
+	struct altp2m_create_vm c = { .flags = ALTP2M_VM_LAPIC };
+	struct vm *vm = vm_create(0);
+	struct altp2m_memory_region r = {
+		.slot = 0, .memory_size = vm->ram_size,
+		.userspace_addr = (uintptr_t)vm->ram,
+	};
+	int fd;
+
+	fd = ioctl(vm->dev_fd, ALTP2M_CREATE_VM, &c);
+	TEST_ASSERT(fd >= 0, "ALTP2M_CREATE_VM with ALTP2M_VM_LAPIC");
+	TEST_ASSERT(!ioctl(fd, ALTP2M_SET_MEMORY_REGION, &r), "slot 0");
+	close(vm->fd);
+	vm->fd = fd;
+	vm->id = c.vm_id;
+	return vm;
+}
+
+TEST(pause_halted_vcpu)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_sti_hlt);
+	struct altp2m_msi msi = { .address = MT_APIC_GPA,
+				  .data = MT_IRQ_VECTOR };
+	struct runner r = { 0 };
+	struct monitor *m;
+	struct ucall uc;
+
+	x86_set_idt_gate(vm->ram, MT_IRQ_VECTOR,
+			 (uint64_t)(uintptr_t)mt_irq_handler);
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, 0);
+	m = monitor_attach(vm, 0, 0);
+	start(&r, vcpu);
+	sleep_ms(300);			/* halted, asleep in the kernel */
+	monitor_pause(m, 0);
+	EXPECT_EQ(ioctl(vm->fd, ALTP2M_SIGNAL_MSI, &msi), 1);
+	sleep_ms(300);
+	EXPECT_EQ(guest_global(vm, mt_irq_count), 0);
+	EXPECT_EQ(pthread_tryjoin_np(r.th, NULL), EBUSY);
+	monitor_resume(m, 0);
+	join(&r);
+	assert_ucall_sync(vcpu, 1);
+	monitor_close(m);
+	vm_free(vm);
+}
+
 /* The barrier: both vCPUs spin in the guest; PAUSE stops their counters. */
 TEST(pause_barrier)
 {
