@@ -680,8 +680,11 @@ static long altp2m_mon_get_info(struct altp2m_monitor *mon, void __user *argp)
 
 	if (copy_from_user(&in, argp, sizeof(in)))
 		return -EFAULT;
-	if (!altp2m_is_zero(&in, sizeof(in)))
+	/* The out fields may hold anything: a struct used before. */
+	if (in.flags || in.pad ||
+	    !altp2m_is_zero(in.reserved, sizeof(in.reserved)))
 		return -EINVAL;
+	memset(&in, 0, sizeof(in));
 	in.vm_id = mon->vm->id;
 	altp2m_mon_caps(&in.events, &in.sync_events, &in.async_events,
 			&in.responses);
@@ -1183,7 +1186,7 @@ int altp2m_monitor_attach_check(struct altp2m_monitor_attach *a)
 	u64 bytes;
 
 	if ((a->flags & ~ALTP2M_MONITOR_DROP_VIEWS) || a->pad ||
-	    a->ring_bytes || !altp2m_is_zero(a->reserved, sizeof(a->reserved)))
+	    !altp2m_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	if (altp2m_mon_ring_geometry(a->ring_entries, &entries, &bytes))
 		return -EINVAL;

@@ -170,7 +170,6 @@ TEST(attach_rules)
 			{ .ring_entries = 3 },
 			{ .ring_entries = 1 },
 			{ .ring_entries = ALTP2M_MONITOR_MAX_RING * 2 },
-			{ .ring_bytes = 4096 },
 			{ .vm_id = other->id },	/* on vm's fd */
 		};
 		unsigned int i;
@@ -310,6 +309,13 @@ TEST(get_info_and_set_event)
 	in.reserved[0] = 1;
 	EXPECT_EQ(ioctl(m->fd, ALTP2M_MONITOR_GET_INFO, &in), -1);
 	EXPECT_EQ(errno, EINVAL);
+	in = (struct altp2m_monitor_info){ .pad = 1 };
+	EXPECT_EQ(ioctl(m->fd, ALTP2M_MONITOR_GET_INFO, &in), -1);
+	EXPECT_EQ(errno, EINVAL);
+	/* The out fields of a struct used before are no error. */
+	in = m->info;
+	EXPECT_EQ(ioctl(m->fd, ALTP2M_MONITOR_GET_INFO, &in), 0);
+	EXPECT_EQ(in.events, m->info.events);
 	vm_caps(vm, &caps);
 	EXPECT_TRUE(caps.features & ALTP2M_FEATURE_MONITOR);
 	TH_LOG("events 0x%llx sync 0x%llx async 0x%llx responses 0x%llx",
