@@ -154,6 +154,10 @@ TEST(attach_rules)
 	fd = __monitor_attach(vm->dev_fd, &a);
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(a.ring_bytes, 8192);
+	/* The same struct again, its out fields filled: no EINVAL. */
+	close(fd);
+	fd = __monitor_attach(vm->dev_fd, &a);
+	ASSERT_GE(fd, 0);
 	/* Another VM is another monitor. */
 	a = (struct altp2m_monitor_attach){ 0 };
 	fd2 = __monitor_attach(other->fd, &a);
