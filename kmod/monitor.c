@@ -484,14 +484,18 @@ enum altp2m_mon_verdict altp2m_monitor_send(struct altp2m_vcpu *vcpu,
 		    ALTP2M_MON_DROPPED : ALTP2M_MON_SENT;
 		goto out;
 	}
+	/*
+	 * Parked before the event is in the ring: RESPOND looks at
+	 * @parked_seq without the vCPU's lock first, and a monitor may
+	 * answer as soon as it sees the event.
+	 */
 	vcpu->mon.parked_type = ev->type;
+	WRITE_ONCE(vcpu->mon.parked_seq, ev->seq);
 	if (altp2m_mon_push(mon, vcpu, ev, true)) {
 		/* Never dropped: the vCPU waits for room (altp2m_monitor_wait). */
 		vcpu->mon.parked_ev = *ev;
 		vcpu->mon.unsent = true;
 	}
-	/* The vCPU's check before entry reads it (altp2m_monitor_blocked). */
-	WRITE_ONCE(vcpu->mon.parked_seq, ev->seq);
 	v = ALTP2M_MON_PARKED;
 out:
 	rcu_read_unlock();
