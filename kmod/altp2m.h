@@ -84,6 +84,8 @@ extern struct altp2m_hw altp2m_host;
  *	vCPU's TSC starts (immutable)
  * @monitor: the attached monitor, NULL for none; set and cleared under
  *	@lock (monitor.h says how vCPUs read it)
+ * @file_closed: the VM's own file is closed (set under @lock; a monitor's
+ *	poll() says EPOLLHUP once it is and no vCPU is left)
  */
 struct altp2m_vm {
 	u32 id;
@@ -112,6 +114,7 @@ struct altp2m_vm {
 	unsigned int cpuid_nent;
 	u64 tsc_offset;
 	struct altp2m_monitor *monitor;
+	bool file_closed;
 };
 
 /*

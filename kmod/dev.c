@@ -5,10 +5,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/nsproxy.h>
 #include <linux/uaccess.h>
 #include <linux/altp2m.h>
 
@@ -45,6 +47,38 @@ static long altp2m_dev_create_vm(void __user *argp)
 	return altp2m_vm_create(&c, argp);
 }
 
+/*
+ * ALTP2M_MONITOR_ATTACH on /dev/altp2m: the VM by id, seen only from its
+ * creator's network namespace, for a caller with the netlink family's
+ * right over it (altp2m_nl_capable(), asked of the caller itself).
+ */
+static long altp2m_dev_monitor_attach(void __user *argp)
+{
+	struct altp2m_monitor_attach a;
+	struct altp2m_vm *vm;
+	long ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	ret = altp2m_monitor_attach_check(&a);
+	if (ret)
+		return ret;
+	vm = altp2m_vm_get(current->nsproxy->net_ns, a.vm_id);
+	if (!vm)
+		return -ENOENT;
+	ret = -EPERM;
+	if (!ns_capable(vm->user_ns, CAP_NET_ADMIN) &&
+	    !ns_capable(vm->user_ns, CAP_SYS_ADMIN))
+		goto out;
+	ret = -EFAULT;
+	if (copy_to_user(argp, &a, sizeof(a)))
+		goto out;
+	ret = altp2m_monitor_attach(vm, &a, false);
+out:
+	altp2m_vm_put(vm);
+	return ret;
+}
+
 static long altp2m_dev_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -65,6 +99,8 @@ static long altp2m_dev_ioctl(struct file *file, unsigned int cmd,
 		return PAGE_SIZE;
 	case ALTP2M_GET_SUPPORTED_CPUID:
 		return altp2m_dev_get_supported_cpuid(argp);
+	case ALTP2M_MONITOR_ATTACH:
+		return altp2m_dev_monitor_attach(argp);
 	default:
 		return -ENOTTY;
 	}

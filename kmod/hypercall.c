@@ -69,6 +69,9 @@ s64 altp2m_guest_hypercall(struct altp2m_vcpu *vcpu, u64 nr, const u64 *args,
 	struct altp2m_vm *vm = vcpu->vm;
 	u32 mode = READ_ONCE(vm->views_mode);
 
+	/* The guest's call to its monitor, in any mode, from CPL 0. */
+	if (nr == ALTP2M_HC_MONITOR_REQUEST)
+		return cpl0 ? altp2m_monitor_guest_request(vcpu, args) : -EPERM;
 	if (nr >= ALTP2M_HC_NR)
 		return -EINVAL;
 	if (!cpl0 || !(altp2m_hc_modes[nr] & BIT(mode)))

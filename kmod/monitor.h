@@ -45,6 +45,7 @@
 #ifndef ALTP2M_MONITOR_H
 #define ALTP2M_MONITOR_H
 
+#include <linux/atomic.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/altp2m.h>
@@ -91,6 +92,13 @@ struct altp2m_mon_reply {
  * @step_return_view: FAST_SINGLESTEP: where to go after the step
  * @step_saved_tf: RFLAGS.TF as the guest had it before a TF step
  * @wait: where the vCPU's thread sleeps while parked or paused
+ * @users: monitor calls that pinned the vCPU (altp2m_monitor_vcpu_pin());
+ *	its release waits for none to be left before it frees the vCPU
+ *
+ * @pause_count is written under the VM's @lock (PAUSE must not wait for a
+ * running vCPU's lock); @view_saved and @saved_view under the VM's
+ * mmu_lock, because every view switch clears @view_saved (switch.c) and
+ * not all of them hold vcpu->lock.
  */
 struct altp2m_vcpu_monitor {
 	u64 parked_seq;
@@ -105,6 +113,7 @@ struct altp2m_vcpu_monitor {
 	u32 step_return_view;
 	bool step_saved_tf;
 	wait_queue_head_t wait;
+	atomic_t users;
 };
 
 /*
@@ -113,9 +122,12 @@ struct altp2m_vcpu_monitor {
  * altp2m_monitor_attach: ALTP2M_MONITOR_ATTACH, @arg checked for flags and
  *	padding by the caller (dev.c with @owner false after its permission
  *	check; vm.c with @owner true). Returns the monitor fd or -errno.
+ * altp2m_monitor_attach_check: the argument's form (both doors), and the
+ *	ring's size filled in for the caller to copy out before the fd exists.
  * altp2m_monitor_vcpu_created: ALTP2M_CREATE_VCPU, under the VM's @lock,
- *	after the vCPU is in vcpus[]: give it its ring if a monitor is
- *	attached, and the VM-wide pause if one is in force.
+ *	just before the vCPU goes into vcpus[]: give it its ring if a monitor
+ *	is attached (the VM-wide pauses are the monitor's and apply to it
+ *	as it looks). An error fails the creation.
  * altp2m_monitor_vcpu_init: at vCPU creation, before anything can see it.
  * altp2m_monitor_wants: cheap check for producers, on the vCPU's thread:
  *	is event @type (and for CR/MSR, @index) enabled. False without a
@@ -133,12 +145,22 @@ struct altp2m_vcpu_monitor {
  * altp2m_monitor_wait: sleep (vcpu->lock dropped) until not blocked, a
  *	kick or a signal. Returns 0 or -EINTR.
  * altp2m_monitor_guest_request: the guest's ALTP2M_HC_MONITOR_REQUEST
- *	(hypercall dispatch, RIP already past the VMCALL); returns RAX.
+ *	(hypercall dispatch, RIP still at the VMCALL, which the dispatcher
+ *	skips after it); returns RAX.
  * altp2m_monitor_cr_wanted / _msr_wanted: for the vmx exit handlers: is
  *	this write reported, and sync or not (mask and ONCHANGE applied).
  * altp2m_monitor_msr_list: the MSRs whose writes are watched, for the MSR
  *	bitmap; returns how many (at most @max).
+ * altp2m_monitor_vm: the monitor's VM (immutable).
+ * altp2m_monitor_vcpu_pin / _unpin: a vCPU of the monitor's VM kept alive
+ *	for a monitor call, which then takes its lock: never under the VM's
+ *	@lock (a vCPU in ALTP2M_RUN holds its lock and takes the VM's).
+ *	ERR_PTR(-ENOENT) for none, -ENODEV once only the monitor holds the VM.
+ * altp2m_monitor_vm_closed: the VM's file is being released (vm.c).
+ * altp2m_monitor_vcpu_gone: a vCPU's file is being released, the vCPU
+ *	out of vcpus[]: waits for the pins (vcpu.c).
  */
+int altp2m_monitor_attach_check(struct altp2m_monitor_attach *a);
 int altp2m_monitor_attach(struct altp2m_vm *vm,
 			  struct altp2m_monitor_attach *arg, bool owner);
 int altp2m_monitor_vcpu_created(struct altp2m_vcpu *vcpu);
@@ -154,6 +176,12 @@ bool altp2m_monitor_cr_wanted(struct altp2m_vcpu *vcpu, u32 cr, u64 old_value,
 bool altp2m_monitor_msr_wanted(struct altp2m_vcpu *vcpu, u32 msr,
 			       u64 old_value, u64 new_value, bool *sync);
 int altp2m_monitor_msr_list(struct altp2m_vm *vm, u32 *msrs, int max);
+struct altp2m_vm *altp2m_monitor_vm(struct altp2m_monitor *mon);
+struct altp2m_vcpu *altp2m_monitor_vcpu_pin(struct altp2m_monitor *mon,
+					    u32 id);
+void altp2m_monitor_vcpu_unpin(struct altp2m_vcpu *vcpu);
+void altp2m_monitor_vm_closed(struct altp2m_vm *vm);
+void altp2m_monitor_vcpu_gone(struct altp2m_vcpu *vcpu);
 
 /*
  * monitor_data.c

@@ -132,6 +132,8 @@ static void altp2m_switch_move(struct altp2m_vcpu *vcpu, u32 view)
 
 	lockdep_assert_held(&vm->mmu_lock);
 	altp2m_views_vcpu_leave(&vm->views, vcpu->view);
+	/* Anybody's switch ends the monitor's claim to put it back. */
+	vcpu->mon.view_saved = false;
 	vcpu->view = view;
 	WRITE_ONCE(vcpu->hw_view, view);
 	vcpu->vmx.eptp = vm->view_eptp[view];

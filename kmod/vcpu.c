@@ -25,6 +25,7 @@ static int altp2m_vcpu_release(struct inode *inode, struct file *file)
 	mutex_lock(&vm->lock);
 	vm->vcpus[vcpu->id] = NULL;
 	mutex_unlock(&vm->lock);
+	altp2m_monitor_vcpu_gone(vcpu);
 	/*
 	 * Another vCPU's IPI or an MSI may have found this one in vcpus[]
 	 * under rcu_read_lock() and still be delivering to it (irq.h).
@@ -84,17 +85,25 @@ static long altp2m_vcpu_run(struct altp2m_vcpu *vcpu, unsigned long arg)
 
 	if (arg)
 		return -EINVAL;
+	/*
+	 * A RUN parked or paused by the monitor sleeps without the vCPU's
+	 * lock (monitor.h): a second RUN would find it free.
+	 */
+	if (vcpu->mon.in_run)
+		return -EBUSY;
 	altp2m_vcpu_complete(vcpu);
 	if (READ_ONCE(run->immediate_exit)) {
 		run->exit_reason = ALTP2M_EXIT_INTR;
 		return -EINTR;
 	}
+	vcpu->mon.in_run = true;
 
 	mutex_lock(&vm->lock);
 	vm->nr_running++;
 	mutex_unlock(&vm->lock);
 
 	ret = altp2m_vmx_run(vcpu);
+	vcpu->mon.in_run = false;
 
 	mutex_lock(&vm->lock);
 	vm->nr_running--;
@@ -377,6 +386,7 @@ int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *c)
 	vcpu->ve_gfn = ALTP2M_GFN_INVALID;
 	mutex_init(&vcpu->lock);
 	rcuwait_init(&vcpu->irq.wait);
+	altp2m_monitor_vcpu_init(vcpu);
 	/* With a local APIC, only the bootstrap processor runs at first. */
 	if ((vm->flags & ALTP2M_VM_LAPIC) && c->vcpu_id)
 		vcpu->irq.mp_state = ALTP2M_MP_STATE_WAIT_SIPI;
@@ -398,6 +408,11 @@ int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *c)
 	if (vm->vcpus[c->vcpu_id]) {
 		mutex_unlock(&vm->lock);
 		ret = -EEXIST;
+		goto err_vmx;
+	}
+	ret = altp2m_monitor_vcpu_created(vcpu);
+	if (ret) {
+		mutex_unlock(&vm->lock);
 		goto err_vmx;
 	}
 	altp2m_vcpu_views_attach(vcpu);

@@ -172,6 +172,7 @@ void altp2m_vm_put(struct altp2m_vm *vm)
 
 static int altp2m_vm_release(struct inode *inode, struct file *file)
 {
+	altp2m_monitor_vm_closed(file->private_data);
 	altp2m_vm_put(file->private_data);
 	return 0;
 }
@@ -287,6 +288,25 @@ static long altp2m_vm_create_vcpu(struct altp2m_vm *vm, void __user *argp)
 	return altp2m_vcpu_create(vm, &c);
 }
 
+/* ALTP2M_MONITOR_ATTACH on the VM fd: its owner needs no other right. */
+static long altp2m_vm_monitor_attach(struct altp2m_vm *vm, void __user *argp)
+{
+	struct altp2m_monitor_attach a;
+	int ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	ret = altp2m_monitor_attach_check(&a);
+	if (ret)
+		return ret;
+	if (a.vm_id && a.vm_id != vm->id)
+		return -EINVAL;
+	/* Told before the fd exists, as ALTP2M_CREATE_VM's id. */
+	if (copy_to_user(argp, &a, sizeof(a)))
+		return -EFAULT;
+	return altp2m_monitor_attach(vm, &a, true);
+}
+
 static long altp2m_vm_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -313,6 +333,8 @@ static long altp2m_vm_ioctl(struct file *file, unsigned int cmd,
 	case ALTP2M_GET_CPUID:
 	case ALTP2M_SET_CPUID:
 		return altp2m_vm_cpuid_ioctl(vm, cmd, argp);
+	case ALTP2M_MONITOR_ATTACH:
+		return altp2m_vm_monitor_attach(vm, argp);
 	default:
 		return altp2m_views_ioctl(vm, cmd, argp);
 	}

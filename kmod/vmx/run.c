@@ -324,6 +324,32 @@ int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
 		}
 		if (altp2m_check_request(vcpu, ALTP2M_REQ_EVENT))
 			altp2m_vcpu_take_events(vcpu);
+		/*
+		 * Parked on a sync event or paused by the monitor: before the
+		 * HLT sleep, so a paused halted vCPU stays paused. A pause
+		 * comes with ALTP2M_REQ_EVENT, taken above after the count is
+		 * seen, or seen by the entry itself (monitor.c). The wait
+		 * drops vcpu->lock: what a SET changed meanwhile is checked
+		 * as at RUN's start.
+		 */
+		if (altp2m_monitor_blocked(vcpu)) {
+			if (altp2m_monitor_wait(vcpu)) {
+				vcpu->run->exit_reason = ALTP2M_EXIT_INTR;
+				ret = -EINTR;
+				break;
+			}
+			if (altp2m_test_request(vcpu, ALTP2M_REQ_STATE_CHECK) &&
+			    altp2m_vmx_check_state(vcpu, &field)) {
+				vcpu->run->exit_reason = ALTP2M_EXIT_FAIL_ENTRY;
+				vcpu->run->fail_entry.hardware_reason =
+					EXIT_REASON_INVALID_STATE;
+				vcpu->run->fail_entry.qualification = field;
+				ret = 0;
+				break;
+			}
+			altp2m_check_request(vcpu, ALTP2M_REQ_STATE_CHECK);
+			continue;
+		}
 		if (!altp2m_vcpu_runnable(vcpu)) {
 			/*
 			 * Until a kick: it requests ALTP2M_REQ_EVENT before

@@ -1,0 +1,933 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Monitors (the uAPI's "Monitors"): attaching, the rings and their
+ * mapping, GET_INFO and SET_EVENT, the guest's request as a sync and an
+ * async event, full rings, pausing, responses that must be refused, a
+ * monitor that dies with vCPUs parked, and RUN interrupted while parked.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/monitor_util.h"
+#include "../lib/vm_util.h"
+#include "../lib/harness.h"
+
+#define REQ_NR	(ALTP2M_HC_BASE + ALTP2M_HC_MONITOR_REQUEST)
+
+/* Counted by the spinning guests, read by the host. */
+static volatile uint64_t guest_count[2];
+/* How many requests guest_requests() makes. */
+static uint64_t guest_nr_requests;
+
+/* One request with known arguments; RAX comes back in a GUEST_SYNC. */
+static void guest_one_request(void)
+{
+	GUEST_SYNC(guest_monitor_request(0x11, 0x22, 0x33, 0x44));
+	GUEST_DONE();
+}
+
+/* @guest_nr_requests requests; each result goes out in a GUEST_SYNC. */
+static void guest_requests(void)
+{
+	uint64_t i, n = guest_nr_requests;
+
+	for (i = 0; i < n; i++)
+		GUEST_SYNC(guest_monitor_request(i, 0, 0, 0));
+	GUEST_DONE();
+}
+
+/* Counts forever in guest_count[id] (id in RDI). */
+static void guest_spin(uint64_t id)
+{
+	for (;;)
+		guest_count[id & 1]++;
+}
+
+/* Requests then counts forever: a sync one parks before the counting. */
+static void guest_request_then_spin(uint64_t id)
+{
+	guest_monitor_request(id, 0, 0, 0);
+	for (;;)
+		guest_count[id & 1]++;
+}
+
+/*
+ * A thread in ALTP2M_RUN: to the next ucall (start()), or for a guest that
+ * never makes one, until a signal ends RUN (start_spin(): @ret and @err).
+ */
+struct runner {
+	struct vcpu *vcpu;
+	pthread_t th;
+	bool spin;
+	int ret;
+	int err;
+	struct ucall uc;
+	uint64_t type;
+};
+
+static void *run_thread(void *arg)
+{
+	struct runner *r = arg;
+
+	if (r->spin) {
+		r->ret = _vcpu_run(r->vcpu);
+		r->err = errno;
+	} else {
+		r->type = vcpu_run_ucall(r->vcpu, &r->uc);
+	}
+	return NULL;
+}
+
+static void start(struct runner *r, struct vcpu *vcpu)
+{
+	r->vcpu = vcpu;
+	r->spin = false;
+	TEST_ASSERT(!pthread_create(&r->th, NULL, run_thread, r), "thread");
+}
+
+static void start_spin(struct runner *r, struct vcpu *vcpu)
+{
+	r->vcpu = vcpu;
+	r->spin = true;
+	TEST_ASSERT(!pthread_create(&r->th, NULL, run_thread, r), "thread");
+}
+
+/* End a spinning runner with a signal: its RUN returns EINTR. */
+static void stop_spin(struct runner *r)
+{
+	pthread_kill(r->th, SIGUSR1);
+	TEST_ASSERT(!pthread_join(r->th, NULL), "join");
+	TEST_ASSERT(r->ret == -1 && r->err == EINTR,
+		    "RUN of a spinning guest: %d, %s", r->ret,
+		    strerror(r->err));
+}
+
+static void join(struct runner *r)
+{
+	TEST_ASSERT(!pthread_join(r->th, NULL), "join");
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+TEST(attach_rules)
+{
+	struct altp2m_monitor_attach a = { 0 };
+	struct vm *vm = vm_create_bare();
+	struct vm *other = vm_create_bare();
+	int fd, fd2;
+
+	/* Owner, through the VM fd; O_CLOEXEC. */
+	fd = __monitor_attach(vm->fd, &a);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(a.ring_entries, ALTP2M_MONITOR_DEFAULT_RING);
+	EXPECT_EQ(a.ring_bytes, 4096 + ALTP2M_MONITOR_DEFAULT_RING * 512);
+	EXPECT_EQ(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	/* One monitor per VM, by either door. */
+	a = (struct altp2m_monitor_attach){ 0 };
+	EXPECT_EQ(__monitor_attach(vm->fd, &a), -1);
+	EXPECT_EQ(errno, EBUSY);
+	a = (struct altp2m_monitor_attach){ .vm_id = vm->id };
+	EXPECT_EQ(__monitor_attach(vm->dev_fd, &a), -1);
+	EXPECT_EQ(errno, EBUSY);
+	close(fd);
+	/* Gone with its fd: attach again through /dev/altp2m. */
+	a = (struct altp2m_monitor_attach){ .vm_id = vm->id,
+					    .ring_entries = 2 };
+	fd = __monitor_attach(vm->dev_fd, &a);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(a.ring_bytes, 8192);
+	/* Another VM is another monitor. */
+	a = (struct altp2m_monitor_attach){ 0 };
+	fd2 = __monitor_attach(other->fd, &a);
+	EXPECT_GE(fd2, 0);
+	close(fd2);
+	close(fd);
+
+	/* Malformed. */
+	{
+		struct altp2m_monitor_attach bad[] = {
+			{ .flags = 2 },
+			{ .pad = 1 },
+			{ .reserved[3] = 1 },
+			{ .ring_entries = 3 },
+			{ .ring_entries = 1 },
+			{ .ring_entries = ALTP2M_MONITOR_MAX_RING * 2 },
+			{ .ring_bytes = 4096 },
+			{ .vm_id = other->id },	/* on vm's fd */
+		};
+		unsigned int i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			a = bad[i];
+			EXPECT_EQ(__monitor_attach(vm->fd, &a), -1);
+			EXPECT_EQ(errno, EINVAL);
+		}
+	}
+	/* No such VM (ids start at 1; 0 and a free one). */
+	a = (struct altp2m_monitor_attach){ .vm_id = 0x7ffffff0 };
+	EXPECT_EQ(__monitor_attach(vm->dev_fd, &a), -1);
+	EXPECT_EQ(errno, ENOENT);
+	vm_free(other);
+	vm_free(vm);
+}
+
+/* In a child: as nobody (the VM's creator is root), then in another netns. */
+static int child_attach(int dev, uint32_t id, bool nobody)
+{
+	struct altp2m_monitor_attach a = { .vm_id = id };
+
+	if (nobody) {
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			return 100;
+		if (__monitor_attach(dev, &a) != -1 || errno != EPERM)
+			return 1;
+		return 0;
+	}
+	if (unshare(CLONE_NEWNET))
+		return 100;
+	if (__monitor_attach(dev, &a) != -1 || errno != ENOENT)
+		return 2;
+	return 0;
+}
+
+static int in_child(int dev, uint32_t id, bool nobody)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(child_attach(dev, id, nobody));
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
+}
+
+TEST(attach_permission_and_netns)
+{
+	struct vm *vm = vm_create_bare();
+
+	EXPECT_EQ(in_child(vm->dev_fd, vm->id, true), 0);
+	EXPECT_EQ(in_child(vm->dev_fd, vm->id, false), 0);
+	vm_free(vm);
+}
+
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Touch @p: true when it faulted with SIGBUS. */
+static bool sigbus_at(volatile uint32_t *p)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	bool bus = false;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bus_jmp, 1))
+		bus = true;
+	else
+		(void)*p;
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+TEST(mmap_rings)
+{
+	struct vm *vm = vm_create_bare();
+	struct altp2m_monitor_ring *r;
+	struct monitor *m;
+	void *p;
+
+	ASSERT_GE(__vm_create_vcpu(vm, 0), 0);
+	m = monitor_attach(vm, 0, 4);
+	EXPECT_EQ(m->ring_bytes, 4096 + 4096);
+	r = monitor_ring(m, 0);
+	EXPECT_EQ(r->entries, 4);
+	EXPECT_EQ(r->vcpu, 0);
+	EXPECT_EQ(r->prod, 0);
+	EXPECT_EQ(r->dropped, 0);
+	/* vCPU 1 does not exist: no pages, until it is created. */
+	EXPECT_TRUE(sigbus_at(&monitor_ring(m, 1)->entries));
+	ASSERT_GE(__vm_create_vcpu(vm, 1), 0);
+	EXPECT_FALSE(sigbus_at(&monitor_ring(m, 1)->entries));
+	EXPECT_EQ(monitor_ring(m, 1)->vcpu, 1);
+	EXPECT_EQ(monitor_ring(m, 1)->entries, 4);
+	/* Private, at an offset, or larger than every vCPU's: refused. */
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, m->fd, 0);
+	EXPECT_EQ(p, MAP_FAILED);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, m->fd, 4096);
+	EXPECT_EQ(p, MAP_FAILED);
+	p = mmap(NULL, m->map_len + 4096, PROT_READ, MAP_SHARED, m->fd, 0);
+	EXPECT_EQ(p, MAP_FAILED);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+TEST(get_info_and_set_event)
+{
+	struct vm *vm = vm_create_bare();
+	struct altp2m_monitor_info in = { 0 };
+	struct monitor *m = monitor_attach(vm, 0, 0);
+	struct altp2m_caps caps = { 0 };
+
+	EXPECT_EQ(m->info.vm_id, vm->id);
+	EXPECT_EQ(m->info.event_size, 512);
+	EXPECT_EQ(m->info.ring_entries, ALTP2M_MONITOR_DEFAULT_RING);
+	EXPECT_EQ(m->info.ring_bytes, m->ring_bytes);
+	EXPECT_EQ(m->info.max_msrs, ALTP2M_MONITOR_MAX_MSRS);
+	EXPECT_EQ(m->info.max_ops, ALTP2M_MONITOR_MAX_OPS);
+	EXPECT_EQ(m->info.max_mem, ALTP2M_MONITOR_MAX_MEM);
+	EXPECT_TRUE(m->info.singlestep == ALTP2M_MON_STEP_MTF ||
+		    m->info.singlestep == ALTP2M_MON_STEP_TF);
+	EXPECT_TRUE(m->info.events & (1ULL << ALTP2M_MON_EV_GUEST_REQUEST));
+	EXPECT_TRUE(m->info.async_events &
+		    (1ULL << ALTP2M_MON_EV_GUEST_REQUEST));
+	EXPECT_FALSE(m->info.async_events &
+		     (1ULL << ALTP2M_MON_EV_BREAKPOINT));
+	EXPECT_EQ(m->info.sync_events & ~m->info.events, 0);
+	EXPECT_TRUE(m->info.responses & ALTP2M_MON_RSP_SWITCH_VIEW);
+	in.reserved[0] = 1;
+	EXPECT_EQ(ioctl(m->fd, ALTP2M_MONITOR_GET_INFO, &in), -1);
+	EXPECT_EQ(errno, EINVAL);
+	vm_caps(vm, &caps);
+	TH_LOG("features 0x%llx events 0x%llx",
+	       (unsigned long long)caps.features,
+	       (unsigned long long)m->info.events);
+
+	/* Malformed. */
+	EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_NR,
+				      ALTP2M_MON_CTL_ENABLE, 0, 0), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+				      ALTP2M_MON_CTL_ENABLE | 8, 0, 0), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+				      ALTP2M_MON_CTL_ENABLE, 1, 0), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+				      ALTP2M_MON_CTL_ENABLE |
+				      ALTP2M_MON_CTL_ONCHANGE, 0, 0), -1);
+	EXPECT_EQ(errno, EINVAL);
+	/* Breakpoints are sync only. */
+	EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_BREAKPOINT,
+				      ALTP2M_MON_CTL_ENABLE, 0, 0), -1);
+	EXPECT_EQ(errno, EINVAL);
+	/* CR 2 is not one of 0, 3, 4. */
+	EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_CR,
+				      ALTP2M_MON_CTL_ENABLE, 2, 0), -1);
+	EXPECT_TRUE(errno == EINVAL || errno == EOPNOTSUPP);
+	/* What this host cannot deliver. */
+	if (!(m->info.events & (1ULL << ALTP2M_MON_EV_CPUID))) {
+		EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_CPUID,
+					      ALTP2M_MON_CTL_ENABLE, 0, 0), -1);
+		EXPECT_EQ(errno, EOPNOTSUPP);
+	}
+	if (m->info.events & (1ULL << ALTP2M_MON_EV_MSR)) {
+		/* Not an MSR a guest writes. */
+		EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_MSR,
+					      ALTP2M_MON_CTL_ENABLE, 0x12345, 0),
+			  -1);
+		EXPECT_EQ(errno, EINVAL);
+	}
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST, 0, 0, 0);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/* Without a monitor (or with the event off): -ENOSYS, and no exit. */
+TEST(guest_request_unmonitored)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_one_request);
+	struct monitor *m;
+	struct ucall uc;
+
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, (uint64_t)-38);
+	vm_free(vm);
+
+	vm = vm_create(0);
+	vcpu = vcpu_add(vm, 0, guest_one_request);
+	m = monitor_attach(vm, 0, 0);
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, (uint64_t)-38);
+	EXPECT_EQ(monitor_ring(m, 0)->prod, 0);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+TEST(guest_request_sync)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_one_request);
+	struct altp2m_monitor_event ev;
+	struct runner r = { 0 };
+	struct monitor *m;
+
+	m = monitor_attach(vm, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	start(&r, vcpu);
+	monitor_wait_event(m, &ev);
+	EXPECT_EQ(ev.type, ALTP2M_MON_EV_GUEST_REQUEST);
+	EXPECT_EQ(ev.flags, ALTP2M_MON_EVF_SYNC);
+	EXPECT_EQ(ev.seq, 1);
+	EXPECT_EQ(ev.vcpu, 0);
+	EXPECT_EQ(ev.view, 0);
+	EXPECT_EQ(ev.u.guest_request.args[0], 0x11);
+	EXPECT_EQ(ev.u.guest_request.args[1], 0x22);
+	EXPECT_EQ(ev.u.guest_request.args[2], 0x33);
+	EXPECT_EQ(ev.u.guest_request.args[3], 0x44);
+	EXPECT_EQ(ev.regs.rax, REQ_NR);
+	EXPECT_EQ(ev.regs.rbx, 0x11);
+	EXPECT_EQ(ev.regs.cpl, 0);
+	EXPECT_NE(ev.regs.rip, 0);
+	EXPECT_EQ(monitor_ring(m, 0)->parked, ev.seq);
+	/* Parked: the guest does not go on while nobody answers. */
+	sleep_ms(300);
+	EXPECT_EQ(monitor_ring(m, 0)->parked, ev.seq);
+	EXPECT_EQ(pthread_tryjoin_np(r.th, NULL), EBUSY);
+	monitor_continue(m, &ev);
+	join(&r);
+	assert_ucall_sync(vcpu, 0);
+	EXPECT_EQ(monitor_ring(m, 0)->parked, 0);
+	/* Answered once. */
+	{
+		struct altp2m_monitor_response rsp = { .vcpu = 0,
+						       .seq = ev.seq };
+
+		EXPECT_EQ(__monitor_respond(m, &rsp), -1);
+		EXPECT_EQ(errno, ESRCH);
+	}
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/* SET_REGS in the response: the guest reads what the monitor put in RAX. */
+TEST(guest_request_set_regs)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_one_request);
+	struct altp2m_monitor_response rsp = { 0 };
+	struct altp2m_monitor_event ev;
+	struct runner r = { 0 };
+	struct monitor *m;
+	struct altp2m_regs regs;
+
+	m = monitor_attach(vm, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	start(&r, vcpu);
+	monitor_wait_event(m, &ev);
+	/* The registers as the guest goes on with: past the VMCALL. */
+	memset(&regs, 0, sizeof(regs));
+	regs.rax = 0x1234;
+	regs.rbx = ev.regs.rbx;
+	regs.rcx = ev.regs.rcx;
+	regs.rdx = ev.regs.rdx;
+	regs.rsi = ev.regs.rsi;
+	regs.rdi = ev.regs.rdi;
+	regs.rsp = ev.regs.rsp;
+	regs.rbp = ev.regs.rbp;
+	regs.r8 = ev.regs.r8;
+	regs.r9 = ev.regs.r9;
+	regs.r10 = ev.regs.r10;
+	regs.r11 = ev.regs.r11;
+	regs.r12 = ev.regs.r12;
+	regs.r13 = ev.regs.r13;
+	regs.r14 = ev.regs.r14;
+	regs.r15 = ev.regs.r15;
+	regs.rip = ev.regs.rip + 3;
+	regs.rflags = ev.regs.rflags;
+	rsp.flags = ALTP2M_MON_RSP_SET_REGS;
+	rsp.vcpu = 0;
+	rsp.seq = ev.seq;
+	rsp.regs = regs;
+	ASSERT_EQ(__monitor_respond(m, &rsp), 0);
+	join(&r);
+	assert_ucall_sync(vcpu, 0x1234);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+TEST(guest_request_async_and_full)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_requests);
+	struct altp2m_monitor_event ev;
+	struct monitor *m;
+	struct ucall uc;
+	uint64_t i;
+
+	guest_global(vm, guest_nr_requests) = 4;
+	m = monitor_attach(vm, 0, 2);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE, 0, 0);
+	/* Two fit; the two others find the ring full and are dropped. */
+	for (i = 0; i < 4; i++) {
+		vcpu_run_ucall(vcpu, &uc);
+		assert_ucall_sync(vcpu, i < 2 ? 0 : (uint64_t)-EAGAIN);
+	}
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_done(vcpu);
+	EXPECT_EQ(monitor_ring(m, 0)->prod, 2);
+	EXPECT_EQ(monitor_ring(m, 0)->dropped, 2);
+	for (i = 0; i < 2; i++) {
+		ASSERT_TRUE(monitor_ring_pop(m, 0, &ev));
+		EXPECT_EQ(ev.flags, 0);
+		EXPECT_EQ(ev.u.guest_request.args[0], i);
+		EXPECT_EQ(ev.seq, i + 1);
+	}
+	EXPECT_FALSE(monitor_ring_pop(m, 0, &ev));
+	/* An async event is not answered. */
+	{
+		struct altp2m_monitor_response rsp = { .vcpu = 0, .seq = 1 };
+
+		EXPECT_EQ(__monitor_respond(m, &rsp), -1);
+		EXPECT_EQ(errno, ESRCH);
+	}
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/* A nonsense @cons counts as a full ring: dropped, nothing overwritten. */
+TEST(hostile_cons)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_requests);
+	struct monitor *m;
+	struct ucall uc;
+
+	guest_global(vm, guest_nr_requests) = 1;
+	m = monitor_attach(vm, 0, 2);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE, 0, 0);
+	monitor_ring(m, 0)->cons = 7;	/* more consumed than produced */
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, (uint64_t)-EAGAIN);
+	EXPECT_EQ(monitor_ring(m, 0)->prod, 0);
+	EXPECT_EQ(monitor_ring(m, 0)->dropped, 1);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/* A sync event waits for room; it is never dropped. */
+TEST(sync_waits_for_room)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_requests);
+	struct altp2m_monitor_event ev;
+	struct runner r = { 0 };
+	struct monitor *m;
+	struct ucall uc;
+
+	guest_global(vm, guest_nr_requests) = 3;
+	m = monitor_attach(vm, 0, 2);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE, 0, 0);
+	/* Two async ones fill the ring. */
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, 0);
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	start(&r, vcpu);
+	sleep_ms(300);
+	/* Still waiting for room: not in the ring, not dropped. */
+	EXPECT_EQ(monitor_ring(m, 0)->prod, 2);
+	EXPECT_EQ(monitor_ring(m, 0)->dropped, 0);
+	EXPECT_EQ(pthread_tryjoin_np(r.th, NULL), EBUSY);
+	ASSERT_TRUE(monitor_ring_pop(m, 0, &ev));
+	ASSERT_TRUE(monitor_ring_pop(m, 0, &ev));
+	monitor_wait_event(m, &ev);
+	EXPECT_EQ(ev.flags, ALTP2M_MON_EVF_SYNC);
+	EXPECT_EQ(ev.u.guest_request.args[0], 2);
+	EXPECT_EQ(ev.seq, 3);
+	monitor_continue(m, &ev);
+	join(&r);
+	assert_ucall_sync(vcpu, 0);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/* Responses that are refused leave the vCPU parked. */
+TEST(malformed_responses)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_one_request);
+	struct altp2m_monitor_response rsp;
+	struct altp2m_monitor_event ev;
+	struct runner r = { 0 };
+	struct monitor *m;
+	struct vcpu *idle;
+	uint16_t hidden;
+
+	idle = vcpu_add(vm, 1, guest_spin);
+	(void)idle;
+	vm_views_enable(vm, 4);
+	hidden = vm_view_create(vm, ALTP2M_ACCESS_RWX);
+	ASSERT_EQ(__vm_set_view_visibility(vm, hidden, 0, false), 0);
+	m = monitor_attach(vm, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	start(&r, vcpu);
+	monitor_wait_event(m, &ev);
+
+#define REFUSED(err, set) do {					\
+		rsp = (struct altp2m_monitor_response){ .vcpu = 0,	\
+			.seq = ev.seq };				\
+		set;							\
+		EXPECT_EQ(__monitor_respond(m, &rsp), -1);		\
+		EXPECT_EQ(errno, err);					\
+	} while (0)
+	REFUSED(EINVAL, rsp.flags = 1u << 20);
+	REFUSED(EINVAL, rsp.pad = 1);
+	REFUSED(EINVAL, rsp.reserved[1] = 1);
+	REFUSED(EINVAL, rsp.regs.flags = 1);
+	REFUSED(ESRCH, rsp.seq = ev.seq + 1);
+	REFUSED(EINVAL, rsp.seq = 0);
+	REFUSED(ENOENT, rsp.vcpu = 5);
+	REFUSED(ENOENT, rsp.vcpu = 1000);
+	/* vCPU 1 exists and is not waiting. */
+	REFUSED(ESRCH, rsp.vcpu = 1);
+	/* No such view; a view hidden from the vCPU. */
+	REFUSED(ENOENT, rsp.flags = ALTP2M_MON_RSP_SWITCH_VIEW;
+		rsp.view = 3);
+	REFUSED(EINVAL, rsp.flags = ALTP2M_MON_RSP_SWITCH_VIEW;
+		rsp.view = 5000);
+	REFUSED(EPERM, rsp.flags = ALTP2M_MON_RSP_SWITCH_VIEW;
+		rsp.view = hidden);
+	/* Fields of flags not given. */
+	REFUSED(EINVAL, rsp.view = 1);
+	REFUSED(EINVAL, rsp.nr_ops = 1);
+	/* ACCESS with no operation, or too many. */
+	REFUSED(EINVAL, rsp.flags = ALTP2M_MON_RSP_ACCESS);
+	REFUSED(EINVAL, rsp.flags = ALTP2M_MON_RSP_ACCESS;
+		rsp.nr_ops = ALTP2M_MONITOR_MAX_OPS + 1; rsp.ops = 4096);
+	/* DENY is for CR and MSR writes. */
+	if (m->info.responses & ALTP2M_MON_RSP_DENY)
+		REFUSED(EINVAL, rsp.flags = ALTP2M_MON_RSP_DENY);
+#undef REFUSED
+	/* Still parked, still answerable. */
+	EXPECT_EQ(monitor_ring(m, 0)->parked, ev.seq);
+	EXPECT_EQ(pthread_tryjoin_np(r.th, NULL), EBUSY);
+	monitor_continue(m, &ev);
+	join(&r);
+	assert_ucall_sync(vcpu, 0);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/* The response's view switch, and close putting the vCPU back. */
+TEST(switch_view_and_close_restores)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_requests);
+	struct altp2m_monitor_response rsp = { 0 };
+	struct altp2m_monitor_event ev;
+	struct runner r = { 0 };
+	struct monitor *m;
+	uint16_t v;
+
+	guest_global(vm, guest_nr_requests) = 2;
+	vm_views_enable(vm, 4);
+	v = vm_view_create(vm, ALTP2M_ACCESS_RWX);
+	m = monitor_attach(vm, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	start(&r, vcpu);
+	monitor_wait_event(m, &ev);
+	EXPECT_EQ(ev.view, 0);
+	rsp.flags = ALTP2M_MON_RSP_SWITCH_VIEW;
+	rsp.vcpu = 0;
+	rsp.seq = ev.seq;
+	rsp.view = v;
+	ASSERT_EQ(__monitor_respond(m, &rsp), 0);
+	join(&r);
+	assert_ucall_sync(vcpu, 0);
+	/* The next request is made on the new view. */
+	start(&r, vcpu);
+	monitor_wait_event(m, &ev);
+	EXPECT_EQ(ev.view, v);
+	monitor_continue(m, &ev);
+	join(&r);
+	assert_ucall_sync(vcpu, 0);
+	EXPECT_EQ(vcpu_get_view(vcpu), v);
+	/* Close: back where it was before the monitor moved it. */
+	monitor_close(m);
+	EXPECT_EQ(vcpu_get_view(vcpu), 0);
+	vm_free(vm);
+}
+
+/* The barrier: both vCPUs spin in the guest; PAUSE stops their counters. */
+TEST(pause_barrier)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *v0 = vcpu_add(vm, 0, guest_spin);
+	struct vcpu *v1 = vcpu_add(vm, 1, guest_spin);
+	volatile uint64_t *c = &guest_global(vm, guest_count[0]);
+	struct runner r0 = { 0 }, r1 = { 0 };
+	struct monitor *m;
+	uint64_t a0, a1;
+
+	vcpu_args_set(v0, 1, 0);
+	vcpu_args_set(v1, 1, 1);
+	m = monitor_attach(vm, 0, 0);
+	start_spin(&r0, v0);
+	start_spin(&r1, v1);
+	while (!c[0] || !c[1])
+		sleep_ms(10);
+	monitor_pause(m, -1);
+	a0 = c[0];
+	a1 = c[1];
+	sleep_ms(300);
+	EXPECT_EQ(c[0], a0);
+	EXPECT_EQ(c[1], a1);
+	/* Counted: two pauses need two resumes. */
+	monitor_pause(m, -1);
+	monitor_resume(m, -1);
+	sleep_ms(100);
+	EXPECT_EQ(c[0], a0);
+	monitor_resume(m, -1);
+	EXPECT_EQ(__monitor_resume(m, -1), -1);
+	EXPECT_EQ(errno, EINVAL);
+	while (c[0] == a0 || c[1] == a1)
+		sleep_ms(10);
+
+	/* One vCPU: the other goes on. */
+	monitor_pause(m, 1);
+	a1 = c[1];
+	a0 = c[0];
+	sleep_ms(300);
+	EXPECT_EQ(c[1], a1);
+	EXPECT_NE(c[0], a0);
+	EXPECT_EQ(__monitor_resume(m, 0), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(__monitor_pause(m, 7), -1);
+	EXPECT_EQ(errno, ENOENT);
+	monitor_resume(m, 1);
+	while (c[1] == a1)
+		sleep_ms(10);
+
+	/* Closed while paused: the pause goes with it. */
+	monitor_pause(m, -1);
+	a0 = c[0];
+	monitor_close(m);
+	while (c[0] == a0)
+		sleep_ms(10);
+	stop_spin(&r0);
+	stop_spin(&r1);
+	vm_free(vm);
+}
+
+/* A paused vCPU's RUN returns EINTR on a signal and pauses again. */
+TEST(run_eintr_while_parked)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_one_request);
+	struct altp2m_monitor_event ev;
+	struct monitor *m;
+	struct ucall uc;
+	pid_t child;
+	int status;
+
+	m = monitor_attach(vm, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	/* A child signals this thread until the event is answered. */
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		struct altp2m_monitor_event e;
+
+		sleep_ms(300);
+		kill(getppid(), SIGUSR1);
+		if (monitor_next_event(m, &e, 30000))
+			_exit(1);
+		sleep_ms(300);
+		kill(getppid(), SIGUSR1);
+		sleep_ms(300);
+		monitor_continue(m, &e);
+		_exit(0);
+	}
+	/* Parked; the signal ends RUN, the next RUN parks again. */
+	EXPECT_EQ(_vcpu_run(vcpu), -1);
+	EXPECT_EQ(errno, EINTR);
+	EXPECT_EQ(vcpu->run->exit_reason, ALTP2M_EXIT_INTR);
+	EXPECT_EQ(_vcpu_run(vcpu), -1);
+	EXPECT_EQ(errno, EINTR);
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, 0);
+	waitpid(child, &status, 0);
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	(void)ev;
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/* A second RUN while the first sleeps parked: EBUSY. */
+TEST(second_run_busy)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_one_request);
+	struct altp2m_monitor_event ev;
+	struct runner r = { 0 };
+	struct monitor *m;
+
+	m = monitor_attach(vm, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	start(&r, vcpu);
+	monitor_wait_event(m, &ev);
+	EXPECT_EQ(_vcpu_run(vcpu), -1);
+	EXPECT_EQ(errno, EBUSY);
+	monitor_continue(m, &ev);
+	join(&r);
+	assert_ucall_sync(vcpu, 0);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/*
+ * The daemon dies (SIGKILL) with both vCPUs parked: they go on as if
+ * answered, and the guest finishes.
+ */
+TEST(daemon_killed_with_vcpus_parked)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *v0 = vcpu_add(vm, 0, guest_request_then_spin);
+	struct vcpu *v1 = vcpu_add(vm, 1, guest_request_then_spin);
+	volatile uint64_t *c = &guest_global(vm, guest_count[0]);
+	struct runner r0 = { 0 }, r1 = { 0 };
+	struct monitor *m;
+	int pipefd[2], status;
+	pid_t child;
+	char b;
+
+	vcpu_args_set(v0, 1, 0);
+	vcpu_args_set(v1, 1, 1);
+	ASSERT_EQ(pipe(pipefd), 0);
+	/* Attached here (only the VM's process may), held by the child. */
+	m = monitor_attach(vm, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		struct altp2m_monitor_event e;
+		int n = 0;
+
+		/* Tell the parent to run, then collect both, answer none. */
+		if (write(pipefd[1], "x", 1) != 1)
+			_exit(1);
+		while (n < 2 && !monitor_next_event(m, &e, 30000))
+			n++;
+		if (write(pipefd[1], n == 2 ? "y" : "n", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	monitor_close(m);
+	ASSERT_EQ(read(pipefd[0], &b, 1), 1);
+	start_spin(&r0, v0);
+	start_spin(&r1, v1);
+	ASSERT_EQ(read(pipefd[0], &b, 1), 1);
+	EXPECT_EQ(b, 'y');
+	sleep_ms(200);
+	EXPECT_EQ(c[0], 0);
+	EXPECT_EQ(c[1], 0);
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	while (!c[0] || !c[1])
+		sleep_ms(10);
+	stop_spin(&r0);
+	stop_spin(&r1);
+	/* Without a monitor again, attaching works. */
+	m = monitor_attach(vm, 0, 0);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/* Both vCPUs produce at once, each on its own ring. */
+TEST(two_vcpus_at_once)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *v0 = vcpu_add(vm, 0, guest_requests);
+	struct vcpu *v1 = vcpu_add(vm, 1, guest_requests);
+	struct altp2m_monitor_event ev;
+	struct runner r[2] = { 0 };
+	struct monitor *m;
+	uint64_t last_seq[2] = { 0 }, seen[2] = { 0 }, n = 50, done = 0;
+	unsigned int i;
+
+	guest_global(vm, guest_nr_requests) = n;
+	m = monitor_attach(vm, 0, 4);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	for (done = 0; done < 2 * n; done++) {
+		if (done == 0) {
+			start(&r[0], v0);
+			start(&r[1], v1);
+		}
+		monitor_wait_event(m, &ev);
+		ASSERT_LT(ev.vcpu, 2);
+		EXPECT_EQ(ev.u.guest_request.args[0], seen[ev.vcpu]);
+		seen[ev.vcpu]++;
+		EXPECT_GE(ev.seq, last_seq[ev.vcpu] + 1);
+		last_seq[ev.vcpu] = ev.seq;
+		monitor_continue(m, &ev);
+		/* Each GUEST_SYNC ends a RUN: run it again. */
+		i = ev.vcpu;
+		join(&r[i]);
+		assert_ucall_sync(r[i].vcpu, 0);
+		if (seen[i] < n)
+			start(&r[i], r[i].vcpu);
+	}
+	EXPECT_EQ(seen[0], n);
+	EXPECT_EQ(seen[1], n);
+	for (i = 0; i < 2; i++) {
+		struct ucall uc;
+
+		vcpu_run_ucall(r[i].vcpu, &uc);
+		assert_ucall_done(r[i].vcpu);
+	}
+	monitor_close(m);
+	vm_free(vm);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void __attribute__((constructor)) monitor_test_init(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+TEST_HARNESS_MAIN
