@@ -211,6 +211,22 @@ int altp2m_vm_create(struct altp2m_create_vm *arg,
 void altp2m_vm_put(struct altp2m_vm *vm);
 int altp2m_vcpu_create(struct altp2m_vm *vm, struct altp2m_create_vcpu *arg);
 
+/*
+ * The vCPU fd's register ioctls in pieces, for the monitor fd's
+ * GET/SET_VCPU_STATE, which checks every part before it writes any
+ * (vcpu.c).
+ */
+bool altp2m_regs_padding_ok(const struct altp2m_regs *r);
+bool altp2m_sregs_padding_ok(const struct altp2m_sregs *s);
+int altp2m_vcpu_msrs_fetch(void __user *argp, struct altp2m_msrs *m,
+			   struct altp2m_msr_entry **ents);
+int altp2m_vcpu_msrs_check(struct altp2m_vcpu *vcpu,
+			   const struct altp2m_msr_entry *e, u32 n, bool set);
+int altp2m_vcpu_msrs_access(struct altp2m_vcpu *vcpu,
+			    struct altp2m_msr_entry *e, u32 n, bool set);
+/* ALTP2M_GET_VM_STATUS (vm.c), also on the monitor fd. */
+long altp2m_vm_get_status(struct altp2m_vm *vm, void __user *argp);
+
 /* Guest RAM: regions and the frames behind them (memory.c). */
 void altp2m_memory_setup(void);
 int altp2m_copy_gpa(struct altp2m_vm *vm, u64 gpa, void *buf,
@@ -275,6 +291,8 @@ int altp2m_vm_views_enable(struct altp2m_vm *vm, u32 max_views, u32 mode);
 int altp2m_vm_views_disable(struct altp2m_vm *vm);
 int altp2m_vm_view_create(struct altp2m_vm *vm, unsigned int access,
 			  unsigned int *idx);
+int altp2m_vm_view_create_serial(struct altp2m_vm *vm, unsigned int access,
+				 unsigned int *idx, u64 *serial);
 int altp2m_vm_view_destroy(struct altp2m_vm *vm, u32 view);
 int altp2m_vm_gfn_set_range(struct altp2m_vm *vm, u32 view, u64 gfn,
 			    u64 npages, unsigned int value, bool sve,
@@ -320,6 +338,8 @@ long altp2m_views_ioctl(struct altp2m_vm *vm, unsigned int cmd,
 			void __user *argp);
 long altp2m_vcpu_view_ioctl(struct altp2m_vcpu *vcpu, unsigned int cmd,
 			    void __user *argp);
+long altp2m_views_ioctl_create(struct altp2m_vm *vm, void __user *argp,
+			       u32 *view, u64 *serial);
 
 /* CPUID tables (cpuid_ioctl.c; the supported ones: vmx/cpuid.c). */
 long altp2m_dev_get_supported_cpuid(void __user *argp);

@@ -113,6 +113,7 @@ static int altp2m_mon_cr_slot(u32 index)
  * @nr_msrs: see @msrs
  * @pause_all: VM-wide pauses, under the VM's @lock (vCPUs read it with
  *	READ_ONCE() through vm->monitor)
+ * @views: the views created through the fd (monitor_data.c's, monitor.h)
  */
 struct altp2m_monitor {
 	struct altp2m_vm *vm;
@@ -130,6 +131,7 @@ struct altp2m_monitor {
 	struct altp2m_mon_reg msrs[ALTP2M_MONITOR_MAX_MSRS];
 	unsigned int nr_msrs;
 	unsigned int pause_all;
+	struct altp2m_monitor_views views;
 };
 
 /*
@@ -156,6 +158,16 @@ static struct altp2m_monitor *altp2m_mon_get(struct altp2m_vm *vm)
 struct altp2m_vm *altp2m_monitor_vm(struct altp2m_monitor *mon)
 {
 	return mon->vm;
+}
+
+struct altp2m_monitor_views *altp2m_monitor_views(struct altp2m_monitor *mon)
+{
+	return &mon->views;
+}
+
+u32 altp2m_monitor_flags(struct altp2m_monitor *mon)
+{
+	return mon->flags;
 }
 
 /**

@@ -198,6 +198,25 @@ long altp2m_monitor_data_ioctl(struct altp2m_monitor *mon, unsigned int cmd,
 			       void __user *argp);
 void altp2m_monitor_views_release(struct altp2m_monitor *mon);
 
+/**
+ * struct altp2m_monitor_views - the views created through a monitor fd
+ *	(monitor_data.c's record, in struct altp2m_monitor, zeroed with it)
+ * @serial: by view index, altp2m_views_serial() of the view created there
+ *	through the fd, 0 for none; written under the VM's mmu_lock. A view
+ *	someone else destroyed, and a later one at its index, no longer
+ *	match it.
+ */
+struct altp2m_monitor_views {
+	u64 serial[ALTP2M_MAX_VIEWS];
+};
+
+/*
+ * monitor.c, for monitor_data.c: the monitor's record of views, its
+ * ALTP2M_MONITOR_* attach flags (immutable).
+ */
+struct altp2m_monitor_views *altp2m_monitor_views(struct altp2m_monitor *mon);
+u32 altp2m_monitor_flags(struct altp2m_monitor *mon);
+
 /*
  * vmx/monitor.c
  *

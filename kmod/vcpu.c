@@ -120,13 +120,20 @@ static long altp2m_vcpu_run(struct altp2m_vcpu *vcpu, unsigned long arg)
 	return ret;
 }
 
+/* The rules of GET/SET_REGS' argument beyond the registers. */
+bool altp2m_regs_padding_ok(const struct altp2m_regs *r)
+{
+	return !r->flags && !r->pad &&
+	       altp2m_is_zero(r->reserved, sizeof(r->reserved));
+}
+
 static long altp2m_vcpu_get_regs(struct altp2m_vcpu *vcpu, void __user *argp)
 {
 	struct altp2m_regs r;
 
 	if (copy_from_user(&r, argp, sizeof(r)))
 		return -EFAULT;
-	if (r.flags || r.pad || !altp2m_is_zero(r.reserved, sizeof(r.reserved)))
+	if (!altp2m_regs_padding_ok(&r))
 		return -EINVAL;
 	altp2m_vmx_get_regs(vcpu, &r);
 	return copy_to_user(argp, &r, sizeof(r)) ? -EFAULT : 0;
@@ -138,12 +145,12 @@ static long altp2m_vcpu_set_regs(struct altp2m_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&r, argp, sizeof(r)))
 		return -EFAULT;
-	if (r.flags || r.pad || !altp2m_is_zero(r.reserved, sizeof(r.reserved)))
+	if (!altp2m_regs_padding_ok(&r))
 		return -EINVAL;
 	return altp2m_vmx_set_regs(vcpu, &r);
 }
 
-static bool altp2m_sregs_padding_ok(const struct altp2m_sregs *s)
+bool altp2m_sregs_padding_ok(const struct altp2m_sregs *s)
 {
 	const struct altp2m_segment *seg[] = {
 		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
@@ -182,54 +189,94 @@ static long altp2m_vcpu_set_sregs(struct altp2m_vcpu *vcpu, void __user *argp)
 	return altp2m_vmx_set_sregs(vcpu, &s);
 }
 
-/*
- * GET_MSRS / SET_MSRS: all or nothing. Every index (and, for SET, every
- * value) is checked before the first one is read or written.
+/**
+ * altp2m_vcpu_msrs_fetch - GET_MSRS' and SET_MSRS' argument, checked
+ * @argp: the user's struct altp2m_msrs
+ * @m: filled with it
+ * @ents: set to a copy of its entries (kfree() it), NULL when there are
+ *	none
+ *
+ * Return: 0, -EFAULT or -EINVAL (flags, reserved, too many entries), or
+ * -ENOMEM.
  */
-static long altp2m_vcpu_msrs(struct altp2m_vcpu *vcpu, void __user *argp,
-			     bool set)
+int altp2m_vcpu_msrs_fetch(void __user *argp, struct altp2m_msrs *m,
+			   struct altp2m_msr_entry **ents)
 {
 	struct altp2m_msr_entry *e;
-	struct altp2m_msrs m;
-	void __user *uentries;
-	unsigned int i;
-	long ret = 0;
 
-	if (copy_from_user(&m, argp, sizeof(m)))
+	*ents = NULL;
+	if (copy_from_user(m, argp, sizeof(*m)))
 		return -EFAULT;
-	if (m.flags || !altp2m_is_zero(m.reserved, sizeof(m.reserved)) ||
-	    m.nmsrs > ALTP2M_MAX_MSR_ENTRIES)
+	if (m->flags || !altp2m_is_zero(m->reserved, sizeof(m->reserved)) ||
+	    m->nmsrs > ALTP2M_MAX_MSR_ENTRIES)
 		return -EINVAL;
-	if (!m.nmsrs)
+	if (!m->nmsrs)
 		return 0;
-	uentries = u64_to_user_ptr(m.entries);
-	e = memdup_user(uentries, array_size(m.nmsrs, sizeof(*e)));
+	e = memdup_user(u64_to_user_ptr(m->entries),
+			array_size(m->nmsrs, sizeof(*e)));
 	if (IS_ERR(e))
 		return PTR_ERR(e);
-	for (i = 0; i < m.nmsrs; i++) {
-		if (e[i].pad) {
-			ret = -EINVAL;
-			goto out;
-		}
+	*ents = e;
+	return 0;
+}
+
+/**
+ * altp2m_vcpu_msrs_check - may these MSRs be read (or written)
+ * @vcpu: the vCPU, its lock held
+ * @e: the entries
+ * @n: how many
+ * @set: check the values for a write too
+ *
+ * Every index (and, for SET, every value) is checked before the first
+ * one is read or written: GET_MSRS and SET_MSRS are all or nothing.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int altp2m_vcpu_msrs_check(struct altp2m_vcpu *vcpu,
+			   const struct altp2m_msr_entry *e, u32 n, bool set)
+{
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&vcpu->lock);
+	for (i = 0; i < n; i++) {
+		if (e[i].pad)
+			return -EINVAL;
 		/* The APIC's own (APIC base, TSC deadline) come first. */
 		if (vcpu->lapic) {
 			ret = altp2m_lapic_msr_check(vcpu, e[i].index,
 						     e[i].value);
 			if (ret != -ENOENT) {
 				if (ret && set)
-					goto out;
-				ret = 0;
+					return ret;
 				continue;
 			}
-			ret = 0;
 		}
 		if (!altp2m_vmx_msr_allowed(e[i].index) ||
-		    (set && altp2m_vmx_msr_check(e[i].index, e[i].value))) {
-			ret = -EINVAL;
-			goto out;
-		}
+		    (set && altp2m_vmx_msr_check(e[i].index, e[i].value)))
+			return -EINVAL;
 	}
-	for (i = 0; i < m.nmsrs; i++) {
+	return 0;
+}
+
+/**
+ * altp2m_vcpu_msrs_access - read or write checked MSRs
+ * @vcpu: the vCPU, its lock held
+ * @e: the entries, passed by altp2m_vcpu_msrs_check(); GET fills the
+ *	values
+ * @n: how many
+ * @set: the direction
+ *
+ * Return: 0, or an error only a racing guest could cause.
+ */
+int altp2m_vcpu_msrs_access(struct altp2m_vcpu *vcpu,
+			    struct altp2m_msr_entry *e, u32 n, bool set)
+{
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&vcpu->lock);
+	for (i = 0; i < n; i++) {
 		ret = -ENOENT;
 		if (vcpu->lapic && set)
 			ret = altp2m_lapic_msr_set(vcpu, e[i].index,
@@ -242,11 +289,29 @@ static long altp2m_vcpu_msrs(struct altp2m_vcpu *vcpu, void __user *argp,
 		else if (ret == -ENOENT)
 			ret = altp2m_vmx_get_msr(vcpu, e[i].index, &e[i].value);
 		if (ret)	/* checked above; only a racing guest could */
-			goto out;
+			return ret;
 	}
-	if (!set && copy_to_user(uentries, e, array_size(m.nmsrs, sizeof(*e))))
+	return 0;
+}
+
+/* GET_MSRS / SET_MSRS: all or nothing (see altp2m_vcpu_msrs_check()). */
+static long altp2m_vcpu_msrs(struct altp2m_vcpu *vcpu, void __user *argp,
+			     bool set)
+{
+	struct altp2m_msr_entry *e;
+	struct altp2m_msrs m;
+	long ret;
+
+	ret = altp2m_vcpu_msrs_fetch(argp, &m, &e);
+	if (ret || !e)
+		return ret;
+	ret = altp2m_vcpu_msrs_check(vcpu, e, m.nmsrs, set);
+	if (!ret)
+		ret = altp2m_vcpu_msrs_access(vcpu, e, m.nmsrs, set);
+	if (!ret && !set &&
+	    copy_to_user(u64_to_user_ptr(m.entries), e,
+			 array_size(m.nmsrs, sizeof(*e))))
 		ret = -EFAULT;
-out:
 	kfree(e);
 	return ret;
 }

@@ -26,7 +26,18 @@ static long altp2m_ioc_views_enable(struct altp2m_vm *vm, void __user *argp)
 	return altp2m_vm_views_enable(vm, a.max_views, a.mode);
 }
 
-static long altp2m_ioc_view_create(struct altp2m_vm *vm, void __user *argp)
+/**
+ * altp2m_views_ioctl_create - ALTP2M_CREATE_VIEW
+ * @vm: the VM
+ * @argp: the argument
+ * @view: set to the new view on success
+ * @serial: NULL, or set to its altp2m_views_serial() on success (for the
+ *	monitor fd, which records the views it creates)
+ *
+ * Return: as documented in the uAPI.
+ */
+long altp2m_views_ioctl_create(struct altp2m_vm *vm, void __user *argp,
+			       u32 *view, u64 *serial)
 {
 	struct altp2m_view_create a;
 	unsigned int idx;
@@ -36,15 +47,23 @@ static long altp2m_ioc_view_create(struct altp2m_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (a.flags || a.view || !altp2m_is_zero(a.reserved, sizeof(a.reserved)))
 		return -EINVAL;
-	ret = altp2m_vm_view_create(vm, a.default_access, &idx);
+	ret = altp2m_vm_view_create_serial(vm, a.default_access, &idx, serial);
 	if (ret)
 		return ret;
 	a.view = idx;
+	*view = idx;
 	if (!copy_to_user(argp, &a, sizeof(a)))
 		return 0;
 	/* A view the caller cannot name would only take a slot. */
 	altp2m_vm_view_destroy(vm, idx);
 	return -EFAULT;
+}
+
+static long altp2m_ioc_view_create(struct altp2m_vm *vm, void __user *argp)
+{
+	u32 view;
+
+	return altp2m_views_ioctl_create(vm, argp, &view, NULL);
 }
 
 static long altp2m_ioc_view_destroy(struct altp2m_vm *vm, void __user *argp)

@@ -88,8 +88,13 @@ int altp2m_vm_views_disable(struct altp2m_vm *vm)
 	return ret;
 }
 
-int altp2m_vm_view_create(struct altp2m_vm *vm, unsigned int access,
-			  unsigned int *idx)
+/*
+ * @serial (NULL for none) is set to altp2m_views_serial() of the new
+ * view, read under the same lock, so that a monitor can tell later that
+ * the view at *@idx is still the one it created.
+ */
+int altp2m_vm_view_create_serial(struct altp2m_vm *vm, unsigned int access,
+				 unsigned int *idx, u64 *serial)
 {
 	int ret;
 
@@ -100,11 +105,19 @@ int altp2m_vm_view_create(struct altp2m_vm *vm, unsigned int access,
 	if (!ret) {
 		altp2m_switch_view_created(vm, *idx);
 		altp2m_vm_views_changed(vm);
+		if (serial)
+			*serial = altp2m_views_serial(&vm->views, *idx);
 	}
 	altp2m_vm_unlock_all(vm);
 	if (!ret)
 		altp2m_nl_notify(vm, ALTP2M_CMD_VIEW_CREATED, *idx, 0);
 	return ret;
+}
+
+int altp2m_vm_view_create(struct altp2m_vm *vm, unsigned int access,
+			  unsigned int *idx)
+{
+	return altp2m_vm_view_create_serial(vm, access, idx, NULL);
 }
 
 int altp2m_vm_view_destroy(struct altp2m_vm *vm, u32 view)

@@ -245,7 +245,7 @@ static long altp2m_vm_get_stats(struct altp2m_vm *vm, void __user *argp)
 }
 
 /* ALTP2M_GET_VM_STATUS: what netlink's GET_VM says, for the owner. */
-static long altp2m_vm_get_status(struct altp2m_vm *vm, void __user *argp)
+long altp2m_vm_get_status(struct altp2m_vm *vm, void __user *argp)
 {
 	struct altp2m_vm_status a;
 	struct altp2m_vm_stats st;

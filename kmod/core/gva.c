@@ -39,6 +39,7 @@ struct altp2m_walk {
 	u64 la;
 	u32 access;
 	struct altp2m_gva_fault *fault;
+	unsigned int levels;	/* entries read so far */
 };
 
 /* Bits @hi..@lo of a u64, none when @hi < @lo. */
@@ -186,6 +187,7 @@ static int altp2m_walk(struct altp2m_walk *w, int levels, u64 *gpa)
 					&entry);
 		if (ret)
 			return ret;
+		w->levels++;
 		if (!(entry & ALTP2M_PTE_P))
 			return altp2m_page_fault(w, 0);
 		leaf = level == 1 ||
@@ -214,12 +216,12 @@ static int altp2m_walk(struct altp2m_walk *w, int levels, u64 *gpa)
 	return 0;
 }
 
-int altp2m_gva_to_gpa(const struct altp2m_gva_ctx *ctx, u64 gva, u32 access,
-		      u64 *gpa, struct altp2m_gva_fault *fault)
+static int altp2m_translate(struct altp2m_walk *w, u64 *gpa)
 {
+	const struct altp2m_gva_ctx *ctx = w->ctx;
 	const struct altp2m_paging *pg = ctx->pg;
-	struct altp2m_walk w = { .ctx = ctx, .la = gva, .access = access,
-				 .fault = fault };
+	u64 gva = w->la;
+	u32 access = w->access;
 	unsigned int va_bits;
 	int levels;
 
@@ -233,30 +235,51 @@ int altp2m_gva_to_gpa(const struct altp2m_gva_ctx *ctx, u64 gva, u32 access,
 		return 0;
 	}
 	if (!(pg->efer & ALTP2M_EFER_LMA)) {
-		w.la &= 0xffffffffULL;
+		w->la &= 0xffffffffULL;
 		if (pg->cr4 & ALTP2M_CR4_PAE) {
-			w.mode = ALTP2M_PAGING_PAE;
-			w.nxe = pg->efer & ALTP2M_EFER_NXE;
+			w->mode = ALTP2M_PAGING_PAE;
+			w->nxe = pg->efer & ALTP2M_EFER_NXE;
 			levels = 3;
 		} else {
-			w.mode = ALTP2M_PAGING_32BIT;
+			w->mode = ALTP2M_PAGING_32BIT;
 			levels = 2;
 		}
-		return altp2m_walk(&w, levels, gpa);
+		return altp2m_walk(w, levels, gpa);
 	}
 
-	w.mode = ALTP2M_PAGING_LONG;
-	w.nxe = pg->efer & ALTP2M_EFER_NXE;
+	w->mode = ALTP2M_PAGING_LONG;
+	w->nxe = pg->efer & ALTP2M_EFER_NXE;
 	levels = pg->cr4 & ALTP2M_CR4_LA57 ? 5 : 4;
 	va_bits = levels == 5 ? 57 : 48;
 	/* Bits 63:va_bits-1 must all equal, else #GP before any walk. */
 	if ((u64)((s64)(gva << (64 - va_bits)) >> (64 - va_bits)) != gva) {
-		fault->vector = ALTP2M_VEC_GP;
-		fault->error_code = 0;
-		fault->addr = gva;
+		w->fault->vector = ALTP2M_VEC_GP;
+		w->fault->error_code = 0;
+		w->fault->addr = gva;
 		return -EFAULT;
 	}
-	return altp2m_walk(&w, levels, gpa);
+	return altp2m_walk(w, levels, gpa);
+}
+
+int altp2m_gva_to_gpa(const struct altp2m_gva_ctx *ctx, u64 gva, u32 access,
+		      u64 *gpa, struct altp2m_gva_fault *fault)
+{
+	struct altp2m_walk w = { .ctx = ctx, .la = gva, .access = access,
+				 .fault = fault };
+
+	return altp2m_translate(&w, gpa);
+}
+
+int altp2m_gva_walk(const struct altp2m_gva_ctx *ctx, u64 gva, u32 access,
+		    u64 *gpa, struct altp2m_gva_fault *fault,
+		    unsigned int *levels)
+{
+	struct altp2m_walk w = { .ctx = ctx, .la = gva, .access = access,
+				 .fault = fault };
+	int ret = altp2m_translate(&w, gpa);
+
+	*levels = w.levels;
+	return ret;
 }
 
 int altp2m_read_gva(const struct altp2m_gva_ctx *ctx, u64 gva, void *buf,

@@ -114,6 +114,26 @@ int altp2m_gva_to_gpa(const struct altp2m_gva_ctx *ctx, u64 gva, u32 access,
 		      u64 *gpa, struct altp2m_gva_fault *fault);
 
 /**
+ * altp2m_gva_walk - altp2m_gva_to_gpa(), telling how far the walk went
+ * @ctx: as there
+ * @gva: as there
+ * @access: as there
+ * @gpa: as there
+ * @fault: as there
+ * @levels: set to the paging-structure entries the walk read, whatever
+ *	it returns: 0 with paging off or for a non-canonical address, at
+ *	most the mode's number of levels (tables that point at themselves
+ *	or back up do not make the walk longer)
+ *
+ * For introspection, which reports how deep a translation went.
+ *
+ * Return: as altp2m_gva_to_gpa().
+ */
+int altp2m_gva_walk(const struct altp2m_gva_ctx *ctx, u64 gva, u32 access,
+		    u64 *gpa, struct altp2m_gva_fault *fault,
+		    unsigned int *levels);
+
+/**
  * altp2m_read_gva - read guest memory by linear address
  * @ctx: the guest's paging state and memory
  * @gva: where to start reading

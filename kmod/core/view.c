@@ -337,6 +337,7 @@ int altp2m_views_create(struct altp2m_views *vs, unsigned int default_access,
 		kfree(v);
 		return ret;
 	}
+	v->serial = ++vs->serials;
 	vs->view[i] = v;
 	*idx = i;
 	return 0;

@@ -184,6 +184,7 @@ struct altp2m_views;
  * @nr_leaves: leaves it holds (a 2 MiB leaf counts one)
  * @nr_pages: 4 KiB frames those leaves map
  * @nr_remaps: leaves that are remaps
+ * @serial: which creation of a view this is (altp2m_views_serial())
  */
 struct altp2m_view {
 	struct altp2m_ept ept;
@@ -194,6 +195,7 @@ struct altp2m_view {
 	u64 nr_leaves;
 	u64 nr_pages;
 	u64 nr_remaps;
+	u64 serial;
 };
 
 /**
@@ -296,6 +298,7 @@ struct altp2m_views_why {
  * @txn: the open transaction (view_txn.c), or NULL
  * @txn_limit: entry writes one transaction may log, from
  *	ALTP2M_BATCH_MAX_CHANGES (a test may lower it)
+ * @serials: views created so far (the last one's @serial)
  *
  * Locking: the caller serialises every call on one engine, readers
  * included (the module holds the VM's mmu mutex), because calls free
@@ -325,6 +328,7 @@ struct altp2m_views {
 	unsigned int ticks;
 	struct altp2m_view_txn *txn;
 	u64 txn_limit;
+	u64 serials;
 };
 
 /**
@@ -411,6 +415,9 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 		       u64 target);
 u64 altp2m_views_frame_gfn(struct altp2m_views *vs, unsigned int idx,
 			   u64 gfn);
+int altp2m_views_backing_gfn(struct altp2m_views *vs, unsigned int idx,
+			     u64 gfn, u64 *backing);
+u64 altp2m_views_serial(struct altp2m_views *vs, unsigned int idx);
 void altp2m_views_host_unmap(struct altp2m_views *vs, u64 gfn, u64 npages);
 int altp2m_views_list(struct altp2m_views *vs, unsigned int *cursor,
 		      struct altp2m_view_summary *out, unsigned int max);

@@ -404,6 +404,54 @@ u64 altp2m_views_frame_gfn(struct altp2m_views *vs, unsigned int idx,
 	return r ? r->target : gfn;
 }
 
+/**
+ * altp2m_views_backing_gfn - whose frame an existing view gives a gfn
+ * @vs: the engine
+ * @idx: the view; 0 is the host p2m, enabled or not
+ * @gfn: the gfn
+ * @backing: set to the target of @gfn's remap in view @idx, else @gfn
+ *
+ * For reads and writes by guest-physical address through a view chosen
+ * by the caller (a monitor's): unlike altp2m_views_frame_gfn(), whose
+ * callers name the view a vCPU is on, it says when the view does not
+ * exist rather than falling back to the host's frame. Access rights play
+ * no part; @gfn need not be guest RAM (the caller's copy finds out).
+ *
+ * Return: 0, -EOPNOTSUPP for a view >= 1 while altp2m is off, -EINVAL
+ * beyond max_views, -ENOENT for a view that does not exist.
+ */
+int altp2m_views_backing_gfn(struct altp2m_views *vs, unsigned int idx,
+			     u64 gfn, u64 *backing)
+{
+	struct altp2m_view *v;
+	int ret;
+
+	ret = altp2m_view_lookup(vs, idx, &v);
+	if (ret)
+		return ret;
+	*backing = altp2m_views_frame_gfn(vs, idx, gfn);
+	return 0;
+}
+
+/**
+ * altp2m_views_serial - which creation a view is
+ * @vs: the engine
+ * @idx: the view
+ *
+ * Lets a caller that remembers views by index (a monitor that destroys
+ * what it created when it goes) tell its view from a later one that took
+ * the same index after someone else destroyed it.
+ *
+ * Return: a number unique to this creation of view @idx in @vs (never
+ * 0), or 0 when @idx is 0 or no view.
+ */
+u64 altp2m_views_serial(struct altp2m_views *vs, unsigned int idx)
+{
+	if (!idx || idx >= vs->max_views || !vs->view[idx])
+		return 0;
+	return vs->view[idx]->serial;
+}
+
 /*
  * Split a 2 MiB leaf of @v that @g cuts. Return: true when that failed
  * and the leaf still crosses @g (it will then go whole).

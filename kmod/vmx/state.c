@@ -165,20 +165,44 @@ void altp2m_vmx_get_sregs(struct altp2m_vcpu *vcpu, struct altp2m_sregs *s)
 int altp2m_vmx_set_sregs(struct altp2m_vcpu *vcpu,
 			 const struct altp2m_sregs *s)
 {
-	u64 pdpte[ALTP2M_PAE_NR_PDPTES];
-	bool pae = altp2m_vmx_pae_paging(s);
+	struct altp2m_vmx_sregs_set set;
+	int ret;
 
+	ret = altp2m_vmx_sregs_check(vcpu, s, &set);
+	if (!ret)
+		altp2m_vmx_sregs_write(vcpu, s, &set);
+	return ret;
+}
+
+/*
+ * altp2m_vmx_set_sregs() in halves, for a caller that checks several
+ * parts of a state before it writes any (the monitor's SET_VCPU_STATE):
+ * the check reads what the write needs into @set.
+ */
+int altp2m_vmx_sregs_check(struct altp2m_vcpu *vcpu,
+			   const struct altp2m_sregs *s,
+			   struct altp2m_vmx_sregs_set *set)
+{
+	BUILD_BUG_ON(ARRAY_SIZE(set->pdpte) != ALTP2M_PAE_NR_PDPTES);
+	set->pae = altp2m_vmx_pae_paging(s);
 	/* As in altp2m_vmx_write_cr(): the PDPT is read with the VMCS put. */
 	lockdep_assert_held(&vcpu->lock);
-	if (pae && altp2m_vmx_read_pdptes(vcpu, s->cr3, pdpte))
+	if (set->pae && altp2m_vmx_read_pdptes(vcpu, s->cr3, set->pdpte))
 		return -EINVAL;
+	return 0;
+}
+
+void altp2m_vmx_sregs_write(struct altp2m_vcpu *vcpu,
+			    const struct altp2m_sregs *s,
+			    const struct altp2m_vmx_sregs_set *set)
+{
+	lockdep_assert_held(&vcpu->lock);
 	altp2m_vmx_vcpu_get(vcpu);
 	altp2m_vmcs_write_sregs(vcpu, s);
-	if (pae)
-		altp2m_vmcs_write_pdptes(pdpte);
+	if (set->pae)
+		altp2m_vmcs_write_pdptes(set->pdpte);
 	altp2m_vmx_vcpu_put();
 	altp2m_make_request(vcpu, ALTP2M_REQ_STATE_CHECK);
-	return 0;
 }
 
 /**
@@ -221,6 +245,25 @@ void altp2m_vmx_paging(struct altp2m_vcpu *vcpu, struct altp2m_paging *pg,
 	pg->cs_l = ar & BIT(13);
 	pg->cs_db = ar & BIT(14);
 	pg->cpl = (ar >> 5) & 3;
+}
+
+/**
+ * altp2m_vmx_walk_state - what a walk of the vCPU's page tables needs
+ * @vcpu: the vCPU, its lock held
+ * @pg: filled with its paging state
+ * @maxphyaddr: set to the guest's MAXPHYADDR
+ *
+ * For code outside vmx/ that walks with its own memory callbacks (the
+ * monitor's accesses by linear address, through a view it names).
+ */
+void altp2m_vmx_walk_state(struct altp2m_vcpu *vcpu, struct altp2m_paging *pg,
+			   u8 *maxphyaddr)
+{
+	u64 cs_base;
+
+	lockdep_assert_held(&vcpu->lock);
+	altp2m_vmx_paging(vcpu, pg, &cs_base);
+	*maxphyaddr = altp2m_vmx_cfg.lim.maxphyaddr;
 }
 
 /* The base of a data segment (for string I/O operands). */

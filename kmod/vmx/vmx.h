@@ -186,6 +186,21 @@ int altp2m_vmx_set_regs(struct altp2m_vcpu *vcpu,
 void altp2m_vmx_get_sregs(struct altp2m_vcpu *vcpu, struct altp2m_sregs *s);
 int altp2m_vmx_set_sregs(struct altp2m_vcpu *vcpu,
 			 const struct altp2m_sregs *s);
+
+/* What altp2m_vmx_sregs_check() found for altp2m_vmx_sregs_write(). */
+struct altp2m_vmx_sregs_set {
+	bool pae;
+	u64 pdpte[4];	/* ALTP2M_PAE_NR_PDPTES (vmx/internal.h) */
+};
+
+int altp2m_vmx_sregs_check(struct altp2m_vcpu *vcpu,
+			   const struct altp2m_sregs *s,
+			   struct altp2m_vmx_sregs_set *set);
+void altp2m_vmx_sregs_write(struct altp2m_vcpu *vcpu,
+			    const struct altp2m_sregs *s,
+			    const struct altp2m_vmx_sregs_set *set);
+void altp2m_vmx_walk_state(struct altp2m_vcpu *vcpu, struct altp2m_paging *pg,
+			   u8 *maxphyaddr);
 int altp2m_vmx_msr_allowed(u32 index);
 int altp2m_vmx_msr_check(u32 index, u64 value);
 int altp2m_vmx_get_msr(struct altp2m_vcpu *vcpu, u32 index, u64 *value);

@@ -761,6 +761,102 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+/* How many entries each walk reads: the depth a monitor is told. */
+#define walk_levels(...) walk_levels_at(__LINE__, __VA_ARGS__)
+static unsigned int walk_levels_at(int line, u64 gva, u32 access, int want_ret)
+{
+	struct altp2m_gva_fault f;
+	unsigned int levels = 99;
+	u64 gpa;
+
+	int ret = altp2m_gva_walk(&g.ctx, gva, access, &gpa, &f, &levels);
+
+	ck_assert_msg(ret == want_ret, "line %d: ret %d, want %d", line, ret,
+		      want_ret);
+	return levels;
+}
+
+START_TEST(walk_counts_levels)
+{
+	int level;
+
+	g.pg.cr0 = ALTP2M_CR0_PE;
+	ck_assert_uint_eq(walk_levels(0x1234, 0, 0), 0);
+
+	mode_long(false, true);
+	map_g4(1, 0x5000, PRWU);
+	ck_assert_uint_eq(walk_levels(G4, 0, 0), 4);
+	map_g4(2, 0x200000, PRWU);
+	ck_assert_uint_eq(walk_levels(G4, 0, 0), 3);
+	map_g4(3, 0x40000000, PRWU);
+	ck_assert_uint_eq(walk_levels(G4, 0, 0), 2);
+	/* a fault stops it where the entry was read */
+	for (level = 4; level >= 1; level--) {
+		map_g4(1, 0x5000, PRWU);
+		g4_clear(level, P);
+		ck_assert_uint_eq(walk_levels(G4, 0, -EFAULT), 5 - level);
+	}
+	map_g4(1, 0x5000, PRW);
+	ck_assert_uint_eq(walk_levels(G4, A_U, -EFAULT), 4);
+	/* non-canonical: #GP before any read */
+	ck_assert_uint_eq(walk_levels(0x800000000000ULL, 0, -EFAULT), 0);
+	/* a table the walk cannot read */
+	map_g4(1, 0x5000, PRWU);
+	put64(g4_entry[2], 0x200000000ULL | PRWU);
+	ck_assert_uint_eq(walk_levels(G4, 0, -EIO), 3);
+
+	mode_pae(false);
+	put64(0x1030, 0x2000 | P);
+	put64(0x2aa8, 0x3000 | PRWU);
+	put64(0x3770, 0x6000 | PRWU);
+	ck_assert_uint_eq(walk_levels(0xaaaee321ULL, 0, 0), 3);
+	mode_32(false);
+	put32(0x1000 + 0x2aa * 4, 0x2000 | PRWU);
+	put32(0x2000 + 0x2ee * 4, 0x7000 | PRWU);
+	ck_assert_uint_eq(walk_levels(0xaaaee321ULL, 0, 0), 2);
+}
+END_TEST
+
+/*
+ * Tables that point at themselves: every level's index is the same and
+ * that entry links the PML4 again. The walk still reads four entries and
+ * ends at the PML4's own frame, as the CPU's would (the recursive
+ * mapping some kernels use).
+ */
+START_TEST(walk_self_referencing_tables)
+{
+	const u64 idx = 0x1ed;
+	const u64 gva = 0xffff000000000000ULL | idx << 39 | idx << 30 |
+			idx << 21 | idx << 12 | 0x18;
+	struct altp2m_gva_fault f;
+	unsigned int levels;
+	u64 gpa = 0;
+
+	mode_long(false, true);
+	put64(0x1000 + idx * 8, 0x1000 | PRW);
+	g.reads = 0;
+	ck_assert_int_eq(altp2m_gva_walk(&g.ctx, gva, 0, &gpa, &f, &levels), 0);
+	ck_assert_uint_eq(levels, 4);
+	ck_assert_uint_eq(g.reads, 4);
+	ck_assert_uint_eq(gpa, 0x1018);
+	/* the same loop in 5-level paging: five reads, no more */
+	g.pg.cr4 |= ALTP2M_CR4_LA57;
+	g.reads = 0;
+	ck_assert_int_eq(altp2m_gva_walk(&g.ctx, (gva & ((1ULL << 48) - 1)) |
+					 idx << 48 | 0xfe00000000000000ULL, 0,
+					 &gpa, &f, &levels), 0);
+	ck_assert_uint_eq(levels, 5);
+	ck_assert_uint_eq(g.reads, 5);
+	/* a loop that is not present at the end faults after one read */
+	g.pg.cr4 &= ~ALTP2M_CR4_LA57;
+	put64(0x1000 + idx * 8, 0x1000);
+	ck_assert_int_eq(altp2m_gva_walk(&g.ctx, gva, 0, &gpa, &f, &levels),
+			 -EFAULT);
+	ck_assert_uint_eq(levels, 1);
+	ck_assert_uint_eq(f.error_code, 0);
+}
+END_TEST
+
 static Suite *gva_suite(void)
 {
 	Suite *s = suite_create("gva");
@@ -783,6 +879,8 @@ static Suite *gva_suite(void)
 	tcase_add_test(tc, read_callback_fails);
 	tcase_add_test(tc, write_all_or_nothing);
 	tcase_add_test(tc, bad_arguments);
+	tcase_add_test(tc, walk_counts_levels);
+	tcase_add_test(tc, walk_self_referencing_tables);
 	suite_add_tcase(s, tc);
 	return s;
 }

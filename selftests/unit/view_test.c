@@ -3166,6 +3166,67 @@ START_TEST(randomised_txn)
 }
 END_TEST
 
+/* ---- lookups for monitors ---------------------------------------------- */
+
+/* A monitor reads through the view it names: remaps followed, or an error. */
+START_TEST(backing_gfn_through_a_view)
+{
+	unsigned int v = create(A_N);
+	u64 a = 100, b = 3000, got;
+
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, a, b), 0);
+	got = 0;
+	ck_assert_int_eq(altp2m_views_backing_gfn(&VS, v, a, &got), 0);
+	ck_assert_uint_eq(got, b);
+	/* rights play no part: the view's default is n */
+	ck_assert_int_eq(altp2m_views_backing_gfn(&VS, v, a + 1, &got), 0);
+	ck_assert_uint_eq(got, a + 1);
+	ck_assert_int_eq(altp2m_views_backing_gfn(&VS, 0, a, &got), 0);
+	ck_assert_uint_eq(got, a);
+	/* not guest RAM: the copy finds out, not the lookup */
+	ck_assert_int_eq(altp2m_views_backing_gfn(&VS, v, LIMIT + 5, &got), 0);
+	ck_assert_uint_eq(got, LIMIT + 5);
+	got = 77;
+	ck_assert_int_eq(altp2m_views_backing_gfn(&VS, v + 1, a, &got),
+			 -ENOENT);
+	ck_assert_int_eq(altp2m_views_backing_gfn(&VS, 10, a, &got), -EINVAL);
+	ck_assert_int_eq(altp2m_views_backing_gfn(&VS, ALTP2M_VIEWS_MAX, a,
+						  &got), -EINVAL);
+	ck_assert_uint_eq(got, 77);	/* untouched on failure */
+	/* the remap goes with its view */
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, v), 0);
+	ck_assert_int_eq(altp2m_views_backing_gfn(&VS, v, a, &got), -ENOENT);
+	ck_assert_int_eq(altp2m_views_disable(&VS), 0);
+	ck_assert_int_eq(altp2m_views_backing_gfn(&VS, 1, a, &got),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(altp2m_views_backing_gfn(&VS, 0, a, &got), 0);
+	ck_assert_uint_eq(got, a);
+}
+END_TEST
+
+/* A view destroyed and created again at its index is another creation. */
+START_TEST(serial_tells_creations_apart)
+{
+	unsigned int v = create(A_RX), w = create(A_RX), again;
+	u64 sv = altp2m_views_serial(&VS, v), sw = altp2m_views_serial(&VS, w);
+
+	ck_assert_uint_ne(sv, 0);
+	ck_assert_uint_ne(sw, 0);
+	ck_assert_uint_ne(sv, sw);
+	ck_assert_uint_eq(altp2m_views_serial(&VS, 0), 0);
+	ck_assert_uint_eq(altp2m_views_serial(&VS, w + 1), 0);
+	ck_assert_uint_eq(altp2m_views_serial(&VS, ALTP2M_VIEWS_MAX), 0);
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, v), 0);
+	ck_assert_uint_eq(altp2m_views_serial(&VS, v), 0);
+	again = create(A_RX);
+	ck_assert_uint_eq(again, v);	/* the lowest free index */
+	ck_assert_uint_ne(altp2m_views_serial(&VS, v), 0);
+	ck_assert_uint_ne(altp2m_views_serial(&VS, v), sv);
+	ck_assert_uint_ne(altp2m_views_serial(&VS, v), sw);
+	ck_assert_uint_eq(altp2m_views_serial(&VS, w), sw);
+}
+END_TEST
+
 static Suite *view_suite(void)
 {
 	Suite *s = suite_create("view");
@@ -3199,6 +3260,8 @@ static Suite *view_suite(void)
 	tcase_add_test(tc, remap_takes_b_access_here);
 	tcase_add_test(tc, remap_chain_and_overwrite);
 	tcase_add_test(tc, remap_errors);
+	tcase_add_test(tc, backing_gfn_through_a_view);
+	tcase_add_test(tc, serial_tells_creations_apart);
 	tcase_add_test(tc, rmap_precision);
 	tcase_add_test(tc, host_unmap_mirrors);
 	tcase_add_test(tc, host_unmap_split_fails);
