@@ -2,14 +2,16 @@
 /*
  * The guest's control registers where the module emulates them: MOV to
  * CR0 and CR4 (every bit of both is owned by the host, so each write
- * exits), and the PAE page-directory-pointer table entries those writes
- * and SET_SREGS load.
+ * exits), MOV to CR3 while a monitor watches it (CR3-load exiting), and
+ * the PAE page-directory-pointer table entries those writes and
+ * SET_SREGS load.
  *
  * PDPTEs. With EPT, PAE paging (CR0.PG = 1, CR4.PAE = 1, EFER.LMA = 0)
  * translates through four PDPTEs the CPU holds in registers, not through
  * the PDPT in memory: VM entry loads them from GUEST_PDPTR0-3 and VM exit
  * saves them there. The CPU itself reloads them on a guest MOV to CR3
- * (CR3 accesses do not exit under EPT); for the writes to CR0 and CR4
+ * (CR3 accesses do not exit under EPT, unless a monitor watches CR3
+ * writes); for the writes to CR0, CR3 and CR4
  * the module emulates, and for a state userspace sets, the module does
  * what the instruction would have done: read the PDPT at CR3[31:5]
  * through the vCPU's view, #GP (EINVAL for SET_SREGS) when a present
@@ -111,9 +113,28 @@ u64 altp2m_vmx_read_cr(struct altp2m_vcpu *vcpu, unsigned int cr)
 	u64 val;
 
 	altp2m_vmx_vcpu_get(vcpu);
-	val = altp2m_vmread(cr == 0 ? CR0_READ_SHADOW : CR4_READ_SHADOW);
+	if (cr == 3)
+		val = altp2m_vmread(GUEST_CR3);
+	else
+		val = altp2m_vmread(cr == 0 ? CR0_READ_SHADOW : CR4_READ_SHADOW);
 	altp2m_vmx_vcpu_put();
 	return val;
+}
+
+/*
+ * The state after MOV @val to CR3, or -EINVAL for #GP. Outside 64-bit
+ * code the register is 32 bits wide; in it, bits from MAXPHYADDR up are
+ * reserved (bit 63 too: the guest has no PCIDs). Without VPID every VM
+ * entry flushes the guest's linear translations, as the write would.
+ */
+static int altp2m_vmx_new_cr3(struct altp2m_sregs *s, u64 val)
+{
+	if (!((s->efer & EFER_LMA) && s->cs.l))
+		val = (u32)val;
+	else if (val >> altp2m_vmx_cfg.lim.maxphyaddr)
+		return -EINVAL;
+	s->cr3 = val;
+	return 0;
 }
 
 /* The state after MOV @val to CR4, or -EINVAL for #GP. */
@@ -157,9 +178,10 @@ static int altp2m_vmx_new_cr0(struct altp2m_sregs *s, u64 val)
 }
 
 /**
- * altp2m_vmx_write_cr - a guest MOV to CR0 or CR4
- * @vcpu: the vCPU, in its run loop (preemptible, its lock held)
- * @cr: 0 or 4
+ * altp2m_vmx_write_cr - a guest MOV to CR0, CR3 or CR4
+ * @vcpu: the vCPU, its lock held (preemptible: its run loop, or a
+ *	monitor's response completing a parked write)
+ * @cr: 0, 3 or 4
  * @val: the value the guest wrote
  *
  * Return: 0, or -EINVAL where the CPU would raise #GP (the state is then
@@ -173,18 +195,25 @@ int altp2m_vmx_write_cr(struct altp2m_vcpu *vcpu, unsigned int cr, u64 val)
 	int ret;
 
 	lockdep_assert_held(&vcpu->lock);
-	if (val >> 32 || (cr != 0 && cr != 4))
+	if ((cr != 3 && val >> 32) || (cr != 0 && cr != 3 && cr != 4))
 		return -EINVAL;
 	altp2m_vmx_vcpu_get(vcpu);
 	altp2m_vmcs_read_sregs(vcpu, &old);
 	altp2m_vmx_vcpu_put();
 	s = old;
-	ret = cr == 4 ? altp2m_vmx_new_cr4(&s, val) : altp2m_vmx_new_cr0(&s, val);
+	if (cr == 3)
+		ret = altp2m_vmx_new_cr3(&s, val);
+	else if (cr == 4)
+		ret = altp2m_vmx_new_cr4(&s, val);
+	else
+		ret = altp2m_vmx_new_cr0(&s, val);
 	if (ret)
 		return ret;
 
+	/* MOV to CR3 always loads them under PAE paging. */
 	load = altp2m_vmx_pae_paging(&s) &&
-	       ((s.cr0 ^ old.cr0) & ALTP2M_CR0_PDPTE_BITS ||
+	       (cr == 3 ||
+		(s.cr0 ^ old.cr0) & ALTP2M_CR0_PDPTE_BITS ||
 		(s.cr4 ^ old.cr4) & ALTP2M_CR4_PDPTE_BITS);
 	/*
 	 * The PDPT is read with the VMCS put (reading guest memory may

@@ -10,8 +10,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/debugreg.h>
 #include <asm/trapnr.h>
 
 #include "../altp2m.h"
@@ -103,7 +105,12 @@ static int altp2m_handle_msr(struct altp2m_vcpu *vcpu,
 		}
 	}
 	if (write) {
-		if (altp2m_vmx_guest_wrmsr(vcpu, index, val))
+		/* A watched write may park, or be reported once done. */
+		ret = altp2m_vmx_monitor_write(vcpu, ALTP2M_MON_EV_MSR, index,
+					       val, e->insn_len);
+		if (ret == ALTP2M_MON_WRITE_PARKED)
+			return 1;
+		if (ret)
 			goto gp;
 	} else {
 		if (altp2m_vmx_get_msr(vcpu, index, &val))
@@ -118,7 +125,11 @@ gp:
 	return 1;
 }
 
-/* MOV to/from CR0, CR4, CR8, CLTS and LMSW; everything else owns #GP. */
+/*
+ * MOV to/from CR0, CR4, CR8, CLTS and LMSW, and MOV to CR3 while a monitor
+ * watches it; everything else owns #GP. The monitor sees MOV to CR0, CR3
+ * and CR4 (a sync event parks the vCPU with the write not done).
+ */
 static int altp2m_handle_cr(struct altp2m_vcpu *vcpu,
 			    const struct altp2m_vmx_exit *e)
 {
@@ -136,12 +147,18 @@ static int altp2m_handle_cr(struct altp2m_vcpu *vcpu,
 			if (!ret)
 				vcpu->vmx.cr8 = gpr[reg];
 		} else {
-			ret = altp2m_vmx_write_cr(vcpu, cr, gpr[reg]);
+			ret = altp2m_vmx_monitor_write(vcpu, ALTP2M_MON_EV_CR,
+						       cr, gpr[reg],
+						       e->insn_len);
+			if (ret == ALTP2M_MON_WRITE_PARKED)
+				return 1;
 		}
 		break;
-	case 1:		/* MOV from CR: only CR8 exits */
-		ret = cr == 8 ? 0 : -EINVAL;
-		if (!ret)
+	case 1:		/* MOV from CR: CR8, and CR3 where the CPU insists */
+		ret = cr == 8 || cr == 3 ? 0 : -EINVAL;
+		if (!ret && cr == 3)
+			gpr[reg] = altp2m_vmx_read_cr(vcpu, 3);
+		else if (!ret)
 			gpr[reg] = vcpu->lapic ? altp2m_lapic_get_cr8(vcpu) :
 						 vcpu->vmx.cr8;
 		break;
@@ -260,7 +277,8 @@ static int altp2m_handle_mmio(struct altp2m_vcpu *vcpu,
 }
 
 /*
- * A violation the VMM must see: the access of the gfn in the view. @e
+ * A violation the VMM (or the monitor) must see: the access of the gfn in
+ * the view. @e
  * gives the addresses and the qualification: an EPT violation's, or one
  * the emulation built for an access it checked.
  */
@@ -278,6 +296,9 @@ int altp2m_vmx_report_violation(struct altp2m_vcpu *vcpu,
 	}
 	if (f->promoted)
 		flags |= ALTP2M_VIOLATION_PROMOTED;
+	/* A monitor that wants violations gets them instead of the VMM. */
+	if (altp2m_vmx_monitor_violation(vcpu, e, f, flags))
+		return 1;
 	run->exit_reason = ALTP2M_EXIT_VIEW_VIOLATION;
 	memset(&run->violation, 0, sizeof(run->violation));
 	run->violation.gpa = e->gpa;
@@ -358,7 +379,8 @@ static int altp2m_handle_ud(struct altp2m_vcpu *vcpu,
 }
 
 /*
- * An exception the exception bitmap made exit (#UD, #AC, #DB): back to the
+ * An exception the exception bitmap made exit (#UD, #AC, #DB; #BP and the
+ * others for a monitor): back to the
  * guest as the CPU would have delivered it, combined with an event it
  * interrupted by the rules of altp2m_vmx_inject(). The CPU changed no
  * guest state for it, not even DR6 for a #DB, and no host state either.
@@ -371,6 +393,10 @@ static int altp2m_handle_exception(struct altp2m_vcpu *vcpu,
 	switch (e->intr_info & INTR_INFO_VECTOR_MASK) {
 	case X86_TRAP_MC:
 		return 1;	/* the host's handler ran at the exit (enter.c) */
+	case X86_TRAP_BP:
+		/* Intercepted for a monitor only (vmx/monitor.c). */
+		altp2m_vmx_monitor_breakpoint(vcpu, e);
+		return 1;
 	case X86_TRAP_UD:
 		return altp2m_handle_ud(vcpu, e);
 	case X86_TRAP_AC:
@@ -388,9 +414,16 @@ static int altp2m_handle_exception(struct altp2m_vcpu *vcpu,
 					       e->insn_len);
 			return 1;
 		}
+		/* The end of a monitor's single step (vmx/monitor.c)? */
+		if ((e->qualification & DR_STEP) &&
+		    altp2m_vmx_monitor_stepped(vcpu, e->qualification))
+			return 1;
 		altp2m_vmx_raise_db(vcpu, e->qualification);
 		return 1;
 	default:
+		/* Every exception exits while a monitor steps the vCPU. */
+		if (altp2m_vmx_monitor_step_exception(vcpu, e))
+			return 1;
 		return altp2m_vmx_internal_error(vcpu,
 					ALTP2M_INTERNAL_UNEXPECTED_EXIT, e);
 	}
@@ -409,8 +442,14 @@ static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
 		return altp2m_handle_exception(vcpu, e);
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 		return 1;		/* taken by the host once IRQs were on */
+	case EXIT_REASON_MONITOR_TRAP_FLAG:
+		/* Only a monitor's single step sets the control. */
+		altp2m_vmx_monitor_mtf(vcpu);
+		return 1;
 	case EXIT_REASON_PREEMPTION_TIMER:
-		return 1;		/* the backstop: see the run loop's checks */
+		/* The backstop (see the run loop's checks), or a step's end. */
+		altp2m_vmx_monitor_timer(vcpu);
+		return 1;
 	case EXIT_REASON_INIT_SIGNAL:
 		/*
 		 * An INIT sent to this physical CPU, not to the guest: in VMX
@@ -441,6 +480,8 @@ static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
 		altp2m_skip_insn(vcpu, e);
 		return 1;
 	case EXIT_REASON_CPUID:
+		if (altp2m_vmx_monitor_cpuid(vcpu, e))
+			return 1;
 		altp2m_vmx_cpuid(vcpu);
 		altp2m_skip_insn(vcpu, e);
 		return 1;
@@ -549,6 +590,7 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 		return 0;
 	}
 	ret = altp2m_dispatch_exit(vcpu, e);
+	altp2m_vmx_monitor_after_exit(vcpu);
 	if (vcpu->vmx.triple_fault) {
 		vcpu->vmx.triple_fault = false;
 		run->exit_reason = ALTP2M_EXIT_SHUTDOWN;

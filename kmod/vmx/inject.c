@@ -197,6 +197,8 @@ void altp2m_vmx_raise_db(struct altp2m_vcpu *vcpu, u64 dr6)
  * (cleared in the VMCS at the next entry), and with RFLAGS.TF the guest
  * takes its single-step #DB with DR6.BS, at the next instruction. (The
  * guest cannot set DEBUGCTL.BTF, so TF always means every instruction.)
+ * A monitor's single step ends here (vmx/monitor.c), and with it the
+ * guest's own #DB is raised if its TF asks for one.
  */
 void altp2m_vmx_skip_insn(struct altp2m_vcpu *vcpu, unsigned int len)
 {
@@ -204,6 +206,8 @@ void altp2m_vmx_skip_insn(struct altp2m_vcpu *vcpu, unsigned int len)
 
 	v->rip += len;
 	v->shadow_clear = true;
+	if (altp2m_vmx_monitor_insn_done(vcpu))
+		return;
 	if (v->rflags & X86_EFLAGS_TF)
 		altp2m_vmx_raise_db(vcpu, DR_STEP);
 }
@@ -308,6 +312,13 @@ static u32 altp2m_vmx_pick_event(struct altp2m_vcpu *vcpu, u32 intr)
 			break;
 		}
 	}
+	/*
+	 * A monitor's single step: nothing new joins the slot, no window
+	 * exit (it would come before the stepped instruction); all of it
+	 * waits until the step is over. An event in flight is the step's.
+	 */
+	if (altp2m_vmx_monitor_holds_events(vcpu))
+		return 0;
 	if (vcpu->lapic)
 		vector = altp2m_lapic_pending(vcpu);
 	if (!(v->inject.info & INTR_INFO_VALID_MASK)) {
@@ -350,7 +361,8 @@ void altp2m_vmx_inject_event(struct altp2m_vcpu *vcpu)
 
 	lockdep_assert_irqs_disabled();
 	intr = altp2m_vmx_fix_shadow(v);
-	proc = altp2m_vmx_cfg.proc | altp2m_vmx_pick_event(vcpu, intr);
+	proc = altp2m_vmx_cfg.proc | (v->proc & ALTP2M_PROC_MONITOR) |
+	       altp2m_vmx_pick_event(vcpu, intr);
 	if (proc != v->proc) {
 		altp2m_vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
 		v->proc = proc;

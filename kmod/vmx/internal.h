@@ -19,6 +19,7 @@ struct altp2m_vmx_config {
 	bool eptp_index;	/* the VMCS has the EPTP-index field */
 	bool ve;		/* the CPU delivers #VE (else the module) */
 	bool rdtscp;		/* guest RDTSCP, IA32_TSC_AUX switched */
+	bool mtf;		/* monitors' single steps by monitor trap flag */
 	unsigned int nr_auto;	/* fixed autoload MSRs (TSC_AUX with RDTSCP) */
 	u64 host_xcr0;		/* XCR0 of every host CPU, 0 without XSAVE */
 	u64 xcr0_mask;		/* what a guest's XCR0 may hold, 0: no XSAVE */
@@ -40,11 +41,16 @@ struct altp2m_vmx_exit {
 	u64 gla;
 };
 
+/* The exits a monitor's events add (vmx/monitor.c); inject.c keeps them. */
+#define ALTP2M_PROC_MONITOR	(CPU_BASED_CR3_LOAD_EXITING | \
+				 CPU_BASED_MONITOR_TRAP_FLAG)
+
 /* The window exits an entry may ask for (inject.c). */
 #define ALTP2M_PROC_WINDOWS	(CPU_BASED_INTR_WINDOW_EXITING | \
 				 CPU_BASED_NMI_WINDOW_EXITING)
 
 int altp2m_vmx_setup_config(void);
+u32 altp2m_vmx_exception_bitmap(void);
 void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu);
 void altp2m_vmcs_reset(struct altp2m_vcpu *vcpu, bool init);
 void altp2m_vmcs_host_percpu(int cpu);
@@ -101,6 +107,31 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 int altp2m_vmx_report_violation(struct altp2m_vcpu *vcpu,
 				const struct altp2m_vmx_exit *e,
 				const struct altp2m_view_fault *f);
+
+/* monitor.c: the events' producers and the monitor's single step */
+#define ALTP2M_MON_WRITE_PARKED	1
+bool altp2m_vmx_monitor_violation(struct altp2m_vcpu *vcpu,
+				  const struct altp2m_vmx_exit *e,
+				  const struct altp2m_view_fault *f, u8 flags);
+void altp2m_vmx_monitor_breakpoint(struct altp2m_vcpu *vcpu,
+				   const struct altp2m_vmx_exit *e);
+int altp2m_vmx_monitor_write(struct altp2m_vcpu *vcpu, u32 type, u32 index,
+			     u64 val, u32 len);
+bool altp2m_vmx_monitor_cpuid(struct altp2m_vcpu *vcpu,
+			      const struct altp2m_vmx_exit *e);
+bool altp2m_vmx_monitor_stepped(struct altp2m_vcpu *vcpu, u64 dr6);
+bool altp2m_vmx_monitor_insn_done(struct altp2m_vcpu *vcpu);
+void altp2m_vmx_monitor_mtf(struct altp2m_vcpu *vcpu);
+bool altp2m_vmx_monitor_step_exception(struct altp2m_vcpu *vcpu,
+				       const struct altp2m_vmx_exit *e);
+void altp2m_vmx_monitor_after_exit(struct altp2m_vcpu *vcpu);
+u32 altp2m_vmx_monitor_timer_value(struct altp2m_vcpu *vcpu);
+void altp2m_vmx_monitor_timer(struct altp2m_vcpu *vcpu);
+bool altp2m_vmx_monitor_holds_events(const struct altp2m_vcpu *vcpu);
+void altp2m_vmx_monitor_rflags_get(const struct altp2m_vcpu *vcpu,
+				   u64 *rflags);
+void altp2m_vmx_monitor_rflags_set(struct altp2m_vcpu *vcpu);
+void altp2m_vmx_monitor_init_signal(struct altp2m_vcpu *vcpu);
 
 /* VMCS fields <asm/vmx.h> (6.1) does not name. */
 #define ALTP2M_VMCS_EPTP_INDEX		0x00000004

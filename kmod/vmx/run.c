@@ -160,7 +160,7 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 	altp2m_vmx_inject_event(vcpu);
 	if (altp2m_vmx_cfg.timer_value)
 		altp2m_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
-			       altp2m_vmx_cfg.timer_value);
+			       altp2m_vmx_monitor_timer_value(vcpu));
 	altp2m_vmwrite(GUEST_RIP, v->rip);
 	altp2m_vmwrite(GUEST_RSP, v->gpr[ALTP2M_RSP]);
 	altp2m_vmwrite(GUEST_RFLAGS, v->rflags);
@@ -196,6 +196,7 @@ static void altp2m_vcpu_init_signal(struct altp2m_vcpu *vcpu)
 	v->nmi_pending = false;
 	v->shadow_clear = false;
 	v->cr8 = 0;
+	altp2m_vmx_monitor_init_signal(vcpu);
 	altp2m_lapic_reset(vcpu, true);
 	altp2m_lapic_msr_get(vcpu, MSR_IA32_APICBASE, &base);
 	WRITE_ONCE(vcpu->irq.mp_state, base & MSR_IA32_APICBASE_BSP ?

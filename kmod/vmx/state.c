@@ -108,6 +108,8 @@ void altp2m_vmx_get_regs(struct altp2m_vcpu *vcpu, struct altp2m_regs *r)
 	r->r15 = g[ALTP2M_R15];
 	r->rip = vcpu->vmx.rip;
 	r->rflags = vcpu->vmx.rflags;
+	/* A monitor's TF single step is not the guest's. */
+	altp2m_vmx_monitor_rflags_get(vcpu, &r->rflags);
 }
 
 void altp2m_vmcs_write_regs(struct altp2m_vcpu *vcpu,
@@ -145,6 +147,7 @@ void altp2m_vmcs_write_regs(struct altp2m_vcpu *vcpu,
 int altp2m_vmx_set_regs(struct altp2m_vcpu *vcpu, const struct altp2m_regs *r)
 {
 	altp2m_vmcs_write_regs(vcpu, r);
+	altp2m_vmx_monitor_rflags_set(vcpu);
 	altp2m_make_request(vcpu, ALTP2M_REQ_STATE_CHECK);
 	return 0;
 }

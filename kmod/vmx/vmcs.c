@@ -40,6 +40,10 @@ static bool hw_ve = true;
 module_param(hw_ve, bool, 0444);
 MODULE_PARM_DESC(hw_ve, "let the CPU deliver #VE if it can (0: the module delivers it, as without it)");
 
+static bool hw_mtf = true;
+module_param(hw_mtf, bool, 0444);
+MODULE_PARM_DESC(hw_mtf, "single-step for monitors with the CPU's monitor trap flag if it has it (0: with RFLAGS.TF, as without it)");
+
 /* The controls every VMCS gets, computed once from the capability MSRs. */
 struct altp2m_vmx_config altp2m_vmx_cfg __ro_after_init;
 
@@ -81,6 +85,7 @@ int altp2m_vmx_setup_config(void)
 	struct altp2m_vmx_config *c = &altp2m_vmx_cfg;
 	bool truectl = altp2m_host.msrs.basic & ALTP2M_BASIC_TRUE_CTLS;
 	u32 pin, proc, proc2, exit, entry;
+	u64 msr;
 	int ret;
 
 	/*
@@ -140,6 +145,11 @@ int altp2m_vmx_setup_config(void)
 	if (ret)
 		return ret;
 	c->proc &= ~ALTP2M_PROC_WINDOWS;
+	/* Monitors' single steps: MTF where the CPU may set it. */
+	rdmsrl(truectl ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+	       MSR_IA32_VMX_PROCBASED_CTLS, msr);
+	c->mtf = hw_mtf && ((msr >> 32) & CPU_BASED_MONITOR_TRAP_FLAG) &&
+		 !(c->proc & CPU_BASED_MONITOR_TRAP_FLAG);
 	/* With EPT, CR3 accesses need not exit; drop them where allowed. */
 	c->proc &= ~(CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING |
 		     CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS) |
@@ -394,6 +404,24 @@ static void altp2m_reset_state(struct altp2m_sregs *s, struct altp2m_regs *r)
 }
 
 /**
+ * altp2m_vmx_exception_bitmap - the exceptions that always exit
+ *
+ * #AC and #DB always exit, to be reflected by exits.c: an #AC or #DB
+ * raised while delivering itself would otherwise loop in the CPU with no
+ * way for the host to take an interrupt (CVE-2015-5307, CVE-2015-8104),
+ * and a #DB in the guest would write the host's DR6. #MC always, so the
+ * host's handler sees it (enter.c). Without VMFUNC in the CPU, a guest
+ * VMFUNC is a #UD to emulate. A monitor adds more (vmx/monitor.c).
+ *
+ * Return: the exception bitmap without a monitor.
+ */
+u32 altp2m_vmx_exception_bitmap(void)
+{
+	return BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB) | BIT(X86_TRAP_MC) |
+	       (altp2m_vmx_cfg.vmfunc ? 0 : BIT(X86_TRAP_UD));
+}
+
+/**
  * altp2m_vmcs_setup - fill a new vCPU's VMCS (loaded, preemption off)
  * @vcpu: the vCPU
  */
@@ -408,16 +436,8 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 	altp2m_vmwrite(SECONDARY_VM_EXEC_CONTROL, c->proc2);
 	altp2m_vmwrite(VM_EXIT_CONTROLS, c->exit);
 	altp2m_vmwrite(VM_ENTRY_CONTROLS, c->entry);
-	/*
-	 * #AC and #DB always exit, to be reflected by exits.c: an #AC or #DB
-	 * raised while delivering itself would otherwise loop in the CPU
-	 * with no way for the host to take an interrupt (CVE-2015-5307,
-	 * CVE-2015-8104), and a #DB in the guest would write the host's DR6.
-	 * #MC always, so the host's handler sees it (enter.c).
-	 * Without VMFUNC in the CPU, a guest VMFUNC is a #UD to emulate.
-	 */
-	altp2m_vmwrite(EXCEPTION_BITMAP, BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB) |
-		       BIT(X86_TRAP_MC) | (c->vmfunc ? 0 : BIT(X86_TRAP_UD)));
+	/* A monitor's intercepts come at its next ALTP2M_REQ_MONITOR. */
+	altp2m_vmwrite(EXCEPTION_BITMAP, altp2m_vmx_exception_bitmap());
 	altp2m_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	altp2m_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	altp2m_vmwrite(CR3_TARGET_COUNT, 0);

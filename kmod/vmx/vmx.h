@@ -32,6 +32,18 @@ struct altp2m_vmx_msr {
 	u64 value;
 };
 
+/*
+ * struct altp2m_vmx_mon_park - a parked monitor event's instruction
+ * @index: the CR or MSR a parked write goes to
+ * @insn_len: the instruction's length, to complete it
+ * @value: the value a parked write writes
+ */
+struct altp2m_vmx_mon_park {
+	u32 index;
+	u32 insn_len;
+	u64 value;
+};
+
 #define ALTP2M_DR6_SLOT		4
 #define ALTP2M_DR7_SLOT		5
 /* Architectural values at reset, and the bits a MOV to DR6/DR7 can set. */
@@ -107,7 +119,7 @@ struct altp2m_vmx_host_cache {
  *	flight that the guest could no longer take
  * @proc: the primary processor-based controls the VMCS holds: the
  *	configuration's, plus the interrupt- and NMI-window exits the
- *	last entry asked for
+ *	last entry asked for and the monitor's (ALTP2M_PROC_MONITOR)
  * @halt_counted: the current HLT was counted in halts_blocked
  * @shadow_clear: an emulated instruction completed: the STI/MOV-SS
  *	blocking of the VMCS ends at the next entry
@@ -126,6 +138,8 @@ struct altp2m_vmx_host_cache {
  *	-1 for none yet (the host's value differs per CPU: enter.c)
  * @msr: the MSRs kept in software (core/msr.h)
  * @xcr0: the guest's XCR0, in hardware while it runs with CR4.OSXSAVE
+ * @mon_park: what the instruction a sync monitor event parked still has
+ *	to do (vmx/monitor.c)
  *
  * ALTP2M_REQ_STATE_CHECK says userspace set registers since the last
  * check against the VM-entry rules (the guest's own changes go through
@@ -164,6 +178,7 @@ struct altp2m_vmx_vcpu {
 	int tsc_aux_cpu;
 	struct altp2m_msr_state msr;
 	u64 xcr0;
+	struct altp2m_vmx_mon_park mon_park;
 };
 
 extern bool altp2m_vmx_rebooting;
