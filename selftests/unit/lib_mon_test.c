@@ -7,9 +7,12 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../lib/internal.h"
 #include "unit.h"
@@ -613,6 +616,68 @@ START_TEST(event_names)
 }
 END_TEST
 
+
+/* A file of the source tree (from the binary's directory) in memory. */
+static char *slurp(const char *rel)
+{
+	char path[PATH_MAX], *slash, *buf;
+	long len;
+	ssize_t n;
+	FILE *f;
+
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	ck_assert_int_gt(n, 0);
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	ck_assert_ptr_nonnull(slash);
+	snprintf(slash + 1, sizeof(path) - (slash + 1 - path), "../../%s", rel);
+	f = fopen(path, "r");
+	ck_assert_msg(f, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, len + 1);
+	ck_assert_int_eq(fread(buf, 1, len, f), len);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Documentation/monitor.rst shows lib/examples/mon-example.c verbatim:
+ * its last literal block, indented four spaces, is the file.
+ */
+START_TEST(example_in_doc)
+{
+	const char *mark = "\n.. mon-example.c, verbatim:\n\n::\n\n";
+	char *doc = slurp("Documentation/monitor.rst");
+	char *src = slurp("lib/examples/mon-example.c");
+	char *p, *out, *o;
+
+	p = strstr(doc, mark);
+	ck_assert_msg(p, "monitor.rst: no '.. mon-example.c, verbatim:' block");
+	p += strlen(mark);
+	out = calloc(1, strlen(p) + 1);
+	for (o = out; *p; ) {
+		if (*p == '\n') {
+			*o++ = *p++;
+			continue;
+		}
+		ck_assert_msg(!strncmp(p, "    ", 4),
+			      "monitor.rst: the example block ends early");
+		p += 4;
+		while (*p && *p != '\n')
+			*o++ = *p++;
+		if (*p)
+			*o++ = *p++;
+	}
+	ck_assert_msg(!strcmp(out, src),
+		      "monitor.rst's copy of mon-example.c differs from the file");
+	free(out);
+	free(doc);
+	free(src);
+}
+END_TEST
+
 static Suite *lib_mon_suite(void)
 {
 	Suite *s = suite_create("libaltp2m-mon");
@@ -626,6 +691,7 @@ static Suite *lib_mon_suite(void)
 	tcase_add_test(tc, responses);
 	tcase_add_test(tc, memory_split);
 	tcase_add_test(tc, event_names);
+	tcase_add_test(tc, example_in_doc);
 	suite_add_tcase(s, tc);
 	return s;
 }
