@@ -141,7 +141,7 @@ static int run(struct altp2m_mon *m, const struct watch *w)
 {
 	struct pollfd pfd = { .fd = altp2m_mon_fd(m), .events = POLLIN };
 	struct altp2m_monitor_event ev;
-	int ret;
+	int ret = 0;
 
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		/* poll() stands for the daemon's own event loop. */
@@ -149,13 +149,19 @@ static int run(struct altp2m_mon *m, const struct watch *w)
 			perror("poll");
 			return 1;
 		}
-		/* Drain: every event now in the rings. */
-		while ((ret = altp2m_mon_next_event(m, &ev, 0)) == 1)
+		/*
+		 * Drain: every event now in the rings. An answered vCPU may
+		 * send its next event before the ring looks empty, so the
+		 * drain can go on for ever: Ctrl-C is checked here too.
+		 */
+		while (!__atomic_load_n(&stop, __ATOMIC_RELAXED) &&
+		       (ret = altp2m_mon_next_event(m, &ev, 0)) == 1) {
 			if (handle(m, &ev, w))
 				return 1;
+			fflush(stdout);
+		}
 		if (ret < 0 && ret != -EINTR)
 			return fail(m, "next event");
-		fflush(stdout);
 	}
 	return 0;
 }
