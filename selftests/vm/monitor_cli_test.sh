@@ -158,6 +158,39 @@ pause_for() {
 	guest_runs
 }
 
+# lib/examples/mon-example, the daemon of Documentation/monitor.rst, on
+# the same guest: guest requests answered after a gva read, and with the
+# page of the guest's loop count read-only in a view of its own, each
+# write relaxed, stepped and restricted again; Ctrl-C detaches and the
+# view goes with it (DROP_VIEWS).
+example_daemon() {
+	[ -x ./mon-example ] || fails "mon-example not staged"
+	pg=$(printf '0x%x' $((loops >> 12)))
+	./mon-example "$vm" "$pg" >"$tmp/ex.out" 2>"$tmp/ex.err" &
+	p=$!
+	i=0
+	while [ "$(grep -c ' singlestep ' "$tmp/ex.out")" -lt 2 ] &&
+	      [ $i -lt 1200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -INT $p
+	wait $p || fails "exit $?: $(cat "$tmp/ex.err" "$tmp/ex.out")"
+	grep -q "^view 1: gfn $pg read-only, every vCPU on it$" "$tmp/ex.out" ||
+		fails "no view: $(head -5 "$tmp/ex.out")"
+	grep -q "guest-request rip 0x[0-9a-f]* rbx $marker: 61 6c 74 70 32 6d 20 6d" \
+		"$tmp/ex.out" || fails "request: $(head -5 "$tmp/ex.out")"
+	grep -q "view 1 violation rip 0x[0-9a-f]* gpa $(printf '0x%x' $((loops)))" \
+		"$tmp/ex.out" || fails "violation: $(head -8 "$tmp/ex.out")"
+	[ "$(grep -c ' singlestep ' "$tmp/ex.out")" -ge 2 ] ||
+		fails "steps: $(head -8 "$tmp/ex.out")"
+	guest_runs
+	views=$($ctl -j view list "$vm") || return 1
+	case $views in
+	*'"view":1,'*) fails "the example's view stayed: $views" ;;
+	esac
+}
+
 usage_and_absent_vm() {
 	$ctl monitor attach "$vm" --events cr2 >/dev/null 2>&1
 	[ $? -eq 2 ] || fails "cr2: not a usage error"
@@ -168,7 +201,7 @@ usage_and_absent_vm() {
 		fails "absent VM: $(cat "$tmp/absent.err")"
 }
 
-tap_plan 10
+tap_plan 11
 check "guest-started" guest_started
 check "mem-read-gpa" mem_read_gpa
 check "mem-read-gva" mem_read_gva
@@ -178,5 +211,6 @@ check "monitor-attach-guest-request" guest_request_events
 check "monitor-attach-cr3" cr3_events
 check "one-monitor-and-ctrl-c" one_monitor_and_ctrl_c
 check "monitor-pause-for" pause_for
+check "example-daemon" example_daemon
 check "usage-and-absent-vm" usage_and_absent_vm
 tap_done
