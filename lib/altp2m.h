@@ -421,10 +421,11 @@ struct altp2m_mon_opts {
 };
 
 /*
- * Attach to VM @vm_id through the device: needs CAP_NET_ADMIN or
- * CAP_SYS_ADMIN in the user namespace of the VM's creator (-EPERM) and
- * the creator's network namespace (-ENOENT). -EBUSY while another monitor
- * is attached. The module's API version is checked first (-EPROTO).
+ * Attach to VM @vm_id through the device: needs access to the device
+ * node (-EACCES), CAP_NET_ADMIN or CAP_SYS_ADMIN in the user namespace of
+ * the VM's creator (-EPERM) and the creator's network namespace
+ * (-ENOENT). -EBUSY while another monitor is attached. The module's API
+ * version is checked first (-EPROTO).
  */
 int altp2m_mon_attach(struct altp2m_mon **mp, uint32_t vm_id,
 		      const struct altp2m_mon_opts *opts,

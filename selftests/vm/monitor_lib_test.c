@@ -7,13 +7,17 @@
  * drops async events when full (and the wrap the library then reads
  * through), pause as a barrier, translate and read by gpa.
  */
+#define _GNU_SOURCE	/* setresuid */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "altp2m.h"
 #include "../lib/monitor_util.h"
@@ -248,6 +252,59 @@ TEST(pause_translate_read)
 	pthread_kill(r.th, SIGUSR1);
 	TEST_ASSERT(!pthread_join(r.th, NULL), "join");
 	altp2m_vm_close(vmh);
+	vm_free(vm);
+}
+
+/*
+ * In a child as nobody: altp2m_mon_attach(@vm_id) fails with @want and a
+ * message holding @words. Returns the child's verdict (0: as expected).
+ */
+static int attach_as_nobody(uint32_t vm_id, int want, const char *words)
+{
+	char err[ALTP2M_ERRMSG_LEN] = "";
+	struct altp2m_mon *m;
+	int status, ret;
+	pid_t pid;
+
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(2);
+		ret = altp2m_mon_attach(&m, vm_id, NULL, err, sizeof(err));
+		if (ret != want || !strstr(err, words)) {
+			fprintf(stderr, "as nobody: %d, '%s'\n", ret, err);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+}
+
+/*
+ * Attaching by id needs access to the device node, then CAP_NET_ADMIN or
+ * CAP_SYS_ADMIN in the VM creator's user namespace: a process with the
+ * first and without the second gets -EPERM and a message that says what
+ * is missing.
+ */
+TEST(attach_by_id_unprivileged)
+{
+	struct vm *vm = vm_create_bare();
+	char err[ALTP2M_ERRMSG_LEN] = "";
+	struct altp2m_mon *m;
+	struct stat st;
+
+	ASSERT_EQ(stat(ALTP2M_DEFAULT_DEVICE, &st), 0);
+	/* The node's own mode (0660, root's) keeps nobody out first. */
+	EXPECT_EQ(attach_as_nobody(vm->id, -EACCES, "Permission denied"), 0);
+	ASSERT_EQ(chmod(ALTP2M_DEFAULT_DEVICE, 0666), 0);
+	EXPECT_EQ(attach_as_nobody(vm->id, -EPERM, "CAP_NET_ADMIN"), 0);
+	ASSERT_EQ(chmod(ALTP2M_DEFAULT_DEVICE, st.st_mode & 07777), 0);
+	/* Root may. */
+	ASSERT_EQ(altp2m_mon_attach(&m, vm->id, NULL, err, sizeof(err)), 0);
+	altp2m_mon_close(m);
 	vm_free(vm);
 }
 
