@@ -16,8 +16,10 @@
  *    their exits.
  * A vCPU reaches the monitor through vm->monitor inside an RCU read-side
  * section (altp2m_mon_get()) and never keeps the pointer past it: what a
- * parked or paused vCPU waits on is its own (vcpu->mon). Close clears
- * vm->monitor and waits for a grace period before it frees anything.
+ * parked or paused vCPU waits on is its own (vcpu->mon). Close marks the
+ * monitor @closing, which hides it from vCPUs, and waits for a grace
+ * period before it undoes what the monitor did; vm->monitor is cleared
+ * last, so that no other monitor attaches while the close runs.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -101,6 +103,9 @@ static int altp2m_mon_cr_slot(u32 index)
  * @flags: ALTP2M_MONITOR_* from the attach (immutable)
  * @entries: entries per ring (immutable)
  * @ring_bytes: bytes per vCPU in the mapping (immutable)
+ * @closing: the fd is being released: vCPUs see no monitor any more, but
+ *	vm->monitor stays set (so no other monitor attaches) until the close
+ *	has undone everything (set under the VM's @lock)
  * @rings: by vCPU id; see struct altp2m_mon_ring
  * @seq: the last sequence number handed out
  * @poll_wq: poll() waiters: woken by events and by the VM's files closing
@@ -120,6 +125,7 @@ struct altp2m_monitor {
 	u32 flags;
 	u32 entries;
 	u64 ring_bytes;
+	bool closing;
 	struct altp2m_mon_ring rings[ALTP2M_MAX_VCPUS];
 	atomic64_t seq;
 	wait_queue_head_t poll_wq;
@@ -148,11 +154,14 @@ void __weak altp2m_monitor_views_release(struct altp2m_monitor *mon)
 {
 }
 
-/* The VM's monitor, inside rcu_read_lock(); NULL for none. */
+/* The VM's monitor, inside rcu_read_lock(); NULL for none or closing. */
 static struct altp2m_monitor *altp2m_mon_get(struct altp2m_vm *vm)
 {
+	struct altp2m_monitor *mon;
+
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "vm->monitor outside RCU");
-	return READ_ONCE(vm->monitor);
+	mon = READ_ONCE(vm->monitor);
+	return mon && !READ_ONCE(mon->closing) ? mon : NULL;
 }
 
 struct altp2m_vm *altp2m_monitor_vm(struct altp2m_monitor *mon)
@@ -487,14 +496,18 @@ enum altp2m_mon_verdict altp2m_monitor_send(struct altp2m_vcpu *vcpu,
 		    ALTP2M_MON_DROPPED : ALTP2M_MON_SENT;
 		goto out;
 	}
+	/*
+	 * Parked before the event is in the ring: RESPOND looks at
+	 * @parked_seq without the vCPU's lock first, and a monitor may
+	 * answer as soon as it sees the event.
+	 */
 	vcpu->mon.parked_type = ev->type;
+	WRITE_ONCE(vcpu->mon.parked_seq, ev->seq);
 	if (altp2m_mon_push(mon, vcpu, ev, true)) {
 		/* Never dropped: the vCPU waits for room (altp2m_monitor_wait). */
 		vcpu->mon.parked_ev = *ev;
 		vcpu->mon.unsent = true;
 	}
-	/* The vCPU's check before entry reads it (altp2m_monitor_blocked). */
-	WRITE_ONCE(vcpu->mon.parked_seq, ev->seq);
 	v = ALTP2M_MON_PARKED;
 out:
 	rcu_read_unlock();
@@ -683,8 +696,11 @@ static long altp2m_mon_get_info(struct altp2m_monitor *mon, void __user *argp)
 
 	if (copy_from_user(&in, argp, sizeof(in)))
 		return -EFAULT;
-	if (!altp2m_is_zero(&in, sizeof(in)))
+	/* The out fields may hold anything: a struct used before. */
+	if (in.flags || in.pad ||
+	    !altp2m_is_zero(in.reserved, sizeof(in.reserved)))
 		return -EINVAL;
+	memset(&in, 0, sizeof(in));
 	in.vm_id = mon->vm->id;
 	altp2m_mon_caps(&in.events, &in.sync_events, &in.async_events,
 			&in.responses);
@@ -1120,12 +1136,12 @@ static int altp2m_mon_release(struct inode *inode, struct file *file)
 	unsigned int i;
 
 	/*
-	 * Step 1 (no monitor: nothing is enabled, the intercepts go at the
-	 * next entry) and the close's own pause of every vCPU, so that no
-	 * guest instruction runs between the steps below.
+	 * Step 1 (vCPUs see no monitor: nothing is enabled, the intercepts
+	 * go at the next entry) and the close's own pause of every vCPU, so
+	 * that no guest instruction runs between the steps below.
 	 */
 	mutex_lock(&vm->lock);
-	WRITE_ONCE(vm->monitor, NULL);
+	WRITE_ONCE(mon->closing, true);
 	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			WRITE_ONCE(vm->vcpus[i]->mon.pause_count,
@@ -1149,6 +1165,7 @@ static int altp2m_mon_release(struct inode *inode, struct file *file)
 	altp2m_monitor_views_release(mon);
 	/* Step 3, the monitor's pauses and the close's: vCPUs go on. */
 	mutex_lock(&vm->lock);
+	WRITE_ONCE(vm->monitor, NULL);
 	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			WRITE_ONCE(vm->vcpus[i]->mon.pause_count, 0);
@@ -1185,7 +1202,7 @@ int altp2m_monitor_attach_check(struct altp2m_monitor_attach *a)
 	u64 bytes;
 
 	if ((a->flags & ~ALTP2M_MONITOR_DROP_VIEWS) || a->pad ||
-	    a->ring_bytes || !altp2m_is_zero(a->reserved, sizeof(a->reserved)))
+	    !altp2m_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	if (altp2m_mon_ring_geometry(a->ring_entries, &entries, &bytes))
 		return -EINVAL;

@@ -498,6 +498,8 @@ err_slot:
 	mutex_lock(&vm->lock);
 	vm->vcpus[c->vcpu_id] = NULL;
 	mutex_unlock(&vm->lock);
+	/* A monitor call may have pinned it meanwhile. */
+	altp2m_monitor_vcpu_gone(vcpu);
 	if (vcpu->lapic)	/* as at release: a sender may hold it */
 		synchronize_rcu();
 	altp2m_vm_put(vm);

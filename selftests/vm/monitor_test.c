@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -153,6 +154,10 @@ TEST(attach_rules)
 	fd = __monitor_attach(vm->dev_fd, &a);
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(a.ring_bytes, 8192);
+	/* The same struct again, its out fields filled: no EINVAL. */
+	close(fd);
+	fd = __monitor_attach(vm->dev_fd, &a);
+	ASSERT_GE(fd, 0);
 	/* Another VM is another monitor. */
 	a = (struct altp2m_monitor_attach){ 0 };
 	fd2 = __monitor_attach(other->fd, &a);
@@ -169,7 +174,6 @@ TEST(attach_rules)
 			{ .ring_entries = 3 },
 			{ .ring_entries = 1 },
 			{ .ring_entries = ALTP2M_MONITOR_MAX_RING * 2 },
-			{ .ring_bytes = 4096 },
 			{ .vm_id = other->id },	/* on vm's fd */
 		};
 		unsigned int i;
@@ -309,10 +313,20 @@ TEST(get_info_and_set_event)
 	in.reserved[0] = 1;
 	EXPECT_EQ(ioctl(m->fd, ALTP2M_MONITOR_GET_INFO, &in), -1);
 	EXPECT_EQ(errno, EINVAL);
+	in = (struct altp2m_monitor_info){ .pad = 1 };
+	EXPECT_EQ(ioctl(m->fd, ALTP2M_MONITOR_GET_INFO, &in), -1);
+	EXPECT_EQ(errno, EINVAL);
+	/* The out fields of a struct used before are no error. */
+	in = m->info;
+	EXPECT_EQ(ioctl(m->fd, ALTP2M_MONITOR_GET_INFO, &in), 0);
+	EXPECT_EQ(in.events, m->info.events);
 	vm_caps(vm, &caps);
-	TH_LOG("features 0x%llx events 0x%llx",
-	       (unsigned long long)caps.features,
-	       (unsigned long long)m->info.events);
+	EXPECT_TRUE(caps.features & ALTP2M_FEATURE_MONITOR);
+	TH_LOG("events 0x%llx sync 0x%llx async 0x%llx responses 0x%llx",
+	       (unsigned long long)m->info.events,
+	       (unsigned long long)m->info.sync_events,
+	       (unsigned long long)m->info.async_events,
+	       (unsigned long long)m->info.responses);
 
 	/* Malformed. */
 	EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_NR,
@@ -352,6 +366,35 @@ TEST(get_info_and_set_event)
 	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
 			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
 	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST, 0, 0, 0);
+	/* Disabling takes no settings. */
+	EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+				      ALTP2M_MON_CTL_SYNC, 0, 0), -1);
+	EXPECT_EQ(errno, EINVAL);
+	if (m->info.events & (1ULL << ALTP2M_MON_EV_MSR)) {
+		uint32_t i;
+
+		/* The variable-range MTRRs: 16 MSRs a guest writes. */
+		for (i = 0; i < ALTP2M_MONITOR_MAX_MSRS; i++)
+			monitor_set_event(m, ALTP2M_MON_EV_MSR,
+					  ALTP2M_MON_CTL_ENABLE, 0x200 + i, 0);
+		/* Replacing one's settings takes no new slot. */
+		monitor_set_event(m, ALTP2M_MON_EV_MSR, ALTP2M_MON_CTL_ENABLE |
+				  ALTP2M_MON_CTL_ONCHANGE, 0x200, 1);
+		EXPECT_EQ(__monitor_set_event(m, ALTP2M_MON_EV_MSR,
+					      ALTP2M_MON_CTL_ENABLE, 0x250, 0),
+			  -1);
+		EXPECT_EQ(errno, ENOSPC);
+		monitor_set_event(m, ALTP2M_MON_EV_MSR, 0, 0x205, 0);
+		monitor_set_event(m, ALTP2M_MON_EV_MSR, ALTP2M_MON_CTL_ENABLE,
+				  0x250, 0);
+	}
+	if (m->info.events & (1ULL << ALTP2M_MON_EV_CR)) {
+		monitor_set_event(m, ALTP2M_MON_EV_CR, ALTP2M_MON_CTL_ENABLE |
+				  ALTP2M_MON_CTL_ONCHANGE, 3, 0);
+		monitor_set_event(m, ALTP2M_MON_EV_CR, ALTP2M_MON_CTL_ENABLE |
+				  ALTP2M_MON_CTL_SYNC, 0, 1);
+		monitor_set_event(m, ALTP2M_MON_EV_CR, 0, 3, 0);
+	}
 	monitor_close(m);
 	vm_free(vm);
 }
@@ -682,6 +725,229 @@ TEST(switch_view_and_close_restores)
 	vm_free(vm);
 }
 
+/* A gfn's access in @view, or 0xff when it has no entry there. */
+static uint8_t access_of(struct vm *vm, uint32_t view, uint64_t gfn)
+{
+	uint8_t access = 0xff;
+
+	if (__vm_get_mem_access(vm, view, gfn, &access))
+		return 0xff;
+	return access;
+}
+
+/*
+ * ACCESS: the batch applies before the vCPU goes on, all or nothing; a
+ * batch that fails leaves the vCPU parked and changes nothing.
+ */
+TEST(response_access_batch)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_one_request);
+	struct altp2m_monitor_response rsp = { 0 };
+	struct altp2m_batch_op ops[2] = { 0 };
+	struct altp2m_monitor_event ev;
+	struct runner r = { 0 };
+	struct monitor *m;
+	uint64_t gfn = vm_alloc(vm, 4096, 4096) >> 12;
+	uint16_t v;
+
+	vm_views_enable(vm, 4);
+	v = vm_view_create(vm, ALTP2M_ACCESS_RWX);
+	m = monitor_attach(vm, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	start(&r, vcpu);
+	monitor_wait_event(m, &ev);
+	ops[0] = (struct altp2m_batch_op){ .op = ALTP2M_BATCH_SET_ACCESS,
+		.value = ALTP2M_ACCESS_R, .view = v, .gfn = gfn, .npages = 1 };
+	/* The second fails (no view 3): the first does not apply either. */
+	ops[1] = ops[0];
+	ops[1].view = 3;
+	rsp.flags = ALTP2M_MON_RSP_ACCESS;
+	rsp.vcpu = 0;
+	rsp.seq = ev.seq;
+	rsp.nr_ops = 2;
+	rsp.ops = (uintptr_t)ops;
+	EXPECT_EQ(__monitor_respond(m, &rsp), -1);
+	EXPECT_EQ(errno, ENOENT);
+	/* Untouched: the view's default (no entry of its own yet). */
+	EXPECT_NE(access_of(vm, v, gfn), ALTP2M_ACCESS_R);
+	/* A malformed operation: EINVAL before anything. */
+	ops[1] = ops[0];
+	ops[1].pad = 1;
+	EXPECT_EQ(__monitor_respond(m, &rsp), -1);
+	EXPECT_EQ(errno, EINVAL);
+	/* Unreadable operations. */
+	rsp.ops = 8;
+	EXPECT_EQ(__monitor_respond(m, &rsp), -1);
+	EXPECT_EQ(errno, EFAULT);
+	EXPECT_EQ(pthread_tryjoin_np(r.th, NULL), EBUSY);
+	/* One good operation: applied, and the vCPU goes on. */
+	rsp.ops = (uintptr_t)ops;
+	rsp.nr_ops = 1;
+	ASSERT_EQ(__monitor_respond(m, &rsp), 0);
+	EXPECT_EQ(vm_get_mem_access(vm, v, gfn), ALTP2M_ACCESS_R);
+	join(&r);
+	assert_ucall_sync(vcpu, 0);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/*
+ * The request in any mode, from CPL 0 only: a 32-bit protected-mode guest
+ * makes one at CPL 0 (%ebx: its result), IRETs to CPL 3, makes another
+ * there (%ecx), and reports both with a VMCALL the VMM sees (RAX 0). An
+ * exception reports its vector + 100 in %ecx the same way.
+ */
+#define MT_SYS		0x20000ULL	/* GDT, IDT, TSS */
+#define MT_STACK0	0x30000ULL	/* ring-0 stack top */
+#define MT_USTACK	0x40000ULL	/* ring-3 stack top */
+extern char mt_entry[], mt_exc_entries[];
+__asm__(
+	"	.text\n"
+	"	.code32\n"
+	"	.globl mt_entry, mt_exc_entries\n"
+	"mt_entry:\n"
+	"	movl $0x61700010, %eax\n"
+	"	vmcall\n"
+	"	movl %eax, %esi\n"
+	"	pushl $0x23\n"
+	"	pushl $0x40000\n"
+	"	pushl $0x202\n"
+	"	pushl $0x1b\n"
+	"	pushl $mt_user\n"
+	"	iret\n"
+	"mt_user:\n"
+	"	movl $0x61700010, %eax\n"
+	"	vmcall\n"
+	"	movl %eax, %ecx\n"
+	"	movl %esi, %ebx\n"
+	"	xorl %eax, %eax\n"
+	"	vmcall\n"
+	"	jmp .\n"
+	"	.p2align 4\n"
+	"mt_exc_entries:\n"
+	"	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,"
+	"16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+	"	movl $(\\vec + 100), %ecx\n"
+	"	xorl %eax, %eax\n"
+	"	vmcall\n"
+	"	jmp .\n"
+	"	.p2align 4\n"
+	"	.endr\n"
+	"	.code64\n");
+
+TEST(guest_request_cpl3_refused)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add_bare(vm, 0);
+	uint32_t handlers[NR_EXCEPTIONS];
+	struct altp2m_regs regs = { 0 };
+	struct altp2m_monitor_event ev;
+	struct altp2m_sregs sregs;
+	struct monitor *m;
+	unsigned int v;
+
+	for (v = 0; v < NR_EXCEPTIONS; v++)
+		handlers[v] = (uint32_t)(uintptr_t)mt_exc_entries + 16 * v;
+	x86_build_prot32(vm->ram, MT_SYS, handlers, 0, MT_STACK0);
+	x86_sregs_prot32(&sregs, MT_SYS);
+	vcpu_sregs_set(vcpu, &sregs);
+	regs.rip = (uint64_t)(uintptr_t)mt_entry;
+	regs.rsp = MT_STACK0;
+	regs.rflags = X86_RFLAGS_FIXED;
+	vcpu_regs_set(vcpu, &regs);
+	m = monitor_attach(vm, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE, 0, 0);
+	vcpu_run(vcpu);
+	ASSERT_EQ(vcpu->run->exit_reason, ALTP2M_EXIT_HYPERCALL);
+	/* CPL 0 in protected mode: delivered; CPL 3: EPERM, nothing sent. */
+	EXPECT_EQ((uint32_t)vcpu->run->hypercall.args[0], 0);
+	EXPECT_EQ((uint32_t)vcpu->run->hypercall.args[1], (uint32_t)-EPERM);
+	ASSERT_TRUE(monitor_ring_pop(m, 0, &ev));
+	EXPECT_EQ(ev.regs.cpl, 0);
+	EXPECT_FALSE(monitor_ring_pop(m, 0, &ev));
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/*
+ * A halted vCPU (in-kernel HLT, ALTP2M_VM_LAPIC) paused by the monitor:
+ * an interrupt that comes while it is paused is not taken until RESUME,
+ * and is not lost either: the vCPU wakes from HLT for it after RESUME.
+ */
+#define MT_APIC_GPA	0xfee00000ULL
+#define MT_IRQ_VECTOR	0x40
+uint64_t mt_irq_count;
+void mt_irq_handler(void);
+__asm__(
+	"	.text\n"
+	"	.globl mt_irq_handler\n"
+	"mt_irq_handler:\n"
+	"	push %rax\n"
+	"	incq mt_irq_count\n"
+	"	movabs $0xfee000b0, %rax\n"	/* EOI */
+	"	movl $0, (%rax)\n"
+	"	pop %rax\n"
+	"	iretq\n");
+
+static void guest_sti_hlt(void)
+{
+	mmio_write32(MT_APIC_GPA + 0xf0, 0x1ff);	/* SVR: enabled */
+	GUEST_SYNC(0);
+	__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+	GUEST_SYNC(READ_ONCE(mt_irq_count));
+}
+
+static struct vm *vm_create_lapic(void)
+{
+	struct altp2m_create_vm c = { .flags = ALTP2M_VM_LAPIC };
+	struct vm *vm = vm_create(0);
+	struct altp2m_memory_region r = {
+		.slot = 0, .memory_size = vm->ram_size,
+		.userspace_addr = (uintptr_t)vm->ram,
+	};
+	int fd;
+
+	fd = ioctl(vm->dev_fd, ALTP2M_CREATE_VM, &c);
+	TEST_ASSERT(fd >= 0, "ALTP2M_CREATE_VM with ALTP2M_VM_LAPIC");
+	TEST_ASSERT(!ioctl(fd, ALTP2M_SET_MEMORY_REGION, &r), "slot 0");
+	close(vm->fd);
+	vm->fd = fd;
+	vm->id = c.vm_id;
+	return vm;
+}
+
+TEST(pause_halted_vcpu)
+{
+	struct vm *vm = vm_create_lapic();
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_sti_hlt);
+	struct altp2m_msi msi = { .address = MT_APIC_GPA,
+				  .data = MT_IRQ_VECTOR };
+	struct runner r = { 0 };
+	struct monitor *m;
+	struct ucall uc;
+
+	x86_set_idt_gate(vm->ram, MT_IRQ_VECTOR,
+			 (uint64_t)(uintptr_t)mt_irq_handler);
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, 0);
+	m = monitor_attach(vm, 0, 0);
+	start(&r, vcpu);
+	sleep_ms(300);			/* halted, asleep in the kernel */
+	monitor_pause(m, 0);
+	EXPECT_EQ(ioctl(vm->fd, ALTP2M_SIGNAL_MSI, &msi), 1);
+	sleep_ms(300);
+	EXPECT_EQ(guest_global(vm, mt_irq_count), 0);
+	EXPECT_EQ(pthread_tryjoin_np(r.th, NULL), EBUSY);
+	monitor_resume(m, 0);
+	join(&r);
+	assert_ucall_sync(vcpu, 1);
+	monitor_close(m);
+	vm_free(vm);
+}
+
 /* The barrier: both vCPUs spin in the guest; PAUSE stops their counters. */
 TEST(pause_barrier)
 {
@@ -914,6 +1180,59 @@ TEST(two_vcpus_at_once)
 		vcpu_run_ucall(r[i].vcpu, &uc);
 		assert_ucall_done(r[i].vcpu);
 	}
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/*
+ * poll(): EPOLLIN while a ring holds an unconsumed event; EPOLLHUP once
+ * the VM fd and every vCPU fd are closed, and then the calls that need a
+ * vCPU say ENODEV.
+ */
+TEST(poll_in_and_hup)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_requests);
+	struct altp2m_monitor_event ev;
+	struct pollfd p;
+	struct monitor *m;
+	struct ucall uc;
+	int fd;
+
+	guest_global(vm, guest_nr_requests) = 1;
+	m = monitor_attach(vm, 0, 0);
+	p = (struct pollfd){ .fd = m->fd, .events = POLLIN };
+	EXPECT_EQ(poll(&p, 1, 0), 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE, 0, 0);
+	vcpu_run_ucall(vcpu, &uc);
+	assert_ucall_sync(vcpu, 0);
+	EXPECT_EQ(poll(&p, 1, 0), 1);
+	EXPECT_EQ(p.revents, POLLIN);
+	ASSERT_TRUE(monitor_ring_pop(m, 0, &ev));
+	EXPECT_EQ(poll(&p, 1, 0), 0);
+	vm_free(vm);
+	/* Only the monitor holds the VM now. */
+	EXPECT_EQ(poll(&p, 1, 0), 1);
+	EXPECT_TRUE(p.revents & POLLHUP);
+	EXPECT_EQ(__monitor_pause(m, 0), -1);
+	EXPECT_EQ(errno, ENODEV);
+	/* The rings stay readable. */
+	EXPECT_EQ(monitor_ring(m, 0)->prod, 1);
+
+	/* Attached through /dev/altp2m, a vCPU fd outliving the VM fd. */
+	vm = vm_create_bare();
+	fd = __vm_create_vcpu(vm, 0);
+	ASSERT_GE(fd, 0);
+	monitor_close(m);
+	m = monitor_attach_dev(vm->dev_fd, vm->id, 0, 0);
+	close(vm->fd);
+	vm->fd = -1;
+	p = (struct pollfd){ .fd = m->fd, .events = POLLIN };
+	EXPECT_EQ(poll(&p, 1, 0), 0);
+	close(fd);
+	EXPECT_EQ(poll(&p, 1, 0), 1);
+	EXPECT_TRUE(p.revents & POLLHUP);
 	monitor_close(m);
 	vm_free(vm);
 }
