@@ -225,6 +225,69 @@ TEST(running_vcpu_is_busy)
 	vm_free(vm);
 }
 
+static uint64_t parked_word;
+
+/* Asks its monitor (sync), then reports what parked_word holds. */
+static void guest_parked(void)
+{
+	WRITE_ONCE(parked_word, 0x1111);
+	guest_monitor_request((uint64_t)(uintptr_t)&parked_word, 0, 0, 0);
+	GUEST_SYNC(READ_ONCE(parked_word));
+}
+
+/*
+ * Parked on a sync event, its thread asleep inside ALTP2M_RUN: the
+ * monitor reads its registers, reads and writes its memory by the
+ * linear address the event carried and translates it; the guest goes on
+ * with what the monitor wrote.
+ */
+TEST(parked_vcpu)
+{
+	struct altp2m_monitor_translate t;
+	struct altp2m_monitor_event ev;
+	struct altp2m_regs r = {};
+	uint64_t word, gva;
+	struct monitor *m;
+	struct vcpu *vcpu;
+	struct vm *vm;
+	pthread_t th;
+
+	vm = vm_create(RAM);
+	vcpu = vcpu_add(vm, 0, guest_parked);
+	m = monitor_attach(vm, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	ASSERT_EQ(pthread_create(&th, NULL, run_thread, vcpu), 0);
+	monitor_wait_event(m, &ev);
+	ASSERT_EQ(ev.type, ALTP2M_MON_EV_GUEST_REQUEST);
+	gva = ev.u.guest_request.args[0];
+	ASSERT_EQ(gva, (uint64_t)(uintptr_t)&parked_word);
+
+	ASSERT_EQ(state_ioctl(m, ALTP2M_MONITOR_GET_VCPU_STATE,
+			      ALTP2M_MON_STATE_REGS, 0, &r, NULL, NULL), 0);
+	ASSERT_EQ(r.rbx, gva);
+	ASSERT_EQ(r.rsp, ev.regs.rsp);
+	ASSERT_EQ(mread(m, ALTP2M_MON_MEM_GVA, ALTP2M_MON_VIEW_CURRENT, gva,
+			&word, sizeof(word), NULL), sizeof(word));
+	ASSERT_EQ(word, 0x1111);
+	ASSERT_EQ(xlate(m, ALTP2M_MON_XLATE_WRITE, gva, &t), 0);
+	ASSERT_EQ(t.gpa, gva);
+	word = 0x2222;
+	ASSERT_EQ(mwrite(m, ALTP2M_MON_MEM_GVA, 0, gva, &word, sizeof(word)),
+		  sizeof(word));
+	/* The thread is still parked: RUN has not returned. */
+	ASSERT_EQ(pthread_tryjoin_np(th, NULL), EBUSY);
+	monitor_continue(m, &ev);
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	assert_ucall_sync(vcpu, 0x2222);
+	/* Answered and not paused: busy again. */
+	ASSERT_ERRNO(state_ioctl(m, ALTP2M_MONITOR_GET_VCPU_STATE,
+				 ALTP2M_MON_STATE_REGS, 0, &r, NULL, NULL),
+		     EBUSY);
+	monitor_close(m);
+	vm_free(vm);
+}
+
 TEST(state_get_set)
 {
 	struct altp2m_msr_entry e[2] = {
