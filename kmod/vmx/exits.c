@@ -80,6 +80,32 @@ static int altp2m_handle_vmcall(struct altp2m_vcpu *vcpu,
 	return 0;
 }
 
+/**
+ * altp2m_vmx_wrmsr - a guest WRMSR, as the guest's instruction does it
+ * @vcpu: the vCPU, its lock held (its exit handler, or a monitor's
+ *	response completing a parked write)
+ * @index: the MSR
+ * @val: the value
+ *
+ * The local APIC's MSRs first: APIC base, TSC deadline, x2APIC.
+ *
+ * Return: 0; ALTP2M_LAPIC_EXIT when the VMM must see the write (the run
+ * page filled); -EINVAL for #GP.
+ */
+int altp2m_vmx_wrmsr(struct altp2m_vcpu *vcpu, u32 index, u64 val)
+{
+	int ret;
+
+	if (vcpu->lapic) {
+		ret = altp2m_lapic_msr_set(vcpu, index, val);
+		if (ret != -ENOENT) {
+			vcpu->stats.apic_exits++;
+			return ret < 0 ? -EINVAL : ret;
+		}
+	}
+	return altp2m_vmx_guest_wrmsr(vcpu, index, val) ? -EINVAL : 0;
+}
+
 static int altp2m_handle_msr(struct altp2m_vcpu *vcpu,
 			     const struct altp2m_vmx_exit *e, bool write)
 {
@@ -88,36 +114,34 @@ static int altp2m_handle_msr(struct altp2m_vcpu *vcpu,
 	u64 val = (gpr[ALTP2M_RDX] << 32) | (u32)gpr[ALTP2M_RAX];
 	int ret;
 
-	/* The local APIC's MSRs first: APIC base, TSC deadline, x2APIC. */
-	if (vcpu->lapic) {
-		ret = write ? altp2m_lapic_msr_set(vcpu, index, val) :
-			      altp2m_lapic_msr_get(vcpu, index, &val);
-		if (ret != -ENOENT) {
-			vcpu->stats.apic_exits++;
-			if (ret < 0)
-				goto gp;
-			if (!write) {
-				gpr[ALTP2M_RAX] = (u32)val;
-				gpr[ALTP2M_RDX] = val >> 32;
-			}
-			altp2m_skip_insn(vcpu, e);
-			return ret == ALTP2M_LAPIC_EXIT ? 0 : 1;
-		}
-	}
 	if (write) {
 		/* A watched write may park, or be reported once done. */
 		ret = altp2m_vmx_monitor_write(vcpu, ALTP2M_MON_EV_MSR, index,
 					       val, e->insn_len);
 		if (ret == ALTP2M_MON_WRITE_PARKED)
 			return 1;
-		if (ret)
+		if (ret < 0)
 			goto gp;
-	} else {
-		if (altp2m_vmx_get_msr(vcpu, index, &val))
-			goto gp;
-		gpr[ALTP2M_RAX] = (u32)val;
-		gpr[ALTP2M_RDX] = val >> 32;
+		altp2m_skip_insn(vcpu, e);
+		return ret == ALTP2M_LAPIC_EXIT ? 0 : 1;
 	}
+	/* The local APIC's MSRs first: APIC base, TSC deadline, x2APIC. */
+	if (vcpu->lapic) {
+		ret = altp2m_lapic_msr_get(vcpu, index, &val);
+		if (ret != -ENOENT) {
+			vcpu->stats.apic_exits++;
+			if (ret < 0)
+				goto gp;
+			gpr[ALTP2M_RAX] = (u32)val;
+			gpr[ALTP2M_RDX] = val >> 32;
+			altp2m_skip_insn(vcpu, e);
+			return ret == ALTP2M_LAPIC_EXIT ? 0 : 1;
+		}
+	}
+	if (altp2m_vmx_get_msr(vcpu, index, &val))
+		goto gp;
+	gpr[ALTP2M_RAX] = (u32)val;
+	gpr[ALTP2M_RDX] = val >> 32;
 	altp2m_skip_insn(vcpu, e);
 	return 1;
 gp:
@@ -589,6 +613,7 @@ int altp2m_vmx_handle_exit(struct altp2m_vcpu *vcpu,
 		run->fail_entry.qualification = e->qualification;
 		return 0;
 	}
+	altp2m_vmx_monitor_exit_begin(vcpu, e);
 	ret = altp2m_dispatch_exit(vcpu, e);
 	altp2m_vmx_monitor_after_exit(vcpu);
 	if (vcpu->vmx.triple_fault) {

@@ -109,7 +109,9 @@ int altp2m_vmx_report_violation(struct altp2m_vcpu *vcpu,
 				const struct altp2m_view_fault *f);
 
 /* monitor.c: the events' producers and the monitor's single step */
-#define ALTP2M_MON_WRITE_PARKED	1
+/* Not 0, -errno or ALTP2M_LAPIC_EXIT (1): what altp2m_vmx_wrmsr() returns. */
+#define ALTP2M_MON_WRITE_PARKED	2
+int altp2m_vmx_wrmsr(struct altp2m_vcpu *vcpu, u32 index, u64 val);
 bool altp2m_vmx_monitor_violation(struct altp2m_vcpu *vcpu,
 				  const struct altp2m_vmx_exit *e,
 				  const struct altp2m_view_fault *f, u8 flags);
@@ -124,6 +126,8 @@ bool altp2m_vmx_monitor_insn_done(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_monitor_mtf(struct altp2m_vcpu *vcpu);
 bool altp2m_vmx_monitor_step_exception(struct altp2m_vcpu *vcpu,
 				       const struct altp2m_vmx_exit *e);
+void altp2m_vmx_monitor_exit_begin(struct altp2m_vcpu *vcpu,
+				   const struct altp2m_vmx_exit *e);
 void altp2m_vmx_monitor_after_exit(struct altp2m_vcpu *vcpu);
 u32 altp2m_vmx_monitor_timer_value(struct altp2m_vcpu *vcpu);
 void altp2m_vmx_monitor_timer(struct altp2m_vcpu *vcpu);

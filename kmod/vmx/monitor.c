@@ -56,6 +56,7 @@
 
 #include "../altp2m.h"
 #include "../core/step.h"
+#include "../lapic.h"
 #include "internal.h"
 
 /* The responses a parked event of each type takes. */
@@ -443,6 +444,43 @@ bool altp2m_vmx_monitor_step_exception(struct altp2m_vcpu *vcpu,
 	return true;
 }
 
+/*
+ * An exit in the middle of the stepped instruction (it faulted: an EPT
+ * violation, an exception) leaves no single-step trap for it: the
+ * instruction has not retired. An emulator (Bochs) records one anyway in
+ * the pending debug exceptions, as if it had; the next entry would then
+ * end the step before the instruction ran, or, once the exit's handler
+ * cancelled the step, raise a #DB the guest never asked for. Drop it,
+ * before the handler runs.
+ */
+void altp2m_vmx_monitor_exit_begin(struct altp2m_vcpu *vcpu,
+				   const struct altp2m_vmx_exit *e)
+{
+	u32 type = e->intr_info & INTR_INFO_INTR_TYPE_MASK;
+	u64 pending;
+
+	if (!altp2m_step_tf(vcpu))
+		return;
+	switch (e->reason) {
+	case EXIT_REASON_EPT_VIOLATION:
+	case EXIT_REASON_EPT_MISCONFIG:
+		break;
+	case EXIT_REASON_EXCEPTION_NMI:
+		if (type == INTR_TYPE_HARD_EXCEPTION &&
+		    (e->intr_info & INTR_INFO_VECTOR_MASK) != X86_TRAP_DB)
+			break;
+		return;
+	default:
+		return;
+	}
+	altp2m_vmx_vcpu_get(vcpu);
+	pending = altp2m_vmread(GUEST_PENDING_DBG_EXCEPTIONS);
+	if (pending & DR_STEP)
+		altp2m_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS,
+			       pending & ~(u64)DR_STEP);
+	altp2m_vmx_vcpu_put();
+}
+
 /**
  * altp2m_vmx_monitor_after_exit - the step and the event an exit left
  * @vcpu: the vCPU, on its thread, after the exit handler
@@ -567,7 +605,7 @@ static int altp2m_mon_do_write(struct altp2m_vcpu *vcpu, u32 type, u32 index,
 {
 	if (type == ALTP2M_MON_EV_CR)
 		return altp2m_vmx_write_cr(vcpu, index, val);
-	return altp2m_vmx_guest_wrmsr(vcpu, index, val) ? -EINVAL : 0;
+	return altp2m_vmx_wrmsr(vcpu, index, val);
 }
 
 /**
@@ -581,8 +619,9 @@ static int altp2m_mon_do_write(struct altp2m_vcpu *vcpu, u32 type, u32 index,
  * Sync: the vCPU parks with nothing written. Async: the write is done,
  * then the event sent (not for a write that raises #GP).
  *
- * Return: ALTP2M_MON_WRITE_PARKED, else the write's result: 0 (the caller
- * completes the instruction) or -EINVAL (#GP).
+ * Return: ALTP2M_MON_WRITE_PARKED, else the write's result: 0 or
+ * ALTP2M_LAPIC_EXIT (the caller completes the instruction; the latter
+ * for the VMM), or -EINVAL (#GP).
  */
 int altp2m_vmx_monitor_write(struct altp2m_vcpu *vcpu, u32 type, u32 index,
 			     u64 val, u32 len)
@@ -601,7 +640,12 @@ int altp2m_vmx_monitor_write(struct altp2m_vcpu *vcpu, u32 type, u32 index,
 		ev.u.cr.old_value = old;
 		ev.u.cr.new_value = val;
 	} else {
-		if (altp2m_vmx_get_msr(vcpu, index, &old))
+		/* The APIC's MSRs are the in-kernel APIC's, as for RDMSR. */
+		ret = vcpu->lapic ? altp2m_lapic_msr_get(vcpu, index, &old) :
+				    -ENOENT;
+		if (ret == -ENOENT)
+			ret = altp2m_vmx_get_msr(vcpu, index, &old);
+		if (ret)
 			old = 0;
 		wanted = altp2m_monitor_msr_wanted(vcpu, index, old, val,
 						   &sync);
@@ -618,7 +662,7 @@ int altp2m_vmx_monitor_write(struct altp2m_vcpu *vcpu, u32 type, u32 index,
 		wanted = false;
 	}
 	ret = altp2m_mon_do_write(vcpu, type, index, val);
-	if (!ret && wanted)
+	if (ret >= 0 && wanted)
 		altp2m_mon_send(vcpu, &ev);
 	return ret;
 }
@@ -781,7 +825,11 @@ static void altp2m_mon_complete(struct altp2m_vcpu *vcpu,
 			altp2m_vmx_skip_insn(vcpu, p->insn_len);
 			break;
 		}
-		if (altp2m_mon_do_write(vcpu, type, p->index, p->value))
+		/*
+		 * The watched APIC MSRs (base, TSC deadline) never ask for the
+		 * VMM (ALTP2M_LAPIC_EXIT is for the EOI, not watched).
+		 */
+		if (altp2m_mon_do_write(vcpu, type, p->index, p->value) < 0)
 			altp2m_vmx_inject(vcpu, X86_TRAP_GP, true, 0);
 		else
 			altp2m_vmx_skip_insn(vcpu, p->insn_len);

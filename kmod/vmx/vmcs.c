@@ -436,8 +436,12 @@ void altp2m_vmcs_setup(struct altp2m_vcpu *vcpu)
 	altp2m_vmwrite(SECONDARY_VM_EXEC_CONTROL, c->proc2);
 	altp2m_vmwrite(VM_EXIT_CONTROLS, c->exit);
 	altp2m_vmwrite(VM_ENTRY_CONTROLS, c->entry);
-	/* A monitor's intercepts come at its next ALTP2M_REQ_MONITOR. */
+	/*
+	 * A monitor's intercepts come with ALTP2M_REQ_MONITOR, asked for
+	 * here too: a monitor may have been attached before this vCPU was.
+	 */
 	altp2m_vmwrite(EXCEPTION_BITMAP, altp2m_vmx_exception_bitmap());
+	altp2m_make_request(vcpu, ALTP2M_REQ_MONITOR);
 	altp2m_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	altp2m_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	altp2m_vmwrite(CR3_TARGET_COUNT, 0);

@@ -7,14 +7,13 @@
  * monitor, answers.
  */
 #define _GNU_SOURCE
-#include <poll.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../lib/vm_util.h"
+#include "../lib/monitor_util.h"
 #include "../lib/harness.h"
 
 #define EV_TIMEOUT_MS	60000
@@ -24,70 +23,14 @@
 
 /* ------------------------------------------------------ monitor side */
 
-struct mon {
-	int fd;
-	uint8_t *map;
-	uint64_t ring_bytes;
-	uint32_t entries;
-};
-
-static void mon_attach(struct altp2m_test *_t, struct vm *vm, struct mon *m)
-{
-	struct altp2m_monitor_attach a = { 0 };
-
-	m->fd = ioctl(vm->fd, ALTP2M_MONITOR_ATTACH, &a);
-	ASSERT_GE(m->fd, 0);
-	m->ring_bytes = a.ring_bytes;
-	m->entries = a.ring_entries;
-	m->map = mmap(NULL, a.ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      m->fd, 0);
-	ASSERT_TRUE(m->map != MAP_FAILED);
-}
-
-static void mon_close(struct mon *m)
-{
-	munmap(m->map, m->ring_bytes);
-	close(m->fd);
-}
-
-static int __mon_set_event(struct mon *m, uint32_t type, uint32_t flags,
-			   uint32_t index)
-{
-	struct altp2m_monitor_event_ctl c = {
-		.flags = flags, .type = type, .index = index,
-	};
-
-	return ioctl(m->fd, ALTP2M_MONITOR_SET_EVENT, &c);
-}
-
+/* Every event type here is enabled with no mask. */
 #define mon_set_event(m, type, flags, index) \
-	ASSERT_EQ(__mon_set_event(m, type, flags, index), 0)
+	monitor_set_event(m, type, flags, index, 0)
 
-/* The next event of vCPU 0's ring, or -1 after @ms milliseconds. */
-static int mon_next(struct mon *m, struct altp2m_monitor_event *ev, int ms)
+static int __mon_respond(struct monitor *m,
+			 const struct altp2m_monitor_response *rsp)
 {
-	struct altp2m_monitor_ring *r = (void *)m->map;
-	struct pollfd p = { .fd = m->fd, .events = POLLIN };
-	uint32_t prod, cons;
-
-	for (;;) {
-		prod = __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE);
-		cons = r->cons;
-		if (prod != cons)
-			break;
-		if (ms <= 0 || poll(&p, 1, 100) < 0)
-			return -1;
-		ms -= 100;
-	}
-	memcpy(ev, m->map + ALTP2M_MONITOR_RING_HDR +
-	       (cons % m->entries) * ALTP2M_MONITOR_EVENT_SIZE, sizeof(*ev));
-	__atomic_store_n(&r->cons, cons + 1, __ATOMIC_RELEASE);
-	return 0;
-}
-
-static int __mon_respond(struct mon *m, struct altp2m_monitor_response *rsp)
-{
-	int ret = ioctl(m->fd, ALTP2M_MONITOR_RESPOND, rsp);
+	int ret = __monitor_respond(m, rsp);
 
 	if (ret)
 		printf("# RESPOND seq %llu flags %#x: %s\n",
@@ -148,16 +91,21 @@ static void run_async(struct altp2m_test *_t, struct runner *r)
 	ASSERT_EQ(pthread_create(&r->th, NULL, runner_fn, r), 0);
 }
 
+/* A vCPU still parked after EV_TIMEOUT_MS is a failure, not a hang. */
 static void run_wait(struct altp2m_test *_t, struct runner *r)
 {
-	ASSERT_EQ(pthread_join(r->th, NULL), 0);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += EV_TIMEOUT_MS / 1000;
+	ASSERT_EQ(pthread_timedjoin_np(r->th, NULL, &ts), 0);
 }
 
 /* The next event, which must be of @type. */
-static void next_event(struct altp2m_test *_t, struct mon *m,
+static void next_event(struct altp2m_test *_t, struct monitor *m,
 		       struct altp2m_monitor_event *ev, uint32_t type)
 {
-	ASSERT_EQ(mon_next(m, ev, EV_TIMEOUT_MS), 0);
+	ASSERT_EQ(monitor_next_event(m, ev, EV_TIMEOUT_MS), 0);
 	if (ev->type != type)
 		TH_LOG("event %llu: type %u at %#llx", (unsigned long long)ev->seq,
 		       ev->type, (unsigned long long)ev->regs.rip);
@@ -340,22 +288,22 @@ TEST(cr_async_write_happens)
 	struct vm *vm = vm_create(0);
 	struct runner r = { .vcpu = vcpu_add(vm, 0, guest_cr4_flip) };
 	struct altp2m_monitor_event ev;
-	struct mon m;
+	struct monitor *m;
 
-	mon_attach(_t, vm, &m);
-	mon_set_event(&m, ALTP2M_MON_EV_CR, ALTP2M_MON_CTL_ENABLE, 4);
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_CR, ALTP2M_MON_CTL_ENABLE, 4);
 	run_async(_t, &r);
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_CR);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_CR);
 	EXPECT_EQ(ev.flags & ALTP2M_MON_EVF_SYNC, 0);
 	EXPECT_EQ(ev.u.cr.index, 4);
 	EXPECT_EQ(ev.u.cr.new_value, ev.u.cr.old_value ^ CR4_PCE);
 	EXPECT_EQ(r.uc.args[0], ev.u.cr.new_value);
 	/* Written before the event: the registers show the new value. */
 	EXPECT_EQ(ev.regs.cr4, ev.u.cr.new_value);
-	EXPECT_EQ(mon_next(&m, &ev, 0), -1);
-	mon_close(&m);
+	EXPECT_EQ(monitor_next_event(m, &ev, 0), -1);
+	monitor_close(m);
 	vm_free(vm);
 }
 
@@ -365,22 +313,22 @@ TEST(cr_sync_deny_keeps_value)
 	struct vm *vm = vm_create(0);
 	struct runner r = { .vcpu = vcpu_add(vm, 0, guest_cr4_flip) };
 	struct altp2m_monitor_event ev;
-	struct mon m;
+	struct monitor *m;
 
-	mon_attach(_t, vm, &m);
-	mon_set_event(&m, ALTP2M_MON_EV_CR,
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_CR,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 4);
 	run_async(_t, &r);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_CR);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_CR);
 	EXPECT_EQ(ev.flags & ALTP2M_MON_EVF_SYNC, ALTP2M_MON_EVF_SYNC);
 	EXPECT_EQ(ev.u.cr.index, 4);
 	/* Not written yet: the registers show the old value. */
 	EXPECT_EQ(ev.regs.cr4, ev.u.cr.old_value);
-	mon_respond(&m, &ev, ALTP2M_MON_RSP_DENY);
+	mon_respond(m, &ev, ALTP2M_MON_RSP_DENY);
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0], ev.u.cr.old_value);
-	mon_close(&m);
+	monitor_close(m);
 	vm_free(vm);
 }
 
@@ -390,26 +338,26 @@ TEST(cr_sync_continue_writes)
 	struct vm *vm = vm_create(0);
 	struct runner r = { .vcpu = vcpu_add(vm, 0, guest_cr4_flip) };
 	struct altp2m_monitor_event ev;
-	struct mon m;
+	struct monitor *m;
 
-	mon_attach(_t, vm, &m);
-	mon_set_event(&m, ALTP2M_MON_EV_CR,
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_CR,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 4);
 	run_async(_t, &r);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_CR);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_CR);
 	/* DENY is for CR and MSR only; REINJECT is not: EINVAL, parked. */
 	{
 		struct altp2m_monitor_response bad =
 			rsp_for(&ev, ALTP2M_MON_RSP_REINJECT);
 
-		EXPECT_EQ(__mon_respond(&m, &bad), -1);
+		EXPECT_EQ(__mon_respond(m, &bad), -1);
 		EXPECT_EQ(errno, EINVAL);
 	}
-	mon_respond(&m, &ev, 0);
+	mon_respond(m, &ev, 0);
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0], ev.u.cr.new_value);
-	mon_close(&m);
+	monitor_close(m);
 	vm_free(vm);
 }
 
@@ -419,21 +367,21 @@ TEST(cr3_sync_event)
 	struct vm *vm = vm_create(0);
 	struct runner r = { .vcpu = vcpu_add(vm, 0, guest_cr3_reload) };
 	struct altp2m_monitor_event ev;
-	struct mon m;
+	struct monitor *m;
 
-	mon_attach(_t, vm, &m);
-	mon_set_event(&m, ALTP2M_MON_EV_CR,
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_CR,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 3);
 	run_async(_t, &r);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_CR);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_CR);
 	EXPECT_EQ(ev.u.cr.index, 3);
 	EXPECT_EQ(ev.u.cr.old_value, ev.regs.cr3);
 	EXPECT_EQ(ev.u.cr.new_value, ev.regs.cr3);
-	mon_respond(&m, &ev, 0);
+	mon_respond(m, &ev, 0);
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0], ev.u.cr.new_value);
-	mon_close(&m);
+	monitor_close(m);
 	vm_free(vm);
 }
 
@@ -443,16 +391,16 @@ TEST(msr_async_and_deny)
 	struct vm *vm = vm_create(0);
 	struct runner r = { .vcpu = vcpu_add(vm, 0, guest_msr_write) };
 	struct altp2m_monitor_event ev;
-	struct mon m;
+	struct monitor *m;
 
-	mon_attach(_t, vm, &m);
-	mon_set_event(&m, ALTP2M_MON_EV_MSR, ALTP2M_MON_CTL_ENABLE,
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_MSR, ALTP2M_MON_CTL_ENABLE,
 		      MSR_SYSENTER_ESP);
 	run_async(_t, &r);
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0], 0x1234);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_MSR);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_MSR);
 	EXPECT_EQ(ev.flags & ALTP2M_MON_EVF_SYNC, 0);
 	EXPECT_EQ(ev.u.msr.index, MSR_SYSENTER_ESP);
 	EXPECT_EQ(ev.u.msr.old_value, 0);
@@ -461,18 +409,76 @@ TEST(msr_async_and_deny)
 	/* Again from the start, the MSR back at 0, now sync and denied. */
 	vcpu_set_msr(r.vcpu, MSR_SYSENTER_ESP, 0);
 	vcpu_setup(r.vcpu, guest_msr_write);
-	mon_set_event(&m, ALTP2M_MON_EV_MSR,
+	mon_set_event(m, ALTP2M_MON_EV_MSR,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC,
 		      MSR_SYSENTER_ESP);
 	run_async(_t, &r);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_MSR);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_MSR);
 	EXPECT_EQ(ev.flags & ALTP2M_MON_EVF_SYNC, ALTP2M_MON_EVF_SYNC);
 	EXPECT_EQ(ev.u.msr.new_value, 0x1234);
-	mon_respond(&m, &ev, ALTP2M_MON_RSP_DENY);
+	mon_respond(m, &ev, ALTP2M_MON_RSP_DENY);
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0], 0);
-	mon_close(&m);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+#define MSR_APIC_BASE		0x1b
+#define APIC_BASE_EN		(1ULL << 11)
+
+static void guest_apic_base_off(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	wrmsr(MSR_APIC_BASE, base & ~APIC_BASE_EN);
+	GUEST_SYNC_ARGS(base, rdmsr(MSR_APIC_BASE));
+}
+
+/* A VM like vm_create()'s, with the in-kernel local APIC. */
+static struct vm *vm_create_lapic(void)
+{
+	struct altp2m_create_vm c = { .flags = ALTP2M_VM_LAPIC };
+	struct vm *vm = vm_create(0);
+	struct altp2m_memory_region r = {
+		.slot = 0, .memory_size = vm->ram_size,
+		.userspace_addr = (uintptr_t)vm->ram,
+	};
+	int fd = ioctl(vm->dev_fd, ALTP2M_CREATE_VM, &c);
+
+	TEST_ASSERT(fd >= 0, "ALTP2M_CREATE_VM with ALTP2M_VM_LAPIC");
+	TEST_ASSERT(!ioctl(fd, ALTP2M_SET_MEMORY_REGION, &r), "slot 0");
+	close(vm->fd);
+	vm->fd = fd;
+	vm->id = c.vm_id;
+	return vm;
+}
+
+/*
+ * The in-kernel APIC's base MSR: its write is reported with the APIC's
+ * value as the old one, and DENY keeps the APIC enabled.
+ */
+TEST(msr_apic_base_deny)
+{
+	struct vm *vm = vm_create_lapic();
+	struct runner r = { .vcpu = vcpu_add(vm, 0, guest_apic_base_off) };
+	struct altp2m_monitor_event ev;
+	struct monitor *m = monitor_attach(vm, 0, 0);
+
+	mon_set_event(m, ALTP2M_MON_EV_MSR,
+		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC,
+		      MSR_APIC_BASE);
+	run_async(_t, &r);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_MSR);
+	EXPECT_EQ(ev.u.msr.index, MSR_APIC_BASE);
+	EXPECT_TRUE(ev.u.msr.old_value & APIC_BASE_EN);
+	EXPECT_EQ(ev.u.msr.new_value, ev.u.msr.old_value & ~APIC_BASE_EN);
+	mon_respond(m, &ev, ALTP2M_MON_RSP_DENY);
+	run_wait(_t, &r);
+	ASSERT_EQ(r.type, UCALL_SYNC);
+	EXPECT_EQ(r.uc.args[0], ev.u.msr.old_value);
+	EXPECT_EQ(r.uc.args[1], ev.u.msr.old_value);
+	monitor_close(m);
 	vm_free(vm);
 }
 
@@ -486,14 +492,14 @@ TEST(cpuid_answered_by_monitor)
 	struct runner r = { .vcpu = vcpu_add(vm, 0, guest_cpuid) };
 	struct altp2m_monitor_response rsp;
 	struct altp2m_monitor_event ev;
-	struct mon m;
+	struct monitor *m;
 
 	vcpu_args_set(r.vcpu, 1, (uint64_t)CPUID_LEAF);
-	mon_attach(_t, vm, &m);
-	mon_set_event(&m, ALTP2M_MON_EV_CPUID,
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_CPUID,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
 	run_async(_t, &r);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_CPUID);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_CPUID);
 	EXPECT_EQ(ev.u.cpuid.leaf, CPUID_LEAF);
 	EXPECT_EQ(ev.u.cpuid.subleaf, 7);
 	EXPECT_EQ(ev.u.cpuid.insn_len, 2);
@@ -503,7 +509,7 @@ TEST(cpuid_answered_by_monitor)
 	rsp.regs.rcx = 0x33;
 	rsp.regs.rdx = 0x44;
 	rsp.regs.rip += ev.u.cpuid.insn_len;
-	ASSERT_EQ(__mon_respond(&m, &rsp), 0);
+	ASSERT_EQ(__mon_respond(m, &rsp), 0);
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0], 0x11);
@@ -515,15 +521,15 @@ TEST(cpuid_answered_by_monitor)
 	vcpu_setup(r.vcpu, guest_cpuid);
 	vcpu_args_set(r.vcpu, 1, 0ULL);
 	run_async(_t, &r);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_CPUID);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_CPUID);
 	EXPECT_EQ(ev.u.cpuid.leaf, 0);
-	mon_respond(&m, &ev, 0);
+	mon_respond(m, &ev, 0);
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_GE(r.uc.args[0], 1);
 	EXPECT_NE(r.uc.args[1], 0x22);
 	EXPECT_NE(r.uc.args[1], 0);
-	mon_close(&m);
+	monitor_close(m);
 	vm_free(vm);
 }
 
@@ -542,22 +548,22 @@ TEST(breakpoint_reinject)
 	struct altp2m_monitor_event ev;
 	struct runner r;
 	struct vm *vm = bp_vm(&r, guest_int3);
-	struct mon m;
+	struct monitor *m;
 
-	mon_attach(_t, vm, &m);
-	mon_set_event(&m, ALTP2M_MON_EV_BREAKPOINT,
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_BREAKPOINT,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
 	run_async(_t, &r);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_BREAKPOINT);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_BREAKPOINT);
 	EXPECT_EQ(ev.regs.rip, (uint64_t)(uintptr_t)guest_int3_at);
 	EXPECT_EQ(ev.u.breakpoint.gla, (uint64_t)(uintptr_t)guest_int3_at);
 	EXPECT_EQ(ev.u.breakpoint.gpa, (uint64_t)(uintptr_t)guest_int3_at);
 	EXPECT_EQ(ev.u.breakpoint.insn_len, 1);
-	mon_respond(&m, &ev, ALTP2M_MON_RSP_REINJECT);
+	mon_respond(m, &ev, ALTP2M_MON_RSP_REINJECT);
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0], 1);
-	mon_close(&m);
+	monitor_close(m);
 	vm_free(vm);
 }
 
@@ -568,20 +574,44 @@ TEST(breakpoint_consumed)
 	struct altp2m_monitor_response rsp;
 	struct runner r;
 	struct vm *vm = bp_vm(&r, guest_int3);
-	struct mon m;
+	struct monitor *m;
 
-	mon_attach(_t, vm, &m);
-	mon_set_event(&m, ALTP2M_MON_EV_BREAKPOINT,
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_BREAKPOINT,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
 	run_async(_t, &r);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_BREAKPOINT);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_BREAKPOINT);
 	rsp = rsp_for(&ev, ALTP2M_MON_RSP_SET_REGS);
 	rsp.regs.rip += ev.u.breakpoint.insn_len;
-	ASSERT_EQ(__mon_respond(&m, &rsp), 0);
+	ASSERT_EQ(__mon_respond(m, &rsp), 0);
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0], 0);
-	mon_close(&m);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/* A vCPU created after BREAKPOINT was enabled has the intercept too. */
+TEST(breakpoint_vcpu_created_later)
+{
+	struct vm *vm = vm_create(0);
+	struct altp2m_monitor_event ev;
+	struct monitor *m = monitor_attach(vm, 0, 0);
+	struct runner r;
+
+	mon_set_event(m, ALTP2M_MON_EV_BREAKPOINT,
+		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
+	x86_set_idt_gate(vm->ram, 3, (uint64_t)(uintptr_t)guest_bp_handler);
+	r.vcpu = vcpu_add(vm, 0, guest_int3);
+	m->nr_rings = 1;
+	run_async(_t, &r);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_BREAKPOINT);
+	EXPECT_EQ(ev.regs.rip, (uint64_t)(uintptr_t)guest_int3_at);
+	mon_respond(m, &ev, ALTP2M_MON_RSP_REINJECT);
+	run_wait(_t, &r);
+	ASSERT_EQ(r.type, UCALL_SYNC);
+	EXPECT_EQ(r.uc.args[0], 1);
+	monitor_close(m);
 	vm_free(vm);
 }
 
@@ -591,14 +621,14 @@ TEST(close_reinjects_parked_breakpoint)
 	struct altp2m_monitor_event ev;
 	struct runner r;
 	struct vm *vm = bp_vm(&r, guest_int3);
-	struct mon m;
+	struct monitor *m;
 
-	mon_attach(_t, vm, &m);
-	mon_set_event(&m, ALTP2M_MON_EV_BREAKPOINT,
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_BREAKPOINT,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
 	run_async(_t, &r);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_BREAKPOINT);
-	mon_close(&m);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_BREAKPOINT);
+	monitor_close(m);
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0], 1);
@@ -631,13 +661,13 @@ TEST(violation_relaxed_by_batch)
 	uint64_t gva;
 	uint32_t view;
 	struct vm *vm = ro_view_vm(&r, &gva, &view);
-	struct mon m;
+	struct monitor *m;
 
-	mon_attach(_t, vm, &m);
-	mon_set_event(&m, ALTP2M_MON_EV_VIOLATION,
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_VIOLATION,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
 	run_async(_t, &r);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_VIOLATION);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_VIOLATION);
 	EXPECT_EQ(ev.view, view);
 	EXPECT_EQ(ev.u.violation.gpa, gva);
 	EXPECT_TRUE(ev.u.violation.access & ALTP2M_ACCESS_W);
@@ -649,14 +679,14 @@ TEST(violation_relaxed_by_batch)
 	rsp = rsp_for(&ev, ALTP2M_MON_RSP_ACCESS);
 	rsp.nr_ops = 1;
 	rsp.ops = (uint64_t)(uintptr_t)&op;
-	ASSERT_EQ(__mon_respond(&m, &rsp), 0);
+	ASSERT_EQ(__mon_respond(m, &rsp), 0);
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0], 0x55);
 	EXPECT_EQ(vm_get_mem_access(vm, view, gva >> 12), ALTP2M_ACCESS_RW);
 	EXPECT_EQ(vcpu_get_view(r.vcpu), view);
-	EXPECT_EQ(mon_next(&m, &ev, 0), -1);
-	mon_close(&m);
+	EXPECT_EQ(monitor_next_event(m, &ev, 0), -1);
+	monitor_close(m);
 	vm_free(vm);
 }
 
@@ -669,22 +699,22 @@ TEST(violation_switch_view)
 	uint64_t gva;
 	uint32_t view;
 	struct vm *vm = ro_view_vm(&r, &gva, &view);
-	struct mon m;
+	struct monitor *m;
 
-	mon_attach(_t, vm, &m);
-	mon_set_event(&m, ALTP2M_MON_EV_VIOLATION,
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_VIOLATION,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
 	run_async(_t, &r);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_VIOLATION);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_VIOLATION);
 	rsp = rsp_for(&ev, ALTP2M_MON_RSP_SWITCH_VIEW);
 	rsp.view = 0;
-	ASSERT_EQ(__mon_respond(&m, &rsp), 0);
+	ASSERT_EQ(__mon_respond(m, &rsp), 0);
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0], 0x55);
 	EXPECT_EQ(vcpu_get_view(r.vcpu), 0);
 	EXPECT_EQ(vm_get_mem_access(vm, view, gva >> 12), ALTP2M_ACCESS_R);
-	mon_close(&m);
+	monitor_close(m);
 	vm_free(vm);
 }
 
@@ -706,28 +736,28 @@ TEST(singlestep_sequence)
 	struct vm *vm = bp_vm(&r, guest_step);
 	struct altp2m_monitor_info info = { 0 };
 	unsigned int i;
-	struct mon m;
+	struct monitor *m;
 
-	mon_attach(_t, vm, &m);
-	ASSERT_EQ(ioctl(m.fd, ALTP2M_MONITOR_GET_INFO, &info), 0);
+	m = monitor_attach(vm, 0, 0);
+	ASSERT_EQ(ioctl(m->fd, ALTP2M_MONITOR_GET_INFO, &info), 0);
 	EXPECT_TRUE(info.events & (1ULL << ALTP2M_MON_EV_SINGLESTEP));
 	TH_LOG("single step by %s", info.singlestep == ALTP2M_MON_STEP_MTF ?
 	       "MTF" : "TF");
-	mon_set_event(&m, ALTP2M_MON_EV_BREAKPOINT,
+	mon_set_event(m, ALTP2M_MON_EV_BREAKPOINT,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
 	run_async(_t, &r);
-	next_event(_t, &m, &ev, ALTP2M_MON_EV_BREAKPOINT);
+	next_event(_t, m, &ev, ALTP2M_MON_EV_BREAKPOINT);
 	EXPECT_EQ(ev.regs.rip, (uint64_t)(uintptr_t)guest_step_code);
 	/* SINGLESTEP events not enabled: a step is refused. */
 	rsp = rsp_for(&ev, ALTP2M_MON_RSP_SET_REGS | ALTP2M_MON_RSP_SINGLESTEP);
 	rsp.regs.rip += 1;
-	EXPECT_EQ(__mon_respond(&m, &rsp), -1);
+	EXPECT_EQ(__mon_respond(m, &rsp), -1);
 	EXPECT_EQ(errno, EINVAL);
-	mon_set_event(&m, ALTP2M_MON_EV_SINGLESTEP,
+	mon_set_event(m, ALTP2M_MON_EV_SINGLESTEP,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
-	ASSERT_EQ(__mon_respond(&m, &rsp), 0);
+	ASSERT_EQ(__mon_respond(m, &rsp), 0);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		next_event(_t, &m, &ev, ALTP2M_MON_EV_SINGLESTEP);
+		next_event(_t, m, &ev, ALTP2M_MON_EV_SINGLESTEP);
 		TH_LOG("step %u: seq %llu at %#llx", i,
 		       (unsigned long long)ev.seq,
 		       (unsigned long long)ev.regs.rip);
@@ -737,15 +767,15 @@ TEST(singlestep_sequence)
 		if (ev.regs.rip == want[2])
 			EXPECT_EQ(ev.regs.rflags & X86_RFLAGS_IF,
 				  X86_RFLAGS_IF);
-		mon_respond(&m, &ev, i + 1 < sizeof(want) / sizeof(want[0]) ?
+		mon_respond(m, &ev, i + 1 < sizeof(want) / sizeof(want[0]) ?
 			    ALTP2M_MON_RSP_SINGLESTEP : 0);
 	}
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0] & X86_RFLAGS_TF, 0);
 	EXPECT_EQ(r.uc.args[0] & X86_RFLAGS_IF, 0);
-	EXPECT_EQ(mon_next(&m, &ev, 0), -1);
-	mon_close(&m);
+	EXPECT_EQ(monitor_next_event(m, &ev, 0), -1);
+	monitor_close(m);
 	vm_free(vm);
 }
 
@@ -764,27 +794,27 @@ TEST(singlestep_into_handlers)
 	struct runner r;
 	struct vm *vm = bp_vm(&r, guest_step_deliver);
 	unsigned int i;
-	struct mon m;
+	struct monitor *m;
 
 	x86_set_idt_gate(vm->ram, 0x21,
 			 (uint64_t)(uintptr_t)guest_int21_handler);
 	x86_set_idt_gate(vm->ram, 6, (uint64_t)(uintptr_t)guest_ud_handler);
-	mon_attach(_t, vm, &m);
-	mon_set_event(&m, ALTP2M_MON_EV_BREAKPOINT,
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_BREAKPOINT,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
-	mon_set_event(&m, ALTP2M_MON_EV_SINGLESTEP,
+	mon_set_event(m, ALTP2M_MON_EV_SINGLESTEP,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
 	run_async(_t, &r);
 	for (i = 0; i < 2; i++) {
-		next_event(_t, &m, &ev, ALTP2M_MON_EV_BREAKPOINT);
+		next_event(_t, m, &ev, ALTP2M_MON_EV_BREAKPOINT);
 		rsp = rsp_for(&ev, ALTP2M_MON_RSP_SET_REGS |
 			      ALTP2M_MON_RSP_SINGLESTEP);
 		rsp.regs.rip += 1;
-		ASSERT_EQ(__mon_respond(&m, &rsp), 0);
-		next_event(_t, &m, &ev, ALTP2M_MON_EV_SINGLESTEP);
+		ASSERT_EQ(__mon_respond(m, &rsp), 0);
+		next_event(_t, m, &ev, ALTP2M_MON_EV_SINGLESTEP);
 		EXPECT_EQ(ev.regs.rip, handlers[i]);
 		EXPECT_EQ(ev.regs.rflags & X86_RFLAGS_TF, 0);
-		mon_respond(&m, &ev, 0);
+		mon_respond(m, &ev, 0);
 	}
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
@@ -792,8 +822,8 @@ TEST(singlestep_into_handlers)
 	EXPECT_EQ(r.uc.args[1] & X86_RFLAGS_TF, 0);
 	EXPECT_NE(r.uc.args[0], ~0ULL);
 	EXPECT_NE(r.uc.args[1], ~0ULL);
-	EXPECT_EQ(mon_next(&m, &ev, 0), -1);
-	mon_close(&m);
+	EXPECT_EQ(monitor_next_event(m, &ev, 0), -1);
+	monitor_close(m);
 	vm_free(vm);
 }
 
@@ -822,7 +852,7 @@ TEST(fast_singlestep_remapped_code)
 	uint64_t a = vm_alloc(vm, 4096, 4096), b = vm_alloc(vm, 4096, 4096);
 	uint32_t noexec, remap;
 	unsigned int n = 0;
-	struct mon m;
+	struct monitor *m;
 
 	put_ret_imm(vm, a, 1);
 	put_ret_imm(vm, b, 2);
@@ -834,29 +864,29 @@ TEST(fast_singlestep_remapped_code)
 	vm_remap_gfn(vm, remap, a >> 12, b >> 12);
 	vcpu_set_view(r.vcpu, noexec);
 
-	mon_attach(_t, vm, &m);
-	mon_set_event(&m, ALTP2M_MON_EV_VIOLATION,
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_VIOLATION,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
-	mon_set_event(&m, ALTP2M_MON_EV_SINGLESTEP,
+	mon_set_event(m, ALTP2M_MON_EV_SINGLESTEP,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
 	run_async(_t, &r);
 	/* The MOV and the RET: one violation each, at the page's code. */
 	for (n = 0; n < 2; n++) {
-		next_event(_t, &m, &ev, ALTP2M_MON_EV_VIOLATION);
+		next_event(_t, m, &ev, ALTP2M_MON_EV_VIOLATION);
 		EXPECT_EQ(ev.view, noexec);
 		EXPECT_EQ(ev.regs.rip, a + 5 * n);
 		EXPECT_TRUE(ev.u.violation.access & ALTP2M_ACCESS_X);
 		rsp = rsp_for(&ev, ALTP2M_MON_RSP_FAST_SINGLESTEP);
 		rsp.step_view = remap;
 		rsp.view = noexec;
-		ASSERT_EQ(__mon_respond(&m, &rsp), 0);
+		ASSERT_EQ(__mon_respond(m, &rsp), 0);
 	}
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0], 2);
 	EXPECT_EQ(vcpu_get_view(r.vcpu), noexec);
-	EXPECT_EQ(mon_next(&m, &ev, 0), -1);
-	mon_close(&m);
+	EXPECT_EQ(monitor_next_event(m, &ev, 0), -1);
+	monitor_close(m);
 	vm_free(vm);
 }
 
