@@ -40,6 +40,10 @@ static int (*const ops[CLI_OP_COUNT])(const struct cli_cmd *,
 	[CLI_OP_VCPUS]		= cmd_vcpus,
 	[CLI_OP_STATS]		= cmd_stats,
 	[CLI_OP_MONITOR]	= cmd_monitor,
+	[CLI_OP_MON_ATTACH]	= cmd_mon_attach,
+	[CLI_OP_MON_PAUSE]	= cmd_mon_pause,
+	[CLI_OP_MEM_READ]	= cmd_mem_read,
+	[CLI_OP_REGS_GET]	= cmd_regs_get,
 };
 
 struct altp2m_conn *cli_conn(void)

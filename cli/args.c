@@ -25,6 +25,8 @@ enum cli_arg {
 	ARG_TARGET,	/* remap's TO_GFN */
 	ARG_ACCESS,
 	ARG_ONOFF,
+	ARG_ADDR,	/* mem read's address */
+	ARG_LEN,	/* mem read's length */
 };
 
 static const char *const arg_name[] = {
@@ -35,6 +37,8 @@ static const char *const arg_name[] = {
 	[ARG_TARGET]	= "TO_GFN",
 	[ARG_ACCESS]	= "ACCESS",
 	[ARG_ONOFF]	= "on|off",
+	[ARG_ADDR]	= "ADDR",
+	[ARG_LEN]	= "LEN",
 };
 
 enum cli_optid {
@@ -47,6 +51,12 @@ enum cli_optid {
 	OPT_COUNT,
 	OPT_TIMEOUT,
 	OPT_TIMESTAMP,
+	OPT_EVENTS,
+	OPT_ASYNC,
+	OPT_VIEW,
+	OPT_GVA,
+	OPT_RAW,
+	OPT_FOR,
 	OPT_NR
 };
 
@@ -81,6 +91,17 @@ static const struct cli_optdesc optdesc[OPT_NR] = {
 		"exit after SECONDS (status 1 before --count)" },
 	[OPT_TIMESTAMP] = { "timestamp", 't', NULL,
 		"start each event with the time it was read" },
+	[OPT_EVENTS] = { "events", 'e', "LIST",
+		"events to enable, comma-separated (LIST below)" },
+	[OPT_ASYNC] = { "async", 0, NULL,
+		"cr, msr, guest-request, cpuid asynchronous (default: sync)" },
+	[OPT_VIEW] = { "view", 0, "N",
+		"read through view N (default: 0; with --gva, the vCPU's)" },
+	[OPT_GVA] = { "gva", 0, NULL,
+		"ADDR is linear, translated by --vcpu's paging" },
+	[OPT_RAW] = { "raw", 0, NULL, "the bytes as they are, no hexdump" },
+	[OPT_FOR] = { "for", 0, "SECONDS",
+		"hold the pause this long (default: until interrupted)" },
 };
 
 /*
@@ -174,6 +195,20 @@ static const struct cli_desc cmds[] = {
 	  O(OPT_VM) | O(OPT_COUNT) | O(OPT_TIMEOUT) | O(OPT_TIMESTAMP),
 	  "[vm VM] [--count N] [--timeout SECONDS] [-t]",
 	  "print VM and view events as they happen" },
+	{ "monitor", "attach", CLI_OP_MON_ATTACH, 1, { ARG_VM }, 0,
+	  O(OPT_EVENTS) | O(OPT_ASYNC) | O(OPT_COUNT) | O(OPT_TIMEOUT) |
+	  O(OPT_TIMESTAMP),
+	  "VM --events LIST [--async] [--count N] [--timeout SECONDS] [-t]",
+	  "attach as the VM's monitor and print its events live" },
+	{ "monitor", "pause", CLI_OP_MON_PAUSE, 1, { ARG_VM }, 0,
+	  O(OPT_VCPU) | O(OPT_FOR), "VM [--vcpu N] [--for SECONDS]",
+	  "pause vCPUs while altp2mctl runs" },
+	{ "mem", "read", CLI_OP_MEM_READ, 3, { ARG_VM, ARG_ADDR, ARG_LEN }, 0,
+	  O(OPT_VIEW) | O(OPT_GVA) | O(OPT_VCPU) | O(OPT_RAW),
+	  "VM ADDR LEN [--view N] [--gva --vcpu N] [--raw]",
+	  "read guest memory (hexdump)" },
+	{ "regs", "get", CLI_OP_REGS_GET, 1, { ARG_VM }, 0, O(OPT_VCPU),
+	  "VM [--vcpu N]", "show a vCPU's registers (paused for the read)" },
 };
 
 #define NCMDS ARRAY_SIZE(cmds)
@@ -188,10 +223,29 @@ static bool group_exists(const char *group)
 	return false;
 }
 
-static const struct cli_desc *find_cmd(const char *group, const char *sub)
+/* The subcommand @sub of @group, exactly; NULL if it has none such. */
+static const struct cli_desc *find_sub(const char *group, const char *sub)
 {
 	unsigned int i;
 
+	for (i = 0; sub && i < NCMDS; i++)
+		if (!strcmp(cmds[i].group, group) && cmds[i].sub &&
+		    !strcmp(cmds[i].sub, sub))
+			return &cmds[i];
+	return NULL;
+}
+
+/*
+ * A group is a command (sub NULL), subcommands, or both ("monitor" and
+ * "monitor attach"): a word that names a subcommand picks it.
+ */
+static const struct cli_desc *find_cmd(const char *group, const char *sub)
+{
+	const struct cli_desc *d = find_sub(group, sub);
+	unsigned int i;
+
+	if (d)
+		return d;
 	for (i = 0; i < NCMDS; i++) {
 		if (strcmp(cmds[i].group, group))
 			continue;
@@ -213,6 +267,17 @@ static void print_subs(FILE *f, const char *group)
 			sep = ", ";
 		}
 	}
+}
+
+/* Any subcommand, whether or not the group is a command itself. */
+static bool group_has_subs(const char *group)
+{
+	unsigned int i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (!strcmp(cmds[i].group, group) && cmds[i].sub)
+			return true;
+	return false;
 }
 
 static bool has_subs(const char *group)
@@ -306,6 +371,16 @@ static void print_names_help(FILE *f, const struct cli_desc *d)
 	if (d->opts & O(OPT_FILE))
 		fprintf(f, "--file: one \"GFN[-GFN] VALUE\" per line, '#' starts a comment;\n"
 			"every line is checked before anything is sent.\n");
+	if (d->opts & O(OPT_EVENTS))
+		fprintf(f, "LIST: violation breakpoint singlestep cr0 cr3 cr4 msr:INDEX\n"
+			"guest-request cpuid. Synchronous events are answered \"continue\".\n"
+			"Ctrl-C detaches: the module undoes what the monitor set up.\n");
+	if (d->op == CLI_OP_MON_PAUSE)
+		fprintf(f, "A pause lasts while altp2mctl runs: it resumes the vCPUs when\n"
+			"--for ends or on Ctrl-C, and the module does if it dies.\n");
+	if (d->op == CLI_OP_MEM_READ)
+		fprintf(f, "ADDR and LEN: decimal or 0x hex; LEN at most " STR(CLI_MEM_MAX)
+			". A read that stops at\nmissing memory prints what it got and fails.\n");
 }
 
 static void usage_all(FILE *f)
@@ -354,6 +429,13 @@ void cli_usage(FILE *f, const char *group, const char *sub)
 			d->summary + 1);
 		print_names_help(f, d);
 		print_options(f, d);
+		/* "monitor" is a command and the group of "monitor attach". */
+		if (!d->sub && group_has_subs(group)) {
+			fprintf(f, "\nSubcommands: ");
+			print_subs(f, group);
+			fprintf(f, " ('%s %s SUBCOMMAND --help').\n", CLI_NAME,
+				group);
+		}
 		fprintf(f, "\nExit status: 0 success, 1 operation failed, 2 usage error.\n");
 		return;
 	}
@@ -669,6 +751,15 @@ static int fill_arg(struct cli_cmd *c, const struct cli_desc *d,
 	case ARG_ACCESS:
 		ret = cli_parse_access(a, &c->access);
 		break;
+	case ARG_ADDR:
+		ret = cli_parse_u64(a, &c->addr);
+		break;
+	case ARG_LEN:
+		ret = cli_parse_u64(a, &c->len);
+		if (!ret && (!c->len || c->len > CLI_MEM_MAX))
+			return usage_error(err, d, "LEN must be 1 .. %u",
+					   CLI_MEM_MAX);
+		break;
 	case ARG_ONOFF:
 	default:
 		ret = cli_parse_onoff(a, &c->on);
@@ -736,12 +827,48 @@ static int fill_opts(struct cli_cmd *c, const struct cli_desc *d,
 		case OPT_TIMESTAMP:
 			c->timestamp = true;
 			break;
+		case OPT_EVENTS:
+			ret = cli_parse_events(v, &c->events);
+			break;
+		case OPT_ASYNC:
+			c->async = true;
+			break;
+		case OPT_VIEW:
+			lo = 0;
+			hi = ALTP2M_MAX_VIEWS - 1;
+			ret = cli_parse_u32_range(v, lo, hi, &c->view);
+			c->view_set = true;
+			break;
+		case OPT_GVA:
+			c->gva = true;
+			break;
+		case OPT_RAW:
+			c->raw = true;
+			break;
+		case OPT_FOR:
+			ret = cli_parse_seconds_ms(v, &c->hold_ms);
+			break;
 		}
 		if (ret) {
 			snprintf(what, sizeof(what), "--%s", optdesc[id].name);
 			return bad_value(err, d, what, v, ret, lo, hi);
 		}
 	}
+	return 0;
+}
+
+/* What each option means alone is checked; what they mean together here. */
+static int check_combination(const struct cli_cmd *c,
+			     const struct cli_desc *d, FILE *err)
+{
+	if (c->op == CLI_OP_MON_ATTACH && !c->events.types)
+		return usage_error(err, d, "missing --events");
+	if (c->op == CLI_OP_MEM_READ && c->gva && c->vcpu < 0)
+		return usage_error(err, d, "--gva needs --vcpu");
+	if (c->op == CLI_OP_MEM_READ && !c->gva && c->vcpu >= 0)
+		return usage_error(err, d, "--vcpu is for --gva");
+	if (c->op == CLI_OP_MEM_READ && c->raw && c->json)
+		return usage_error(err, d, "--raw and --json exclude each other");
 	return 0;
 }
 
@@ -789,7 +916,10 @@ static int parse_cmd(struct cli_cmd *c, const struct cli_desc *d, int argc,
 		if (ret)
 			return ret;
 	}
-	return fill_opts(c, d, &s, err);
+	ret = fill_opts(c, d, &s, err);
+	if (ret)
+		return ret;
+	return check_combination(c, d, err);
 }
 
 /*
@@ -846,10 +976,10 @@ static int parse_help(struct cli_cmd *c, int argc, char *const *argv,
 		return CLI_EXIT_OK;
 	if (!group_exists(group))
 		return usage_error(err, NULL, "unknown command '%s'", group);
-	if (sub && !has_subs(group))
+	if (sub && !group_has_subs(group))
 		return usage_error(err, find_cmd(group, NULL),
 				   "unexpected argument '%s'", sub);
-	if (sub && !find_cmd(group, sub))
+	if (sub && !find_sub(group, sub))
 		return bad_sub(err, group, sub);
 	if (argc > 2)
 		return usage_error(err, NULL, "help: unexpected argument '%s'",
@@ -871,6 +1001,7 @@ int cli_parse_args(int argc, char *const *argv, struct cli_cmd *c, FILE *err)
 	c->op = CLI_OP_COUNT;
 	c->vcpu = -1;
 	c->timeout_ms = -1;
+	c->hold_ms = -1;
 	c->access = ALTP2M_ACCESS_DEFAULT;
 	c->mode = ALTP2M_MODE_EXTERNAL;
 	ret = parse_global(c, argc, argv, &before, &i, err);
@@ -899,7 +1030,11 @@ int cli_parse_args(int argc, char *const *argv, struct cli_cmd *c, FILE *err)
 			return bad_sub(err, group, sub);
 		i++;
 	} else {
-		d = find_cmd(group, NULL);
+		d = find_sub(group, i < argc ? argv[i] : NULL);
+		if (d)
+			i++;
+		else
+			d = find_cmd(group, NULL);
 	}
 	return parse_cmd(c, d, argc - i, argv + i, &before, err);
 }

@@ -46,6 +46,7 @@ enum cli_perr {
 	CLI_PERR_NOMEM,
 	CLI_PERR_IO,		/* reading --file failed */
 	CLI_PERR_RANGE,		/* a number outside what the uAPI allows */
+	CLI_PERR_EVENT,		/* not a monitor event name */
 };
 
 /*
@@ -205,6 +206,23 @@ int cli_show(struct cli_out *o, const struct cli_field *fields,
 	     unsigned int nfields, const struct cli_val *vals);
 
 /*
+ * monitor attach --events: "violation,cr3,msr:0xc0000080,...". @types has
+ * bit ALTP2M_MON_EV_* of each type named; @crs bit n for CRn; @msrs the
+ * MSRs, each once.
+ */
+struct cli_events {
+	uint32_t types;
+	uint32_t crs;
+	uint32_t msrs[ALTP2M_MONITOR_MAX_MSRS];
+	unsigned int nmsrs;
+};
+
+int cli_parse_events(const char *s, struct cli_events *ev);
+
+/* mem read: the most one command reads (it holds it all in memory). */
+#define CLI_MEM_MAX	16777216
+
+/*
  * args.c: the command line, parsed into a struct cli_cmd without doing
  * anything, so every usage error is testable.
  */
@@ -231,6 +249,10 @@ enum cli_op {
 	CLI_OP_VCPUS,
 	CLI_OP_STATS,
 	CLI_OP_MONITOR,
+	CLI_OP_MON_ATTACH,
+	CLI_OP_MON_PAUSE,
+	CLI_OP_MEM_READ,
+	CLI_OP_REGS_GET,
 	CLI_OP_COUNT
 };
 
@@ -256,6 +278,14 @@ struct cli_cmd {
 	const char *file;	/* access/sve set --file; "-" is stdin */
 	uint64_t count;		/* monitor: 0 for no limit */
 	int timeout_ms;		/* monitor: -1 for none */
+	struct cli_events events;	/* monitor attach */
+	bool async;		/* monitor attach */
+	int hold_ms;		/* monitor pause --for; -1: until a signal */
+	uint64_t addr;		/* mem read */
+	uint64_t len;
+	bool view_set;		/* mem read --view given */
+	bool gva;
+	bool raw;
 };
 
 /* CLI_EXIT_OK with *cmd filled, or CLI_EXIT_USAGE after a message on err. */
@@ -292,6 +322,10 @@ int cmd_switch(const struct cli_cmd *c, struct cli_out *o);
 int cmd_visibility(const struct cli_cmd *c, struct cli_out *o);
 int cmd_vcpus(const struct cli_cmd *c, struct cli_out *o);
 int cmd_monitor(const struct cli_cmd *c, struct cli_out *o);
+int cmd_mon_attach(const struct cli_cmd *c, struct cli_out *o);
+int cmd_mon_pause(const struct cli_cmd *c, struct cli_out *o);
+int cmd_mem_read(const struct cli_cmd *c, struct cli_out *o);
+int cmd_regs_get(const struct cli_cmd *c, struct cli_out *o);
 
 /*
  * The command table as data, for the test that holds the man page and
@@ -327,6 +361,24 @@ static inline bool cli_event_wanted(const struct cli_cmd *c,
 
 void cli_event_print(struct cli_out *o, const struct altp2m_event *ev,
 		     const struct timespec *ts);
+/*
+ * monitor attach: one line per event (ts NULL: no timestamp), flushed:
+ * "seq=N vcpu=N view=N TYPE sync|async rip=0x... <type's fields>", or a
+ * JSON object per line.
+ */
+void cli_mon_event_print(struct cli_out *o,
+			 const struct altp2m_monitor_event *ev,
+			 const struct timespec *ts);
+/*
+ * mem read: 16 bytes a line, "ADDRESS  hex bytes  |ascii|", the address
+ * of the first byte being @addr.
+ */
+void cli_hexdump(FILE *f, uint64_t addr, const unsigned char *buf,
+		 size_t len);
+/* regs get: the registers as "name  0x..." lines or one JSON object. */
+void cli_regs_print(struct cli_out *o, uint32_t vcpu,
+		    const struct altp2m_regs *r, const struct altp2m_sregs *s);
+
 /* RFC 3339 local time with microseconds: 2026-12-06T03:05:42.123456+00:00 */
 int cli_fmt_time(char *buf, size_t len, const struct timespec *ts);
 

@@ -8,6 +8,7 @@
  * a newline, which keeps it greppable and one value per line for
  * `monitor`.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -542,4 +543,190 @@ void cli_event_print(struct cli_out *o, const struct altp2m_event *ev,
 		fputc('\n', o->f);
 	}
 	fflush(o->f);
+}
+
+/* "rw-", "--x": an access mask of ALTP2M_VIOLATION_R/W/X bits. */
+static void access_str(char *buf, unsigned int a)
+{
+	buf[0] = a & ALTP2M_VIOLATION_R ? 'r' : '-';
+	buf[1] = a & ALTP2M_VIOLATION_W ? 'w' : '-';
+	buf[2] = a & ALTP2M_VIOLATION_X ? 'x' : '-';
+	buf[3] = '\0';
+}
+
+/* The fields a type adds, as JSON members or " key=value" text. */
+static void mon_event_fields(struct cli_out *o,
+			     const struct altp2m_monitor_event *ev)
+{
+	const char *k[4] = { NULL };
+	uint64_t v[4] = { 0 };
+	char acc[4], eacc[4];
+	unsigned int i, n = 0;
+
+	switch (ev->type) {
+	case ALTP2M_MON_EV_VIOLATION:
+		k[0] = "gpa";
+		v[0] = ev->u.violation.gpa;
+		k[1] = "gla";
+		v[1] = ev->u.violation.gla;
+		n = ev->u.violation.flags & ALTP2M_VIOLATION_GLA_VALID ? 2 : 1;
+		break;
+	case ALTP2M_MON_EV_BREAKPOINT:
+		k[0] = "gpa";
+		v[0] = ev->u.breakpoint.gpa;
+		k[1] = "gla";
+		v[1] = ev->u.breakpoint.gla;
+		k[2] = "insn_len";
+		v[2] = ev->u.breakpoint.insn_len;
+		n = 3;
+		break;
+	case ALTP2M_MON_EV_SINGLESTEP:
+		k[0] = "gpa";
+		v[0] = ev->u.singlestep.gpa;
+		k[1] = "gla";
+		v[1] = ev->u.singlestep.gla;
+		n = 2;
+		break;
+	case ALTP2M_MON_EV_CR:
+	case ALTP2M_MON_EV_MSR:
+		k[0] = "index";
+		v[0] = ev->u.cr.index;
+		k[1] = "old";
+		v[1] = ev->u.cr.old_value;
+		k[2] = "new";
+		v[2] = ev->u.cr.new_value;
+		n = 3;
+		break;
+	case ALTP2M_MON_EV_GUEST_REQUEST:
+		k[0] = "rbx";
+		k[1] = "rcx";
+		k[2] = "rdx";
+		k[3] = "rsi";
+		for (i = 0; i < 4; i++)
+			v[i] = ev->u.guest_request.args[i];
+		n = 4;
+		break;
+	case ALTP2M_MON_EV_CPUID:
+		k[0] = "leaf";
+		v[0] = ev->u.cpuid.leaf;
+		k[1] = "subleaf";
+		v[1] = ev->u.cpuid.subleaf;
+		n = 2;
+		break;
+	}
+	for (i = 0; i < n; i++) {
+		if (o->json)
+			cli_json_u64(o, k[i], v[i]);
+		else
+			fprintf(o->f, " %s=0x%llx", k[i], (unsigned long long)v[i]);
+	}
+	if (ev->type != ALTP2M_MON_EV_VIOLATION)
+		return;
+	access_str(acc, ev->u.violation.access);
+	access_str(eacc, ev->u.violation.entry_access);
+	if (o->json) {
+		cli_json_str(o, "access", acc);
+		cli_json_str(o, "entry_access", eacc);
+	} else {
+		fprintf(o->f, " access=%s entry=%s", acc, eacc);
+	}
+}
+
+void cli_mon_event_print(struct cli_out *o,
+			 const struct altp2m_monitor_event *ev,
+			 const struct timespec *ts)
+{
+	const char *name = altp2m_mon_event_name(ev->type);
+	bool sync = ev->flags & ALTP2M_MON_EVF_SYNC;
+	char unknown[24], when[48];
+
+	if (!name) {
+		snprintf(unknown, sizeof(unknown), "event-%u", ev->type);
+		name = unknown;
+	}
+	if (ts && cli_fmt_time(when, sizeof(when), ts))
+		snprintf(when, sizeof(when), "%lld.%06ld",
+			 (long long)ts->tv_sec, ts->tv_nsec / 1000);
+	if (o->json) {
+		cli_json_obj_begin(o, NULL);
+		if (ts)
+			cli_json_str(o, "timestamp", when);
+		cli_json_u64(o, "seq", ev->seq);
+		cli_json_str(o, "event", name);
+		cli_json_bool(o, "sync", sync);
+		cli_json_u64(o, "vcpu", ev->vcpu);
+		cli_json_u64(o, "view", ev->view);
+		cli_json_u64(o, "rip", ev->regs.rip);
+		cli_json_u64(o, "cr3", ev->regs.cr3);
+		mon_event_fields(o, ev);
+		cli_json_obj_end(o);
+	} else {
+		if (ts)
+			fprintf(o->f, "%s ", when);
+		fprintf(o->f, "seq=%llu vcpu=%u view=%u %s %s rip=0x%llx",
+			(unsigned long long)ev->seq, ev->vcpu, ev->view, name,
+			sync ? "sync" : "async",
+			(unsigned long long)ev->regs.rip);
+		mon_event_fields(o, ev);
+		fputc('\n', o->f);
+	}
+	fflush(o->f);
+}
+
+void cli_hexdump(FILE *f, uint64_t addr, const unsigned char *buf,
+		 size_t len)
+{
+	size_t off, i;
+
+	for (off = 0; off < len; off += 16) {
+		fprintf(f, "%016llx ", (unsigned long long)(addr + off));
+		for (i = 0; i < 16; i++) {
+			if (i == 8)
+				fputc(' ', f);
+			if (off + i < len)
+				fprintf(f, " %02x", buf[off + i]);
+			else
+				fputs("   ", f);
+		}
+		fputs("  |", f);
+		for (i = 0; i < 16 && off + i < len; i++)
+			fputc(isprint(buf[off + i]) ? buf[off + i] : '.', f);
+		fputs("|\n", f);
+	}
+}
+
+void cli_regs_print(struct cli_out *o, uint32_t vcpu,
+		    const struct altp2m_regs *r, const struct altp2m_sregs *s)
+{
+	const struct {
+		const char *name;
+		uint64_t v;
+	} regs[] = {
+		{ "rax", r->rax }, { "rbx", r->rbx }, { "rcx", r->rcx },
+		{ "rdx", r->rdx }, { "rsi", r->rsi }, { "rdi", r->rdi },
+		{ "rsp", r->rsp }, { "rbp", r->rbp }, { "r8", r->r8 },
+		{ "r9", r->r9 }, { "r10", r->r10 }, { "r11", r->r11 },
+		{ "r12", r->r12 }, { "r13", r->r13 }, { "r14", r->r14 },
+		{ "r15", r->r15 }, { "rip", r->rip }, { "rflags", r->rflags },
+		{ "cr0", s->cr0 }, { "cr2", s->cr2 }, { "cr3", s->cr3 },
+		{ "cr4", s->cr4 }, { "efer", s->efer },
+		{ "cs", s->cs.selector }, { "ss", s->ss.selector },
+		{ "ds", s->ds.selector }, { "es", s->es.selector },
+		{ "fs", s->fs.selector }, { "gs", s->gs.selector },
+		{ "fs_base", s->fs.base }, { "gs_base", s->gs.base },
+		{ "gdt_base", s->gdt.base }, { "idt_base", s->idt.base },
+	};
+	unsigned int i;
+
+	if (o->json) {
+		cli_json_obj_begin(o, NULL);
+		cli_json_u64(o, "vcpu", vcpu);
+		for (i = 0; i < ARRAY_SIZE(regs); i++)
+			cli_json_u64(o, regs[i].name, regs[i].v);
+		cli_json_obj_end(o);
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(regs); i++)
+		fprintf(o->f, "%-8s 0x%016llx\n", regs[i].name,
+			(unsigned long long)regs[i].v);
 }

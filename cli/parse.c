@@ -32,6 +32,7 @@ static const char *const perr_str[] = {
 	[CLI_PERR_NOMEM]	= "out of memory",
 	[CLI_PERR_IO]		= "read error",
 	[CLI_PERR_RANGE]	= "out of range",
+	[CLI_PERR_EVENT]	= "not an event (see --help for LIST)",
 };
 
 const char *cli_perr_str(int err)
@@ -355,4 +356,67 @@ int cli_bulk_parse(FILE *f, const char *name, enum cli_bulk_kind kind,
 	if (ret)
 		cli_bulk_free(b);
 	return ret;
+}
+
+/* One word of an --events list into @ev. */
+static int parse_event_word(const char *w, size_t len, struct cli_events *ev)
+{
+	char word[32];
+	uint32_t type, msr;
+	unsigned int i;
+	int ret;
+
+	if (!len)
+		return -CLI_PERR_EMPTY;
+	if (len >= sizeof(word))
+		return -CLI_PERR_EVENT;
+	memcpy(word, w, len);
+	word[len] = '\0';
+	if (!strcmp(word, "cr0") || !strcmp(word, "cr3") ||
+	    !strcmp(word, "cr4")) {
+		ev->types |= 1u << ALTP2M_MON_EV_CR;
+		ev->crs |= 1u << (word[2] - '0');
+		return 0;
+	}
+	if (!strncmp(word, "msr:", 4)) {
+		ret = cli_parse_u32(word + 4, &msr);
+		if (ret)
+			return ret;
+		for (i = 0; i < ev->nmsrs; i++)
+			if (ev->msrs[i] == msr)
+				return 0;
+		if (ev->nmsrs == ALTP2M_MONITOR_MAX_MSRS)
+			return -CLI_PERR_TOO_BIG;
+		ev->msrs[ev->nmsrs++] = msr;
+		ev->types |= 1u << ALTP2M_MON_EV_MSR;
+		return 0;
+	}
+	/* "cr" and "msr" alone would not say which register. */
+	if (altp2m_mon_event_parse(word, &type) || type == ALTP2M_MON_EV_CR ||
+	    type == ALTP2M_MON_EV_MSR)
+		return -CLI_PERR_EVENT;
+	ev->types |= 1u << type;
+	return 0;
+}
+
+int cli_parse_events(const char *s, struct cli_events *ev)
+{
+	const char *comma;
+	int ret;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!*s)
+		return -CLI_PERR_EMPTY;
+	for (;;) {
+		comma = strchr(s, ',');
+		ret = parse_event_word(s, comma ? (size_t)(comma - s) :
+				       strlen(s), ev);
+		if (ret) {
+			memset(ev, 0, sizeof(*ev));
+			return ret;
+		}
+		if (!comma)
+			return 0;
+		s = comma + 1;
+	}
 }

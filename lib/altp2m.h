@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libaltp2m 1.0: the C API over the altp2m module.
+ * libaltp2m 1.1: the C API over the altp2m module.
  *
  * Objects:
  *  - struct altp2m_ctx: /dev/altp2m (API version, capabilities). Only the
@@ -15,6 +15,10 @@
  *    committed to one VM as one all-or-nothing change (the uapi's struct
  *    altp2m_batch is the ioctl's argument).
  *  - struct altp2m_monitor: the family's notifications.
+ *  - struct altp2m_mon: a monitor fd (an introspection daemon's door:
+ *    synchronous events on per-vCPU rings, responses, pause, vCPU state,
+ *    guest memory). Not to be confused with struct altp2m_monitor, which
+ *    only watches the netlink family's notifications.
  *
  * Errors: every call that can fail returns a negative errno value. Each
  * handle (ctx, conn, vm, monitor) keeps what went wrong in its last call:
@@ -30,8 +34,8 @@
  *
  * Threads: a handle may be used by one thread at a time. A connection and
  * every VM handle and VM list call that uses it share its socket: they
- * count as one handle. Distinct connections, fd-door VM handles and
- * monitors are independent.
+ * count as one handle. Distinct connections, fd-door VM handles,
+ * monitors and monitor fds are independent.
  *
  * Arrays the library returns are released with altp2m_free().
  */
@@ -49,7 +53,7 @@ extern "C" {
 #endif
 
 #define LIBALTP2M_MAJOR		1
-#define LIBALTP2M_MINOR		0
+#define LIBALTP2M_MINOR		1
 
 /* The library's own "MAJOR.MINOR", of the copy that is running. */
 const char *altp2m_libversion(void);
@@ -381,6 +385,222 @@ const char *altp2m_monitor_errmsg(const struct altp2m_monitor *m);
 void altp2m_monitor_close(struct altp2m_monitor *m);
 /* "vm-created", ... ; NULL for a type that is not an event. */
 const char *altp2m_event_name(uint32_t type);
+
+/* ---- introspection: the monitor fd (since 1.1) ---- */
+
+/*
+ * A struct altp2m_mon holds a VM's monitor fd (uapi "Monitors"): the one
+ * introspection daemon of the VM. It receives events on per-vCPU rings
+ * mapped from the fd, answers synchronous ones while the vCPU waits in the
+ * module, pauses vCPUs, reads and writes their registers and guest memory.
+ * Documentation/monitor.rst is the guide, with a complete example daemon.
+ *
+ * Closing the handle (or the process dying) detaches: the module turns
+ * every event off, resumes parked and paused vCPUs, cancels steps and
+ * moves vCPUs the monitor switched back (uapi "Closing"). Everything the
+ * monitor does lasts only while it is attached, pauses included.
+ *
+ * Errors as for the other handles: altp2m_mon_errmsg() and
+ * altp2m_mon_last_error() describe the last call. Arguments the module
+ * would refuse are refused here first (-EINVAL, nothing sent).
+ */
+struct altp2m_mon;
+
+/* Options of altp2m_mon_attach*() (NULL: all defaults); @sz as above. */
+struct altp2m_mon_opts {
+	size_t sz;
+	/* ALTP2M_MONITOR_DROP_VIEWS: views made through it go at close. */
+	uint32_t flags;
+	/*
+	 * Events per vCPU ring: a power of two, 2 .. ALTP2M_MONITOR_MAX_RING;
+	 * 0: ALTP2M_MONITOR_DEFAULT_RING.
+	 */
+	uint32_t ring_entries;
+	/* altp2m_mon_attach: the device (NULL: ALTP2M_DEFAULT_DEVICE). */
+	const char *device;
+};
+
+/*
+ * Attach to VM @vm_id through the device: needs access to the device
+ * node (-EACCES), CAP_NET_ADMIN or CAP_SYS_ADMIN in the user namespace of
+ * the VM's creator (-EPERM) and the creator's network namespace
+ * (-ENOENT). -EBUSY while another monitor is attached. The module's API
+ * version is checked first (-EPROTO).
+ */
+int altp2m_mon_attach(struct altp2m_mon **mp, uint32_t vm_id,
+		      const struct altp2m_mon_opts *opts,
+		      char *errbuf, size_t errlen);
+/*
+ * Attach through a VM handle of the fd door (the VMM's own monitor, no
+ * permission rule); -EOPNOTSUPP for a netlink handle. @vm stays the
+ * caller's: the monitor keeps the VM alive on its own.
+ */
+int altp2m_mon_attach_vm(struct altp2m_mon **mp, struct altp2m_vm *vm,
+			 const struct altp2m_mon_opts *opts,
+			 char *errbuf, size_t errlen);
+/* Detach (see above); NULL is fine. */
+void altp2m_mon_close(struct altp2m_mon *m);
+const char *altp2m_mon_errmsg(const struct altp2m_mon *m);
+int altp2m_mon_last_error(const struct altp2m_mon *m, struct altp2m_error *e);
+uint32_t altp2m_mon_vm_id(const struct altp2m_mon *m);
+/*
+ * The monitor fd, for poll/epoll: readable (POLLIN) while any ring holds
+ * an event, POLLHUP once the VM's own fds are all closed. The library
+ * owns it: do not read, close or mmap it.
+ */
+int altp2m_mon_fd(const struct altp2m_mon *m);
+
+/* ALTP2M_MONITOR_GET_INFO: events, responses and limits of this module. */
+int altp2m_mon_get_info(struct altp2m_mon *m, struct altp2m_monitor_info *info);
+
+/*
+ * Enable (ALTP2M_MON_CTL_ENABLE in @flags, with ALTP2M_MON_CTL_SYNC and
+ * ALTP2M_MON_CTL_ONCHANGE as the type takes them) or disable event @type
+ * (ALTP2M_MON_EV_*). @index: CR 0, 3 or 4, or the MSR; else 0. @mask: CR
+ * and MSR only, the bits whose change is reported (0: any).
+ */
+int altp2m_mon_set_event(struct altp2m_mon *m, uint32_t type, uint32_t flags,
+			 uint32_t index, uint64_t mask);
+
+/*
+ * The next event from any vCPU's ring, waiting up to @timeout_ms (-1:
+ * forever, 0: not at all). Returns 1 with *ev filled, 0 on timeout, or a
+ * negative errno: -ENODEV once the VM is gone, -EPROTO for a ring whose
+ * producer index runs more than its entries ahead (nothing is read from
+ * such a ring), -EINTR on a signal.
+ *
+ * The event is copied out of the ring and its slot released in the same
+ * call (the producer index is read with acquire ordering before the
+ * slot, the consumer index stored with release ordering after it), so
+ * *ev stays valid and the module may reuse the slot at once. Rings are
+ * taken in turn, one event at a time, so that a busy vCPU cannot starve
+ * the others. A vCPU created after the attach is found when its first
+ * event makes the fd readable.
+ *
+ * A synchronous event (ALTP2M_MON_EVF_SYNC) left its vCPU parked: answer
+ * it with one of the calls below, or it waits until the monitor closes.
+ */
+int altp2m_mon_next_event(struct altp2m_mon *m,
+			  struct altp2m_monitor_event *ev, int timeout_ms);
+/* Async events vCPU @vcpu's ring had to drop for want of room. */
+int altp2m_mon_dropped(struct altp2m_mon *m, uint32_t vcpu,
+		       uint64_t *dropped);
+
+/*
+ * Responses. altp2m_mon_rsp_init() makes *r a "continue" for @ev; the
+ * caller adds ALTP2M_MON_RSP_* flags and their fields, then
+ * altp2m_mon_respond() checks it whole (unknown flags, SINGLESTEP with
+ * FAST_SINGLESTEP, views out of range, ACCESS without 1 ..
+ * ALTP2M_MONITOR_MAX_OPS operations or operations without ACCESS,
+ * non-zero padding: -EINVAL, nothing sent) and sends it. The module
+ * applies all of it or nothing: on failure the vCPU stays parked. -ESRCH:
+ * no such event parked on that vCPU (answered already).
+ */
+void altp2m_mon_rsp_init(struct altp2m_monitor_response *r,
+			 const struct altp2m_monitor_event *ev);
+/*
+ * ALTP2M_MON_RSP_ACCESS with @b's operations, applied before the vCPU
+ * resumes; *r then points into @b, which must outlive the respond call.
+ * -E2BIG above ALTP2M_MONITOR_MAX_OPS, -EINVAL for an empty batch.
+ */
+int altp2m_mon_rsp_set_ops(struct altp2m_monitor_response *r,
+			   const struct altp2m_batch_builder *b);
+int altp2m_mon_respond(struct altp2m_mon *m,
+		       const struct altp2m_monitor_response *r);
+
+/* The common answers, each one altp2m_mon_respond() call. */
+/* Resume as if nothing happened (a violation's instruction runs again). */
+int altp2m_mon_continue(struct altp2m_mon *m,
+			const struct altp2m_monitor_event *ev);
+/* Move the vCPU to @view and resume. */
+int altp2m_mon_switch_view(struct altp2m_mon *m,
+			   const struct altp2m_monitor_event *ev,
+			   uint32_t view);
+/*
+ * Xen's fast single-step: run one instruction on @step_view, then
+ * continue on @view, with no event in between.
+ */
+int altp2m_mon_fast_singlestep(struct altp2m_mon *m,
+			       const struct altp2m_monitor_event *ev,
+			       uint32_t step_view, uint32_t view);
+/*
+ * Relax and step: apply @relax (e.g. give the page its access back),
+ * step one instruction on the current view and report the step as an
+ * ALTP2M_MON_EV_SINGLESTEP event (enable that type first), whose answer
+ * restricts again (altp2m_mon_rsp_set_ops with the restricting batch):
+ * one round trip each way.
+ */
+int altp2m_mon_relax_step(struct altp2m_mon *m,
+			  const struct altp2m_monitor_event *ev,
+			  const struct altp2m_batch_builder *relax);
+/* A breakpoint event: deliver the #BP to the guest after all. */
+int altp2m_mon_reinject(struct altp2m_mon *m,
+			const struct altp2m_monitor_event *ev);
+
+/*
+ * Pause every vCPU (@vcpu ALTP2M_VCPU_ALL, also those created later) or
+ * one; returns once they are out of guest mode. Pauses are counted, each
+ * needs its resume, and all end when the monitor closes.
+ */
+int altp2m_mon_pause(struct altp2m_mon *m, uint32_t vcpu);
+int altp2m_mon_resume(struct altp2m_mon *m, uint32_t vcpu);
+
+/*
+ * A paused or parked vCPU's registers (-EBUSY for one that runs): any of
+ * @regs, @sregs, @msrs may be NULL, not all. @msrs as for ALTP2M_GET_MSRS
+ * (its entries name the MSRs). Setting checks every part before it
+ * writes any.
+ */
+int altp2m_mon_get_state(struct altp2m_mon *m, uint32_t vcpu,
+			 struct altp2m_regs *regs, struct altp2m_sregs *sregs,
+			 struct altp2m_msrs *msrs);
+int altp2m_mon_set_state(struct altp2m_mon *m, uint32_t vcpu,
+			 const struct altp2m_regs *regs,
+			 const struct altp2m_sregs *sregs,
+			 const struct altp2m_msrs *msrs);
+
+/*
+ * Guest memory, by guest-physical address through @view (remaps
+ * followed, access rights ignored), or by linear address with a paused or
+ * parked vCPU's paging, through @view (ALTP2M_MON_VIEW_CURRENT: the one
+ * the vCPU is on). Any length: the library splits it into calls of at
+ * most ALTP2M_MONITOR_MAX_MEM bytes. Returns 0 with *done the bytes copied
+ * from the start; *done < @len when the copy reached a byte with no
+ * memory or no translation (at @addr + *done): a partial copy is not an
+ * error.
+ */
+int altp2m_mon_read_gpa(struct altp2m_mon *m, uint32_t view, uint64_t gpa,
+			void *buf, size_t len, size_t *done);
+int altp2m_mon_write_gpa(struct altp2m_mon *m, uint32_t view, uint64_t gpa,
+			 const void *buf, size_t len, size_t *done);
+int altp2m_mon_read_gva(struct altp2m_mon *m, uint32_t vcpu, uint32_t view,
+			uint64_t gva, void *buf, size_t len, size_t *done);
+int altp2m_mon_write_gva(struct altp2m_mon *m, uint32_t vcpu, uint32_t view,
+			 uint64_t gva, const void *buf, size_t len,
+			 size_t *done);
+/*
+ * Translate @gva with a paused or parked vCPU's paging, for the access
+ * @flags (ALTP2M_MON_XLATE_*; 0: a supervisor read). -ENXIO when it does
+ * not translate, *pf_error then the page-fault error code (may be NULL).
+ */
+int altp2m_mon_translate(struct altp2m_mon *m, uint32_t vcpu, uint64_t gva,
+			 uint32_t flags, uint64_t *gpa, uint32_t *pf_error);
+
+/*
+ * A VM handle whose calls go through the monitor fd (views created with
+ * it are the ones ALTP2M_MONITOR_DROP_VIEWS drops). It holds its own
+ * reference on the monitor file: the monitor detaches when both it and
+ * @m are closed. Close it with altp2m_vm_close().
+ */
+int altp2m_mon_vm(struct altp2m_mon *m, struct altp2m_vm **vmp);
+
+/*
+ * Event type names: "violation", "breakpoint", "singlestep", "cr", "msr",
+ * "guest-request", "cpuid"; NULL for another number.
+ * altp2m_mon_event_parse returns 0 or -EINVAL.
+ */
+const char *altp2m_mon_event_name(uint32_t type);
+int altp2m_mon_event_parse(const char *s, uint32_t *type);
 
 /*
  * Access names: "n", "r", "w", "rw", "x", "rx", "wx", "rwx", "rx2rw",

@@ -346,4 +346,54 @@ int altp2m__monitor_open_transport(struct altp2m_monitor **mp,
 int altp2m__event_parse(struct nlmsghdr *nlh, int family,
 			struct altp2m_event *ev);
 
+/* ---- introspect.c: the monitor fd ---- */
+
+/*
+ * What a monitor fd is reached through: the fd itself (introspect.c) or,
+ * in the unit tests, a fake with its rings in ordinary memory.
+ */
+struct altp2m__mon_transport {
+	/* Returns >= 0 on success, a negative errno on failure. */
+	int (*ioctl)(void *priv, unsigned long cmd, void *arg);
+	/* The rings: @len bytes from offset 0, shared; NULL and *err. */
+	void *(*map)(void *priv, size_t len, int *err);
+	void (*unmap)(void *priv, void *addr, size_t len);
+	/* Wait for POLLIN: the revents (0 on timeout) or a negative errno. */
+	int (*poll)(void *priv, int timeout_ms);
+	int (*fd)(void *priv);
+	void (*close)(void *priv);
+};
+
+/* What the library knows of one vCPU's ring. */
+struct altp2m__mon_ring {
+	bool seen;		/* the vCPU existed at a refresh */
+	uint32_t cons;		/* our consumer index: the ring's is a copy */
+};
+
+struct altp2m_mon {
+	const struct altp2m__mon_transport *tr;
+	void *priv;
+	uint32_t vm_id;
+	uint32_t ring_entries;
+	uint64_t ring_bytes;
+	unsigned char *map;
+	size_t map_len;
+	unsigned int next_vcpu;	/* where the next scan starts */
+	struct altp2m__mon_ring rings[ALTP2M_MAX_VCPUS];
+	struct altp2m__err e;
+};
+
+/*
+ * A monitor over @tr, whose ALTP2M_MONITOR_ATTACH answered @att: maps the
+ * rings and reads which vCPUs exist. Owns @priv (closed on failure too).
+ */
+int altp2m__mon_open_transport(struct altp2m_mon **mp,
+			       const struct altp2m__mon_transport *tr,
+			       void *priv,
+			       const struct altp2m_monitor_attach *att,
+			       char *errbuf, size_t errlen);
+/* The checks of altp2m_mon_respond: 0 or -EINVAL with the reason in @e. */
+int altp2m__mon_rsp_check(const struct altp2m_monitor_response *r,
+			  struct altp2m__err *e);
+
 #endif /* LIBALTP2M_INTERNAL_H */

@@ -220,22 +220,22 @@ void altp2m_monitor_close(struct altp2m_monitor *m)
 
 /* ---- the socket ---- */
 
-static int altp2m_mon_fd(void *priv)
+static int altp2m_nlmon_fd(void *priv)
 {
 	return ((struct altp2m__nl_sock *)priv)->fd;
 }
 
-static void altp2m_mon_close(void *priv)
+static void altp2m_nlmon_close(void *priv)
 {
 	altp2m__nl_sock_transport.close(priv);
 }
 
 /* One datagram, if one is there within @timeout_ms. */
-static int altp2m_mon_wait(void *priv, int timeout_ms,
-			   void (*deliver)(void *arg, struct nlmsghdr *nlh),
-			   void *arg)
+static int altp2m_nlmon_wait(void *priv, int timeout_ms,
+			     void (*deliver)(void *arg, struct nlmsghdr *nlh),
+			     void *arg)
 {
-	struct pollfd pfd = { .fd = altp2m_mon_fd(priv), .events = POLLIN };
+	struct pollfd pfd = { .fd = altp2m_nlmon_fd(priv), .events = POLLIN };
 	struct nlmsghdr *nlh;
 	ssize_t n;
 	void *buf;
@@ -265,10 +265,10 @@ static int altp2m_mon_wait(void *priv, int timeout_ms,
 	return 0;
 }
 
-static const struct altp2m__monitor_transport altp2m_mon_transport = {
-	.wait = altp2m_mon_wait,
-	.fd = altp2m_mon_fd,
-	.close = altp2m_mon_close,
+static const struct altp2m__monitor_transport altp2m_nlmon_transport = {
+	.wait = altp2m_nlmon_wait,
+	.fd = altp2m_nlmon_fd,
+	.close = altp2m_nlmon_close,
 };
 
 /*
@@ -316,7 +316,7 @@ int altp2m_monitor_open(struct altp2m_conn *conn,
 		altp2m__err_finish(&conn->e, err, "open monitor");
 		return err;
 	}
-	err = altp2m__monitor_open_transport(mp, &altp2m_mon_transport, s,
+	err = altp2m__monitor_open_transport(mp, &altp2m_nlmon_transport, s,
 					     conn->family, opts, why,
 					     sizeof(why));
 	if (err) {
