@@ -140,20 +140,6 @@ struct altp2m_monitor {
 	struct altp2m_monitor_views views;
 };
 
-/*
- * The default for the monitor fd's data ioctls and views' release until
- * monitor_data.c, which defines both, is linked in.
- */
-long __weak altp2m_monitor_data_ioctl(struct altp2m_monitor *mon,
-				      unsigned int cmd, void __user *argp)
-{
-	return -ENOTTY;
-}
-
-void __weak altp2m_monitor_views_release(struct altp2m_monitor *mon)
-{
-}
-
 /* The VM's monitor, inside rcu_read_lock(); NULL for none or closing. */
 static struct altp2m_monitor *altp2m_mon_get(struct altp2m_vm *vm)
 {

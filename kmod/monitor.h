@@ -228,7 +228,9 @@ u32 altp2m_monitor_flags(struct altp2m_monitor *mon);
  * altp2m_vmx_monitor_apply: carry out the vCPU part of @r (registers,
  *	REINJECT, DENY or letting the parked write happen, arming the step;
  *	on @closing also cancelling a step in flight) under vcpu->lock, on
- *	any thread. The view switch and the batch are monitor.c's.
+ *	any thread. For a step it moves the vCPU to @step_view itself,
+ *	before it looks at the instruction (a remap there may put other code
+ *	at RIP); the batch and a plain SWITCH_VIEW are monitor.c's.
  * altp2m_vmx_monitor_update: reprogram the intercepts (exception bitmap
  *	for #BP, CR masks and CR3 exiting, the MSR bitmap) from the monitor's
  *	settings; the vCPU does it before its next entry when
