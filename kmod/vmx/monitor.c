@@ -115,30 +115,22 @@ u32 altp2m_vmx_monitor_singlestep_kind(void)
 void altp2m_vmx_monitor_regs(struct altp2m_vcpu *vcpu,
 			     struct altp2m_monitor_regs *r)
 {
-	const u64 *g = vcpu->vmx.gpr;
+	const size_t gprs = offsetofend(struct altp2m_regs, rflags) -
+			    offsetof(struct altp2m_regs, rax);
+	struct altp2m_regs g;
 	int slot;
 
+	/*
+	 * RAX .. R15, RIP, RFLAGS: the same registers in the same order, at
+	 * the start of @r. Copied from the whole structures' addresses, not
+	 * a member's, which FORTIFY_SOURCE would take for the bound.
+	 */
+	BUILD_BUG_ON(offsetof(struct altp2m_monitor_regs, rax) != 0 ||
+		     offsetofend(struct altp2m_monitor_regs, rflags) != gprs);
 	lockdep_assert_held(&vcpu->lock);
+	altp2m_vmx_get_regs(vcpu, &g);
 	memset(r, 0, sizeof(*r));
-	r->rax = g[ALTP2M_RAX];
-	r->rbx = g[ALTP2M_RBX];
-	r->rcx = g[ALTP2M_RCX];
-	r->rdx = g[ALTP2M_RDX];
-	r->rsi = g[ALTP2M_RSI];
-	r->rdi = g[ALTP2M_RDI];
-	r->rsp = g[ALTP2M_RSP];
-	r->rbp = g[ALTP2M_RBP];
-	r->r8 = g[ALTP2M_R8];
-	r->r9 = g[ALTP2M_R9];
-	r->r10 = g[ALTP2M_R10];
-	r->r11 = g[ALTP2M_R11];
-	r->r12 = g[ALTP2M_R12];
-	r->r13 = g[ALTP2M_R13];
-	r->r14 = g[ALTP2M_R14];
-	r->r15 = g[ALTP2M_R15];
-	r->rip = vcpu->vmx.rip;
-	r->rflags = vcpu->vmx.rflags;
-	altp2m_vmx_monitor_rflags_get(vcpu, &r->rflags);
+	memcpy(r, (const u8 *)&g + offsetof(struct altp2m_regs, rax), gprs);
 	r->dr6 = vcpu->vmx.dr[ALTP2M_DR6_SLOT];
 	slot = altp2m_vmx_auto_msr_slot(MSR_KERNEL_GS_BASE);
 	if (slot >= 0)
