@@ -30,15 +30,19 @@
  *           event answered "continue"
  *   process the same answered by a daemon process (fork, attached by VM
  *           id through /dev/altp2m)
+ *   spin    the daemon thread again, but it never sleeps: it looks at the
+ *           ring and calls sched_yield() when it is empty
  *
- * The daemon waits in poll() when the rings are empty, as a real one
- * would. Output: one line per phase (median, min, mean ticks), the ratios
+ * The thread and process daemons wait in poll() when the rings are
+ * empty, as a real one would; the spinning one shows what of the round
+ * trip is poll()'s sleep and wake-up. Output: one line per phase (median, min, mean ticks), the ratios
  * daemon/VMM, and "BENCH {json}" lines for tools/bench-monitor.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +59,7 @@
 #define VMM_HC_NR	0x1234
 
 enum op { OP_WRITE, OP_VMCALL_VMM, OP_VMCALL_MON };
-enum handler { H_NONE, H_VMM, H_THREAD, H_PROCESS };
+enum handler { H_NONE, H_VMM, H_THREAD, H_PROCESS, H_SPIN };
 
 struct phase {
 	const char *name;
@@ -68,9 +72,11 @@ static const struct phase phases[] = {
 	{ "write-vmm",		OP_WRITE,	H_VMM },
 	{ "write-thread",	OP_WRITE,	H_THREAD },
 	{ "write-process",	OP_WRITE,	H_PROCESS },
+	{ "write-spin",		OP_WRITE,	H_SPIN },
 	{ "vmcall-vmm",		OP_VMCALL_VMM,	H_VMM },
 	{ "vmcall-thread",	OP_VMCALL_MON,	H_THREAD },
 	{ "vmcall-process",	OP_VMCALL_MON,	H_PROCESS },
+	{ "vmcall-spin",	OP_VMCALL_MON,	H_SPIN },
 };
 #define NR_PHASES	(sizeof(phases) / sizeof(phases[0]))
 
@@ -126,6 +132,7 @@ struct daemon {
 	uint32_t view_a, view_b;
 	uint64_t events;
 	int stop_fd;		/* readable: stop (process); -1 for a thread */
+	bool spin;		/* sched_yield(), not poll(), on an empty ring */
 	volatile int stop;	/* thread */
 	pthread_t th;
 };
@@ -167,6 +174,13 @@ static void daemon_loop(struct daemon *d)
 	struct altp2m_monitor_event ev;
 
 	while (!daemon_stopped(d)) {
+		if (d->spin) {
+			if (monitor_ring_pop(d->m, 0, &ev))
+				daemon_answer(d, &ev);
+			else
+				sched_yield();
+			continue;
+		}
 		if (monitor_next_event(d->m, &ev, 100)) {
 			TEST_ASSERT(errno == ETIMEDOUT, "next event: %s",
 				    strerror(errno));
@@ -182,9 +196,10 @@ static void *daemon_thread(void *arg)
 	return NULL;
 }
 
-static void thread_start(struct daemon *d, struct vm *vm)
+static void thread_start(struct daemon *d, struct vm *vm, bool spin)
 {
 	d->m = monitor_attach(vm, 0, 0);
+	d->spin = spin;
 	d->stop_fd = -1;
 	d->stop = 0;
 	d->events = 0;
@@ -224,6 +239,7 @@ static void process_start(struct child *c, struct daemon *d, uint32_t vm_id)
 		close(res[0]);
 		d->m = monitor_attach_dev(dev, vm_id, 0, 0);
 		d->stop_fd = stop[0];
+		d->spin = false;
 		d->events = 0;
 		daemon_enable(d->m);
 		ready = 1;
@@ -387,12 +403,12 @@ int main(int argc, char **argv)
 		/* Writes start on view A, where P0 is read-only. */
 		vcpu_set_view(vcpu, p->op == OP_WRITE && p->h != H_NONE ?
 			      view_a : 0);
-		if (p->h == H_THREAD)
-			thread_start(&d, vm);
+		if (p->h == H_THREAD || p->h == H_SPIN)
+			thread_start(&d, vm, p->h == H_SPIN);
 		else if (p->h == H_PROCESS)
 			process_start(&c, &d, vm->id);
 		handled = vmm_run(vcpu, view_a, view_b, &uc);
-		if (p->h == H_THREAD)
+		if (p->h == H_THREAD || p->h == H_SPIN)
 			events = thread_stop(&d);
 		else if (p->h == H_PROCESS)
 			events = process_stop(&c);
@@ -416,8 +432,10 @@ int main(int argc, char **argv)
 	TEST_ASSERT(uc.type == UCALL_DONE, "guest did not finish");
 	ratio("write thread/vmm", &st[2], &st[1]);
 	ratio("write process/vmm", &st[3], &st[1]);
-	ratio("vmcall thread/vmm", &st[5], &st[4]);
-	ratio("vmcall process/vmm", &st[6], &st[4]);
+	ratio("write spin/vmm", &st[4], &st[1]);
+	ratio("vmcall thread/vmm", &st[6], &st[5]);
+	ratio("vmcall process/vmm", &st[7], &st[5]);
+	ratio("vmcall spin/vmm", &st[8], &st[5]);
 	vm_free(vm);
 	return 0;
 }
