@@ -35,8 +35,9 @@
  *
  * The thread and process daemons wait in poll() when the rings are
  * empty, as a real one would; the spinning one shows what of the round
- * trip is poll()'s sleep and wake-up. Output: one line per phase (median, min, mean ticks), the ratios
- * daemon/VMM, and "BENCH {json}" lines for tools/bench-monitor.
+ * trip is poll()'s sleep and wake-up. Output: one line per phase (median,
+ * min, 90th percentile, mean), the ratios daemon/VMM, and "BENCH {json}"
+ * lines for tools/bench-monitor.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -78,6 +79,7 @@ static const struct phase phases[] = {
 	{ "vmcall-process",	OP_VMCALL_MON,	H_PROCESS },
 	{ "vmcall-spin",	OP_VMCALL_MON,	H_SPIN },
 };
+
 #define NR_PHASES	(sizeof(phases) / sizeof(phases[0]))
 
 /* ------------------------------------------------------ guest code */
@@ -109,12 +111,12 @@ static void guest_code(uint64_t n, uint64_t ticks, uint64_t p0, uint64_t p1,
 
 	for (ph = 0; ph < NR_PHASES; ph++) {
 		GUEST_SYNC(ph);
-		op = ((volatile uint8_t *)ops)[ph];
+		op = READ_ONCE(((uint8_t *)ops)[ph]);
 		out = (uint64_t *)ticks + ph * n;
 		for (i = 0; i < n; i++) {
 			t0 = guest_tsc();
 			if (op == OP_WRITE)
-				*(volatile uint64_t *)(i & 1 ? p1 : p0) = i;
+				WRITE_ONCE(*(uint64_t *)(i & 1 ? p1 : p0), i);
 			else if (op == OP_VMCALL_VMM)
 				guest_vmcall_vmm(i);
 			else
@@ -133,7 +135,7 @@ struct daemon {
 	uint64_t events;
 	int stop_fd;		/* readable: stop (process); -1 for a thread */
 	bool spin;		/* sched_yield(), not poll(), on an empty ring */
-	volatile int stop;	/* thread */
+	int stop;		/* thread; atomic */
 	pthread_t th;
 };
 
@@ -348,7 +350,7 @@ static void ratio(const char *what, const struct stats *daemon,
 
 	printf("%-24s %.2f (median over median; min over min %.2f)\n", what,
 	       r, (double)daemon->min / vmm->min);
-	printf("BENCH {\"ratio\": \"%s\", \"median\": %.3f, \"min\": %.3f}\n",
+	printf("BENCH {\"pair\": \"%s\", \"median\": %.3f, \"min\": %.3f}\n",
 	       what, r, (double)daemon->min / vmm->min);
 }
 
@@ -423,10 +425,13 @@ int main(int argc, char **argv)
 		       p->name, (unsigned long long)st[ph].median,
 		       (unsigned long long)st[ph].min,
 		       (unsigned long long)st[ph].p90, st[ph].mean);
-		printf("BENCH {\"phase\": \"%s\", \"n\": %llu, \"median\": %llu, \"min\": %llu, \"p90\": %llu, \"mean\": %.1f}\n",
-		       p->name, (unsigned long long)n,
+		/* One line, in three calls (no string split across lines). */
+		printf("BENCH {\"phase\": \"%s\", \"n\": %llu, ", p->name,
+		       (unsigned long long)n);
+		printf("\"median\": %llu, \"min\": %llu, ",
 		       (unsigned long long)st[ph].median,
-		       (unsigned long long)st[ph].min,
+		       (unsigned long long)st[ph].min);
+		printf("\"p90\": %llu, \"mean\": %.1f}\n",
 		       (unsigned long long)st[ph].p90, st[ph].mean);
 	}
 	TEST_ASSERT(uc.type == UCALL_DONE, "guest did not finish");
