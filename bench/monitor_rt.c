@@ -22,7 +22,7 @@
  *
  *   base    the write on view 0 (no violation): the loop's own cost
  *   vmm     ALTP2M_EXIT_VIEW_VIOLATION to this VMM thread, which calls
- *           ALTP2M_VCPU_SET_VIEW and ALTP2M_RUN again; for vmcall a VMCALL
+ *           ALTP2M_SET_VCPU_VIEW and ALTP2M_RUN again; for vmcall a VMCALL
  *           outside the module's range, ALTP2M_EXIT_HYPERCALL, RUN again
  *   thread  VIOLATION (sync) events on the monitor fd, answered by a
  *           daemon thread of this process with one RESPOND SWITCH_VIEW;
