@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * monitor_rt: the round trip of a synchronous monitor event against the
+ * same exit handled by the VMM, in guest TSC ticks, in one VM. It prints
+ * figures only; nothing here is a pass/fail test (it fails only when a
+ * run goes wrong).
+ *
+ *   monitor_rt [N]        N iterations per phase (default 2000)
+ *
+ * The guest (one vCPU) runs each phase as a loop of N iterations timed
+ * with LFENCE; RDTSC around one operation, and stores the N deltas:
+ *
+ *   write   a write to page P0 on even iterations and P1 on odd ones.
+ *           View A has P0 read-only, view B has P1 read-only, and the vCPU
+ *           starts on A, so every write violates once; the handler
+ *           switches the vCPU to the other view, where the write retires,
+ *           and the next write (to the other page) violates there. The
+ *           handler does the same work in every phase: one view switch.
+ *   vmcall  a VMCALL answered "continue".
+ *
+ * and the phases differ in who handles them:
+ *
+ *   base    the write on view 0 (no violation): the loop's own cost
+ *   vmm     ALTP2M_EXIT_VIEW_VIOLATION to this VMM thread, which calls
+ *           ALTP2M_SET_VCPU_VIEW and ALTP2M_RUN again; for vmcall a VMCALL
+ *           outside the module's range, ALTP2M_EXIT_HYPERCALL, RUN again
+ *   thread  VIOLATION (sync) events on the monitor fd, answered by a
+ *           daemon thread of this process with one RESPOND SWITCH_VIEW;
+ *           for vmcall ALTP2M_HC_MONITOR_REQUEST as a sync GUEST_REQUEST
+ *           event answered "continue"
+ *   process the same answered by a daemon process (fork, attached by VM
+ *           id through /dev/altp2m)
+ *   spin    the daemon thread again, but it never sleeps: it looks at the
+ *           ring and calls sched_yield() when it is empty
+ *
+ * The thread and process daemons wait in poll() when the rings are
+ * empty, as a real one would; the spinning one shows what of the round
+ * trip is poll()'s sleep and wake-up. Output: one line per phase (median,
+ * min, 90th percentile, mean), the ratios daemon/VMM, and "BENCH {json}"
+ * lines for tools/bench-monitor.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../selftests/lib/vm_util.h"
+#include "../selftests/lib/monitor_util.h"
+#include "../selftests/lib/test_util.h"
+
+#define DEFAULT_N	2000
+/* A VMCALL number outside the module's range: an exit to the VMM. */
+#define VMM_HC_NR	0x1234
+
+enum op { OP_WRITE, OP_VMCALL_VMM, OP_VMCALL_MON };
+enum handler { H_NONE, H_VMM, H_THREAD, H_PROCESS, H_SPIN };
+
+struct phase {
+	const char *name;
+	enum op op;
+	enum handler h;
+};
+
+static const struct phase phases[] = {
+	{ "write-base",		OP_WRITE,	H_NONE },
+	{ "write-vmm",		OP_WRITE,	H_VMM },
+	{ "write-thread",	OP_WRITE,	H_THREAD },
+	{ "write-process",	OP_WRITE,	H_PROCESS },
+	{ "write-spin",		OP_WRITE,	H_SPIN },
+	{ "vmcall-vmm",		OP_VMCALL_VMM,	H_VMM },
+	{ "vmcall-thread",	OP_VMCALL_MON,	H_THREAD },
+	{ "vmcall-process",	OP_VMCALL_MON,	H_PROCESS },
+	{ "vmcall-spin",	OP_VMCALL_MON,	H_SPIN },
+};
+
+#define NR_PHASES	(sizeof(phases) / sizeof(phases[0]))
+
+/* ------------------------------------------------------ guest code */
+
+static inline uint64_t guest_tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void guest_vmcall_vmm(uint64_t i)
+{
+	uint64_t rax = VMM_HC_NR;
+
+	__asm__ __volatile__("vmcall" : "+a"(rax) : "b"(i) : "memory");
+}
+
+/*
+ * @ops: the phases' operations, one byte each; @ticks: NR_PHASES * @n
+ * deltas. GUEST_SYNC(phase) before each phase lets the host set it up.
+ */
+static void guest_code(uint64_t n, uint64_t ticks, uint64_t p0, uint64_t p1,
+		       uint64_t ops)
+{
+	uint64_t ph, i, t0, t1, *out;
+	uint8_t op;
+
+	for (ph = 0; ph < NR_PHASES; ph++) {
+		GUEST_SYNC(ph);
+		op = READ_ONCE(((uint8_t *)ops)[ph]);
+		out = (uint64_t *)ticks + ph * n;
+		for (i = 0; i < n; i++) {
+			t0 = guest_tsc();
+			if (op == OP_WRITE)
+				WRITE_ONCE(*(uint64_t *)(i & 1 ? p1 : p0), i);
+			else if (op == OP_VMCALL_VMM)
+				guest_vmcall_vmm(i);
+			else
+				guest_monitor_request(i, 0, 0, 0);
+			t1 = guest_tsc();
+			out[i] = t1 - t0;
+		}
+	}
+}
+
+/* ------------------------------------------------------ the daemon */
+
+struct daemon {
+	struct monitor *m;
+	uint32_t view_a, view_b;
+	uint64_t events;
+	int stop_fd;		/* readable: stop (process); -1 for a thread */
+	bool spin;		/* sched_yield(), not poll(), on an empty ring */
+	int stop;		/* thread; atomic */
+	pthread_t th;
+};
+
+static void daemon_enable(struct monitor *m)
+{
+	monitor_set_event(m, ALTP2M_MON_EV_VIOLATION,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	monitor_set_event(m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+}
+
+/* One RESPOND per event: the other view for a violation, else continue. */
+static void daemon_answer(struct daemon *d,
+			  const struct altp2m_monitor_event *ev)
+{
+	struct altp2m_monitor_response r = { .vcpu = ev->vcpu, .seq = ev->seq };
+
+	if (ev->type == ALTP2M_MON_EV_VIOLATION) {
+		r.flags = ALTP2M_MON_RSP_SWITCH_VIEW;
+		r.view = ev->view == d->view_a ? d->view_b : d->view_a;
+	}
+	TEST_ASSERT(!__monitor_respond(d->m, &r), "RESPOND seq %llu: %s",
+		    (unsigned long long)ev->seq, strerror(errno));
+	d->events++;
+}
+
+static bool daemon_stopped(struct daemon *d)
+{
+	struct pollfd p = { .fd = d->stop_fd, .events = POLLIN };
+
+	if (d->stop_fd < 0)
+		return __atomic_load_n(&d->stop, __ATOMIC_ACQUIRE);
+	return poll(&p, 1, 0) == 1;
+}
+
+static void daemon_loop(struct daemon *d)
+{
+	struct altp2m_monitor_event ev;
+
+	while (!daemon_stopped(d)) {
+		if (d->spin) {
+			if (monitor_ring_pop(d->m, 0, &ev))
+				daemon_answer(d, &ev);
+			else
+				sched_yield();
+			continue;
+		}
+		if (monitor_next_event(d->m, &ev, 100)) {
+			TEST_ASSERT(errno == ETIMEDOUT, "next event: %s",
+				    strerror(errno));
+			continue;
+		}
+		daemon_answer(d, &ev);
+	}
+}
+
+static void *daemon_thread(void *arg)
+{
+	daemon_loop(arg);
+	return NULL;
+}
+
+static void thread_start(struct daemon *d, struct vm *vm, bool spin)
+{
+	d->m = monitor_attach(vm, 0, 0);
+	d->spin = spin;
+	d->stop_fd = -1;
+	d->stop = 0;
+	d->events = 0;
+	daemon_enable(d->m);
+	TEST_ASSERT(!pthread_create(&d->th, NULL, daemon_thread, d),
+		    "pthread_create");
+}
+
+static uint64_t thread_stop(struct daemon *d)
+{
+	__atomic_store_n(&d->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(d->th, NULL);
+	monitor_close(d->m);
+	return d->events;
+}
+
+struct child {
+	pid_t pid;
+	int stop_w;		/* close: stop */
+	int res_r;		/* the child's event count */
+};
+
+/* A daemon process: attaches by VM id, as an outside daemon would. */
+static void process_start(struct child *c, struct daemon *d, uint32_t vm_id)
+{
+	int stop[2], res[2];
+	uint64_t events;
+	char ready;
+
+	TEST_ASSERT(!pipe(stop) && !pipe(res), "pipe: %s", strerror(errno));
+	c->pid = fork();
+	TEST_ASSERT(c->pid >= 0, "fork: %s", strerror(errno));
+	if (!c->pid) {
+		int dev = altp2m_open_dev();
+
+		close(stop[1]);
+		close(res[0]);
+		d->m = monitor_attach_dev(dev, vm_id, 0, 0);
+		d->stop_fd = stop[0];
+		d->spin = false;
+		d->events = 0;
+		daemon_enable(d->m);
+		ready = 1;
+		TEST_ASSERT(write(res[1], &ready, 1) == 1, "ready");
+		daemon_loop(d);
+		events = d->events;
+		monitor_close(d->m);
+		TEST_ASSERT(write(res[1], &events, sizeof(events)) ==
+			    sizeof(events), "result");
+		_exit(0);
+	}
+	close(stop[0]);
+	close(res[1]);
+	c->stop_w = stop[1];
+	c->res_r = res[0];
+	TEST_ASSERT(read(c->res_r, &ready, 1) == 1, "daemon did not start");
+}
+
+static uint64_t process_stop(struct child *c)
+{
+	uint64_t events = 0;
+	int status;
+
+	/* A byte makes the pipe readable (the parent's own copy stays open). */
+	TEST_ASSERT(write(c->stop_w, "", 1) == 1, "stop");
+	TEST_ASSERT(read(c->res_r, &events, sizeof(events)) == sizeof(events),
+		    "daemon gave no result");
+	TEST_ASSERT(waitpid(c->pid, &status, 0) == c->pid &&
+		    WIFEXITED(status) && !WEXITSTATUS(status),
+		    "daemon failed");
+	close(c->stop_w);
+	close(c->res_r);
+	return events;
+}
+
+/* ------------------------------------------------------ the VMM */
+
+/*
+ * Run up to the next ucall; view violations go to the other view, VMCALLs
+ * continue. Returns how many exits this thread handled.
+ */
+static uint64_t vmm_run(struct vcpu *vcpu, uint32_t view_a, uint32_t view_b,
+			struct ucall *uc)
+{
+	struct altp2m_run *run = vcpu->run;
+	uint64_t exits = 0;
+
+	for (;;) {
+		vcpu_run(vcpu);
+		switch (run->exit_reason) {
+		case ALTP2M_EXIT_VIEW_VIOLATION:
+			vcpu_set_view(vcpu, run->violation.view == view_a ?
+				      view_b : view_a);
+			exits++;
+			continue;
+		case ALTP2M_EXIT_HYPERCALL:
+			TEST_ASSERT(run->hypercall.nr == VMM_HC_NR,
+				    "hypercall %#llx",
+				    (unsigned long long)run->hypercall.nr);
+			exits++;
+			continue;
+		}
+		break;
+	}
+	TEST_ASSERT(get_ucall(vcpu, uc) != UCALL_NONE,
+		    "exit %s, not a ucall", exit_reason_str(run->exit_reason));
+	TEST_ASSERT(uc->type == UCALL_SYNC || uc->type == UCALL_DONE,
+		    "guest ucall %llu", (unsigned long long)uc->type);
+	return exits;
+}
+
+/* ------------------------------------------------------ figures */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct stats {
+	uint64_t median, min, p90;
+	double mean;
+};
+
+static struct stats stats_of(uint64_t *t, uint64_t n)
+{
+	struct stats s = { 0 };
+	double sum = 0;
+	uint64_t i;
+
+	qsort(t, n, sizeof(*t), cmp_u64);
+	for (i = 0; i < n; i++)
+		sum += t[i];
+	s.min = t[0];
+	s.median = t[n / 2];
+	s.p90 = t[n * 9 / 10];
+	s.mean = sum / n;
+	return s;
+}
+
+static void ratio(const char *what, const struct stats *daemon,
+		  const struct stats *vmm)
+{
+	double r = (double)daemon->median / vmm->median;
+
+	printf("%-24s %.2f (median over median; min over min %.2f)\n", what,
+	       r, (double)daemon->min / vmm->min);
+	printf("BENCH {\"pair\": \"%s\", \"median\": %.3f, \"min\": %.3f}\n",
+	       what, r, (double)daemon->min / vmm->min);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 0) : DEFAULT_N;
+	struct stats st[NR_PHASES];
+	struct daemon d = { 0 };
+	struct child c;
+	struct ucall uc;
+	struct vcpu *vcpu;
+	uint64_t p0, p1, ticks, ops, handled, ph;
+	uint32_t view_a, view_b;
+	uint8_t *opb;
+	struct vm *vm;
+
+	if (!n || n > 100000) {
+		fprintf(stderr, "usage: monitor_rt [N], 1 <= N <= 100000\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	vm = vm_create(64 << 20);
+	p0 = vm_alloc(vm, 4096, 4096);
+	p1 = vm_alloc(vm, 4096, 4096);
+	ticks = vm_alloc(vm, NR_PHASES * n * 8, 4096);
+	ops = vm_alloc(vm, 4096, 4096);
+	opb = addr_gva2hva(vm, ops);
+	for (ph = 0; ph < NR_PHASES; ph++)
+		opb[ph] = phases[ph].op;
+	vcpu = vcpu_add(vm, 0, guest_code);
+	vcpu_args_set(vcpu, 5, n, ticks, p0, p1, ops);
+
+	vm_views_enable(vm, 0);
+	view_a = vm_view_create(vm, ALTP2M_ACCESS_DEFAULT);
+	view_b = vm_view_create(vm, ALTP2M_ACCESS_DEFAULT);
+	vm_set_mem_access(vm, view_a, p0 >> 12, 1, ALTP2M_ACCESS_RX);
+	vm_set_mem_access(vm, view_b, p1 >> 12, 1, ALTP2M_ACCESS_RX);
+	d.view_a = view_a;
+	d.view_b = view_b;
+
+	printf("monitor round trips, N = %llu per phase, guest TSC ticks\n",
+	       (unsigned long long)n);
+	vmm_run(vcpu, view_a, view_b, &uc);	/* GUEST_SYNC(0) */
+	for (ph = 0; ph < NR_PHASES; ph++) {
+		const struct phase *p = &phases[ph];
+		uint64_t *t = addr_gva2hva(vm, ticks + ph * n * 8);
+		uint64_t events = 0;
+
+		TEST_ASSERT(uc.type == UCALL_SYNC && uc.args[0] == ph,
+			    "guest out of step at phase %llu",
+			    (unsigned long long)ph);
+		/* Writes start on view A, where P0 is read-only. */
+		vcpu_set_view(vcpu, p->op == OP_WRITE && p->h != H_NONE ?
+			      view_a : 0);
+		if (p->h == H_THREAD || p->h == H_SPIN)
+			thread_start(&d, vm, p->h == H_SPIN);
+		else if (p->h == H_PROCESS)
+			process_start(&c, &d, vm->id);
+		handled = vmm_run(vcpu, view_a, view_b, &uc);
+		if (p->h == H_THREAD || p->h == H_SPIN)
+			events = thread_stop(&d);
+		else if (p->h == H_PROCESS)
+			events = process_stop(&c);
+		/* Every iteration went exactly where this phase says. */
+		TEST_ASSERT(handled == (p->h == H_VMM ? n : 0) &&
+			    events == (p->h >= H_THREAD ? n : 0),
+			    "%s: %llu exits to the VMM, %llu events", p->name,
+			    (unsigned long long)handled,
+			    (unsigned long long)events);
+		st[ph] = stats_of(t, n);
+		printf("%-16s median %8llu  min %8llu  p90 %8llu  mean %10.1f\n",
+		       p->name, (unsigned long long)st[ph].median,
+		       (unsigned long long)st[ph].min,
+		       (unsigned long long)st[ph].p90, st[ph].mean);
+		/* One line, in three calls (no string split across lines). */
+		printf("BENCH {\"phase\": \"%s\", \"n\": %llu, ", p->name,
+		       (unsigned long long)n);
+		printf("\"median\": %llu, \"min\": %llu, ",
+		       (unsigned long long)st[ph].median,
+		       (unsigned long long)st[ph].min);
+		printf("\"p90\": %llu, \"mean\": %.1f}\n",
+		       (unsigned long long)st[ph].p90, st[ph].mean);
+	}
+	TEST_ASSERT(uc.type == UCALL_DONE, "guest did not finish");
+	ratio("write thread/vmm", &st[2], &st[1]);
+	ratio("write process/vmm", &st[3], &st[1]);
+	ratio("write spin/vmm", &st[4], &st[1]);
+	ratio("vmcall thread/vmm", &st[6], &st[5]);
+	ratio("vmcall process/vmm", &st[7], &st[5]);
+	ratio("vmcall spin/vmm", &st[8], &st[5]);
+	vm_free(vm);
+	return 0;
+}
