@@ -1765,8 +1765,9 @@ struct altp2m_monitor_response {
  * @vcpu:  with ALTP2M_MON_PAUSE_VCPU, the vCPU (ENOENT if absent); else 0
  * @reserved: must be 0
  *
- * PAUSE returns 0 once the vCPUs are out of guest mode, or EINTR on a
- * signal (then nothing stays paused).
+ * PAUSE returns 0 once the vCPUs are out of guest mode; the wait is not
+ * interruptible, and short: a vCPU leaves guest mode at its next
+ * instruction boundary, and one outside ALTP2M_RUN is out already.
  */
 #define ALTP2M_MON_PAUSE_VCPU		_BITUL(0)
 
