@@ -140,6 +140,8 @@ int altp2m_open_dev(void);
  * against RLIMIT_MEMLOCK (the VM tests run as root).
  */
 struct vm *vm_create(uint64_t mem_size);
+/* As vm_create(0), in a VM with ALTP2M_VM_LAPIC (in-kernel local APICs). */
+struct vm *vm_create_lapic(void);
 /* Only ALTP2M_CREATE_VM: no memory, no image (for ioctl tests). */
 struct vm *vm_create_bare(void);
 /*

@@ -54,25 +54,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-/* A VM like vm_create()'s, with ALTP2M_VM_LAPIC. */
-static struct vm *vm_create_lapic(void)
-{
-	struct altp2m_create_vm c = { .flags = ALTP2M_VM_LAPIC };
-	struct vm *vm = vm_create(0);
-	struct altp2m_memory_region r = {
-		.slot = 0, .memory_size = vm->ram_size,
-		.userspace_addr = (uintptr_t)vm->ram,
-	};
-	int fd = ioctl(vm->dev_fd, ALTP2M_CREATE_VM, &c);
-
-	TEST_ASSERT(fd >= 0, "ALTP2M_CREATE_VM with ALTP2M_VM_LAPIC");
-	TEST_ASSERT(!ioctl(fd, ALTP2M_SET_MEMORY_REGION, &r), "slot 0");
-	close(vm->fd);
-	vm->fd = fd;
-	vm->id = c.vm_id;
-	return vm;
-}
-
 static void lapic_get(struct vcpu *vcpu, struct altp2m_lapic_state *s)
 {
 	memset(s, 0, sizeof(*s));

@@ -435,25 +435,6 @@ static void guest_apic_base_off(void)
 	GUEST_SYNC_ARGS(base, rdmsr(MSR_APIC_BASE));
 }
 
-/* A VM like vm_create()'s, with the in-kernel local APIC. */
-static struct vm *vm_create_lapic(void)
-{
-	struct altp2m_create_vm c = { .flags = ALTP2M_VM_LAPIC };
-	struct vm *vm = vm_create(0);
-	struct altp2m_memory_region r = {
-		.slot = 0, .memory_size = vm->ram_size,
-		.userspace_addr = (uintptr_t)vm->ram,
-	};
-	int fd = ioctl(vm->dev_fd, ALTP2M_CREATE_VM, &c);
-
-	TEST_ASSERT(fd >= 0, "ALTP2M_CREATE_VM with ALTP2M_VM_LAPIC");
-	TEST_ASSERT(!ioctl(fd, ALTP2M_SET_MEMORY_REGION, &r), "slot 0");
-	close(vm->fd);
-	vm->fd = fd;
-	vm->id = c.vm_id;
-	return vm;
-}
-
 /*
  * The in-kernel APIC's base MSR: its write is reported with the APIC's
  * value as the old one, and DENY keeps the APIC enabled.

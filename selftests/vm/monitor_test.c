@@ -900,25 +900,6 @@ static void guest_sti_hlt(void)
 	GUEST_SYNC(READ_ONCE(mt_irq_count));
 }
 
-static struct vm *vm_create_lapic(void)
-{
-	struct altp2m_create_vm c = { .flags = ALTP2M_VM_LAPIC };
-	struct vm *vm = vm_create(0);
-	struct altp2m_memory_region r = {
-		.slot = 0, .memory_size = vm->ram_size,
-		.userspace_addr = (uintptr_t)vm->ram,
-	};
-	int fd;
-
-	fd = ioctl(vm->dev_fd, ALTP2M_CREATE_VM, &c);
-	TEST_ASSERT(fd >= 0, "ALTP2M_CREATE_VM with ALTP2M_VM_LAPIC");
-	TEST_ASSERT(!ioctl(fd, ALTP2M_SET_MEMORY_REGION, &r), "slot 0");
-	close(vm->fd);
-	vm->fd = fd;
-	vm->id = c.vm_id;
-	return vm;
-}
-
 TEST(pause_halted_vcpu)
 {
 	struct vm *vm = vm_create_lapic();
