@@ -72,6 +72,9 @@ struct altp2m_hidden {
  *	mmu_lock held (the page stays while it is).
  * altp2m_hidden_overlaps: whether any gfn of [@gfn, @gfn + @nr) is hidden,
  *	for ALTP2M_SET_MEMORY_REGION (EEXIST); the VM's mmu_lock held.
+ * altp2m_bp_frame_busy: whether a breakpoint lives in [@gfn, @gfn + @nr)
+ *	(REMOVE's EBUSY): a range look at vm->bps.by_key; the VM's mmu_lock
+ *	held. In hidden.c, which also inits vm->hidden and vm->bps.
  */
 void altp2m_hidden_init(struct altp2m_vm *vm);
 void altp2m_hidden_destroy(struct altp2m_vm *vm);
@@ -81,6 +84,7 @@ int altp2m_hidden_add(struct altp2m_vm *vm, u64 gfn, u64 nr);
 int altp2m_hidden_remove(struct altp2m_vm *vm, u64 gfn, u64 nr);
 struct page *altp2m_hidden_page(struct altp2m_vm *vm, u64 gfn);
 bool altp2m_hidden_overlaps(struct altp2m_vm *vm, u64 gfn, u64 nr);
+bool altp2m_bp_frame_busy(struct altp2m_vm *vm, u64 gfn, u64 nr);
 
 /*
  * breakpoint.c
@@ -91,8 +95,6 @@ bool altp2m_hidden_overlaps(struct altp2m_vm *vm, u64 gfn, u64 nr);
  * altp2m_bp_ioctl: ADD/REMOVE/GET_BREAKPOINT on the monitor fd.
  * altp2m_bp_lookup: under rcu_read_lock(): the breakpoint planted at byte
  *	@offset of hidden frame @shadow_gfn, or NULL.
- * altp2m_bp_frame_busy: whether a breakpoint lives in [@gfn, @gfn + @nr)
- *	(hidden.c's EBUSY); the VM's mmu_lock held.
  * altp2m_bp_frame_clean_view: the clean view of a breakpoint in hidden
  *	frame @shadow_gfn (the first by key), for a read or write of the
  *	shadowed page; false when the frame has none. Under RCU.
@@ -136,7 +138,6 @@ long altp2m_bp_ioctl(struct altp2m_monitor *mon, unsigned int cmd,
 		     void __user *argp);
 struct altp2m_bp *altp2m_bp_lookup(struct altp2m_vm *vm, u64 shadow_gfn,
 				   unsigned int offset);
-bool altp2m_bp_frame_busy(struct altp2m_vm *vm, u64 gfn, u64 nr);
 bool altp2m_bp_frame_clean_view(struct altp2m_vm *vm, u64 shadow_gfn,
 				u32 *clean_view);
 void altp2m_bp_resync(struct altp2m_vcpu *vcpu, u64 gfn, u64 shadow_gfn,
