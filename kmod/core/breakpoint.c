@@ -3,6 +3,7 @@
  * Hidden breakpoints, the hardware-independent part (breakpoint.h).
  */
 #include <linux/errno.h>
+#include <linux/kernel.h>
 
 #include "breakpoint.h"
 
@@ -32,10 +33,10 @@ int altp2m_bp_add_check(const struct altp2m_monitor_breakpoint *b,
 	if ((b->flags & ~ALTP2M_BP_FLAGS) ||
 	    (b->flags & ALTP2M_BP_FLAGS) == ALTP2M_BP_FLAGS)
 		return -EINVAL;
-	for (i = 0; i < sizeof(b->pad); i++)
+	for (i = 0; i < ARRAY_SIZE(b->pad); i++)
 		if (b->pad[i])
 			return -EINVAL;
-	for (i = 0; i < sizeof(b->reserved) / sizeof(b->reserved[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(b->reserved); i++)
 		if (b->reserved[i])
 			return -EINVAL;
 	if (gpa_bits < 64 && (b->gpa >> gpa_bits))
