@@ -19,6 +19,7 @@
 #include "core/memslot.h"
 #include "core/view.h"
 #include "core/x86.h"
+#include "hidden.h"
 #include "irq.h"
 #include "monitor.h"
 #include "request.h"
@@ -86,6 +87,9 @@ extern struct altp2m_hw altp2m_host;
  *	@lock (monitor.h says how vCPUs read it)
  * @file_closed: the VM's own file is closed (set under @lock; a monitor's
  *	poll() says EPOLLHUP once it is and no vCPU is left)
+ * @hidden: its hidden frames (hidden.c; under @mmu_lock)
+ * @bps: its hidden breakpoints (breakpoint.c; changed under @mmu_lock,
+ *	looked up under RCU)
  */
 struct altp2m_vm {
 	u32 id;
@@ -115,6 +119,8 @@ struct altp2m_vm {
 	u64 tsc_offset;
 	struct altp2m_monitor *monitor;
 	bool file_closed;
+	struct altp2m_hidden hidden;
+	struct altp2m_bps bps;
 };
 
 /*
@@ -243,6 +249,8 @@ int altp2m_p2m_fault(struct altp2m_vcpu *vcpu, u64 gpa, unsigned int access,
 		     struct altp2m_view_fault *out);
 int altp2m_p2m_copy(struct altp2m_vcpu *vcpu, u64 gpa, void *buf,
 		    unsigned int len, bool write);
+int altp2m_p2m_copy_frame(struct altp2m_vm *vm, u64 gpa, void *buf,
+			  unsigned int len, bool write);
 
 /* Which view each vCPU is on, and switching (switch.c). */
 int altp2m_vcpu_views_init(struct altp2m_vcpu *vcpu);
@@ -304,6 +312,8 @@ int altp2m_vm_gfn_get(struct altp2m_vm *vm, u32 view, u64 gfn,
 		      unsigned int *access, unsigned int *sve);
 int altp2m_vm_gfn_remap(struct altp2m_vm *vm, u32 view, u64 gfn, u64 target,
 			struct altp2m_views_why *why);
+int altp2m_vm_gfn_remap_guest(struct altp2m_vm *vm, u32 view, u64 gfn,
+			      u64 target);
 int altp2m_vm_views_list(struct altp2m_vm *vm, unsigned int *cursor,
 			 struct altp2m_view_info *info, unsigned int nr,
 			 u64 *gen);

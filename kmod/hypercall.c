@@ -35,7 +35,8 @@ static int altp2m_hc_edit(struct altp2m_vm *vm, u64 nr, const u64 *args)
 	if (args[0] >= ALTP2M_MAX_VIEWS)
 		return -EINVAL;
 	if (nr == ALTP2M_HC_REMAP)
-		return altp2m_vm_gfn_remap(vm, args[0], args[1], args[2], NULL);
+		return altp2m_vm_gfn_remap_guest(vm, args[0], args[1],
+						 args[2]);
 	if (args[2] > U8_MAX)
 		return -EINVAL;
 	return altp2m_vm_gfn_set_range(vm, args[0], args[1], 1, args[2],

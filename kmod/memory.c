@@ -151,7 +151,8 @@ static void altp2m_slot_unmap(struct altp2m_vm *vm, struct altp2m_memslot *s)
  *	its mmu_lock too, for the view calls that read them
  * @r: the request, copied from userspace
  *
- * Return: 0, or -EINVAL/-EEXIST (see the uAPI), -EFAULT when the
+ * Return: 0, or -EINVAL/-EEXIST (see the uAPI; a region over a hidden
+ * frame is EEXIST too), -EFAULT when the
  * userspace range cannot be pinned, -ENOMEM, or the locked-memory limit's
  * -ENOMEM from account_locked_vm().
  */
@@ -188,6 +189,12 @@ int altp2m_memory_region_set(struct altp2m_vm *vm,
 			return ret;
 		}
 		mutex_lock(&vm->mmu_lock);
+		/* Hidden frames come and go under mmu_lock alone. */
+		if (altp2m_hidden_overlaps(vm, s->base_gfn, s->npages)) {
+			mutex_unlock(&vm->mmu_lock);
+			altp2m_slot_unpin(vm, s);
+			return -EEXIST;
+		}
 		vm->slots.slot[r->slot] = s;
 		mutex_unlock(&vm->mmu_lock);
 		return 0;
@@ -202,6 +209,11 @@ int altp2m_memory_region_set(struct altp2m_vm *vm,
 	case ALTP2M_MEMSLOT_MOVE:
 		s = vm->slots.slot[r->slot];
 		mutex_lock(&vm->mmu_lock);
+		if (altp2m_hidden_overlaps(vm, r->guest_phys_addr >> PAGE_SHIFT,
+					   s->npages)) {
+			mutex_unlock(&vm->mmu_lock);
+			return -EEXIST;
+		}
 		altp2m_slot_unmap(vm, s);
 		s->base_gfn = r->guest_phys_addr >> PAGE_SHIFT;
 		altp2m_slot_scan_huge(s);

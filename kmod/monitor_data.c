@@ -229,10 +229,13 @@ out:
 
 /*
  * Copy @len bytes at @gpa, within one page, as view @view maps them
- * (its remap followed, its access rights ignored).
+ * (its remap followed, its access rights ignored). A hidden frame is
+ * reached at its own gfn as well as through a remap: the monitor is the
+ * host's (that is how a shadow page gets filled).
  *
- * Return: 0, -EFAULT when the page is not guest RAM, or the view's error
- * (altp2m_views_backing_gfn()): it does not exist (any more).
+ * Return: 0, -EFAULT when the page is neither guest RAM nor hidden, or
+ * the view's error (altp2m_views_backing_gfn()): it does not exist (any
+ * more).
  */
 static int altp2m_mon_copy_page(struct altp2m_vm *vm, u32 view, u64 gpa,
 				void *buf, unsigned int len, bool write)
@@ -244,8 +247,9 @@ static int altp2m_mon_copy_page(struct altp2m_vm *vm, u32 view, u64 gpa,
 	ret = altp2m_views_backing_gfn(&vm->views, view, gpa >> PAGE_SHIFT,
 				       &gfn);
 	if (!ret)
-		ret = altp2m_copy_gpa(vm, gfn << PAGE_SHIFT |
-				      offset_in_page(gpa), buf, len, write);
+		ret = altp2m_p2m_copy_frame(vm, gfn << PAGE_SHIFT |
+					    offset_in_page(gpa), buf, len,
+					    write);
 	mutex_unlock(&vm->mmu_lock);
 	return ret;
 }
@@ -554,6 +558,9 @@ long altp2m_monitor_data_ioctl(struct altp2m_monitor *mon, unsigned int cmd,
 		return altp2m_mon_create_view(mon, argp);
 	case ALTP2M_GET_VM_STATUS:
 		return altp2m_vm_get_status(vm, argp);
+	case ALTP2M_ADD_HIDDEN_FRAMES:
+	case ALTP2M_REMOVE_HIDDEN_FRAMES:
+		return altp2m_hidden_ioctl(vm, cmd, argp);
 	default:
 		/* The rest of the VM fd's view ioctls, -ENOTTY for others. */
 		return altp2m_views_ioctl(vm, cmd, argp);

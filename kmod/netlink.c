@@ -192,6 +192,18 @@ static const struct nla_policy altp2m_nl_txn_abort_policy[ALTP2M_A_MAX + 1] = {
 	[ALTP2M_A_TXN_ID]	= ALTP2M_NLA_TXN_ID,
 };
 
+static const struct nla_policy altp2m_nl_add_hidden_policy[ALTP2M_A_MAX + 1] = {
+	[ALTP2M_A_VM_ID]	= ALTP2M_NLA_VM_ID,
+	[ALTP2M_A_GFN]		= ALTP2M_NLA_GFN,
+	[ALTP2M_A_NPAGES]	= ALTP2M_NLA_NPAGES,
+};
+
+static const struct nla_policy altp2m_nl_remove_hidden_policy[ALTP2M_A_MAX + 1] = {
+	[ALTP2M_A_VM_ID]	= ALTP2M_NLA_VM_ID,
+	[ALTP2M_A_GFN]		= ALTP2M_NLA_GFN,
+	[ALTP2M_A_NPAGES]	= ALTP2M_NLA_NPAGES,
+};
+
 /**
  * altp2m_nl_capable - whether a request's sender has a right over a VM
  * @skb: the request
@@ -741,6 +753,18 @@ static const struct genl_ops altp2m_nl_ops[] = {
 		.cmd = ALTP2M_CMD_TXN_ABORT,
 		.doit = altp2m_nl_txn_abort,
 		.policy = altp2m_nl_txn_abort_policy,
+		.maxattr = ALTP2M_A_MAX,
+	},
+	{
+		.cmd = ALTP2M_CMD_ADD_HIDDEN,
+		.doit = altp2m_nl_add_hidden,
+		.policy = altp2m_nl_add_hidden_policy,
+		.maxattr = ALTP2M_A_MAX,
+	},
+	{
+		.cmd = ALTP2M_CMD_REMOVE_HIDDEN,
+		.doit = altp2m_nl_remove_hidden,
+		.policy = altp2m_nl_remove_hidden_policy,
 		.maxattr = ALTP2M_A_MAX,
 	},
 };

@@ -75,6 +75,8 @@ int altp2m_nl_set_visibility(struct sk_buff *skb, struct genl_info *info);
 int altp2m_nl_dump_view_start(struct netlink_callback *cb);
 int altp2m_nl_dump_view(struct sk_buff *skb, struct netlink_callback *cb);
 int altp2m_nl_get_vcpu_views(struct sk_buff *skb, struct genl_info *info);
+int altp2m_nl_add_hidden(struct sk_buff *skb, struct genl_info *info);
+int altp2m_nl_remove_hidden(struct sk_buff *skb, struct genl_info *info);
 
 /* netlink_txn.c */
 int altp2m_nl_txn_init(void);

@@ -551,3 +551,59 @@ int altp2m_nl_get_vcpu_views(struct sk_buff *skb, struct genl_info *info)
 
 	return altp2m_nl_reply(info, vm, altp2m_nl_fill_vcpu_views);
 }
+
+/* ADD_HIDDEN and REMOVE_HIDDEN: ALTP2M_ADD/REMOVE_HIDDEN_FRAMES. */
+static int altp2m_nl_hidden(struct genl_info *info, bool add)
+{
+	struct nlattr *npages = info->attrs[ALTP2M_A_NPAGES];
+	struct nlattr *gfn = info->attrs[ALTP2M_A_GFN];
+	struct netlink_ext_ack *extack = info->extack;
+	struct altp2m_vm *vm = info->user_ptr[0];
+	u64 nr = npages ? nla_get_u64(npages) : 1;
+	int ret;
+
+	if (!altp2m_nl_need(info, ALTP2M_A_GFN, "gfn: missing"))
+		return -EINVAL;
+	if (nr > ALTP2M_MAX_HIDDEN_ADD) {
+		NL_SET_ERR_MSG_ATTR(extack, npages,
+				    "npages: more than ALTP2M_MAX_HIDDEN_ADD (512) at once");
+		return -EINVAL;
+	}
+	if (add)
+		ret = altp2m_hidden_add(vm, nla_get_u64(gfn), nr);
+	else
+		ret = altp2m_hidden_remove(vm, nla_get_u64(gfn), nr);
+	switch (ret) {
+	case -EINVAL:
+		NL_SET_ERR_MSG_ATTR(extack, gfn,
+				    "gfn: the range ends beyond the guest-physical address width");
+		break;
+	case -EEXIST:
+		NL_SET_ERR_MSG_ATTR(extack, gfn,
+				    "gfn: the range holds guest RAM or a hidden frame already");
+		break;
+	case -ENOSPC:
+		NL_SET_ERR_MSG_ATTR(extack, npages ?: gfn,
+				    "npages: beyond the module parameter max_hidden_frames for this VM");
+		break;
+	case -ENOENT:
+		NL_SET_ERR_MSG_ATTR(extack, gfn,
+				    "gfn: the range holds a gfn that is not hidden");
+		break;
+	case -EBUSY:
+		NL_SET_ERR_MSG_ATTR(extack, gfn,
+				    "gfn: a hidden breakpoint lives in the range; remove it first");
+		break;
+	}
+	return ret;
+}
+
+int altp2m_nl_add_hidden(struct sk_buff *skb, struct genl_info *info)
+{
+	return altp2m_nl_hidden(info, true);
+}
+
+int altp2m_nl_remove_hidden(struct sk_buff *skb, struct genl_info *info)
+{
+	return altp2m_nl_hidden(info, false);
+}

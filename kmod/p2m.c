@@ -30,6 +30,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -83,12 +84,27 @@ static void altp2m_p2m_flush_view(void *ctx, unsigned int view)
 		vm->view0_flushes++;
 }
 
+/*
+ * A hidden frame, which the engine maps only as a host remap's target
+ * (hidden.c). The VM's mmu_lock is held, as for every engine call.
+ */
+static int altp2m_p2m_hidden_frame(void *ctx, u64 gfn, u64 *hpa)
+{
+	struct page *page = altp2m_hidden_page(ctx, gfn);
+
+	if (!page)
+		return -ENOENT;
+	*hpa = page_to_phys(page);
+	return 0;
+}
+
 static const struct altp2m_views_ops altp2m_p2m_ops = {
 	.alloc_table = altp2m_p2m_alloc_table,
 	.free_table = altp2m_p2m_free_table,
 	.release_tables = altp2m_p2m_release_tables,
 	.table_va = altp2m_p2m_table_va,
 	.host_frame = altp2m_host_frame,
+	.hidden_frame = altp2m_p2m_hidden_frame,
 	.flush_view = altp2m_p2m_flush_view,
 	.resched = altp2m_vm_resched,
 };
@@ -150,6 +166,40 @@ int altp2m_p2m_fault(struct altp2m_vcpu *vcpu, u64 gpa, unsigned int access,
 }
 
 /**
+ * altp2m_p2m_copy_frame - read or write a frame the views may map
+ * @vm: the VM, its mmu_lock held (a hidden frame stays while it is)
+ * @gpa: where to start: in guest RAM or in a hidden frame
+ * @buf: source or destination
+ * @len: bytes, within @gpa's page
+ * @write: the direction
+ *
+ * The frame a view maps at some gfn (altp2m_views_frame_gfn()): guest
+ * RAM, or a hidden frame that a view remaps a gfn to. The caller decides
+ * whether a hidden frame may be reached at @gpa: the guest reaches one
+ * only through a remap.
+ *
+ * Return: 0, or -EFAULT when @gpa is neither.
+ */
+int altp2m_p2m_copy_frame(struct altp2m_vm *vm, u64 gpa, void *buf,
+			  unsigned int len, bool write)
+{
+	struct page *page;
+	void *va;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	page = altp2m_hidden_page(vm, gpa >> PAGE_SHIFT);
+	if (!page)
+		return altp2m_copy_gpa(vm, gpa, buf, len, write);
+	va = kmap_local_page(page);
+	if (write)
+		memcpy(va + offset_in_page(gpa), buf, len);
+	else
+		memcpy(buf, va + offset_in_page(gpa), len);
+	kunmap_local(va);
+	return 0;
+}
+
+/**
  * altp2m_p2m_copy - read or write guest RAM as a vCPU's view maps it
  * @vcpu: the vCPU
  * @gpa: where to start
@@ -159,9 +209,10 @@ int altp2m_p2m_fault(struct altp2m_vcpu *vcpu, u64 gpa, unsigned int access,
  *
  * For the module's own accesses on the vCPU's behalf (instruction fetch,
  * page walks, string I/O): a gfn remapped in the view reads and writes
- * its target's frame, as the guest's own accesses do. Access rights are
- * the caller's to check (altp2m_p2m_fault()), where the guest would have
- * been stopped.
+ * its target's frame, as the guest's own accesses do, a hidden frame
+ * included; a hidden gfn itself is no RAM to the guest, nor here. Access
+ * rights are the caller's to check (altp2m_p2m_fault()), where the guest
+ * would have been stopped.
  *
  * Return: 0, or -EFAULT if a byte is not guest RAM (those before it are
  * copied).
@@ -170,17 +221,21 @@ int altp2m_p2m_copy(struct altp2m_vcpu *vcpu, u64 gpa, void *buf,
 		    unsigned int len, bool write)
 {
 	struct altp2m_vm *vm = vcpu->vm;
+	u64 frame_gfn, frame_gpa;
 	unsigned int n;
-	u64 frame_gpa;
 	int ret = 0;
 
 	while (len && !ret) {
 		n = min_t(unsigned int, len, PAGE_SIZE - offset_in_page(gpa));
 		mutex_lock(&vm->mmu_lock);
-		frame_gpa = (altp2m_views_frame_gfn(&vm->views, vcpu->view,
-						    gpa >> PAGE_SHIFT)
-			     << PAGE_SHIFT) | offset_in_page(gpa);
-		ret = altp2m_copy_gpa(vm, frame_gpa, buf, n, write);
+		frame_gfn = altp2m_views_frame_gfn(&vm->views, vcpu->view,
+						   gpa >> PAGE_SHIFT);
+		frame_gpa = frame_gfn << PAGE_SHIFT | offset_in_page(gpa);
+		if (frame_gfn == gpa >> PAGE_SHIFT)
+			ret = altp2m_copy_gpa(vm, frame_gpa, buf, n, write);
+		else
+			ret = altp2m_p2m_copy_frame(vm, frame_gpa, buf, n,
+						    write);
 		mutex_unlock(&vm->mmu_lock);
 		buf += n;
 		gpa += n;

@@ -106,6 +106,7 @@ static void altp2m_vm_free(struct kref *kref)
 	altp2m_nl_txn_vm_gone(vm);
 	altp2m_nl_notify(vm, ALTP2M_CMD_VM_DESTROYED, 0, 0);
 	altp2m_p2m_destroy(vm);
+	altp2m_hidden_destroy(vm);
 	altp2m_memory_destroy(vm);
 	altp2m_vm_cpuid_destroy(vm);
 	put_pid(vm->owner);
@@ -229,6 +230,7 @@ void altp2m_vm_stats_get(struct altp2m_vm *vm, struct altp2m_vm_stats *st)
 	st->nr_views = 1;
 	for (i = 1; i < vm->views.max_views; i++)
 		st->nr_views += !!vm->views.view[i];
+	st->nr_hidden = vm->hidden.nr;
 	mutex_unlock(&vm->mmu_lock);
 }
 
@@ -335,6 +337,9 @@ static long altp2m_vm_ioctl(struct file *file, unsigned int cmd,
 		return altp2m_vm_cpuid_ioctl(vm, cmd, argp);
 	case ALTP2M_MONITOR_ATTACH:
 		return altp2m_vm_monitor_attach(vm, argp);
+	case ALTP2M_ADD_HIDDEN_FRAMES:
+	case ALTP2M_REMOVE_HIDDEN_FRAMES:
+		return altp2m_hidden_ioctl(vm, cmd, argp);
 	default:
 		return altp2m_views_ioctl(vm, cmd, argp);
 	}
@@ -384,6 +389,7 @@ int altp2m_vm_create(struct altp2m_create_vm *arg,
 	kref_init(&vm->refs);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->mmu_lock);
+	altp2m_hidden_init(vm);
 	/* The guest's TSC reads 0 now, on every vCPU (see uapi TSC). */
 	vm->tsc_offset = -rdtsc();
 	vm->uid = current_uid();
@@ -443,6 +449,7 @@ err_refs:
 	altp2m_vm_apic_destroy(vm);
 err_p2m:
 	altp2m_p2m_destroy(vm);
+	altp2m_hidden_destroy(vm);
 err_id:
 	xa_erase(&altp2m_vms, vm->id);
 err_user:

@@ -38,8 +38,17 @@
  * Invariant (altp2m_views_check()): every leaf of view 0 at gfn G maps
  * host_frame(G); every leaf of a view >= 1 at G maps host_frame(G), or
  * host_frame(B) when it is a remap to B, and view 0 holds G (or B) too. So
- * no view maps a frame the host p2m does not own. And every not-present
- * entry is ALTP2M_EPT_EMPTY or a parked leaf.
+ * no view maps a frame the host p2m does not own. The one exception is a
+ * remap to a hidden frame H (hidden_frame(), below): it maps
+ * hidden_frame(H), which view 0 never holds. And every not-present entry
+ * is ALTP2M_EPT_EMPTY or a parked leaf.
+ *
+ * Hidden frames are frames of the owner's that are not guest RAM:
+ * host_frame() does not know them, so lazy fill treats them as MMIO in
+ * every view, view 0 included, and no view maps one at its own gfn. Only
+ * the host's remaps (altp2m_views_remap(), not the guest's
+ * altp2m_views_remap_guest()) may target one; their removal is
+ * altp2m_views_host_unmap() over their gfns, as for guest RAM.
  *
  * TLB invalidation is batched: no operation flushes per gfn. Each public
  * call notes which views it changed in a way the CPU may have cached (a
@@ -145,6 +154,11 @@ struct altp2m_view_fault {
  *	else leave it at 1. Return 0, -ENOENT when @gfn is not guest RAM
  *	(MMIO), or another negative errno. Must not change its answers
  *	within one call of the engine
+ * @hidden_frame: optional; the frame of hidden gfn @gfn in *@hpa: a gfn
+ *	host_frame() does not know, which a view maps only as the target of
+ *	a host's remap (write-back, as guest RAM). Return 0 or -ENOENT. Must
+ *	not change its answers within one call, and must keep the frame
+ *	until altp2m_views_host_unmap() over @gfn has returned
  * @flush_view: invalidate what CPUs may cache of view @view (INVEPT
  *	single-context with its EPTP on every CPU that may hold it). Also
  *	called for a view that the current call destroyed: the owner still
@@ -164,6 +178,7 @@ struct altp2m_views_ops {
 	void *(*table_va)(void *ctx, u64 hpa);
 	int (*host_frame)(void *ctx, u64 gfn, u64 *hpa,
 			  unsigned int *max_level);
+	int (*hidden_frame)(void *ctx, u64 gfn, u64 *hpa);
 	void (*flush_view)(void *ctx, unsigned int view);
 	void (*resched)(void *ctx);
 };
@@ -207,6 +222,7 @@ struct altp2m_view {
  * @events: violations reported by altp2m_views_fault()
  * @promotions: rx2rw and n2rwx promotions
  * @remaps_invalidated: remaps dropped because their target left guest RAM
+ *	or stopped being hidden
  * @late_allocs: tables allocated after an all-or-nothing call had
  *	validated; always 0 unless the engine has a bug
  */
@@ -413,6 +429,8 @@ int altp2m_views_get_sve(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 			 unsigned int *sve);
 int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 		       u64 target);
+int altp2m_views_remap_guest(struct altp2m_views *vs, unsigned int idx,
+			     u64 gfn, u64 target);
 u64 altp2m_views_frame_gfn(struct altp2m_views *vs, unsigned int idx,
 			   u64 gfn);
 int altp2m_views_backing_gfn(struct altp2m_views *vs, unsigned int idx,

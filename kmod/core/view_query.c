@@ -180,6 +180,15 @@ static const char *view_check_leaf(struct altp2m_views *vs,
 		if (!r)
 			return "remap missing from the reverse map";
 		*bad_gfn = r->target;
+		if (vs->ops->hidden_frame &&
+		    !vs->ops->hidden_frame(vs->ctx, r->target, &hpa)) {
+			if (hpa != (e & ALTP2M_EPT_ADDR_MASK))
+				return "remap does not map its hidden target's frame";
+			s0 = view_find(vs, &vs->host, r->target, 1, &at);
+			if (view_populated(READ_ONCE(*s0)))
+				return "view 0 holds a hidden frame";
+			return NULL;
+		}
 		if (vs->ops->host_frame(vs->ctx, r->target, &hpa, &max_level))
 			return "remap target is not guest RAM";
 		if (hpa != (e & ALTP2M_EPT_ADDR_MASK))
@@ -285,7 +294,8 @@ static const char *view_check_empty(struct altp2m_views *vs,
  * @bad: where the first fault is, on failure
  *
  * Every leaf of every view maps the host frame of its gfn, or of its
- * remap target, which view 0 holds too; its rights match its access code;
+ * remap target, which view 0 holds too (unless the target is a hidden
+ * frame: then its frame, which view 0 must not hold); its rights match its access code;
  * the counters and the reverse map agree with the leaves. Every entry, at
  * every level, that is not present to the CPU is either ALTP2M_EPT_EMPTY
  * or a parked leaf (access n or n2rwx, whose SVE is the user's), so that

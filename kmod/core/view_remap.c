@@ -2,9 +2,9 @@
 /*
  * Remaps (see view.c for the whole engine): a gfn of a view that maps
  * another gfn's frame, as Xen's change_gfn, and the reverse map that
- * finds them by that target gfn, so that when guest RAM goes away
- * (altp2m_views_host_unmap()) exactly the remaps to it are dropped, along
- * with view 0's entries and every entry that mirrors them.
+ * finds them by that target gfn, so that when guest RAM or a hidden frame
+ * goes away (altp2m_views_host_unmap()) exactly the remaps to it are
+ * dropped, along with view 0's entries and every entry that mirrors them.
  */
 #include <linux/compiler.h>
 #include <linux/errno.h>
@@ -258,35 +258,24 @@ static int view_revert(struct altp2m_views *vs, struct altp2m_view *v,
 	return 0;
 }
 
-/**
- * altp2m_views_remap - make a gfn of a view map another gfn's frame
- * @vs: the engine
- * @idx: the view, not 0
- * @gfn: the gfn that changes (A); guest RAM or held by the view
- * @target: the gfn whose frame it takes (B), guest RAM; @gfn itself or
- *	ALTP2M_GFN_INVALID to revert @gfn to lazy fill, dropping whatever
- *	the view had there (its access and SVE included)
- *
- * As Xen's change_gfn: A gets the frame and memory type B has in this view
- * (when B is itself remapped there, its target's: the remap is recorded
- * against that gfn) and B's access in this view, or the host's access of
- * B when the view does not hold it, as one 4 KiB leaf; SVE is set, as Xen
- * does for a remap asked by an external tool. The reverse map drops the
- * remap when its target stops being guest RAM (altp2m_views_host_unmap()).
- * Later access changes of A keep the remap; those of B do not reach A.
- *
- * Return: 0, -EINVAL for view 0 or a bad gfn, -ESRCH when A or B is not
- * guest RAM, -ENOMEM, the errors of altp2m_views_vcpu_enter(), or inside a
- * transaction -E2BIG or the error that failed it; on error nothing
- * changed.
+/*
+ * Whether @gfn is a hidden frame (see view.h), and its frame in *@hpa.
+ * Never guest RAM: the owner keeps the two apart.
  */
-int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
-		       u64 target)
+static bool view_hidden(struct altp2m_views *vs, u64 gfn, u64 *hpa)
+{
+	return vs->ops->hidden_frame &&
+	       !vs->ops->hidden_frame(vs->ctx, gfn, hpa);
+}
+
+static int view_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
+		      u64 target, bool guest)
 {
 	struct altp2m_remap *old = NULL, *r = NULL;
-	u64 *slot, *s0, e, e0, new, real = target;
+	u64 *slot, *s0, e, e0, new, hpa = 0, real = target;
 	unsigned int at, l0, code;
 	struct altp2m_view *v;
+	bool hidden;
 	int ret;
 
 	ret = altp2m_view_txn_call(vs);
@@ -318,6 +307,15 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 				real = old->target;
 		}
 	}
+	/*
+	 * A hidden target (B itself, or B's own remap target) is the host's
+	 * to hand out: to the guest it is what it is to lazy fill, no RAM.
+	 */
+	hidden = view_hidden(vs, real, &hpa);
+	if (hidden && guest)
+		return view_refuse(vs, -ESRCH, ALTP2M_WHY_TARGET_NOT_RAM);
+	if (hidden && (hpa & ~ALTP2M_EPT_ADDR_MASK))
+		return -EIO;
 	e = READ_ONCE(*view_find(vs, v, gfn, 1, &at));
 	old = NULL;
 	if (e & ALTP2M_VIEW_SW_REMAPPED)
@@ -330,7 +328,8 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 	ret = view_populated(e) ? 0 : altp2m_view_host_ram(vs, gfn);
 	if (ret == -ESRCH)
 		view_refuse(vs, ret, ALTP2M_WHY_GFN_NOT_RAM);
-	if (!ret) {
+	/* View 0 never holds a hidden frame: nothing to fill there. */
+	if (!ret && !hidden) {
 		ret = altp2m_view_fill_host(vs, real, true, false, &s0, &l0);
 		if (ret == -ESRCH)
 			view_refuse(vs, ret, ALTP2M_WHY_TARGET_NOT_RAM);
@@ -347,6 +346,14 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 		goto out;
 
 	vs->applying = 1;
+	if (hidden) {
+		/* The host's access of a frame no view holds: its default. */
+		if (code == ALTP2M_ACCESS_DEFAULT)
+			code = ALTP2M_ACCESS_RWX;
+		new = hpa | VIEW_RAM_TYPE | view_access_bits(code) |
+		      ALTP2M_VIEW_SW_REMAPPED | ALTP2M_EPT_SVE;
+		goto write;
+	}
 	altp2m_view_fill_host(vs, real, true, true, &s0, &l0);
 	e0 = READ_ONCE(*s0);
 	if (!view_populated(e0)) {
@@ -362,6 +369,7 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 	new = view_piece(e0, l0, real & ~(view_span(l0) - 1), real) |
 	      (e0 & VIEW_TYPE_MASK) | view_access_bits(code) |
 	      ALTP2M_VIEW_SW_REMAPPED | ALTP2M_EPT_SVE;
+write:
 	e = READ_ONCE(*slot);
 	view_set(vs, v, slot, new);
 	if (view_needs_flush(e, new))
@@ -380,6 +388,60 @@ int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 	}
 out:
 	return altp2m_view_end(vs, ret);
+}
+
+/**
+ * altp2m_views_remap - make a gfn of a view map another gfn's frame
+ * @vs: the engine
+ * @idx: the view, not 0
+ * @gfn: the gfn that changes (A); guest RAM or held by the view
+ * @target: the gfn whose frame it takes (B): guest RAM, a hidden frame,
+ *	or a gfn the view remaps; @gfn itself or ALTP2M_GFN_INVALID to
+ *	revert @gfn to lazy fill, dropping whatever the view had there (its
+ *	access and SVE included)
+ *
+ * As Xen's change_gfn: A gets the frame and memory type B has in this view
+ * (when B is itself remapped there, its target's: the remap is recorded
+ * against that gfn) and B's access in this view, or the host's access of
+ * B when the view does not hold it, as one 4 KiB leaf; SVE is set, as Xen
+ * does for a remap asked by an external tool. A hidden frame H as the
+ * target gives H's page, write-back, with rwx (the host's access of what
+ * no view holds) unless B is a gfn the view remaps to H; view 0 is not
+ * filled at H. The reverse map drops the remap when its target stops
+ * being guest RAM or hidden (altp2m_views_host_unmap()). Later access
+ * changes of A keep the remap; those of B do not reach A.
+ *
+ * Return: 0, -EINVAL for view 0 or a bad gfn, -ESRCH when A is not guest
+ * RAM or B is neither guest RAM nor hidden, -ENOMEM, -EIO for a frame the
+ * owner gave misaligned, the errors of altp2m_views_vcpu_enter(), or
+ * inside a transaction -E2BIG or the error that failed it; on error
+ * nothing changed.
+ */
+int altp2m_views_remap(struct altp2m_views *vs, unsigned int idx, u64 gfn,
+		       u64 target)
+{
+	return view_remap(vs, idx, gfn, target, false);
+}
+
+/**
+ * altp2m_views_remap_guest - altp2m_views_remap() asked by the guest
+ * @vs: the engine
+ * @idx: as altp2m_views_remap()
+ * @gfn: as altp2m_views_remap()
+ * @target: as altp2m_views_remap()
+ *
+ * The same, except that a hidden frame is no target for the guest: one
+ * that is hidden, or that the view remaps to a hidden frame, is refused as
+ * not guest RAM. So the guest cannot give itself a mapping of what only
+ * the host may map (a shadow page with its breakpoints), not even by way
+ * of a remap the host made.
+ *
+ * Return: as altp2m_views_remap().
+ */
+int altp2m_views_remap_guest(struct altp2m_views *vs, unsigned int idx,
+			     u64 gfn, u64 target)
+{
+	return view_remap(vs, idx, gfn, target, true);
 }
 
 /**
@@ -505,13 +567,15 @@ static void view_unmap_range(struct altp2m_views *vs, struct altp2m_view *v,
 }
 
 /**
- * altp2m_views_host_unmap - guest RAM went away (a region deleted or moved)
+ * altp2m_views_host_unmap - guest RAM or hidden frames went away
  * @vs: the engine
- * @gfn: the first gfn that is no longer guest RAM at its old frame
+ * @gfn: the first gfn that is no longer guest RAM at its old frame, or
+ *	no longer hidden
  * @npages: how many
  *
- * Call it before host_frame() stops answering for the range and before
- * the frames are freed: it drops view 0's entries in the range, the
+ * Call it before host_frame() or hidden_frame() stops answering for the
+ * range and before the frames are freed: it drops view 0's entries in the
+ * range (for hidden frames there are none), the
  * entries of every view that mirror them, and exactly the remaps whose
  * target is in the range (their gfns go back to lazy fill). A remapped gfn
  * in the range whose target lies elsewhere keeps its remap. A 2 MiB leaf

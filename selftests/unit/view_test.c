@@ -93,6 +93,10 @@ struct fake {
 	unsigned long rescheds;
 	/* transactions: odd while one is open */
 	unsigned long txn_gen;
+	/* hidden frames: gfn -> frame, no region's */
+	u64 hidden_gfn[8], hidden_hpa[8];
+	unsigned int nr_hidden;
+	unsigned long hidden_calls;
 };
 
 static struct fake F;
@@ -157,6 +161,45 @@ static int f_host_frame(void *ctx, u64 gfn, u64 *hpa, unsigned int *max_level)
 	if (r->big && b >= r->base && b + B2M <= r->base + r->npages)
 		*max_level = 2;
 	return 0;
+}
+
+/* A hidden frame at @gfn (not guest RAM), with a frame of its own. */
+static u64 hidden_add(u64 gfn)
+{
+	unsigned int i = F.nr_hidden++;
+
+	ck_assert_uint_lt(i, 8);
+	ck_assert_ptr_null(host_region(gfn));
+	F.hidden_gfn[i] = gfn;
+	F.hidden_hpa[i] = 0x800000000ULL + ((u64)i << 12);
+	return F.hidden_hpa[i];
+}
+
+static void hidden_del(u64 gfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < F.nr_hidden; i++)
+		if (F.hidden_gfn[i] == gfn) {
+			F.hidden_gfn[i] = F.hidden_gfn[--F.nr_hidden];
+			F.hidden_hpa[i] = F.hidden_hpa[F.nr_hidden];
+			return;
+		}
+	ck_abort_msg("no hidden frame at %#llx", (unsigned long long)gfn);
+}
+
+static int f_hidden_frame(void *ctx, u64 gfn, u64 *hpa)
+{
+	struct fake *f = ctx;
+	unsigned int i;
+
+	f->hidden_calls++;
+	for (i = 0; i < f->nr_hidden; i++)
+		if (f->hidden_gfn[i] == gfn) {
+			*hpa = f->hidden_hpa[i];
+			return 0;
+		}
+	return -ENOENT;
 }
 
 static struct thdr *hdr(void *table)
@@ -268,6 +311,7 @@ static const struct altp2m_views_ops OPS = {
 	.release_tables = f_release,
 	.table_va = f_va,
 	.host_frame = f_host_frame,
+	.hidden_frame = f_hidden_frame,
 	.flush_view = f_flush,
 	.resched = f_resched,
 };
@@ -3227,6 +3271,318 @@ START_TEST(serial_tells_creations_apart)
 }
 END_TEST
 
+/* ---- hidden frames ------------------------------------------------------ */
+
+/* Hidden gfns of the tests: between the big region's end and the small. */
+#define H1	5000ULL
+#define H2	5001ULL
+#define H3	6000ULL
+
+/*
+ * A hidden gfn is no RAM to lazy fill: MMIO in every view, view 0
+ * included, and nothing is filled there, even after a remap to it.
+ */
+START_TEST(hidden_fill_is_mmio)
+{
+	unsigned int v = create(A_RWX), w = create(A_R);
+	unsigned long calls;
+
+	hidden_add(H1);
+	ck_assert_int_eq(fault(0, H1, R_, NULL), ALTP2M_VIEW_MMIO);
+	ck_assert_int_eq(fault(v, H1, X_, NULL), ALTP2M_VIEW_MMIO);
+	ck_assert_int_eq(fault(w, H1, W_, NULL), ALTP2M_VIEW_MMIO);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, H1), 0);
+	ck_assert_int_eq(fault(0, H1, R_, NULL), ALTP2M_VIEW_MMIO);
+	ck_assert_int_eq(fault(v, H1, R_, NULL), ALTP2M_VIEW_MMIO);
+	ck_assert_int_eq(fault(w, H1, R_, NULL), ALTP2M_VIEW_MMIO);
+	ck_assert_uint_eq(leaf(0, H1, NULL), EMPTY);
+	ck_assert_uint_eq(leaf(v, H1, NULL), EMPTY);
+	ck_assert_uint_eq(leaf(w, H1, NULL), EMPTY);
+	/* Nor is it a gfn the calls that edit RAM take. */
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, H1, A_R), -ESRCH);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, 0, H1, A_R), -ESRCH);
+	ck_assert_int_eq(altp2m_views_set_sve(&VS, v, H1, 0), -ESRCH);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, H1, 100), -ESRCH);
+	ck_assert_uint_eq(VS.why.arg, ALTP2M_WHY_GFN_NOT_RAM);
+	/* The engine asked: the op is what made the remap work. */
+	calls = F.hidden_calls;
+	ck_assert_int_eq(altp2m_views_remap(&VS, w, 101, H1), 0);
+	ck_assert_uint_gt(F.hidden_calls, calls);
+}
+END_TEST
+
+/* A remap to a hidden frame maps its page and counts as any remap. */
+START_TEST(hidden_remap_target)
+{
+	unsigned int v = create(A_RX), level;
+	struct altp2m_view_run d[4];
+	u64 h = hidden_add(H1), tables = VS.host.ept.nr_tables;
+
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, H1), 0);
+	/* The hidden page, write-back, rwx (no view holds H1), SVE. */
+	ck_assert_uint_eq(leaf(v, 100, &level), h | RAM_TYPE | RWX | SVE |
+			  SW_ACC(A_RWX) | REMAPPED);
+	ck_assert_uint_eq(level, 1);
+	ck_assert_uint_eq(VS.nr_remaps, 1);
+	ck_assert_uint_eq(VS.view[v]->nr_remaps, 1);
+	ck_assert_uint_eq(VS.view[v]->nr_leaves, 1);
+	ck_assert_uint_eq(VS.view[v]->nr_pages, 1);
+	/* View 0 neither holds H1 nor got a table for it. */
+	ck_assert_uint_eq(VS.host.nr_leaves, 0);
+	ck_assert_uint_eq(VS.host.ept.nr_tables, tables);
+	ck_assert_uint_eq(altp2m_views_frame_gfn(&VS, v, 100), H1);
+	ck_assert_uint_eq(altp2m_views_frame_gfn(&VS, v, H1), H1);
+	ck_assert_int_eq(dump_all(v, d, 4, 4), 1);
+	ck_assert_uint_eq(d[0].gfn, 100);
+	ck_assert_uint_eq(d[0].target, H1);
+	ck_assert_uint_eq(d[0].access, A_RWX);
+	/* Its access is the view's to change, as for any remap. */
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, 100, A_R), 0);
+	ck_assert_uint_eq(frame_of(v, 100), h);
+	ck_assert_uint_eq(leaf(v, 100, NULL) & REMAPPED, REMAPPED);
+	ck_assert_int_eq(fault(v, 100, W_, NULL), ALTP2M_VIEW_EVENT);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, 100, A_N), 0);
+	ck_assert_uint_eq(frame_of(v, 100), h);
+	check_all();
+	/* Overwrite with RAM: one record, the new target; and back. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, 3000), 0);
+	ck_assert_uint_eq(frame_of(v, 100), host_hpa(3000));
+	ck_assert_uint_eq(VS.nr_remaps, 1);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, H1), 0);
+	ck_assert_uint_eq(frame_of(v, 100), h);
+	ck_assert_uint_eq(access_of(v, 100), A_RWX);
+	ck_assert_uint_eq(VS.nr_remaps, 1);
+	/* Revert: lazy fill, the gfn's own frame. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, INVALID), 0);
+	ck_assert_uint_eq(VS.nr_remaps, 0);
+	ck_assert_int_eq(fault(v, 100, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(frame_of(v, 100), host_hpa(100));
+	/* A gfn no longer hidden is no target. */
+	hidden_del(H1);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 101, H1), -ESRCH);
+	ck_assert_uint_eq(VS.why.arg, ALTP2M_WHY_TARGET_NOT_RAM);
+}
+END_TEST
+
+/* The guest's own remap never reaches a hidden frame, not even by a chain. */
+START_TEST(hidden_not_for_the_guest)
+{
+	unsigned int v = create(A_RWX);
+	struct snap *a, *b;
+
+	hidden_add(H1);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, H1), 0);
+	a = snapshot();
+	memset(&VS.why, 0, sizeof(VS.why));
+	ck_assert_int_eq(altp2m_views_remap_guest(&VS, v, 200, H1), -ESRCH);
+	ck_assert_uint_eq(VS.why.arg, ALTP2M_WHY_TARGET_NOT_RAM);
+	/* 100 maps H1 in v: a remap to 100 would be one to H1. */
+	ck_assert_int_eq(altp2m_views_remap_guest(&VS, v, 200, 100), -ESRCH);
+	b = snapshot();
+	ck_assert(snap_same(a, b));
+	snap_free(a);
+	snap_free(b);
+	/* What is RAM stays the guest's to remap, 100 itself included. */
+	ck_assert_int_eq(altp2m_views_remap_guest(&VS, v, 200, 300), 0);
+	ck_assert_uint_eq(frame_of(v, 200), host_hpa(300));
+	ck_assert_int_eq(altp2m_views_remap_guest(&VS, v, 100, 301), 0);
+	ck_assert_uint_eq(frame_of(v, 100), host_hpa(301));
+	ck_assert_int_eq(altp2m_views_remap_guest(&VS, v, 200, INVALID), 0);
+}
+END_TEST
+
+/*
+ * Removal: exactly the remaps to the removed frames go, in every view,
+ * counted, each view that mapped one flushed before the call returns.
+ */
+START_TEST(hidden_remove_reverts_exactly)
+{
+	unsigned int v = create(A_RWX), w = create(A_R), x = create(A_RWX);
+	u64 h2 = hidden_add(H2);
+	unsigned long fv, fw, fx;
+
+	hidden_add(H1);
+	hidden_add(H3);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, H1), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 101, H2), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, w, 100, H1), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, w, 102, 3000), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, x, 103, H3), 0);
+	ck_assert_int_eq(fault(v, 50, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(VS.nr_remaps, 5);
+	fv = F.flushes_of[v];
+	fw = F.flushes_of[w];
+	fx = F.flushes_of[x];
+	/* H1 goes (with H3's neighbour range left alone). */
+	altp2m_views_host_unmap(&VS, H1, 1);
+	hidden_del(H1);
+	check_all();
+	ck_assert_uint_eq(VS.stats.remaps_invalidated, 2);
+	ck_assert_uint_eq(VS.nr_remaps, 3);
+	ck_assert_uint_eq(leaf(v, 100, NULL), EMPTY);
+	ck_assert_uint_eq(leaf(w, 100, NULL), EMPTY);
+	ck_assert_uint_eq(frame_of(v, 101), h2);
+	ck_assert_uint_eq(frame_of(w, 102), host_hpa(3000));
+	ck_assert_uint_eq(frame_of(x, 103), F.hidden_hpa[1]);
+	ck_assert_uint_eq(frame_of(v, 50), host_hpa(50));
+	ck_assert_uint_eq(F.flushes_of[v], fv + 1);
+	ck_assert_uint_eq(F.flushes_of[w], fw + 1);
+	ck_assert_uint_eq(F.flushes_of[x], fx);
+	/* The reverted gfns fill again with their own frames. */
+	ck_assert_int_eq(fault(v, 100, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(frame_of(v, 100), host_hpa(100));
+	ck_assert_int_eq(fault(w, 100, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(access_of(w, 100), A_R);
+	/*
+	 * A parked remap (access n): dropped too, and with a neighbour
+	 * keeping its table linked, nothing to flush.
+	 */
+	ck_assert_int_eq(fault(x, 104, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, x, 103, A_N), 0);
+	fx = F.flushes_of[x];
+	altp2m_views_host_unmap(&VS, H3, 1);
+	hidden_del(H3);
+	ck_assert_uint_eq(leaf(x, 103, NULL), EMPTY);
+	ck_assert_uint_eq(F.flushes_of[x], fx);
+	ck_assert_uint_eq(VS.stats.remaps_invalidated, 3);
+	/* A range wider than the remaps left: walks the records. */
+	altp2m_views_host_unmap(&VS, 4096, 4000);
+	hidden_del(H2);
+	ck_assert_uint_eq(leaf(v, 101, NULL), EMPTY);
+	ck_assert_uint_eq(VS.nr_remaps, 1);
+	ck_assert_uint_eq(VS.stats.remaps_invalidated, 4);
+}
+END_TEST
+
+/*
+ * Chains: a remap to a gfn that the view remaps to a hidden frame is
+ * recorded against the hidden frame, so that its removal reverts both,
+ * and takes the middle gfn's access.
+ */
+START_TEST(hidden_remap_chain)
+{
+	unsigned int v = create(A_RWX), w = create(A_RWX);
+	u64 h = hidden_add(H1);
+	struct altp2m_view_run d[4];
+
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 200, H1), 0);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, 200, A_R), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, 200), 0);
+	ck_assert_uint_eq(frame_of(v, 100), h);
+	ck_assert_uint_eq(access_of(v, 100), A_R);
+	ck_assert_int_eq(dump_all(v, d, 4, 4), 2);
+	ck_assert_uint_eq(d[0].gfn, 100);
+	ck_assert_uint_eq(d[0].target, H1);
+	/* In another view 200 is plain RAM: its own frame. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, w, 100, 200), 0);
+	ck_assert_uint_eq(frame_of(w, 100), host_hpa(200));
+	/* The middle link goes elsewhere: 100 keeps H1. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 200, 300), 0);
+	ck_assert_uint_eq(frame_of(v, 100), h);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 200, H1), 0);
+	check_all();
+	altp2m_views_host_unmap(&VS, H1, 1);
+	hidden_del(H1);
+	ck_assert_uint_eq(leaf(v, 100, NULL), EMPTY);
+	ck_assert_uint_eq(leaf(v, 200, NULL), EMPTY);
+	ck_assert_uint_eq(frame_of(w, 100), host_hpa(200));
+	ck_assert_uint_eq(VS.stats.remaps_invalidated, 2);
+	ck_assert_uint_eq(VS.nr_remaps, 1);
+	/* And a hidden frame's RAM neighbour going takes nothing of it. */
+	h = hidden_add(H1);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, H1), 0);
+	altp2m_views_host_unmap(&VS, 0, 4096);
+	host_del(host_region(0));
+	ck_assert_uint_eq(frame_of(v, 100), h);
+}
+END_TEST
+
+/* Transactions and batches: a remap to a hidden frame rolls back whole. */
+START_TEST(hidden_txn_rollback)
+{
+	unsigned int v = create(A_RWX), w = create(A_R);
+	struct snap *a, *b;
+	u64 h = hidden_add(H1);
+	unsigned long flushes;
+
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 300, 301), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, w, 102, H1), 0);
+	a = snapshot();
+	flushes = F.flushes;
+	ck_assert_int_eq(txn_begin(), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, H1), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 300, H1), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, w, 102, INVALID), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, w, 101, 100), 0);
+	ck_assert_uint_eq(frame_of(v, 100), h);
+	ck_assert_uint_eq(frame_of(v, 300), h);
+	assert_check("inside the transaction");
+	/* A failed call inside leaves the others. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 103, H2), -ESRCH);
+	ck_assert_uint_eq(frame_of(v, 100), h);
+	ck_assert_int_eq(txn_end(false), 0);
+	b = snapshot();
+	ck_assert_msg(snap_same(a, b), "abort left a difference");
+	snap_free(b);
+	ck_assert_uint_eq(F.flushes, flushes);
+	ck_assert_uint_eq(VS.host.nr_leaves, a->counters[0][0] - 1);
+	check_all();
+	/* Commit: the same as the calls alone. */
+	ck_assert_int_eq(txn_begin(), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, H1), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 300, H1), 0);
+	ck_assert_int_eq(txn_end(true), 0);
+	ck_assert_uint_eq(frame_of(v, 100), h);
+	ck_assert_uint_eq(frame_of(v, 300), h);
+	ck_assert_uint_eq(VS.nr_remaps, 3);
+	check_all();
+	/* A transaction whose log is full fails the remap; the abort
+	 * restores everything.
+	 */
+	snap_free(a);
+	a = snapshot();
+	VS.txn_limit = 1;
+	ck_assert_int_eq(txn_begin(), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, w, 104, H1), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, w, 105, H1), -E2BIG);
+	ck_assert_int_eq(txn_end(true), -E2BIG);
+	VS.txn_limit = ALTP2M_BATCH_MAX_CHANGES;
+	b = snapshot();
+	ck_assert_msg(snap_same(a, b), "failed commit left a difference");
+	snap_free(a);
+	snap_free(b);
+	/* The removal is refused inside one, and fails it. */
+	ck_assert_int_eq(txn_begin(), 0);
+	ck_assert_int_eq(altp2m_views_remap(&VS, w, 104, H1), 0);
+	altp2m_views_host_unmap(&VS, H1, 1);
+	ck_assert_int_eq(txn_end(true), -EBUSY);
+	ck_assert_uint_eq(frame_of(v, 100), h);
+	ck_assert_uint_eq(leaf(w, 104, NULL), EMPTY);
+}
+END_TEST
+
+/* The checker knows hidden frames: a wrong frame or view 0's leaf. */
+START_TEST(hidden_check_finds_bad)
+{
+	unsigned int v = create(A_RWX);
+	struct altp2m_views_bad bad = { 0 };
+
+	hidden_add(H1);
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, 100, H1), 0);
+	check_all();
+	F.hidden_hpa[0] += 0x1000;
+	ck_assert_int_eq(altp2m_views_check(&VS, &bad), -EUCLEAN);
+	ck_assert_str_eq(bad.what, "remap does not map its hidden target's frame");
+	F.hidden_hpa[0] -= 0x1000;
+	check_all();
+	/* The frame stops being hidden but the remap stayed: not RAM. */
+	F.hidden_gfn[0] = H2;
+	ck_assert_int_eq(altp2m_views_check(&VS, &bad), -EUCLEAN);
+	ck_assert_str_eq(bad.what, "remap target is not guest RAM");
+	F.hidden_gfn[0] = H1;
+}
+END_TEST
+
 static Suite *view_suite(void)
 {
 	Suite *s = suite_create("view");
@@ -3273,6 +3629,13 @@ static Suite *view_suite(void)
 	tcase_add_test(tc, fill_path_empty);
 	tcase_add_test(tc, cleared_entries_empty);
 	tcase_add_test(tc, check_finds_bad_empty);
+	tcase_add_test(tc, hidden_fill_is_mmio);
+	tcase_add_test(tc, hidden_remap_target);
+	tcase_add_test(tc, hidden_not_for_the_guest);
+	tcase_add_test(tc, hidden_remove_reverts_exactly);
+	tcase_add_test(tc, hidden_remap_chain);
+	tcase_add_test(tc, hidden_txn_rollback);
+	tcase_add_test(tc, hidden_check_finds_bad);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(txn_tc, setup, teardown);
