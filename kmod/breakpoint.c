@@ -270,8 +270,12 @@ long altp2m_bp_ioctl(struct altp2m_monitor *mon, unsigned int cmd,
 	}
 	if (ret)
 		return ret;
-	if (copy_to_user(argp, &b, sizeof(b)))
+	if (copy_to_user(argp, &b, sizeof(b))) {
+		/* A breakpoint nobody knows the id of would stay: none. */
+		if (cmd == ALTP2M_MONITOR_ADD_BREAKPOINT)
+			altp2m_bp_remove(vm, b.id);
 		return -EFAULT;
+	}
 	return 0;
 }
 

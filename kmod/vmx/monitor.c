@@ -563,23 +563,47 @@ static void altp2m_step_arm(struct altp2m_vcpu *vcpu,
 			    const struct altp2m_mon_reply *r, u32 extra);
 
 /*
- * Step over a hidden breakpoint: the instruction under it runs on
- * @clean_view, and the vCPU comes back to the view it is on, all in the
- * module (a FAST step of its own). A clean view destroyed meanwhile
- * cannot be stepped on: the vCPU stays at the breakpoint and exits on it
- * again.
+ * The view to step a shadowed page's instruction on: @clean_view, or view
+ * 0 (which never remaps) once @clean_view was destroyed, rather than the
+ * shadow, whose INT3 the step would run.
  */
-static void altp2m_bp_step_over(struct altp2m_vcpu *vcpu, u32 clean_view)
+static u32 altp2m_bp_step_view(struct altp2m_vcpu *vcpu, u32 clean_view)
 {
+	struct altp2m_vm *vm = vcpu->vm;
+	u64 eptp;
+	int ret;
+
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_eptp(&vm->views, clean_view, false, &eptp);
+	mutex_unlock(&vm->mmu_lock);
+	return ret ? 0 : clean_view;
+}
+
+/*
+ * Step the instruction at RIP on @clean_view and come back to the view
+ * the vCPU is on, all in the module (a FAST step of its own): a hidden
+ * breakpoint's step-over (ALTP2M_STEP_BP) or a shadowed page's access.
+ * Should the switch fail (the view destroyed in between), no step is
+ * left armed: the instruction runs again where it is.
+ */
+static void altp2m_bp_step(struct altp2m_vcpu *vcpu, u32 clean_view,
+			   u32 extra)
+{
+	u32 view = altp2m_bp_step_view(vcpu, clean_view);
 	struct altp2m_mon_reply r = {
 		.flags = ALTP2M_MON_RSP_FAST_SINGLESTEP,
 		.view = vcpu->view,
-		.step_view = clean_view,
+		.step_view = view,
 	};
 
-	altp2m_step_arm(vcpu, &r, ALTP2M_STEP_KERNEL | ALTP2M_STEP_BP);
-	if (vcpu->view != clean_view)
+	altp2m_step_arm(vcpu, &r, ALTP2M_STEP_KERNEL | extra);
+	if (vcpu->view != view)
 		altp2m_step_stop(vcpu);
+}
+
+static void altp2m_bp_step_over(struct altp2m_vcpu *vcpu, u32 clean_view)
+{
+	altp2m_bp_step(vcpu, clean_view, ALTP2M_STEP_BP);
 }
 
 /* What an INT3 exit found at its address. */
@@ -730,16 +754,10 @@ bool altp2m_vmx_monitor_shadow_access(struct altp2m_vcpu *vcpu,
 	};
 	if (vcpu->mon.step) {
 		vcpu->mon.step |= ALTP2M_STEP_SHADOW | write;
-		altp2m_mon_switch(vcpu, clean);
+		altp2m_mon_switch(vcpu, altp2m_bp_step_view(vcpu, clean));
 		return true;
 	}
-	altp2m_step_arm(vcpu, &(struct altp2m_mon_reply){
-				.flags = ALTP2M_MON_RSP_FAST_SINGLESTEP,
-				.view = view,
-				.step_view = clean,
-			}, ALTP2M_STEP_KERNEL | write);
-	if (vcpu->view != clean)
-		altp2m_step_stop(vcpu);
+	altp2m_bp_step(vcpu, clean, write);
 	return true;
 }
 

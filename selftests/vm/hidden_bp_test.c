@@ -569,6 +569,37 @@ TEST(two_vcpus)
 	env_free(&e);
 }
 
+/*
+ * The breakpoint's clean view destroyed while it is armed: the module
+ * steps on view 0 instead (never on the shadow, whose INT3 would reach
+ * the guest).
+ */
+TEST(clean_view_destroyed)
+{
+	struct altp2m_monitor_breakpoint b;
+	uint32_t clean;
+	struct env e;
+
+	env_setup(_t, &e, guest_loop, 1);
+	vcpu_args_set(e.r[0].vcpu, 1, 3ULL);
+	clean = vm_view_create(e.vm, ALTP2M_ACCESS_DEFAULT);
+	memset(&b, 0, sizeof(b));
+	b.gpa = sym(bp_fn);
+	b.shadow_gfn = SHADOW_GFN;
+	b.exec_view = e.exec;
+	b.clean_view = clean;
+	ASSERT_EQ(ioctl(e.m->fd, ALTP2M_MONITOR_ADD_BREAKPOINT, &b), 0);
+	vm_view_destroy(e.vm, clean);
+	run_async(_t, &e.r[0]);
+	run_wait(_t, &e.r[0]);
+	ASSERT_EQ(e.r[0].type, UCALL_SYNC);
+	EXPECT_EQ(e.r[0].uc.args[0], 6);
+	EXPECT_EQ(bp_hits(_t, &e, b.id), 3);
+	EXPECT_EQ(*(uint64_t *)addr_gva2hva(e.vm, sym(&bp_count)), 0);
+	EXPECT_EQ(vcpu_get_view(e.r[0].vcpu), e.exec);
+	env_free(&e);
+}
+
 /* Wait until breakpoint @id was hit at least once. */
 static void wait_hit(struct altp2m_test *_t, struct env *e, uint32_t id)
 {
