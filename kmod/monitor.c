@@ -38,6 +38,7 @@
 
 #include "altp2m.h"
 #include "core/monitor_ring.h"
+#include "hidden.h"
 
 /* Event types that only make sense synchronously (the uAPI's table). */
 #define ALTP2M_MON_SYNC_ONLY	(BIT_ULL(ALTP2M_MON_EV_VIOLATION) | \
@@ -475,7 +476,13 @@ enum altp2m_mon_verdict altp2m_monitor_send(struct altp2m_vcpu *vcpu,
 
 	rcu_read_lock();
 	mon = altp2m_mon_get(vcpu->vm);
-	if (!mon || !altp2m_mon_enabled(mon, ev->type, index, &sync, &reg))
+	if (!mon)
+		goto out;
+	/* A hidden breakpoint's event: its own action says how (hidden.h). */
+	if (ev->type == ALTP2M_MON_EV_BREAKPOINT &&
+	    (ev->u.breakpoint.flags & ALTP2M_MON_BPF_HIDDEN))
+		sync = ev->flags & ALTP2M_MON_EVF_SYNC;
+	else if (!altp2m_mon_enabled(mon, ev->type, index, &sync, &reg))
 		goto out;
 	ev->seq = atomic64_inc_return(&mon->seq);
 	ev->flags = sync ? ALTP2M_MON_EVF_SYNC : 0;
@@ -1053,6 +1060,10 @@ static long altp2m_mon_ioctl(struct file *file, unsigned int cmd,
 		return altp2m_mon_pause(mon, argp, false);
 	case ALTP2M_MONITOR_GET_STATS:
 		return altp2m_mon_get_stats(mon, argp);
+	case ALTP2M_MONITOR_ADD_BREAKPOINT:
+	case ALTP2M_MONITOR_REMOVE_BREAKPOINT:
+	case ALTP2M_MONITOR_GET_BREAKPOINT:
+		return altp2m_bp_ioctl(mon, cmd, argp);
 	default:
 		return altp2m_monitor_data_ioctl(mon, cmd, argp);
 	}
@@ -1166,6 +1177,8 @@ static int altp2m_mon_release(struct inode *inode, struct file *file)
 	 * that no guest instruction runs between the steps below.
 	 */
 	mutex_lock(&vm->lock);
+	/* Before step 1: the hidden breakpoints (uAPI), while vCPUs run. */
+	altp2m_bp_release_all(vm);
 	WRITE_ONCE(mon->closing, true);
 	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
 		if (vm->vcpus[i])

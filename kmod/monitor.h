@@ -148,6 +148,9 @@ struct altp2m_vcpu_monitor {
  *	instruction where it is (RIP unchanged) and returns to the run loop
  *	as for a handled exit; the vCPU enters again only after the response
  *	(or the close) was carried out by altp2m_vmx_monitor_apply().
+ *	A hidden breakpoint's BREAKPOINT event (ALTP2M_MON_BPF_HIDDEN) goes
+ *	whether or not SET_EVENT enabled BREAKPOINT, sync when the producer
+ *	set ALTP2M_MON_EVF_SYNC in @flags (the breakpoint's action).
  * altp2m_monitor_blocked: whether the vCPU may not enter now (parked or
  *	paused); the run loop calls it before each entry.
  * altp2m_monitor_wait: sleep (vcpu->lock dropped) until not blocked, a

@@ -313,6 +313,9 @@ int altp2m_vmx_report_violation(struct altp2m_vcpu *vcpu,
 	struct altp2m_run *run = vcpu->run;
 	u8 flags = 0;
 
+	/* A read or write of a page a hidden breakpoint shadows: stepped. */
+	if (altp2m_vmx_monitor_shadow_access(vcpu, f))
+		return 1;
 	if (e->qualification & ALTP2M_EPT_QUAL_GLA_VALID) {
 		flags |= ALTP2M_VIOLATION_GLA_VALID;
 		if (e->qualification & ALTP2M_EPT_QUAL_GLA_FINAL)

@@ -112,6 +112,8 @@ int altp2m_vmx_report_violation(struct altp2m_vcpu *vcpu,
 /* Not 0, -errno or ALTP2M_LAPIC_EXIT (1): what altp2m_vmx_wrmsr() returns. */
 #define ALTP2M_MON_WRITE_PARKED	2
 int altp2m_vmx_wrmsr(struct altp2m_vcpu *vcpu, u32 index, u64 val);
+bool altp2m_vmx_monitor_shadow_access(struct altp2m_vcpu *vcpu,
+				      const struct altp2m_view_fault *f);
 bool altp2m_vmx_monitor_violation(struct altp2m_vcpu *vcpu,
 				  const struct altp2m_vmx_exit *e,
 				  const struct altp2m_view_fault *f, u8 flags);

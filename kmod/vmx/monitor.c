@@ -49,13 +49,17 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/highmem.h>
 #include <linux/lockdep.h>
+#include <linux/mm.h>
 #include <asm/debugreg.h>
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
 #include "../altp2m.h"
+#include "../core/breakpoint.h"
 #include "../core/step.h"
+#include "../hidden.h"
 #include "../lapic.h"
 #include "internal.h"
 
@@ -87,6 +91,14 @@ static const u32 altp2m_mon_rsp_by_type[ALTP2M_MON_EV_NR] = {
 #define ALTP2M_STEP_SYSCALL	BIT(4)	/* the instruction is SYSCALL */
 #define ALTP2M_STEP_MTF		BIT(5)	/* by monitor trap flag, not TF */
 #define ALTP2M_STEP_SIZE_SHIFT	8	/* PUSHF's operand size, bytes */
+#define ALTP2M_STEP_KERNEL	BIT(16)	/* the module's own: back even if parked */
+#define ALTP2M_STEP_BP		BIT(17)	/* a hidden breakpoint's step-over */
+#define ALTP2M_STEP_SHADOW	BIT(18)	/* then to vmx.shadow.return_view */
+#define ALTP2M_STEP_WRITE	BIT(19)	/* a shadowed page's write: resync */
+/* What a step keeps when it turns into an event's delivery. */
+#define ALTP2M_STEP_KEEP	(ALTP2M_STEP_FAST | ALTP2M_STEP_KERNEL | \
+				 ALTP2M_STEP_BP | ALTP2M_STEP_SHADOW | \
+				 ALTP2M_STEP_WRITE)
 
 /* TF is the module's: set for the step, the guest's in step_saved_tf. */
 static bool altp2m_step_tf(const struct altp2m_vcpu *vcpu)
@@ -321,10 +333,26 @@ static void altp2m_step_fixup(struct altp2m_vcpu *vcpu, u32 step)
 static void altp2m_step_done(struct altp2m_vcpu *vcpu)
 {
 	struct altp2m_monitor_event ev = { .type = ALTP2M_MON_EV_SINGLESTEP };
+	const struct altp2m_vmx_shadow_step *sh = &vcpu->vmx.shadow;
 	u32 step = vcpu->mon.step;
 
 	altp2m_step_stop(vcpu);
 	altp2m_step_fixup(vcpu, step);
+	/* A shadowed page's access in somebody's step: back, then theirs. */
+	if (step & ALTP2M_STEP_SHADOW)
+		altp2m_mon_switch(vcpu, sh->return_view);
+	if (step & ALTP2M_STEP_WRITE)
+		altp2m_bp_resync(vcpu, sh->gfn, sh->shadow_gfn, sh->clean_view);
+	if (step & ALTP2M_STEP_BP)
+		altp2m_mon_stat_inc(vcpu, bp_steps);
+	/*
+	 * The module's own steps go back whatever happened in them: the
+	 * vCPU must not run on in the clean view.
+	 */
+	if (step & ALTP2M_STEP_KERNEL) {
+		altp2m_mon_switch(vcpu, vcpu->mon.step_return_view);
+		return;
+	}
 	/* Parked already: the guest's request in the step replaced it. */
 	if (READ_ONCE(vcpu->mon.parked_seq))
 		return;
@@ -491,7 +519,7 @@ void altp2m_vmx_monitor_after_exit(struct altp2m_vcpu *vcpu)
 	v->rflags &= ~X86_EFLAGS_TF;
 	if (vcpu->mon.step_saved_tf)
 		v->rflags |= X86_EFLAGS_TF;
-	vcpu->mon.step = (vcpu->mon.step & ALTP2M_STEP_FAST) |
+	vcpu->mon.step = (vcpu->mon.step & ALTP2M_STEP_KEEP) |
 			 ALTP2M_STEP_ON | ALTP2M_STEP_DELIVER;
 	altp2m_make_request(vcpu, ALTP2M_REQ_MONITOR);
 }
@@ -531,6 +559,208 @@ bool altp2m_vmx_monitor_holds_events(const struct altp2m_vcpu *vcpu)
 	return vcpu->mon.step;
 }
 
+static void altp2m_step_arm(struct altp2m_vcpu *vcpu,
+			    const struct altp2m_mon_reply *r, u32 extra);
+
+/*
+ * The view to step a shadowed page's instruction on: @clean_view, or view
+ * 0 (which never remaps) once @clean_view was destroyed, rather than the
+ * shadow, whose INT3 the step would run.
+ */
+static u32 altp2m_bp_step_view(struct altp2m_vcpu *vcpu, u32 clean_view)
+{
+	struct altp2m_vm *vm = vcpu->vm;
+	u64 eptp;
+	int ret;
+
+	mutex_lock(&vm->mmu_lock);
+	ret = altp2m_views_eptp(&vm->views, clean_view, false, &eptp);
+	mutex_unlock(&vm->mmu_lock);
+	return ret ? 0 : clean_view;
+}
+
+/*
+ * Step the instruction at RIP on @clean_view and come back to the view
+ * the vCPU is on, all in the module (a FAST step of its own): a hidden
+ * breakpoint's step-over (ALTP2M_STEP_BP) or a shadowed page's access.
+ * Should the switch fail (the view destroyed in between), no step is
+ * left armed: the instruction runs again where it is.
+ */
+static void altp2m_bp_step(struct altp2m_vcpu *vcpu, u32 clean_view,
+			   u32 extra)
+{
+	u32 view = altp2m_bp_step_view(vcpu, clean_view);
+	struct altp2m_mon_reply r = {
+		.flags = ALTP2M_MON_RSP_FAST_SINGLESTEP,
+		.view = vcpu->view,
+		.step_view = view,
+	};
+
+	altp2m_step_arm(vcpu, &r, ALTP2M_STEP_KERNEL | extra);
+	if (vcpu->view != view)
+		altp2m_step_stop(vcpu);
+}
+
+static void altp2m_bp_step_over(struct altp2m_vcpu *vcpu, u32 clean_view)
+{
+	altp2m_bp_step(vcpu, clean_view, ALTP2M_STEP_BP);
+}
+
+/* What an INT3 exit found at its address. */
+enum altp2m_bp_found {
+	ALTP2M_BP_NOT_HIDDEN,	/* not a shadow frame's byte, or the guest's */
+	ALTP2M_BP_HIT,		/* a hidden breakpoint: @hit filled */
+	ALTP2M_BP_RETRY,	/* a breakpoint removed since: run the byte */
+};
+
+struct altp2m_bp_hit {
+	u32 id;
+	u32 flags;
+	u32 clean_view;
+	u64 hits;
+};
+
+/*
+ * The INT3 at @gpa, fetched through the vCPU's current view: a hidden
+ * breakpoint when the view remaps the page to a hidden frame and one is
+ * planted at that byte. The hit is counted on the breakpoint here.
+ */
+static enum altp2m_bp_found altp2m_bp_find(struct altp2m_vcpu *vcpu, u64 gpa,
+					   struct altp2m_bp_hit *hit)
+{
+	enum altp2m_bp_found found = ALTP2M_BP_NOT_HIDDEN;
+	unsigned int off = offset_in_page(gpa);
+	struct altp2m_vm *vm = vcpu->vm;
+	u64 gfn = gpa >> PAGE_SHIFT, frame;
+	struct altp2m_bp *bp;
+	struct page *page;
+	u8 *va, byte;
+
+	mutex_lock(&vm->mmu_lock);
+	frame = altp2m_views_frame_gfn(&vm->views, vcpu->view, gfn);
+	page = frame != gfn ? altp2m_hidden_page(vm, frame) : NULL;
+	if (!page)
+		goto out;
+	rcu_read_lock();
+	bp = altp2m_bp_lookup(vm, frame, off);
+	if (bp) {
+		hit->id = bp->id;
+		hit->flags = bp->flags;
+		hit->clean_view = bp->clean_view;
+		hit->hits = atomic64_inc_return(&bp->hits);
+		found = ALTP2M_BP_HIT;
+	}
+	rcu_read_unlock();
+	if (found == ALTP2M_BP_HIT)
+		goto out;
+	/* No breakpoint there: the byte tells a removed one from the guest's. */
+	va = kmap_local_page(page);
+	byte = va[off];
+	kunmap_local(va);
+	if (byte != ALTP2M_BP_INT3)
+		found = ALTP2M_BP_RETRY;
+out:
+	mutex_unlock(&vm->mmu_lock);
+	return found;
+}
+
+/*
+ * A #BP exit of an INT3 (one byte, RIP at it): a hidden breakpoint's hit
+ * is handled here (counted, reported as its action says, stepped over).
+ *
+ * Return: false when it is the guest's own INT3.
+ */
+static bool altp2m_bp_exit(struct altp2m_vcpu *vcpu)
+{
+	struct altp2m_monitor_event ev = { .type = ALTP2M_MON_EV_BREAKPOINT };
+	struct altp2m_bp_hit hit;
+	u64 gla, gpa;
+
+	altp2m_mon_rip_addr(vcpu, &gla, &gpa);
+	if (gpa == ALTP2M_GFN_INVALID)
+		return false;
+	switch (altp2m_bp_find(vcpu, gpa, &hit)) {
+	case ALTP2M_BP_NOT_HIDDEN:
+		return false;
+	case ALTP2M_BP_RETRY:
+		altp2m_mon_stat_inc(vcpu, bp_retries);
+		return true;
+	case ALTP2M_BP_HIT:
+		break;
+	}
+	altp2m_mon_stat_inc(vcpu, bp_hits);
+	if (hit.flags & (ALTP2M_MON_BP_ASYNC | ALTP2M_MON_BP_SYNC)) {
+		ev.u.breakpoint.gpa = gpa;
+		ev.u.breakpoint.gla = gla;
+		ev.u.breakpoint.insn_len = 1;
+		ev.u.breakpoint.flags = ALTP2M_MON_BPF_HIDDEN;
+		ev.u.breakpoint.id = hit.id;
+		ev.u.breakpoint.hits = hit.hits;
+		/* The breakpoint's action says sync or not (monitor.h). */
+		ev.flags = hit.flags & ALTP2M_MON_BP_SYNC ? ALTP2M_MON_EVF_SYNC :
+							    0;
+		vcpu->vmx.mon_park = (struct altp2m_vmx_mon_park){
+			.insn_len = 1,
+			.hidden = true,
+			.clean_view = hit.clean_view,
+		};
+		if (altp2m_mon_send(vcpu, &ev) == ALTP2M_MON_PARKED)
+			return true;
+	}
+	altp2m_bp_step_over(vcpu, hit.clean_view);
+	return true;
+}
+
+/**
+ * altp2m_vmx_monitor_shadow_access - a read or write the vCPU's view
+ *	refused, of a page it remaps to a shadow frame with breakpoints
+ * @vcpu: the vCPU, on its thread
+ * @f: the fault
+ *
+ * The instruction is stepped on the clean view of one of the frame's
+ * breakpoints, where it reads or writes the original page, and the vCPU
+ * comes back; after a write the shadow is copied again (the step's end).
+ * A step in flight already (a monitor's) just moves to the clean view for
+ * the instruction and comes back before it ends as it would have.
+ *
+ * Return: true when taken (the instruction runs again, on the clean
+ * view); false for the monitor or the VMM to see the violation.
+ */
+bool altp2m_vmx_monitor_shadow_access(struct altp2m_vcpu *vcpu,
+				      const struct altp2m_view_fault *f)
+{
+	struct altp2m_vmx_shadow_step *sh = &vcpu->vmx.shadow;
+	u32 write = f->access & ALTP2M_VIEW_FAULT_W ? ALTP2M_STEP_WRITE : 0;
+	struct altp2m_vm *vm = vcpu->vm;
+	u64 gfn = f->gpa >> PAGE_SHIFT, frame;
+	u32 clean, view = vcpu->view;
+	bool shadowed;
+
+	if (!READ_ONCE(vm->bps.nr) || (f->access & ALTP2M_VIEW_FAULT_X) ||
+	    !(f->access & (ALTP2M_VIEW_FAULT_R | ALTP2M_VIEW_FAULT_W)))
+		return false;
+	mutex_lock(&vm->mmu_lock);
+	frame = altp2m_views_frame_gfn(&vm->views, view, gfn);
+	shadowed = frame != gfn && altp2m_hidden_page(vm, frame) &&
+		   altp2m_bp_frame_clean_view(vm, frame, &clean);
+	mutex_unlock(&vm->mmu_lock);
+	/* On the clean view already (it remaps the page too): no way out. */
+	if (!shadowed || clean == view)
+		return false;
+	altp2m_mon_stat_inc(vcpu, shadow_steps);
+	*sh = (struct altp2m_vmx_shadow_step){
+		.gfn = gfn, .shadow_gfn = frame, .clean_view = clean,
+		.return_view = view,
+	};
+	if (vcpu->mon.step) {
+		vcpu->mon.step |= ALTP2M_STEP_SHADOW | write;
+		altp2m_mon_switch(vcpu, altp2m_bp_step_view(vcpu, clean));
+		return true;
+	}
+	altp2m_bp_step(vcpu, clean, write);
+	return true;
+}
+
 /**
  * altp2m_vmx_monitor_violation - a view violation for the monitor
  * @vcpu: the vCPU, on its thread
@@ -564,6 +794,7 @@ bool altp2m_vmx_monitor_violation(struct altp2m_vcpu *vcpu,
  * @vcpu: the vCPU, on its thread
  * @e: the exit
  *
+ * A hidden breakpoint's hit stays in the module (altp2m_bp_exit()).
  * Without a monitor that wants it (it was disabled after the intercept
  * was set) the guest gets its #BP, as without an intercept.
  */
@@ -574,6 +805,10 @@ void altp2m_vmx_monitor_breakpoint(struct altp2m_vcpu *vcpu,
 	u32 type = e->intr_info & INTR_INFO_INTR_TYPE_MASK;
 	u32 len = e->insn_len;
 
+	/* A hidden breakpoint's, or one removed since (kmod/hidden.h). */
+	if (type == INTR_TYPE_SOFT_EXCEPTION && len == 1 &&
+	    altp2m_bp_exit(vcpu))
+		return;
 	if (type == INTR_TYPE_SOFT_EXCEPTION &&
 	    altp2m_monitor_wants(vcpu, ALTP2M_MON_EV_BREAKPOINT, 0)) {
 		altp2m_mon_rip_addr(vcpu, &ev.u.breakpoint.gla,
@@ -721,12 +956,15 @@ static bool altp2m_step_decode(struct altp2m_vcpu *vcpu, u32 *step)
 	return false;
 }
 
-/* Arm the step a response asked for. */
+/*
+ * Arm the step a response asked for, or the module's own (@extra:
+ * ALTP2M_STEP_KERNEL and what it is for).
+ */
 static void altp2m_step_arm(struct altp2m_vcpu *vcpu,
-			    const struct altp2m_mon_reply *r)
+			    const struct altp2m_mon_reply *r, u32 extra)
 {
 	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
-	u32 step = ALTP2M_STEP_ON;
+	u32 step = ALTP2M_STEP_ON | extra;
 
 	/*
 	 * On the step's view before the instruction is looked at: a remap
@@ -753,7 +991,7 @@ static void altp2m_step_arm(struct altp2m_vcpu *vcpu,
 	if (altp2m_vmx_cfg.timer_value &&
 	    ((v->inject.info & INTR_INFO_VALID_MASK) ||
 	     altp2m_step_decode(vcpu, &step))) {
-		step = (step & ALTP2M_STEP_FAST) | ALTP2M_STEP_ON |
+		step = (step & ALTP2M_STEP_KEEP) | ALTP2M_STEP_ON |
 		       ALTP2M_STEP_DELIVER;
 	} else {
 		v->rflags |= X86_EFLAGS_TF;
@@ -769,9 +1007,10 @@ static void altp2m_step_arm(struct altp2m_vcpu *vcpu,
  * @r: the checked-for-form reply
  *
  * Return: 0, or -EINVAL for a response the event's type does not take, a
- * SINGLESTEP without SINGLESTEP events enabled, both kinds of step, or a
+ * SINGLESTEP without SINGLESTEP events enabled, both kinds of step, a
  * breakpoint's reinjection together with a step (the #BP's delivery would
- * be the step, with the guest's code skipped).
+ * be the step, with the guest's code skipped), or a hidden breakpoint's
+ * reinjection (the guest did not plant it).
  */
 int altp2m_vmx_monitor_check(struct altp2m_vcpu *vcpu,
 			     const struct altp2m_mon_reply *r)
@@ -791,6 +1030,9 @@ int altp2m_vmx_monitor_check(struct altp2m_vcpu *vcpu,
 	if ((r->flags & ALTP2M_MON_RSP_REINJECT) &&
 	    (r->flags & ALTP2M_MON_RSP_STEPS))
 		return -EINVAL;
+	if (type == ALTP2M_MON_EV_BREAKPOINT && vcpu->vmx.mon_park.hidden &&
+	    altp2m_bp_response(r->flags, false) == ALTP2M_BP_RSP_INVALID)
+		return -EINVAL;
 	return 0;
 }
 
@@ -806,6 +1048,12 @@ static void altp2m_mon_complete(struct altp2m_vcpu *vcpu,
 		return;
 	switch (type) {
 	case ALTP2M_MON_EV_BREAKPOINT:
+		/*
+		 * A hidden one is not the guest's: a close leaves the vCPU at
+		 * the instruction, whose INT3 the close took out already.
+		 */
+		if (p->hidden)
+			break;
 		if (r->closing || (r->flags & ALTP2M_MON_RSP_REINJECT))
 			altp2m_vmx_inject_soft(vcpu, X86_TRAP_BP,
 					       INTR_TYPE_SOFT_EXCEPTION,
@@ -847,6 +1095,14 @@ static void altp2m_mon_complete(struct altp2m_vcpu *vcpu,
 void altp2m_vmx_monitor_apply(struct altp2m_vcpu *vcpu,
 			      const struct altp2m_mon_reply *r)
 {
+	const struct altp2m_vmx_mon_park *p = &vcpu->vmx.mon_park;
+	bool hidden = vcpu->mon.parked_seq &&
+		      vcpu->mon.parked_type == ALTP2M_MON_EV_BREAKPOINT &&
+		      p->hidden;
+	bool rip_moved = (r->flags & ALTP2M_MON_RSP_SET_REGS) &&
+			 r->regs.rip != vcpu->vmx.rip;
+	u32 clean_view = p->clean_view;
+
 	lockdep_assert_held(&vcpu->lock);
 	if (r->closing) {
 		altp2m_step_cancel(vcpu);
@@ -858,7 +1114,10 @@ void altp2m_vmx_monitor_apply(struct altp2m_vcpu *vcpu,
 		altp2m_vmx_set_regs(vcpu, &r->regs);
 	altp2m_mon_complete(vcpu, r);
 	if (r->flags & ALTP2M_MON_RSP_STEPS)
-		altp2m_step_arm(vcpu, r);
+		altp2m_step_arm(vcpu, r, 0);
+	else if (hidden && altp2m_bp_response(r->flags, rip_moved) ==
+		 ALTP2M_BP_RSP_STEP_OVER)
+		altp2m_bp_step_over(vcpu, clean_view);
 }
 
 /**
@@ -866,7 +1125,8 @@ void altp2m_vmx_monitor_apply(struct altp2m_vcpu *vcpu,
  *	events need (ALTP2M_REQ_MONITOR, before the vCPU's next entry)
  * @vcpu: the vCPU, its VMCS current on this CPU, preemption off
  *
- * #BP exits while BREAKPOINT is enabled, every exception during a TF step,
+ * #BP exits while BREAKPOINT is enabled or the VM has hidden breakpoints,
+ * every exception during a TF step,
  * MOV to CR3 while a CR3 event is enabled; the monitor trap flag is on
  * during an MTF step.
  */
@@ -875,7 +1135,8 @@ void altp2m_vmx_monitor_update(struct altp2m_vcpu *vcpu)
 	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
 	u32 bitmap = altp2m_vmx_exception_bitmap(), proc;
 
-	if (altp2m_monitor_wants(vcpu, ALTP2M_MON_EV_BREAKPOINT, 0))
+	if (altp2m_monitor_wants(vcpu, ALTP2M_MON_EV_BREAKPOINT, 0) ||
+	    READ_ONCE(vcpu->vm->bps.nr))
 		bitmap |= BIT(X86_TRAP_BP);
 	if (altp2m_step_tf(vcpu))
 		bitmap = ~0U;

@@ -37,11 +37,32 @@ struct altp2m_vmx_msr {
  * @index: the CR or MSR a parked write goes to
  * @insn_len: the instruction's length, to complete it
  * @value: the value a parked write writes
+ * @hidden: a hidden breakpoint's hit (kmod/hidden.h), to step over on
+ *	@clean_view
+ * @clean_view: see @hidden
  */
 struct altp2m_vmx_mon_park {
 	u32 index;
 	u32 insn_len;
 	u64 value;
+	bool hidden;
+	u32 clean_view;
+};
+
+/*
+ * struct altp2m_vmx_shadow_step - a read or write of a shadowed page,
+ *	stepped on the clean view (vmx/monitor.c)
+ * @gfn: the page
+ * @shadow_gfn: the shadow the vCPU's view remaps it to
+ * @clean_view: the view the access is stepped on
+ * @return_view: where the vCPU goes after it, for a step that was in
+ *	flight already
+ */
+struct altp2m_vmx_shadow_step {
+	u64 gfn;
+	u64 shadow_gfn;
+	u32 clean_view;
+	u32 return_view;
 };
 
 #define ALTP2M_DR6_SLOT		4
@@ -140,6 +161,7 @@ struct altp2m_vmx_host_cache {
  * @xcr0: the guest's XCR0, in hardware while it runs with CR4.OSXSAVE
  * @mon_park: what the instruction a sync monitor event parked still has
  *	to do (vmx/monitor.c)
+ * @shadow: the shadowed page a step is for (vmx/monitor.c)
  *
  * ALTP2M_REQ_STATE_CHECK says userspace set registers since the last
  * check against the VM-entry rules (the guest's own changes go through
@@ -179,6 +201,7 @@ struct altp2m_vmx_vcpu {
 	struct altp2m_msr_state msr;
 	u64 xcr0;
 	struct altp2m_vmx_mon_park mon_park;
+	struct altp2m_vmx_shadow_step shadow;
 };
 
 extern bool altp2m_vmx_rebooting;
