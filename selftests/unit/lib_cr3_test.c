@@ -217,7 +217,7 @@ START_TEST(get_stats)
 	ck_assert_uint_eq(f.cmd, ALTP2M_MONITOR_GET_STATS);
 	/* What went in: the vCPU, everything else 0. */
 	ck_assert_uint_eq(f.st.flags, 0);
-	ck_assert_uint_eq(f.st.reserved[7], 0);
+	ck_assert_uint_eq(f.st.reserved[0], 0);
 	ck_assert_uint_eq(st.cr3_exits, 7);
 	ck_assert_uint_eq(st.cr3_switches, 3);
 	ck_assert_uint_eq(st.events, 11);
