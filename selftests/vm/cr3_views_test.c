@@ -32,20 +32,20 @@ static uint64_t next_cr3;
 /* Write next_cr3, report what the data page holds; forever. */
 static void guest_cr3_switcher(uint64_t data_gva)
 {
-	volatile uint64_t *data = (volatile uint64_t *)data_gva;
+	uint64_t *data = (uint64_t *)data_gva;
 	uint64_t cr3;
 
 	for (;;) {
 		cr3 = READ_ONCE(next_cr3);
 		__asm__ __volatile__("mov %0, %%cr3" : : "r"(cr3) : "memory");
-		GUEST_SYNC(*data);
+		GUEST_SYNC(READ_ONCE(*data));
 	}
 }
 
 /* ------------------------------------------------------- host side */
 
 /*
- * A VM with @nr_vcpus vCPUs running guest_cr3_switcher, views 1 and 2
+ * A VM with @nr_vcpus vCPUs running @guest_fn(data page), views 1 and 2
  * remapping the data page, and page-table roots: A (the one vm_create()
  * built), and an 8 KiB-aligned pair P, P | 0x1000 (a PTI pair: kernel and
  * user CR3 of one process), copies of A.
@@ -58,7 +58,7 @@ struct fixture {
 };
 
 static void fixture_init(struct altp2m_test *_t, struct fixture *f,
-			 unsigned int nr_vcpus)
+			 unsigned int nr_vcpus, void *guest_fn)
 {
 	struct altp2m_sregs s;
 	uint64_t one, two, pair;
@@ -66,7 +66,7 @@ static void fixture_init(struct altp2m_test *_t, struct fixture *f,
 
 	f->vm = vm_create(0);
 	for (i = 0; i < nr_vcpus; i++)
-		f->vcpu[i] = vcpu_add(f->vm, i, guest_cr3_switcher);
+		f->vcpu[i] = vcpu_add(f->vm, i, guest_fn);
 	f->data = vm_alloc(f->vm, 4096, 4096);
 	one = vm_alloc(f->vm, 4096, 4096);
 	two = vm_alloc(f->vm, 4096, 4096);
@@ -118,10 +118,13 @@ static uint32_t vm_vcpu_view(struct altp2m_test *_t, struct vm *vm,
 }
 
 /* The guest is on @view by what it read, and by both ioctls. */
-#define EXPECT_ON(f, vcpu, read, view) do {				\
-		EXPECT_EQ(read, view);					\
-		EXPECT_EQ(vcpu_get_view(vcpu), view);			\
-		EXPECT_EQ(vm_vcpu_view(_t, (f)->vm, (vcpu)->id), view);	\
+#define EXPECT_ON(f, cpu, read, view) do {				\
+		struct vcpu *_v = (cpu);				\
+		uint32_t _w = (view);					\
+									\
+		EXPECT_EQ(read, _w);					\
+		EXPECT_EQ(vcpu_get_view(_v), _w);			\
+		EXPECT_EQ(vm_vcpu_view(_t, (f)->vm, _v->id), _w);	\
 	} while (0)
 
 static int __set_cr3_views(struct monitor *m, uint32_t flags, uint64_t mask,
@@ -184,7 +187,7 @@ TEST(switches_without_events)
 	struct vcpu *v;
 	struct monitor *m;
 
-	fixture_init(_t, &f, 2);
+	fixture_init(_t, &f, 2, guest_cr3_switcher);
 	v = f.vcpu[0];
 	vcpu_sregs_get(f.vcpu[1], &s);
 	s.cr3 = f.p;
@@ -234,7 +237,7 @@ TEST(pti_mask_replace_remove)
 	struct monitor *m;
 	uint64_t exits, cr;
 
-	fixture_init(_t, &f, 1);
+	fixture_init(_t, &f, 1, guest_cr3_switcher);
 	v = f.vcpu[0];
 	m = monitor_attach(f.vm, 0, 0);
 	/* Default mask: P and P | 0x1000 are two processes. */
@@ -297,7 +300,7 @@ TEST(destroyed_view_skipped)
 	struct vcpu *v;
 	struct monitor *m;
 
-	fixture_init(_t, &f, 1);
+	fixture_init(_t, &f, 1, guest_cr3_switcher);
 	v = f.vcpu[0];
 	m = monitor_attach(f.vm, 0, 0);
 	e[0] = (struct altp2m_monitor_cr3_view){ .cr3 = f.a, .view = 1 };
@@ -331,7 +334,7 @@ TEST(close_removes_and_puts_back)
 	struct vcpu *v;
 	struct monitor *m;
 
-	fixture_init(_t, &f, 1);
+	fixture_init(_t, &f, 1, guest_cr3_switcher);
 	v = f.vcpu[0];
 	m = monitor_attach(f.vm, 0, 0);
 	e[0] = (struct altp2m_monitor_cr3_view){ .cr3 = f.a, .view = 1 };
@@ -426,7 +429,7 @@ TEST_TIMEOUT(sync_event_then_switch, 180)
 	struct runner r;
 	struct monitor *m;
 
-	fixture_init(_t, &f, 1);
+	fixture_init(_t, &f, 1, guest_cr3_switcher);
 	r.vcpu = f.vcpu[0];
 	m = monitor_attach(f.vm, 0, 0);
 	e[0] = (struct altp2m_monitor_cr3_view){ .cr3 = f.a, .view = 1 };
@@ -472,6 +475,69 @@ TEST_TIMEOUT(sync_event_then_switch, 180)
 	vm_free(f.vm);
 }
 
+/* ---------------------------------------- installed while running */
+
+/* What guest_spinner read last, plus one (0: nothing yet); its stop. */
+static uint64_t spin_seen, spin_stop;
+
+/* Read the data page until told to stop: no exit of its own. */
+static void guest_spinner(uint64_t data_gva)
+{
+	uint64_t *data = (uint64_t *)data_gva;
+
+	while (!READ_ONCE(spin_stop))
+		WRITE_ONCE(spin_seen, READ_ONCE(*data) + 1);
+	GUEST_SYNC(READ_ONCE(*data));
+}
+
+/* Until the guest reports @want (bounded: false after @secs). */
+static bool wait_seen(struct vm *vm, uint64_t want, unsigned int secs)
+{
+	uint64_t end = test_now_ms() + secs * 1000ULL;
+
+	while (READ_ONCE(guest_global(vm, spin_seen)) != want)
+		if (test_now_ms() > end)
+			return false;
+	return true;
+}
+
+/*
+ * A vCPU in the guest, in a loop that never exits by itself, is stopped
+ * and moved by the install before SET_CR3_VIEWS returns; the removal
+ * leaves it where it is.
+ */
+TEST_TIMEOUT(install_moves_running_vcpu, 180)
+{
+	struct altp2m_monitor_cr3_view e[1];
+	struct altp2m_monitor_stats st;
+	struct fixture f;
+	struct runner r;
+	struct monitor *m;
+
+	fixture_init(_t, &f, 1, guest_spinner);
+	r.vcpu = f.vcpu[0];
+	/* Timer exits let this thread run on a one-CPU machine. */
+	vcpu_set_if(r.vcpu, true);
+	m = monitor_attach(f.vm, 0, 0);
+	ASSERT_EQ(pthread_create(&r.th, NULL, runner_fn, &r), 0);
+	ASSERT_TRUE(wait_seen(f.vm, 1, 60));
+
+	e[0] = (struct altp2m_monitor_cr3_view){ .cr3 = f.a, .view = 2 };
+	set_cr3_views(m, 0, CUR, e, 1);
+	EXPECT_EQ(vm_vcpu_view(_t, f.vm, 0), 2);
+	ASSERT_TRUE(wait_seen(f.vm, 3, 60));
+	clear_cr3_views(m);
+	EXPECT_EQ(vm_vcpu_view(_t, f.vm, 0), 2);
+
+	WRITE_ONCE(guest_global(f.vm, spin_stop), 1);
+	EXPECT_EQ(run_wait(_t, &r), 2);
+	mon_stats(_t, m, 0, &st);
+	EXPECT_EQ(st.cr3_exits, 0);
+	EXPECT_EQ(st.cr3_switches, 1);
+	monitor_close(m);
+	vm_free(f.vm);
+}
+
 /* ------------------------------------------------------ bad input */
 
 TEST(bad_input)
@@ -484,7 +550,7 @@ TEST(bad_input)
 	void *unmapped;
 	char *edge;
 
-	fixture_init(_t, &f, 1);
+	fixture_init(_t, &f, 1, guest_cr3_switcher);
 	m = monitor_attach(f.vm, 0, 0);
 	e[0] = (struct altp2m_monitor_cr3_view){ .cr3 = f.a, .view = 1 };
 	e[1] = (struct altp2m_monitor_cr3_view){ .cr3 = f.p, .view = 2 };
