@@ -159,4 +159,15 @@ bool altp2m_cr3_views_active(struct altp2m_vcpu *vcpu);
 void altp2m_cr3_views_written(struct altp2m_vcpu *vcpu, u64 cr3);
 void altp2m_cr3_views_release(struct altp2m_monitor *mon);
 
+/*
+ * monitor.c, for cr3_views.c: where the monitor keeps its table; the
+ * table of the VM's monitor (NULL for none, or a monitor closing), inside
+ * rcu_read_lock(); a switch made as the monitor's (step 5 of "Closing"),
+ * vcpu->lock held, the errors of altp2m_vcpu_switch_view().
+ */
+struct altp2m_cr3_views;
+struct altp2m_cr3_views __rcu **altp2m_monitor_cr3_slot(struct altp2m_monitor *mon);
+struct altp2m_cr3_views *altp2m_monitor_cr3_get(struct altp2m_vm *vm);
+int altp2m_monitor_switch(struct altp2m_vcpu *vcpu, u32 view);
+
 #endif /* ALTP2M_HIDDEN_H */

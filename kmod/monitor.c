@@ -37,8 +37,8 @@
 #include <asm/msr-index.h>
 
 #include "altp2m.h"
-#include "core/monitor_ring.h"
 #include "hidden.h"
+#include "core/monitor_ring.h"
 
 /* Event types that only make sense synchronously (the uAPI's table). */
 #define ALTP2M_MON_SYNC_ONLY	(BIT_ULL(ALTP2M_MON_EV_VIOLATION) | \
@@ -120,6 +120,7 @@ static int altp2m_mon_cr_slot(u32 index)
  * @pause_all: VM-wide pauses, under the VM's @lock (vCPUs read it with
  *	READ_ONCE() through vm->monitor)
  * @views: the views created through the fd (monitor_data.c's, monitor.h)
+ * @cr3_views: the CR3 table, NULL for none (cr3_views.c's, hidden.h)
  */
 struct altp2m_monitor {
 	struct altp2m_vm *vm;
@@ -139,6 +140,7 @@ struct altp2m_monitor {
 	unsigned int nr_msrs;
 	unsigned int pause_all;
 	struct altp2m_monitor_views views;
+	struct altp2m_cr3_views __rcu *cr3_views;
 };
 
 /* The VM's monitor, inside rcu_read_lock(); NULL for none or closing. */
@@ -164,6 +166,18 @@ struct altp2m_monitor_views *altp2m_monitor_views(struct altp2m_monitor *mon)
 u32 altp2m_monitor_flags(struct altp2m_monitor *mon)
 {
 	return mon->flags;
+}
+
+struct altp2m_cr3_views __rcu **altp2m_monitor_cr3_slot(struct altp2m_monitor *mon)
+{
+	return &mon->cr3_views;
+}
+
+struct altp2m_cr3_views *altp2m_monitor_cr3_get(struct altp2m_vm *vm)
+{
+	struct altp2m_monitor *mon = altp2m_mon_get(vm);
+
+	return mon ? rcu_dereference(mon->cr3_views) : NULL;
 }
 
 /**
@@ -863,6 +877,11 @@ static int altp2m_mon_switch(struct altp2m_vcpu *vcpu, u32 view)
 	return 0;
 }
 
+int altp2m_monitor_switch(struct altp2m_vcpu *vcpu, u32 view)
+{
+	return altp2m_mon_switch(vcpu, view);
+}
+
 /* The form of a response, before any vCPU is looked at. */
 static int altp2m_mon_rsp_check(struct altp2m_monitor *mon,
 				const struct altp2m_monitor_response *rsp)
@@ -1064,6 +1083,8 @@ static long altp2m_mon_ioctl(struct file *file, unsigned int cmd,
 	case ALTP2M_MONITOR_REMOVE_BREAKPOINT:
 	case ALTP2M_MONITOR_GET_BREAKPOINT:
 		return altp2m_bp_ioctl(mon, cmd, argp);
+	case ALTP2M_MONITOR_SET_CR3_VIEWS:
+		return altp2m_cr3_views_ioctl(mon, argp);
 	default:
 		return altp2m_monitor_data_ioctl(mon, cmd, argp);
 	}
@@ -1171,6 +1192,7 @@ static int altp2m_mon_release(struct inode *inode, struct file *file)
 	struct altp2m_vcpu *vcpu;
 	unsigned int i;
 
+	altp2m_cr3_views_release(mon);
 	/*
 	 * Step 1 (vCPUs see no monitor: nothing is enabled, the intercepts
 	 * go at the next entry) and the close's own pause of every vCPU, so

@@ -619,6 +619,34 @@ int altp2m_mon_hidden_remove(struct altp2m_mon *m, uint64_t gfn, uint64_t nr);
 int altp2m_mon_vm(struct altp2m_mon *m, struct altp2m_vm **vmp);
 
 /*
+ * CR3 views (uapi "CR3 views"): from now on, each time a vCPU's guest
+ * writes CR3 the module moves it to the view of the entry whose @cr3
+ * matches the new value under @cr3_mask (0: ALTP2M_MON_CR3_MASK_DEFAULT,
+ * the page-table base; clear bit 12 too for a Linux guest with page-table
+ * isolation), else to @default_view (ALTP2M_MON_VIEW_CURRENT: it stays);
+ * no event, and every vCPU is moved by its current CR3 before this
+ * returns. Replaces the table installed before; every CR3 write exits
+ * while one is installed (counted in altp2m_mon_get_stats()). At most
+ * ALTP2M_MONITOR_MAX_CR3_VIEWS entries, no two matching the same CR3
+ * (-EINVAL, with the two entries named); -ESRCH for a view that does not
+ * exist. altp2m_mon_clear_cr3_views() removes it (the vCPUs stay where
+ * they are); closing the monitor removes it and moves them back.
+ */
+int altp2m_mon_set_cr3_views(struct altp2m_mon *m,
+			     const struct altp2m_monitor_cr3_view *entries,
+			     uint32_t nr, uint64_t cr3_mask,
+			     uint32_t default_view);
+int altp2m_mon_clear_cr3_views(struct altp2m_mon *m);
+
+/*
+ * vCPU @vcpu's counters of the monitor's work since it was created
+ * (events, sync waits, hidden breakpoints, CR3 views: struct
+ * altp2m_monitor_stats).
+ */
+int altp2m_mon_get_stats(struct altp2m_mon *m, uint32_t vcpu,
+			 struct altp2m_monitor_stats *st);
+
+/*
  * Event type names: "violation", "breakpoint", "singlestep", "cr", "msr",
  * "guest-request", "cpuid"; NULL for another number.
  * altp2m_mon_event_parse returns 0 or -EINVAL.

@@ -1013,6 +1013,121 @@ int altp2m_mon_vm(struct altp2m_mon *m, struct altp2m_vm **vmp)
 	return ret;
 }
 
+/* ---- CR3 views and statistics ---- */
+
+struct altp2m_cr3_key {
+	uint64_t cr3;
+	uint32_t i;
+};
+
+static int altp2m_cr3_key_cmp(const void *a, const void *b)
+{
+	const struct altp2m_cr3_key *x = a, *y = b;
+
+	if (x->cr3 != y->cr3)
+		return x->cr3 < y->cr3 ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * What the module refuses with EINVAL, said with the entries' numbers:
+ * padding, and two entries equal under the mask (sorted copy).
+ */
+static int altp2m_mon_cr3_check(struct altp2m_mon *m,
+				const struct altp2m_monitor_cr3_view *e,
+				uint32_t nr, uint64_t mask)
+{
+	struct altp2m_cr3_key *k;
+	uint32_t i;
+
+	if (nr > ALTP2M_MONITOR_MAX_CR3_VIEWS)
+		return altp2m_mon_detail(m, -EINVAL,
+					 "%u entries, at most %d", nr,
+					 ALTP2M_MONITOR_MAX_CR3_VIEWS);
+	if (nr && !e)
+		return altp2m_mon_detail(m, -EINVAL, "no entries");
+	for (i = 0; i < nr; i++)
+		if (e[i].pad)
+			return altp2m_mon_detail(m, -EINVAL,
+						 "entry %u: padding not 0", i);
+	if (nr < 2)
+		return 0;
+	k = calloc(nr, sizeof(*k));
+	if (!k)
+		return altp2m_mon_detail(m, -ENOMEM, "%s", strerror(ENOMEM));
+	for (i = 0; i < nr; i++) {
+		k[i].cr3 = e[i].cr3 & (mask ? mask : ALTP2M_MON_CR3_MASK_DEFAULT);
+		k[i].i = i;
+	}
+	qsort(k, nr, sizeof(*k), altp2m_cr3_key_cmp);
+	for (i = 1; i < nr; i++)
+		if (k[i].cr3 == k[i - 1].cr3)
+			break;
+	if (i < nr)
+		altp2m_mon_detail(m, -EINVAL,
+				  "entries %u and %u match the same CR3 (0x%llx under the mask)",
+				  k[i - 1].i, k[i].i,
+				  (unsigned long long)k[i].cr3);
+	free(k);
+	return i < nr ? -EINVAL : 0;
+}
+
+ALTP2M_EXPORT
+int altp2m_mon_set_cr3_views(struct altp2m_mon *m,
+			     const struct altp2m_monitor_cr3_view *entries,
+			     uint32_t nr, uint64_t cr3_mask,
+			     uint32_t default_view)
+{
+	struct altp2m_monitor_cr3_table t = {
+		.flags = ALTP2M_MON_CR3_ENABLE,
+		.default_view = default_view,
+		.cr3_mask = cr3_mask,
+		.nr = nr,
+		.entries = (uintptr_t)entries,
+	};
+	int ret;
+
+	altp2m__err_clear(&m->e);
+	if (altp2m_mon_cr3_check(m, entries, nr, cr3_mask))
+		return altp2m_mon_fail(m, m->e.err, "set CR3 views");
+	ret = m->tr->ioctl(m->priv, ALTP2M_MONITOR_SET_CR3_VIEWS, &t);
+	if (ret >= 0)
+		return 0;
+	if (ret == -ESRCH)
+		altp2m_mon_detail(m, ret,
+				  "a view the table names does not exist");
+	return altp2m_mon_fail(m, ret, "set CR3 views");
+}
+
+ALTP2M_EXPORT
+int altp2m_mon_clear_cr3_views(struct altp2m_mon *m)
+{
+	struct altp2m_monitor_cr3_table t = { 0 };
+
+	altp2m__err_clear(&m->e);
+	return altp2m_mon_ioctl(m, ALTP2M_MONITOR_SET_CR3_VIEWS, &t,
+				"clear CR3 views", ALTP2M_VCPU_ALL) < 0 ?
+	       m->e.err : 0;
+}
+
+ALTP2M_EXPORT
+int altp2m_mon_get_stats(struct altp2m_mon *m, uint32_t vcpu,
+			 struct altp2m_monitor_stats *st)
+{
+	altp2m__err_clear(&m->e);
+	if (vcpu >= ALTP2M_MAX_VCPUS)
+		altp2m_mon_detail(m, -EINVAL, "vCPU %u is not below %d", vcpu,
+				  ALTP2M_MAX_VCPUS);
+	else if (!st)
+		altp2m_mon_detail(m, -EINVAL, "nowhere to put the counters");
+	if (m->e.err)
+		return altp2m_mon_fail(m, m->e.err, "get stats");
+	memset(st, 0, sizeof(*st));
+	st->vcpu = vcpu;
+	return altp2m_mon_ioctl(m, ALTP2M_MONITOR_GET_STATS, st, "get stats",
+				vcpu) < 0 ? m->e.err : 0;
+}
+
 /* ---- names ---- */
 
 static const char *const altp2m_mon_ev_names[ALTP2M_MON_EV_NR] = {

@@ -2,9 +2,10 @@
 /*
  * The guest's control registers where the module emulates them: MOV to
  * CR0 and CR4 (every bit of both is owned by the host, so each write
- * exits), MOV to CR3 while a monitor watches it (CR3-load exiting), and
- * the PAE page-directory-pointer table entries those writes and
- * SET_SREGS load.
+ * exits), MOV to CR3 while a monitor watches it or has a CR3 table
+ * installed (CR3-load exiting; a completed write goes to the table,
+ * cr3_views.c), and the PAE page-directory-pointer table entries those
+ * writes and SET_SREGS load.
  *
  * PDPTEs. With EPT, PAE paging (CR0.PG = 1, CR4.PAE = 1, EFER.LMA = 0)
  * translates through four PDPTEs the CPU holds in registers, not through
@@ -25,6 +26,7 @@
 #include <asm/processor-flags.h>
 
 #include "../altp2m.h"
+#include "../hidden.h"
 #include "internal.h"
 
 /*
@@ -229,5 +231,8 @@ int altp2m_vmx_write_cr(struct altp2m_vcpu *vcpu, unsigned int cr, u64 val)
 	if (load)
 		altp2m_vmcs_write_pdptes(pdpte);
 	altp2m_vmx_vcpu_put();
+	/* Done, as the guest sees it: a CR3 table moves the vCPU now. */
+	if (cr == 3)
+		altp2m_cr3_views_written(vcpu, s.cr3);
 	return 0;
 }

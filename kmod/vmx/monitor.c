@@ -58,8 +58,8 @@
 
 #include "../altp2m.h"
 #include "../core/breakpoint.h"
-#include "../core/step.h"
 #include "../hidden.h"
+#include "../core/step.h"
 #include "../lapic.h"
 #include "internal.h"
 
@@ -1126,8 +1126,8 @@ void altp2m_vmx_monitor_apply(struct altp2m_vcpu *vcpu,
  * @vcpu: the vCPU, its VMCS current on this CPU, preemption off
  *
  * #BP exits while BREAKPOINT is enabled or the VM has hidden breakpoints,
- * every exception during a TF step,
- * MOV to CR3 while a CR3 event is enabled; the monitor trap flag is on
+ * every exception during a TF step, MOV to CR3 while a CR3 event is
+ * enabled or a CR3 table installed (cr3_views.c); the monitor trap flag is on
  * during an MTF step.
  */
 void altp2m_vmx_monitor_update(struct altp2m_vcpu *vcpu)
@@ -1143,7 +1143,8 @@ void altp2m_vmx_monitor_update(struct altp2m_vcpu *vcpu)
 	altp2m_vmwrite(EXCEPTION_BITMAP, bitmap);
 
 	proc = v->proc & ~ALTP2M_PROC_MONITOR;
-	if (altp2m_monitor_wants(vcpu, ALTP2M_MON_EV_CR, 3))
+	if (altp2m_monitor_wants(vcpu, ALTP2M_MON_EV_CR, 3) ||
+	    altp2m_cr3_views_active(vcpu))
 		proc |= CPU_BASED_CR3_LOAD_EXITING;
 	if (vcpu->mon.step & ALTP2M_STEP_MTF)
 		proc |= CPU_BASED_MONITOR_TRAP_FLAG;
