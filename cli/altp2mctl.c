@@ -44,6 +44,7 @@ static int (*const ops[CLI_OP_COUNT])(const struct cli_cmd *,
 	[CLI_OP_MON_PAUSE]	= cmd_mon_pause,
 	[CLI_OP_MEM_READ]	= cmd_mem_read,
 	[CLI_OP_REGS_GET]	= cmd_regs_get,
+	[CLI_OP_TRACE]		= cmd_trace,
 };
 
 struct altp2m_conn *cli_conn(void)
