@@ -685,7 +685,10 @@ struct altp2m_hide_opts {
 /*
  * Set how this handle hides breakpoints (NULL: the defaults: a view of
  * its own, clean view 0, gfns below 2^36). -EBUSY while it has
- * breakpoints hidden or a view made.
+ * breakpoints hidden. Naming a view of the caller's destroys the one the
+ * library made, if any (-EBUSY while a vCPU is on it). With a caller's
+ * view, unhiding gives G back the access it had there; a remap of G the
+ * view had before is not restored (G reverts to what lazy fill gives).
  */
 int altp2m_mon_hide_setup(struct altp2m_mon *m,
 			  const struct altp2m_hide_opts *opts);

@@ -154,6 +154,20 @@ static int altp2m_hide_caps(struct altp2m_mon *m, struct altp2m__hide *h)
 	return 0;
 }
 
+/* Destroy the execute view we made; its remaps go with it. */
+static void altp2m_hide_view_drop(struct altp2m_mon *m, struct altp2m__hide *h)
+{
+	struct altp2m_view_destroy vd = { .view = h->view };
+	struct altp2m__shadow *sh;
+
+	if (m->tr->ioctl(m->priv, ALTP2M_DESTROY_VIEW, &vd) < 0)
+		return;
+	for (sh = h->shadows; sh; sh = sh->next)
+		sh->mapped = false;
+	h->have_view = false;
+	h->own_view = false;
+}
+
 ALTP2M_EXPORT
 int altp2m_mon_hide_setup(struct altp2m_mon *m,
 			  const struct altp2m_hide_opts *opts)
@@ -190,12 +204,24 @@ int altp2m_mon_hide_setup(struct altp2m_mon *m,
 	h = altp2m_hide_state(m);
 	if (!h)
 		return altp2m_hide_fail(m, -ENOMEM, "hide setup");
-	if (h->bps || h->shadows || h->own_view)
+	if (h->bps || h->shadows)
 		return altp2m_hide_fail(m, altp2m_hide_detail(m, -EBUSY,
 					"breakpoints are hidden with the current setup"),
 					"hide setup");
+	/* The library's view goes when the caller names one of its own. */
+	if (h->own_view && (o.flags & ALTP2M_HIDE_EXEC_VIEW))
+		altp2m_hide_view_drop(m, h);
+	if (h->own_view && (o.flags & ALTP2M_HIDE_EXEC_VIEW))
+		return altp2m_hide_fail(m, altp2m_hide_detail(m, -EBUSY,
+					"cannot destroy the library's execute view %u (a vCPU is on it?)",
+					h->view), "hide setup");
+	if (h->own_view && o.clean_view == h->view)
+		return altp2m_hide_fail(m, altp2m_hide_detail(m, -EINVAL,
+					"view %u is the execute view", h->view),
+					"hide setup");
 	h->o = o;
-	h->have_view = false;
+	if (!h->own_view)
+		h->have_view = false;
 	altp2m_hide_defaults(h);
 	return 0;
 }
@@ -229,20 +255,6 @@ static int altp2m_hide_view_get(struct altp2m_mon *m, struct altp2m__hide *h,
 	h->own_view = true;
 	*made = true;
 	return 0;
-}
-
-/* Destroy the execute view we made; its remaps go with it. */
-static void altp2m_hide_view_drop(struct altp2m_mon *m, struct altp2m__hide *h)
-{
-	struct altp2m_view_destroy vd = { .view = h->view };
-	struct altp2m__shadow *sh;
-
-	if (m->tr->ioctl(m->priv, ALTP2M_DESTROY_VIEW, &vd) < 0)
-		return;
-	for (sh = h->shadows; sh; sh = sh->next)
-		sh->mapped = false;
-	h->have_view = false;
-	h->own_view = false;
 }
 
 static int altp2m_hide_frames(struct altp2m_mon *m, unsigned long cmd,

@@ -646,6 +646,47 @@ START_TEST(hide_caller_view)
 }
 END_TEST
 
+/* A new setup keeps the library's view, or destroys it for the caller's. */
+START_TEST(setup_and_own_view)
+{
+	struct altp2m_hide_opts o = { .sz = sizeof(o), .gfn_top = 0x1000 };
+	struct altp2m_mon *m;
+	uint32_t id, view;
+	struct hfd f;
+
+	m = hopen(&f);
+	ck_assert_int_eq(altp2m_mon_hide_breakpoint(m, 0, KBASE, 0, &id), 0);
+	ck_assert_int_eq(altp2m_mon_unhide_breakpoint(m, id), 0);
+	ck_assert_int_eq(f.views, 1);
+	ck_assert_int_eq(altp2m_mon_hide_setup(m, &o), 0);
+	ck_assert_int_eq(f.views, 1);
+	f.nlog = 0;
+	ck_assert_int_eq(altp2m_mon_hide_breakpoint(m, 0, KBASE, 0, &id), 0);
+	ck_assert_uint_eq(f.log[2], ALTP2M_ADD_HIDDEN_FRAMES);
+	ck_assert_uint_eq(f.bps[1].shadow_gfn, 0xfff);
+	ck_assert_int_eq(altp2m_mon_unhide_breakpoint(m, id), 0);
+	/* The execute view cannot be the clean one. */
+	o.clean_view = 3;
+	ck_assert_int_eq(altp2m_mon_hide_setup(m, &o), -EINVAL);
+	/* A vCPU on the library's view keeps it: EBUSY. */
+	o.clean_view = 0;
+	o.flags = ALTP2M_HIDE_EXEC_VIEW;
+	o.exec_view = 7;
+	f.fail_cmd = ALTP2M_DESTROY_VIEW;
+	f.fail_nth = 1;
+	f.fail_err = -EBUSY;
+	ck_assert_int_eq(altp2m_mon_hide_setup(m, &o), -EBUSY);
+	ck_assert_int_eq(altp2m_mon_hide_view(m, &view), 0);
+	ck_assert_uint_eq(view, 3);
+	f.fail_cmd = 0;
+	ck_assert_int_eq(altp2m_mon_hide_setup(m, &o), 0);
+	ck_assert_int_eq(f.views, 0);
+	ck_assert_int_eq(altp2m_mon_hide_view(m, &view), 0);
+	ck_assert_uint_eq(view, 7);
+	hclose(m, &f);
+}
+END_TEST
+
 START_TEST(thin_wrappers)
 {
 	struct altp2m_monitor_breakpoint bp = {
@@ -709,6 +750,7 @@ static Suite *lib_hide_suite(void)
 	tcase_add_test(tc, unhide_failure_and_close);
 	tcase_add_test(tc, hide_needs_exec_only);
 	tcase_add_test(tc, hide_caller_view);
+	tcase_add_test(tc, setup_and_own_view);
 	tcase_add_test(tc, thin_wrappers);
 	suite_add_tcase(s, tc);
 	return s;
