@@ -46,6 +46,7 @@ static int (*const ops[CLI_OP_COUNT])(const struct cli_cmd *,
 	[CLI_OP_REGS_GET]	= cmd_regs_get,
 	[CLI_OP_HIDDEN_ADD]	= cmd_hidden_add,
 	[CLI_OP_HIDDEN_REMOVE]	= cmd_hidden_remove,
+	[CLI_OP_TRACE]		= cmd_trace,
 };
 
 struct altp2m_conn *cli_conn(void)

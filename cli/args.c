@@ -59,6 +59,11 @@ enum cli_optid {
 	OPT_GVA,
 	OPT_RAW,
 	OPT_FOR,
+	OPT_MAP,
+	OPT_FN,
+	OPT_SYNC,
+	OPT_BP_ASYNC,
+	OPT_SECONDS,
 	OPT_NR
 };
 
@@ -104,6 +109,17 @@ static const struct cli_optdesc optdesc[OPT_NR] = {
 	[OPT_RAW] = { "raw", 0, NULL, "the bytes as they are, no hexdump" },
 	[OPT_FOR] = { "for", 0, "SECONDS",
 		"hold the pause this long (default: until interrupted)" },
+	[OPT_MAP] = { "map", 0, "FILE",
+		"the guest kernel's System.map or /proc/kallsyms" },
+	[OPT_FN] = { "fn", 0, "NAME[:ARGSPEC]",
+		"trace function NAME (repeatable, up to "
+		STR(CLI_TRACE_MAX_FNS) ")" },
+	[OPT_SYNC] = { "sync", 0, NULL,
+		"park the vCPU at each hit (default with s or *s)" },
+	[OPT_BP_ASYNC] = { "async", 0, NULL,
+		"let vCPUs run on (default without s or *s)" },
+	[OPT_SECONDS] = { "seconds", 0, "SECONDS",
+		"stop after SECONDS" },
 };
 
 /*
@@ -217,6 +233,12 @@ static const struct cli_desc cmds[] = {
 	  "read guest memory (hexdump)" },
 	{ "regs", "get", CLI_OP_REGS_GET, 1, { ARG_VM }, 0, O(OPT_VCPU),
 	  "VM [--vcpu N]", "show a vCPU's registers (paused for the read)" },
+	{ "trace", NULL, CLI_OP_TRACE, 1, { ARG_VM }, 0,
+	  O(OPT_MAP) | O(OPT_FN) | O(OPT_SYNC) | O(OPT_BP_ASYNC) |
+	  O(OPT_COUNT) | O(OPT_SECONDS),
+	  "VM --map FILE --fn NAME[:ARGSPEC] [--fn ...] [--sync|--async]\n"
+	  "VM ... [--count N] [--seconds SECONDS]",
+	  "trace guest kernel functions with hidden breakpoints" },
 };
 
 #define NCMDS ARRAY_SIZE(cmds)
@@ -389,6 +411,12 @@ static void print_names_help(FILE *f, const struct cli_desc *d)
 	if (d->op == CLI_OP_MON_PAUSE)
 		fprintf(f, "A pause lasts while altp2mctl runs: it resumes the vCPUs when\n"
 			"--for ends or on Ctrl-C, and the module does if it dies.\n");
+	if (d->op == CLI_OP_TRACE)
+		fprintf(f, "ARGSPEC: up to 6 of x (hex) u (unsigned) d (signed) s (string at the\n"
+			"argument) *s (string at the pointer the argument points to), comma-\n"
+			"separated, for rdi rsi rdx rcx r8 r9: --fn do_sys_openat2:d,s,x.\n"
+			"Hits print live; Ctrl-C, --count or --seconds unhides every breakpoint\n"
+			"and prints a summary. Needs EPT execute-only; enables views if need be.\n");
 	if (d->op == CLI_OP_MEM_READ)
 		fprintf(f, "ADDR and LEN: decimal or 0x hex; LEN at most " STR(CLI_MEM_MAX)
 			". A read that stops at\nmissing memory prints what it got and fails.\n");
@@ -543,6 +571,8 @@ struct scan {
 	const char *pos[MAX_ARGS];
 	unsigned int npos;
 	const char *opt[OPT_NR];	/* values; the last one given counts */
+	const char *fns[CLI_TRACE_MAX_FNS];	/* --fn: every one counts */
+	unsigned int nfns;
 	bool help;
 	char err[160];			/* the first error, if any */
 };
@@ -598,6 +628,18 @@ static void take_global(struct cli_cmd *c, unsigned int g, const char *val,
 	}
 }
 
+/* An option's value; --fn is the one option that adds up. */
+static void set_opt(struct scan *s, unsigned int id, const char *val)
+{
+	s->opt[id] = val;
+	if (id != OPT_FN)
+		return;
+	if (s->nfns == CLI_TRACE_MAX_FNS)
+		scan_error(s, "more than %d --fn", CLI_TRACE_MAX_FNS);
+	else
+		s->fns[s->nfns++] = val;
+}
+
 /* "--name" or "--name=value": one of mask's options or a global one. */
 static void take_long(struct cli_cmd *c, unsigned int mask, int argc,
 		      char *const *argv, int *i, struct scan *s)
@@ -622,7 +664,7 @@ static void take_long(struct cli_cmd *c, unsigned int mask, int argc,
 		else if (g < GLOB_NR)
 			take_global(c, g, NULL, s);
 		else
-			s->opt[id] = argv[*i];
+			set_opt(s, id, argv[*i]);
 		return;
 	}
 	val = opt_value(od, eq ? eq + 1 : NULL, argc, argv, i, s, false);
@@ -631,7 +673,7 @@ static void take_long(struct cli_cmd *c, unsigned int mask, int argc,
 	if (g < GLOB_NR)
 		take_global(c, g, val, s);
 	else
-		s->opt[id] = val;
+		set_opt(s, id, val);
 }
 
 /* Bundled letters, getopt-style: "-jt", "-c3", "-jd PATH". */
@@ -657,7 +699,7 @@ static void take_short(struct cli_cmd *c, unsigned int mask, int argc,
 			if (g < GLOB_NR)
 				take_global(c, g, NULL, s);
 			else
-				s->opt[id] = argv[*i];
+				set_opt(s, id, argv[*i]);
 			continue;
 		}
 		/* The rest of the word, or the next one, is the value. */
@@ -666,7 +708,7 @@ static void take_short(struct cli_cmd *c, unsigned int mask, int argc,
 		if (val && g < GLOB_NR)
 			take_global(c, g, val, s);
 		else if (val)
-			s->opt[id] = val;
+			set_opt(s, id, val);
 		return;
 	}
 }
@@ -788,6 +830,23 @@ static int fill_arg(struct cli_cmd *c, const struct cli_desc *d,
 			 ALTP2M_MAX_VIEWS - 1);
 }
 
+/* Every --fn in the order given; *bad is the one at fault. */
+static int fill_fns(struct cli_cmd *c, const struct scan *s, const char **bad)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < s->nfns; i++) {
+		ret = cli_trace_fn_parse(s->fns[i], &c->fns[i]);
+		if (ret) {
+			*bad = s->fns[i];
+			return ret;
+		}
+	}
+	c->nfns = s->nfns;
+	return 0;
+}
+
 /* Option values, checked in a fixed order so the first error is stable. */
 static int fill_opts(struct cli_cmd *c, const struct cli_desc *d,
 		     const struct scan *s, FILE *err)
@@ -865,12 +924,54 @@ static int fill_opts(struct cli_cmd *c, const struct cli_desc *d,
 		case OPT_FOR:
 			ret = cli_parse_seconds_ms(v, &c->hold_ms);
 			break;
+		case OPT_MAP:
+			ret = *v ? 0 : -CLI_PERR_EMPTY;
+			c->map = v;
+			break;
+		case OPT_FN:
+			ret = fill_fns(c, s, &v);
+			break;
+		case OPT_SYNC:
+			c->trace_sync = true;
+			break;
+		case OPT_BP_ASYNC:
+			c->async = true;
+			break;
+		case OPT_SECONDS:
+			ret = cli_parse_seconds_ms(v, &c->seconds_ms);
+			break;
 		}
 		if (ret) {
 			snprintf(what, sizeof(what), "--%s", optdesc[id].name);
 			return bad_value(err, d, what, v, ret, lo, hi);
 		}
 	}
+	return 0;
+}
+
+static int check_trace(const struct cli_cmd *c, const struct cli_desc *d,
+		       FILE *err)
+{
+	unsigned int i, j;
+	bool mem = false;
+
+	if (!c->map)
+		return usage_error(err, d, "missing --map");
+	if (!c->nfns)
+		return usage_error(err, d, "missing --fn");
+	for (i = 0; i < c->nfns; i++) {
+		mem |= cli_trace_fn_reads_mem(&c->fns[i]);
+		for (j = 0; j < i; j++)
+			if (!strcmp(c->fns[i].name, c->fns[j].name))
+				return usage_error(err, d, "--fn %s given twice",
+						   c->fns[i].name);
+	}
+	if (c->trace_sync && c->async)
+		return usage_error(err, d, "--sync and --async exclude each other");
+	/* A string is read while the vCPU waits: only a sync hit waits. */
+	if (mem && c->async)
+		return usage_error(err, d,
+				   "--async cannot read s or *s arguments (the vCPU runs on)");
 	return 0;
 }
 
@@ -886,6 +987,8 @@ static int check_combination(const struct cli_cmd *c,
 		return usage_error(err, d, "--vcpu is for --gva");
 	if (c->op == CLI_OP_MEM_READ && c->raw && c->json)
 		return usage_error(err, d, "--raw and --json exclude each other");
+	if (c->op == CLI_OP_TRACE)
+		return check_trace(c, d, err);
 	return 0;
 }
 
@@ -1025,6 +1128,7 @@ int cli_parse_args(int argc, char *const *argv, struct cli_cmd *c, FILE *err)
 	c->vcpu = -1;
 	c->timeout_ms = -1;
 	c->hold_ms = -1;
+	c->seconds_ms = -1;
 	c->access = ALTP2M_ACCESS_DEFAULT;
 	c->mode = ALTP2M_MODE_EXTERNAL;
 	ret = parse_global(c, argc, argv, &before, &i, err);

@@ -47,6 +47,7 @@ enum cli_perr {
 	CLI_PERR_IO,		/* reading --file failed */
 	CLI_PERR_RANGE,		/* a number outside what the uAPI allows */
 	CLI_PERR_EVENT,		/* not a monitor event name */
+	CLI_PERR_ARGSPEC,	/* not a trace ARGSPEC */
 };
 
 /*
@@ -223,6 +224,102 @@ int cli_parse_events(const char *s, struct cli_events *ev);
 #define CLI_MEM_MAX	16777216
 
 /*
+ * trace.c: altp2mctl trace's pure parts.
+ *
+ * The symbol map: System.map or /proc/kallsyms lines "ADDR TYPE NAME
+ * [module]", sorted by name; a symbol listed twice with one address is
+ * kept once, with two addresses it is ambiguous. On error errbuf says
+ * "FILE:LINE: what" and @ks holds nothing.
+ */
+struct cli_ksym {
+	uint64_t addr;
+	char type;
+	char *name;
+};
+
+struct cli_ksyms {
+	struct cli_ksym *v;
+	size_t n, cap;
+};
+
+int cli_ksyms_parse(FILE *f, const char *fname, struct cli_ksyms *ks,
+		    char *errbuf, size_t errlen);
+/* 0 with *addr; -ENOENT: no such symbol; -EEXIST: several addresses. */
+int cli_ksyms_lookup(const struct cli_ksyms *ks, const char *name,
+		     uint64_t *addr);
+void cli_ksyms_free(struct cli_ksyms *ks);
+
+/*
+ * --fn NAME[:ARGSPEC]: ARGSPEC is up to six comma-separated types of
+ * the arguments in x86-64 SysV order (rdi, rsi, rdx, rcx, r8, r9):
+ * x hex, u unsigned, d signed, s the string the argument points to, *s
+ * the string a pointer the argument points to points to.
+ */
+#define CLI_TRACE_MAX_FNS	64
+#define CLI_TRACE_MAX_ARGS	6
+/* The longest string argument or comm read from the guest. */
+#define CLI_TRACE_STR_MAX	256
+
+enum cli_targ {
+	CLI_TARG_HEX,
+	CLI_TARG_UNSIGNED,
+	CLI_TARG_SIGNED,
+	CLI_TARG_STR,
+	CLI_TARG_PSTR,
+};
+
+struct cli_trace_fn {
+	char name[128];
+	unsigned int nargs;
+	enum cli_targ args[CLI_TRACE_MAX_ARGS];
+	uint64_t addr;		/* from the map */
+	uint32_t id;		/* its hidden breakpoint */
+	uint64_t hits;		/* the module's count */
+	uint64_t printed;	/* hits printed */
+};
+
+/* 0, or -CLI_PERR_EMPTY, _OVERFLOW (name), _SYNTAX, _TOO_BIG, _ARGSPEC. */
+int cli_trace_fn_parse(const char *s, struct cli_trace_fn *fn);
+/* Whether an argument is read from guest memory (s, *s). */
+bool cli_trace_fn_reads_mem(const struct cli_trace_fn *fn);
+
+/*
+ * The offset of task_struct.comm: where "swapper/0" and its NUL are in
+ * a copy of init_task; -1 if nowhere.
+ */
+long cli_comm_offset(const void *buf, size_t len);
+/* The address of per-CPU variable @off on the vCPU of @r. */
+uint64_t cli_percpu_addr(uint64_t off, const struct altp2m_monitor_regs *r);
+
+/* One hit: @strs[i] for s and *s arguments (NULL: unreadable). */
+struct cli_trace_hit {
+	struct timespec ts;
+	uint32_t vcpu;
+	const struct cli_trace_fn *fn;
+	uint64_t cr3;
+	const char *comm;	/* NULL: not known */
+	uint64_t args[CLI_TRACE_MAX_ARGS];
+	const char *strs[CLI_TRACE_MAX_ARGS];
+};
+
+/*
+ * "TIME vcpu N FN cr3=0x... comm="..." (ARGS)", or one JSON object a
+ * line; flushed.
+ */
+void cli_trace_hit_print(struct cli_out *o, const struct cli_trace_hit *h);
+
+struct cli_trace_sum {
+	int64_t ms;		/* how long it traced */
+	uint64_t events;	/* breakpoint events read */
+	uint64_t dropped;	/* async events the rings dropped */
+	bool have_stats;
+	struct altp2m_monitor_stats stats;	/* summed over the vCPUs */
+};
+
+void cli_trace_sum_print(struct cli_out *o, const struct cli_trace_fn *fns,
+			 unsigned int nfns, const struct cli_trace_sum *s);
+
+/*
  * args.c: the command line, parsed into a struct cli_cmd without doing
  * anything, so every usage error is testable.
  */
@@ -255,6 +352,7 @@ enum cli_op {
 	CLI_OP_REGS_GET,
 	CLI_OP_HIDDEN_ADD,
 	CLI_OP_HIDDEN_REMOVE,
+	CLI_OP_TRACE,
 	CLI_OP_COUNT
 };
 
@@ -288,6 +386,11 @@ struct cli_cmd {
 	bool view_set;		/* mem read --view given */
 	bool gva;
 	bool raw;
+	const char *map;	/* trace --map */
+	struct cli_trace_fn fns[CLI_TRACE_MAX_FNS];	/* trace --fn */
+	unsigned int nfns;
+	bool trace_sync;	/* --sync (an s or *s argument implies it) */
+	int seconds_ms;		/* trace --seconds; -1: no limit */
 };
 
 /* CLI_EXIT_OK with *cmd filled, or CLI_EXIT_USAGE after a message on err. */
@@ -330,6 +433,7 @@ int cmd_mon_attach(const struct cli_cmd *c, struct cli_out *o);
 int cmd_mon_pause(const struct cli_cmd *c, struct cli_out *o);
 int cmd_mem_read(const struct cli_cmd *c, struct cli_out *o);
 int cmd_regs_get(const struct cli_cmd *c, struct cli_out *o);
+int cmd_trace(const struct cli_cmd *c, struct cli_out *o);
 
 /*
  * The command table as data, for the test that holds the man page and

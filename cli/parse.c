@@ -33,6 +33,7 @@ static const char *const perr_str[] = {
 	[CLI_PERR_IO]		= "read error",
 	[CLI_PERR_RANGE]	= "out of range",
 	[CLI_PERR_EVENT]	= "not an event (see --help for LIST)",
+	[CLI_PERR_ARGSPEC]	= "not an ARGSPEC (x u d s *s, comma-separated)",
 };
 
 const char *cli_perr_str(int err)

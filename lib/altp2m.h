@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libaltp2m 1.1: the C API over the altp2m module.
+ * libaltp2m 1.2: the C API over the altp2m module.
  *
  * Objects:
  *  - struct altp2m_ctx: /dev/altp2m (API version, capabilities). Only the
@@ -645,6 +645,107 @@ int altp2m_mon_clear_cr3_views(struct altp2m_mon *m);
  */
 int altp2m_mon_get_stats(struct altp2m_mon *m, uint32_t vcpu,
 			 struct altp2m_monitor_stats *st);
+
+/*
+ * Switch vCPUs (@vcpu ALTP2M_VCPU_ALL: every one) to @view through the
+ * monitor fd (ALTP2M_SWITCH_VIEW). Since 1.2.
+ */
+int altp2m_mon_view_switch(struct altp2m_mon *m, uint32_t view,
+			   uint32_t vcpu);
+
+/* ---- hidden breakpoints (since 1.2) ---- */
+
+/*
+ * The module's calls as they are (uapi "Hidden breakpoints"): add fills
+ * @bp's id and orig; its flags, views, padding and reserved fields are
+ * checked first (-EINVAL, nothing sent). Remove and get take the id
+ * (-ENOENT for an unknown one).
+ */
+int altp2m_mon_add_breakpoint(struct altp2m_mon *m,
+			      struct altp2m_monitor_breakpoint *bp);
+int altp2m_mon_remove_breakpoint(struct altp2m_mon *m, uint32_t id);
+int altp2m_mon_get_breakpoint(struct altp2m_mon *m, uint32_t id,
+			      struct altp2m_monitor_breakpoint *bp);
+
+/*
+ * Hidden breakpoints in one call. altp2m_mon_hide_breakpoint() puts a
+ * breakpoint at guest virtual address @gva, translated with vCPU @vcpu's
+ * paging, that the guest executes but cannot read. In one call it
+ *
+ *  1. pauses every vCPU (and resumes them at the end);
+ *  2. translates @gva for an instruction fetch: the guest frame G;
+ *  3. creates the handle's execute view at first use (see
+ *     altp2m_hide_opts for one of the caller's);
+ *  4. unless this handle has a shadow of G already: adds a hidden frame H
+ *     at a free gfn (counting down from just below gfn_top, skipping
+ *     gfns that are taken: EEXIST), copies G's 4 KiB there as the clean
+ *     view maps them, and in one ALTP2M_BATCH remaps G to H in the
+ *     execute view and makes G execute-only there;
+ *  5. registers the breakpoint at G's offset of @gva (the module plants
+ *     the INT3 in H). @flags: 0 (count only), ALTP2M_MON_BP_ASYNC or
+ *     ALTP2M_MON_BP_SYNC, as for ALTP2M_MONITOR_ADD_BREAKPOINT;
+ *  6. returns its id in *id.
+ *
+ * Breakpoints in one page share its shadow (counted per handle). On
+ * failure everything the call did is undone (a shadow it made goes) and
+ * the VM resumes. Errors: -EOPNOTSUPP when the host's EPT has no
+ * execute-only entries (ALTP2M_CAP_EPT_EXEC_ONLY, read once from
+ * ALTP2M_DEFAULT_DEVICE); -ENXIO when @gva does not translate for a
+ * fetch; -EEXIST when a breakpoint sits at that byte already; -ENOSPC
+ * when no free gfn was found; the errors of the calls in the steps.
+ * Views must be enabled on the VM (ALTP2M_VIEWS_ENABLE).
+ *
+ * Only vCPUs on the execute view hit the breakpoints: switching them is
+ * the caller's (altp2m_mon_hide_view() for the view, then
+ * altp2m_mon_view_switch(), or a CR3 table); the library does not move
+ * vCPUs, so a daemon chooses which processes or vCPUs are traced.
+ *
+ * altp2m_mon_unhide_breakpoint() is the reverse: it removes the
+ * breakpoint and, with the last breakpoint of a shadow, reverts the
+ * remap and the access (one batch, back to what the view had) and
+ * removes the hidden frame. A step that fails leaves the shadow for a
+ * later try (the next unhide of the page's last breakpoint, or close).
+ * -ENOENT for an id this handle did not hide.
+ *
+ * altp2m_mon_close() unhides whatever is still hidden (best effort: the
+ * VM may be gone) and destroys the execute view the library made unless
+ * a vCPU is still on it (switch them back first; with
+ * ALTP2M_MONITOR_DROP_VIEWS the module destroys it anyway).
+ */
+struct altp2m_hide_opts {
+	size_t sz;
+	/* ALTP2M_HIDE_EXEC_VIEW: @exec_view is the caller's execute view. */
+	uint32_t flags;
+	uint32_t exec_view;	/* with ALTP2M_HIDE_EXEC_VIEW; not 0 */
+	/* The view the module steps originals on (maps G itself): 0 usually. */
+	uint32_t clean_view;
+	uint32_t pad;		/* 0 */
+	/*
+	 * Hidden frames go at gfns below @gfn_top, counting down, where the
+	 * guest has no memory; 0: ALTP2M_HIDE_GFN_TOP.
+	 */
+	uint64_t gfn_top;
+};
+
+#define ALTP2M_HIDE_EXEC_VIEW	(1U << 0)
+/* The module's gfn limit (uapi: gfns are below 2^36). */
+#define ALTP2M_HIDE_GFN_TOP	(UINT64_C(1) << 36)
+
+/*
+ * Set how this handle hides breakpoints (NULL: the defaults: a view of
+ * its own, clean view 0, gfns below 2^36). -EBUSY while it has
+ * breakpoints hidden. Naming a view of the caller's destroys the one the
+ * library made, if any (-EBUSY while a vCPU is on it). With a caller's
+ * view, unhiding gives G back the access it had there; a remap of G the
+ * view had before is not restored (G reverts to what lazy fill gives).
+ */
+int altp2m_mon_hide_setup(struct altp2m_mon *m,
+			  const struct altp2m_hide_opts *opts);
+/* The execute view, created now if it does not exist yet. */
+int altp2m_mon_hide_view(struct altp2m_mon *m, uint32_t *view);
+int altp2m_mon_hide_breakpoint(struct altp2m_mon *m, uint32_t vcpu,
+			       uint64_t gva, uint32_t flags, uint32_t *id);
+int altp2m_mon_unhide_breakpoint(struct altp2m_mon *m, uint32_t id);
 
 /*
  * Event type names: "violation", "breakpoint", "singlestep", "cr", "msr",

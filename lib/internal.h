@@ -368,6 +368,8 @@ struct altp2m__mon_transport {
 };
 
 /* What the library knows of one vCPU's ring. */
+struct altp2m__hide;
+
 struct altp2m__mon_ring {
 	bool seen;		/* the vCPU existed at a refresh */
 	uint32_t cons;		/* our consumer index: the ring's is a copy */
@@ -383,6 +385,7 @@ struct altp2m_mon {
 	size_t map_len;
 	unsigned int next_vcpu;	/* where the next scan starts */
 	struct altp2m__mon_ring rings[ALTP2M_MAX_VCPUS];
+	struct altp2m__hide *hide;	/* hide.c's; NULL until first used */
 	struct altp2m__err e;
 };
 
@@ -398,5 +401,15 @@ int altp2m__mon_open_transport(struct altp2m_mon **mp,
 /* The checks of altp2m_mon_respond: 0 or -EINVAL with the reason in @e. */
 int altp2m__mon_rsp_check(const struct altp2m_monitor_response *r,
 			  struct altp2m__err *e);
+
+/* ---- hide.c: hidden breakpoints ---- */
+
+/*
+ * Unhide every breakpoint the handle still has hidden, best effort, and
+ * free its state: altp2m_mon_close's first step, while the fd is open.
+ */
+void altp2m__hide_release(struct altp2m_mon *m);
+/* The host's ALTP2M_CAP_* bits, as if read from the device (tests). */
+int altp2m__hide_set_caps(struct altp2m_mon *m, uint64_t caps);
 
 #endif /* LIBALTP2M_INTERNAL_H */

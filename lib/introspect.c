@@ -354,6 +354,7 @@ void altp2m_mon_close(struct altp2m_mon *m)
 {
 	if (!m)
 		return;
+	altp2m__hide_release(m);
 	if (m->map)
 		m->tr->unmap(m->priv, m->map, m->map_len);
 	m->tr->close(m->priv);
