@@ -43,7 +43,9 @@ syms() {
 	l2_send "grep -E ' ($fn|init_task|current_task|pcpu_hot)\$' /proc/kallsyms | sed 's/^/L2-sym: /'"
 	l2_wait "L2-sym: [0-9a-f]+ [A-Za-z] $fn\$" 60 >/dev/null || return 1
 	sleep 1
-	grep -o 'L2-sym: .*' "$l2_out" | sed 's/^L2-sym: //' >"$map"
+	# (The console also echoes the command line itself: skip it.)
+	grep -oE 'L2-sym: [0-9a-f]+ [A-Za-z] [^ ]+$' "$l2_out" |
+		sed 's/^L2-sym: //' | sort -u >"$map"
 	addr=$(awk -v f="$fn" '$3 == f { print $1; exit }' "$map")
 	[ -n "$addr" ]
 }
