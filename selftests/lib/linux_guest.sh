@@ -60,7 +60,8 @@ done
 INIT
 }
 
-# l2_initrd FILE: a newc cpio with busybox, l2_poke and the init above.
+# l2_initrd FILE: a newc cpio with busybox, l2_poke, l2_peek and the init
+# above.
 l2_initrd() {
 	r=$l2_dir/root
 	rm -rf "$r"
@@ -69,6 +70,7 @@ l2_initrd() {
 	mknod "$r/dev/console" c 5 1
 	cp /bin/busybox "$r/bin/busybox"
 	cp "$l2_tests/l2_poke" "$r/bin/l2_poke"
+	cp "$l2_tests/l2_peek" "$r/bin/l2_peek"
 	l2_init >"$r/init"
 	chmod 755 "$r/init"
 	(cd "$r" && find . | cpio -o -H newc 2>/dev/null) >"$1"
