@@ -69,7 +69,7 @@ tpid=$!
 armed() {
 	i=0
 	while [ $i -lt 300 ]; do
-		grep -qiE "tracing|armed|hit" "$trace_out" && return 0
+		grep -q "hidden in vm" "$trace_out" && return 0
 		kill -0 "$tpid" 2>/dev/null || return 1
 		sleep 0.2
 		i=$((i + 1))
