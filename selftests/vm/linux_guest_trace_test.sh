@@ -46,10 +46,11 @@ syms() {
 	# (The console also echoes the command line itself: skip it.)
 	grep -oE 'L2-sym: [0-9a-f]+ [A-Za-z] [^ ]+$' "$l2_out" |
 		sed 's/^L2-sym: //' | sort -u >"$map"
-	addr=$(awk -v f="$fn" '$3 == f { print $1; exit }' "$map")
-	[ -n "$addr" ]
+	grep -q " $fn\$" "$map"
 }
 check "guest-symbols" syms
+# (check runs its command in a subshell: nothing it sets stays.)
+addr=$(awk -v f="$fn" '$3 == f { print $1; exit }' "$map")
 diag "symbols: $(tr '\n' ';' <"$map")"
 
 # peek: the guest's own read of the function's first 16 bytes.
