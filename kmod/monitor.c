@@ -1232,6 +1232,12 @@ static int altp2m_mon_release(struct inode *inode, struct file *file)
 	altp2m_mon_wake_all(vm);
 	mutex_unlock(&vm->lock);
 
+	/*
+	 * A vCPU that loaded vm->monitor before it was cleared (waking in
+	 * altp2m_monitor_blocked(), or one created meanwhile) may still read
+	 * it under RCU.
+	 */
+	synchronize_rcu();
 	for (i = 0; i < ALTP2M_MAX_VCPUS; i++)
 		vfree(mon->rings[i].hdr);
 	kfree(mon);

@@ -122,7 +122,11 @@ struct altp2m_vcpu_monitor {
 
 /* One more of vcpu->mon.stats.@field, on the vCPU's own thread. */
 #define altp2m_mon_stat_inc(vcpu, field)				\
-	WRITE_ONCE((vcpu)->mon.stats.field, (vcpu)->mon.stats.field + 1)
+	do {								\
+		u64 *__altp2m_stat = &(vcpu)->mon.stats.field;		\
+									\
+		WRITE_ONCE(*__altp2m_stat, *__altp2m_stat + 1);		\
+	} while (0)
 
 /*
  * monitor.c
