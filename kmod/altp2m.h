@@ -6,12 +6,14 @@
 #define ALTP2M_H
 
 #include <linux/cpumask.h>
+#include <linux/minmax.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
 #include <linux/uidgid.h>
 #include <asm/msr.h>
+#include <asm/processor.h>
 #include <linux/altp2m.h>
 
 #include "core/caps.h"
@@ -33,6 +35,17 @@
  * that, so it needs no lock.
  */
 extern struct altp2m_hw altp2m_host;
+
+/*
+ * The guest-physical address width the module takes (memory regions,
+ * hidden frames, breakpoints, ALTP2M_GET_CAPS' @gpa_bits): the host's
+ * MAXPHYADDR, within what a 4-level EPT maps.
+ */
+static inline unsigned int altp2m_gpa_bits(void)
+{
+	return min_t(unsigned int, boot_cpu_data.x86_phys_bits,
+		     ALTP2M_EPT_GPA_BITS);
+}
 
 /**
  * struct altp2m_vm - one virtual machine (one VM file)

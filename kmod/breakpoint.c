@@ -32,13 +32,6 @@
 
 #define ALTP2M_BP_ID_MAX	INT_MAX
 
-/* The guest-physical width, as memory regions have it. */
-static unsigned int altp2m_bp_gpa_bits(void)
-{
-	return min_t(unsigned int, boot_cpu_data.x86_phys_bits,
-		     ALTP2M_EPT_GPA_BITS);
-}
-
 /* The byte at @off of hidden frame @gfn, set to @val; the old one back. */
 static u8 altp2m_bp_poke(struct altp2m_vm *vm, u64 gfn, unsigned int off,
 			 u8 val)
@@ -146,7 +139,7 @@ static long altp2m_bp_add(struct altp2m_vm *vm,
 	struct altp2m_bp *bp;
 	int ret;
 
-	ret = altp2m_bp_add_check(b, altp2m_bp_gpa_bits());
+	ret = altp2m_bp_add_check(b, altp2m_gpa_bits());
 	if (ret)
 		return ret;
 	bp = kzalloc(sizeof(*bp), GFP_KERNEL_ACCOUNT);

@@ -26,6 +26,7 @@ static long altp2m_dev_get_caps(void __user *argp)
 	ret = altp2m_caps_fill(&altp2m_host, &caps);
 	if (ret)
 		return ret;
+	caps.gpa_bits = altp2m_gpa_bits();
 	if (copy_to_user(argp, &caps, sizeof(caps)))
 		return -EFAULT;
 	return 0;

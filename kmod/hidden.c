@@ -84,9 +84,7 @@ void altp2m_hidden_destroy(struct altp2m_vm *vm)
 /* Whether [@gfn, @gfn + @nr) is a range ADD and REMOVE take. */
 static bool altp2m_hidden_range_ok(u64 gfn, u64 nr)
 {
-	unsigned int gpa_bits = min_t(unsigned int, boot_cpu_data.x86_phys_bits,
-				      ALTP2M_EPT_GPA_BITS);
-	u64 limit = 1ULL << (gpa_bits - PAGE_SHIFT);
+	u64 limit = 1ULL << (altp2m_gpa_bits() - PAGE_SHIFT);
 
 	return nr && nr <= ALTP2M_MAX_HIDDEN_ADD && gfn < limit &&
 	       nr <= limit - gfn;

@@ -159,8 +159,7 @@ static void altp2m_slot_unmap(struct altp2m_vm *vm, struct altp2m_memslot *s)
 int altp2m_memory_region_set(struct altp2m_vm *vm,
 			     const struct altp2m_memory_region *r)
 {
-	unsigned int gpa_bits = min_t(unsigned int, boot_cpu_data.x86_phys_bits,
-				      ALTP2M_EPT_GPA_BITS);
+	unsigned int gpa_bits = altp2m_gpa_bits();
 	enum altp2m_memslot_change change;
 	struct altp2m_memslot *s;
 	int ret;

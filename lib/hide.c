@@ -125,6 +125,28 @@ int altp2m__hide_set_caps(struct altp2m_mon *m, uint64_t caps)
 }
 
 /*
+ * The default top is the largest the uAPI allows; a host takes only gfns
+ * below its guest-physical width (ALTP2M_GET_CAPS' gpa_bits; 36, the
+ * architectural minimum, from a module that predates it), so the search
+ * starts below that unless the caller chose a top or it started already.
+ */
+static void altp2m_hide_clamp(struct altp2m__hide *h, uint32_t gpa_bits)
+{
+	uint64_t limit;
+
+	if (!gpa_bits)
+		gpa_bits = 36;
+	if (gpa_bits < 13 || gpa_bits > 48)
+		return;
+	limit = UINT64_C(1) << (gpa_bits - 12);
+	if (h->o.gfn_top == ALTP2M_HIDE_GFN_TOP &&
+	    h->next_gfn == ALTP2M_HIDE_GFN_TOP - 1 && limit < h->o.gfn_top) {
+		h->o.gfn_top = limit;
+		h->next_gfn = limit - 1;
+	}
+}
+
+/*
  * The host's capabilities come from the device, not the monitor fd: read
  * once per handle.
  */
@@ -147,6 +169,7 @@ static int altp2m_hide_caps(struct altp2m_mon *m, struct altp2m__hide *h)
 						  "cannot read the host's capabilities");
 		h->caps = caps.caps;
 		h->caps_known = true;
+		altp2m_hide_clamp(h, caps.gpa_bits);
 	}
 	if (!(h->caps & ALTP2M_CAP_EPT_EXEC_ONLY))
 		return altp2m_hide_detail(m, -EOPNOTSUPP,

@@ -195,6 +195,8 @@ int altp2m_caps_describe(u64 caps, char *buf, size_t len)
  * @hw: the host's decoded capabilities
  * @out: the caller's structure, as copied in from userspace
  *
+ * @gpa_bits is the caller's to fill (it needs the host's CPU data).
+ *
  * Return: 0, or -EINVAL if @out carries flags or reserved bits the caller
  * must leave zero; @out is then left untouched.
  */
@@ -202,7 +204,7 @@ int altp2m_caps_fill(const struct altp2m_hw *hw, struct altp2m_caps *out)
 {
 	unsigned int i;
 
-	if (out->flags || out->features)
+	if (out->flags || out->features || out->gpa_bits || out->pad)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(out->reserved); i++)
 		if (out->reserved[i])

@@ -229,14 +229,20 @@ START_TEST(fill_rejects_flags_and_reserved)
 		ck_assert_int_eq(altp2m_caps_fill(&hw, &out), -EINVAL);
 		ck_assert_mem_eq(&out, &before, sizeof(out));
 	}
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < sizeof(out.reserved) / sizeof(out.reserved[0]); i++) {
 		memset(&out, 0, sizeof(out));
 		out.reserved[i] = 1ULL << 63;
 		ck_assert_int_eq(altp2m_caps_fill(&hw, &out), -EINVAL);
 	}
-	/* An output in what was reserved space: 0 on the way in too. */
+	/* Outputs in what was reserved space: 0 on the way in too. */
 	memset(&out, 0, sizeof(out));
 	out.features = 1;
+	ck_assert_int_eq(altp2m_caps_fill(&hw, &out), -EINVAL);
+	memset(&out, 0, sizeof(out));
+	out.gpa_bits = 36;
+	ck_assert_int_eq(altp2m_caps_fill(&hw, &out), -EINVAL);
+	memset(&out, 0, sizeof(out));
+	out.pad = 1;
 	ck_assert_int_eq(altp2m_caps_fill(&hw, &out), -EINVAL);
 }
 END_TEST
@@ -248,7 +254,8 @@ START_TEST(uapi_layout)
 	ck_assert_uint_eq(offsetof(struct altp2m_caps, caps), 8);
 	ck_assert_uint_eq(offsetof(struct altp2m_caps, msr_vmx_basic), 24);
 	ck_assert_uint_eq(offsetof(struct altp2m_caps, features), 64);
-	ck_assert_uint_eq(offsetof(struct altp2m_caps, reserved), 72);
+	ck_assert_uint_eq(offsetof(struct altp2m_caps, gpa_bits), 72);
+	ck_assert_uint_eq(offsetof(struct altp2m_caps, reserved), 80);
 	ck_assert_uint_eq(ALTP2M_GET_API_VERSION, 0xba00);
 	ck_assert_uint_eq(ALTP2M_GET_CAPS, 0xc080ba01);
 }

@@ -160,14 +160,22 @@ TEST(caps_rejects_flags_and_reserved)
 	c.flags = 0x80000000u;
 	ASSERT_ERRNO(ioctl(fd, ALTP2M_GET_CAPS, &c), EINVAL);
 	c.flags = 0;
-	c.reserved[6] = 1;
+	c.reserved[5] = 1;
 	ASSERT_ERRNO(ioctl(fd, ALTP2M_GET_CAPS, &c), EINVAL);
-	c.reserved[6] = 0;
-	/* An output that took reserved space: still 0 on the way in. */
+	c.reserved[5] = 0;
+	/* Outputs that took reserved space: still 0 on the way in. */
 	c.features = 1;
 	ASSERT_ERRNO(ioctl(fd, ALTP2M_GET_CAPS, &c), EINVAL);
 	c.features = 0;
+	c.gpa_bits = 36;
+	ASSERT_ERRNO(ioctl(fd, ALTP2M_GET_CAPS, &c), EINVAL);
+	c.gpa_bits = 0;
+	c.pad = 1;
+	ASSERT_ERRNO(ioctl(fd, ALTP2M_GET_CAPS, &c), EINVAL);
+	c.pad = 0;
 	ASSERT_EQ(ioctl(fd, ALTP2M_GET_CAPS, &c), 0);
+	/* The host's MAXPHYADDR, as /proc/cpuinfo has it, at most 48. */
+	EXPECT_TRUE(c.gpa_bits >= 36 && c.gpa_bits <= 48);
 	close(fd);
 }
 

@@ -29,7 +29,7 @@ ctl=$(command -v altp2mctl 2>/dev/null || echo "$(dirname "$0")/altp2mctl")
 fn_spec=${TRACE_FN:-do_filp_open:x,*s}
 fn=${fn_spec%%:*}
 map=$l2_dir/kallsyms.map
-trace_out=$l2_dir/trace.out
+trace_out=$l2_dir/altp2mctl-trace.out
 marker=altp2m-demo-$$
 
 tap_plan 9

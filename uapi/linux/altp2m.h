@@ -96,6 +96,11 @@
  * @features:      out: ALTP2M_FEATURE_* bits, what this module implements
  *                 (it took the place of reserved space in API version 1:
  *                 0 from modules that predate it)
+ * @gpa_bits:      out: the guest-physical address width the module takes
+ *                 (memory regions, hidden frames, breakpoints): the host's
+ *                 MAXPHYADDR, at most 48 (reserved space before: 0 from
+ *                 modules that predate it)
+ * @pad:           must be 0 on input
  * @reserved:      must be 0 on input; 0 on output until given a meaning
  */
 struct altp2m_caps {
@@ -110,7 +115,9 @@ struct altp2m_caps {
 	__u64 msr_ept_vpid_cap;
 	__u64 msr_vmfunc;
 	__u64 features;
-	__u64 reserved[7];
+	__u32 gpa_bits;
+	__u32 pad;
+	__u64 reserved[6];
 };
 
 /*
