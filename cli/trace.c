@@ -287,7 +287,7 @@ static void put_arg_text(FILE *f, const struct cli_trace_hit *h,
 		fprintf(f, "%" PRIu64, v);
 		break;
 	case CLI_TARG_SIGNED:
-		fprintf(f, "%" PRId64, (int64_t)v);
+		fprintf(f, "%" PRId32, (int32_t)v);
 		break;
 	case CLI_TARG_STR:
 	case CLI_TARG_PSTR:
@@ -306,7 +306,7 @@ static void put_arg_json(struct cli_out *o, const struct cli_trace_hit *h,
 
 	switch (h->fn->args[i]) {
 	case CLI_TARG_SIGNED:
-		snprintf(num, sizeof(num), "%" PRId64, (int64_t)h->args[i]);
+		snprintf(num, sizeof(num), "%" PRId32, (int32_t)h->args[i]);
 		cli_json_number(o, NULL, num);
 		break;
 	case CLI_TARG_STR:

@@ -204,7 +204,8 @@ static void hit_init(struct cli_trace_hit *h, struct cli_trace_fn *fn)
 	h->fn = fn;
 	h->cr3 = 0x10a6000;
 	h->comm = "cat";
-	h->args[0] = (uint64_t)-100;
+	/* An int: the upper half of rdi is whatever the caller left. */
+	h->args[0] = 0x12345678ffffff9cull;
 	h->args[1] = 0x7ffc1000;
 	h->strs[1] = "/etc/pass\"wd\n";
 	h->args[2] = 0x8000;
