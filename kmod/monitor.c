@@ -1029,6 +1029,7 @@ static long altp2m_mon_get_stats(struct altp2m_monitor *mon, void __user *argp)
 	st.shadow_resyncs = READ_ONCE(c->shadow_resyncs);
 	st.cr3_exits = READ_ONCE(c->cr3_exits);
 	st.cr3_switches = READ_ONCE(c->cr3_switches);
+	st.exits = READ_ONCE(vcpu->stats.hw_exits);
 	altp2m_monitor_vcpu_unpin(vcpu);
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }

@@ -2138,6 +2138,8 @@ struct altp2m_monitor_cr3_table {
  * @shadow_resyncs: shadow frames copied again after a guest write
  * @cr3_exits:      CR3 writes seen while a CR3 table was installed
  * @cr3_switches:   view switches the CR3 table made
+ * @exits:          VM exits of the vCPU, every reason (as
+ *                  altp2m_vcpu_stats.hw_exits), for what the above cost
  * @reserved:       must be 0
  */
 struct altp2m_monitor_stats {
@@ -2154,7 +2156,8 @@ struct altp2m_monitor_stats {
 	__u64 shadow_resyncs;
 	__u64 cr3_exits;
 	__u64 cr3_switches;
-	__u64 reserved[8];
+	__u64 exits;
+	__u64 reserved[7];
 };
 
 /*
