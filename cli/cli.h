@@ -315,7 +315,8 @@ struct cli_trace_sum {
 	uint64_t events;	/* breakpoint events read */
 	uint64_t dropped;	/* async events the rings dropped */
 	bool have_stats;
-	struct altp2m_monitor_stats stats;	/* summed over the vCPUs */
+	/* Summed over the vCPUs, from the start of tracing to its end. */
+	struct altp2m_monitor_stats stats;
 };
 
 void cli_trace_sum_print(struct cli_out *o, const struct cli_trace_fn *fns,

@@ -59,6 +59,8 @@ struct trace {
 	struct altp2m_vcpu_views before;
 	bool switched, enabled_views;
 	uint64_t printed;
+	bool have_base;
+	struct altp2m_monitor_stats base;	/* when tracing began */
 	struct cli_trace_sum sum;
 };
 
@@ -245,6 +247,52 @@ static void trace_drain(struct trace *t)
 		trace_event(t, &ev);
 }
 
+/*
+ * The module's counters summed over the vCPUs (they count from each
+ * vCPU's creation: the summary shows the difference over the trace).
+ */
+static bool trace_stats(struct trace *t, struct altp2m_monitor_stats *sum)
+{
+	struct altp2m_monitor_stats st;
+	bool any = false;
+	uint32_t v;
+
+	memset(sum, 0, sizeof(*sum));
+	for (v = 0; v < ALTP2M_MAX_VCPUS; v++) {
+		if (!(t->before.present & (UINT64_C(1) << v)) ||
+		    altp2m_mon_get_stats(t->m, v, &st))
+			continue;
+		any = true;
+		sum->events += st.events;
+		sum->sync_waits += st.sync_waits;
+		sum->bp_hits += st.bp_hits;
+		sum->bp_steps += st.bp_steps;
+		sum->bp_retries += st.bp_retries;
+		sum->shadow_steps += st.shadow_steps;
+		sum->shadow_resyncs += st.shadow_resyncs;
+		sum->exits += st.exits;
+	}
+	return any;
+}
+
+static void trace_stats_delta(struct trace *t)
+{
+	struct altp2m_monitor_stats *d = &t->sum.stats;
+	const struct altp2m_monitor_stats *b = &t->base;
+
+	t->sum.have_stats = t->have_base && trace_stats(t, d);
+	if (!t->sum.have_stats)
+		return;
+	d->events -= b->events;
+	d->sync_waits -= b->sync_waits;
+	d->bp_hits -= b->bp_hits;
+	d->bp_steps -= b->bp_steps;
+	d->bp_retries -= b->bp_retries;
+	d->shadow_steps -= b->shadow_steps;
+	d->shadow_resyncs -= b->shadow_resyncs;
+	d->exits -= b->exits;
+}
+
 static int trace_setup(struct trace *t)
 {
 	struct altp2m_vm_info info;
@@ -283,6 +331,7 @@ static int trace_setup(struct trace *t)
 		if ((t->before.present & (UINT64_C(1) << v)) &&
 		    altp2m_mon_view_switch(t->m, view, v))
 			return trace_fail(t);
+	t->have_base = trace_stats(t, &t->base);
 	fprintf(stderr, "%s: trace: %u breakpoint%s hidden in vm %u (%s); Ctrl-C stops\n",
 		CLI_NAME, t->nfns, t->nfns == 1 ? "" : "s", t->c->vm,
 		t->sync ? "sync" : "async");
@@ -292,7 +341,6 @@ static int trace_setup(struct trace *t)
 /* Undo what setup did, in reverse; the summary's counters on the way. */
 static int trace_teardown(struct trace *t)
 {
-	struct altp2m_monitor_stats st;
 	struct altp2m_monitor_breakpoint bp;
 	int ret = CLI_EXIT_OK;
 	uint64_t dropped;
@@ -315,23 +363,12 @@ static int trace_teardown(struct trace *t)
 			ret = trace_fail(t);
 	}
 	trace_drain(t);
-	memset(&t->sum.stats, 0, sizeof(t->sum.stats));
-	for (v = 0; t->switched && v < ALTP2M_MAX_VCPUS; v++) {
-		if (!(t->before.present & (UINT64_C(1) << v)))
-			continue;
-		if (!altp2m_mon_dropped(t->m, v, &dropped))
+	for (v = 0; t->switched && v < ALTP2M_MAX_VCPUS; v++)
+		if ((t->before.present & (UINT64_C(1) << v)) &&
+		    !altp2m_mon_dropped(t->m, v, &dropped))
 			t->sum.dropped += dropped;
-		if (altp2m_mon_get_stats(t->m, v, &st))
-			continue;
-		t->sum.have_stats = true;
-		t->sum.stats.events += st.events;
-		t->sum.stats.sync_waits += st.sync_waits;
-		t->sum.stats.bp_hits += st.bp_hits;
-		t->sum.stats.bp_steps += st.bp_steps;
-		t->sum.stats.bp_retries += st.bp_retries;
-		t->sum.stats.shadow_steps += st.shadow_steps;
-		t->sum.stats.shadow_resyncs += st.shadow_resyncs;
-	}
+	if (t->switched)
+		trace_stats_delta(t);
 	if (t->enabled_views && altp2m_vm_views_disable(t->vm))
 		ret = trace_vm_fail(t);
 	return ret;
