@@ -45,6 +45,20 @@ static int64_t mono_ms(void)
 
 /* Bytes of init_task searched for its comm: task_struct is under 16 KiB. */
 #define TRACE_INIT_TASK_BYTES	16384
+/*
+ * With page-table isolation a vCPU in user mode runs on page tables
+ * without the kernel: what translates kernel addresses with vCPU 0's
+ * paging tries again, a while later, up to this many times.
+ */
+#define TRACE_TRIES		100
+#define TRACE_RETRY_NS		20000000L
+
+static void trace_nap(void)
+{
+	struct timespec ts = { .tv_nsec = TRACE_RETRY_NS };
+
+	nanosleep(&ts, NULL);
+}
 
 struct trace {
 	const struct cli_cmd *c;
@@ -129,6 +143,7 @@ static void trace_find_comm(struct trace *t)
 {
 	unsigned char *buf;
 	size_t done = 0;
+	int tries;
 
 	t->comm_off = -1;
 	if (!t->init_task || !t->cur_task || !t->sync)
@@ -136,7 +151,12 @@ static void trace_find_comm(struct trace *t)
 	buf = malloc(TRACE_INIT_TASK_BYTES);
 	if (!buf)
 		return;
-	if (!altp2m_mon_pause(t->m, 0)) {
+	for (tries = 0; t->comm_off < 0 && tries < TRACE_TRIES && !stopped();
+	     tries++) {
+		if (tries)
+			trace_nap();
+		if (altp2m_mon_pause(t->m, 0))
+			break;
 		if (!altp2m_mon_read_gva(t->m, 0, 0, t->init_task, buf,
 					 TRACE_INIT_TASK_BYTES, &done))
 			t->comm_off = cli_comm_offset(buf, done);
@@ -303,6 +323,7 @@ static int trace_setup(struct trace *t)
 	uint32_t flags = t->sync ? ALTP2M_MON_BP_SYNC : ALTP2M_MON_BP_ASYNC;
 	uint32_t view, v;
 	unsigned int i;
+	int tries, ret = 0;
 
 	if (altp2m_mon_attach(&t->m, t->c->vm, &mo, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: vm %u: %s\n", CLI_NAME, t->c->vm, err);
@@ -318,10 +339,21 @@ static int trace_setup(struct trace *t)
 		t->enabled_views = true;
 	}
 	trace_find_comm(t);
-	for (i = 0; i < t->nfns; i++)
-		if (altp2m_mon_hide_breakpoint(t->m, 0, t->fns[i].addr, flags,
-					       &t->fns[i].id))
+	for (i = 0; i < t->nfns; i++) {
+		/* ENXIO: vCPU 0 is on user page tables (see TRACE_TRIES). */
+		for (tries = 0; tries < TRACE_TRIES && !stopped(); tries++) {
+			if (tries)
+				trace_nap();
+			ret = altp2m_mon_hide_breakpoint(t->m, 0, t->fns[i].addr,
+							 flags, &t->fns[i].id);
+			if (ret != -ENXIO)
+				break;
+		}
+		if (ret)
 			return trace_fail(t);
+		if (stopped())
+			return CLI_EXIT_OK;
+	}
 	if (altp2m_vm_vcpu_views(t->vm, &t->before))
 		return trace_vm_fail(t);
 	if (altp2m_mon_hide_view(t->m, &view))
