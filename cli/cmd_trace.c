@@ -370,6 +370,26 @@ static int trace_setup(struct trace *t)
 	return CLI_EXIT_OK;
 }
 
+/*
+ * EBUSY while a vCPU is on a view other than 0: a vCPU that was not in
+ * the guest when it was switched back (halted, or parked until the drain
+ * answered it) moves at its next entry, which its next interrupt brings
+ * (an idle tickless guest may take a while: up to 10 s here).
+ */
+static int trace_views_disable(struct trace *t)
+{
+	int tries, ret = 0;
+
+	for (tries = 0; tries < 5 * TRACE_TRIES; tries++) {
+		if (tries)
+			trace_nap();
+		ret = altp2m_vm_views_disable(t->vm);
+		if (ret != -EBUSY)
+			break;
+	}
+	return ret;
+}
+
 /* Undo what setup did, in reverse; the summary's counters on the way. */
 static int trace_teardown(struct trace *t)
 {
@@ -401,7 +421,7 @@ static int trace_teardown(struct trace *t)
 			t->sum.dropped += dropped;
 	if (t->switched)
 		trace_stats_delta(t);
-	if (t->enabled_views && altp2m_vm_views_disable(t->vm))
+	if (t->enabled_views && trace_views_disable(t))
 		ret = trace_vm_fail(t);
 	return ret;
 }
