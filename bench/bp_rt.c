@@ -214,9 +214,11 @@ static uint64_t bp_remove(struct monitor *m, uint32_t id)
 {
 	struct altp2m_monitor_breakpoint b = { .id = id };
 
+	struct altp2m_monitor_breakpoint r = { .id = id };
+
 	TEST_ASSERT(!ioctl(m->fd, ALTP2M_MONITOR_GET_BREAKPOINT, &b),
 		    "GET_BREAKPOINT: %s", strerror(errno));
-	TEST_ASSERT(!ioctl(m->fd, ALTP2M_MONITOR_REMOVE_BREAKPOINT, &b),
+	TEST_ASSERT(!ioctl(m->fd, ALTP2M_MONITOR_REMOVE_BREAKPOINT, &r),
 		    "REMOVE_BREAKPOINT: %s", strerror(errno));
 	return b.hits;
 }
