@@ -44,6 +44,8 @@ static int (*const ops[CLI_OP_COUNT])(const struct cli_cmd *,
 	[CLI_OP_MON_PAUSE]	= cmd_mon_pause,
 	[CLI_OP_MEM_READ]	= cmd_mem_read,
 	[CLI_OP_REGS_GET]	= cmd_regs_get,
+	[CLI_OP_HIDDEN_ADD]	= cmd_hidden_add,
+	[CLI_OP_HIDDEN_REMOVE]	= cmd_hidden_remove,
 };
 
 struct altp2m_conn *cli_conn(void)

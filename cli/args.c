@@ -27,6 +27,7 @@ enum cli_arg {
 	ARG_ONOFF,
 	ARG_ADDR,	/* mem read's address */
 	ARG_LEN,	/* mem read's length */
+	ARG_NFRAMES,	/* hidden's N; the one argument that may be left out */
 };
 
 static const char *const arg_name[] = {
@@ -39,6 +40,7 @@ static const char *const arg_name[] = {
 	[ARG_ONOFF]	= "on|off",
 	[ARG_ADDR]	= "ADDR",
 	[ARG_LEN]	= "LEN",
+	[ARG_NFRAMES]	= "N",
 };
 
 enum cli_optid {
@@ -181,6 +183,12 @@ static const struct cli_desc cmds[] = {
 	  "VM VIEW GFN TO_GFN", "make GFN map TO_GFN's frame in a view" },
 	{ "revert", NULL, CLI_OP_REVERT, 3, { ARG_VM, ARG_VIEW, ARG_GFN }, 0,
 	  0, "VM VIEW GFN", "undo a remap of GFN in a view" },
+	{ "hidden", "add", CLI_OP_HIDDEN_ADD, 3,
+	  { ARG_VM, ARG_GFN, ARG_NFRAMES }, 0, 0, "VM GFN [N]",
+	  "add N (default 1) hidden frames from GFN, outside guest RAM" },
+	{ "hidden", "remove", CLI_OP_HIDDEN_REMOVE, 3,
+	  { ARG_VM, ARG_GFN, ARG_NFRAMES }, 0, 0, "VM GFN [N]",
+	  "remove hidden frames; the remaps to them revert" },
 	{ "switch", NULL, CLI_OP_SWITCH, 2, { ARG_VM, ARG_VIEW }, 0,
 	  O(OPT_VCPU), "VM VIEW [--vcpu N]", "move vCPUs onto a view" },
 	{ "visibility", NULL, CLI_OP_VISIBILITY, 3,
@@ -368,6 +376,9 @@ static void print_names_help(FILE *f, const struct cli_desc *d)
 		fprintf(f, "GFNs are frame numbers (address >> 12), decimal or 0x hex.\n");
 	if (access)
 		fprintf(f, "ACCESS: n r w rw x rx wx rwx rx2rw n2rwx default.\n");
+	if (d->op == CLI_OP_HIDDEN_ADD || d->op == CLI_OP_HIDDEN_REMOVE)
+		fprintf(f, "N: how many frames, 1 .. " STR(ALTP2M_MAX_HIDDEN_ADD)
+			" (default 1).\n");
 	if (d->opts & O(OPT_FILE))
 		fprintf(f, "--file: one \"GFN[-GFN] VALUE\" per line, '#' starts a comment;\n"
 			"every line is checked before anything is sent.\n");
@@ -760,6 +771,12 @@ static int fill_arg(struct cli_cmd *c, const struct cli_desc *d,
 			return usage_error(err, d, "LEN must be 1 .. %u",
 					   CLI_MEM_MAX);
 		break;
+	case ARG_NFRAMES:
+		ret = cli_parse_u64(a, &c->npages);
+		if (!ret && (!c->npages || c->npages > ALTP2M_MAX_HIDDEN_ADD))
+			return usage_error(err, d, "N must be 1 .. %u",
+					   ALTP2M_MAX_HIDDEN_ADD);
+		break;
 	case ARG_ONOFF:
 	default:
 		ret = cli_parse_onoff(a, &c->on);
@@ -905,6 +922,12 @@ static int parse_cmd(struct cli_cmd *c, const struct cli_desc *d, int argc,
 	}
 	c->op = d->op;
 	want = s.opt[OPT_FILE] ? d->nargs_file : d->nargs;
+	/* A last N left out is 1. */
+	if (d->nargs && d->args[d->nargs - 1] == ARG_NFRAMES) {
+		c->npages = 1;
+		if (s.npos == want - 1)
+			want--;
+	}
 	if (s.npos < want)
 		return usage_error(err, d, "missing %s",
 				   arg_name[d->args[s.npos]]);

@@ -253,6 +253,8 @@ enum cli_op {
 	CLI_OP_MON_PAUSE,
 	CLI_OP_MEM_READ,
 	CLI_OP_REGS_GET,
+	CLI_OP_HIDDEN_ADD,
+	CLI_OP_HIDDEN_REMOVE,
 	CLI_OP_COUNT
 };
 
@@ -266,7 +268,7 @@ struct cli_cmd {
 	uint32_t vm;
 	uint32_t view;
 	uint64_t gfn;
-	uint64_t npages;	/* set commands with a range */
+	uint64_t npages;	/* set commands with a range; hidden's N */
 	uint64_t target;	/* remap */
 	unsigned int access;	/* access set; view create's default */
 	bool on;		/* sve set, visibility */
@@ -318,6 +320,8 @@ int cmd_access_get(const struct cli_cmd *c, struct cli_out *o);
 int cmd_sve_set(const struct cli_cmd *c, struct cli_out *o);
 int cmd_remap(const struct cli_cmd *c, struct cli_out *o);
 int cmd_revert(const struct cli_cmd *c, struct cli_out *o);
+int cmd_hidden_add(const struct cli_cmd *c, struct cli_out *o);
+int cmd_hidden_remove(const struct cli_cmd *c, struct cli_out *o);
 int cmd_switch(const struct cli_cmd *c, struct cli_out *o);
 int cmd_visibility(const struct cli_cmd *c, struct cli_out *o);
 int cmd_vcpus(const struct cli_cmd *c, struct cli_out *o);

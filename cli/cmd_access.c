@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * altp2mctl access set|get, sve set|get, remap, revert: entries of a
- * view, one gfn, a range, or a --file list.
+ * view, one gfn, a range, or a --file list; and hidden add|remove, the
+ * frames outside guest RAM that remaps may target.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -177,6 +178,34 @@ int cmd_revert(const struct cli_cmd *c, struct cli_out *o)
 	if (!vm)
 		return CLI_EXIT_FAIL;
 	if (altp2m_vm_revert(vm, c->view, c->gfn) < 0)
+		ret = cli_fail_vm(vm);
+	altp2m_vm_close(vm);
+	return ret;
+}
+
+int cmd_hidden_add(const struct cli_cmd *c, struct cli_out *o)
+{
+	struct altp2m_vm *vm = cli_attach(c->vm);
+	int ret = CLI_EXIT_OK;
+
+	(void)o;
+	if (!vm)
+		return CLI_EXIT_FAIL;
+	if (altp2m_hidden_add(vm, c->gfn, c->npages) < 0)
+		ret = cli_fail_vm(vm);
+	altp2m_vm_close(vm);
+	return ret;
+}
+
+int cmd_hidden_remove(const struct cli_cmd *c, struct cli_out *o)
+{
+	struct altp2m_vm *vm = cli_attach(c->vm);
+	int ret = CLI_EXIT_OK;
+
+	(void)o;
+	if (!vm)
+		return CLI_EXIT_FAIL;
+	if (altp2m_hidden_remove(vm, c->gfn, c->npages) < 0)
 		ret = cli_fail_vm(vm);
 	altp2m_vm_close(vm);
 	return ret;

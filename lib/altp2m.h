@@ -53,7 +53,7 @@ extern "C" {
 #endif
 
 #define LIBALTP2M_MAJOR		1
-#define LIBALTP2M_MINOR		1
+#define LIBALTP2M_MINOR		2
 
 /* The library's own "MAJOR.MINOR", of the copy that is running. */
 const char *altp2m_libversion(void);
@@ -279,6 +279,22 @@ int altp2m_vm_list_views(struct altp2m_vm *vm, struct altp2m_view_info **out,
 int altp2m_vm_dump_view(struct altp2m_vm *vm, uint32_t view,
 			struct altp2m_view_entry **out, size_t *nr);
 int altp2m_vm_stats(struct altp2m_vm *vm, struct altp2m_vm_stats *st);
+
+/* ---- hidden frames ---- */
+
+/*
+ * Hidden frames (the uAPI's "Hidden frames"; since 1.2): @nr (1 ..
+ * ALTP2M_MAX_HIDDEN_ADD) guest-physical frames from @gfn that the guest's
+ * memory map does not have, allocated zeroed by the module. No view maps
+ * one at its own gfn (the guest sees MMIO there); a view reaches one only
+ * through altp2m_vm_remap() (or a batch's remap) to it. Add: -EEXIST when
+ * a gfn is guest RAM or hidden already, -ENOSPC beyond the module's
+ * max_hidden_frames. Remove: -ENOENT unless all are hidden, -EBUSY while
+ * a hidden breakpoint lives in one; the remaps to them revert, in every
+ * view. Through either door; while vCPUs run.
+ */
+int altp2m_hidden_add(struct altp2m_vm *vm, uint64_t gfn, uint64_t nr);
+int altp2m_hidden_remove(struct altp2m_vm *vm, uint64_t gfn, uint64_t nr);
 
 /* ---- batches ---- */
 
@@ -585,6 +601,14 @@ int altp2m_mon_write_gva(struct altp2m_mon *m, uint32_t vcpu, uint32_t view,
  */
 int altp2m_mon_translate(struct altp2m_mon *m, uint32_t vcpu, uint64_t gva,
 			 uint32_t flags, uint64_t *gpa, uint32_t *pf_error);
+
+/*
+ * altp2m_hidden_add() and altp2m_hidden_remove() on the monitor fd (since
+ * 1.2). A hidden frame is filled with altp2m_mon_write_gpa() at its own
+ * gfn, through any view.
+ */
+int altp2m_mon_hidden_add(struct altp2m_mon *m, uint64_t gfn, uint64_t nr);
+int altp2m_mon_hidden_remove(struct altp2m_mon *m, uint64_t gfn, uint64_t nr);
 
 /*
  * A VM handle whose calls go through the monitor fd (views created with

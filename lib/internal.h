@@ -274,6 +274,9 @@ struct altp2m__vm_ops {
 	int (*batch)(struct altp2m_vm *vm, const struct altp2m_batch_op *ops,
 		     size_t n, const struct altp2m_batch_opts *o,
 		     uint64_t *gen);
+	/* ALTP2M_ADD_HIDDEN_FRAMES (@add) or ALTP2M_REMOVE_HIDDEN_FRAMES. */
+	int (*hidden)(struct altp2m_vm *vm, bool add, uint64_t gfn,
+		      uint64_t nr);
 };
 
 struct altp2m_vm {

@@ -909,6 +909,49 @@ int altp2m_mon_write_gva(struct altp2m_mon *m, uint32_t vcpu, uint32_t view,
 			      "write memory");
 }
 
+/* ALTP2M_ADD/REMOVE_HIDDEN_FRAMES on the monitor fd. */
+static int altp2m_mon_hidden(struct altp2m_mon *m, unsigned long cmd,
+			     uint64_t gfn, uint64_t nr, const char *what)
+{
+	struct altp2m_hidden_frames a = { .gfn = gfn, .nr = nr };
+	int ret;
+
+	altp2m__err_clear(&m->e);
+	if (!nr || nr > ALTP2M_MAX_HIDDEN_ADD)
+		return altp2m_mon_fail(m, altp2m_mon_detail(m, -EINVAL,
+				       "%llu frames: 1 to %d at once",
+				       (unsigned long long)nr,
+				       ALTP2M_MAX_HIDDEN_ADD), what);
+	ret = m->tr->ioctl(m->priv, cmd, &a);
+	if (ret >= 0)
+		return 0;
+	if (ret == -EEXIST)
+		altp2m_mon_detail(m, ret, "a gfn of the range is guest RAM or hidden already");
+	else if (ret == -ENOSPC)
+		altp2m_mon_detail(m, ret, "beyond the module's max_hidden_frames for this VM");
+	else if (ret == -ENOENT)
+		altp2m_mon_detail(m, ret, "a gfn of the range is not hidden");
+	else if (ret == -EBUSY)
+		altp2m_mon_detail(m, ret, "a hidden breakpoint lives in the range");
+	else if (ret == -ENODEV)
+		altp2m_mon_detail(m, ret, "the VM is gone");
+	return altp2m_mon_fail(m, ret, what);
+}
+
+ALTP2M_EXPORT
+int altp2m_mon_hidden_add(struct altp2m_mon *m, uint64_t gfn, uint64_t nr)
+{
+	return altp2m_mon_hidden(m, ALTP2M_ADD_HIDDEN_FRAMES, gfn, nr,
+				 "add hidden frames");
+}
+
+ALTP2M_EXPORT
+int altp2m_mon_hidden_remove(struct altp2m_mon *m, uint64_t gfn, uint64_t nr)
+{
+	return altp2m_mon_hidden(m, ALTP2M_REMOVE_HIDDEN_FRAMES, gfn, nr,
+				 "remove hidden frames");
+}
+
 ALTP2M_EXPORT
 int altp2m_mon_translate(struct altp2m_mon *m, uint32_t vcpu, uint64_t gva,
 			 uint32_t flags, uint64_t *gpa, uint32_t *pf_error)

@@ -588,6 +588,54 @@ int altp2m_vm_revert(struct altp2m_vm *vm, uint32_t view, uint64_t gfn)
 	return altp2m_vm_remap(vm, view, gfn, ALTP2M_GFN_INVALID);
 }
 
+/*
+ * The common part of altp2m_hidden_add() and altp2m_hidden_remove(): the
+ * range is checked here, and the errnos that mean one thing get words
+ * when the door gave none (an fd says nothing but the errno).
+ */
+static int altp2m_vm_hidden(struct altp2m_vm *vm, bool add, uint64_t gfn,
+			    uint64_t nr)
+{
+	int ret;
+
+	altp2m_vm_begin(vm);
+	if (!nr || nr > ALTP2M_MAX_HIDDEN_ADD)
+		ret = altp2m_vm_inval(vm, "%llu frames: 1 to %d at once",
+				      (unsigned long long)nr,
+				      ALTP2M_MAX_HIDDEN_ADD);
+	else
+		ret = vm->ops->hidden(vm, add, gfn, nr);
+	if (ret && !vm->e.msg[0]) {
+		if (ret == -EEXIST)
+			altp2m__vm_detail(vm, ret,
+					  "a gfn of the range is guest RAM or hidden already");
+		else if (ret == -ENOSPC)
+			altp2m__vm_detail(vm, ret,
+					  "beyond the module's max_hidden_frames for this VM");
+		else if (ret == -ENOENT)
+			altp2m__vm_detail(vm, ret,
+					  "a gfn of the range is not hidden");
+		else if (ret == -EBUSY)
+			altp2m__vm_detail(vm, ret,
+					  "a hidden breakpoint lives in the range");
+	}
+	return altp2m_vm_end(vm, ret, "%s %llu hidden frames at gfn 0x%llx",
+			     add ? "add" : "remove", (unsigned long long)nr,
+			     (unsigned long long)gfn);
+}
+
+ALTP2M_EXPORT
+int altp2m_hidden_add(struct altp2m_vm *vm, uint64_t gfn, uint64_t nr)
+{
+	return altp2m_vm_hidden(vm, true, gfn, nr);
+}
+
+ALTP2M_EXPORT
+int altp2m_hidden_remove(struct altp2m_vm *vm, uint64_t gfn, uint64_t nr)
+{
+	return altp2m_vm_hidden(vm, false, gfn, nr);
+}
+
 ALTP2M_EXPORT
 int altp2m_vm_list_views(struct altp2m_vm *vm, struct altp2m_view_info **out,
 			 size_t *nr)

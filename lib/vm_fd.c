@@ -297,6 +297,15 @@ static int altp2m_fd_batch(struct altp2m_vm *vm,
 	return 0;
 }
 
+static int altp2m_fd_hidden(struct altp2m_vm *vm, bool add, uint64_t gfn,
+			    uint64_t nr)
+{
+	struct altp2m_hidden_frames a = { .gfn = gfn, .nr = nr };
+
+	return altp2m_fd_ioctl(vm, add ? ALTP2M_ADD_HIDDEN_FRAMES :
+			       ALTP2M_REMOVE_HIDDEN_FRAMES, &a);
+}
+
 const struct altp2m__vm_ops altp2m__vm_fd_ops = {
 	.get_info = altp2m_fd_get_info,
 	.views_enable = altp2m_fd_views_enable,
@@ -314,4 +323,5 @@ const struct altp2m__vm_ops altp2m__vm_fd_ops = {
 	.dump_view = altp2m_fd_dump_view,
 	.stats = altp2m_fd_stats,
 	.batch = altp2m_fd_batch,
+	.hidden = altp2m_fd_hidden,
 };

@@ -64,7 +64,7 @@ static const struct nla_policy altp2m__nl_entry_policy[ALTP2M_ENTRY_A_MAX + 1] =
 };
 
 static const struct nla_policy altp2m__nl_stats_policy[ALTP2M_STATS_A_MAX + 1] = {
-	[ALTP2M_STATS_A_NR_VCPUS ... ALTP2M_STATS_A_NR_VIEWS] = {
+	[ALTP2M_STATS_A_NR_VCPUS ... ALTP2M_STATS_A_NR_HIDDEN] = {
 		.type = NLA_U64
 	},
 };
@@ -740,6 +740,18 @@ static int altp2m__nl_remap(struct altp2m_vm *vm, uint32_t view, uint64_t gfn,
 	return altp2m__nl_run(vm, req, NULL, NULL, 0);
 }
 
+static int altp2m__nl_hidden(struct altp2m_vm *vm, bool add, uint64_t gfn,
+			     uint64_t nr)
+{
+	struct nl_msg *req = altp2m__nl_req(vm, add ? ALTP2M_CMD_ADD_HIDDEN :
+					    ALTP2M_CMD_REMOVE_HIDDEN, 0, 0);
+
+	if (!req || nla_put_u64(req, ALTP2M_A_GFN, gfn) ||
+	    nla_put_u64(req, ALTP2M_A_NPAGES, nr))
+		return altp2m__nl_nomem(vm, req);
+	return altp2m__nl_run(vm, req, NULL, NULL, 0);
+}
+
 /* ---- dumps ---- */
 
 static int altp2m__nl_views_parse(void *arg, struct nlmsghdr *nlh)
@@ -867,6 +879,7 @@ static int altp2m__nl_stats_parse(void *arg, struct nlmsghdr *nlh)
 			&st->remaps_invalidated);
 	altp2m__nl_stat(ts[ALTP2M_STATS_A_VIEW_SPLITS], &st->view_splits);
 	altp2m__nl_stat(ts[ALTP2M_STATS_A_NR_VIEWS], &st->nr_views);
+	altp2m__nl_stat(ts[ALTP2M_STATS_A_NR_HIDDEN], &st->nr_hidden);
 	a->seen = true;
 	return 0;
 }
@@ -903,4 +916,5 @@ const struct altp2m__vm_ops altp2m__vm_nl_ops = {
 	.dump_view = altp2m__nl_dump_view,
 	.stats = altp2m__nl_stats,
 	.batch = altp2m__nl_batch,
+	.hidden = altp2m__nl_hidden,
 };

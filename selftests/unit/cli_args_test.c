@@ -439,6 +439,39 @@ START_TEST(sve_remap_revert)
 }
 END_TEST
 
+/* hidden add|remove VM GFN [N]: N is 1 when left out, 1 .. 512 else. */
+START_TEST(hidden_commands)
+{
+	struct cli_cmd c;
+
+	ck_assert_int_eq(parse(&c, "hidden", "add", "3", "0x80000", NULL), 0);
+	ck_assert_int_eq(c.op, CLI_OP_HIDDEN_ADD);
+	ck_assert_uint_eq(c.vm, 3);
+	ck_assert_uint_eq(c.gfn, 0x80000);
+	ck_assert_uint_eq(c.npages, 1);
+	ck_assert_int_eq(parse(&c, "hidden", "remove", "3", "0x80000", "512",
+			       NULL), 0);
+	ck_assert_int_eq(c.op, CLI_OP_HIDDEN_REMOVE);
+	ck_assert_uint_eq(c.npages, 512);
+	ck_assert_int_eq(parse(&c, "-j", "hidden", "add", "3", "7", "0x10",
+			       NULL), 0);
+	ck_assert_uint_eq(c.npages, 16);
+
+	ck_usage("hidden", "add", "3");
+	ck_err_has("hidden add: missing GFN");
+	ck_usage("hidden", "add", "3", "7", "0");
+	ck_err_has("N must be 1 .. 512");
+	ck_usage("hidden", "remove", "3", "7", "513");
+	ck_err_has("N must be 1 .. 512");
+	ck_usage("hidden", "add", "3", "7", "1", "2");
+	ck_err_has("unexpected argument '2'");
+	ck_usage("hidden", "add", "3", "7-8");
+	ck_err_has("bad GFN");
+	ck_usage("hidden", "frob", "3", "7");
+	ck_usage("hidden");
+}
+END_TEST
+
 START_TEST(switch_visibility_vcpus_stats)
 {
 	struct cli_cmd c;
@@ -687,6 +720,7 @@ static Suite *cli_args_suite(void)
 	tcase_add_test(tc, view_commands);
 	tcase_add_test(tc, access_commands);
 	tcase_add_test(tc, sve_remap_revert);
+	tcase_add_test(tc, hidden_commands);
 	tcase_add_test(tc, switch_visibility_vcpus_stats);
 	tcase_add_test(tc, monitor_options);
 	tcase_add_test(tc, monitor_timestamp_and_filter);

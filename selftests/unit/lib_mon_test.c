@@ -37,6 +37,8 @@ struct monfd {
 	int mem_calls;
 	uint64_t mem_max_chunk;
 	uint32_t ring_entries_lie;	/* a header that says otherwise */
+	struct altp2m_hidden_frames hidden;	/* the last ADD/REMOVE_HIDDEN */
+	int hidden_err;
 };
 
 static struct altp2m_monitor_ring *hdr(struct monfd *f, unsigned int v)
@@ -113,6 +115,10 @@ static int f_ioctl(void *priv, unsigned long cmd, void *arg)
 	}
 	case ALTP2M_MONITOR_GET_VCPU_STATE:
 		return -EBUSY;
+	case ALTP2M_ADD_HIDDEN_FRAMES:
+	case ALTP2M_REMOVE_HIDDEN_FRAMES:
+		f->hidden = *(struct altp2m_hidden_frames *)arg;
+		return f->hidden_err;
 	default:
 		return -ENOTTY;
 	}
@@ -678,6 +684,61 @@ START_TEST(example_in_doc)
 }
 END_TEST
 
+/* Hidden frames through the monitor fd: the struct, the range, errors. */
+START_TEST(hidden_frames)
+{
+	struct altp2m_mon *m;
+	struct monfd f;
+	int calls;
+
+	fake_init(&f, 0x1);
+	m = open_fake(&f);
+	ck_assert_int_eq(altp2m_mon_hidden_add(m, 0x80000, 3), 0);
+	ck_assert_uint_eq(f.last_cmd, ALTP2M_ADD_HIDDEN_FRAMES);
+	ck_assert_uint_eq(f.hidden.flags, 0);
+	ck_assert_uint_eq(f.hidden.pad, 0);
+	ck_assert_uint_eq(f.hidden.gfn, 0x80000);
+	ck_assert_uint_eq(f.hidden.nr, 3);
+	ck_assert_uint_eq(f.hidden.reserved[0] | f.hidden.reserved[1], 0);
+	ck_assert_int_eq(altp2m_mon_hidden_remove(m, 0x80001, 1), 0);
+	ck_assert_uint_eq(f.last_cmd, ALTP2M_REMOVE_HIDDEN_FRAMES);
+	ck_assert_uint_eq(f.hidden.gfn, 0x80001);
+	ck_assert_uint_eq(f.hidden.nr, 1);
+
+	/* The range is checked before anything is sent. */
+	calls = f.ioctls;
+	ck_assert_int_eq(altp2m_mon_hidden_add(m, 1, 0), -EINVAL);
+	ck_assert_int_eq(altp2m_mon_hidden_remove(m, 1,
+						  ALTP2M_MAX_HIDDEN_ADD + 1),
+			 -EINVAL);
+	ck_assert_int_eq(f.ioctls, calls);
+	ck_assert_str_eq(altp2m_mon_errmsg(m),
+			 "remove hidden frames: Invalid argument (513 frames: 1 to 512 at once)");
+	ck_assert_int_eq(altp2m_mon_hidden_add(m, 1, ALTP2M_MAX_HIDDEN_ADD), 0);
+
+	f.hidden_err = -EEXIST;
+	ck_assert_int_eq(altp2m_mon_hidden_add(m, 2, 1), -EEXIST);
+	ck_assert_str_eq(altp2m_mon_errmsg(m),
+			 "add hidden frames: File exists (a gfn of the range is guest RAM or hidden already)");
+	f.hidden_err = -ENOSPC;
+	ck_assert_int_eq(altp2m_mon_hidden_add(m, 2, 1), -ENOSPC);
+	ck_assert_str_eq(altp2m_mon_errmsg(m),
+			 "add hidden frames: No space left on device (beyond the module's max_hidden_frames for this VM)");
+	f.hidden_err = -EBUSY;
+	ck_assert_int_eq(altp2m_mon_hidden_remove(m, 2, 1), -EBUSY);
+	ck_assert_str_eq(altp2m_mon_errmsg(m),
+			 "remove hidden frames: Device or resource busy (a hidden breakpoint lives in the range)");
+	f.hidden_err = -ENOENT;
+	ck_assert_int_eq(altp2m_mon_hidden_remove(m, 2, 1), -ENOENT);
+	ck_assert_str_eq(altp2m_mon_errmsg(m),
+			 "remove hidden frames: No such file or directory (a gfn of the range is not hidden)");
+	f.hidden_err = 0;
+	ck_assert_int_eq(altp2m_mon_hidden_remove(m, 2, 1), 0);
+	altp2m_mon_close(m);
+	fake_free(&f);
+}
+END_TEST
+
 static Suite *lib_mon_suite(void)
 {
 	Suite *s = suite_create("libaltp2m-mon");
@@ -692,6 +753,7 @@ static Suite *lib_mon_suite(void)
 	tcase_add_test(tc, memory_split);
 	tcase_add_test(tc, event_names);
 	tcase_add_test(tc, example_in_doc);
+	tcase_add_test(tc, hidden_frames);
 	suite_add_tcase(s, tc);
 	return s;
 }

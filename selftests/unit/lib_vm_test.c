@@ -68,6 +68,7 @@ static void model_stats(struct altp2m_vm_stats *st)
 	st->remaps_invalidated = model_stat(ALTP2M_STATS_A_REMAPS_INVALIDATED);
 	st->view_splits = model_stat(ALTP2M_STATS_A_VIEW_SPLITS);
 	st->nr_views = model_stat(ALTP2M_STATS_A_NR_VIEWS);
+	st->nr_hidden = model_stat(ALTP2M_STATS_A_NR_HIDDEN);
 }
 
 /* vCPU 0 on view 2, 3 on 7, 63 on 1. */
@@ -108,6 +109,7 @@ struct fdfake {
 	struct altp2m_gfn_set set;
 	struct altp2m_gfn_get get;
 	struct altp2m_gfn_remap remap;
+	struct altp2m_hidden_frames hidden;
 	uint32_t list_cursors[16];
 	int nlists;
 	uint64_t dump_cursors[16];
@@ -283,6 +285,10 @@ static int fd_ioctl(void *priv, unsigned long cmd, void *arg)
 		return 0;
 	case ALTP2M_REMAP_GFN:
 		f->remap = *(struct altp2m_gfn_remap *)arg;
+		return 0;
+	case ALTP2M_ADD_HIDDEN_FRAMES:
+	case ALTP2M_REMOVE_HIDDEN_FRAMES:
+		f->hidden = *(struct altp2m_hidden_frames *)arg;
 		return 0;
 	case ALTP2M_LIST_VIEWS:
 		return fd_list(f, arg);
@@ -1892,6 +1898,95 @@ START_TEST(nl_gfns)
 }
 END_TEST
 
+/* Hidden frames through the fd door: the struct, the range, the words. */
+START_TEST(fd_hidden)
+{
+	struct fdfake f = { .max_views = 10 };
+	struct altp2m_vm *vm = fd_vm(&f);
+	int calls;
+
+	ck_assert_int_eq(altp2m_hidden_add(vm, 0x80000, 7), 0);
+	ck_assert_uint_eq(f.cmd, ALTP2M_ADD_HIDDEN_FRAMES);
+	ck_assert_uint_eq(f.hidden.flags, 0);
+	ck_assert_uint_eq(f.hidden.pad, 0);
+	ck_assert_uint_eq(f.hidden.gfn, 0x80000);
+	ck_assert_uint_eq(f.hidden.nr, 7);
+	ck_assert(is_zero(f.hidden.reserved, sizeof(f.hidden.reserved)));
+	ck_assert_int_eq(altp2m_hidden_remove(vm, 0x80002, 1), 0);
+	ck_assert_uint_eq(f.cmd, ALTP2M_REMOVE_HIDDEN_FRAMES);
+	ck_assert_uint_eq(f.hidden.gfn, 0x80002);
+	ck_assert_uint_eq(f.hidden.nr, 1);
+
+	calls = f.calls;
+	ck_assert_int_eq(altp2m_hidden_add(vm, 5, 0), -EINVAL);
+	ck_assert_str_eq(altp2m_vm_errmsg(vm),
+			 "add 0 hidden frames at gfn 0x5: Invalid argument (0 frames: 1 to 512 at once)");
+	ck_assert_int_eq(altp2m_hidden_remove(vm, 5, ALTP2M_MAX_HIDDEN_ADD + 1),
+			 -EINVAL);
+	ck_assert_int_eq(f.calls, calls);
+
+	f.fail_cmd = ALTP2M_ADD_HIDDEN_FRAMES;
+	f.fail_err = -EEXIST;
+	ck_assert_int_eq(altp2m_hidden_add(vm, 5, 2), -EEXIST);
+	ck_assert_str_eq(altp2m_vm_errmsg(vm),
+			 "add 2 hidden frames at gfn 0x5: File exists (a gfn of the range is guest RAM or hidden already)");
+	f.fail_err = -ENOSPC;
+	ck_assert_int_eq(altp2m_hidden_add(vm, 5, 2), -ENOSPC);
+	ck_assert_str_eq(altp2m_vm_errmsg(vm),
+			 "add 2 hidden frames at gfn 0x5: No space left on device (beyond the module's max_hidden_frames for this VM)");
+	f.fail_cmd = ALTP2M_REMOVE_HIDDEN_FRAMES;
+	f.fail_err = -EBUSY;
+	ck_assert_int_eq(altp2m_hidden_remove(vm, 5, 1), -EBUSY);
+	ck_assert_str_eq(altp2m_vm_errmsg(vm),
+			 "remove 1 hidden frames at gfn 0x5: Device or resource busy (a hidden breakpoint lives in the range)");
+	f.fail_err = -ENOENT;
+	ck_assert_int_eq(altp2m_hidden_remove(vm, 5, 1), -ENOENT);
+	ck_assert_str_eq(altp2m_vm_errmsg(vm),
+			 "remove 1 hidden frames at gfn 0x5: No such file or directory (a gfn of the range is not hidden)");
+	altp2m_vm_close(vm);
+}
+END_TEST
+
+/* Hidden frames over netlink: the attributes, and the kernel's words. */
+START_TEST(nl_hidden)
+{
+	struct altp2m_vm *vm;
+	struct nlfake n;
+
+	nlfake_init(&n);
+	vm = nl_vm(&n);
+	ck_assert_int_eq(altp2m_hidden_add(vm, 0x123456789ULL, 3), 0);
+	ck_assert_uint_eq(req_cmd(n.last), ALTP2M_CMD_ADD_HIDDEN);
+	ck_assert_uint_eq(n.last->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	EXPECT_ATTRS(n.last, ALTP2M_A_VM_ID, ALTP2M_A_GFN, ALTP2M_A_NPAGES);
+	ck_assert_uint_eq(a32(n.last, ALTP2M_A_VM_ID), VMID);
+	ck_assert_uint_eq(a64(n.last, ALTP2M_A_GFN), 0x123456789ULL);
+	ck_assert_uint_eq(a64(n.last, ALTP2M_A_NPAGES), 3);
+	ck_assert_int_eq(altp2m_hidden_remove(vm, 0x10, 1), 0);
+	ck_assert_uint_eq(req_cmd(n.last), ALTP2M_CMD_REMOVE_HIDDEN);
+	EXPECT_ATTRS(n.last, ALTP2M_A_VM_ID, ALTP2M_A_GFN, ALTP2M_A_NPAGES);
+	ck_assert_uint_eq(a64(n.last, ALTP2M_A_GFN), 0x10);
+	ck_assert_uint_eq(a64(n.last, ALTP2M_A_NPAGES), 1);
+
+	/* The kernel's message wins over the library's words. */
+	n.err = -EEXIST;
+	n.kmsg = "gfn: the range holds guest RAM or a hidden frame already";
+	n.blame = ALTP2M_A_GFN;
+	ck_assert_int_eq(altp2m_hidden_add(vm, 0x10, 1), -EEXIST);
+	ck_assert_str_eq(altp2m_vm_errmsg(vm),
+			 "add 1 hidden frames at gfn 0x10: File exists (gfn: the range holds guest RAM or a hidden frame already)");
+	/* Without one, the library's. */
+	n.kmsg = NULL;
+	n.blame = 0;
+	n.err = -ENOENT;
+	ck_assert_int_eq(altp2m_hidden_remove(vm, 0x10, 1), -ENOENT);
+	ck_assert_str_eq(altp2m_vm_errmsg(vm),
+			 "remove 1 hidden frames at gfn 0x10: No such file or directory (a gfn of the range is not hidden)");
+	altp2m_vm_close(vm);
+	nlfake_fini(&n);
+}
+END_TEST
+
 /* The OP nests of @h, each checked as one page of @what at @view. */
 static size_t check_ops(struct nlmsghdr *h, uint16_t what, uint32_t view,
 			const uint64_t *gfns, const uint8_t *vals, size_t i)
@@ -2835,6 +2930,8 @@ static Suite *lib_vm_suite(void)
 	TCase *nl = tcase_create("netlink");
 
 	tcase_add_test(doors, doors_agree);
+	tcase_add_test(fd, fd_hidden);
+	tcase_add_test(nl, nl_hidden);
 	tcase_add_test(doors, doors_agree_empty);
 	tcase_add_test(doors, bad_args_fd);
 	tcase_add_test(doors, bad_args_netlink);
