@@ -750,6 +750,44 @@ TEST(close_vm_first)
 	monitor_close(m);
 }
 
+/*
+ * ALTP2M_MONITOR_MAX_BREAKPOINTS per VM, then ENOSPC; the monitor's close
+ * takes them all out of the shadow.
+ */
+TEST(enospc_and_close_releases_all)
+{
+	struct altp2m_monitor_breakpoint b;
+	static uint8_t page[4096];
+	unsigned int i;
+	struct env e;
+
+	env_setup(_t, &e, guest_loop, 1);
+	ASSERT_EQ(hidden_frames(e.vm, ALTP2M_ADD_HIDDEN_FRAMES,
+				SHADOW_GFN + 1, 1), 0);
+	vm_remap_gfn(e.vm, e.exec, e.gfn + 1, SHADOW_GFN + 1);
+	for (i = 0; i < ALTP2M_MONITOR_MAX_BREAKPOINTS; i++)
+		ASSERT_EQ(__bp_add(&e, sym(bp_page) + i, 0, &b), 0);
+	memset(&b, 0, sizeof(b));
+	b.gpa = sym(bp_page) + 4096;
+	b.shadow_gfn = SHADOW_GFN + 1;
+	b.exec_view = e.exec;
+	EXPECT_EQ(ioctl(e.m->fd, ALTP2M_MONITOR_ADD_BREAKPOINT, &b), -1);
+	EXPECT_EQ(errno, ENOSPC);
+	ASSERT_EQ(shadow_rw(e.m, ALTP2M_MONITOR_READ_MEM, SHADOW_GFN << 12,
+			    page, sizeof(page)), 0);
+	for (i = 0; i < sizeof(page); i++)
+		ASSERT_EQ(page[i], 0xcc);
+	monitor_close(e.m);
+	e.m = monitor_attach(e.vm, 0, 0);
+	ASSERT_EQ(shadow_rw(e.m, ALTP2M_MONITOR_READ_MEM, SHADOW_GFN << 12,
+			    page, sizeof(page)), 0);
+	EXPECT_EQ(memcmp(page, addr_gva2hva(e.vm, sym(bp_page)),
+			 sizeof(page)), 0);
+	/* Room again: the table is empty. */
+	EXPECT_EQ(ioctl(e.m->fd, ALTP2M_MONITOR_ADD_BREAKPOINT, &b), 0);
+	env_free(&e);
+}
+
 TEST(bad_input)
 {
 	struct altp2m_monitor_breakpoint b;
