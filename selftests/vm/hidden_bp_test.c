@@ -126,6 +126,21 @@ static void guest_read(void)
 			bp_fn(41));
 }
 
+/*
+ * A monitor request, then a read of the code page: the instruction a
+ * daemon's step covers.
+ */
+static void guest_request_read(void)
+{
+	uint64_t rax = ALTP2M_HC_BASE + ALTP2M_HC_MONITOR_REQUEST, v = 0;
+
+	__asm__ __volatile__("vmcall\n\t"
+			     "movzbl bp_fn(%%rip), %%ecx"
+			     : "+a"(rax), "+c"(v) : "b"(0), "d"(0), "S"(0)
+			     : "memory");
+	GUEST_SYNC(v);
+}
+
 /* Run the patchable code, patch it, run it again. */
 static void guest_patch(void)
 {
@@ -517,6 +532,37 @@ TEST(reads_see_original)
 }
 
 /*
+ * A daemon's own FAST_SINGLESTEP on the execute view over a read of the
+ * code page: the read is stepped on the clean view inside that step, and
+ * both come back to the execute view; the guest reads the original.
+ */
+TEST(read_in_daemon_step)
+{
+	struct altp2m_monitor_response rsp;
+	struct altp2m_monitor_event ev;
+	struct env e;
+
+	env_setup(_t, &e, guest_request_read, 1);
+	bp_add(_t, &e, bp_fn, 0);
+	monitor_set_event(e.m, ALTP2M_MON_EV_GUEST_REQUEST,
+			  ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0, 0);
+	run_async(_t, &e.r[0]);
+	ASSERT_EQ(monitor_next_event(e.m, &ev, EV_TIMEOUT_MS), 0);
+	ASSERT_EQ(ev.type, ALTP2M_MON_EV_GUEST_REQUEST);
+	rsp = rsp_for(&ev, ALTP2M_MON_RSP_FAST_SINGLESTEP);
+	rsp.step_view = e.exec;
+	rsp.view = e.exec;
+	ASSERT_EQ(__monitor_respond(e.m, &rsp), 0);
+	run_wait(_t, &e.r[0]);
+	ASSERT_EQ(e.r[0].type, UCALL_SYNC);
+	EXPECT_EQ(e.r[0].uc.args[0], 0x48);
+	EXPECT_EQ(stats(_t, &e, 0).shadow_steps, 1);
+	EXPECT_EQ(vcpu_get_view(e.r[0].vcpu), e.exec);
+	EXPECT_EQ(monitor_next_event(e.m, &ev, 0), -1);
+	env_free(&e);
+}
+
+/*
  * A guest write to the page lands in the original, and the shadow
  * follows: the patched instruction runs on the execute view, with the
  * breakpoint on it still planted and hit.
@@ -702,6 +748,44 @@ TEST(close_vm_first)
 	e.m = NULL;
 	env_free(&e);
 	monitor_close(m);
+}
+
+/*
+ * ALTP2M_MONITOR_MAX_BREAKPOINTS per VM, then ENOSPC; the monitor's close
+ * takes them all out of the shadow.
+ */
+TEST(enospc_and_close_releases_all)
+{
+	struct altp2m_monitor_breakpoint b;
+	static uint8_t page[4096];
+	unsigned int i;
+	struct env e;
+
+	env_setup(_t, &e, guest_loop, 1);
+	ASSERT_EQ(hidden_frames(e.vm, ALTP2M_ADD_HIDDEN_FRAMES,
+				SHADOW_GFN + 1, 1), 0);
+	vm_remap_gfn(e.vm, e.exec, e.gfn + 1, SHADOW_GFN + 1);
+	for (i = 0; i < ALTP2M_MONITOR_MAX_BREAKPOINTS; i++)
+		ASSERT_EQ(__bp_add(&e, sym(bp_page) + i, 0, &b), 0);
+	memset(&b, 0, sizeof(b));
+	b.gpa = sym(bp_page) + 4096;
+	b.shadow_gfn = SHADOW_GFN + 1;
+	b.exec_view = e.exec;
+	EXPECT_EQ(ioctl(e.m->fd, ALTP2M_MONITOR_ADD_BREAKPOINT, &b), -1);
+	EXPECT_EQ(errno, ENOSPC);
+	ASSERT_EQ(shadow_rw(e.m, ALTP2M_MONITOR_READ_MEM, SHADOW_GFN << 12,
+			    page, sizeof(page)), 0);
+	for (i = 0; i < sizeof(page); i++)
+		ASSERT_EQ(page[i], 0xcc);
+	monitor_close(e.m);
+	e.m = monitor_attach(e.vm, 0, 0);
+	ASSERT_EQ(shadow_rw(e.m, ALTP2M_MONITOR_READ_MEM, SHADOW_GFN << 12,
+			    page, sizeof(page)), 0);
+	EXPECT_EQ(memcmp(page, addr_gva2hva(e.vm, sym(bp_page)),
+			 sizeof(page)), 0);
+	/* Room again: the table is empty. */
+	EXPECT_EQ(ioctl(e.m->fd, ALTP2M_MONITOR_ADD_BREAKPOINT, &b), 0);
+	env_free(&e);
 }
 
 TEST(bad_input)
