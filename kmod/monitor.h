@@ -94,6 +94,9 @@ struct altp2m_mon_reply {
  * @wait: where the vCPU's thread sleeps while parked or paused
  * @users: monitor calls that pinned the vCPU (altp2m_monitor_vcpu_pin());
  *	its release waits for none to be left before it frees the vCPU
+ * @poll_ns: how long the vCPU polls for its next response before it
+ *	sleeps (core/mon_poll.c adapts it after each wait; the module
+ *	parameter mon_poll_ns bounds it)
  *
  * @pause_count is written under the VM's @lock (PAUSE must not wait for a
  * running vCPU's lock); @view_saved and @saved_view under the VM's
@@ -114,6 +117,7 @@ struct altp2m_vcpu_monitor {
 	bool step_saved_tf;
 	wait_queue_head_t wait;
 	atomic_t users;
+	u32 poll_ns;
 };
 
 /*
@@ -143,7 +147,9 @@ struct altp2m_vcpu_monitor {
  * altp2m_monitor_blocked: whether the vCPU may not enter now (parked or
  *	paused); the run loop calls it before each entry.
  * altp2m_monitor_wait: sleep (vcpu->lock dropped) until not blocked, a
- *	kick or a signal. Returns 0 or -EINTR.
+ *	kick or a signal; parked on a sync event (not paused), poll for the
+ *	response first, for up to the vCPU's @poll_ns, while the CPU has
+ *	nothing else to run. Returns 0 or -EINTR.
  * altp2m_monitor_guest_request: the guest's ALTP2M_HC_MONITOR_REQUEST
  *	(hypercall dispatch, RIP still at the VMCALL, which the dispatcher
  *	skips after it); returns RAX.
