@@ -53,7 +53,7 @@ extern "C" {
 #endif
 
 #define LIBALTP2M_MAJOR		1
-#define LIBALTP2M_MINOR		1
+#define LIBALTP2M_MINOR		2
 
 /* The library's own "MAJOR.MINOR", of the copy that is running. */
 const char *altp2m_libversion(void);
@@ -485,6 +485,31 @@ int altp2m_mon_next_event(struct altp2m_mon *m,
 /* Async events vCPU @vcpu's ring had to drop for want of room. */
 int altp2m_mon_dropped(struct altp2m_mon *m, uint32_t vcpu,
 		       uint64_t *dropped);
+
+/*
+ * Busy polling (since 1.2): altp2m_mon_next_event() looks at the rings
+ * for up to @usec microseconds (at most ALTP2M_MON_BUSY_POLL_MAX, else
+ * -EINVAL; 0, the default, turns it off) before it sleeps in poll(), and
+ * never beyond its own timeout; a timeout of 0 does not spin. A daemon
+ * that answers sync events from a CPU of its own then sees each event
+ * without a wake-up, and a vCPU that polls for its response in the module
+ * (the module parameter mon_poll_ns) gets it without sleeping either:
+ * together they take the two sleeps and wake-ups out of a round trip.
+ * The price is the daemon's CPU, busy for up to @usec after each event;
+ * on a machine where the daemon shares its CPU with the vCPUs it only
+ * delays them. Only rings seen already are spun on: the first event of a
+ * vCPU created since is found by poll() afterwards.
+ */
+#define ALTP2M_MON_BUSY_POLL_MAX	1000000
+int altp2m_mon_set_busy_poll(struct altp2m_mon *m, unsigned int usec);
+/*
+ * vCPU @vcpu's polls for its responses (since 1.2; the ring header's
+ * @poll_hits and @poll_misses): how many sync events it found answered
+ * while it polled, and how many it polled for and then slept. Both stay
+ * 0 with the module parameter mon_poll_ns at 0, and on modules before it.
+ */
+int altp2m_mon_vcpu_polls(struct altp2m_mon *m, uint32_t vcpu,
+			  uint64_t *hits, uint64_t *misses);
 
 /*
  * Responses. altp2m_mon_rsp_init() makes *r a "continue" for @ev; the

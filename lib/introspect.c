@@ -464,12 +464,57 @@ static int altp2m_mon_take(struct altp2m_mon *m,
 	return 0;
 }
 
-static int64_t altp2m_now_ms(void)
+static int64_t altp2m_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t altp2m_now_ms(void)
+{
+	return altp2m_now_ns() / 1000000;
+}
+
+/* A spin-wait hint to the CPU (its sibling thread gets the core). */
+static inline void altp2m_cpu_relax(void)
+{
+#ifdef __x86_64__
+	__builtin_ia32_pause();
+#endif
+}
+
+ALTP2M_EXPORT
+int altp2m_mon_set_busy_poll(struct altp2m_mon *m, unsigned int usec)
+{
+	altp2m__err_clear(&m->e);
+	if (usec > ALTP2M_MON_BUSY_POLL_MAX)
+		return altp2m_mon_fail(m, altp2m_mon_detail(m, -EINVAL,
+				       "busy poll of %u us is above %u", usec,
+				       ALTP2M_MON_BUSY_POLL_MAX), "busy poll");
+	m->busy_poll_us = usec;
+	return 0;
+}
+
+/*
+ * altp2m_mon_set_busy_poll(): look at the rings until @until (ns of
+ * CLOCK_MONOTONIC) before sleeping in poll(). A parked vCPU polling for
+ * its response on another CPU then gets it without either side sleeping.
+ * Returns as altp2m_mon_take().
+ */
+static int altp2m_mon_spin(struct altp2m_mon *m,
+			   struct altp2m_monitor_event *ev, int64_t until)
+{
+	int ret;
+
+	do {
+		ret = altp2m_mon_take(m, ev);
+		if (ret)
+			return ret;
+		altp2m_cpu_relax();
+	} while (altp2m_now_ns() < until);
+	return 0;
 }
 
 ALTP2M_EXPORT
@@ -477,12 +522,20 @@ int altp2m_mon_next_event(struct altp2m_mon *m,
 			  struct altp2m_monitor_event *ev, int timeout_ms)
 {
 	int64_t deadline = timeout_ms > 0 ? altp2m_now_ms() + timeout_ms : 0;
-	bool refreshed = false;
+	bool refreshed = false, spun = false;
 	int ret, wait = timeout_ms;
+	int64_t until;
 
 	altp2m__err_clear(&m->e);
 	for (;;) {
 		ret = altp2m_mon_take(m, ev);
+		if (!ret && !spun && m->busy_poll_us && timeout_ms) {
+			spun = true;
+			until = altp2m_now_ns() + m->busy_poll_us * INT64_C(1000);
+			if (timeout_ms > 0 && until > deadline * 1000000)
+				until = deadline * 1000000;
+			ret = altp2m_mon_spin(m, ev, until);
+		}
 		if (ret)
 			return ret < 0 ? altp2m_mon_fail(m, ret, "next event") : 1;
 		if (timeout_ms > 0) {
@@ -521,6 +574,26 @@ int altp2m_mon_next_event(struct altp2m_mon *m,
 	}
 }
 
+/* vCPU @vcpu's ring header, looking for new vCPUs if need be. */
+static int altp2m_mon_hdr(struct altp2m_mon *m, uint32_t vcpu,
+			  struct altp2m_monitor_ring **hdr)
+{
+	int ret;
+
+	if (vcpu >= ALTP2M_MAX_VCPUS)
+		return altp2m_mon_detail(m, -EINVAL, "vCPU %u is not below %d",
+					 vcpu, ALTP2M_MAX_VCPUS);
+	if (!m->rings[vcpu].seen) {
+		ret = altp2m_mon_refresh(m);
+		if (!ret && !m->rings[vcpu].seen)
+			ret = altp2m_mon_detail(m, -ENOENT, "no vCPU %u", vcpu);
+		if (ret)
+			return ret;
+	}
+	*hdr = (void *)(m->map + (size_t)vcpu * m->ring_bytes);
+	return 0;
+}
+
 ALTP2M_EXPORT
 int altp2m_mon_dropped(struct altp2m_mon *m, uint32_t vcpu,
 		       uint64_t *dropped)
@@ -529,19 +602,26 @@ int altp2m_mon_dropped(struct altp2m_mon *m, uint32_t vcpu,
 	int ret;
 
 	altp2m__err_clear(&m->e);
-	if (vcpu >= ALTP2M_MAX_VCPUS)
-		return altp2m_mon_fail(m, altp2m_mon_detail(m, -EINVAL,
-				       "vCPU %u is not below %d", vcpu,
-				       ALTP2M_MAX_VCPUS), "dropped events");
-	if (!m->rings[vcpu].seen) {
-		ret = altp2m_mon_refresh(m);
-		if (!ret && !m->rings[vcpu].seen)
-			ret = altp2m_mon_detail(m, -ENOENT, "no vCPU %u", vcpu);
-		if (ret)
-			return altp2m_mon_fail(m, ret, "dropped events");
-	}
-	hdr = (void *)(m->map + (size_t)vcpu * m->ring_bytes);
+	ret = altp2m_mon_hdr(m, vcpu, &hdr);
+	if (ret)
+		return altp2m_mon_fail(m, ret, "dropped events");
 	*dropped = __atomic_load_n(&hdr->dropped, __ATOMIC_RELAXED);
+	return 0;
+}
+
+ALTP2M_EXPORT
+int altp2m_mon_vcpu_polls(struct altp2m_mon *m, uint32_t vcpu,
+			  uint64_t *hits, uint64_t *misses)
+{
+	struct altp2m_monitor_ring *hdr;
+	int ret;
+
+	altp2m__err_clear(&m->e);
+	ret = altp2m_mon_hdr(m, vcpu, &hdr);
+	if (ret)
+		return altp2m_mon_fail(m, ret, "vCPU polls");
+	*hits = __atomic_load_n(&hdr->poll_hits, __ATOMIC_RELAXED);
+	*misses = __atomic_load_n(&hdr->poll_misses, __ATOMIC_RELAXED);
 	return 0;
 }
 
