@@ -105,6 +105,18 @@ static void sleep_ms(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * Busy-wait @ms: nanosleep() in the test VM ends a scheduler tick or more
+ * late, and the daemon's delays must be exact to steer the vCPU's window.
+ */
+static void spin_ms(unsigned int ms)
+{
+	int64_t end = now_ms() + ms;
+
+	while (now_ms() < end)
+		;
+}
+
 /* The scheduler state of thread @tid of this process ('R', 'S', ...). */
 static char thread_state(pid_t tid)
 {
@@ -163,16 +175,18 @@ static void teardown(struct setup *s)
 
 /*
  * A daemon thread that never sleeps: it looks at the ring and answers
- * each violation at once with a switch to the other view. It answers
- * @answer events so; the one after, it holds (@held): with @signal it
- * sends SIGUSR1 to @vcpu_th 200 ms later and answers once @release is
- * set; with @pause it pauses the VM, looks at the vCPU thread's state
- * (@state) 300 ms later, answers and resumes.
+ * each violation with a switch to the other view, at once or @delay_ms
+ * later. It answers @answer events so; the one after, it holds (@held):
+ * with @signal it looks at the vCPU thread's state (@state) 10 ms later,
+ * sends it SIGUSR1 10 ms after that and answers once @release is set;
+ * with @pause it pauses the VM, looks at the vCPU thread's state 50 ms
+ * later, answers and resumes.
  */
 struct daemon {
 	struct setup *s;
 	pthread_t th;
 	uint64_t answer;
+	unsigned int delay_ms;
 	uint64_t events;		/* answered */
 	bool signal, pause;
 	pthread_t vcpu_th;
@@ -202,14 +216,16 @@ static void daemon_hold(struct daemon *d, const struct altp2m_monitor_event *ev)
 	d->held = *ev;
 	__atomic_store_n(&d->have_held, 1, __ATOMIC_RELEASE);
 	if (d->signal) {
-		sleep_ms(200);
+		spin_ms(10);
+		d->state = thread_state(d->vcpu_tid);
+		spin_ms(10);
 		pthread_kill(d->vcpu_th, SIGUSR1);
 		while (!__atomic_load_n(&d->release, __ATOMIC_ACQUIRE))
 			sleep_ms(1);
 		answer(d->s, ev);
 	} else if (d->pause) {
 		monitor_pause(d->s->m, -1);
-		sleep_ms(300);
+		spin_ms(50);
 		d->state = thread_state(d->vcpu_tid);
 		answer(d->s, ev);
 		monitor_resume(d->s->m, -1);
@@ -229,9 +245,11 @@ static void *daemon_thread(void *arg)
 			sched_yield();
 			continue;
 		}
-		if (d->events < d->answer)
+		if (d->events < d->answer) {
+			if (d->delay_ms)
+				spin_ms(d->delay_ms);
 			answer(d->s, &ev);
-		else
+		} else
 			daemon_hold(d, &ev);
 		d->events++;
 	}
@@ -240,11 +258,12 @@ static void *daemon_thread(void *arg)
 
 /* The daemon, for a vCPU that runs on this thread (pinned to CPU 0). */
 static void daemon_start(struct daemon *d, struct setup *s, uint64_t answer,
-			 bool signal, bool pause)
+			 unsigned int delay_ms, bool signal, bool pause)
 {
 	memset(d, 0, sizeof(*d));
 	d->s = s;
 	d->answer = answer;
+	d->delay_ms = delay_ms;
 	d->signal = signal;
 	d->pause = pause;
 	d->vcpu_th = pthread_self();
@@ -289,7 +308,7 @@ TEST(polls_with_a_quick_daemon)
 
 	/* A limit far above any round trip, so the window keeps growing. */
 	setup(&s, 1000000000, N_WRITES);
-	daemon_start(&d, &s, N_WRITES + 1, false, false);
+	daemon_start(&d, &s, N_WRITES + 1, 0, false, false);
 	EXPECT_EQ(vcpu_run_ucall(s.vcpu, &uc), UCALL_SYNC);
 	EXPECT_EQ(uc.args[0], N_WRITES);
 	EXPECT_EQ(daemon_stop(&d), N_WRITES);
@@ -318,7 +337,7 @@ TEST(no_polling_at_zero)
 	struct ucall uc;
 
 	setup(&s, 0, N_WRITES);
-	daemon_start(&d, &s, N_WRITES + 1, false, false);
+	daemon_start(&d, &s, N_WRITES + 1, 0, false, false);
 	EXPECT_EQ(vcpu_run_ucall(s.vcpu, &uc), UCALL_SYNC);
 	EXPECT_EQ(daemon_stop(&d), N_WRITES);
 	check_writes(&s, N_WRITES);
@@ -328,12 +347,20 @@ TEST(no_polling_at_zero)
 	teardown(&s);
 }
 
-#define WARM	40	/* quick answers: the window grows to its limit */
+/*
+ * A long window: the limit is 200 ms and the daemon answers the WARM
+ * first events 150 ms late, so that each wait is longer than the window
+ * and shorter than the limit: the window doubles from 10 us at each to
+ * 10 us * 2^14 = 164 ms, then stays (the answers come within it).
+ */
+#define WARM		16
+#define LIMIT_NS	200000000u
+#define LATE_MS		150
 
 /*
- * A vCPU polling with a long window while its daemon holds the answer: a
- * signal ends RUN at once (EINTR, still parked), not at the window's end;
- * the next RUN parks again and takes the response.
+ * A vCPU polling with its 164 ms window while its daemon holds the
+ * answer: a signal 20 ms in ends RUN then (EINTR, still parked), not at
+ * the window's end; the next RUN parks again and takes the response.
  */
 TEST(signal_ends_the_poll)
 {
@@ -342,9 +369,8 @@ TEST(signal_ends_the_poll)
 	struct ucall uc;
 	int64_t t0, took;
 
-	/* Two seconds: the window reaches it after ~18 quick answers. */
-	setup(&s, 2000000000u, WARM);
-	daemon_start(&d, &s, WARM, true, false);
+	setup(&s, LIMIT_NS, WARM);
+	daemon_start(&d, &s, WARM, LATE_MS, true, false);
 	EXPECT_EQ(vcpu_run_ucall(s.vcpu, &uc), UCALL_SYNC);
 	EXPECT_EQ(uc.args[0], WARM);
 	/* The last write: the daemon holds it and signals at 200 ms. */
@@ -353,10 +379,10 @@ TEST(signal_ends_the_poll)
 	EXPECT_EQ(errno, EINTR);
 	took = now_ms() - t0;
 	EXPECT_EQ(s.vcpu->run->exit_reason, ALTP2M_EXIT_INTR);
-	TH_LOG("RUN ended %lld ms after it started (signal at 200 ms)",
-	       (long long)took);
-	/* Not at the end of the 2 s window. */
-	EXPECT_LT(took, 1000);
+	TH_LOG("RUN ended %lld ms after it started (signal at 20 ms); at 10 ms the vCPU's thread was '%c'",
+	       (long long)took, d.state);
+	/* Not at the end of the window. */
+	EXPECT_LT(took, 100);
 	EXPECT_TRUE(__atomic_load_n(&d.have_held, __ATOMIC_ACQUIRE));
 	EXPECT_EQ(monitor_ring(s.m, 0)->parked, d.held.seq);
 	__atomic_store_n(&d.release, 1, __ATOMIC_RELEASE);
@@ -367,9 +393,9 @@ TEST(signal_ends_the_poll)
 }
 
 /*
- * Parked, then paused by the monitor: the vCPU sleeps ('S') rather than
- * spin out its 2 s window (a pause is long); answered and resumed, it
- * goes on.
+ * Parked with its 164 ms window, then paused by the monitor: 50 ms later
+ * the vCPU sleeps ('S') rather than spin out its window (a pause is
+ * long); answered and resumed, it goes on.
  */
 TEST(paused_vcpu_does_not_poll)
 {
@@ -377,8 +403,8 @@ TEST(paused_vcpu_does_not_poll)
 	struct daemon d;
 	struct ucall uc;
 
-	setup(&s, 2000000000u, WARM);
-	daemon_start(&d, &s, WARM, false, true);
+	setup(&s, LIMIT_NS, WARM);
+	daemon_start(&d, &s, WARM, LATE_MS, false, true);
 	EXPECT_EQ(vcpu_run_ucall(s.vcpu, &uc), UCALL_SYNC);
 	EXPECT_EQ(vcpu_run_ucall(s.vcpu, &uc), UCALL_DONE);
 	EXPECT_EQ(daemon_stop(&d), WARM + 1);
