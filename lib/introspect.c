@@ -497,24 +497,39 @@ int altp2m_mon_set_busy_poll(struct altp2m_mon *m, unsigned int usec)
 	return 0;
 }
 
+/* Iterations of the busy poll between two looks at the clock. */
+#define ALTP2M_MON_SPIN_CLOCK	32
+
 /*
  * altp2m_mon_set_busy_poll(): look at the rings until @until (ns of
  * CLOCK_MONOTONIC) before sleeping in poll(). A parked vCPU polling for
  * its response on another CPU then gets it without either side sleeping.
+ * The loop only compares each known ring's producer index with ours (the
+ * event's latency is one turn of it), and reads the clock now and then.
  * Returns as altp2m_mon_take().
  */
 static int altp2m_mon_spin(struct altp2m_mon *m,
 			   struct altp2m_monitor_event *ev, int64_t until)
 {
-	int ret;
+	const struct altp2m_monitor_ring *hdr[ALTP2M_MAX_VCPUS];
+	unsigned int v, i, n = 0, turn;
+	uint32_t *cons[ALTP2M_MAX_VCPUS];
 
-	do {
-		ret = altp2m_mon_take(m, ev);
-		if (ret)
-			return ret;
+	for (v = 0; v < ALTP2M_MAX_VCPUS; v++) {
+		if (!m->rings[v].seen)
+			continue;
+		hdr[n] = (void *)(m->map + (size_t)v * m->ring_bytes);
+		cons[n++] = &m->rings[v].cons;
+	}
+	for (turn = 1;; turn++) {
+		for (i = 0; i < n; i++)
+			if (__atomic_load_n(&hdr[i]->prod, __ATOMIC_RELAXED) !=
+			    *cons[i])
+				return altp2m_mon_take(m, ev);
 		altp2m_cpu_relax();
-	} while (altp2m_now_ns() < until);
-	return 0;
+		if (!(turn % ALTP2M_MON_SPIN_CLOCK) && altp2m_now_ns() >= until)
+			return 0;
+	}
 }
 
 ALTP2M_EXPORT
@@ -650,10 +665,17 @@ int altp2m_mon_rsp_set_ops(struct altp2m_monitor_response *r,
 	return 0;
 }
 
+/* Word by word: every response is checked, on a daemon's hot path. */
 static bool altp2m_zero(const void *p, size_t n)
 {
 	const unsigned char *c = p;
+	uint64_t w;
 
+	for (; n >= sizeof(w); n -= sizeof(w), c += sizeof(w)) {
+		memcpy(&w, c, sizeof(w));
+		if (w)
+			return false;
+	}
 	while (n--)
 		if (*c++)
 			return false;
