@@ -464,8 +464,10 @@ static void altp2m_mon_push_unsent(struct altp2m_vcpu *vcpu)
 	lockdep_assert_held(&vcpu->lock);
 	rcu_read_lock();
 	mon = altp2m_mon_get(vcpu->vm);
-	if (mon && !altp2m_mon_push(mon, vcpu, &vcpu->mon.parked_ev, true))
+	if (mon && !altp2m_mon_push(mon, vcpu, &vcpu->mon.parked_ev, true)) {
 		vcpu->mon.unsent = false;
+		altp2m_mon_stat_inc(vcpu, events);
+	}
 	rcu_read_unlock();
 }
 
@@ -499,8 +501,11 @@ enum altp2m_mon_verdict altp2m_monitor_send(struct altp2m_vcpu *vcpu,
 	if (!sync) {
 		v = altp2m_mon_push(mon, vcpu, ev, false) ?
 		    ALTP2M_MON_DROPPED : ALTP2M_MON_SENT;
+		if (v == ALTP2M_MON_SENT)
+			altp2m_mon_stat_inc(vcpu, events);
 		goto out;
 	}
+	altp2m_mon_stat_inc(vcpu, sync_waits);
 	/*
 	 * Parked before the event is in the ring: RESPOND looks at
 	 * @parked_seq without the vCPU's lock first, and a monitor may
@@ -512,6 +517,8 @@ enum altp2m_mon_verdict altp2m_monitor_send(struct altp2m_vcpu *vcpu,
 		/* Never dropped: the vCPU waits for room (altp2m_monitor_wait). */
 		vcpu->mon.parked_ev = *ev;
 		vcpu->mon.unsent = true;
+	} else {
+		altp2m_mon_stat_inc(vcpu, events);
 	}
 	v = ALTP2M_MON_PARKED;
 out:
@@ -1106,6 +1113,36 @@ out:
 	return ret;
 }
 
+/* ALTP2M_MONITOR_GET_STATS: racy reads of counters only one thread writes. */
+static long altp2m_mon_get_stats(struct altp2m_monitor *mon, void __user *argp)
+{
+	struct altp2m_monitor_stats st, *c;
+	struct altp2m_vcpu *vcpu;
+
+	if (copy_from_user(&st, argp, sizeof(st)))
+		return -EFAULT;
+	if (st.flags || !altp2m_is_zero(st.reserved, sizeof(st.reserved)))
+		return -EINVAL;
+	vcpu = altp2m_monitor_vcpu_pin(mon, st.vcpu);
+	if (IS_ERR(vcpu))
+		return PTR_ERR(vcpu);
+	c = &vcpu->mon.stats;
+	st.events = READ_ONCE(c->events);
+	st.sync_waits = READ_ONCE(c->sync_waits);
+	st.poll_hits = READ_ONCE(c->poll_hits);
+	st.poll_misses = READ_ONCE(c->poll_misses);
+	st.bp_hits = READ_ONCE(c->bp_hits);
+	st.bp_steps = READ_ONCE(c->bp_steps);
+	st.bp_retries = READ_ONCE(c->bp_retries);
+	st.shadow_steps = READ_ONCE(c->shadow_steps);
+	st.shadow_resyncs = READ_ONCE(c->shadow_resyncs);
+	st.cr3_exits = READ_ONCE(c->cr3_exits);
+	st.cr3_switches = READ_ONCE(c->cr3_switches);
+	st.exits = READ_ONCE(vcpu->stats.hw_exits);
+	altp2m_monitor_vcpu_unpin(vcpu);
+	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
 static long altp2m_mon_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -1123,6 +1160,8 @@ static long altp2m_mon_ioctl(struct file *file, unsigned int cmd,
 		return altp2m_mon_pause(mon, argp, true);
 	case ALTP2M_MONITOR_RESUME:
 		return altp2m_mon_pause(mon, argp, false);
+	case ALTP2M_MONITOR_GET_STATS:
+		return altp2m_mon_get_stats(mon, argp);
 	default:
 		return altp2m_monitor_data_ioctl(mon, cmd, argp);
 	}

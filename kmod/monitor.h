@@ -94,6 +94,9 @@ struct altp2m_mon_reply {
  * @wait: where the vCPU's thread sleeps while parked or paused
  * @users: monitor calls that pinned the vCPU (altp2m_monitor_vcpu_pin());
  *	its release waits for none to be left before it frees the vCPU
+ * @stats: ALTP2M_MONITOR_GET_STATS' counters (@flags and @vcpu unused):
+ *	written only by the vCPU's own thread (altp2m_mon_stat_inc()), read
+ *	by any with READ_ONCE(), as KVM's vCPU statistics are
  * @poll_ns: how long the vCPU polls for its next response before it
  *	sleeps (core/mon_poll.c adapts it after each wait; the module
  *	parameter mon_poll_ns bounds it)
@@ -117,8 +120,13 @@ struct altp2m_vcpu_monitor {
 	bool step_saved_tf;
 	wait_queue_head_t wait;
 	atomic_t users;
+	struct altp2m_monitor_stats stats;
 	u32 poll_ns;
 };
+
+/* One more of vcpu->mon.stats.@field, on the vCPU's own thread. */
+#define altp2m_mon_stat_inc(vcpu, field)				\
+	WRITE_ONCE((vcpu)->mon.stats.field, (vcpu)->mon.stats.field + 1)
 
 /*
  * monitor.c

@@ -118,6 +118,8 @@ static int altp2m_nl_fill_stats(struct sk_buff *skb, struct altp2m_vm *vm,
 		  offsetof(struct altp2m_vm_stats, view_splits) },
 		{ ALTP2M_STATS_A_NR_VIEWS,
 		  offsetof(struct altp2m_vm_stats, nr_views) },
+		{ ALTP2M_STATS_A_NR_HIDDEN,
+		  offsetof(struct altp2m_vm_stats, nr_hidden) },
 		{ ALTP2M_STATS_A_MEM_PAGES,
 		  offsetof(struct altp2m_vm_stats, mem_pages) },
 	};

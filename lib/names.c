@@ -59,6 +59,8 @@ static const char *const altp2m_cmd_names[] = {
 	[ALTP2M_CMD_TXN_STAGE]		= "txn-stage",
 	[ALTP2M_CMD_TXN_COMMIT]		= "txn-commit",
 	[ALTP2M_CMD_TXN_ABORT]		= "txn-abort",
+	[ALTP2M_CMD_ADD_HIDDEN]		= "add-hidden",
+	[ALTP2M_CMD_REMOVE_HIDDEN]	= "remove-hidden",
 };
 
 _Static_assert(ARRAY_SIZE(altp2m_cmd_names) == __ALTP2M_CMD_MAX,
@@ -138,6 +140,7 @@ static const char *const altp2m_stats_attr_names[] = {
 	[ALTP2M_STATS_A_REMAPS_INVALIDATED] = "remaps-invalidated",
 	[ALTP2M_STATS_A_VIEW_SPLITS]	= "view-splits",
 	[ALTP2M_STATS_A_NR_VIEWS]	= "nr-views",
+	[ALTP2M_STATS_A_NR_HIDDEN]	= "nr-hidden",
 };
 
 _Static_assert(ARRAY_SIZE(altp2m_stats_attr_names) == __ALTP2M_STATS_A_MAX,

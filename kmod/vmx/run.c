@@ -127,7 +127,7 @@ static int altp2m_enter_complete(struct altp2m_vcpu *vcpu, int fail)
 				   vcpu->id, vcpu->vm->id, fail);
 		return -EIO;
 	}
-	vcpu->stats.hw_exits++;
+	WRITE_ONCE(vcpu->stats.hw_exits, vcpu->stats.hw_exits + 1);
 	return 0;
 }
 

@@ -68,7 +68,8 @@ START_TEST(grown_structs)
 	LAYOUT(altp2m_vm_stats, 112);
 	AT(altp2m_vm_stats, invept, 48);
 	AT(altp2m_vm_stats, nr_views, 88);
-	AT(altp2m_vm_stats, reserved, 96);
+	AT(altp2m_vm_stats, nr_hidden, 96);
+	AT(altp2m_vm_stats, reserved, 104);
 	LAYOUT(altp2m_vcpu_stats, 208);
 	AT(altp2m_vcpu_stats, ept_violation_exits, 144);
 	AT(altp2m_vcpu_stats, irqs_injected, 168);
@@ -150,6 +151,29 @@ START_TEST(ioctl_numbers)
 }
 END_TEST
 
+START_TEST(hidden_structs)
+{
+	LAYOUT(altp2m_hidden_frames, 40);
+	LAYOUT(altp2m_monitor_breakpoint, 80);
+	AT(altp2m_monitor_breakpoint, orig, 32);
+	AT(altp2m_monitor_breakpoint, hits, 40);
+	LAYOUT(altp2m_monitor_cr3_view, 16);
+	LAYOUT(altp2m_monitor_cr3_table, 64);
+	AT(altp2m_monitor_cr3_table, entries, 24);
+	LAYOUT(altp2m_monitor_stats, 160);
+	AT(altp2m_monitor_stats, cr3_switches, 88);
+	/* The breakpoint event's fields grew into the union's room. */
+	AT(altp2m_monitor_event, u.breakpoint.flags, 52);
+	AT(altp2m_monitor_event, u.breakpoint.hits, 64);
+	LAYOUT(altp2m_monitor_event, ALTP2M_MONITOR_EVENT_SIZE);
+	ck_assert_uint_eq(ALTP2M_ADD_HIDDEN_FRAMES, 0x4028ba36);
+	ck_assert_uint_eq(ALTP2M_REMOVE_HIDDEN_FRAMES, 0x4028ba37);
+	ck_assert_uint_eq(ALTP2M_MONITOR_ADD_BREAKPOINT, 0xc050ba4a);
+	ck_assert_uint_eq(ALTP2M_MONITOR_SET_CR3_VIEWS, 0x4040ba4d);
+	ck_assert_uint_eq(ALTP2M_MONITOR_GET_STATS, 0xc0a0ba4e);
+}
+END_TEST
+
 static Suite *uapi_layout_suite(void)
 {
 	Suite *s = suite_create("uapi_layout");
@@ -160,6 +184,7 @@ static Suite *uapi_layout_suite(void)
 	tcase_add_test(tc, grown_structs);
 	tcase_add_test(tc, irq_structs);
 	tcase_add_test(tc, ioctl_numbers);
+	tcase_add_test(tc, hidden_structs);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -445,7 +445,7 @@ TEST(vm_stats_and_2m_mappings)
 	st.flags = 1;
 	ASSERT_ERRNO(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st), EINVAL);
 	st.flags = 0;
-	st.reserved[1] = 1;
+	st.reserved[0] = 1;
 	ASSERT_ERRNO(ioctl(vm->fd, ALTP2M_GET_VM_STATS, &st), EINVAL);
 	ASSERT_ERRNO(ioctl(vm->fd, ALTP2M_GET_VM_STATS, NULL), EFAULT);
 	vm_free(vm);

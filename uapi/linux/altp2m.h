@@ -447,6 +447,8 @@ struct altp2m_vcpu_stats {
  *               guest RAM
  * @view_splits: 2 MiB leaves split to change part of them
  * @nr_views:    views that exist, view 0 included
+ * @nr_hidden:   hidden frames ("Hidden frames"; took the place of
+ *               reserved space)
  * @reserved:    must be 0
  *
  * The fields from @invept on took the place of reserved space in API
@@ -466,7 +468,8 @@ struct altp2m_vm_stats {
 	__u64 remaps_invalidated;
 	__u64 view_splits;
 	__u64 nr_views;
-	__u64 reserved[2];
+	__u64 nr_hidden;
+	__u64 reserved[1];
 };
 
 /*
@@ -1626,6 +1629,9 @@ struct altp2m_monitor_regs {
 /* struct altp2m_monitor_event.flags */
 #define ALTP2M_MON_EVF_SYNC		_BITUL(0)	/* the vCPU is parked */
 
+/* struct altp2m_monitor_event.u.breakpoint.flags */
+#define ALTP2M_MON_BPF_HIDDEN		_BITUL(0)
+
 /*
  * struct altp2m_monitor_event - one entry of a ring
  * @type:  ALTP2M_MON_EV_*
@@ -1637,6 +1643,8 @@ struct altp2m_monitor_regs {
  *   violation:  as struct altp2m_run.violation (@view there is @view here)
  *   breakpoint: @gpa and @gla of the INT3, @insn_len (1 for INT3, 2 for
  *               INT 3's CD 03)
+ *               @flags ALTP2M_MON_BPF_HIDDEN for a hidden breakpoint
+ *               (see "Hidden breakpoints"), with its @id and @hits
  *   singlestep: @gpa and @gla of the instruction the vCPU is now at
  *   cr:         @index (0, 3, 4), @old_value, @new_value
  *   msr:        @index, @old_value, @new_value
@@ -1666,7 +1674,10 @@ struct altp2m_monitor_event {
 			__u64 gpa;
 			__u64 gla;
 			__u32 insn_len;
+			__u32 flags;	/* ALTP2M_MON_BPF_* */
+			__u32 id;	/* hidden: the breakpoint */
 			__u32 pad;
+			__u64 hits;	/* hidden: its hits, this one included */
 		} breakpoint;
 		struct {
 			__u64 gpa;
@@ -1924,6 +1935,247 @@ struct altp2m_monitor_info {
 };
 
 /*
+ * Hidden frames
+ * =============
+ *
+ * Guest-physical frames that the guest's memory map does not have: the
+ * module allocates them (zeroed, charged to the caller's memory cgroup),
+ * view 0 never maps them, and no view maps them at their own gfn: a guest
+ * access to a hidden gfn, from any view, is what an access to a gfn with
+ * no memory is (an MMIO exit to the VMM). A view reaches one only through
+ * a remap (ALTP2M_REMAP_GFN, the batch's REMAP, netlink's REMAP) whose
+ * target it is; that is what they are for: the shadow copies of code pages
+ * that hidden breakpoints live in, and "sink" pages, with no frame of the
+ * guest's own given up for them (Xen's tools populate extra gfns above
+ * the guest's memory for the same purpose, which the guest can map).
+ *
+ * ALTP2M_ADD_HIDDEN_FRAMES takes on a VM fd, on a monitor fd, and as
+ * netlink's ALTP2M_CMD_ADD_HIDDEN (ALTP2M_A_GFN, ALTP2M_A_NPAGES):
+ * @nr frames from @gfn. Errors: EINVAL for flags, padding, @nr 0 or over
+ * ALTP2M_MAX_HIDDEN_ADD, or a range beyond the guest-physical width;
+ * EEXIST when any gfn of the range is guest RAM (a memory region) or
+ * hidden already; ENOSPC beyond the module parameter max_hidden_frames
+ * per VM; ENOMEM. A memory region created over a hidden gfn later is
+ * EEXIST too. ALTP2M_REMOVE_HIDDEN_FRAMES (netlink ALTP2M_CMD_REMOVE_
+ * HIDDEN) removes @nr frames from @gfn: ENOENT unless all of them are
+ * hidden, EBUSY while a hidden breakpoint is registered in one of them;
+ * else every remap to them in every view reverts to lazy fill (exactly
+ * those remaps, as when a memory region goes away; counted in
+ * remaps_invalidated), the views are flushed, and only then are the
+ * frames freed. Both work while vCPUs run.
+ *
+ * The monitor's READ_MEM and WRITE_MEM by guest-physical address reach a
+ * hidden frame at its own gfn through any view (that is how a daemon
+ * fills a shadow page), and through a view that remaps a gfn to it, as
+ * the guest would. ALTP2M_GET_VM_STATS' @nr_hidden counts them.
+ */
+struct altp2m_hidden_frames {
+	__u32 flags;
+	__u32 pad;
+	__u64 gfn;
+	__u64 nr;
+	__u64 reserved[2];
+};
+
+#define ALTP2M_MAX_HIDDEN_ADD		512
+
+/*
+ * Hidden breakpoints (monitor fd)
+ * ===============================
+ *
+ * A hidden breakpoint is an INT3 the module plants in a shadow copy of a
+ * guest code page: a hidden frame that a view (the "execute view")
+ * remaps the original gfn to, usually with execute-only access
+ * (ALTP2M_ACCESS_X, which needs ALTP2M_CAP_EPT_EXEC_ONLY). vCPUs on the
+ * execute view run the shadow and hit the breakpoint; their reads and
+ * writes of the page go to the original, so the guest never sees the
+ * INT3. libaltp2m's altp2m_mon_hide_breakpoint() builds all of it in one
+ * call.
+ *
+ * ALTP2M_MONITOR_ADD_BREAKPOINT registers one: @gpa is where the guest
+ * executes it (the original gfn and the offset in it), @shadow_gfn the
+ * hidden frame, which @exec_view must remap @gpa's gfn to (EINVAL
+ * otherwise: "not a shadow frame"), @clean_view the view the instruction
+ * under the breakpoint is stepped on (it must map the original: usually
+ * view 0; not @exec_view). The module saves the byte at @gpa's offset in
+ * the shadow frame (@orig, out) and writes 0xCC there. @flags chooses
+ * what a hit does:
+ *
+ *   none          count only: the module steps over the breakpoint by
+ *                 itself and nobody is told (see @hits);
+ *   ASYNC         also an async BREAKPOINT event (registers and all),
+ *                 dropped and counted when the ring is full;
+ *   SYNC          a sync BREAKPOINT event; the vCPU parks until the
+ *                 response.
+ *
+ * A hit is an INT3 fetched from a planted byte of a shadow frame, found
+ * by the frame the vCPU's current view maps at the INT3's address, not
+ * by the view's number: a view other than @exec_view that remaps to the
+ * same shadow hits it too. Stepping over: the vCPU moves to @clean_view,
+ * executes the original instruction there as a monitor's single step does
+ * (MTF, or TF with #DB intercepted, invisible to the guest; an exception
+ * or interrupt the instruction raises is delivered and the step ends at
+ * its handler), and goes back to the view it hit the breakpoint on,
+ * without leaving the module. BREAKPOINT events of hidden breakpoints
+ * carry ALTP2M_MON_BPF_HIDDEN, the breakpoint's @id and @hits; they come
+ * whether or not BREAKPOINT events are enabled with SET_EVENT (those are
+ * for the guest's own INT3s, which still reach the guest or the monitor
+ * as before). The response to a SYNC hit: "continue" steps over as
+ * above; SET_REGS that moves RIP, SWITCH_VIEW, SINGLESTEP or
+ * FAST_SINGLESTEP do what they say instead of the step-over; ACCESS and
+ * SET_REGS otherwise apply before it; REINJECT is EINVAL (the guest did
+ * not plant it).
+ *
+ * The guest's reads and writes of a gfn whose current view remaps it to a
+ * shadow frame with breakpoints, when the view's access refuses them (as
+ * execute-only does), never reach the VMM or the monitor: the module
+ * steps the instruction on the clean view of one of the frame's
+ * breakpoints, where it reads or writes the original frame. After such a
+ * write the module copies the original page into the shadow again and
+ * plants the frame's breakpoints anew (their @orig become the new bytes),
+ * so code the guest patches (Linux's static keys, alternatives) runs as
+ * patched in the shadow too. A write by any other route (the VMM's
+ * mapping, the monitor's WRITE_MEM through a view that does not remap the
+ * page, a DMA) does not update the shadow: write through the execute
+ * view, or remove and add the breakpoints again.
+ *
+ * ALTP2M_MONITOR_REMOVE_BREAKPOINT (@id in, nothing else) puts @orig back
+ * into the shadow frame, kicks every vCPU out of guest mode (so none runs
+ * on a stale instruction fetch) and forgets the breakpoint; a vCPU that
+ * hit it before and is stepping or parked finishes normally, and an INT3
+ * exit that finds no breakpoint where a planted byte was retries the
+ * instruction instead of giving the guest a #BP. ALTP2M_MONITOR_GET_
+ * BREAKPOINT fills the struct for @id. Closing the monitor fd removes
+ * every breakpoint of it first (before step 1 of "Closing").
+ *
+ * Errors of ADD: EINVAL (flags, padding, both SYNC and ASYNC, @gpa beyond
+ * the guest-physical width, @shadow_gfn not hidden, the remap missing,
+ * @clean_view == @exec_view), ESRCH for a view that does not exist,
+ * EEXIST when a breakpoint of any monitor sits at that byte of that frame
+ * already, ENOSPC beyond ALTP2M_MONITOR_MAX_BREAKPOINTS per VM. REMOVE
+ * and GET: ENOENT for an unknown @id.
+ */
+#define ALTP2M_MON_BP_ASYNC		_BITUL(0)
+#define ALTP2M_MON_BP_SYNC		_BITUL(1)
+
+#define ALTP2M_MONITOR_MAX_BREAKPOINTS	4096
+
+/*
+ * struct altp2m_monitor_breakpoint - ADD/REMOVE/GET_BREAKPOINT
+ * @flags:      ADD: ALTP2M_MON_BP_*; REMOVE and GET: must be 0
+ * @id:         out (ADD), in (REMOVE, GET): 1 .. 2^31 - 1, unique in the VM
+ * @gpa:        where the guest executes the breakpoint
+ * @shadow_gfn: the hidden frame that holds the INT3
+ * @exec_view:  a view remapping @gpa's gfn to @shadow_gfn (checked at ADD)
+ * @clean_view: the view to step on
+ * @orig:       out: the byte under the INT3
+ * @pad:        must be 0
+ * @hits:       out (GET): hits so far, every action
+ * @reserved:   must be 0
+ */
+struct altp2m_monitor_breakpoint {
+	__u32 flags;
+	__u32 id;
+	__u64 gpa;
+	__u64 shadow_gfn;
+	__u32 exec_view;
+	__u32 clean_view;
+	__u8 orig;
+	__u8 pad[7];
+	__u64 hits;
+	__u64 reserved[4];
+};
+
+/*
+ * CR3 views (monitor fd)
+ * ======================
+ *
+ * ALTP2M_MONITOR_SET_CR3_VIEWS installs a table that moves a vCPU to a
+ * view when its guest writes CR3, by the new value: per-process views
+ * with no event per context switch. An entry matches when
+ * (new CR3 & @cr3_mask) == (@cr3 & @cr3_mask); @cr3_mask 0 means
+ * ALTP2M_MON_CR3_MASK_DEFAULT (the page-table base: bits 51:12, so the
+ * PCID and bit 63 do not count); clear bit 12 as well for a Linux guest
+ * with page-table isolation, whose user and kernel CR3 differ there. A
+ * CR3 no entry matches moves the vCPU to @default_view, or leaves it
+ * where it is with ALTP2M_MON_VIEW_CURRENT. The switch happens when the
+ * write does (after a sync CR3 event's response, unless that response
+ * switched the view itself, or denied the write). Installing replaces the
+ * whole table at once and applies it to every vCPU's current CR3 before
+ * its next entry; ALTP2M_MON_CR3_ENABLE clear (with @nr 0) removes it.
+ * An entry whose view is destroyed later is skipped (the vCPU stays).
+ * Switches it makes count as the monitor's (step 5 of "Closing"); closing
+ * the monitor fd removes the table.
+ *
+ * Cost: while a table is installed every CR3 write exits (a Linux guest
+ * with page-table isolation writes CR3 twice per system call); the exits
+ * are handled in the module and counted (struct altp2m_monitor_stats).
+ *
+ * Errors: EINVAL (flags, padding, @nr over ALTP2M_MONITOR_MAX_CR3_VIEWS or
+ * non-zero without ENABLE, two entries that match the same CR3), ESRCH
+ * for a view that does not exist, EFAULT.
+ */
+#define ALTP2M_MON_CR3_ENABLE		_BITUL(0)
+#define ALTP2M_MON_CR3_MASK_DEFAULT	0x000ffffffffff000ULL
+#define ALTP2M_MONITOR_MAX_CR3_VIEWS	4096
+
+struct altp2m_monitor_cr3_view {
+	__u64 cr3;
+	__u32 view;
+	__u32 pad;
+};
+
+struct altp2m_monitor_cr3_table {
+	__u32 flags;
+	__u32 default_view;
+	__u64 cr3_mask;
+	__u32 nr;
+	__u32 pad;
+	__u64 entries;
+	__u64 reserved[4];
+};
+
+/*
+ * struct altp2m_monitor_stats - ALTP2M_MONITOR_GET_STATS: one vCPU's
+ * counters of the monitor's work, since the vCPU was created
+ * @flags:          must be 0
+ * @vcpu:           the vCPU (ENOENT)
+ * @events:         events written to its ring (sync and async)
+ * @sync_waits:     sync events it parked on
+ * @poll_hits:      parked vCPUs that found their response while polling
+ *                  before sleeping
+ * @poll_misses:    ... that polled and slept anyway
+ * @bp_hits:        hidden breakpoint hits (every action)
+ * @bp_steps:       step-overs the module did by itself
+ * @bp_retries:     INT3 exits at a byte no longer planted (retried)
+ * @shadow_steps:   reads and writes of shadowed pages stepped on the
+ *                  clean view
+ * @shadow_resyncs: shadow frames copied again after a guest write
+ * @cr3_exits:      CR3 writes seen while a CR3 table was installed
+ * @cr3_switches:   view switches the CR3 table made
+ * @exits:          VM exits of the vCPU, every reason (as
+ *                  altp2m_vcpu_stats.hw_exits), for what the above cost
+ * @reserved:       must be 0
+ */
+struct altp2m_monitor_stats {
+	__u32 flags;
+	__u32 vcpu;
+	__u64 events;
+	__u64 sync_waits;
+	__u64 poll_hits;
+	__u64 poll_misses;
+	__u64 bp_hits;
+	__u64 bp_steps;
+	__u64 bp_retries;
+	__u64 shadow_steps;
+	__u64 shadow_resyncs;
+	__u64 cr3_exits;
+	__u64 cr3_switches;
+	__u64 exits;
+	__u64 reserved[7];
+};
+
+/*
  * ioctls on /dev/altp2m. ALTP2M_GET_API_VERSION and ALTP2M_GET_RUN_SIZE
  * (the bytes to mmap on a vCPU fd) take no argument: it must be 0.
  */
@@ -1958,6 +2210,9 @@ struct altp2m_monitor_info {
 #define ALTP2M_IRQFD		_IOW(ALTP2MIO, 0x33, struct altp2m_irqfd)
 #define ALTP2M_GET_CPUID	_IOWR(ALTP2MIO, 0x34, struct altp2m_cpuid)
 #define ALTP2M_SET_CPUID	_IOW(ALTP2MIO, 0x35, struct altp2m_cpuid)
+/* Also on a monitor fd. */
+#define ALTP2M_ADD_HIDDEN_FRAMES _IOW(ALTP2MIO, 0x36, struct altp2m_hidden_frames)
+#define ALTP2M_REMOVE_HIDDEN_FRAMES _IOW(ALTP2MIO, 0x37, struct altp2m_hidden_frames)
 
 /*
  * ioctls on a vCPU fd. ALTP2M_RUN's argument must be 0. Every VM and vCPU
@@ -1985,7 +2240,8 @@ struct altp2m_monitor_info {
 /*
  * ioctls on a monitor fd; it also takes the VM fd's view ioctls
  * (ALTP2M_VIEWS_ENABLE to ALTP2M_GET_VCPU_VIEWS, ALTP2M_BATCH,
- * ALTP2M_GET_VM_STATUS) with their semantics.
+ * ALTP2M_GET_VM_STATUS) and ALTP2M_ADD/REMOVE_HIDDEN_FRAMES with their
+ * semantics.
  */
 #define ALTP2M_MONITOR_GET_INFO	_IOWR(ALTP2MIO, 0x40, struct altp2m_monitor_info)
 #define ALTP2M_MONITOR_SET_EVENT _IOW(ALTP2MIO, 0x41, struct altp2m_monitor_event_ctl)
@@ -1997,6 +2253,11 @@ struct altp2m_monitor_info {
 #define ALTP2M_MONITOR_READ_MEM	_IOWR(ALTP2MIO, 0x47, struct altp2m_monitor_mem)
 #define ALTP2M_MONITOR_WRITE_MEM _IOWR(ALTP2MIO, 0x48, struct altp2m_monitor_mem)
 #define ALTP2M_MONITOR_TRANSLATE _IOWR(ALTP2MIO, 0x49, struct altp2m_monitor_translate)
+#define ALTP2M_MONITOR_ADD_BREAKPOINT _IOWR(ALTP2MIO, 0x4a, struct altp2m_monitor_breakpoint)
+#define ALTP2M_MONITOR_REMOVE_BREAKPOINT _IOW(ALTP2MIO, 0x4b, struct altp2m_monitor_breakpoint)
+#define ALTP2M_MONITOR_GET_BREAKPOINT _IOWR(ALTP2MIO, 0x4c, struct altp2m_monitor_breakpoint)
+#define ALTP2M_MONITOR_SET_CR3_VIEWS _IOW(ALTP2MIO, 0x4d, struct altp2m_monitor_cr3_table)
+#define ALTP2M_MONITOR_GET_STATS _IOWR(ALTP2MIO, 0x4e, struct altp2m_monitor_stats)
 
 /*
  * Generic netlink family ALTP2M_GENL_NAME ("altp2m"), version
@@ -2084,6 +2345,10 @@ struct altp2m_monitor_info {
  *                 ends whether the commit succeeds or not. Reply: VM_ID,
  *                 GENERATION
  * TXN_ABORT       VM_ID, TXN_ID: the transaction ends, nothing applied
+ * ADD_HIDDEN      VM_ID, GFN, [NPAGES] (absent: 1): as
+ *                 ALTP2M_ADD_HIDDEN_FRAMES ("Hidden frames")
+ * REMOVE_HIDDEN   VM_ID, GFN, [NPAGES] (absent: 1): as
+ *                 ALTP2M_REMOVE_HIDDEN_FRAMES
  *
  * Transactions make a change too large for one message exactly as atomic
  * as one ALTP2M_BATCH ioctl. A transaction belongs to the socket that
@@ -2140,6 +2405,8 @@ enum altp2m_cmd {
 	ALTP2M_CMD_TXN_STAGE,
 	ALTP2M_CMD_TXN_COMMIT,
 	ALTP2M_CMD_TXN_ABORT,
+	ALTP2M_CMD_ADD_HIDDEN,
+	ALTP2M_CMD_REMOVE_HIDDEN,
 
 	__ALTP2M_CMD_MAX,
 	ALTP2M_CMD_MAX = __ALTP2M_CMD_MAX - 1
@@ -2230,6 +2497,7 @@ enum altp2m_stats_attr {
 	ALTP2M_STATS_A_REMAPS_INVALIDATED,
 	ALTP2M_STATS_A_VIEW_SPLITS,
 	ALTP2M_STATS_A_NR_VIEWS,
+	ALTP2M_STATS_A_NR_HIDDEN,
 
 	__ALTP2M_STATS_A_MAX,
 	ALTP2M_STATS_A_MAX = __ALTP2M_STATS_A_MAX - 1
