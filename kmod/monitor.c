@@ -84,14 +84,11 @@ MODULE_PARM_DESC(mon_poll_ns,
  * One vCPU's ring: @hdr is the vmalloc_user() area mapped at the vCPU's
  * offset (the header page, then the entries), published with release
  * once complete and freed with the monitor; @ctl is the module's own
- * count, and @poll_hits and @poll_misses the counts it copies to the
- * header's fields of those names, all written only under the vCPU's lock.
+ * count, written only under the vCPU's lock.
  */
 struct altp2m_mon_ring {
 	struct altp2m_monitor_ring *hdr;
 	struct altp2m_mon_ring_ctl ctl;
-	u64 poll_hits;
-	u64 poll_misses;
 };
 
 /* A watched register or MSR (SET_EVENT), under @ctl_lock. */
@@ -572,37 +569,21 @@ static bool altp2m_mon_poll_rsp(struct altp2m_vcpu *vcpu, u32 window)
 
 /*
  * After a wait that polled (@window ns, 0: it only measured) and took
- * @waited ns: adapt the vCPU's window and count the poll in the ring's
- * header. The vCPU's lock held.
+ * @waited ns: adapt the vCPU's window and count the poll
+ * (ALTP2M_MONITOR_GET_STATS). On the vCPU's thread, its lock held.
  */
 static void altp2m_mon_poll_done(struct altp2m_vcpu *vcpu, u32 window,
 				 bool hit, u64 waited)
 {
-	struct altp2m_monitor_ring *hdr;
-	struct altp2m_monitor *mon;
-	struct altp2m_mon_ring *r;
-
 	lockdep_assert_held(&vcpu->lock);
 	vcpu->mon.poll_ns = altp2m_mon_poll_adapt(vcpu->mon.poll_ns, waited,
 						  READ_ONCE(mon_poll_ns));
 	if (!window)
 		return;
-	rcu_read_lock();
-	mon = altp2m_mon_get(vcpu->vm);
-	if (mon) {
-		r = &mon->rings[vcpu->id];
-		/* Pairs with the release in altp2m_mon_ring_alloc(). */
-		hdr = smp_load_acquire(&r->hdr);
-		if (hit)
-			r->poll_hits++;
-		else
-			r->poll_misses++;
-		if (hdr) {
-			WRITE_ONCE(hdr->poll_hits, r->poll_hits);
-			WRITE_ONCE(hdr->poll_misses, r->poll_misses);
-		}
-	}
-	rcu_read_unlock();
+	if (hit)
+		altp2m_mon_stat_inc(vcpu, poll_hits);
+	else
+		altp2m_mon_stat_inc(vcpu, poll_misses);
 }
 
 /**

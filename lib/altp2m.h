@@ -498,18 +498,20 @@ int altp2m_mon_dropped(struct altp2m_mon *m, uint32_t vcpu,
  * The price is the daemon's CPU, busy for up to @usec after each event;
  * on a machine where the daemon shares its CPU with the vCPUs it only
  * delays them. Only rings seen already are spun on: the first event of a
- * vCPU created since is found by poll() afterwards.
+ * vCPU created since is found by poll() afterwards. How the vCPUs' polls
+ * went: altp2m_mon_get_stats().
  */
 #define ALTP2M_MON_BUSY_POLL_MAX	1000000
 int altp2m_mon_set_busy_poll(struct altp2m_mon *m, unsigned int usec);
 /*
- * vCPU @vcpu's polls for its responses (since 1.2; the ring header's
- * @poll_hits and @poll_misses): how many sync events it found answered
- * while it polled, and how many it polled for and then slept. Both stay
- * 0 with the module parameter mon_poll_ns at 0, and on modules before it.
+ * ALTP2M_MONITOR_GET_STATS (since 1.2): vCPU @vcpu's counters of the
+ * monitor's work since it was created, among them @poll_hits (sync
+ * events it found answered while it polled) and @poll_misses (polled,
+ * then slept). -ENOENT for no such vCPU, -ENOTTY from a module without
+ * the call.
  */
-int altp2m_mon_vcpu_polls(struct altp2m_mon *m, uint32_t vcpu,
-			  uint64_t *hits, uint64_t *misses);
+int altp2m_mon_get_stats(struct altp2m_mon *m, uint32_t vcpu,
+			 struct altp2m_monitor_stats *st);
 
 /*
  * Responses. altp2m_mon_rsp_init() makes *r a "continue" for @ev; the

@@ -589,26 +589,6 @@ int altp2m_mon_next_event(struct altp2m_mon *m,
 	}
 }
 
-/* vCPU @vcpu's ring header, looking for new vCPUs if need be. */
-static int altp2m_mon_hdr(struct altp2m_mon *m, uint32_t vcpu,
-			  struct altp2m_monitor_ring **hdr)
-{
-	int ret;
-
-	if (vcpu >= ALTP2M_MAX_VCPUS)
-		return altp2m_mon_detail(m, -EINVAL, "vCPU %u is not below %d",
-					 vcpu, ALTP2M_MAX_VCPUS);
-	if (!m->rings[vcpu].seen) {
-		ret = altp2m_mon_refresh(m);
-		if (!ret && !m->rings[vcpu].seen)
-			ret = altp2m_mon_detail(m, -ENOENT, "no vCPU %u", vcpu);
-		if (ret)
-			return ret;
-	}
-	*hdr = (void *)(m->map + (size_t)vcpu * m->ring_bytes);
-	return 0;
-}
-
 ALTP2M_EXPORT
 int altp2m_mon_dropped(struct altp2m_mon *m, uint32_t vcpu,
 		       uint64_t *dropped)
@@ -617,27 +597,31 @@ int altp2m_mon_dropped(struct altp2m_mon *m, uint32_t vcpu,
 	int ret;
 
 	altp2m__err_clear(&m->e);
-	ret = altp2m_mon_hdr(m, vcpu, &hdr);
-	if (ret)
-		return altp2m_mon_fail(m, ret, "dropped events");
+	if (vcpu >= ALTP2M_MAX_VCPUS)
+		return altp2m_mon_fail(m, altp2m_mon_detail(m, -EINVAL,
+				       "vCPU %u is not below %d", vcpu,
+				       ALTP2M_MAX_VCPUS), "dropped events");
+	if (!m->rings[vcpu].seen) {
+		ret = altp2m_mon_refresh(m);
+		if (!ret && !m->rings[vcpu].seen)
+			ret = altp2m_mon_detail(m, -ENOENT, "no vCPU %u", vcpu);
+		if (ret)
+			return altp2m_mon_fail(m, ret, "dropped events");
+	}
+	hdr = (void *)(m->map + (size_t)vcpu * m->ring_bytes);
 	*dropped = __atomic_load_n(&hdr->dropped, __ATOMIC_RELAXED);
 	return 0;
 }
 
 ALTP2M_EXPORT
-int altp2m_mon_vcpu_polls(struct altp2m_mon *m, uint32_t vcpu,
-			  uint64_t *hits, uint64_t *misses)
+int altp2m_mon_get_stats(struct altp2m_mon *m, uint32_t vcpu,
+			 struct altp2m_monitor_stats *st)
 {
-	struct altp2m_monitor_ring *hdr;
-	int ret;
-
 	altp2m__err_clear(&m->e);
-	ret = altp2m_mon_hdr(m, vcpu, &hdr);
-	if (ret)
-		return altp2m_mon_fail(m, ret, "vCPU polls");
-	*hits = __atomic_load_n(&hdr->poll_hits, __ATOMIC_RELAXED);
-	*misses = __atomic_load_n(&hdr->poll_misses, __ATOMIC_RELAXED);
-	return 0;
+	memset(st, 0, sizeof(*st));
+	st->vcpu = vcpu;
+	return altp2m_mon_ioctl(m, ALTP2M_MONITOR_GET_STATS, st, "vCPU stats",
+				vcpu) < 0 ? m->e.err : 0;
 }
 
 /* ---- responses ---- */

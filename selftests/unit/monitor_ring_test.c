@@ -146,9 +146,7 @@ START_TEST(monitor_structs)
 	AT(altp2m_monitor_ring, vcpu, 132);
 	AT(altp2m_monitor_ring, dropped, 136);
 	AT(altp2m_monitor_ring, parked, 144);
-	AT(altp2m_monitor_ring, poll_hits, 152);
-	AT(altp2m_monitor_ring, poll_misses, 160);
-	AT(altp2m_monitor_ring, reserved, 168);
+	AT(altp2m_monitor_ring, reserved, 152);
 	LAYOUT(altp2m_monitor_regs, 304);
 	AT(altp2m_monitor_regs, rip, 128);
 	AT(altp2m_monitor_regs, cr0, 144);

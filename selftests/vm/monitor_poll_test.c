@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A vCPU parked on a sync monitor event polls for its response before it
- * sleeps (the module parameter mon_poll_ns; the ring header's @poll_hits
- * and @poll_misses count the polls): polls answered in time with a quick
- * daemon on a CPU of its own, none with mon_poll_ns 0, the poll giving
- * way to the daemon on a single CPU, responses applied either way, a
- * signal ending the poll at once, and a paused vCPU not polling.
+ * sleeps (the module parameter mon_poll_ns; ALTP2M_MONITOR_GET_STATS'
+ * @poll_hits and @poll_misses count the polls): polls answered in time
+ * with a quick daemon on a CPU of its own, none with mon_poll_ns 0, the
+ * poll giving way to the daemon on a single CPU, responses applied either
+ * way, a signal ending the poll at once, and a paused vCPU not polling.
  *
  * The guest writes to page P0 on even iterations and P1 on odd ones; view
  * A has P0 read-only and view B P1, and the vCPU starts on A, so each
@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,6 +138,16 @@ static char thread_state(pid_t tid)
 	return p[2];
 }
 
+/* vCPU 0's monitor counters (ALTP2M_MONITOR_GET_STATS). */
+static struct altp2m_monitor_stats mon_stats(struct monitor *m)
+{
+	struct altp2m_monitor_stats st = { 0 };
+
+	TEST_ASSERT(!ioctl(m->fd, ALTP2M_MONITOR_GET_STATS, &st),
+		    "ALTP2M_MONITOR_GET_STATS: %s", strerror(errno));
+	return st;
+}
+
 struct setup {
 	struct vm *vm;
 	struct vcpu *vcpu;
@@ -249,8 +260,9 @@ static void *daemon_thread(void *arg)
 			if (d->delay_ms)
 				spin_ms(d->delay_ms);
 			answer(d->s, &ev);
-		} else
+		} else {
 			daemon_hold(d, &ev);
+		}
 		d->events++;
 	}
 	return NULL;
@@ -301,7 +313,7 @@ static void check_writes(struct setup *s, uint64_t n)
  */
 TEST(polls_with_a_quick_daemon)
 {
-	struct altp2m_monitor_ring *h;
+	struct altp2m_monitor_stats h;
 	struct setup s;
 	struct daemon d;
 	struct ucall uc;
@@ -313,17 +325,18 @@ TEST(polls_with_a_quick_daemon)
 	EXPECT_EQ(uc.args[0], N_WRITES);
 	EXPECT_EQ(daemon_stop(&d), N_WRITES);
 	check_writes(&s, N_WRITES);
-	h = monitor_ring(s.m, 0);
+	h = mon_stats(s.m);
 	TH_LOG("%d CPUs: %llu polls answered, %llu slept", nr_cpus(),
-	       (unsigned long long)h->poll_hits,
-	       (unsigned long long)h->poll_misses);
+	       (unsigned long long)h.poll_hits,
+	       (unsigned long long)h.poll_misses);
+	EXPECT_EQ(h.sync_waits, N_WRITES);
 	/* The first wait only measures (the window starts at 0). */
-	EXPECT_GE(N_WRITES - 1, h->poll_hits + h->poll_misses);
+	EXPECT_GE(N_WRITES - 1, h.poll_hits + h.poll_misses);
 	if (nr_cpus() >= 2) {
-		EXPECT_GE(h->poll_hits, N_WRITES / 2);
+		EXPECT_GE(h.poll_hits, N_WRITES / 2);
 	} else {
-		EXPECT_LT(0, h->poll_misses);
-		EXPECT_LT(h->poll_hits, h->poll_misses);
+		EXPECT_LT(0, h.poll_misses);
+		EXPECT_LT(h.poll_hits, h.poll_misses);
 	}
 	teardown(&s);
 }
@@ -331,7 +344,7 @@ TEST(polls_with_a_quick_daemon)
 /* mon_poll_ns 0: no vCPU polls, the responses are applied all the same. */
 TEST(no_polling_at_zero)
 {
-	struct altp2m_monitor_ring *h;
+	struct altp2m_monitor_stats h;
 	struct setup s;
 	struct daemon d;
 	struct ucall uc;
@@ -341,9 +354,10 @@ TEST(no_polling_at_zero)
 	EXPECT_EQ(vcpu_run_ucall(s.vcpu, &uc), UCALL_SYNC);
 	EXPECT_EQ(daemon_stop(&d), N_WRITES);
 	check_writes(&s, N_WRITES);
-	h = monitor_ring(s.m, 0);
-	EXPECT_EQ(h->poll_hits, 0);
-	EXPECT_EQ(h->poll_misses, 0);
+	h = mon_stats(s.m);
+	EXPECT_EQ(h.sync_waits, N_WRITES);
+	EXPECT_EQ(h.poll_hits, 0);
+	EXPECT_EQ(h.poll_misses, 0);
 	teardown(&s);
 }
 
@@ -379,7 +393,7 @@ TEST(signal_ends_the_poll)
 	EXPECT_EQ(errno, EINTR);
 	took = now_ms() - t0;
 	EXPECT_EQ(s.vcpu->run->exit_reason, ALTP2M_EXIT_INTR);
-	TH_LOG("RUN ended %lld ms after it started (signal at 20 ms); at 10 ms the vCPU's thread was '%c'",
+	TH_LOG("RUN ended after %lld ms (signal at 20 ms; vCPU '%c' at 10)",
 	       (long long)took, d.state);
 	/* Not at the end of the window. */
 	EXPECT_LT(took, 100);

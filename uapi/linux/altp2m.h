@@ -1464,7 +1464,8 @@ struct altp2m_vcpu_exit_counts {
  * sleeps, as long as its CPU has nothing else to run: up to the module
  * parameter mon_poll_ns (nanoseconds, changeable at run time, 0: never),
  * within a window per vCPU that follows how fast the monitor answered
- * before; the ring's @poll_hits and @poll_misses count how that went.
+ * before; struct altp2m_monitor_stats' @poll_hits and @poll_misses count
+ * how that went.
  *
  * Every event carries the vCPU, its view when the event happened, the
  * vCPU's registers at that point (struct altp2m_monitor_regs) and a
@@ -1572,14 +1573,6 @@ struct altp2m_monitor_attach {
  * @dropped: async events lost to a full ring (written by the module)
  * @parked:  sequence number of the sync event the vCPU is parked on, 0
  *           for none (written by the module; informative)
- * @poll_hits:   sync events whose response came while the parked vCPU
- *           polled for it, so that it never slept (written by the module;
- *           informative; see the module parameter mon_poll_ns)
- * @poll_misses: sync events the vCPU polled for and then slept for
- *           (written by the module; informative)
- *
- * @poll_hits and @poll_misses took the place of reserved space in API
- * version 1: a module that predates them leaves them 0.
  */
 struct altp2m_monitor_ring {
 	__u32 prod;
@@ -1590,9 +1583,7 @@ struct altp2m_monitor_ring {
 	__u32 vcpu;
 	__u64 dropped;
 	__u64 parked;
-	__u64 poll_hits;
-	__u64 poll_misses;
-	__u64 reserved[3];
+	__u64 reserved[5];
 };
 
 /* Event types (struct altp2m_monitor_event.type; bit n of info.events) */
