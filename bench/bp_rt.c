@@ -217,6 +217,31 @@ static void ratio(const char *what, const struct stats *daemon,
 
 /* ------------------------------------------------------ the VMM */
 
+/* The vCPU's VM exits so far, by basic reason. */
+static void vcpu_exits(struct vcpu *vcpu, uint64_t *by_reason)
+{
+	struct altp2m_vcpu_exit_counts c = { 0 };
+
+	TEST_ASSERT(!__vcpu_ioctl(vcpu, ALTP2M_GET_VCPU_EXIT_COUNTS, &c),
+		    "GET_VCPU_EXIT_COUNTS: %s", strerror(errno));
+	memcpy(by_reason, c.counts, sizeof(c.counts));
+}
+
+/* The exits of a phase, per iteration, by basic reason. */
+static void print_exits(const char *name, uint64_t n, const uint64_t *before,
+			const uint64_t *after)
+{
+	unsigned int i;
+
+	printf("%-16s exits per call:", name);
+	/* The phase's own ucall is one exit in all: not per call. */
+	for (i = 0; i < ALTP2M_VMX_EXIT_REASONS; i++)
+		if (after[i] - before[i] > 1)
+			printf(" reason %u: %.2f", i,
+			       (double)(after[i] - before[i]) / n);
+	printf("\n");
+}
+
 static uint32_t bp_add(struct monitor *m, uint32_t exec, uint32_t flags,
 		       bool mov)
 {
@@ -236,9 +261,11 @@ static uint64_t bp_remove(struct monitor *m, uint32_t id)
 {
 	struct altp2m_monitor_breakpoint b = { .id = id };
 
+	struct altp2m_monitor_breakpoint r = { .id = id };
+
 	TEST_ASSERT(!ioctl(m->fd, ALTP2M_MONITOR_GET_BREAKPOINT, &b),
 		    "GET_BREAKPOINT: %s", strerror(errno));
-	TEST_ASSERT(!ioctl(m->fd, ALTP2M_MONITOR_REMOVE_BREAKPOINT, &b),
+	TEST_ASSERT(!ioctl(m->fd, ALTP2M_MONITOR_REMOVE_BREAKPOINT, &r),
 		    "REMOVE_BREAKPOINT: %s", strerror(errno));
 	return b.hits;
 }
@@ -303,6 +330,8 @@ int main(int argc, char **argv)
 	for (ph = 0; ph < NR_PHASES; ph++) {
 		const struct phase *p = &phases[ph];
 		uint64_t *t = addr_gva2hva(vm, ticks + ph * n * 8);
+		uint64_t before[ALTP2M_VMX_EXIT_REASONS];
+		uint64_t after[ALTP2M_VMX_EXIT_REASONS];
 
 		if (p->h == H_KERNEL)
 			id = bp_add(m, d.exec, 0, p->mov);
@@ -314,10 +343,13 @@ int main(int argc, char **argv)
 			TEST_ASSERT(!pthread_create(&d.th, NULL, daemon_thread,
 						    &d), "pthread_create");
 		}
+		vcpu_exits(vcpu, before);
 		/* The phase runs up to the next phase's GUEST_SYNC. */
 		TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC &&
 			    uc.args[0] == ph + 1, "%s: guest out of step",
 			    p->name);
+		vcpu_exits(vcpu, after);
+		print_exits(p->name, n, before, after);
 		hits = p->h == H_NONE ? 0 : bp_remove(m, id);
 		if (p->h == H_THREAD || p->h == H_SPIN) {
 			__atomic_store_n(&d.stop, 1, __ATOMIC_RELEASE);

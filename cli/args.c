@@ -412,7 +412,7 @@ static void print_names_help(FILE *f, const struct cli_desc *d)
 		fprintf(f, "A pause lasts while altp2mctl runs: it resumes the vCPUs when\n"
 			"--for ends or on Ctrl-C, and the module does if it dies.\n");
 	if (d->op == CLI_OP_TRACE)
-		fprintf(f, "ARGSPEC: up to 6 of x (hex) u (unsigned) d (signed) s (string at the\n"
+		fprintf(f, "ARGSPEC: up to 6 of x (hex) u (unsigned) d (int) s (string at the\n"
 			"argument) *s (string at the pointer the argument points to), comma-\n"
 			"separated, for rdi rsi rdx rcx r8 r9: --fn do_sys_openat2:d,s,x.\n"
 			"Hits print live; Ctrl-C, --count or --seconds unhides every breakpoint\n"

@@ -252,7 +252,9 @@ void cli_ksyms_free(struct cli_ksyms *ks);
 /*
  * --fn NAME[:ARGSPEC]: ARGSPEC is up to six comma-separated types of
  * the arguments in x86-64 SysV order (rdi, rsi, rdx, rcx, r8, r9):
- * x hex, u unsigned, d signed, s the string the argument points to, *s
+ * x hex, u unsigned, d a C int (the low 32 bits, signed: the ABI leaves
+ * the upper half of an int argument's register undefined), s the string
+ * the argument points to, *s
  * the string a pointer the argument points to points to.
  */
 #define CLI_TRACE_MAX_FNS	64
@@ -313,7 +315,8 @@ struct cli_trace_sum {
 	uint64_t events;	/* breakpoint events read */
 	uint64_t dropped;	/* async events the rings dropped */
 	bool have_stats;
-	struct altp2m_monitor_stats stats;	/* summed over the vCPUs */
+	/* Summed over the vCPUs, from the start of tracing to its end. */
+	struct altp2m_monitor_stats stats;
 };
 
 void cli_trace_sum_print(struct cli_out *o, const struct cli_trace_fn *fns,

@@ -45,6 +45,20 @@ static int64_t mono_ms(void)
 
 /* Bytes of init_task searched for its comm: task_struct is under 16 KiB. */
 #define TRACE_INIT_TASK_BYTES	16384
+/*
+ * With page-table isolation a vCPU in user mode runs on page tables
+ * without the kernel: what translates kernel addresses with vCPU 0's
+ * paging tries again, a while later, up to this many times.
+ */
+#define TRACE_TRIES		100
+#define TRACE_RETRY_NS		20000000L
+
+static void trace_nap(void)
+{
+	struct timespec ts = { .tv_nsec = TRACE_RETRY_NS };
+
+	nanosleep(&ts, NULL);
+}
 
 struct trace {
 	const struct cli_cmd *c;
@@ -59,6 +73,8 @@ struct trace {
 	struct altp2m_vcpu_views before;
 	bool switched, enabled_views;
 	uint64_t printed;
+	bool have_base;
+	struct altp2m_monitor_stats base;	/* when tracing began */
 	struct cli_trace_sum sum;
 };
 
@@ -127,6 +143,7 @@ static void trace_find_comm(struct trace *t)
 {
 	unsigned char *buf;
 	size_t done = 0;
+	int tries;
 
 	t->comm_off = -1;
 	if (!t->init_task || !t->cur_task || !t->sync)
@@ -134,7 +151,12 @@ static void trace_find_comm(struct trace *t)
 	buf = malloc(TRACE_INIT_TASK_BYTES);
 	if (!buf)
 		return;
-	if (!altp2m_mon_pause(t->m, 0)) {
+	for (tries = 0; t->comm_off < 0 && tries < TRACE_TRIES && !stopped();
+	     tries++) {
+		if (tries)
+			trace_nap();
+		if (altp2m_mon_pause(t->m, 0))
+			break;
 		if (!altp2m_mon_read_gva(t->m, 0, 0, t->init_task, buf,
 					 TRACE_INIT_TASK_BYTES, &done))
 			t->comm_off = cli_comm_offset(buf, done);
@@ -245,6 +267,52 @@ static void trace_drain(struct trace *t)
 		trace_event(t, &ev);
 }
 
+/*
+ * The module's counters summed over the vCPUs (they count from each
+ * vCPU's creation: the summary shows the difference over the trace).
+ */
+static bool trace_stats(struct trace *t, struct altp2m_monitor_stats *sum)
+{
+	struct altp2m_monitor_stats st;
+	bool any = false;
+	uint32_t v;
+
+	memset(sum, 0, sizeof(*sum));
+	for (v = 0; v < ALTP2M_MAX_VCPUS; v++) {
+		if (!(t->before.present & (UINT64_C(1) << v)) ||
+		    altp2m_mon_get_stats(t->m, v, &st))
+			continue;
+		any = true;
+		sum->events += st.events;
+		sum->sync_waits += st.sync_waits;
+		sum->bp_hits += st.bp_hits;
+		sum->bp_steps += st.bp_steps;
+		sum->bp_retries += st.bp_retries;
+		sum->shadow_steps += st.shadow_steps;
+		sum->shadow_resyncs += st.shadow_resyncs;
+		sum->exits += st.exits;
+	}
+	return any;
+}
+
+static void trace_stats_delta(struct trace *t)
+{
+	struct altp2m_monitor_stats *d = &t->sum.stats;
+	const struct altp2m_monitor_stats *b = &t->base;
+
+	t->sum.have_stats = t->have_base && trace_stats(t, d);
+	if (!t->sum.have_stats)
+		return;
+	d->events -= b->events;
+	d->sync_waits -= b->sync_waits;
+	d->bp_hits -= b->bp_hits;
+	d->bp_steps -= b->bp_steps;
+	d->bp_retries -= b->bp_retries;
+	d->shadow_steps -= b->shadow_steps;
+	d->shadow_resyncs -= b->shadow_resyncs;
+	d->exits -= b->exits;
+}
+
 static int trace_setup(struct trace *t)
 {
 	struct altp2m_vm_info info;
@@ -255,6 +323,7 @@ static int trace_setup(struct trace *t)
 	uint32_t flags = t->sync ? ALTP2M_MON_BP_SYNC : ALTP2M_MON_BP_ASYNC;
 	uint32_t view, v;
 	unsigned int i;
+	int tries, ret = 0;
 
 	if (altp2m_mon_attach(&t->m, t->c->vm, &mo, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: vm %u: %s\n", CLI_NAME, t->c->vm, err);
@@ -270,10 +339,21 @@ static int trace_setup(struct trace *t)
 		t->enabled_views = true;
 	}
 	trace_find_comm(t);
-	for (i = 0; i < t->nfns; i++)
-		if (altp2m_mon_hide_breakpoint(t->m, 0, t->fns[i].addr, flags,
-					       &t->fns[i].id))
+	for (i = 0; i < t->nfns; i++) {
+		/* ENXIO: vCPU 0 is on user page tables (see TRACE_TRIES). */
+		for (tries = 0; tries < TRACE_TRIES && !stopped(); tries++) {
+			if (tries)
+				trace_nap();
+			ret = altp2m_mon_hide_breakpoint(t->m, 0, t->fns[i].addr,
+							 flags, &t->fns[i].id);
+			if (ret != -ENXIO)
+				break;
+		}
+		if (ret)
 			return trace_fail(t);
+		if (stopped())
+			return CLI_EXIT_OK;
+	}
 	if (altp2m_vm_vcpu_views(t->vm, &t->before))
 		return trace_vm_fail(t);
 	if (altp2m_mon_hide_view(t->m, &view))
@@ -283,16 +363,36 @@ static int trace_setup(struct trace *t)
 		if ((t->before.present & (UINT64_C(1) << v)) &&
 		    altp2m_mon_view_switch(t->m, view, v))
 			return trace_fail(t);
+	t->have_base = trace_stats(t, &t->base);
 	fprintf(stderr, "%s: trace: %u breakpoint%s hidden in vm %u (%s); Ctrl-C stops\n",
 		CLI_NAME, t->nfns, t->nfns == 1 ? "" : "s", t->c->vm,
 		t->sync ? "sync" : "async");
 	return CLI_EXIT_OK;
 }
 
+/*
+ * EBUSY while a vCPU is on a view other than 0: a vCPU that was not in
+ * the guest when it was switched back (halted, or parked until the drain
+ * answered it) moves at its next entry, which its next interrupt brings
+ * (an idle tickless guest may take a while: up to 10 s here).
+ */
+static int trace_views_disable(struct trace *t)
+{
+	int tries, ret = 0;
+
+	for (tries = 0; tries < 5 * TRACE_TRIES; tries++) {
+		if (tries)
+			trace_nap();
+		ret = altp2m_vm_views_disable(t->vm);
+		if (ret != -EBUSY)
+			break;
+	}
+	return ret;
+}
+
 /* Undo what setup did, in reverse; the summary's counters on the way. */
 static int trace_teardown(struct trace *t)
 {
-	struct altp2m_monitor_stats st;
 	struct altp2m_monitor_breakpoint bp;
 	int ret = CLI_EXIT_OK;
 	uint64_t dropped;
@@ -315,24 +415,13 @@ static int trace_teardown(struct trace *t)
 			ret = trace_fail(t);
 	}
 	trace_drain(t);
-	memset(&t->sum.stats, 0, sizeof(t->sum.stats));
-	for (v = 0; t->switched && v < ALTP2M_MAX_VCPUS; v++) {
-		if (!(t->before.present & (UINT64_C(1) << v)))
-			continue;
-		if (!altp2m_mon_dropped(t->m, v, &dropped))
+	for (v = 0; t->switched && v < ALTP2M_MAX_VCPUS; v++)
+		if ((t->before.present & (UINT64_C(1) << v)) &&
+		    !altp2m_mon_dropped(t->m, v, &dropped))
 			t->sum.dropped += dropped;
-		if (altp2m_mon_get_stats(t->m, v, &st))
-			continue;
-		t->sum.have_stats = true;
-		t->sum.stats.events += st.events;
-		t->sum.stats.sync_waits += st.sync_waits;
-		t->sum.stats.bp_hits += st.bp_hits;
-		t->sum.stats.bp_steps += st.bp_steps;
-		t->sum.stats.bp_retries += st.bp_retries;
-		t->sum.stats.shadow_steps += st.shadow_steps;
-		t->sum.stats.shadow_resyncs += st.shadow_resyncs;
-	}
-	if (t->enabled_views && altp2m_vm_views_disable(t->vm))
+	if (t->switched)
+		trace_stats_delta(t);
+	if (t->enabled_views && trace_views_disable(t))
 		ret = trace_vm_fail(t);
 	return ret;
 }

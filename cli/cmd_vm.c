@@ -148,6 +148,7 @@ static const struct cli_field stats_rows[] = {
 	CLI_FIELD("view_promotions", "promotions"),
 	CLI_FIELD("remaps_invalidated", "remaps invalidated"),
 	CLI_FIELD("view_splits", "2m leaves split"),
+	CLI_FIELD("nr_hidden", "hidden frames"),
 };
 
 int cmd_stats(const struct cli_cmd *c, struct cli_out *o)
@@ -169,7 +170,7 @@ int cmd_stats(const struct cli_cmd *c, struct cli_out *o)
 			CLI_U64(st.invept), CLI_U64(st.view_events),
 			CLI_U64(st.view_promotions),
 			CLI_U64(st.remaps_invalidated),
-			CLI_U64(st.view_splits),
+			CLI_U64(st.view_splits), CLI_U64(st.nr_hidden),
 		};
 
 		if (cli_show(o, stats_rows, ARRAY_SIZE(stats_rows), v))

@@ -287,7 +287,7 @@ static void put_arg_text(FILE *f, const struct cli_trace_hit *h,
 		fprintf(f, "%" PRIu64, v);
 		break;
 	case CLI_TARG_SIGNED:
-		fprintf(f, "%" PRId64, (int64_t)v);
+		fprintf(f, "%" PRId32, (int32_t)v);
 		break;
 	case CLI_TARG_STR:
 	case CLI_TARG_PSTR:
@@ -306,7 +306,7 @@ static void put_arg_json(struct cli_out *o, const struct cli_trace_hit *h,
 
 	switch (h->fn->args[i]) {
 	case CLI_TARG_SIGNED:
-		snprintf(num, sizeof(num), "%" PRId64, (int64_t)h->args[i]);
+		snprintf(num, sizeof(num), "%" PRId32, (int32_t)h->args[i]);
 		cli_json_number(o, NULL, num);
 		break;
 	case CLI_TARG_STR:
@@ -395,6 +395,7 @@ void cli_trace_sum_print(struct cli_out *o, const struct cli_trace_fn *fns,
 			cli_json_u64(o, "bp_retries", st->bp_retries);
 			cli_json_u64(o, "shadow_steps", st->shadow_steps);
 			cli_json_u64(o, "shadow_resyncs", st->shadow_resyncs);
+			cli_json_u64(o, "exits", st->exits);
 			cli_json_obj_end(o);
 		} else {
 			cli_json_null(o, "module");
@@ -422,14 +423,15 @@ void cli_trace_sum_print(struct cli_out *o, const struct cli_trace_fn *fns,
 		s->events, s->dropped);
 	if (s->have_stats)
 		fprintf(o->f,
-			"module (every vCPU): breakpoint hits %llu, step-overs %llu, sync waits %llu, events %llu, retries %llu, shadow steps %llu, shadow resyncs %llu\n",
+			"module, while tracing (every vCPU): breakpoint hits %llu, step-overs %llu, sync waits %llu, events %llu, retries %llu, shadow steps %llu, shadow resyncs %llu; VM exits %llu (every reason)\n",
 			(unsigned long long)st->bp_hits,
 			(unsigned long long)st->bp_steps,
 			(unsigned long long)st->sync_waits,
 			(unsigned long long)st->events,
 			(unsigned long long)st->bp_retries,
 			(unsigned long long)st->shadow_steps,
-			(unsigned long long)st->shadow_resyncs);
+			(unsigned long long)st->shadow_resyncs,
+			(unsigned long long)st->exits);
 	else
 		fprintf(o->f, "module counters: not available\n");
 	fflush(o->f);

@@ -100,7 +100,8 @@ static bool altp2m_hidden_range_ok(u64 gfn, u64 nr)
  * range is checked and inserted whole or not at all.
  *
  * Return: 0, -EINVAL for a bad range, -EEXIST when a gfn is guest RAM or
- * hidden, -ENOSPC beyond max_hidden_frames, or -ENOMEM.
+ * hidden, or a view still remaps it (a remap of a gfn whose RAM went
+ * survives that), -ENOSPC beyond max_hidden_frames, or -ENOMEM.
  */
 int altp2m_hidden_add(struct altp2m_vm *vm, u64 gfn, u64 nr)
 {
@@ -132,6 +133,11 @@ int altp2m_hidden_add(struct altp2m_vm *vm, u64 gfn, u64 nr)
 			ret = -EEXIST;
 			goto out_unlock;
 		}
+	}
+	/* A remap at a gfn whose RAM went: no view may map a hidden gfn. */
+	if (altp2m_views_remapped_at(&vm->views, gfn, nr)) {
+		ret = -EEXIST;
+		goto out_unlock;
 	}
 	for (done = 0; done < nr; done++) {
 		ret = xa_insert(&vm->hidden.frames, gfn + done, pages[done],

@@ -678,7 +678,9 @@ int altp2m_mon_get_breakpoint(struct altp2m_mon *m, uint32_t id,
  *     altp2m_hide_opts for one of the caller's);
  *  4. unless this handle has a shadow of G already: adds a hidden frame H
  *     at a free gfn (counting down from just below gfn_top, skipping
- *     gfns that are taken: EEXIST), copies G's 4 KiB there as the clean
+ *     gfns that are taken: EEXIST; on EINVAL, a gfn beyond the host's
+ *     guest-physical width, going on just below the next lower power of
+ *     two), copies G's 4 KiB there as the clean
  *     view maps them, and in one ALTP2M_BATCH remaps G to H in the
  *     execute view and makes G execute-only there;
  *  5. registers the breakpoint at G's offset of @gva (the module plants

@@ -290,32 +290,40 @@ static int altp2m_hide_frames(struct altp2m_mon *m, unsigned long cmd,
 
 /*
  * A hidden frame at the first free gfn counting down from h->next_gfn:
- * EEXIST means guest RAM or a hidden frame is there already.
+ * EEXIST means guest RAM or a hidden frame is there already, EINVAL a
+ * gfn beyond the module's guest-physical width (the host's MAXPHYADDR,
+ * which may be well below the uAPI's 2^36 gfns): that width is a power
+ * of two, so the search goes on just below the next lower one.
  */
 static int altp2m_hide_frame_new(struct altp2m_mon *m, struct altp2m__hide *h,
 				 uint64_t *gfn)
 {
-	uint64_t g;
+	uint64_t g = h->next_gfn, p;
 	int i, ret;
 
-	for (i = 0; i < ALTP2M_HIDE_TRIES && h->next_gfn >= (uint64_t)i + 1;
-	     i++) {
-		g = h->next_gfn - i;
+	for (i = 0; i < ALTP2M_HIDE_TRIES && g; i++) {
 		ret = altp2m_hide_frames(m, ALTP2M_ADD_HIDDEN_FRAMES, g);
-		if (ret == -EEXIST)
+		if (!ret) {
+			*gfn = g;
+			h->next_gfn = g - 1;
+			return 0;
+		}
+		if (ret == -EEXIST) {
+			g--;
 			continue;
-		if (ret < 0)
+		}
+		if (ret != -EINVAL)
 			return altp2m_hide_detail(m, ret,
 						  "cannot add a hidden frame at gfn 0x%llx",
 						  (unsigned long long)g);
-		*gfn = g;
-		h->next_gfn = g - 1;
-		return 0;
+		for (p = 1; p <= g / 2; p <<= 1)
+			;
+		g = p - 1;
+		h->next_gfn = g;
 	}
 	return altp2m_hide_detail(m, -ENOSPC,
-				  "no free gfn among the %d below 0x%llx",
-				  ALTP2M_HIDE_TRIES,
-				  (unsigned long long)(h->next_gfn + 1));
+				  "no free gfn below 0x%llx after %d tries",
+				  (unsigned long long)(h->next_gfn + 1), i);
 }
 
 static int altp2m_hide_mem(struct altp2m_mon *m, unsigned long cmd,

@@ -64,7 +64,7 @@ static const struct nla_policy altp2m__nl_entry_policy[ALTP2M_ENTRY_A_MAX + 1] =
 };
 
 static const struct nla_policy altp2m__nl_stats_policy[ALTP2M_STATS_A_MAX + 1] = {
-	[ALTP2M_STATS_A_NR_VCPUS ... ALTP2M_STATS_A_NR_VIEWS] = {
+	[ALTP2M_STATS_A_NR_VCPUS ... ALTP2M_STATS_A_NR_HIDDEN] = {
 		.type = NLA_U64
 	},
 };
@@ -879,6 +879,7 @@ static int altp2m__nl_stats_parse(void *arg, struct nlmsghdr *nlh)
 			&st->remaps_invalidated);
 	altp2m__nl_stat(ts[ALTP2M_STATS_A_VIEW_SPLITS], &st->view_splits);
 	altp2m__nl_stat(ts[ALTP2M_STATS_A_NR_VIEWS], &st->nr_views);
+	altp2m__nl_stat(ts[ALTP2M_STATS_A_NR_HIDDEN], &st->nr_hidden);
 	a->seen = true;
 	return 0;
 }

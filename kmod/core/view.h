@@ -433,6 +433,7 @@ int altp2m_views_remap_guest(struct altp2m_views *vs, unsigned int idx,
 			     u64 gfn, u64 target);
 u64 altp2m_views_frame_gfn(struct altp2m_views *vs, unsigned int idx,
 			   u64 gfn);
+bool altp2m_views_remapped_at(struct altp2m_views *vs, u64 gfn, u64 npages);
 int altp2m_views_backing_gfn(struct altp2m_views *vs, unsigned int idx,
 			     u64 gfn, u64 *backing);
 u64 altp2m_views_serial(struct altp2m_views *vs, unsigned int idx);

@@ -467,6 +467,43 @@ u64 altp2m_views_frame_gfn(struct altp2m_views *vs, unsigned int idx,
 }
 
 /**
+ * altp2m_views_remapped_at - whether a view remaps a gfn of a range
+ * @vs: the engine
+ * @gfn: the first gfn
+ * @npages: how many
+ *
+ * A remap of a gfn survives its RAM going away (altp2m_views_host_unmap()),
+ * so a gfn that is not guest RAM may still be held by a view, as a remap.
+ * The owner asks before it makes such a gfn hidden, which no view may map
+ * at its own gfn. By the records of (view, gfn), or all of them when
+ * there are fewer.
+ *
+ * Return: true when some view holds a remap at a gfn of the range.
+ */
+bool altp2m_views_remapped_at(struct altp2m_views *vs, u64 gfn, u64 npages)
+{
+	struct altp2m_remap *r;
+	unsigned int i, v;
+	u64 g;
+
+	if (!vs->nr_remaps || gfn >= ALTP2M_VIEW_GFN_LIMIT)
+		return false;
+	npages = view_min(npages, ALTP2M_VIEW_GFN_LIMIT - gfn);
+	if (npages * vs->max_views > vs->nr_remaps) {
+		for (i = 0; i < (1U << vs->rmap_bits); i++)
+			hlist_for_each_entry(r, &vs->rmap_by_gfn[i], by_gfn)
+				if (r->gfn >= gfn && r->gfn - gfn < npages)
+					return true;
+		return false;
+	}
+	for (v = 1; v < vs->max_views; v++)
+		for (g = gfn; vs->view[v] && g < gfn + npages; g++)
+			if (altp2m_view_rmap_find(vs, v, g))
+				return true;
+	return false;
+}
+
+/**
  * altp2m_views_backing_gfn - whose frame an existing view gives a gfn
  * @vs: the engine
  * @idx: the view; 0 is the host p2m, enabled or not

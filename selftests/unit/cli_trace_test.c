@@ -204,7 +204,8 @@ static void hit_init(struct cli_trace_hit *h, struct cli_trace_fn *fn)
 	h->fn = fn;
 	h->cr3 = 0x10a6000;
 	h->comm = "cat";
-	h->args[0] = (uint64_t)-100;
+	/* An int: the upper half of rdi is whatever the caller left. */
+	h->args[0] = 0x12345678ffffff9cull;
 	h->args[1] = 0x7ffc1000;
 	h->strs[1] = "/etc/pass\"wd\n";
 	h->args[2] = 0x8000;
@@ -282,6 +283,7 @@ START_TEST(summary)
 	a.s.stats.sync_waits = 59;
 	a.s.stats.events = 59;
 	a.s.stats.shadow_steps = 4;
+	a.s.stats.exits = 250;
 	s = capture(false, print_sum, &a);
 	ck_assert_str_eq(s,
 		"\ntrace summary: 12.345 s\n"
@@ -289,7 +291,7 @@ START_TEST(summary)
 		"do_sys_openat2      0xffffffff81234560    57       57\n"
 		"do_execveat_common  0xffffffff81300000     3        2\n"
 		"events read: 59, dropped by full rings: 1\n"
-		"module (every vCPU): breakpoint hits 60, step-overs 60, sync waits 59, events 59, retries 0, shadow steps 4, shadow resyncs 0\n");
+		"module, while tracing (every vCPU): breakpoint hits 60, step-overs 60, sync waits 59, events 59, retries 0, shadow steps 4, shadow resyncs 0; VM exits 250 (every reason)\n");
 	free(s);
 	s = capture(true, print_sum, &a);
 	ck_assert_str_eq(s,
@@ -298,7 +300,7 @@ START_TEST(summary)
 		"{\"fn\":\"do_execveat_common\",\"addr\":18446744071581990912,\"hits\":3,\"printed\":2}],"
 		"\"events\":59,\"dropped\":1,\"module\":{\"events\":59,\"sync_waits\":59,"
 		"\"bp_hits\":60,\"bp_steps\":60,\"bp_retries\":0,\"shadow_steps\":4,"
-		"\"shadow_resyncs\":0}}}\n");
+		"\"shadow_resyncs\":0,\"exits\":250}}}\n");
 	free(s);
 	a.s.have_stats = false;
 	s = capture(true, print_sum, &a);

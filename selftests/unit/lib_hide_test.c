@@ -33,6 +33,8 @@ struct hfd {
 	int pauses;		/* PAUSE minus successful RESUME */
 	int views;		/* views alive that CREATE_VIEW made */
 	uint64_t taken_from;	/* ADD_HIDDEN: EEXIST at and above it */
+	uint64_t gfn_limit;	/* ADD_HIDDEN: EINVAL at and above it */
+	int adds;		/* ADD_HIDDEN calls */
 	uint64_t frames[MAX_FRAMES];	/* hidden frames, 0: free slot */
 	uint64_t written_gfn;
 	unsigned char written[4096];
@@ -123,7 +125,8 @@ static int h_ioctl(void *priv, unsigned long cmd, void *arg)
 		int slot;
 
 		ck_assert_uint_eq(hf->nr, 1);
-		if (hf->gfn >= TOP)
+		f->adds++;
+		if (hf->gfn >= f->gfn_limit)
 			return -EINVAL;
 		if (hf->gfn >= f->taken_from || frame_slot(f, hf->gfn) >= 0)
 			return -EEXIST;
@@ -273,6 +276,7 @@ static struct altp2m_mon *hopen(struct hfd *f)
 	hdr = (void *)f->rings;
 	hdr->entries = 4;
 	f->taken_from = UINT64_MAX;
+	f->gfn_limit = TOP;
 	f->access = ALTP2M_ACCESS_RX;
 	ck_assert_int_eq(altp2m__mon_open_transport(&m, &hide_tr, f, &att,
 						    NULL, 0), 0);
@@ -422,6 +426,24 @@ START_TEST(hide_gfn_choice)
 	f.taken_from = TOP - 3;
 	ck_assert_int_eq(altp2m_mon_hide_breakpoint(m, 0, KBASE, 0, &id), 0);
 	ck_assert_uint_eq(f.bps[0].shadow_gfn, TOP - 4);
+	hclose(m, &f);
+
+	/*
+	 * A host whose guest-physical width is 40 bits: gfns below 2^28.
+	 * The search steps down a power of two per EINVAL, then by one.
+	 */
+	m = hopen(&f);
+	f.gfn_limit = UINT64_C(1) << 28;
+	f.taken_from = f.gfn_limit - 2;
+	ck_assert_int_eq(altp2m_mon_hide_breakpoint(m, 0, KBASE, 0, &id), 0);
+	ck_assert_uint_eq(f.bps[0].shadow_gfn, f.gfn_limit - 3);
+	ck_assert_int_eq(f.adds, 8 + 3);
+	/* The next search starts where this one ended. */
+	f.adds = 0;
+	ck_assert_int_eq(altp2m_mon_hide_breakpoint(m, 0, KBASE + 0x1000, 0,
+						    &id), 0);
+	ck_assert_uint_eq(f.bps[1].shadow_gfn, f.gfn_limit - 4);
+	ck_assert_int_eq(f.adds, 1);
 	hclose(m, &f);
 
 	/* A lower top, set before anything is hidden. */

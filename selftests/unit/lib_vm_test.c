@@ -68,6 +68,7 @@ static void model_stats(struct altp2m_vm_stats *st)
 	st->remaps_invalidated = model_stat(ALTP2M_STATS_A_REMAPS_INVALIDATED);
 	st->view_splits = model_stat(ALTP2M_STATS_A_VIEW_SPLITS);
 	st->nr_views = model_stat(ALTP2M_STATS_A_NR_VIEWS);
+	st->nr_hidden = model_stat(ALTP2M_STATS_A_NR_HIDDEN);
 }
 
 /* vCPU 0 on view 2, 3 on 7, 63 on 1. */

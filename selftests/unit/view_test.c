@@ -3561,6 +3561,44 @@ START_TEST(hidden_txn_rollback)
 }
 END_TEST
 
+/*
+ * Which gfns a view still remaps: the owner's test before it hides a gfn
+ * (a remap of a gfn survives its RAM), by (view, gfn) or by every record.
+ */
+START_TEST(hidden_remapped_at)
+{
+	unsigned int v = create(A_RWX), w = create(A_RWX);
+	u64 g;
+
+	ck_assert(!altp2m_views_remapped_at(&VS, 0, LIMIT));
+	ck_assert_int_eq(altp2m_views_remap(&VS, w, 100, 200), 0);
+	ck_assert(altp2m_views_remapped_at(&VS, 100, 1));
+	ck_assert(altp2m_views_remapped_at(&VS, 90, 11));
+	ck_assert(altp2m_views_remapped_at(&VS, 0, LIMIT));
+	ck_assert(!altp2m_views_remapped_at(&VS, 101, 1));
+	ck_assert(!altp2m_views_remapped_at(&VS, 90, 10));
+	ck_assert(!altp2m_views_remapped_at(&VS, 200, 1));	/* a target */
+	ck_assert(!altp2m_views_remapped_at(&VS, LIMIT, 1));
+	/* Many records: the per-(view, gfn) lookups. */
+	for (g = 0; g < 64; g++)
+		ck_assert_int_eq(altp2m_views_remap(&VS, v, 1000 + g, 2000),
+				 0);
+	ck_assert(altp2m_views_remapped_at(&VS, 1063, 1));
+	ck_assert(altp2m_views_remapped_at(&VS, 100, 1));
+	ck_assert(!altp2m_views_remapped_at(&VS, 1064, 1));
+	ck_assert(!altp2m_views_remapped_at(&VS, 101, 2));
+	/* The region of 100 goes; its remap stays, and still counts. */
+	ck_assert_int_eq(altp2m_views_remap(&VS, w, 100, INVALID), 0);
+	ck_assert(!altp2m_views_remapped_at(&VS, 100, 1));
+	ck_assert_int_eq(altp2m_views_remap(&VS, w, SMALL_BASE, 300), 0);
+	altp2m_views_host_unmap(&VS, SMALL_BASE, SMALL_PAGES);
+	host_del(host_region(SMALL_BASE));
+	ck_assert(altp2m_views_remapped_at(&VS, SMALL_BASE, 1));
+	ck_assert_int_eq(altp2m_views_destroy_view(&VS, w), 0);
+	ck_assert(!altp2m_views_remapped_at(&VS, SMALL_BASE, 1));
+}
+END_TEST
+
 /* The checker knows hidden frames: a wrong frame or view 0's leaf. */
 START_TEST(hidden_check_finds_bad)
 {
@@ -3636,6 +3674,7 @@ static Suite *view_suite(void)
 	tcase_add_test(tc, hidden_remap_chain);
 	tcase_add_test(tc, hidden_txn_rollback);
 	tcase_add_test(tc, hidden_check_finds_bad);
+	tcase_add_test(tc, hidden_remapped_at);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(txn_tc, setup, teardown);

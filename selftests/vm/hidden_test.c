@@ -6,11 +6,12 @@
  * the host wrote into H through a monitor fd's WRITE_MEM at H's own gfn;
  * REMOVE reverts exactly that remap (the guest reads G's own bytes
  * again), frees the frame and counts the remap in remaps_invalidated;
- * the errors (EINVAL, EEXIST over RAM and over hidden frames, a memory
- * region over one, ENOSPC past max_hidden_frames, ENOENT); the same on
- * the monitor fd and over netlink, where an unprivileged caller gets
- * EPERM; the guest's own REMAP hypercall cannot target one; and all of
- * it while a vCPU runs.
+ * the errors (EINVAL, EEXIST over RAM, over hidden frames and over a gfn
+ * a view still remaps, a memory region over one, ENOSPC past
+ * max_hidden_frames, ENOENT); the module's reads for a vCPU follow a
+ * remap to one; the same on the monitor fd and over netlink, where an
+ * unprivileged caller gets EPERM; the guest's own REMAP hypercall cannot
+ * target one; and all of it while a vCPU runs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -65,6 +66,16 @@ static void guest_spin(uint64_t addr)
 		WRITE_ONCE(reads, reads + 1);
 	}
 	GUEST_SYNC(0);
+}
+
+/* OUTS of 4 bytes from @src: the module reads them as the view maps @src. */
+static void guest_outs(uint64_t src)
+{
+	uint64_t n = 4;
+
+	__asm__ __volatile__("rep outsb"
+			     : "+S"(src), "+c"(n) : "d"(0x3f0) : "memory");
+	GUEST_SYNC(n);
 }
 
 static inline int64_t hc(uint64_t nr, uint64_t a, uint64_t b, uint64_t c)
@@ -263,6 +274,50 @@ TEST(remap_and_remove)
 	vm_free(vm);
 }
 
+/*
+ * The module's own reads for a vCPU (string I/O) follow a remap to a
+ * hidden frame, as the guest's accesses do.
+ */
+TEST(emulation_through_remap)
+{
+	struct vm *vm = vm_create(0);
+	struct vcpu *vcpu = vcpu_add(vm, 0, guest_outs);
+	uint64_t g = vm_alloc(vm, PAGE_SIZE, PAGE_SIZE), done, tag = H_TAG;
+	uint8_t out[8] = { 0 };
+	unsigned int n = 0;
+	struct monitor *m;
+	struct ucall uc;
+	uint16_t v;
+
+	*(uint64_t *)addr_gpa2hva(vm, g) = G_TAG;
+	vm_views_enable(vm, 0);
+	v = vm_view_create(vm, ALTP2M_ACCESS_DEFAULT);
+	ASSERT_EQ(add(vm->fd, H, 1), 0);
+	m = monitor_attach(vm, 0, 0);
+	ASSERT_EQ(mon_mem(m, ALTP2M_MONITOR_WRITE_MEM, 0, H_GPA, &tag, 8,
+			  &done), 0);
+	vm_remap_gfn(vm, v, GFN(g), H);
+	vcpu_set_view(vcpu, v);
+	vcpu_args_set(vcpu, 1, g);
+	for (;;) {
+		vcpu_run(vcpu);
+		/* The ucall is port I/O too, on its own port. */
+		if (vcpu->run->exit_reason != ALTP2M_EXIT_IO ||
+		    vcpu->run->io.port != 0x3f0)
+			break;
+		ASSERT_EQ(vcpu->run->io.direction, ALTP2M_IO_OUT);
+		ASSERT_LE(n + vcpu->run->io.count, 4);
+		memcpy(out + n, vcpu_io_data(vcpu), vcpu->run->io.count);
+		n += vcpu->run->io.count;
+	}
+	ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_SYNC);
+	ASSERT_EQ(uc.args[0], 0);
+	ASSERT_EQ(n, 4);
+	ASSERT_EQ(memcmp(out, &tag, 4), 0);
+	monitor_close(m);
+	vm_free(vm);
+}
+
 /* The guest's own REMAP (mixed mode) never targets a hidden frame. */
 TEST(guest_cannot_remap)
 {
@@ -294,6 +349,7 @@ TEST(errors)
 	uint64_t ram = vm_alloc(vm, PAGE_SIZE, PAGE_SIZE);
 	char old[32] = "";
 	void *mem, *mem4;
+	uint16_t v;
 	int fd;
 
 	/* Bad structs. */
@@ -349,6 +405,21 @@ TEST(errors)
 	ASSERT_EQ(__vm_set_memory_region(vm, 3, 0, R4_GPA, R_SIZE, mem), 0);
 	ASSERT_EQ(add(vm->fd, GFN(R3_GPA), 1), 0);
 	ASSERT_EQ(del(vm->fd, GFN(R3_GPA), 1), 0);
+
+	/*
+	 * A remap of a gfn outlives its region; while a view holds it, the
+	 * gfn cannot be hidden (no view maps a hidden gfn).
+	 */
+	vm_views_enable(vm, 0);
+	v = vm_view_create(vm, ALTP2M_ACCESS_DEFAULT);
+	vm_remap_gfn(vm, v, GFN(R4_GPA) + 7, GFN(ram));
+	ASSERT_EQ(__vm_set_memory_region(vm, 3, 0, R4_GPA, 0, mem), 0);
+	ASSERT_ERRNO(add(vm->fd, GFN(R4_GPA) + 6, 2), EEXIST);
+	ASSERT_EQ(add(vm->fd, GFN(R4_GPA) + 8, 1), 0);
+	ASSERT_EQ(del(vm->fd, GFN(R4_GPA) + 8, 1), 0);
+	vm_remap_gfn(vm, v, GFN(R4_GPA) + 7, ALTP2M_GFN_INVALID);
+	ASSERT_EQ(add(vm->fd, GFN(R4_GPA) + 6, 2), 0);
+	ASSERT_EQ(del(vm->fd, GFN(R4_GPA) + 6, 2), 0);
 
 	/* ENOSPC past max_hidden_frames (per VM), lowered for the test. */
 	fd = open(PARAM, O_RDWR);

@@ -1945,8 +1945,9 @@ struct altp2m_monitor_info {
  * netlink's ALTP2M_CMD_ADD_HIDDEN (ALTP2M_A_GFN, ALTP2M_A_NPAGES):
  * @nr frames from @gfn. Errors: EINVAL for flags, padding, @nr 0 or over
  * ALTP2M_MAX_HIDDEN_ADD, or a range beyond the guest-physical width;
- * EEXIST when any gfn of the range is guest RAM (a memory region) or
- * hidden already; ENOSPC beyond the module parameter max_hidden_frames
+ * EEXIST when any gfn of the range is guest RAM (a memory region),
+ * hidden already, or still remapped by a view (a remap outlives its
+ * gfn's region); ENOSPC beyond the module parameter max_hidden_frames
  * per VM; ENOMEM. A memory region created over a hidden gfn later is
  * EEXIST too. ALTP2M_REMOVE_HIDDEN_FRAMES (netlink ALTP2M_CMD_REMOVE_
  * HIDDEN) removes @nr frames from @gfn: ENOENT unless all of them are
