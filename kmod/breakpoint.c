@@ -355,9 +355,9 @@ bool altp2m_bp_frame_clean_view(struct altp2m_vm *vm, u64 shadow_gfn,
  *
  * The shadow becomes the page as @clean_view maps it, with the frame's
  * breakpoints planted again (their @orig the new bytes, their @nop_len
- * what the new instructions are); then no vCPU
- * runs the old bytes. Without memory for the copy the shadow stays as it
- * was (the guest's write itself happened).
+ * what the new instructions are); then no vCPU runs the old bytes.
+ * Without memory for the copy the shadow stays as it was (the guest's
+ * write itself happened).
  */
 void altp2m_bp_resync(struct altp2m_vcpu *vcpu, u64 gfn, u64 shadow_gfn,
 		      u32 clean_view)
