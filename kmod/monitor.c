@@ -26,10 +26,13 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -38,6 +41,7 @@
 
 #include "altp2m.h"
 #include "hidden.h"
+#include "core/mon_poll.h"
 #include "core/monitor_ring.h"
 
 /* Event types that only make sense synchronously (the uAPI's table). */
@@ -64,6 +68,18 @@
 
 /* How often a sync event waiting for room looks at the monitor's @cons. */
 #define ALTP2M_MON_ROOM_POLL	(HZ / 100 ?: 1)
+
+/*
+ * The longest a vCPU parked on a sync event polls for its response before
+ * it sleeps (ns; 0: never). Each vCPU's own window adapts below it
+ * (core/mon_poll.c). A response that comes within the window saves the
+ * vCPU's sleep and the monitor's wake-up of it; the price is the vCPU's
+ * CPU, busy for the window, and only while nothing else wants that CPU.
+ */
+static unsigned int mon_poll_ns = 200000;
+module_param(mon_poll_ns, uint, 0644);
+MODULE_PARM_DESC(mon_poll_ns,
+		 "max ns a vCPU parked on a sync monitor event polls for its response before sleeping (0: never)");
 
 /*
  * One vCPU's ring: @hdr is the vmalloc_user() area mapped at the vCPU's
@@ -528,12 +544,13 @@ out:
 	return v;
 }
 
-bool altp2m_monitor_blocked(struct altp2m_vcpu *vcpu)
+/* Paused by the monitor, alone or with the whole VM (any thread). */
+static bool altp2m_mon_paused(struct altp2m_vcpu *vcpu)
 {
 	struct altp2m_monitor *mon;
 	bool paused = false;
 
-	if (READ_ONCE(vcpu->mon.parked_seq) || READ_ONCE(vcpu->mon.pause_count))
+	if (READ_ONCE(vcpu->mon.pause_count))
 		return true;
 	rcu_read_lock();
 	mon = altp2m_mon_get(vcpu->vm);
@@ -541,6 +558,53 @@ bool altp2m_monitor_blocked(struct altp2m_vcpu *vcpu)
 		paused = READ_ONCE(mon->pause_all);
 	rcu_read_unlock();
 	return paused;
+}
+
+bool altp2m_monitor_blocked(struct altp2m_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->mon.parked_seq) || altp2m_mon_paused(vcpu);
+}
+
+/*
+ * Poll for the response to the sync event the vCPU is parked on, for up
+ * to @window ns, on the vCPU's thread WITHOUT its lock (RESPOND takes it).
+ * Gives up at once when the scheduler wants the CPU, a signal is pending,
+ * another task could run here (the monitor itself, on a single CPU: the
+ * poll would only delay the answer it waits for), or the vCPU is paused
+ * (pauses are long). Return: whether the response (or the close) came.
+ */
+static bool altp2m_mon_poll_rsp(struct altp2m_vcpu *vcpu, u32 window)
+{
+	ktime_t stop = ktime_add_ns(ktime_get(), window);
+
+	for (;;) {
+		if (!READ_ONCE(vcpu->mon.parked_seq))
+			return true;
+		if (need_resched() || signal_pending(current) ||
+		    !single_task_running() || altp2m_mon_paused(vcpu) ||
+		    ktime_after(ktime_get(), stop))
+			return false;
+		cpu_relax();
+	}
+}
+
+/*
+ * After a wait that polled (@window ns, 0: it only measured) and took
+ * @waited ns: adapt the vCPU's window and count the poll
+ * (ALTP2M_MONITOR_GET_STATS). On the vCPU's thread, its lock held.
+ */
+static void altp2m_mon_poll_done(struct altp2m_vcpu *vcpu, u32 window,
+				 bool hit, u64 waited)
+{
+	lockdep_assert_held(&vcpu->lock);
+	vcpu->mon.poll_ns = altp2m_mon_poll_adapt(vcpu->mon.poll_ns, waited,
+						  READ_ONCE(mon_poll_ns));
+	if (!window)
+		return;
+	if (hit)
+		altp2m_mon_stat_inc(vcpu, poll_hits);
+	else
+		altp2m_mon_stat_inc(vcpu, poll_misses);
 }
 
 /**
@@ -552,22 +616,44 @@ bool altp2m_monitor_blocked(struct altp2m_vcpu *vcpu)
  * ALTP2M_MON_ROOM_POLL: the monitor consumes by writing @cons, which
  * tells the module nothing.
  *
+ * A vCPU parked on a sync event that is in the ring, and not paused,
+ * first polls for the response (altp2m_mon_poll_rsp()): once per wait, for
+ * its adaptive window. Every such wait is timed, polled or not, so that
+ * the window can grow from 0; a wait a signal ends teaches it nothing.
+ *
  * Return: 0 when the vCPU may enter, -EINTR on a signal (still blocked).
  */
 int altp2m_monitor_wait(struct altp2m_vcpu *vcpu)
 {
-	bool unsent;
+	bool unsent, timed = false, polled = false, hit = false;
+	ktime_t start = 0;
+	u32 window = 0;
 
 	lockdep_assert_held(&vcpu->lock);
 	for (;;) {
 		if (vcpu->mon.unsent)
 			altp2m_mon_push_unsent(vcpu);
 		if (!altp2m_monitor_blocked(vcpu))
-			return 0;
+			break;
 		if (signal_pending(current))
 			return -EINTR;
 		unsent = vcpu->mon.unsent;
+		if (!timed && !unsent && vcpu->mon.parked_seq &&
+		    !altp2m_mon_paused(vcpu)) {
+			timed = true;
+			start = ktime_get();
+			window = altp2m_mon_poll_window(vcpu->mon.poll_ns,
+							READ_ONCE(mon_poll_ns));
+		}
 		mutex_unlock(&vcpu->lock);
+		if (window && !polled) {
+			polled = true;
+			hit = altp2m_mon_poll_rsp(vcpu, window);
+			if (hit) {
+				mutex_lock(&vcpu->lock);
+				continue;
+			}
+		}
 		if (unsent)
 			wait_event_interruptible_timeout(vcpu->mon.wait,
 							 !altp2m_monitor_blocked(vcpu),
@@ -577,6 +663,10 @@ int altp2m_monitor_wait(struct altp2m_vcpu *vcpu)
 						 !altp2m_monitor_blocked(vcpu));
 		mutex_lock(&vcpu->lock);
 	}
+	if (timed)
+		altp2m_mon_poll_done(vcpu, window, hit,
+				     ktime_to_ns(ktime_sub(ktime_get(), start)));
+	return 0;
 }
 
 /**

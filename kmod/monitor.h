@@ -97,6 +97,9 @@ struct altp2m_mon_reply {
  * @stats: ALTP2M_MONITOR_GET_STATS' counters (@flags and @vcpu unused):
  *	written only by the vCPU's own thread (altp2m_mon_stat_inc()), read
  *	by any with READ_ONCE(), as KVM's vCPU statistics are
+ * @poll_ns: how long the vCPU polls for its next response before it
+ *	sleeps (core/mon_poll.c adapts it after each wait; the module
+ *	parameter mon_poll_ns bounds it)
  *
  * @pause_count is written under the VM's @lock (PAUSE must not wait for a
  * running vCPU's lock); @view_saved and @saved_view under the VM's
@@ -118,6 +121,7 @@ struct altp2m_vcpu_monitor {
 	wait_queue_head_t wait;
 	atomic_t users;
 	struct altp2m_monitor_stats stats;
+	u32 poll_ns;
 };
 
 /* One more of vcpu->mon.stats.@field, on the vCPU's own thread. */
@@ -158,7 +162,9 @@ struct altp2m_vcpu_monitor {
  * altp2m_monitor_blocked: whether the vCPU may not enter now (parked or
  *	paused); the run loop calls it before each entry.
  * altp2m_monitor_wait: sleep (vcpu->lock dropped) until not blocked, a
- *	kick or a signal. Returns 0 or -EINTR.
+ *	kick or a signal; parked on a sync event (not paused), poll for the
+ *	response first, for up to the vCPU's @poll_ns, while the CPU has
+ *	nothing else to run. Returns 0 or -EINTR.
  * altp2m_monitor_guest_request: the guest's ALTP2M_HC_MONITOR_REQUEST
  *	(hypercall dispatch, RIP still at the VMCALL, which the dispatcher
  *	skips after it); returns RAX.

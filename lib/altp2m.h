@@ -503,6 +503,24 @@ int altp2m_mon_dropped(struct altp2m_mon *m, uint32_t vcpu,
 		       uint64_t *dropped);
 
 /*
+ * Busy polling (since 1.2): altp2m_mon_next_event() looks at the rings
+ * for up to @usec microseconds (at most ALTP2M_MON_BUSY_POLL_MAX, else
+ * -EINVAL; 0, the default, turns it off) before it sleeps in poll(), and
+ * never beyond its own timeout; a timeout of 0 does not spin. A daemon
+ * that answers sync events from a CPU of its own then sees each event
+ * without a wake-up, and a vCPU that polls for its response in the module
+ * (the module parameter mon_poll_ns) gets it without sleeping either:
+ * together they take the two sleeps and wake-ups out of a round trip.
+ * The price is the daemon's CPU, busy for up to @usec after each event;
+ * on a machine where the daemon shares its CPU with the vCPUs it only
+ * delays them. Only rings seen already are spun on: the first event of a
+ * vCPU created since is found by poll() afterwards. How the vCPUs' polls
+ * went: altp2m_mon_get_stats().
+ */
+#define ALTP2M_MON_BUSY_POLL_MAX	1000000
+int altp2m_mon_set_busy_poll(struct altp2m_mon *m, unsigned int usec);
+
+/*
  * Responses. altp2m_mon_rsp_init() makes *r a "continue" for @ev; the
  * caller adds ALTP2M_MON_RSP_* flags and their fields, then
  * altp2m_mon_respond() checks it whole (unknown flags, SINGLESTEP with
@@ -640,8 +658,10 @@ int altp2m_mon_clear_cr3_views(struct altp2m_mon *m);
 
 /*
  * vCPU @vcpu's counters of the monitor's work since it was created
- * (events, sync waits, hidden breakpoints, CR3 views: struct
- * altp2m_monitor_stats).
+ * (events, sync waits, its polls for a response: @poll_hits answered
+ * while it polled, @poll_misses polled then slept; hidden breakpoints,
+ * CR3 views, VM exits: struct altp2m_monitor_stats). -ENOENT for no such
+ * vCPU, -ENOTTY from a module without the call.
  */
 int altp2m_mon_get_stats(struct altp2m_mon *m, uint32_t vcpu,
 			 struct altp2m_monitor_stats *st);

@@ -384,6 +384,7 @@ struct altp2m_mon {
 	unsigned char *map;
 	size_t map_len;
 	unsigned int next_vcpu;	/* where the next scan starts */
+	unsigned int busy_poll_us;	/* altp2m_mon_set_busy_poll() */
 	struct altp2m__mon_ring rings[ALTP2M_MAX_VCPUS];
 	struct altp2m__hide *hide;	/* hide.c's; NULL until first used */
 	struct altp2m__err e;

@@ -465,12 +465,72 @@ static int altp2m_mon_take(struct altp2m_mon *m,
 	return 0;
 }
 
-static int64_t altp2m_now_ms(void)
+static int64_t altp2m_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t altp2m_now_ms(void)
+{
+	return altp2m_now_ns() / 1000000;
+}
+
+/* A spin-wait hint to the CPU (its sibling thread gets the core). */
+static inline void altp2m_cpu_relax(void)
+{
+#ifdef __x86_64__
+	__builtin_ia32_pause();
+#endif
+}
+
+ALTP2M_EXPORT
+int altp2m_mon_set_busy_poll(struct altp2m_mon *m, unsigned int usec)
+{
+	altp2m__err_clear(&m->e);
+	if (usec > ALTP2M_MON_BUSY_POLL_MAX)
+		return altp2m_mon_fail(m, altp2m_mon_detail(m, -EINVAL,
+				       "busy poll of %u us is above %u", usec,
+				       ALTP2M_MON_BUSY_POLL_MAX), "busy poll");
+	m->busy_poll_us = usec;
+	return 0;
+}
+
+/* Iterations of the busy poll between two looks at the clock. */
+#define ALTP2M_MON_SPIN_CLOCK	32
+
+/*
+ * altp2m_mon_set_busy_poll(): look at the rings until @until (ns of
+ * CLOCK_MONOTONIC) before sleeping in poll(). A parked vCPU polling for
+ * its response on another CPU then gets it without either side sleeping.
+ * The loop only compares each known ring's producer index with ours (the
+ * event's latency is one turn of it), and reads the clock now and then.
+ * Returns as altp2m_mon_take().
+ */
+static int altp2m_mon_spin(struct altp2m_mon *m,
+			   struct altp2m_monitor_event *ev, int64_t until)
+{
+	const struct altp2m_monitor_ring *hdr[ALTP2M_MAX_VCPUS];
+	unsigned int v, i, n = 0, turn;
+	uint32_t *cons[ALTP2M_MAX_VCPUS];
+
+	for (v = 0; v < ALTP2M_MAX_VCPUS; v++) {
+		if (!m->rings[v].seen)
+			continue;
+		hdr[n] = (void *)(m->map + (size_t)v * m->ring_bytes);
+		cons[n++] = &m->rings[v].cons;
+	}
+	for (turn = 1;; turn++) {
+		for (i = 0; i < n; i++)
+			if (__atomic_load_n(&hdr[i]->prod, __ATOMIC_RELAXED) !=
+			    *cons[i])
+				return altp2m_mon_take(m, ev);
+		altp2m_cpu_relax();
+		if (!(turn % ALTP2M_MON_SPIN_CLOCK) && altp2m_now_ns() >= until)
+			return 0;
+	}
 }
 
 ALTP2M_EXPORT
@@ -478,12 +538,20 @@ int altp2m_mon_next_event(struct altp2m_mon *m,
 			  struct altp2m_monitor_event *ev, int timeout_ms)
 {
 	int64_t deadline = timeout_ms > 0 ? altp2m_now_ms() + timeout_ms : 0;
-	bool refreshed = false;
+	bool refreshed = false, spun = false;
 	int ret, wait = timeout_ms;
+	int64_t until;
 
 	altp2m__err_clear(&m->e);
 	for (;;) {
 		ret = altp2m_mon_take(m, ev);
+		if (!ret && !spun && m->busy_poll_us && timeout_ms) {
+			spun = true;
+			until = altp2m_now_ns() + m->busy_poll_us * INT64_C(1000);
+			if (timeout_ms > 0 && until > deadline * 1000000)
+				until = deadline * 1000000;
+			ret = altp2m_mon_spin(m, ev, until);
+		}
 		if (ret)
 			return ret < 0 ? altp2m_mon_fail(m, ret, "next event") : 1;
 		if (timeout_ms > 0) {
@@ -571,10 +639,17 @@ int altp2m_mon_rsp_set_ops(struct altp2m_monitor_response *r,
 	return 0;
 }
 
+/* Word by word: every response is checked, on a daemon's hot path. */
 static bool altp2m_zero(const void *p, size_t n)
 {
 	const unsigned char *c = p;
+	uint64_t w;
 
+	for (; n >= sizeof(w); n -= sizeof(w), c += sizeof(w)) {
+		memcpy(&w, c, sizeof(w));
+		if (w)
+			return false;
+	}
 	while (n--)
 		if (*c++)
 			return false;

@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../lib/internal.h"
@@ -119,6 +121,23 @@ static int f_ioctl(void *priv, unsigned long cmd, void *arg)
 	case ALTP2M_REMOVE_HIDDEN_FRAMES:
 		f->hidden = *(struct altp2m_hidden_frames *)arg;
 		return f->hidden_err;
+	case ALTP2M_MONITOR_GET_STATS: {
+		struct altp2m_monitor_stats *st = arg;
+		unsigned int i;
+
+		/* What the module checks: no flags, reserved zero. */
+		for (i = 0; i < sizeof(st->reserved) / sizeof(st->reserved[0]); i++)
+			if (st->reserved[i])
+				return -EINVAL;
+		if (st->flags)
+			return -EINVAL;
+		if (st->vcpu >= ALTP2M_MAX_VCPUS ||
+		    !(f->present & (UINT64_C(1) << st->vcpu)))
+			return -ENOENT;
+		st->poll_hits = 7;
+		st->poll_misses = 3;
+		return 0;
+	}
 	default:
 		return -ENOTTY;
 	}
@@ -739,6 +758,124 @@ START_TEST(hidden_frames)
 }
 END_TEST
 
+/* The module's side from another thread: one event after @delay_ms. */
+struct late_event {
+	struct monfd *f;
+	unsigned int delay_ms;
+	pthread_t th;
+};
+
+static void *produce_late(void *arg)
+{
+	struct late_event *l = arg;
+	struct altp2m_monitor_ring *h = hdr(l->f, 0);
+	struct altp2m_monitor_event *ev;
+	struct timespec ts = { 0, l->delay_ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+	ev = (void *)((unsigned char *)h + ALTP2M_MONITOR_RING_HDR +
+		      (h->prod % ENTRIES) * ALTP2M_MONITOR_EVENT_SIZE);
+	memset(ev, 0, sizeof(*ev));
+	ev->type = ALTP2M_MON_EV_VIOLATION;
+	ev->seq = 42;
+	/* The entry before @prod, as the module publishes it. */
+	__atomic_store_n(&h->prod, h->prod + 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+START_TEST(busy_poll)
+{
+	struct altp2m_monitor_event ev;
+	struct late_event l;
+	struct altp2m_mon *m;
+	struct monfd f;
+	int64_t t0;
+
+	fake_init(&f, 0x1);
+	f.revents = 0;		/* poll() says "nothing" at once */
+	m = open_fake(&f);
+	/* Off by default: straight to poll(). */
+	ck_assert_int_eq(altp2m_mon_next_event(m, &ev, 50), 0);
+	ck_assert_int_eq(f.polls, 1);
+
+	ck_assert_int_eq(altp2m_mon_set_busy_poll(m,
+						  ALTP2M_MON_BUSY_POLL_MAX + 1),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(altp2m_mon_errmsg(m), "busy poll"));
+	/* An event that comes while it spins: no poll() at all. */
+	ck_assert_int_eq(altp2m_mon_set_busy_poll(m, ALTP2M_MON_BUSY_POLL_MAX),
+			 0);
+	ck_assert_str_eq(altp2m_mon_errmsg(m), "");
+	l.f = &f;
+	l.delay_ms = 20;
+	ck_assert_int_eq(pthread_create(&l.th, NULL, produce_late, &l), 0);
+	f.polls = 0;
+	ck_assert_int_eq(altp2m_mon_next_event(m, &ev, -1), 1);
+	ck_assert_int_eq(pthread_join(l.th, NULL), 0);
+	ck_assert_uint_eq(ev.seq, 42);
+	ck_assert_int_eq(f.polls, 0);
+	ck_assert_uint_eq(hdr(&f, 0)->cons, 1);
+
+	/* None comes: it spins its 30 ms, then poll() once. */
+	ck_assert_int_eq(altp2m_mon_set_busy_poll(m, 30000), 0);
+	t0 = mono_ms();
+	ck_assert_int_eq(altp2m_mon_next_event(m, &ev, -1), 0);
+	ck_assert_int_ge(mono_ms() - t0, 30);
+	ck_assert_int_eq(f.polls, 1);
+	/* Never beyond the call's own timeout... */
+	ck_assert_int_eq(altp2m_mon_set_busy_poll(m, ALTP2M_MON_BUSY_POLL_MAX),
+			 0);
+	t0 = mono_ms();
+	ck_assert_int_eq(altp2m_mon_next_event(m, &ev, 20), 0);
+	ck_assert_int_lt(mono_ms() - t0, 500);
+	ck_assert_int_eq(f.polls, 2);
+	/* ... and not at all for a timeout of 0. */
+	t0 = mono_ms();
+	ck_assert_int_eq(altp2m_mon_next_event(m, &ev, 0), 0);
+	ck_assert_int_lt(mono_ms() - t0, 500);
+	ck_assert_int_eq(f.polls, 3);
+	/* Off again. */
+	ck_assert_int_eq(altp2m_mon_set_busy_poll(m, 0), 0);
+	t0 = mono_ms();
+	ck_assert_int_eq(altp2m_mon_next_event(m, &ev, -1), 0);
+	ck_assert_int_lt(mono_ms() - t0, 500);
+	ck_assert_int_eq(f.polls, 4);
+	altp2m_mon_close(m);
+	fake_free(&f);
+}
+END_TEST
+
+/* ALTP2M_MONITOR_GET_STATS: the request as the module wants it. */
+START_TEST(get_stats)
+{
+	struct altp2m_monitor_stats st;
+	struct altp2m_mon *m;
+	struct monfd f;
+
+	fake_init(&f, 0x1);
+	m = open_fake(&f);
+	memset(&st, 0xff, sizeof(st));
+	ck_assert_int_eq(altp2m_mon_get_stats(m, 0, &st), 0);
+	ck_assert_uint_eq(f.last_cmd, ALTP2M_MONITOR_GET_STATS);
+	ck_assert_uint_eq(st.vcpu, 0);
+	ck_assert_uint_eq(st.poll_hits, 7);
+	ck_assert_uint_eq(st.poll_misses, 3);
+	ck_assert_uint_eq(st.flags, 0);
+	ck_assert_int_eq(altp2m_mon_get_stats(m, 1, &st), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(altp2m_mon_errmsg(m), "no vCPU 1"));
+	altp2m_mon_close(m);
+	fake_free(&f);
+}
+END_TEST
+
 static Suite *lib_mon_suite(void)
 {
 	Suite *s = suite_create("libaltp2m-mon");
@@ -754,6 +891,8 @@ static Suite *lib_mon_suite(void)
 	tcase_add_test(tc, event_names);
 	tcase_add_test(tc, example_in_doc);
 	tcase_add_test(tc, hidden_frames);
+	tcase_add_test(tc, busy_poll);
+	tcase_add_test(tc, get_stats);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -32,7 +32,7 @@ map=$l2_dir/kallsyms.map
 trace_out=$l2_dir/altp2mctl-trace.out
 marker=altp2m-demo-$$
 
-tap_plan 9
+tap_plan 8
 l2_append=nokaslr
 l2_boot trace 1
 check "boots-to-userspace" l2_wait "L2: ready" 150

@@ -39,10 +39,14 @@ static void guest_requests(void)
 	GUEST_DONE();
 }
 
+/*
+ * One read-modify-write instruction: a pause between a load and a store
+ * of count++ would let the guest's store undo the monitor's write of it.
+ */
 static void guest_spin(void)
 {
 	for (;;)
-		count++;
+		__asm__ __volatile__("incq %0" : "+m"(count));
 }
 
 struct runner {

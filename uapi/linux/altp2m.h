@@ -1466,7 +1466,13 @@ struct altp2m_vcpu_exit_counts {
  * still ends ALTP2M_RUN with EINTR, and the next ALTP2M_RUN parks again:
  * the event stays answered only by its response. A sync event waits for
  * room in a full ring; it is never dropped. An async event finding the
- * ring full is dropped and counted in the ring's @dropped.
+ * ring full is dropped and counted in the ring's @dropped. A parked vCPU
+ * (not a paused one) first polls for its response for a while before it
+ * sleeps, as long as its CPU has nothing else to run: up to the module
+ * parameter mon_poll_ns (nanoseconds, changeable at run time, 0: never),
+ * within a window per vCPU that follows how fast the monitor answered
+ * before; struct altp2m_monitor_stats' @poll_hits and @poll_misses count
+ * how that went.
  *
  * Every event carries the vCPU, its view when the event happened, the
  * vCPU's registers at that point (struct altp2m_monitor_regs) and a
