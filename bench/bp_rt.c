@@ -1,23 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bp_rt: the cost of a hidden breakpoint's hit when the module steps
- * over it by itself (count only) against the same hit answered by a
- * daemon (a sync event and a FAST_SINGLESTEP response on the clean view),
- * in guest TSC ticks, in one VM. It prints figures only; nothing here is
+ * bp_rt: the cost of a hidden breakpoint's hit handled by the module by
+ * itself (count only) against the same hit answered by a daemon (a sync
+ * event and a FAST_SINGLESTEP response on the clean view), in guest TSC
+ * ticks, in one VM. It prints figures only; nothing here is
  * a pass/fail test (it fails only when a run goes wrong).
  *
  *   bp_rt [N]        N iterations per phase (default 2000)
  *
- * The guest (one vCPU, on the execute view, where its function's page is
- * a shadow copy, execute-only) times each call of that function with
- * LFENCE; RDTSC around it and stores the N deltas. The phases:
+ * The guest (one vCPU, on the execute view, where its functions' page is
+ * a shadow copy, execute-only) times each call of a function with
+ * LFENCE; RDTSC around it and stores the N deltas. The function starts
+ * with the 5-byte NOP (0f 1f 44 00 00) as a Linux function built with
+ * ftrace does; a second one starts with a MOV. The phases:
  *
  *   base    no breakpoint: the loop's own cost
- *   kernel  a count-only breakpoint at the function's first instruction:
- *           the module steps over it on view 0 and comes back
- *   thread  a SYNC breakpoint there, answered by a daemon thread of this
- *           process (waiting in poll()) with FAST_SINGLESTEP on view 0,
- *           back to the execute view: what a daemon does on Xen
+ *   kernel  a count-only breakpoint at the function's NOP: the module
+ *           completes the NOP in place (one exit)
+ *   step    a count-only breakpoint at the other function's MOV: the
+ *           module steps over it on view 0 and comes back (two exits)
+ *   thread  a SYNC breakpoint at the NOP, answered by a daemon thread of
+ *           this process (waiting in poll()) with FAST_SINGLESTEP on view
+ *           0, back to the execute view: what a daemon does on Xen
  *   spin    the same daemon, but it never sleeps (sched_yield())
  *
  * Output: one line per phase (median, min, 90th percentile, mean), the
@@ -43,32 +47,47 @@
 
 enum handler { H_NONE, H_KERNEL, H_THREAD, H_SPIN };
 
+/* @mov: the function that starts with a MOV, not the NOP. */
 struct phase {
 	const char *name;
 	enum handler h;
+	bool mov;
 };
 
 static const struct phase phases[] = {
-	{ "bp-base",	H_NONE },
-	{ "bp-kernel",	H_KERNEL },
-	{ "bp-thread",	H_THREAD },
-	{ "bp-spin",	H_SPIN },
+	{ "bp-base",	H_NONE,		false },
+	{ "bp-kernel",	H_KERNEL,	false },
+	{ "bp-step",	H_KERNEL,	true },
+	{ "bp-thread",	H_THREAD,	false },
+	{ "bp-spin",	H_SPIN,		false },
 };
+
+#define PH_KERNEL	1
+#define PH_STEP		2
+#define PH_THREAD	3
+#define PH_SPIN		4
 
 #define NR_PHASES	(sizeof(phases) / sizeof(phases[0]))
 
 /* ------------------------------------------------------ guest code */
 
 uint64_t bench_fn(uint64_t x);
+uint64_t bench_fn_mov(uint64_t x);
 void bench_page(void);
 
-/* The traced function, alone in its page. */
+/* The traced functions, alone in their page. */
 __asm__("	.pushsection .text.bench_bp, \"ax\"\n"
 	"	.balign 4096\n"
 	"	.globl bench_page\n"
 	"bench_page:\n"
 	"	.globl bench_fn\n"
 	"bench_fn:\n"
+	"	.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"
+	"	mov %rdi, %rax\n"
+	"	add $1, %rax\n"
+	"	ret\n"
+	"	.globl bench_fn_mov\n"
+	"bench_fn_mov:\n"
 	"	mov %rdi, %rax\n"
 	"	add $1, %rax\n"
 	"	ret\n"
@@ -87,13 +106,15 @@ static inline uint64_t guest_tsc(void)
 static void guest_code(uint64_t n, uint64_t ticks)
 {
 	uint64_t ph, i, t0, t1, *out, sum = 0;
+	uint64_t (*fn)(uint64_t x);
 
 	for (ph = 0; ph < NR_PHASES; ph++) {
 		GUEST_SYNC(ph);
 		out = (uint64_t *)ticks + ph * n;
+		fn = phases[ph].mov ? bench_fn_mov : bench_fn;
 		for (i = 0; i < n; i++) {
 			t0 = guest_tsc();
-			sum += bench_fn(i);
+			sum += fn(i);
 			t1 = guest_tsc();
 			out[i] = t1 - t0;
 		}
@@ -221,11 +242,12 @@ static void print_exits(const char *name, uint64_t n, const uint64_t *before,
 	printf("\n");
 }
 
-static uint32_t bp_add(struct monitor *m, uint32_t exec, uint32_t flags)
+static uint32_t bp_add(struct monitor *m, uint32_t exec, uint32_t flags,
+		       bool mov)
 {
 	struct altp2m_monitor_breakpoint b = {
 		.flags = flags,
-		.gpa = (uint64_t)(uintptr_t)bench_fn,
+		.gpa = (uint64_t)(uintptr_t)(mov ? bench_fn_mov : bench_fn),
 		.shadow_gfn = SHADOW_GFN,
 		.exec_view = exec,
 	};
@@ -312,9 +334,9 @@ int main(int argc, char **argv)
 		uint64_t after[ALTP2M_VMX_EXIT_REASONS];
 
 		if (p->h == H_KERNEL)
-			id = bp_add(m, d.exec, 0);
+			id = bp_add(m, d.exec, 0, p->mov);
 		if (p->h == H_THREAD || p->h == H_SPIN) {
-			id = bp_add(m, d.exec, ALTP2M_MON_BP_SYNC);
+			id = bp_add(m, d.exec, ALTP2M_MON_BP_SYNC, p->mov);
 			d.spin = p->h == H_SPIN;
 			d.events = 0;
 			__atomic_store_n(&d.stop, 0, __ATOMIC_RELEASE);
@@ -359,8 +381,13 @@ int main(int argc, char **argv)
 	       (unsigned long long)ms.bp_hits,
 	       (unsigned long long)ms.bp_steps,
 	       (unsigned long long)ms.events);
-	ratio("thread/kernel", &st[2], &st[1]);
-	ratio("spin/kernel", &st[3], &st[1]);
+	/* Steps: the MOV's and the daemons' FAST_SINGLESTEPs; no NOP's. */
+	TEST_ASSERT(ms.bp_steps == n, "%llu steps, not %llu",
+		    (unsigned long long)ms.bp_steps, (unsigned long long)n);
+	ratio("thread/kernel", &st[PH_THREAD], &st[PH_KERNEL]);
+	ratio("spin/kernel", &st[PH_SPIN], &st[PH_KERNEL]);
+	ratio("step/kernel", &st[PH_STEP], &st[PH_KERNEL]);
+	ratio("thread/step", &st[PH_THREAD], &st[PH_STEP]);
 	monitor_close(m);
 	vm_free(vm);
 	return 0;

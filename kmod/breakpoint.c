@@ -13,6 +13,15 @@
  * and waits until none runs with the old setting, and only then plants
  * the byte (and lets it be found: a resync plants what it finds).
  *
+ * A breakpoint on a no-op (Linux's ftrace NOP at a function's entry,
+ * ENDBR64) needs no step: its length is cached in @nop_len, read from the
+ * page the step would run (the clean view's) at ADD and at every resync,
+ * the same moments the shadow is made to agree with that page. A write
+ * that bypasses the resync leaves the shadow's other bytes stale as well
+ * (the uAPI tells the monitor to write through the execute view), so the
+ * cache is never older than the code the execute view runs. Reading at
+ * every hit instead would walk the clean view and map its page per hit.
+ *
  * Every change of a shadow byte is followed by a kick of every vCPU with a
  * wait: VM exit and entry serialise the instruction stream, so once it
  * returns no vCPU executes the byte as it was (the cross-modifying code
@@ -95,6 +104,29 @@ static int altp2m_bp_insert_id(struct altp2m_vm *vm, struct altp2m_bp *bp)
 	return -ENOSPC;
 }
 
+/* The no-op length of the instruction at @off of @page's first bytes. */
+static u8 altp2m_bp_nop_at(const u8 *page, unsigned int off)
+{
+	return altp2m_bp_nop_len(page + off, PAGE_SIZE - off);
+}
+
+/*
+ * The no-op length of the instruction at @gpa's offset in @frame (the
+ * clean view's): only bytes before the page's end count, so a no-op that
+ * crosses it is stepped.
+ */
+static u8 altp2m_bp_nop_in(struct altp2m_vm *vm, u64 frame, u64 gpa)
+{
+	unsigned int off = offset_in_page(gpa);
+	u8 insn[ALTP2M_BP_INSN_MAX];
+	unsigned int n = min_t(unsigned int, sizeof(insn), PAGE_SIZE - off);
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (altp2m_copy_gpa(vm, (frame << PAGE_SHIFT) + off, insn, n, false))
+		return 0;
+	return altp2m_bp_nop_len(insn, n);
+}
+
 /*
  * ADD's second half, under the VM's mmu_lock, the breakpoint counted in
  * @nr already: the checks against the views and frames, then the tables
@@ -103,15 +135,15 @@ static int altp2m_bp_insert_id(struct altp2m_vm *vm, struct altp2m_bp *bp)
 static int altp2m_bp_plant(struct altp2m_vm *vm, struct altp2m_bp *bp)
 {
 	unsigned int off = offset_in_page(bp->gpa);
-	u64 gfn = bp->gpa >> PAGE_SHIFT, key, frame;
+	u64 gfn = bp->gpa >> PAGE_SHIFT, key, frame, clean;
 	int ret;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	ret = altp2m_bp_view_frame(vm, bp->clean_view, gfn, &frame);
+	ret = altp2m_bp_view_frame(vm, bp->clean_view, gfn, &clean);
 	if (ret)
 		return ret;
 	/* The clean view must not run the shadow: the step would hit it. */
-	if (frame == bp->shadow_gfn)
+	if (clean == bp->shadow_gfn)
 		return -EINVAL;
 	ret = altp2m_bp_view_frame(vm, bp->exec_view, gfn, &frame);
 	if (ret)
@@ -130,6 +162,7 @@ static int altp2m_bp_plant(struct altp2m_vm *vm, struct altp2m_bp *bp)
 		return ret;
 	}
 	bp->orig = altp2m_bp_poke(vm, bp->shadow_gfn, off, ALTP2M_BP_INT3);
+	bp->nop_len = altp2m_bp_nop_in(vm, clean, bp->gpa);
 	return 0;
 }
 
@@ -321,9 +354,10 @@ bool altp2m_bp_frame_clean_view(struct altp2m_vm *vm, u64 shadow_gfn,
  * @clean_view: the view it wrote through
  *
  * The shadow becomes the page as @clean_view maps it, with the frame's
- * breakpoints planted again (their @orig the new bytes); then no vCPU
- * runs the old bytes. Without memory for the copy the shadow stays as it
- * was (the guest's write itself happened).
+ * breakpoints planted again (their @orig the new bytes, their @nop_len
+ * what the new instructions are); then no vCPU runs the old bytes.
+ * Without memory for the copy the shadow stays as it was (the guest's
+ * write itself happened).
  */
 void altp2m_bp_resync(struct altp2m_vcpu *vcpu, u64 gfn, u64 shadow_gfn,
 		      u32 clean_view)
@@ -363,8 +397,10 @@ void altp2m_bp_resync(struct altp2m_vcpu *vcpu, u64 gfn, u64 shadow_gfn,
 	kunmap_local(va);
 	/* The same breakpoints in the same order: mmu_lock is held. */
 	i = 0;
-	xa_for_each_range(&vm->bps.by_key, key, bp, first, last)
+	xa_for_each_range(&vm->bps.by_key, key, bp, first, last) {
 		bp->orig = orig[i++];
+		bp->nop_len = altp2m_bp_nop_at(src, altp2m_bp_key_offset(key));
+	}
 	altp2m_mon_stat_inc(vcpu, shadow_resyncs);
 unlock:
 	mutex_unlock(&vm->mmu_lock);

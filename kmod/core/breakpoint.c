@@ -83,3 +83,68 @@ enum altp2m_bp_rsp altp2m_bp_response(u32 flags, bool rip_moved)
 		return ALTP2M_BP_RSP_AS_ASKED;
 	return ALTP2M_BP_RSP_STEP_OVER;
 }
+
+/* The prefixes that leave a no-op one: operand size, segment overrides. */
+static bool altp2m_bp_nop_prefix(u8 b)
+{
+	switch (b) {
+	case 0x66:
+	case 0x26:
+	case 0x2e:
+	case 0x36:
+	case 0x3e:
+	case 0x64:
+	case 0x65:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The length of the ModRM operand at @m (ModRM, SIB, displacement) with
+ * 32- or 64-bit addressing, or 0 when it does not fit in @n bytes. mod 00
+ * r/m 101 is disp32 (RIP-relative in 64-bit mode: the same length).
+ */
+static unsigned int altp2m_bp_modrm_len(const u8 *m, unsigned int n)
+{
+	unsigned int mod = m[0] >> 6, rm = m[0] & 7, len = 1;
+
+	if (mod != 3 && rm == 4) {
+		if (n < 2)
+			return 0;
+		/* A SIB with base 101 and mod 00: disp32, no base. */
+		if (mod == 0 && (m[1] & 7) == 5)
+			len += 4;
+		len++;
+	}
+	if (mod == 1)
+		len += 1;
+	else if (mod == 2 || (mod == 0 && rm == 5))
+		len += 4;
+	return len <= n ? len : 0;
+}
+
+unsigned int altp2m_bp_nop_len(const u8 *insn, unsigned int n)
+{
+	unsigned int i = 0, len;
+
+	if (n > ALTP2M_BP_INSN_MAX)
+		n = ALTP2M_BP_INSN_MAX;
+	if (n >= 2 && insn[0] == 0xf3 && insn[1] == 0x90)
+		return 2;
+	if (n >= 4 && insn[0] == 0xf3 && insn[1] == 0x0f &&
+	    insn[2] == 0x1e && (insn[3] == 0xfa || insn[3] == 0xfb))
+		return 4;
+	while (i < n && altp2m_bp_nop_prefix(insn[i]))
+		i++;
+	if (i >= n)
+		return 0;
+	if (insn[i] == 0x90)
+		return i + 1;
+	/* 0f 1f with ModRM.reg 0; the other regs are not NOPs to rely on. */
+	if (n - i < 3 || insn[i] != 0x0f || insn[i + 1] != 0x1f ||
+	    (insn[i + 2] >> 3 & 7))
+		return 0;
+	len = altp2m_bp_modrm_len(insn + i + 2, n - i - 2);
+	return len ? i + 2 + len : 0;
+}

@@ -69,4 +69,26 @@ enum altp2m_bp_rsp {
  */
 enum altp2m_bp_rsp altp2m_bp_response(u32 flags, bool rip_moved);
 
+/* The longest instruction the CPU takes; a longer one is #GP. */
+#define ALTP2M_BP_INSN_MAX		15
+
+/*
+ * altp2m_bp_nop_len - whether an instruction is an architectural no-op,
+ *	which a hit may complete in place (RIP += its length) instead of
+ *	stepping it
+ * @insn: its bytes
+ * @n: how many of them there are (at most ALTP2M_BP_INSN_MAX count)
+ *
+ * For code whose address size is 32 or 64 bits (the ModRM forms' lengths
+ * differ with 16-bit addressing): the caller checks the mode. Taken: NOP
+ * (90) and the multi-byte NOP (0f 1f /0, any ModRM/SIB/displacement: it
+ * accesses no memory), each after any number of 66 and segment-override
+ * prefixes; PAUSE (f3 90); ENDBR64 and ENDBR32 (f3 0f 1e fa/fb), without
+ * other prefixes. Anything else, or an instruction not whole in @n bytes,
+ * is not one.
+ *
+ * Return: the no-op's length, or 0.
+ */
+unsigned int altp2m_bp_nop_len(const u8 *insn, unsigned int n);
+
 #endif /* ALTP2M_CORE_BREAKPOINT_H */

@@ -617,6 +617,7 @@ struct altp2m_bp_hit {
 	u32 id;
 	u32 flags;
 	u32 clean_view;
+	u32 nop_len;
 	u64 hits;
 };
 
@@ -647,6 +648,7 @@ static enum altp2m_bp_found altp2m_bp_find(struct altp2m_vcpu *vcpu, u64 gpa,
 		hit->id = bp->id;
 		hit->flags = bp->flags;
 		hit->clean_view = bp->clean_view;
+		hit->nop_len = bp->nop_len;
 		hit->hits = atomic64_inc_return(&bp->hits);
 		found = ALTP2M_BP_HIT;
 	}
@@ -665,8 +667,45 @@ out:
 }
 
 /*
+ * The no-op length a hit may complete in place: the breakpoint's, when
+ * the code's address size is 32 or 64 bits (altp2m_bp_nop_len() decodes
+ * those; 16-bit addressing makes other ModRM lengths), else 0.
+ */
+static u32 altp2m_bp_nop_here(struct altp2m_vcpu *vcpu, u32 nop_len)
+{
+	struct altp2m_paging pg;
+	u64 cs_base;
+
+	if (!nop_len)
+		return 0;
+	altp2m_vmx_paging(vcpu, &pg, &cs_base);
+	if (pg.cs_l && (pg.efer & EFER_LMA))
+		return nop_len;
+	if ((pg.cr0 & X86_CR0_PE) && pg.cs_db &&
+	    !(vcpu->vmx.rflags & X86_EFLAGS_VM))
+		return nop_len;
+	return 0;
+}
+
+/*
+ * A hidden breakpoint's instruction done: a no-op completed in place,
+ * with all a retired instruction brings (the STI/MOV-SS shadow ends, the
+ * guest's own TF gets its #DB, a monitor's step in flight ends), one exit
+ * per hit; anything else stepped over on @clean_view.
+ */
+static void altp2m_bp_continue(struct altp2m_vcpu *vcpu, u32 clean_view,
+			       u32 nop_len)
+{
+	if (nop_len)
+		altp2m_vmx_skip_insn(vcpu, nop_len);
+	else
+		altp2m_bp_step_over(vcpu, clean_view);
+}
+
+/*
  * A #BP exit of an INT3 (one byte, RIP at it): a hidden breakpoint's hit
- * is handled here (counted, reported as its action says, stepped over).
+ * is handled here (counted, reported as its action says, completed or
+ * stepped over).
  *
  * Return: false when it is the guest's own INT3.
  */
@@ -675,6 +714,7 @@ static bool altp2m_bp_exit(struct altp2m_vcpu *vcpu)
 	struct altp2m_monitor_event ev = { .type = ALTP2M_MON_EV_BREAKPOINT };
 	struct altp2m_bp_hit hit;
 	u64 gla, gpa;
+	u32 nop_len;
 
 	altp2m_mon_rip_addr(vcpu, &gla, &gpa);
 	if (gpa == ALTP2M_GFN_INVALID)
@@ -689,6 +729,7 @@ static bool altp2m_bp_exit(struct altp2m_vcpu *vcpu)
 		break;
 	}
 	altp2m_mon_stat_inc(vcpu, bp_hits);
+	nop_len = altp2m_bp_nop_here(vcpu, hit.nop_len);
 	if (hit.flags & (ALTP2M_MON_BP_ASYNC | ALTP2M_MON_BP_SYNC)) {
 		ev.u.breakpoint.gpa = gpa;
 		ev.u.breakpoint.gla = gla;
@@ -703,11 +744,12 @@ static bool altp2m_bp_exit(struct altp2m_vcpu *vcpu)
 			.insn_len = 1,
 			.hidden = true,
 			.clean_view = hit.clean_view,
+			.nop_len = nop_len,
 		};
 		if (altp2m_mon_send(vcpu, &ev) == ALTP2M_MON_PARKED)
 			return true;
 	}
-	altp2m_bp_step_over(vcpu, hit.clean_view);
+	altp2m_bp_continue(vcpu, hit.clean_view, nop_len);
 	return true;
 }
 
@@ -1101,7 +1143,7 @@ void altp2m_vmx_monitor_apply(struct altp2m_vcpu *vcpu,
 		      p->hidden;
 	bool rip_moved = (r->flags & ALTP2M_MON_RSP_SET_REGS) &&
 			 r->regs.rip != vcpu->vmx.rip;
-	u32 clean_view = p->clean_view;
+	u32 clean_view = p->clean_view, nop_len = p->nop_len;
 
 	lockdep_assert_held(&vcpu->lock);
 	if (r->closing) {
@@ -1117,7 +1159,7 @@ void altp2m_vmx_monitor_apply(struct altp2m_vcpu *vcpu,
 		altp2m_step_arm(vcpu, r, 0);
 	else if (hidden && altp2m_bp_response(r->flags, rip_moved) ==
 		 ALTP2M_BP_RSP_STEP_OVER)
-		altp2m_bp_step_over(vcpu, clean_view);
+		altp2m_bp_continue(vcpu, clean_view, nop_len);
 }
 
 /**

@@ -40,6 +40,8 @@ struct altp2m_vmx_msr {
  * @hidden: a hidden breakpoint's hit (kmod/hidden.h), to step over on
  *	@clean_view
  * @clean_view: see @hidden
+ * @nop_len: a hidden breakpoint's no-op, completed in place instead of
+ *	the step-over (0: step)
  */
 struct altp2m_vmx_mon_park {
 	u32 index;
@@ -47,6 +49,7 @@ struct altp2m_vmx_mon_park {
 	u64 value;
 	bool hidden;
 	u32 clean_view;
+	u32 nop_len;
 };
 
 /*

@@ -2,11 +2,13 @@
 /*
  * Unit tests of kmod/core/breakpoint.c: the key a hidden breakpoint is
  * found by, the form of an ADD, a shadow page brought up to the page it
- * shadows, and the response rules for a SYNC hit.
+ * shadows, the response rules for a SYNC hit, and the no-op decoder.
  */
 #include <check.h>
 #include <errno.h>
 #include <string.h>
+
+#include <linux/kernel.h>
 
 #include "../../kmod/core/breakpoint.h"
 #include "unit.h"
@@ -157,6 +159,141 @@ START_TEST(response)
 }
 END_TEST
 
+/* An instruction's bytes and the no-op length expected of them. */
+struct nop_case {
+	unsigned int len;
+	unsigned int n;
+	u8 b[16];
+};
+
+/* Intel's recommended NOPs (SDM Vol. 2B "NOP"), then longer forms. */
+static const struct nop_case nops[] = {
+	{ 1, 1, { 0x90 } },
+	{ 2, 2, { 0x66, 0x90 } },
+	{ 3, 3, { 0x0f, 0x1f, 0x00 } },
+	{ 4, 4, { 0x0f, 0x1f, 0x40, 0x00 } },
+	{ 5, 5, { 0x0f, 0x1f, 0x44, 0x00, 0x00 } },
+	{ 6, 6, { 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 } },
+	{ 7, 7, { 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 } },
+	{ 8, 8, { 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 } },
+	{ 9, 9, { 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 } },
+	/* GNU as and Linux: 66 / 2e / 3e prefixes in front of the 9. */
+	{ 10, 10, { 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0 } },
+	{ 11, 11, { 0x66, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0 } },
+	{ 11, 11, { 0x3e, 0x3e, 0x66, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0 } },
+	/* 15 bytes, the most an instruction may have. */
+	{ 15, 15, { 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x2e, 0x0f, 0x1f,
+		    0x84, 0, 0, 0, 0, 0 } },
+	/* Segment overrides on NOP; the other ModRM forms. */
+	{ 3, 3, { 0x64, 0x65, 0x90 } },
+	{ 2, 2, { 0x26, 0x90 } },
+	{ 3, 3, { 0x0f, 0x1f, 0xc0 } },		/* register operand */
+	{ 7, 7, { 0x0f, 0x1f, 0x05, 1, 2, 3, 4 } },	/* disp32 / RIP */
+	{ 8, 8, { 0x0f, 0x1f, 0x04, 0x25, 1, 2, 3, 4 } },	/* SIB, no base */
+	{ 4, 4, { 0x0f, 0x1f, 0x04, 0x24 } },	/* SIB, base rsp */
+	{ 5, 5, { 0x0f, 0x1f, 0x44, 0x25, 0x11 } },	/* SIB base 101, mod 01 */
+	{ 8, 8, { 0x36, 0x0f, 0x1f, 0x80, 1, 2, 3, 4 } },
+	/* PAUSE, ENDBR64, ENDBR32. */
+	{ 2, 2, { 0xf3, 0x90 } },
+	{ 4, 4, { 0xf3, 0x0f, 0x1e, 0xfa } },
+	{ 4, 4, { 0xf3, 0x0f, 0x1e, 0xfb } },
+};
+
+/* Not no-ops, whole or not. */
+static const struct nop_case not_nops[] = {
+	{ 0, 1, { 0xcc } },
+	{ 0, 2, { 0x41, 0x90 } },		/* REX.B: xchg %r8, %rax */
+	{ 0, 2, { 0x48, 0x90 } },		/* REX.W */
+	{ 0, 4, { 0x48, 0x0f, 0x1f, 0x00 } },
+	{ 0, 2, { 0xf0, 0x90 } },		/* LOCK: #UD */
+	{ 0, 4, { 0xf0, 0x0f, 0x1f, 0x00 } },
+	{ 0, 3, { 0x66, 0xf3, 0x90 } },		/* PAUSE with more prefixes */
+	{ 0, 2, { 0xf2, 0x90 } },
+	{ 0, 4, { 0xf3, 0x0f, 0x1f, 0x00 } },
+	{ 0, 4, { 0xf2, 0x0f, 0x1f, 0x00 } },
+	{ 0, 4, { 0x67, 0x0f, 0x1f, 0x00 } },	/* address size */
+	{ 0, 3, { 0x0f, 0x1f, 0x08 } },		/* ModRM.reg 1 */
+	{ 0, 3, { 0x0f, 0x1f, 0x38 } },		/* ModRM.reg 7 */
+	{ 0, 3, { 0x0f, 0x1f, 0xf8 } },
+	{ 0, 3, { 0x0f, 0x18, 0x00 } },		/* PREFETCHNTA */
+	{ 0, 3, { 0x0f, 0x0b, 0x00 } },		/* UD2 */
+	{ 0, 3, { 0x0f, 0x1e, 0xfa } },		/* ENDBR64 without F3 */
+	{ 0, 4, { 0xf3, 0x0f, 0x1e, 0xc8 } },	/* RDSSPD */
+	{ 0, 4, { 0xf3, 0x0f, 0x1e, 0xf9 } },
+	{ 0, 5, { 0x66, 0xf3, 0x0f, 0x1e, 0xfa } },
+	{ 0, 5, { 0x55, 0x48, 0x89, 0xe5, 0x90 } },	/* push %rbp */
+	{ 0, 3, { 0x48, 0x89, 0xf8 } },
+	{ 0, 1, { 0x66 } },			/* a prefix alone */
+	{ 0, 15, { 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+		   0x66, 0x66, 0x66, 0x66, 0x66, 0x66 } },
+	/* 16 bytes: longer than an instruction may be (#GP). */
+	{ 0, 16, { 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x2e, 0x0f,
+		   0x1f, 0x84, 0, 0, 0, 0, 0 } },
+	{ 0, 0, { 0x90 } },
+};
+
+START_TEST(nop_decode)
+{
+	u8 buf[32];
+	unsigned int i, n;
+
+	for (i = 0; i < ARRAY_SIZE(nops); i++) {
+		const struct nop_case *c = &nops[i];
+
+		ck_assert_msg(altp2m_bp_nop_len(c->b, c->n) == c->len,
+			      "nop %u: %u", i, altp2m_bp_nop_len(c->b, c->n));
+		/* Bytes after it do not count ... */
+		memset(buf, 0xcc, sizeof(buf));
+		memcpy(buf, c->b, c->len);
+		ck_assert_uint_eq(altp2m_bp_nop_len(buf, sizeof(buf)), c->len);
+		/* ... one missing (the page's end) makes it no NOP. */
+		for (n = 0; n < c->len; n++)
+			ck_assert_msg(altp2m_bp_nop_len(buf, n) == 0,
+				      "nop %u truncated to %u", i, n);
+	}
+	for (i = 0; i < ARRAY_SIZE(not_nops); i++) {
+		const struct nop_case *c = &not_nops[i];
+
+		ck_assert_msg(altp2m_bp_nop_len(c->b, c->n) == 0,
+			      "not a nop %u: %u", i,
+			      altp2m_bp_nop_len(c->b, c->n));
+		memset(buf, 0, sizeof(buf));
+		memcpy(buf, c->b, c->n);
+		ck_assert_msg(altp2m_bp_nop_len(buf, sizeof(buf)) == 0,
+			      "not a nop %u, padded", i);
+	}
+}
+END_TEST
+
+/* Every ModRM byte of 0f 1f: reg 0 only, each length by its form. */
+START_TEST(nop_modrm)
+{
+	u8 b[16] = { 0x0f, 0x1f };
+	unsigned int modrm, sib, mod, rm, want;
+
+	for (modrm = 0; modrm < 256; modrm++) {
+		for (sib = 0; sib < 256; sib += 5) {
+			memset(b + 2, 0, sizeof(b) - 2);
+			b[2] = modrm;
+			b[3] = sib;
+			mod = modrm >> 6;
+			rm = modrm & 7;
+			want = 3;
+			if (mod != 3 && rm == 4)
+				want += 1 + (mod == 0 && (sib & 7) == 5 ? 4 : 0);
+			if (mod == 1)
+				want += 1;
+			else if (mod == 2 || (mod == 0 && rm == 5))
+				want += 4;
+			if (modrm >> 3 & 7)
+				want = 0;
+			ck_assert_msg(altp2m_bp_nop_len(b, sizeof(b)) == want,
+				      "modrm %02x sib %02x", modrm, sib);
+		}
+	}
+}
+END_TEST
+
 static Suite *breakpoint_suite(void)
 {
 	Suite *s = suite_create("breakpoint");
@@ -166,6 +303,8 @@ static Suite *breakpoint_suite(void)
 	tcase_add_test(tc, add_form);
 	tcase_add_test(tc, resync);
 	tcase_add_test(tc, response);
+	tcase_add_test(tc, nop_decode);
+	tcase_add_test(tc, nop_modrm);
 	suite_add_tcase(s, tc);
 	return s;
 }

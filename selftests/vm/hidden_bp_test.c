@@ -7,6 +7,9 @@
  * are the guest's own INT3 or sit in an STI shadow, on two vCPUs at once;
  * the guest reading the page (original bytes) and writing it (the shadow
  * follows); removal and the monitor's close while vCPUs hit; bad input.
+ * Breakpoints on no-ops (5-byte NOP, ENDBR64, NOP) are completed in place,
+ * one exit per hit, with the guest's TF and an STI shadow as a retired
+ * instruction has them, and stepped again once the guest patches them.
  *
  * The guest's code under test is in a page of its own (bp_page), so that
  * the remap moves nothing else.
@@ -38,6 +41,15 @@ void bp_fn_ret(void);
 void bp_sti_next(void);
 void bp_patch_imm(void);
 extern uint64_t bp_data;
+uint64_t bp_nop5(uint64_t x);
+uint64_t bp_endbr(uint64_t x);
+uint64_t bp_nop1(uint64_t x);
+uint64_t bp_nop_tf(void);
+uint64_t bp_sti_nop(void);
+uint64_t bp_morph(void);
+void bp_nop_tf_nop(void);
+void bp_nop_tf_after(void);
+void bp_sti_nop_nop(void);
 
 __asm__("	.pushsection .text.hidden_bp, \"ax\"\n"
 	"	.balign 4096\n"
@@ -77,6 +89,48 @@ __asm__("	.pushsection .text.hidden_bp, \"ax\"\n"
 	"bp_patch_imm:\n"
 	"	.long 1\n"
 	"	ret\n"
+	/* bp_fn's code behind the no-ops functions start with. */
+	"	.globl bp_nop5\n"
+	"bp_nop5:	.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"
+	"	mov %rdi, %rax\n"
+	"	add $1, %rax\n"
+	"	ret\n"
+	"	.globl bp_endbr\n"
+	"bp_endbr:	.byte 0xf3, 0x0f, 0x1e, 0xfa\n"
+	"	mov %rdi, %rax\n"
+	"	add $1, %rax\n"
+	"	ret\n"
+	"	.globl bp_nop1\n"
+	"bp_nop1:	nop\n"
+	"	mov %rdi, %rax\n"
+	"	add $1, %rax\n"
+	"	ret\n"
+	/* A NOP run with TF set: the #DB comes after it. */
+	"	.globl bp_nop_tf\n"
+	"bp_nop_tf:\n"
+	"	pushfq\n"
+	"	orq $0x100, (%rsp)\n"
+	"	popfq\n"
+	"	.globl bp_nop_tf_nop\n"
+	"bp_nop_tf_nop:\n"
+	"	.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"
+	"	.globl bp_nop_tf_after\n"
+	"bp_nop_tf_after:\n"
+	"	mov $11, %eax\n"
+	"	ret\n"
+	/* A NOP in the shadow of an STI. */
+	"	.globl bp_sti_nop\n"
+	"bp_sti_nop:	sti\n"
+	"	.globl bp_sti_nop_nop\n"
+	"bp_sti_nop_nop:\n"
+	"	.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"
+	"	mov $12, %eax\n"
+	"	cli\n"
+	"	ret\n"
+	/* A NOP the guest patches into mov $imm32, %eax (5 bytes too). */
+	"	.globl bp_morph\n"
+	"bp_morph:	.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"
+	"	ret\n"
 	"	.balign 8\n"
 	"	.globl bp_data\n"
 	"bp_data:\n"
@@ -84,11 +138,26 @@ __asm__("	.pushsection .text.hidden_bp, \"ax\"\n"
 	"	.balign 4096\n"
 	"	.popsection\n");
 
-/* The guest's #BP and #UD handlers count; #UD skips the UD2. */
-uint64_t bp_count, ud_count;
+/*
+ * The guest's #BP and #UD handlers count; #UD skips the UD2. #DB counts,
+ * notes where it came and DR6, and clears TF in the frame.
+ */
+uint64_t bp_count, ud_count, db_count, db_rip, db_dr6;
 void guest_bp_handler(void);
 void guest_ud_handler(void);
+void guest_db_handler(void);
 __asm__("	.text\n"
+	"	.globl guest_db_handler\n"
+	"guest_db_handler:\n"
+	"	push %rax\n"
+	"	mov 8(%rsp), %rax\n"
+	"	mov %rax, db_rip\n"
+	"	mov %dr6, %rax\n"
+	"	mov %rax, db_dr6\n"
+	"	andq $~0x100, 24(%rsp)\n"
+	"	lock incq db_count\n"
+	"	pop %rax\n"
+	"	iretq\n"
 	"	.globl guest_bp_handler\n"
 	"guest_bp_handler:\n"
 	"	lock incq bp_count\n"
@@ -107,6 +176,45 @@ static void guest_loop(uint64_t n)
 	for (i = 0; i < n; i++)
 		sum += bp_fn(i);
 	GUEST_SYNC(sum);
+}
+
+/* @n calls of @fn, a function that returns its argument plus one. */
+static void guest_loop_fn(uint64_t n, uint64_t fn)
+{
+	uint64_t (*f)(uint64_t x) = (uint64_t (*)(uint64_t))fn;
+	uint64_t i, sum = 0;
+
+	for (i = 0; i < n; i++)
+		sum += f(i);
+	GUEST_SYNC(sum);
+}
+
+/* A call of @fn with RAX 0 first: what it returns, and the #DBs. */
+static void guest_call_db(uint64_t fn)
+{
+	uint64_t ret;
+
+	__asm__ __volatile__("call *%1" : "=a"(ret) : "r"(fn), "a"(0)
+			     : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10",
+			       "r11", "memory");
+	GUEST_SYNC_ARGS(ret, db_count, db_rip, db_dr6);
+}
+
+/* bp_morph run, patched into mov $7, %eax, run again. */
+static void guest_morph(void)
+{
+	uint64_t before, after;
+
+	__asm__ __volatile__("call bp_morph" : "=a"(before) : "a"(0)
+			     : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10",
+			       "r11", "memory");
+	/* The immediate first: no byte of it is run before the opcode. */
+	WRITE_ONCE(*(uint32_t *)((uint8_t *)bp_morph + 1), 7);
+	WRITE_ONCE(*(uint8_t *)bp_morph, 0xb8);
+	__asm__ __volatile__("call bp_morph" : "=a"(after) : "a"(0)
+			     : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10",
+			       "r11", "memory");
+	GUEST_SYNC_ARGS(before, after);
 }
 
 static void guest_call(uint64_t fn)
@@ -231,6 +339,7 @@ static void env_setup(struct altp2m_test *_t, struct env *e, void *guest,
 		SKIP("no execute-only EPT entries");
 	x86_set_idt_gate(e->vm->ram, 3, sym(guest_bp_handler));
 	x86_set_idt_gate(e->vm->ram, 6, sym(guest_ud_handler));
+	x86_set_idt_gate(e->vm->ram, 1, sym(guest_db_handler));
 	for (i = 0; i < nr; i++)
 		e->r[i].vcpu = vcpu_add(e->vm, i, guest);
 	e->gfn = sym(bp_page) >> 12;
@@ -748,6 +857,177 @@ TEST(close_vm_first)
 	e.m = NULL;
 	env_free(&e);
 	monitor_close(m);
+}
+
+/* How many hits in no-op tests. */
+#define NOP_HITS	200
+/* Basic exit reasons: exception (#BP, a TF step's #DB), monitor trap flag. */
+#define EXIT_EXCEPTION	0
+#define EXIT_MTF	37
+
+/* The vCPU's exits a hit costs: exceptions and MTF exits, so far. */
+static uint64_t hit_exits(struct altp2m_test *_t, struct vcpu *vcpu)
+{
+	struct altp2m_vcpu_exit_counts c = { 0 };
+
+	ASSERT_EQ(__vcpu_ioctl(vcpu, ALTP2M_GET_VCPU_EXIT_COUNTS, &c), 0);
+	return c.counts[EXIT_EXCEPTION] + c.counts[EXIT_MTF];
+}
+
+/*
+ * NOP_HITS calls of @fn, a breakpoint with @flags on its first
+ * instruction: the sum right, every hit counted; the exits the hits cost
+ * (the loop itself raises no exception) and the stats after the run.
+ */
+static uint64_t nop_run(struct altp2m_test *_t, void *fn, uint32_t flags,
+			struct altp2m_monitor_stats *st)
+{
+	struct env e;
+	uint64_t exits;
+	uint32_t id;
+
+	env_setup(_t, &e, guest_loop_fn, 1);
+	vcpu_args_set(e.r[0].vcpu, 2, (uint64_t)NOP_HITS, sym(fn));
+	id = bp_add(_t, &e, fn, flags);
+	exits = hit_exits(_t, e.r[0].vcpu);
+	run_async(_t, &e.r[0]);
+	if (flags & ALTP2M_MON_BP_SYNC) {
+		struct altp2m_monitor_response rsp;
+		struct altp2m_monitor_event ev;
+		unsigned int i;
+
+		for (i = 0; i < NOP_HITS; i++) {
+			ASSERT_EQ(monitor_next_event(e.m, &ev, EV_TIMEOUT_MS),
+				  0);
+			EXPECT_EQ(ev.regs.rip, sym(fn));
+			rsp = rsp_for(&ev, 0);
+			ASSERT_EQ(__monitor_respond(e.m, &rsp), 0);
+		}
+	}
+	run_wait(_t, &e.r[0]);
+	ASSERT_EQ(e.r[0].type, UCALL_SYNC);
+	EXPECT_EQ(e.r[0].uc.args[0], NOP_HITS * (NOP_HITS + 1) / 2);
+	EXPECT_EQ(bp_hits(_t, &e, id), NOP_HITS);
+	exits = hit_exits(_t, e.r[0].vcpu) - exits;
+	*st = stats(_t, &e, 0);
+	EXPECT_EQ(st->bp_hits, NOP_HITS);
+	EXPECT_EQ(vcpu_get_view(e.r[0].vcpu), e.exec);
+	env_free(&e);
+	return exits;
+}
+
+/*
+ * A no-op under the breakpoint is completed in place: one exit per hit
+ * (the #BP), where a step-over costs two (the #BP and the step's #DB or
+ * MTF exit).
+ */
+static void nop_one_exit(struct altp2m_test *_t, void *fn, uint32_t flags)
+{
+	struct altp2m_monitor_stats st;
+	uint64_t exits = nop_run(_t, fn, flags, &st);
+
+	EXPECT_EQ(st.bp_steps, 0);
+	EXPECT_EQ(exits, NOP_HITS);
+}
+
+TEST(nop5_one_exit)
+{
+	nop_one_exit(_t, bp_nop5, 0);
+}
+
+TEST(endbr64_one_exit)
+{
+	nop_one_exit(_t, bp_endbr, 0);
+}
+
+TEST(nop1_one_exit)
+{
+	nop_one_exit(_t, bp_nop1, 0);
+}
+
+/* ASYNC and SYNC ("continue") hits of a no-op: completed in place too. */
+TEST(nop5_async_sync)
+{
+	nop_one_exit(_t, bp_nop5, ALTP2M_MON_BP_ASYNC);
+	nop_one_exit(_t, bp_nop5, ALTP2M_MON_BP_SYNC);
+}
+
+/* Anything else is still stepped: two exits per hit. */
+TEST(non_nop_steps)
+{
+	struct altp2m_monitor_stats st;
+	uint64_t exits = nop_run(_t, bp_fn, 0, &st);
+
+	EXPECT_EQ(st.bp_steps, NOP_HITS);
+	EXPECT_EQ(exits, 2 * NOP_HITS);
+}
+
+/*
+ * A no-op run with the guest's TF set: the guest's single-step #DB comes
+ * after it (DR6.BS), once, as after the instruction on bare metal.
+ */
+TEST(nop_guest_tf)
+{
+	struct env e;
+
+	env_setup(_t, &e, guest_call_db, 1);
+	vcpu_args_set(e.r[0].vcpu, 1, sym(bp_nop_tf));
+	bp_add(_t, &e, bp_nop_tf_nop, 0);
+	run_async(_t, &e.r[0]);
+	run_wait(_t, &e.r[0]);
+	ASSERT_EQ(e.r[0].type, UCALL_SYNC);
+	EXPECT_EQ(e.r[0].uc.args[0], 11);
+	EXPECT_EQ(e.r[0].uc.args[1], 1);
+	EXPECT_EQ(e.r[0].uc.args[2], sym(bp_nop_tf_after));
+	EXPECT_NE(e.r[0].uc.args[3] & (1ULL << 14), 0);
+	EXPECT_EQ(stats(_t, &e, 0).bp_hits, 1);
+	EXPECT_EQ(stats(_t, &e, 0).bp_steps, 0);
+	env_free(&e);
+}
+
+/* A no-op in an STI shadow: completed, the shadow ends with it. */
+TEST(nop_in_sti_shadow)
+{
+	struct env e;
+
+	env_setup(_t, &e, guest_call_db, 1);
+	vcpu_args_set(e.r[0].vcpu, 1, sym(bp_sti_nop));
+	bp_add(_t, &e, bp_sti_nop_nop, 0);
+	run_async(_t, &e.r[0]);
+	run_wait(_t, &e.r[0]);
+	ASSERT_EQ(e.r[0].type, UCALL_SYNC);
+	EXPECT_EQ(e.r[0].uc.args[0], 12);
+	EXPECT_EQ(e.r[0].uc.args[1], 0);
+	EXPECT_EQ(stats(_t, &e, 0).bp_hits, 1);
+	EXPECT_EQ(stats(_t, &e, 0).bp_steps, 0);
+	env_free(&e);
+}
+
+/*
+ * The guest patches the no-op into a MOV: after the resync the next hit
+ * steps it (the MOV runs) instead of skipping five bytes.
+ */
+TEST(nop_patched_steps)
+{
+	struct altp2m_monitor_stats st;
+	struct altp2m_monitor_breakpoint b;
+	struct env e;
+	uint32_t id;
+
+	env_setup(_t, &e, guest_morph, 1);
+	id = bp_add(_t, &e, bp_morph, 0);
+	run_async(_t, &e.r[0]);
+	run_wait(_t, &e.r[0]);
+	ASSERT_EQ(e.r[0].type, UCALL_SYNC);
+	EXPECT_EQ(e.r[0].uc.args[0], 0);
+	EXPECT_EQ(e.r[0].uc.args[1], 7);
+	ASSERT_EQ(__bp_call(&e, ALTP2M_MONITOR_GET_BREAKPOINT, id, &b), 0);
+	EXPECT_EQ(b.hits, 2);
+	EXPECT_EQ(b.orig, 0xb8);
+	st = stats(_t, &e, 0);
+	EXPECT_EQ(st.bp_steps, 1);
+	EXPECT_GE(st.shadow_resyncs, 1);
+	env_free(&e);
 }
 
 /*

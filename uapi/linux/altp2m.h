@@ -2015,13 +2015,21 @@ struct altp2m_hidden_frames {
  * (MTF, or TF with #DB intercepted, invisible to the guest; an exception
  * or interrupt the instruction raises is delivered and the step ends at
  * its handler), and goes back to the view it hit the breakpoint on,
- * without leaving the module. BREAKPOINT events of hidden breakpoints
+ * without leaving the module. An original instruction that is a no-op
+ * (NOP 90, the multi-byte NOP 0f 1f /0 after 66 or segment prefixes,
+ * PAUSE, ENDBR64, ENDBR32, read from @clean_view's page at ADD and at each
+ * resync, whole within the page) is instead completed in place, in
+ * 32- and 64-bit code: RIP moves past it, with no view switch and no
+ * step, as if it had retired (an STI or MOV-SS shadow ends; the guest's
+ * own TF gets its single-step #DB after it): one VM exit per hit instead
+ * of two. It counts in @bp_hits, not @bp_steps. BREAKPOINT events of hidden breakpoints
  * carry ALTP2M_MON_BPF_HIDDEN, the breakpoint's @id and @hits; they come
  * whether or not BREAKPOINT events are enabled with SET_EVENT (those are
  * for the guest's own INT3s, which still reach the guest or the monitor
  * as before). The response to a SYNC hit: "continue" steps over as
  * above; SET_REGS that moves RIP, SWITCH_VIEW, SINGLESTEP or
- * FAST_SINGLESTEP do what they say instead of the step-over; ACCESS and
+ * FAST_SINGLESTEP do what they say instead of the step-over (or the
+ * no-op's completion, which "continue" gives as well); ACCESS and
  * SET_REGS otherwise apply before it; REINJECT is EINVAL (the guest did
  * not plant it).
  *
@@ -2145,7 +2153,8 @@ struct altp2m_monitor_cr3_table {
  *                  before sleeping
  * @poll_misses:    ... that polled and slept anyway
  * @bp_hits:        hidden breakpoint hits (every action)
- * @bp_steps:       step-overs the module did by itself
+ * @bp_steps:       step-overs the module did by itself (a no-op it
+ *                  completed in place is a hit, not a step)
  * @bp_retries:     INT3 exits at a byte no longer planted (retried)
  * @shadow_steps:   reads and writes of shadowed pages stepped on the
  *                  clean view
