@@ -360,6 +360,17 @@ void cli_trace_hit_print(struct cli_out *o, const struct cli_trace_hit *h)
 static const char *const sum_hdr[] = { "FUNCTION", "ADDRESS", "HITS", "PRINTED" };
 static const bool sum_right[] = { false, true, true, true };
 
+/*
+ * The VM exits the breakpoints themselves caused: each hit exits once (the
+ * INT3; a no-op under it is completed right there), a step-over adds the
+ * step's exit, and a read or write of a shadowed page is a violation plus
+ * a step.
+ */
+static uint64_t cli_trace_bp_exits(const struct altp2m_monitor_stats *st)
+{
+	return st->bp_hits + st->bp_steps + 2 * st->shadow_steps;
+}
+
 void cli_trace_sum_print(struct cli_out *o, const struct cli_trace_fn *fns,
 			 unsigned int nfns, const struct cli_trace_sum *s)
 {
@@ -396,6 +407,7 @@ void cli_trace_sum_print(struct cli_out *o, const struct cli_trace_fn *fns,
 			cli_json_u64(o, "shadow_steps", st->shadow_steps);
 			cli_json_u64(o, "shadow_resyncs", st->shadow_resyncs);
 			cli_json_u64(o, "exits", st->exits);
+			cli_json_u64(o, "bp_exits", cli_trace_bp_exits(st));
 			cli_json_obj_end(o);
 		} else {
 			cli_json_null(o, "module");
@@ -432,6 +444,10 @@ void cli_trace_sum_print(struct cli_out *o, const struct cli_trace_fn *fns,
 			(unsigned long long)st->shadow_steps,
 			(unsigned long long)st->shadow_resyncs,
 			(unsigned long long)st->exits);
+	if (s->have_stats)
+		fprintf(o->f,
+			"exits the breakpoints cost: %llu (one per hit, one more per step-over, two per shadowed read or write)\n",
+			(unsigned long long)cli_trace_bp_exits(st));
 	else
 		fprintf(o->f, "module counters: not available\n");
 	fflush(o->f);

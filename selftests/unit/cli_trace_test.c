@@ -291,7 +291,8 @@ START_TEST(summary)
 		"do_sys_openat2      0xffffffff81234560    57       57\n"
 		"do_execveat_common  0xffffffff81300000     3        2\n"
 		"events read: 59, dropped by full rings: 1\n"
-		"module, while tracing (every vCPU): breakpoint hits 60, step-overs 60, sync waits 59, events 59, retries 0, shadow steps 4, shadow resyncs 0; VM exits 250 (every reason)\n");
+		"module, while tracing (every vCPU): breakpoint hits 60, step-overs 60, sync waits 59, events 59, retries 0, shadow steps 4, shadow resyncs 0; VM exits 250 (every reason)\n"
+		"exits the breakpoints cost: 128 (one per hit, one more per step-over, two per shadowed read or write)\n");
 	free(s);
 	s = capture(true, print_sum, &a);
 	ck_assert_str_eq(s,
@@ -300,7 +301,7 @@ START_TEST(summary)
 		"{\"fn\":\"do_execveat_common\",\"addr\":18446744071581990912,\"hits\":3,\"printed\":2}],"
 		"\"events\":59,\"dropped\":1,\"module\":{\"events\":59,\"sync_waits\":59,"
 		"\"bp_hits\":60,\"bp_steps\":60,\"bp_retries\":0,\"shadow_steps\":4,"
-		"\"shadow_resyncs\":0,\"exits\":250}}}\n");
+		"\"shadow_resyncs\":0,\"exits\":250,\"bp_exits\":128}}}\n");
 	free(s);
 	a.s.have_stats = false;
 	s = capture(true, print_sum, &a);
