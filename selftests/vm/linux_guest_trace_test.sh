@@ -79,7 +79,9 @@ armed() {
 }
 check "trace-armed" armed
 
-l2_send "echo $marker >/tmp/$marker.txt; cat /tmp/$marker.txt; ls /bin >/dev/null; busybox uname -r"
+work="echo $marker >/tmp/$marker.txt; cat /tmp/$marker.txt; ls /bin >/dev/null; busybox uname -r"
+diag "the guest's shell runs: $work"
+l2_send "$work"
 l2_wait "L2: answer $marker" 120 >/dev/null
 during=$(peek during)
 diag "guest reads $fn at $addr while traced: $during"
