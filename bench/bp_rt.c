@@ -40,6 +40,7 @@
 #include "../selftests/lib/vm_util.h"
 #include "../selftests/lib/monitor_util.h"
 #include "../selftests/lib/test_util.h"
+#include "bench_stats.h"
 
 #define DEFAULT_N	2000
 /* Beyond the guest's RAM: the shadow frame, hidden. */
@@ -172,47 +173,6 @@ static void *daemon_thread(void *arg)
 		daemon_answer(d, &ev);
 	}
 	return NULL;
-}
-
-/* ------------------------------------------------------ figures */
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-struct stats {
-	uint64_t median, min, p90;
-	double mean;
-};
-
-static struct stats stats_of(uint64_t *t, uint64_t n)
-{
-	struct stats s = { 0 };
-	double sum = 0;
-	uint64_t i;
-
-	qsort(t, n, sizeof(*t), cmp_u64);
-	for (i = 0; i < n; i++)
-		sum += t[i];
-	s.min = t[0];
-	s.median = t[n / 2];
-	s.p90 = t[n * 9 / 10];
-	s.mean = sum / n;
-	return s;
-}
-
-static void ratio(const char *what, const struct stats *daemon,
-		  const struct stats *kernel)
-{
-	double r = (double)daemon->median / kernel->median;
-
-	printf("%-24s %.2f (median over median; min over min %.2f)\n", what,
-	       r, (double)daemon->min / kernel->min);
-	printf("BENCH {\"pair\": \"%s\", \"median\": %.3f, \"min\": %.3f}\n",
-	       what, r, (double)daemon->min / kernel->min);
 }
 
 /* ------------------------------------------------------ the VMM */

@@ -74,6 +74,7 @@
 #include "../selftests/lib/vm_util.h"
 #include "../selftests/lib/monitor_util.h"
 #include "../selftests/lib/test_util.h"
+#include "bench_stats.h"
 #include "altp2m.h"
 
 #define DEFAULT_N	2000
@@ -445,45 +446,6 @@ static uint64_t vmm_run(struct vcpu *vcpu, uint32_t view_a, uint32_t view_b,
 }
 
 /* ------------------------------------------------------ figures */
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-struct stats {
-	uint64_t median, min, p90;
-	double mean;
-};
-
-static struct stats stats_of(uint64_t *t, uint64_t n)
-{
-	struct stats s = { 0 };
-	double sum = 0;
-	uint64_t i;
-
-	qsort(t, n, sizeof(*t), cmp_u64);
-	for (i = 0; i < n; i++)
-		sum += t[i];
-	s.min = t[0];
-	s.median = t[n / 2];
-	s.p90 = t[n * 9 / 10];
-	s.mean = sum / n;
-	return s;
-}
-
-static void ratio(const char *what, const struct stats *daemon,
-		  const struct stats *vmm)
-{
-	double r = (double)daemon->median / vmm->median;
-
-	printf("%-24s %.2f (median over median; min over min %.2f)\n", what,
-	       r, (double)daemon->min / vmm->min);
-	printf("BENCH {\"pair\": \"%s\", \"median\": %.3f, \"min\": %.3f}\n",
-	       what, r, (double)daemon->min / vmm->min);
-}
 
 /* Daemon's median over the VMM's of the same operation. */
 static void ratios(const struct stats *st)
