@@ -70,30 +70,6 @@ struct altp2m__hide {
 	struct altp2m__hbp *bps;
 };
 
-/* ---- errors ---- */
-
-static int altp2m_hide_detail(struct altp2m_mon *m, int err,
-			      const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int altp2m_hide_detail(struct altp2m_mon *m, int err,
-			      const char *fmt, ...)
-{
-	va_list ap;
-
-	m->e.err = err;
-	va_start(ap, fmt);
-	vsnprintf(m->e.msg, sizeof(m->e.msg), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-static int altp2m_hide_fail(struct altp2m_mon *m, int err, const char *what)
-{
-	altp2m__err_finish(&m->e, err, what);
-	return err;
-}
-
 /* ---- state ---- */
 
 static void altp2m_hide_defaults(struct altp2m__hide *h)
@@ -158,21 +134,21 @@ static int altp2m_hide_caps(struct altp2m_mon *m, struct altp2m__hide *h)
 	if (!h->caps_known) {
 		fd = open(ALTP2M_DEFAULT_DEVICE, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
-			return altp2m_hide_detail(m, -errno,
+			return altp2m__mon_detail(m, -errno,
 						  "cannot read the host's capabilities from "
 						  ALTP2M_DEFAULT_DEVICE);
 		memset(&caps, 0, sizeof(caps));
 		ret = ioctl(fd, ALTP2M_GET_CAPS, &caps) < 0 ? -errno : 0;
 		close(fd);
 		if (ret)
-			return altp2m_hide_detail(m, ret,
+			return altp2m__mon_detail(m, ret,
 						  "cannot read the host's capabilities");
 		h->caps = caps.caps;
 		h->caps_known = true;
 		altp2m_hide_clamp(h, caps.gpa_bits);
 	}
 	if (!(h->caps & ALTP2M_CAP_EPT_EXEC_ONLY))
-		return altp2m_hide_detail(m, -EOPNOTSUPP,
+		return altp2m__mon_detail(m, -EOPNOTSUPP,
 					  "this host's EPT has no execute-only entries");
 	return 0;
 }
@@ -200,46 +176,46 @@ int altp2m_mon_hide_setup(struct altp2m_mon *m,
 
 	altp2m__err_clear(&m->e);
 	if (altp2m__opts_copy(&o, sizeof(o), opts))
-		altp2m_hide_detail(m, -EINVAL,
+		altp2m__mon_detail(m, -EINVAL,
 				   "options this library does not know");
 	else if (o.flags & ~(uint32_t)ALTP2M_HIDE_EXEC_VIEW)
-		altp2m_hide_detail(m, -EINVAL, "unknown flags 0x%x", o.flags);
+		altp2m__mon_detail(m, -EINVAL, "unknown flags 0x%x", o.flags);
 	else if ((o.flags & ALTP2M_HIDE_EXEC_VIEW) &&
 		 (!o.exec_view || o.exec_view >= ALTP2M_MAX_VIEWS))
-		altp2m_hide_detail(m, -EINVAL,
+		altp2m__mon_detail(m, -EINVAL,
 				   "execute view %u: 1 .. %d (view 0 cannot remap)",
 				   o.exec_view, ALTP2M_MAX_VIEWS - 1);
 	else if (o.clean_view >= ALTP2M_MAX_VIEWS)
-		altp2m_hide_detail(m, -EINVAL, "clean view %u is not below %d",
+		altp2m__mon_detail(m, -EINVAL, "clean view %u is not below %d",
 				   o.clean_view, ALTP2M_MAX_VIEWS);
 	else if ((o.flags & ALTP2M_HIDE_EXEC_VIEW) &&
 		 o.exec_view == o.clean_view)
-		altp2m_hide_detail(m, -EINVAL,
+		altp2m__mon_detail(m, -EINVAL,
 				   "the execute and clean views must differ");
 	else if (o.gfn_top == 1 || o.gfn_top > ALTP2M_HIDE_GFN_TOP)
-		altp2m_hide_detail(m, -EINVAL,
+		altp2m__mon_detail(m, -EINVAL,
 				   "gfn top 0x%llx: 2 .. 2^36 (0: 2^36)",
 				   (unsigned long long)o.gfn_top);
 	else if (o.pad)
-		altp2m_hide_detail(m, -EINVAL, "padding must be 0");
+		altp2m__mon_detail(m, -EINVAL, "padding must be 0");
 	if (m->e.err)
-		return altp2m_hide_fail(m, m->e.err, "hide setup");
+		return altp2m__mon_fail(m, m->e.err, "hide setup");
 	h = altp2m_hide_state(m);
 	if (!h)
-		return altp2m_hide_fail(m, -ENOMEM, "hide setup");
+		return altp2m__mon_fail(m, -ENOMEM, "hide setup");
 	if (h->bps || h->shadows)
-		return altp2m_hide_fail(m, altp2m_hide_detail(m, -EBUSY,
+		return altp2m__mon_fail(m, altp2m__mon_detail(m, -EBUSY,
 					"breakpoints are hidden with the current setup"),
 					"hide setup");
 	/* The library's view goes when the caller names one of its own. */
 	if (h->own_view && (o.flags & ALTP2M_HIDE_EXEC_VIEW))
 		altp2m_hide_view_drop(m, h);
 	if (h->own_view && (o.flags & ALTP2M_HIDE_EXEC_VIEW))
-		return altp2m_hide_fail(m, altp2m_hide_detail(m, -EBUSY,
+		return altp2m__mon_fail(m, altp2m__mon_detail(m, -EBUSY,
 					"cannot destroy the library's execute view %u (a vCPU is on it?)",
 					h->view), "hide setup");
 	if (h->own_view && o.clean_view == h->view)
-		return altp2m_hide_fail(m, altp2m_hide_detail(m, -EINVAL,
+		return altp2m__mon_fail(m, altp2m__mon_detail(m, -EINVAL,
 					"view %u is the execute view", h->view),
 					"hide setup");
 	h->o = o;
@@ -267,10 +243,10 @@ static int altp2m_hide_view_get(struct altp2m_mon *m, struct altp2m__hide *h,
 	}
 	ret = m->tr->ioctl(m->priv, ALTP2M_CREATE_VIEW, &vc);
 	if (ret < 0)
-		return altp2m_hide_detail(m, ret,
+		return altp2m__mon_detail(m, ret,
 					  "cannot create the execute view (are views enabled?)");
 	if (vc.view == h->o.clean_view)
-		return altp2m_hide_detail(m, -EPROTO,
+		return altp2m__mon_detail(m, -EPROTO,
 					  "the module made view %u, the clean view",
 					  vc.view);
 	h->view = vc.view;
@@ -313,7 +289,7 @@ static int altp2m_hide_frame_new(struct altp2m_mon *m, struct altp2m__hide *h,
 			continue;
 		}
 		if (ret != -EINVAL)
-			return altp2m_hide_detail(m, ret,
+			return altp2m__mon_detail(m, ret,
 						  "cannot add a hidden frame at gfn 0x%llx",
 						  (unsigned long long)g);
 		for (p = 1; p <= g / 2; p <<= 1)
@@ -321,7 +297,7 @@ static int altp2m_hide_frame_new(struct altp2m_mon *m, struct altp2m__hide *h,
 		g = p - 1;
 		h->next_gfn = g;
 	}
-	return altp2m_hide_detail(m, -ENOSPC,
+	return altp2m__mon_detail(m, -ENOSPC,
 				  "no free gfn below 0x%llx after %d tries",
 				  (unsigned long long)(h->next_gfn + 1), i);
 }
@@ -376,14 +352,14 @@ static int altp2m_hide_shadow_new(struct altp2m_mon *m, struct altp2m__hide *h,
 
 	sh = calloc(1, sizeof(*sh));
 	if (!sh)
-		return altp2m_hide_detail(m, -ENOMEM, "no memory");
+		return altp2m__mon_detail(m, -ENOMEM, "no memory");
 	sh->gfn = gfn;
 	sh->access = ALTP2M_ACCESS_DEFAULT;
 	/* A caller's view gets back the access it had; ours had the default. */
 	if (!h->own_view) {
 		ret = m->tr->ioctl(m->priv, ALTP2M_GET_MEM_ACCESS, &gg);
 		if (ret < 0 && ret != -ESRCH) {
-			altp2m_hide_detail(m, ret,
+			altp2m__mon_detail(m, ret,
 					   "cannot read the access of gfn 0x%llx in view %u",
 					   (unsigned long long)gfn, h->view);
 			goto free;
@@ -397,7 +373,7 @@ static int altp2m_hide_shadow_new(struct altp2m_mon *m, struct altp2m__hide *h,
 	ret = altp2m_hide_mem(m, ALTP2M_MONITOR_READ_MEM, h->o.clean_view, gfn,
 			      page);
 	if (ret) {
-		altp2m_hide_detail(m, ret,
+		altp2m__mon_detail(m, ret,
 				   "cannot read gfn 0x%llx through view %u",
 				   (unsigned long long)gfn, h->o.clean_view);
 		goto remove;
@@ -405,14 +381,14 @@ static int altp2m_hide_shadow_new(struct altp2m_mon *m, struct altp2m__hide *h,
 	ret = altp2m_hide_mem(m, ALTP2M_MONITOR_WRITE_MEM, h->o.clean_view,
 			      sh->hidden, page);
 	if (ret) {
-		altp2m_hide_detail(m, ret,
+		altp2m__mon_detail(m, ret,
 				   "cannot fill the hidden frame at gfn 0x%llx",
 				   (unsigned long long)sh->hidden);
 		goto remove;
 	}
 	ret = altp2m_hide_batch(m, h, sh, true);
 	if (ret < 0) {
-		altp2m_hide_detail(m, ret,
+		altp2m__mon_detail(m, ret,
 				   "cannot remap gfn 0x%llx to 0x%llx execute-only in view %u",
 				   (unsigned long long)gfn,
 				   (unsigned long long)sh->hidden, h->view);
@@ -444,7 +420,7 @@ static int altp2m_hide_shadow_drop(struct altp2m_mon *m, struct altp2m__hide *h,
 	if (sh->mapped) {
 		ret = altp2m_hide_batch(m, h, sh, false);
 		if (ret < 0)
-			return altp2m_hide_detail(m, ret,
+			return altp2m__mon_detail(m, ret,
 						  "cannot undo the remap of gfn 0x%llx in view %u",
 						  (unsigned long long)sh->gfn,
 						  h->view);
@@ -452,7 +428,7 @@ static int altp2m_hide_shadow_drop(struct altp2m_mon *m, struct altp2m__hide *h,
 	}
 	ret = altp2m_hide_frames(m, ALTP2M_REMOVE_HIDDEN_FRAMES, sh->hidden);
 	if (ret < 0)
-		return altp2m_hide_detail(m, ret,
+		return altp2m__mon_detail(m, ret,
 					  "cannot remove the hidden frame at gfn 0x%llx",
 					  (unsigned long long)sh->hidden);
 	for (pp = &h->shadows; *pp != sh; pp = &(*pp)->next)
@@ -491,16 +467,16 @@ int altp2m_mon_hide_view(struct altp2m_mon *m, uint32_t *view)
 
 	altp2m__err_clear(&m->e);
 	if (!view)
-		return altp2m_hide_fail(m, altp2m_hide_detail(m, -EINVAL,
+		return altp2m__mon_fail(m, altp2m__mon_detail(m, -EINVAL,
 					"nowhere to put the view"), "execute view");
 	h = altp2m_hide_state(m);
 	if (!h)
-		return altp2m_hide_fail(m, -ENOMEM, "execute view");
+		return altp2m__mon_fail(m, -ENOMEM, "execute view");
 	ret = altp2m_hide_caps(m, h);
 	if (!ret)
 		ret = altp2m_hide_view_get(m, h, &made);
 	if (ret)
-		return altp2m_hide_fail(m, ret, "execute view");
+		return altp2m__mon_fail(m, ret, "execute view");
 	*view = h->view;
 	return 0;
 }
@@ -542,23 +518,23 @@ int altp2m_mon_hide_breakpoint(struct altp2m_mon *m, uint32_t vcpu,
 
 	altp2m__err_clear(&m->e);
 	if (vcpu >= ALTP2M_MAX_VCPUS)
-		altp2m_hide_detail(m, -EINVAL, "vCPU %u is not below %d", vcpu,
+		altp2m__mon_detail(m, -EINVAL, "vCPU %u is not below %d", vcpu,
 				   ALTP2M_MAX_VCPUS);
 	else if (flags & ~both)
-		altp2m_hide_detail(m, -EINVAL, "unknown flags 0x%x",
+		altp2m__mon_detail(m, -EINVAL, "unknown flags 0x%x",
 				   flags & ~both);
 	else if ((flags & both) == both)
-		altp2m_hide_detail(m, -EINVAL,
+		altp2m__mon_detail(m, -EINVAL,
 				   "a breakpoint is either sync or async");
 	else if (!id)
-		altp2m_hide_detail(m, -EINVAL, "nowhere to put the id");
+		altp2m__mon_detail(m, -EINVAL, "nowhere to put the id");
 	if (m->e.err)
-		return altp2m_hide_fail(m, m->e.err, "hide breakpoint");
+		return altp2m__mon_fail(m, m->e.err, "hide breakpoint");
 	h = altp2m_hide_state(m);
 	hbp = calloc(1, sizeof(*hbp));
 	if (!h || !hbp) {
 		free(hbp);
-		return altp2m_hide_fail(m, -ENOMEM, "hide breakpoint");
+		return altp2m__mon_fail(m, -ENOMEM, "hide breakpoint");
 	}
 	ret = altp2m_hide_caps(m, h);
 	if (ret)
@@ -566,17 +542,17 @@ int altp2m_mon_hide_breakpoint(struct altp2m_mon *m, uint32_t vcpu,
 	/* The guest's paging and views hold still until we are done. */
 	ret = altp2m_hide_pause(m, ALTP2M_MONITOR_PAUSE);
 	if (ret < 0) {
-		altp2m_hide_detail(m, ret, "cannot pause the VM");
+		altp2m__mon_detail(m, ret, "cannot pause the VM");
 		goto undo;
 	}
 	paused = true;
 	ret = m->tr->ioctl(m->priv, ALTP2M_MONITOR_TRANSLATE, &t);
 	if (ret == -ENXIO)
-		altp2m_hide_detail(m, ret,
+		altp2m__mon_detail(m, ret,
 				   "0x%llx is not mapped for execution on vCPU %u (page-fault error code 0x%x)",
 				   (unsigned long long)gva, vcpu, t.error);
 	else if (ret < 0)
-		altp2m_hide_detail(m, ret, "cannot translate 0x%llx on vCPU %u",
+		altp2m__mon_detail(m, ret, "cannot translate 0x%llx on vCPU %u",
 				   (unsigned long long)gva, vcpu);
 	if (ret < 0)
 		goto undo;
@@ -599,7 +575,7 @@ int altp2m_mon_hide_breakpoint(struct altp2m_mon *m, uint32_t vcpu,
 	bp.clean_view = h->o.clean_view;
 	ret = m->tr->ioctl(m->priv, ALTP2M_MONITOR_ADD_BREAKPOINT, &bp);
 	if (ret < 0) {
-		altp2m_hide_detail(m, ret,
+		altp2m__mon_detail(m, ret,
 				   ret == -EEXIST ?
 				   "a breakpoint sits at gpa 0x%llx already" :
 				   "cannot add the breakpoint at gpa 0x%llx",
@@ -610,7 +586,7 @@ int altp2m_mon_hide_breakpoint(struct altp2m_mon *m, uint32_t vcpu,
 	if (ret < 0) {
 		/* No pause of ours is left to undo after a failed RESUME. */
 		paused = false;
-		altp2m_hide_detail(m, ret, "cannot resume the VM");
+		altp2m__mon_detail(m, ret, "cannot resume the VM");
 		memset(&rm, 0, sizeof(rm));
 		rm.id = bp.id;
 		m->tr->ioctl(m->priv, ALTP2M_MONITOR_REMOVE_BREAKPOINT, &rm);
@@ -627,7 +603,7 @@ int altp2m_mon_hide_breakpoint(struct altp2m_mon *m, uint32_t vcpu,
 undo:
 	altp2m_hide_undo(m, h, made_sh ? sh : NULL, made_view, paused);
 	free(hbp);
-	return altp2m_hide_fail(m, ret, "hide breakpoint");
+	return altp2m__mon_fail(m, ret, "hide breakpoint");
 }
 
 ALTP2M_EXPORT
@@ -644,14 +620,14 @@ int altp2m_mon_unhide_breakpoint(struct altp2m_mon *m, uint32_t id)
 	     pp = &(*pp)->next)
 		;
 	if (!pp || !*pp)
-		return altp2m_hide_fail(m, altp2m_hide_detail(m, -ENOENT,
+		return altp2m__mon_fail(m, altp2m__mon_detail(m, -ENOENT,
 					"no breakpoint %u hidden through this handle",
 					id), "unhide breakpoint");
 	hbp = *pp;
 	ret = m->tr->ioctl(m->priv, ALTP2M_MONITOR_REMOVE_BREAKPOINT, &bp);
 	/* ENOENT: the module forgot it already; the shadow still goes. */
 	if (ret < 0 && ret != -ENOENT)
-		return altp2m_hide_fail(m, altp2m_hide_detail(m, ret,
+		return altp2m__mon_fail(m, altp2m__mon_detail(m, ret,
 					"cannot remove breakpoint %u", id),
 					"unhide breakpoint");
 	sh = hbp->sh;
@@ -660,7 +636,7 @@ int altp2m_mon_unhide_breakpoint(struct altp2m_mon *m, uint32_t id)
 	if (--sh->refs)
 		return 0;
 	ret = altp2m_hide_shadow_drop(m, h, sh);
-	return ret ? altp2m_hide_fail(m, ret, "unhide breakpoint") : 0;
+	return ret ? altp2m__mon_fail(m, ret, "unhide breakpoint") : 0;
 }
 
 void altp2m__hide_release(struct altp2m_mon *m)
@@ -701,27 +677,27 @@ static int altp2m_bp_check(struct altp2m_mon *m,
 	unsigned int i;
 
 	if (!bp)
-		return altp2m_hide_detail(m, -EINVAL, "no breakpoint");
+		return altp2m__mon_detail(m, -EINVAL, "no breakpoint");
 	if (bp->flags & ~both)
-		return altp2m_hide_detail(m, -EINVAL, "unknown flags 0x%x",
+		return altp2m__mon_detail(m, -EINVAL, "unknown flags 0x%x",
 					  bp->flags & ~both);
 	if ((bp->flags & both) == both)
-		return altp2m_hide_detail(m, -EINVAL,
+		return altp2m__mon_detail(m, -EINVAL,
 					  "a breakpoint is either sync or async");
 	if (bp->exec_view >= ALTP2M_MAX_VIEWS ||
 	    bp->clean_view >= ALTP2M_MAX_VIEWS)
-		return altp2m_hide_detail(m, -EINVAL, "views are below %d",
+		return altp2m__mon_detail(m, -EINVAL, "views are below %d",
 					  ALTP2M_MAX_VIEWS);
 	if (bp->exec_view == bp->clean_view)
-		return altp2m_hide_detail(m, -EINVAL,
+		return altp2m__mon_detail(m, -EINVAL,
 					  "the execute and clean views must differ");
 	for (i = 0; i < sizeof(bp->pad); i++)
 		if (bp->pad[i])
-			return altp2m_hide_detail(m, -EINVAL,
+			return altp2m__mon_detail(m, -EINVAL,
 						  "padding must be 0");
 	for (i = 0; i < sizeof(bp->reserved) / sizeof(bp->reserved[0]); i++)
 		if (bp->reserved[i])
-			return altp2m_hide_detail(m, -EINVAL,
+			return altp2m__mon_detail(m, -EINVAL,
 						  "reserved fields must be 0");
 	return 0;
 }
@@ -740,13 +716,13 @@ int altp2m_mon_add_breakpoint(struct altp2m_mon *m,
 		bp->hits = 0;
 		ret = m->tr->ioctl(m->priv, ALTP2M_MONITOR_ADD_BREAKPOINT, bp);
 		if (ret == -EEXIST)
-			altp2m_hide_detail(m, ret,
+			altp2m__mon_detail(m, ret,
 					   "a breakpoint sits at that byte already");
 		else if (ret == -EINVAL)
-			altp2m_hide_detail(m, ret,
+			altp2m__mon_detail(m, ret,
 					   "is the shadow hidden and remapped in the execute view?");
 	}
-	return ret < 0 ? altp2m_hide_fail(m, ret, "add breakpoint") : 0;
+	return ret < 0 ? altp2m__mon_fail(m, ret, "add breakpoint") : 0;
 }
 
 static int altp2m_bp_by_id(struct altp2m_mon *m, unsigned long cmd,
@@ -758,13 +734,13 @@ static int altp2m_bp_by_id(struct altp2m_mon *m, unsigned long cmd,
 
 	altp2m__err_clear(&m->e);
 	if (cmd == ALTP2M_MONITOR_GET_BREAKPOINT && !out)
-		return altp2m_hide_fail(m, altp2m_hide_detail(m, -EINVAL,
+		return altp2m__mon_fail(m, altp2m__mon_detail(m, -EINVAL,
 					"nowhere to put the breakpoint"), what);
 	ret = m->tr->ioctl(m->priv, cmd, &bp);
 	if (ret == -ENOENT)
-		altp2m_hide_detail(m, ret, "no breakpoint %u", id);
+		altp2m__mon_detail(m, ret, "no breakpoint %u", id);
 	if (ret < 0)
-		return altp2m_hide_fail(m, ret, what);
+		return altp2m__mon_fail(m, ret, what);
 	if (out)
 		*out = bp;
 	return 0;
@@ -793,12 +769,12 @@ int altp2m_mon_view_switch(struct altp2m_mon *m, uint32_t view, uint32_t vcpu)
 
 	altp2m__err_clear(&m->e);
 	if (view >= ALTP2M_MAX_VIEWS)
-		return altp2m_hide_fail(m, altp2m_hide_detail(m, -EINVAL,
+		return altp2m__mon_fail(m, altp2m__mon_detail(m, -EINVAL,
 					"view %u is not below %d", view,
 					ALTP2M_MAX_VIEWS), "switch view");
 	if (vcpu != ALTP2M_VCPU_ALL) {
 		if (vcpu >= ALTP2M_MAX_VCPUS)
-			return altp2m_hide_fail(m, altp2m_hide_detail(m, -EINVAL,
+			return altp2m__mon_fail(m, altp2m__mon_detail(m, -EINVAL,
 						"vCPU %u is not below %d",
 						vcpu, ALTP2M_MAX_VCPUS),
 						"switch view");
@@ -806,5 +782,5 @@ int altp2m_mon_view_switch(struct altp2m_mon *m, uint32_t view, uint32_t vcpu)
 		sw.vcpu_id = vcpu;
 	}
 	ret = m->tr->ioctl(m->priv, ALTP2M_SWITCH_VIEW, &sw);
-	return ret < 0 ? altp2m_hide_fail(m, ret, "switch view") : 0;
+	return ret < 0 ? altp2m__mon_fail(m, ret, "switch view") : 0;
 }

@@ -53,6 +53,16 @@ int altp2m__err_set(struct altp2m__err *e, int err, const char *fmt, ...)
  * held a detail (what the door or the module said), " (<detail>)".
  */
 void altp2m__err_finish(struct altp2m__err *e, int err, const char *prefix);
+
+/*
+ * A monitor handle's errors (introspect.c), for the files of its calls:
+ * the detail of the error @err, then the end of a failed call, "<what>:
+ * <strerror> (<detail>)". Both return @err.
+ */
+struct altp2m_mon;
+int altp2m__mon_detail(struct altp2m_mon *m, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int altp2m__mon_fail(struct altp2m_mon *m, int err, const char *what);
 /* Copy into a caller's struct altp2m_error (its sz bytes). */
 int altp2m__err_export(const struct altp2m__err *e, struct altp2m_error *out);
 /*

@@ -82,12 +82,7 @@ static const struct altp2m__mon_transport altp2m_monfd_transport = {
 
 /* ---- errors ---- */
 
-static int altp2m_mon_detail(struct altp2m_mon *m, int err,
-			     const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int altp2m_mon_detail(struct altp2m_mon *m, int err,
-			     const char *fmt, ...)
+int altp2m__mon_detail(struct altp2m_mon *m, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -98,8 +93,7 @@ static int altp2m_mon_detail(struct altp2m_mon *m, int err,
 	return err;
 }
 
-/* The end of a failed call: "<what>: <strerror> (<detail>)". */
-static int altp2m_mon_fail(struct altp2m_mon *m, int err, const char *what)
+int altp2m__mon_fail(struct altp2m_mon *m, int err, const char *what)
 {
 	altp2m__err_finish(&m->e, err, what);
 	return err;
@@ -114,13 +108,13 @@ static int altp2m_mon_ioctl(struct altp2m_mon *m, unsigned long cmd,
 	if (ret >= 0)
 		return ret;
 	if (ret == -EBUSY && vcpu != ALTP2M_VCPU_ALL)
-		altp2m_mon_detail(m, ret, "vCPU %u is neither paused nor parked on an event",
-				  vcpu);
+		altp2m__mon_detail(m, ret, "vCPU %u is neither paused nor parked on an event",
+				   vcpu);
 	else if (ret == -ENODEV)
-		altp2m_mon_detail(m, ret, "the VM is gone");
+		altp2m__mon_detail(m, ret, "the VM is gone");
 	else if (ret == -ENOENT && vcpu != ALTP2M_VCPU_ALL)
-		altp2m_mon_detail(m, ret, "no vCPU %u", vcpu);
-	return altp2m_mon_fail(m, ret, what);
+		altp2m__mon_detail(m, ret, "no vCPU %u", vcpu);
+	return altp2m__mon_fail(m, ret, what);
 }
 
 ALTP2M_EXPORT
@@ -151,14 +145,14 @@ static int altp2m_mon_refresh(struct altp2m_mon *m)
 	memset(&vv, 0, sizeof(vv));
 	ret = m->tr->ioctl(m->priv, ALTP2M_GET_VCPU_VIEWS, &vv);
 	if (ret < 0)
-		return altp2m_mon_detail(m, ret, "cannot list the vCPUs");
+		return altp2m__mon_detail(m, ret, "cannot list the vCPUs");
 	for (v = 0; v < ALTP2M_MAX_VCPUS; v++) {
 		if (m->rings[v].seen || !(vv.present & (UINT64_C(1) << v)))
 			continue;
 		hdr = (void *)(m->map + (size_t)v * m->ring_bytes);
 		if (__atomic_load_n(&hdr->entries, __ATOMIC_RELAXED) !=
 		    m->ring_entries)
-			return altp2m_mon_detail(m, -EPROTO,
+			return altp2m__mon_detail(m, -EPROTO,
 						 "the ring of vCPU %u says %u entries, not %u",
 						 v, hdr->entries,
 						 m->ring_entries);
@@ -205,8 +199,8 @@ int altp2m__mon_open_transport(struct altp2m_mon **mp,
 	    m->ring_bytes < ALTP2M_MONITOR_RING_HDR +
 			    (uint64_t)m->ring_entries * ALTP2M_MONITOR_EVENT_SIZE ||
 	    m->ring_bytes > SIZE_MAX / ALTP2M_MAX_VCPUS) {
-		altp2m_mon_detail(m, -EPROTO,
-				  "the module's rings (%u entries, %llu bytes) make no sense",
+		altp2m__mon_detail(m, -EPROTO,
+				   "the module's rings (%u entries, %llu bytes) make no sense",
 				  m->ring_entries,
 				  (unsigned long long)m->ring_bytes);
 		goto fail;
@@ -214,7 +208,7 @@ int altp2m__mon_open_transport(struct altp2m_mon **mp,
 	m->map_len = (size_t)m->ring_bytes * ALTP2M_MAX_VCPUS;
 	m->map = tr->map(priv, m->map_len, &err);
 	if (!m->map) {
-		altp2m_mon_detail(m, err, "cannot map the rings");
+		altp2m__mon_detail(m, err, "cannot map the rings");
 		goto fail;
 	}
 	if (altp2m_mon_refresh(m))
@@ -224,7 +218,7 @@ int altp2m__mon_open_transport(struct altp2m_mon **mp,
 
 fail:
 	err = m->e.err;
-	altp2m_mon_fail(m, err, "attach monitor");
+	altp2m__mon_fail(m, err, "attach monitor");
 	altp2m__fmt(errbuf, errlen, "%s", m->e.msg);
 	altp2m_mon_close(m);
 	return err;
@@ -395,20 +389,20 @@ int altp2m_mon_set_event(struct altp2m_mon *m, uint32_t type, uint32_t flags,
 
 	altp2m__err_clear(&m->e);
 	if (type >= ALTP2M_MON_EV_NR)
-		altp2m_mon_detail(m, -EINVAL, "unknown event type %u", type);
+		altp2m__mon_detail(m, -EINVAL, "unknown event type %u", type);
 	else if (flags & ~known)
-		altp2m_mon_detail(m, -EINVAL, "unknown flags 0x%x",
-				  flags & ~known);
+		altp2m__mon_detail(m, -EINVAL, "unknown flags 0x%x",
+				   flags & ~known);
 	else if (!cr_msr && (index || mask ||
 			     (flags & ALTP2M_MON_CTL_ONCHANGE)))
-		altp2m_mon_detail(m, -EINVAL,
-				  "index, mask and on-change are for CR and MSR events");
+		altp2m__mon_detail(m, -EINVAL,
+				   "index, mask and on-change are for CR and MSR events");
 	else if (type == ALTP2M_MON_EV_CR && index != 0 && index != 3 &&
 		 index != 4)
-		altp2m_mon_detail(m, -EINVAL, "CR%u: only CR0, CR3 and CR4",
-				  index);
+		altp2m__mon_detail(m, -EINVAL, "CR%u: only CR0, CR3 and CR4",
+				   index);
 	if (m->e.err)
-		return altp2m_mon_fail(m, m->e.err, "set event");
+		return altp2m__mon_fail(m, m->e.err, "set event");
 	return altp2m_mon_ioctl(m, ALTP2M_MONITOR_SET_EVENT, &c, "set event",
 				ALTP2M_VCPU_ALL) < 0 ? m->e.err : 0;
 }
@@ -432,7 +426,7 @@ static int altp2m_mon_take_one(struct altp2m_mon *m, unsigned int v,
 	if (prod == cons)
 		return 0;
 	if (prod - cons > m->ring_entries)
-		return altp2m_mon_detail(m, -EPROTO,
+		return altp2m__mon_detail(m, -EPROTO,
 					 "the ring of vCPU %u is %u events ahead of us, more than its %u entries",
 					 v, prod - cons, m->ring_entries);
 	slot = ALTP2M_MONITOR_RING_HDR +
@@ -491,7 +485,7 @@ int altp2m_mon_set_busy_poll(struct altp2m_mon *m, unsigned int usec)
 {
 	altp2m__err_clear(&m->e);
 	if (usec > ALTP2M_MON_BUSY_POLL_MAX)
-		return altp2m_mon_fail(m, altp2m_mon_detail(m, -EINVAL,
+		return altp2m__mon_fail(m, altp2m__mon_detail(m, -EINVAL,
 				       "busy poll of %u us is above %u", usec,
 				       ALTP2M_MON_BUSY_POLL_MAX), "busy poll");
 	m->busy_poll_us = usec;
@@ -553,7 +547,7 @@ int altp2m_mon_next_event(struct altp2m_mon *m,
 			ret = altp2m_mon_spin(m, ev, until);
 		}
 		if (ret)
-			return ret < 0 ? altp2m_mon_fail(m, ret, "next event") : 1;
+			return ret < 0 ? altp2m__mon_fail(m, ret, "next event") : 1;
 		if (timeout_ms > 0) {
 			wait = (int)(deadline - altp2m_now_ms());
 			if (wait < 0)
@@ -561,31 +555,31 @@ int altp2m_mon_next_event(struct altp2m_mon *m,
 		}
 		ret = m->tr->poll(m->priv, wait);
 		if (ret < 0)
-			return altp2m_mon_fail(m, ret, "next event");
+			return altp2m__mon_fail(m, ret, "next event");
 		if (!ret)
 			return 0;
 		if (ret & POLLIN) {
 			ret = altp2m_mon_take(m, ev);
 			if (ret)
-				return ret < 0 ? altp2m_mon_fail(m, ret, "next event") : 1;
+				return ret < 0 ? altp2m__mon_fail(m, ret, "next event") : 1;
 			/*
 			 * Readable, yet no ring we know has an event: a vCPU
 			 * created since we last looked. Once we looked, the
 			 * module and we disagree about the rings.
 			 */
 			if (refreshed) {
-				altp2m_mon_detail(m, -EPROTO,
-						  "the fd is readable but no ring holds an event");
-				return altp2m_mon_fail(m, -EPROTO, "next event");
+				altp2m__mon_detail(m, -EPROTO,
+						   "the fd is readable but no ring holds an event");
+				return altp2m__mon_fail(m, -EPROTO, "next event");
 			}
 			ret = altp2m_mon_refresh(m);
 			if (ret)
-				return altp2m_mon_fail(m, ret, "next event");
+				return altp2m__mon_fail(m, ret, "next event");
 			refreshed = true;
 			continue;
 		}
 		if (ret & (POLLHUP | POLLERR | POLLNVAL))
-			return altp2m_mon_fail(m, altp2m_mon_detail(m, -ENODEV,
+			return altp2m__mon_fail(m, altp2m__mon_detail(m, -ENODEV,
 					       "the VM is gone"), "next event");
 	}
 }
@@ -599,15 +593,15 @@ int altp2m_mon_dropped(struct altp2m_mon *m, uint32_t vcpu,
 
 	altp2m__err_clear(&m->e);
 	if (vcpu >= ALTP2M_MAX_VCPUS)
-		return altp2m_mon_fail(m, altp2m_mon_detail(m, -EINVAL,
+		return altp2m__mon_fail(m, altp2m__mon_detail(m, -EINVAL,
 				       "vCPU %u is not below %d", vcpu,
 				       ALTP2M_MAX_VCPUS), "dropped events");
 	if (!m->rings[vcpu].seen) {
 		ret = altp2m_mon_refresh(m);
 		if (!ret && !m->rings[vcpu].seen)
-			ret = altp2m_mon_detail(m, -ENOENT, "no vCPU %u", vcpu);
+			ret = altp2m__mon_detail(m, -ENOENT, "no vCPU %u", vcpu);
 		if (ret)
-			return altp2m_mon_fail(m, ret, "dropped events");
+			return altp2m__mon_fail(m, ret, "dropped events");
 	}
 	hdr = (void *)(m->map + (size_t)vcpu * m->ring_bytes);
 	*dropped = __atomic_load_n(&hdr->dropped, __ATOMIC_RELAXED);
@@ -719,14 +713,14 @@ int altp2m_mon_respond(struct altp2m_mon *m,
 	altp2m__err_clear(&m->e);
 	ret = altp2m__mon_rsp_check(r, &m->e);
 	if (ret)
-		return altp2m_mon_fail(m, ret, "respond");
+		return altp2m__mon_fail(m, ret, "respond");
 	ret = m->tr->ioctl(m->priv, ALTP2M_MONITOR_RESPOND, (void *)r);
 	if (ret >= 0)
 		return 0;
 	if (ret == -ESRCH)
-		altp2m_mon_detail(m, ret, "no event %llu parked on vCPU %u",
-				  (unsigned long long)r->seq, r->vcpu);
-	return altp2m_mon_fail(m, ret, "respond");
+		altp2m__mon_detail(m, ret, "no event %llu parked on vCPU %u",
+				   (unsigned long long)r->seq, r->vcpu);
+	return altp2m__mon_fail(m, ret, "respond");
 }
 
 ALTP2M_EXPORT
@@ -778,7 +772,7 @@ int altp2m_mon_relax_step(struct altp2m_mon *m,
 	altp2m_mon_rsp_init(&r, ev);
 	ret = altp2m_mon_rsp_set_ops(&r, relax);
 	if (ret)
-		return altp2m_mon_fail(m, altp2m_mon_detail(m, ret,
+		return altp2m__mon_fail(m, altp2m__mon_detail(m, ret,
 				       "the relaxing batch needs 1 .. %d operations",
 				       ALTP2M_MONITOR_MAX_OPS), "respond");
 	r.flags |= ALTP2M_MON_RSP_SINGLESTEP;
@@ -807,7 +801,7 @@ static int altp2m_mon_pause_cmd(struct altp2m_mon *m, unsigned long cmd,
 	altp2m__err_clear(&m->e);
 	if (vcpu != ALTP2M_VCPU_ALL) {
 		if (vcpu >= ALTP2M_MAX_VCPUS)
-			return altp2m_mon_fail(m, altp2m_mon_detail(m, -EINVAL,
+			return altp2m__mon_fail(m, altp2m__mon_detail(m, -EINVAL,
 					       "vCPU %u is not below %d", vcpu,
 					       ALTP2M_MAX_VCPUS), what);
 		p.flags = ALTP2M_MON_PAUSE_VCPU;
@@ -819,8 +813,8 @@ static int altp2m_mon_pause_cmd(struct altp2m_mon *m, unsigned long cmd,
 		if (ret >= 0)
 			return 0;
 		if (ret == -EINVAL)
-			altp2m_mon_detail(m, ret, "no pause to undo");
-		return altp2m_mon_fail(m, ret, what);
+			altp2m__mon_detail(m, ret, "no pause to undo");
+		return altp2m__mon_fail(m, ret, what);
 	}
 	return altp2m_mon_ioctl(m, cmd, &p, what, ALTP2M_VCPU_ALL) < 0 ?
 	       m->e.err : 0;
@@ -846,12 +840,12 @@ static int altp2m_mon_state(struct altp2m_mon *m, unsigned long cmd,
 
 	altp2m__err_clear(&m->e);
 	if (vcpu >= ALTP2M_MAX_VCPUS)
-		altp2m_mon_detail(m, -EINVAL, "vCPU %u is not below %d", vcpu,
-				  ALTP2M_MAX_VCPUS);
+		altp2m__mon_detail(m, -EINVAL, "vCPU %u is not below %d", vcpu,
+				   ALTP2M_MAX_VCPUS);
 	else if (!regs && !sregs && !msrs)
-		altp2m_mon_detail(m, -EINVAL, "no registers asked for");
+		altp2m__mon_detail(m, -EINVAL, "no registers asked for");
 	if (m->e.err)
-		return altp2m_mon_fail(m, m->e.err, what);
+		return altp2m__mon_fail(m, m->e.err, what);
 	if (regs) {
 		s.flags |= ALTP2M_MON_STATE_REGS;
 		s.regs = (uintptr_t)regs;
@@ -910,19 +904,19 @@ static int altp2m_mon_mem(struct altp2m_mon *m, unsigned long cmd,
 	if (done)
 		*done = 0;
 	if (!done || (!buf && len))
-		altp2m_mon_detail(m, -EINVAL, "no buffer or no count");
+		altp2m__mon_detail(m, -EINVAL, "no buffer or no count");
 	else if ((flags & ALTP2M_MON_MEM_GVA) && vcpu >= ALTP2M_MAX_VCPUS)
-		altp2m_mon_detail(m, -EINVAL, "vCPU %u is not below %d", vcpu,
-				  ALTP2M_MAX_VCPUS);
+		altp2m__mon_detail(m, -EINVAL, "vCPU %u is not below %d", vcpu,
+				   ALTP2M_MAX_VCPUS);
 	else if (view >= ALTP2M_MAX_VIEWS &&
 		 !(view == ALTP2M_MON_VIEW_CURRENT && (flags & ALTP2M_MON_MEM_GVA)))
-		altp2m_mon_detail(m, -EINVAL,
-				  "view %u is not below %d (the current view is for linear addresses)",
+		altp2m__mon_detail(m, -EINVAL,
+				   "view %u is not below %d (the current view is for linear addresses)",
 				  view, ALTP2M_MAX_VIEWS);
 	else if (len && addr + (len - 1) < addr)
-		altp2m_mon_detail(m, -EINVAL, "the range wraps around");
+		altp2m__mon_detail(m, -EINVAL, "the range wraps around");
 	if (m->e.err)
-		return altp2m_mon_fail(m, m->e.err, what);
+		return altp2m__mon_fail(m, m->e.err, what);
 	while (*done < len) {
 		chunk = len - *done;
 		if (chunk > ALTP2M_MONITOR_MAX_MEM)
@@ -940,7 +934,7 @@ static int altp2m_mon_mem(struct altp2m_mon *m, unsigned long cmd,
 		if (ret < 0)
 			return ret;
 		if (a.done > chunk)
-			return altp2m_mon_fail(m, altp2m_mon_detail(m, -EPROTO,
+			return altp2m__mon_fail(m, altp2m__mon_detail(m, -EPROTO,
 					       "the module copied %llu of %zu bytes",
 					       (unsigned long long)a.done, chunk),
 					       what);
@@ -994,7 +988,7 @@ static int altp2m_mon_hidden(struct altp2m_mon *m, unsigned long cmd,
 
 	altp2m__err_clear(&m->e);
 	if (!nr || nr > ALTP2M_MAX_HIDDEN_ADD)
-		return altp2m_mon_fail(m, altp2m_mon_detail(m, -EINVAL,
+		return altp2m__mon_fail(m, altp2m__mon_detail(m, -EINVAL,
 				       "%llu frames: 1 to %d at once",
 				       (unsigned long long)nr,
 				       ALTP2M_MAX_HIDDEN_ADD), what);
@@ -1002,16 +996,16 @@ static int altp2m_mon_hidden(struct altp2m_mon *m, unsigned long cmd,
 	if (ret >= 0)
 		return 0;
 	if (ret == -EEXIST)
-		altp2m_mon_detail(m, ret, "a gfn of the range is guest RAM or hidden already");
+		altp2m__mon_detail(m, ret, "a gfn of the range is guest RAM or hidden already");
 	else if (ret == -ENOSPC)
-		altp2m_mon_detail(m, ret, "beyond the module's max_hidden_frames for this VM");
+		altp2m__mon_detail(m, ret, "beyond the module's max_hidden_frames for this VM");
 	else if (ret == -ENOENT)
-		altp2m_mon_detail(m, ret, "a gfn of the range is not hidden");
+		altp2m__mon_detail(m, ret, "a gfn of the range is not hidden");
 	else if (ret == -EBUSY)
-		altp2m_mon_detail(m, ret, "a hidden breakpoint lives in the range");
+		altp2m__mon_detail(m, ret, "a hidden breakpoint lives in the range");
 	else if (ret == -ENODEV)
-		altp2m_mon_detail(m, ret, "the VM is gone");
-	return altp2m_mon_fail(m, ret, what);
+		altp2m__mon_detail(m, ret, "the VM is gone");
+	return altp2m__mon_fail(m, ret, what);
 }
 
 ALTP2M_EXPORT
@@ -1041,30 +1035,30 @@ int altp2m_mon_translate(struct altp2m_mon *m, uint32_t vcpu, uint64_t gva,
 
 	altp2m__err_clear(&m->e);
 	if (vcpu >= ALTP2M_MAX_VCPUS)
-		altp2m_mon_detail(m, -EINVAL, "vCPU %u is not below %d", vcpu,
-				  ALTP2M_MAX_VCPUS);
+		altp2m__mon_detail(m, -EINVAL, "vCPU %u is not below %d", vcpu,
+				   ALTP2M_MAX_VCPUS);
 	else if (flags & ~known)
-		altp2m_mon_detail(m, -EINVAL, "unknown flags 0x%x",
-				  flags & ~known);
+		altp2m__mon_detail(m, -EINVAL, "unknown flags 0x%x",
+				   flags & ~known);
 	else if (!gpa)
-		altp2m_mon_detail(m, -EINVAL, "nowhere to put the address");
+		altp2m__mon_detail(m, -EINVAL, "nowhere to put the address");
 	if (m->e.err)
-		return altp2m_mon_fail(m, m->e.err, "translate");
+		return altp2m__mon_fail(m, m->e.err, "translate");
 	ret = m->tr->ioctl(m->priv, ALTP2M_MONITOR_TRANSLATE, &t);
 	if (ret == -ENXIO) {
 		if (pf_error)
 			*pf_error = t.error;
-		altp2m_mon_detail(m, ret,
-				  "0x%llx does not translate: page-fault error code 0x%x",
+		altp2m__mon_detail(m, ret,
+				   "0x%llx does not translate: page-fault error code 0x%x",
 				  (unsigned long long)gva, t.error);
-		return altp2m_mon_fail(m, ret, "translate");
+		return altp2m__mon_fail(m, ret, "translate");
 	}
 	if (ret < 0) {
 		if (ret == -EBUSY)
-			altp2m_mon_detail(m, ret,
-					  "vCPU %u is neither paused nor parked on an event",
+			altp2m__mon_detail(m, ret,
+					   "vCPU %u is neither paused nor parked on an event",
 					  vcpu);
-		return altp2m_mon_fail(m, ret, "translate");
+		return altp2m__mon_fail(m, ret, "translate");
 	}
 	*gpa = t.gpa;
 	return 0;
@@ -1117,20 +1111,20 @@ static int altp2m_mon_cr3_check(struct altp2m_mon *m,
 	uint32_t i;
 
 	if (nr > ALTP2M_MONITOR_MAX_CR3_VIEWS)
-		return altp2m_mon_detail(m, -EINVAL,
+		return altp2m__mon_detail(m, -EINVAL,
 					 "%u entries, at most %d", nr,
 					 ALTP2M_MONITOR_MAX_CR3_VIEWS);
 	if (nr && !e)
-		return altp2m_mon_detail(m, -EINVAL, "no entries");
+		return altp2m__mon_detail(m, -EINVAL, "no entries");
 	for (i = 0; i < nr; i++)
 		if (e[i].pad)
-			return altp2m_mon_detail(m, -EINVAL,
+			return altp2m__mon_detail(m, -EINVAL,
 						 "entry %u: padding not 0", i);
 	if (nr < 2)
 		return 0;
 	k = calloc(nr, sizeof(*k));
 	if (!k)
-		return altp2m_mon_detail(m, -ENOMEM, "%s", strerror(ENOMEM));
+		return altp2m__mon_detail(m, -ENOMEM, "%s", strerror(ENOMEM));
 	for (i = 0; i < nr; i++) {
 		k[i].cr3 = e[i].cr3 & (mask ? mask : ALTP2M_MON_CR3_MASK_DEFAULT);
 		k[i].i = i;
@@ -1140,8 +1134,8 @@ static int altp2m_mon_cr3_check(struct altp2m_mon *m,
 		if (k[i].cr3 == k[i - 1].cr3)
 			break;
 	if (i < nr)
-		altp2m_mon_detail(m, -EINVAL,
-				  "entries %u and %u match the same CR3 (0x%llx under the mask)",
+		altp2m__mon_detail(m, -EINVAL,
+				   "entries %u and %u match the same CR3 (0x%llx under the mask)",
 				  k[i - 1].i, k[i].i,
 				  (unsigned long long)k[i].cr3);
 	free(k);
@@ -1165,14 +1159,14 @@ int altp2m_mon_set_cr3_views(struct altp2m_mon *m,
 
 	altp2m__err_clear(&m->e);
 	if (altp2m_mon_cr3_check(m, entries, nr, cr3_mask))
-		return altp2m_mon_fail(m, m->e.err, "set CR3 views");
+		return altp2m__mon_fail(m, m->e.err, "set CR3 views");
 	ret = m->tr->ioctl(m->priv, ALTP2M_MONITOR_SET_CR3_VIEWS, &t);
 	if (ret >= 0)
 		return 0;
 	if (ret == -ESRCH)
-		altp2m_mon_detail(m, ret,
-				  "a view the table names does not exist");
-	return altp2m_mon_fail(m, ret, "set CR3 views");
+		altp2m__mon_detail(m, ret,
+				   "a view the table names does not exist");
+	return altp2m__mon_fail(m, ret, "set CR3 views");
 }
 
 ALTP2M_EXPORT
@@ -1192,12 +1186,12 @@ int altp2m_mon_get_stats(struct altp2m_mon *m, uint32_t vcpu,
 {
 	altp2m__err_clear(&m->e);
 	if (vcpu >= ALTP2M_MAX_VCPUS)
-		altp2m_mon_detail(m, -EINVAL, "vCPU %u is not below %d", vcpu,
-				  ALTP2M_MAX_VCPUS);
+		altp2m__mon_detail(m, -EINVAL, "vCPU %u is not below %d", vcpu,
+				   ALTP2M_MAX_VCPUS);
 	else if (!st)
-		altp2m_mon_detail(m, -EINVAL, "nowhere to put the counters");
+		altp2m__mon_detail(m, -EINVAL, "nowhere to put the counters");
 	if (m->e.err)
-		return altp2m_mon_fail(m, m->e.err, "get stats");
+		return altp2m__mon_fail(m, m->e.err, "get stats");
 	memset(st, 0, sizeof(*st));
 	st->vcpu = vcpu;
 	return altp2m_mon_ioctl(m, ALTP2M_MONITOR_GET_STATS, st, "get stats",
