@@ -348,6 +348,7 @@ int main(int argc, char **argv)
 	ratio("spin/kernel", &st[PH_SPIN], &st[PH_KERNEL]);
 	ratio("step/kernel", &st[PH_STEP], &st[PH_KERNEL]);
 	ratio("thread/step", &st[PH_THREAD], &st[PH_STEP]);
+	ratio("spin/step", &st[PH_SPIN], &st[PH_STEP]);
 	monitor_close(m);
 	vm_free(vm);
 	return 0;
