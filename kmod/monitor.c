@@ -82,10 +82,14 @@ MODULE_PARM_DESC(mon_poll_ns,
 		 "max ns a vCPU parked on a sync monitor event polls for its response before sleeping (0: never)");
 
 /*
- * One vCPU's ring: @hdr is the vmalloc_user() area mapped at the vCPU's
- * offset (the header page, then the entries), published with release
- * once complete and freed with the monitor; @ctl is the module's own
- * count, written only under the vCPU's lock.
+ * One vCPU's ring: @hdr is the zeroed vmalloc area mapped at the vCPU's
+ * offset (the header page, then the entries; altp2m_mon_fault() maps it
+ * page by page), published with release once complete and freed with the
+ * monitor; @ctl is the module's own count, written only under the vCPU's
+ * lock. The pages are charged to the memory cgroup of the task that made
+ * the ring exist (the daemon's ATTACH, or the VMM's CREATE_VCPU for a
+ * vCPU added later): up to ALTP2M_MONITOR_MAX_RING events of 512 bytes
+ * per vCPU is memory userspace asked for.
  */
 struct altp2m_mon_ring {
 	struct altp2m_monitor_ring *hdr;
@@ -290,7 +294,7 @@ static int altp2m_mon_ring_alloc(struct altp2m_monitor *mon, u32 id)
 	lockdep_assert_held(&mon->vm->lock);
 	if (r->hdr)
 		return 0;
-	hdr = vmalloc_user(mon->ring_bytes);
+	hdr = __vmalloc(mon->ring_bytes, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!hdr)
 		return -ENOMEM;
 	hdr->entries = mon->entries;
