@@ -41,8 +41,9 @@ example_needs_package() {
 }
 
 dpkg_install() {
-	in_root dpkg -i /debs/libaltp2m1_*.deb /debs/altp2mctl_*.deb \
-		/debs/altp2m-run_*.deb || fails "dpkg -i failed"
+	# The names are the root's: its shell expands them.
+	in_root sh -c 'dpkg -i /debs/libaltp2m1_*.deb /debs/altp2mctl_*.deb \
+		/debs/altp2m-run_*.deb' || fails "dpkg -i failed"
 	out=$(in_root dpkg-query -W -f '${Package} ${Status}\n' \
 		libaltp2m1 altp2mctl altp2m-run) || fails "dpkg-query: $out"
 	[ "$(echo "$out" | grep -c ' install ok installed$')" -eq 3 ] ||
@@ -69,6 +70,8 @@ ctl_monitor_sees_vm() {
 	mon=$!
 	i=0
 	until grep -q 'monitor: subscribed$' "$root/tmp/mon.err"; do
+		kill -0 "$mon" 2>/dev/null ||
+			fails "monitor exited: $(cat "$root/tmp/mon.err")"
 		i=$((i + 1))
 		[ $i -le 600 ] || fails "no subscribed line: $(cat "$root/tmp/mon.err")"
 		sleep 0.1
