@@ -12,7 +12,7 @@
 # Without TEST arguments: the vmx tier, except the tests that need the test
 # VM (the Linux guests boot its kernel image; kexec, suspend and module
 # reloads would disturb a real host). With them: those tests only, with
-# the shell helpers (a C test needs nothing else).
+# the helpers they name.
 set -eu
 
 stage=$1
@@ -52,7 +52,14 @@ for f in "$stage"/*; do
 		# A test: only the chosen ones.
 		echo "$tests" | tr ' ' '\n' | grep -qx "$n" || continue
 	elif [ $# -gt 0 ]; then
-		case $n in tap.sh|linux_guest.sh) ;; *) continue ;; esac
+		# A helper (tap.sh, altp2mctl, hello_guest, ...): only if a
+		# chosen test names it (scripts by path, programs in their
+		# strings).
+		used=
+		for t in $tests; do
+			grep -aqF "$n" "$stage/$t" && { used=1; break; }
+		done
+		[ -n "$used" ] || continue
 	fi
 	cp -R "$f" "$dest/altp2m/"
 done

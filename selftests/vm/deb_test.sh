@@ -25,6 +25,10 @@ cleanup() {
 trap cleanup EXIT
 
 setup() {
+	[ -e "$here/debroot.tar" ] || {
+		echo "no debroot.tar: the stage was made without the packaging tools (debhelper, dh-dkms, lintian: tools/deps.sh)"
+		return 1
+	}
 	rm -rf "$root" && mkdir -p "$root" &&
 		tar -xf "$here/debroot.tar" -C "$root" &&
 		mount --bind /dev "$root/dev" &&
@@ -105,8 +109,8 @@ dpkg_remove() {
 }
 
 tap_plan 7
-if ! setup; then
-	echo "# cannot set up $root"
+if ! out=$(setup 2>&1); then
+	diag "cannot set up $root: $out"
 	exit 1
 fi
 check "example-fails-without-libaltp2m1" example_needs_package
