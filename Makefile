@@ -20,7 +20,7 @@
 #                     tools/check-dkms); rebuilt by DKMS on kernel updates
 #   make dkms-remove  the reverse
 #   make deb          Debian packages in build/deb/ (altp2m-dkms,
-#                     libaltp2m0, libaltp2m-dev, altp2mctl, altp2m-run)
+#                     libaltp2m1, libaltp2m-dev, altp2mctl, altp2m-run)
 #   make version      the release version every package carries
 #   make clean
 #
