@@ -4,7 +4,8 @@
 # Install everything altp2m needs on a Debian bookworm machine: the
 # toolchain, the userspace libraries, the emulators the VM tests boot in,
 # the build tier's checkers (sparse; abigail-tools' abidw/abidiff for
-# libaltp2m's ABI), and the test kernel (fetched into the project's cache,
+# libaltp2m's ABI), DKMS and the Debian packaging tools (make deb,
+# tools/check-dkms), and the test kernel (fetched into the project's cache,
 # never /boot).
 #
 # Usage: tools/deps.sh [--no-kernel]
@@ -15,6 +16,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs="build-essential gcc-12 make pkg-config kmod cpio bc flex bison
+dkms debhelper dh-dkms lintian fakeroot
 libelf-dev libnl-3-dev libnl-genl-3-dev check sparse
 bochs bochsbios bochs-term vgabios busybox-static
 isolinux syslinux-common xorriso qemu-system-x86 util-linux procps
