@@ -40,6 +40,7 @@
 #include "../selftests/lib/vm_util.h"
 #include "../selftests/lib/monitor_util.h"
 #include "../selftests/lib/test_util.h"
+#include "bench_pin.h"
 #include "bench_stats.h"
 
 #define DEFAULT_N	2000
@@ -157,6 +158,7 @@ static void *daemon_thread(void *arg)
 	struct altp2m_monitor_event ev;
 	struct daemon *d = arg;
 
+	bench_pin(BENCH_CPU_DAEMON);
 	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
 		if (d->spin) {
 			if (monitor_ring_pop(d->m, 0, &ev))
@@ -270,6 +272,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bp_rt [N], 1 <= N <= 100000\n");
 		return 2;
 	}
+	bench_pin(BENCH_CPU_VCPU);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	vm = vm_create(64 << 20);
 	vm_caps(vm, &caps);

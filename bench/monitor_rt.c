@@ -74,6 +74,7 @@
 #include "../selftests/lib/vm_util.h"
 #include "../selftests/lib/monitor_util.h"
 #include "../selftests/lib/test_util.h"
+#include "bench_pin.h"
 #include "bench_stats.h"
 #include "altp2m.h"
 
@@ -299,6 +300,7 @@ static void daemon_close(struct daemon *d)
 
 static void *daemon_thread(void *arg)
 {
+	bench_pin(BENCH_CPU_DAEMON);
 	daemon_loop(arg);
 	return NULL;
 }
@@ -345,6 +347,7 @@ static void process_start(struct child *c, struct daemon *d, uint32_t vm_id,
 	c->pid = fork();
 	TEST_ASSERT(c->pid >= 0, "fork: %s", strerror(errno));
 	if (!c->pid) {
+		bench_pin(BENCH_CPU_DAEMON);
 		close(stop[1]);
 		close(res[0]);
 		memset(d->res, 0, sizeof(d->res));
@@ -486,6 +489,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: monitor_rt [N [POLL_NS [BUSY_US]]], 1 <= N <= 100000\n");
 		return 2;
 	}
+	bench_pin(BENCH_CPU_VCPU);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	vm = vm_create(64 << 20);
 	p0 = vm_alloc(vm, 4096, 4096);
