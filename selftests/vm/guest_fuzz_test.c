@@ -501,7 +501,9 @@ static void reset_guest(struct worker *w)
 			struct altp2m_sregs m = s;
 
 			r.rflags |= rnd(w) % 4 ? 0 : rnd(w) & 0x3f0fd5;
-			mutate_sregs(w, &m);
+			/* Mostly valid: a refused entry costs a new VM. */
+			if (rnd(w) % 3 == 0)
+				mutate_sregs(w, &m);
 			/* What SET_SREGS refuses gets the valid state. */
 			if (!__vcpu_ioctl(w->vcpu, ALTP2M_SET_SREGS, &m))
 				s = m;

@@ -19,7 +19,9 @@
  * tier); no call hangs (a watchdog: ALTP2M_FUZZ_WATCHDOG seconds, 60 by
  * default); errors are errnos a caller can act on (no -ERESTARTSYS, no
  * EIO from anything but RUN); and a flags field with a bit the uAPI does
- * not define never succeeds. On a failure the last calls are printed.
+ * not define never succeeds. On a failure the last calls are printed;
+ * the watchdog also reads the kernel log every second and prints them
+ * when a report appears there (the runner fails the run on it).
  *
  * Two tests: uapi_fuzz_single runs one thread (the vCPUs run inline as
  * one of its calls): the same seed gives the same call sequence.
@@ -42,6 +44,7 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -60,7 +63,7 @@
 #define MAX_MAPS	24
 #define MAX_THREADS	2
 #define MAIN_VCPUS	2
-#define LOG_LINES	64
+#define LOG_LINES	128
 #define LOG_LEN		200
 #define SCRATCH_SIZE	(256 * 1024)
 #define POOL_SIZE	(2ULL << 20)
@@ -380,6 +383,9 @@ static const struct call calls[] = {
 };
 
 #define NR_CALLS	(sizeof(calls) / sizeof(calls[0]))
+
+/* How deep the run got: calls made and calls that succeeded, per ioctl. */
+static atomic_ulong calls_tried[NR_CALLS], calls_ok[NR_CALLS];
 
 /* ------------------------------------------------------------- state */
 
@@ -1009,7 +1015,7 @@ static void run_main_vcpu(struct fuzzer *fz, struct thr *t, int i)
 		}
 	} else {
 		if (!exit_sane(fz, v->run))
-			fail(fz, "vCPU %d: an exit that breaks the uAPI: reason %u io %u x %u bytes at %llu mmio len %u",
+			fail(fz, "vCPU %d: bad exit %u: io %u x %u at %llu, mmio %u",
 			     i, v->run->exit_reason, v->run->io.count,
 			     v->run->io.size,
 			     (unsigned long long)v->run->io.data_offset,
@@ -1283,7 +1289,8 @@ static const char *ptr_kind(struct thr *t, uint64_t p)
 static void do_ioctl(struct thr *t)
 {
 	struct fuzzer *fz = t->fz;
-	const struct call *c = &calls[below(t, NR_CALLS)];
+	unsigned int ci = below(t, NR_CALLS);
+	const struct call *c = &calls[ci];
 	uint8_t *arg = t->scratch;
 	uint64_t bad_flags = 0, argp;
 	char desc[LOG_LEN];
@@ -1348,6 +1355,7 @@ static void do_ioctl(struct thr *t)
 		timer_settime(t->timer, 0, &its, NULL);
 	}
 	end(t);
+	atomic_fetch_add(&calls_tried[ci], 1);
 	if (ret < 0) {
 		if (c->cmd == ALTP2M_RUN && err == EIO)
 			atomic_fetch_add(&fz->eio, 1);
@@ -1355,6 +1363,7 @@ static void do_ioctl(struct thr *t)
 			fail(fz, "%s: errno %d (%s)", desc, err, strerror(err));
 		return;
 	}
+	atomic_fetch_add(&calls_ok[ci], 1);
 	if (bad_flags && argp == (uintptr_t)arg) {
 		fail(fz, "%s succeeded with undefined flag bits %#llx", desc,
 		     (unsigned long long)bad_flags);
@@ -1504,7 +1513,7 @@ static void do_munmap(struct thr *t)
 
 /* Where do_touch() goes on when the page it read has no backing. */
 static sigjmp_buf touch_env;
-static volatile sig_atomic_t touching;
+static atomic_int touching;
 
 /*
  * Read a mapping (single thread only: another could unmap it). A SIGBUS
@@ -1524,10 +1533,10 @@ static void do_touch(struct thr *t)
 	p = (uint8_t *)m.addr + off;
 	log_call(fz, t, "touch %p+%#zx", m.addr, off);
 	if (!sigsetjmp(touch_env, 1)) {
-		touching = 1;
+		atomic_store(&touching, 1);
 		(void)__atomic_load_n(p, __ATOMIC_RELAXED);
 	}
-	touching = 0;
+	atomic_store(&touching, 0);
 }
 
 static void do_poll_read(struct thr *t)
@@ -1670,12 +1679,43 @@ static double env_seconds(const char *name, double def)
 	return env && *env ? atof(env) : def;
 }
 
+/*
+ * Kernel reports in the log so far (what the runner's kernel-log-clean
+ * check looks for); @last gets the newest one's line.
+ */
+static int kernel_reports(char *last, size_t len)
+{
+	static const char *const pat[] = {
+		"WARNING:", "BUG:", "KASAN", "Oops", "general protection",
+		"possible circular", "UBSAN", "kernel BUG",
+	};
+	static char log[1 << 18];
+	int n = klogctl(3, log, sizeof(log) - 1);	/* SYSLOG_ACTION_READ_ALL */
+	int count = 0;
+	unsigned int i;
+	char *p;
+
+	if (n <= 0)
+		return 0;
+	log[n] = 0;
+	for (i = 0; i < sizeof(pat) / sizeof(pat[0]); i++)
+		for (p = strstr(log, pat[i]); p; p = strstr(p + 1, pat[i])) {
+			count++;
+			if (last)
+				snprintf(last, len, "%.*s",
+					 (int)strcspn(p, "\n"), p);
+		}
+	return count;
+}
+
 /* The main thread: watch that no call hangs. */
 static void watchdog(struct fuzzer *fz)
 {
 	unsigned long last[MAX_THREADS + MAIN_VCPUS] = { 0 };
 	double since[MAX_THREADS + MAIN_VCPUS], limit;
-	unsigned int i, n = fz->nthr;
+	unsigned int i, n = fz->nthr, tick = 0;
+	int reports = kernel_reports(NULL, 0);
+	char line[160];
 
 	limit = env_seconds("ALTP2M_FUZZ_WATCHDOG", WATCHDOG_S);
 	for (i = 0; i < MAX_THREADS + MAIN_VCPUS; i++)
@@ -1684,6 +1724,11 @@ static void watchdog(struct fuzzer *fz)
 		usleep(250000);
 		if (now() >= fz->end)
 			atomic_store(&fz->stop, 1);
+		if (++tick % 4 == 0 && kernel_reports(line, sizeof(line)) >
+		    reports) {
+			reports = kernel_reports(NULL, 0);
+			fail(fz, "the kernel logged: %s", line);
+		}
 		for (i = 0; i < n + (fz->threaded ? MAIN_VCPUS : 0); i++) {
 			unsigned long c;
 			int busy;
@@ -1725,7 +1770,7 @@ static struct fuzzer fuzzer;
 /* The fuzzer itself crashed: the calls that led there. */
 static void on_crash(int sig)
 {
-	if (sig == SIGBUS && touching)
+	if (sig == SIGBUS && atomic_load(&touching))
 		siglongjmp(touch_env, 1);
 	printf("# FAIL: the fuzzer got signal %d\n", sig);
 	print_log(&fuzzer);
@@ -1802,6 +1847,10 @@ static void fuzz(struct altp2m_test *_t, bool threaded)
 	printf("# %llu calls, vCPU runs %lu + %lu, RUN EIO %lu\n",
 	       (unsigned long long)total, atomic_load(&fz->vcpu_runs[0]),
 	       atomic_load(&fz->vcpu_runs[1]), atomic_load(&fz->eio));
+	for (i = 0; i < NR_CALLS; i++)
+		if (!atomic_load(&calls_ok[i]))
+			printf("# never succeeded: %s (%lu tries)\n",
+			       calls[i].name, atomic_load(&calls_tried[i]));
 	fflush(stdout);
 	close_owned(fz);
 	vm_free(fz->vm);
