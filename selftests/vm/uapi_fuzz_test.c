@@ -20,7 +20,7 @@
  * default); errors are errnos a caller can act on (no -ERESTARTSYS, no
  * EIO from anything but RUN); and a flags field with a bit the uAPI does
  * not define never succeeds. On a failure the last calls are printed;
- * the watchdog also reads the kernel log every second and prints them
+ * the watchdog also reads the kernel log 4 times a second and prints them
  * when a report appears there (the runner fails the run on it).
  *
  * Two tests: uapi_fuzz_single runs one thread (the vCPUs run inline as
@@ -63,7 +63,7 @@
 #define MAX_MAPS	24
 #define MAX_THREADS	2
 #define MAIN_VCPUS	2
-#define LOG_LINES	128
+#define LOG_LINES	1024		/* the kernel log is read 4 times a second */
 #define LOG_LEN		200
 #define SCRATCH_SIZE	(256 * 1024)
 #define POOL_SIZE	(2ULL << 20)
@@ -1713,7 +1713,7 @@ static void watchdog(struct fuzzer *fz)
 {
 	unsigned long last[MAX_THREADS + MAIN_VCPUS] = { 0 };
 	double since[MAX_THREADS + MAIN_VCPUS], limit;
-	unsigned int i, n = fz->nthr, tick = 0;
+	unsigned int i, n = fz->nthr;
 	int reports = kernel_reports(NULL, 0);
 	char line[160];
 
@@ -1724,8 +1724,7 @@ static void watchdog(struct fuzzer *fz)
 		usleep(250000);
 		if (now() >= fz->end)
 			atomic_store(&fz->stop, 1);
-		if (++tick % 4 == 0 && kernel_reports(line, sizeof(line)) >
-		    reports) {
+		if (kernel_reports(line, sizeof(line)) > reports) {
 			reports = kernel_reports(NULL, 0);
 			fail(fz, "the kernel logged: %s", line);
 		}
