@@ -77,6 +77,7 @@ enum ftype {
 	T_ANY, T_FLAGS, T_VIEW, T_VCPU, T_GFN, T_NPAGES, T_COUNT, T_ACCESS,
 	T_BOOL, T_GPA, T_HVA, T_SIZE, T_VMID, T_FD, T_MSR, T_SLOT, T_MODE,
 	T_EVTYPE, T_SEQ, T_OP, T_VECTOR, T_SMALL, T_PTR,
+	T_LEN,		/* the length of the struct's first array, mostly */
 };
 
 struct sdesc;
@@ -139,7 +140,7 @@ ARGDESC(d_sregs, altp2m_sregs, FLD(altp2m_sregs, cr0, T_ANY),
 	FLD(altp2m_sregs, cs.l, T_BOOL), FLD(altp2m_sregs, ss.dpl, T_SMALL),
 	FLD(altp2m_sregs, tr.unusable, T_BOOL),
 	FLD(altp2m_sregs, gdt.limit, T_ANY));
-ARGDESC(d_msrs, altp2m_msrs, FLD(altp2m_msrs, nmsrs, T_COUNT),
+ARGDESC(d_msrs, altp2m_msrs, FLD(altp2m_msrs, nmsrs, T_LEN),
 	PTR(altp2m_msrs, entries, d_msr_entry));
 
 /* Ioctl arguments. */
@@ -170,7 +171,7 @@ ARGDESC(d_view_destroy, altp2m_view_destroy,
 ARGDESC(d_gfn_set, altp2m_gfn_set,
 	FLAGS(altp2m_gfn_set, flags, ALTP2M_GFN_SET_LIST),
 	FLD(altp2m_gfn_set, view, T_VIEW), FLD(altp2m_gfn_set, gfn, T_GFN),
-	FLD(altp2m_gfn_set, npages, T_NPAGES),
+	FLD(altp2m_gfn_set, npages, T_LEN),
 	PTR(altp2m_gfn_set, gfns, d_gfns),
 	PTR(altp2m_gfn_set, values, d_accesses),
 	FLD(altp2m_gfn_set, value, T_ACCESS));
@@ -182,12 +183,12 @@ ARGDESC(d_gfn_remap, altp2m_gfn_remap, FLAGS(altp2m_gfn_remap, flags, 0),
 	FLD(altp2m_gfn_remap, target, T_GFN));
 ARGDESC(d_view_list, altp2m_view_list, FLAGS(altp2m_view_list, flags, 0),
 	FLD(altp2m_view_list, cursor, T_VIEW),
-	FLD(altp2m_view_list, nr, T_COUNT),
+	FLD(altp2m_view_list, nr, T_LEN),
 	PTR(altp2m_view_list, entries, d_view_info));
 ARGDESC(d_view_dump, altp2m_view_dump, FLAGS(altp2m_view_dump, flags, 0),
 	FLD(altp2m_view_dump, view, T_VIEW),
 	FLD(altp2m_view_dump, cursor, T_GFN),
-	FLD(altp2m_view_dump, nr, T_COUNT),
+	FLD(altp2m_view_dump, nr, T_LEN),
 	PTR(altp2m_view_dump, entries, d_view_entry));
 ARGDESC(d_vcpu_view, altp2m_vcpu_view, FLAGS(altp2m_vcpu_view, flags, 0),
 	FLD(altp2m_vcpu_view, view, T_VIEW));
@@ -206,7 +207,7 @@ ARGDESC(d_switch_view, altp2m_switch_view,
 ARGDESC(d_vcpu_views, altp2m_vcpu_views, FLD(altp2m_vcpu_views, flags, T_SMALL));
 ARGDESC(d_batch, altp2m_batch,
 	FLAGS(altp2m_batch, flags, ALTP2M_BATCH_IF_GENERATION),
-	FLD(altp2m_batch, nr_ops, T_COUNT), PTR(altp2m_batch, ops, d_batch_op),
+	FLD(altp2m_batch, nr_ops, T_LEN), PTR(altp2m_batch, ops, d_batch_op),
 	FLD(altp2m_batch, generation, T_SMALL));
 ARGDESC(d_vm_status, altp2m_vm_status, FLD(altp2m_vm_status, flags, T_SMALL));
 ARGDESC(d_msi, altp2m_msi, FLAGS(altp2m_msi, flags, 0),
@@ -215,7 +216,7 @@ ARGDESC(d_irqfd, altp2m_irqfd, FLAGS(altp2m_irqfd, flags, ALTP2M_IRQFD_DEASSIGN)
 	FLD(altp2m_irqfd, fd, T_FD), FLD(altp2m_irqfd, msi_address, T_GPA),
 	FLD(altp2m_irqfd, msi_data, T_VECTOR));
 ARGDESC(d_cpuid, altp2m_cpuid, FLD(altp2m_cpuid, flags, T_SMALL),
-	FLD(altp2m_cpuid, nent, T_COUNT),
+	FLD(altp2m_cpuid, nent, T_LEN),
 	PTR(altp2m_cpuid, entries, d_cpuid_entry));
 ARGDESC(d_hidden, altp2m_hidden_frames, FLAGS(altp2m_hidden_frames, flags, 0),
 	FLD(altp2m_hidden_frames, gfn, T_GFN),
@@ -265,7 +266,7 @@ ARGDESC(d_mon_response, altp2m_monitor_response,
 	FLD(altp2m_monitor_response, seq, T_SEQ),
 	FLD(altp2m_monitor_response, view, T_VIEW),
 	FLD(altp2m_monitor_response, step_view, T_VIEW),
-	FLD(altp2m_monitor_response, nr_ops, T_COUNT),
+	FLD(altp2m_monitor_response, nr_ops, T_LEN),
 	PTR(altp2m_monitor_response, ops, d_batch_op),
 	FLD(altp2m_monitor_response, regs.rip, T_GPA));
 ARGDESC(d_mon_pause, altp2m_monitor_pause,
@@ -302,7 +303,7 @@ ARGDESC(d_mon_cr3, altp2m_monitor_cr3_table,
 	FLAGS(altp2m_monitor_cr3_table, flags, ALTP2M_MON_CR3_ENABLE),
 	FLD(altp2m_monitor_cr3_table, default_view, T_VIEW),
 	FLD(altp2m_monitor_cr3_table, cr3_mask, T_ANY),
-	FLD(altp2m_monitor_cr3_table, nr, T_COUNT),
+	FLD(altp2m_monitor_cr3_table, nr, T_LEN),
 	PTR(altp2m_monitor_cr3_table, entries, d_cr3_view));
 ARGDESC(d_mon_stats, altp2m_monitor_stats,
 	FLD(altp2m_monitor_stats, flags, T_SMALL),
@@ -411,6 +412,8 @@ struct thr {
 	uint8_t *scratch;	/* SCRATCH_SIZE, then an unmapped guard page */
 	uint8_t *ro_page;	/* read-only, random content */
 	uint8_t *top;		/* arrays of this call go below */
+	uint64_t first_len;	/* elements in the call's first array */
+	bool nested;		/* filling array elements: mostly valid */
 	int nl_fd;
 	timer_t timer;
 	atomic_ulong calls;
@@ -661,10 +664,40 @@ static uint64_t val_size(struct thr *t)
 
 static int any_fd(struct thr *t, enum kind want);
 
+/*
+ * Inside arrays: values an operation takes, so that one bad element in
+ * forty does not make every batch fail.
+ */
+static uint64_t plausible(struct thr *t, const struct fdesc *f)
+{
+	switch (f->type) {
+	case T_FLAGS:
+		return 0;
+	case T_OP:
+		return ALTP2M_BATCH_SET_ACCESS + below(t, 3);
+	case T_VIEW:
+		return below(t, 3);
+	case T_NPAGES:
+		return 1 + below(t, 4);
+	case T_ACCESS:
+		return below(t, ALTP2M_ACCESS_RWX + 1);
+	case T_GFN:
+		return t->fz->watch_gpa / PAGE_SIZE + below(t, WATCH_PAGES);
+	default:
+		return below(t, 4);
+	}
+}
+
 static uint64_t value(struct thr *t, const struct fdesc *f)
 {
 	struct fuzzer *fz = t->fz;
 
+	if (t->nested && below(t, 8))
+		return plausible(t, f);
+	/* Zero is what most fields must be for the call to go deeper. */
+	if ((f->type == T_ANY || f->type == T_SMALL || f->type == T_MSR) &&
+	    one_in(t, 3))
+		return 0;
 	switch (f->type) {
 	case T_FLAGS:
 		if (below(t, 4))
@@ -701,7 +734,7 @@ static uint64_t value(struct thr *t, const struct fdesc *f)
 		if (below(t, 3))
 			return below(t, WATCH_PAGES) + 1;
 		return val_count(t);
-	case T_COUNT:
+	case T_COUNT: case T_LEN:
 		return val_count(t);
 	case T_ACCESS:
 		if (below(t, 6))
@@ -725,8 +758,9 @@ static uint64_t value(struct thr *t, const struct fdesc *f)
 		}
 		pthread_mutex_unlock(&fz->lock);
 		return one_in(t, 2) ? below(t, 8) : val_any(t);
-	case T_FD:
-		return one_in(t, 4) ? val_any(t) : (uint64_t)any_fd(t, NR_KINDS);
+	case T_FD:	/* irqfd: an eventfd, mostly */
+		return one_in(t, 4) ? val_any(t) :
+		       (uint64_t)any_fd(t, below(t, 3) ? K_OTHER : NR_KINDS);
 	case T_MSR:
 		switch (below(t, 4)) {
 		case 0:
@@ -796,8 +830,12 @@ static uint64_t pointer(struct thr *t, const struct sdesc *e,
 		n = (t->top - low) / e->size;
 	p = t->top - n * e->size;
 	t->top = (uint8_t *)((uintptr_t)p & ~7UL);
+	if (!t->first_len)
+		t->first_len = n;
+	t->nested = true;
 	for (i = 0; depth < 2 && i < n; i++)
 		fill(t, p + i * e->size, e, depth + 1, NULL);
+	t->nested = depth > 0;
 	return (uintptr_t)p;
 }
 
@@ -822,6 +860,10 @@ static void fill(struct thr *t, void *buf, const struct sdesc *d,
 		}
 		put_field(buf, f, v);
 	}
+	/* The count of the array that came with it, mostly. */
+	for (i = 0; !depth && i < d->nf; i++)
+		if (d->f[i].type == T_LEN && t->first_len && below(t, 3))
+			put_field(buf, &d->f[i], t->first_len);
 	/* Reserved and padding: now and then not zero. */
 	if (d->size > 1 && one_in(t, 16))
 		((uint8_t *)buf)[below(t, d->size)] = rnd(t);
@@ -1302,6 +1344,8 @@ static void do_ioctl(struct thr *t)
 		return;		/* the vCPU threads run; RUN here would race */
 	memset(arg, 0, 4096);
 	t->top = t->scratch + SCRATCH_SIZE;
+	t->first_len = 0;
+	t->nested = false;
 	if (c->arg) {
 		if (c->get && one_in(t, 2) &&
 		    !ioctl(fd, c->get, arg)) {
@@ -1316,6 +1360,13 @@ static void do_ioctl(struct thr *t)
 			}
 		} else {
 			fill(t, arg, c->arg, 0, &bad_flags);
+		}
+		/* A range takes no arrays: mostly none then. */
+		if (c->arg == &d_gfn_set && below(t, 4) &&
+		    !(((struct altp2m_gfn_set *)arg)->flags &
+		      ALTP2M_GFN_SET_LIST)) {
+			((struct altp2m_gfn_set *)arg)->gfns = 0;
+			((struct altp2m_gfn_set *)arg)->values = 0;
 		}
 		argp = (uintptr_t)arg;
 		switch (below(t, 40)) {
