@@ -1328,20 +1328,27 @@ static const char *ptr_kind(struct thr *t, uint64_t p)
 	return "other";
 }
 
-static void do_ioctl(struct thr *t)
+/*
+ * Call @ci (NR_CALLS: any) on @fd (-1: one of its kind, mostly); a vCPU
+ * field gets @vcpu when it is not negative.
+ */
+static int do_ioctl_on(struct thr *t, unsigned int ci, int fd, int vcpu)
 {
 	struct fuzzer *fz = t->fz;
-	unsigned int ci = below(t, NR_CALLS);
-	const struct call *c = &calls[ci];
+	const struct call *c;
 	uint8_t *arg = t->scratch;
 	uint64_t bad_flags = 0, argp;
 	char desc[LOG_LEN];
-	int fd, ret, err, n, i;
+	int ret, err, n, i;
 	struct itimerspec its = { .it_value.tv_nsec = SLICE_MS * 1000000L };
 
-	fd = any_fd(t, c->kind);
+	if (ci >= NR_CALLS)
+		ci = below(t, NR_CALLS);
+	c = &calls[ci];
+	if (fd < 0)
+		fd = any_fd(t, c->kind);
 	if (c->cmd == ALTP2M_RUN && fz->threaded)
-		return;		/* the vCPU threads run; RUN here would race */
+		return -1;	/* the vCPU threads run; RUN here would race */
 	memset(arg, 0, 4096);
 	t->top = t->scratch + SCRATCH_SIZE;
 	t->first_len = 0;
@@ -1368,6 +1375,9 @@ static void do_ioctl(struct thr *t)
 			((struct altp2m_gfn_set *)arg)->gfns = 0;
 			((struct altp2m_gfn_set *)arg)->values = 0;
 		}
+		for (i = 0; vcpu >= 0 && i < (int)c->arg->nf; i++)
+			if (c->arg->f[i].type == T_VCPU && below(t, 8))
+				put_field(arg, &c->arg->f[i], vcpu);
 		argp = (uintptr_t)arg;
 		switch (below(t, 40)) {
 		case 0:
@@ -1412,7 +1422,7 @@ static void do_ioctl(struct thr *t)
 			atomic_fetch_add(&fz->eio, 1);
 		else if (!errno_ok(err, c->cmd))
 			fail(fz, "%s: errno %d (%s)", desc, err, strerror(err));
-		return;
+		return ret;
 	}
 	atomic_fetch_add(&calls_ok[ci], 1);
 	if (bad_flags && argp == (uintptr_t)arg) {
@@ -1427,6 +1437,43 @@ static void do_ioctl(struct thr *t)
 		add_obj(fz, ret, K_VCPU, true, 0);
 	else if (c->cmd == ALTP2M_MONITOR_ATTACH)
 		add_obj(fz, ret, K_MON, true, 0);
+	return ret;
+}
+
+static void do_ioctl(struct thr *t)
+{
+	do_ioctl_on(t, NR_CALLS, -1, -1);
+}
+
+/*
+ * What a monitor does: pause a vCPU, look at and change it, resume it.
+ * Most monitor calls need a paused vCPU; a random sequence seldom has
+ * the pause before them.
+ */
+static void do_monitor_session(struct thr *t)
+{
+	struct altp2m_monitor_pause p = { .flags = ALTP2M_MON_PAUSE_VCPU };
+	int fd = any_fd(t, K_MON), ret;
+	unsigned int i, n = 1 + below(t, 4), first = NR_CALLS, nmon = 0;
+
+	p.vcpu = below(t, MAIN_VCPUS);
+	log_call(t->fz, t, "monitor session fd %d vCPU %u", fd, p.vcpu);
+	begin(t, "MONITOR_PAUSE");
+	ret = ioctl(fd, ALTP2M_MONITOR_PAUSE, &p);
+	end(t);
+	if (ret)
+		return;
+	for (i = 0; i < NR_CALLS; i++)
+		if (calls[i].kind == K_MON) {
+			if (first == NR_CALLS)
+				first = i;
+			nmon++;
+		}
+	for (i = 0; i < n; i++)
+		do_ioctl_on(t, first + below(t, nmon), fd, p.vcpu);
+	begin(t, "MONITOR_RESUME");
+	ioctl(fd, ALTP2M_MONITOR_RESUME, &p);
+	end(t);
 }
 
 /* Any ALTP2MIO command number, direction and size, on any fd. */
@@ -1626,7 +1673,9 @@ static void one_call(struct thr *t)
 		do_ioctl(t);
 	else if (r < 53)
 		do_raw_ioctl(t);
-	else if (r < 56)
+	else if (r < 55)
+		do_monitor_session(t);
+	else if (r < 57)
 		do_open(t);
 	else if (r < 60)
 		do_close(t);
