@@ -886,17 +886,27 @@ static void add_obj(struct fuzzer *fz, int fd, enum kind kind, bool owned,
 		close(fd);	/* no room: not the fuzzer's to keep */
 }
 
-/* A fd of kind @want (NR_KINDS: any), or sometimes of another kind. */
+/*
+ * A fd of kind @want (NR_KINDS: any), or sometimes of another kind. Half
+ * the time one of the running VM's, which has memory, views and vCPUs in
+ * its guest: the fuzzer's own VMs are many and mostly empty.
+ */
 static int any_fd(struct thr *t, enum kind want)
 {
 	struct fuzzer *fz = t->fz;
 	unsigned int i, n = 0, pick[MAX_OBJS];
+	bool main_only = want != NR_KINDS && one_in(t, 2);
 	int fd = -1;
 
 	pthread_mutex_lock(&fz->lock);
 	for (i = 0; i < fz->nobjs; i++)
-		if (want == NR_KINDS || fz->objs[i].kind == want)
+		if ((want == NR_KINDS || fz->objs[i].kind == want) &&
+		    (!main_only || !fz->objs[i].owned))
 			pick[n++] = i;
+	if (!n && main_only)
+		for (i = 0; i < fz->nobjs; i++)
+			if (fz->objs[i].kind == want)
+				pick[n++] = i;
 	if (n && !one_in(t, 12))
 		fd = fz->objs[pick[below(t, n)]].fd;
 	else if (fz->nobjs)
