@@ -413,7 +413,7 @@ struct thr {
 	uint8_t *ro_page;	/* read-only, random content */
 	uint8_t *top;		/* arrays of this call go below */
 	uint64_t first_len;	/* elements in the call's first array */
-	bool nested;		/* filling array elements: mostly valid */
+	bool nested;		/* filling a valid-looking array element */
 	int nl_fd;
 	timer_t timer;
 	atomic_ulong calls;
@@ -676,7 +676,7 @@ static uint64_t plausible(struct thr *t, const struct fdesc *f)
 	case T_OP:
 		return ALTP2M_BATCH_SET_ACCESS + below(t, 3);
 	case T_VIEW:
-		return below(t, 3);
+		return one_in(t, 2) ? 0 : below(t, 3);
 	case T_NPAGES:
 		return 1 + below(t, 4);
 	case T_ACCESS:
@@ -692,7 +692,7 @@ static uint64_t value(struct thr *t, const struct fdesc *f)
 {
 	struct fuzzer *fz = t->fz;
 
-	if (t->nested && below(t, 8))
+	if (t->nested)
 		return plausible(t, f);
 	/* Zero is what most fields must be for the call to go deeper. */
 	if ((f->type == T_ANY || f->type == T_SMALL || f->type == T_MSR) &&
@@ -832,10 +832,12 @@ static uint64_t pointer(struct thr *t, const struct sdesc *e,
 	t->top = (uint8_t *)((uintptr_t)p & ~7UL);
 	if (!t->first_len)
 		t->first_len = n;
-	t->nested = true;
-	for (i = 0; depth < 2 && i < n; i++)
+	/* Elements valid-looking as a whole, but one in eight. */
+	for (i = 0; depth < 2 && i < n; i++) {
+		t->nested = !one_in(t, 8);
 		fill(t, p + i * e->size, e, depth + 1, NULL);
-	t->nested = depth > 0;
+	}
+	t->nested = false;
 	return (uintptr_t)p;
 }
 
@@ -865,7 +867,7 @@ static void fill(struct thr *t, void *buf, const struct sdesc *d,
 		if (d->f[i].type == T_LEN && t->first_len && below(t, 3))
 			put_field(buf, &d->f[i], t->first_len);
 	/* Reserved and padding: now and then not zero. */
-	if (d->size > 1 && one_in(t, 16))
+	if (d->size > 1 && !t->nested && one_in(t, 16))
 		((uint8_t *)buf)[below(t, d->size)] = rnd(t);
 }
 
