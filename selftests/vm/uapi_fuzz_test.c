@@ -703,9 +703,11 @@ static uint64_t value(struct thr *t, const struct fdesc *f)
 		if (below(t, 4))
 			return rnd(t) & f->mask;
 		return one_in(t, 2) ? 1ULL << below(t, f->size * 8) : rnd(t);
-	case T_VIEW:
+	case T_VIEW:	/* view 0 always exists: a third of the time */
 		switch (below(t, 6)) {
-		case 0: case 1: case 2:
+		case 0: case 1:
+			return 0;
+		case 2:
 			return below(t, 4);
 		case 3:
 			return ALTP2M_MAX_VIEWS - 1 + below(t, 2);
@@ -1756,7 +1758,8 @@ static void main_vm_create(struct fuzzer *fz, struct thr *t)
 {
 	int i;
 
-	fz->vm = vm_create(0);
+	/* Half the time with local APICs: MSIs and irqfds need them. */
+	fz->vm = one_in(t, 2) ? vm_create_lapic() : vm_create(0);
 	fz->watch_gpa = vm_alloc(fz->vm, WATCH_PAGES * PAGE_SIZE, PAGE_SIZE);
 	for (i = 0; i < MAIN_VCPUS; i++) {
 		fz->vcpus[i] = vcpu_add(fz->vm, i, guest_code);
