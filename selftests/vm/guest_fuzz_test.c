@@ -11,7 +11,22 @@
  * through the runner, if the kernel log gets a warning. Internal errors
  * and fail-entry exits are allowed (documented exits to the VMM) but the
  * first few are printed with the RUN before them, as is every EIO with
- * the VM-instruction error the kernel logged.
+ * the VM-instruction error the kernel logged. An exit whose fields break
+ * the uAPI's promises (I/O data beyond the run page or over 3072 bytes,
+ * an I/O size not 1, 2 or 4, an MMIO length not 1 to 8) fails it too.
+ *
+ * A third mode ("states") does not run random bytes but random picks of
+ * the instructions that exit or fault: RDMSR/WRMSR of random MSRs, moves
+ * to and from CRs and DRs, port and string I/O, MMIO, VMCALL (the altp2m
+ * hypercalls with random arguments among them), VMFUNC, LGDT/LIDT/LLDT/
+ * LTR, INT n, INT3, UD2, divide errors, CPUID, HLT, IRETQ, SWAPGS,
+ * SYSCALL, with random immediates, from a random register, segment and
+ * control state set through SET_REGS/SET_SREGS (a valid 64-bit state
+ * with random changes; a state SET_SREGS refuses is replaced by the valid
+ * one), random MSRs through SET_MSRS and now and then a random event
+ * through SET_VCPU_EVENTS, on a random view of VMs with views enabled
+ * (in EXTERNAL or MIXED mode) whose views have random default access and
+ * random access on random pages.
  *
  * Known at the time of writing (issue 12): real-mode guests still get EIO
  * with VM-instruction error 7, an exception injected with an error code
@@ -29,6 +44,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -47,12 +63,14 @@
 #define MAX_CPUS	2
 #define MAX_NOTES	4		/* details printed per kind */
 
-enum fuzz_mode { MODE_REAL, MODE_LONG, NR_MODES };
+enum fuzz_mode { MODE_REAL, MODE_LONG, MODE_STATE, NR_MODES };
 
-static const char *const mode_name[NR_MODES] = { "real mode", "64-bit" };
+static const char *const mode_name[NR_MODES] = {
+	"real mode", "64-bit", "states"
+};
 
 /* Outcomes beyond the exit reasons. */
-enum { OUT_EINTR = ALTP2M_EXIT_NR, OUT_EIO, OUT_ERRNO, NR_OUT };
+enum { OUT_EINTR = ALTP2M_EXIT_NR, OUT_EIO, OUT_ERRNO, OUT_BAD_EXIT, NR_OUT };
 
 struct worker {
 	int cpu;
@@ -67,7 +85,7 @@ struct worker {
 	atomic_ulong runs;	/* RUN calls returned, for the watchdog */
 	atomic_int in_run;
 	uint64_t count[NR_OUT];
-	unsigned int notes_internal, notes_fail_entry, notes_eio;
+	unsigned int notes_internal, notes_fail_entry, notes_eio, notes_bad;
 	char prev[1024];	/* how the RUN before this one ended */
 	int last_errno;
 	timer_t timer;
@@ -105,6 +123,332 @@ static void pin(int cpu)
 		    "pin to CPU %d", cpu);
 }
 
+/*
+ * Views with random default access and random rights on random pages
+ * (code, stack, page tables, IDT included); the vCPU on a random one.
+ * Errors are fine: what the calls refuse is not what is fuzzed here.
+ */
+static void new_views(struct worker *w)
+{
+	struct altp2m_views_enable en = {
+		.max_views = 4, .mode = rnd(w) % 2 ? ALTP2M_MODE_MIXED :
+					ALTP2M_MODE_EXTERNAL,
+	};
+	uint64_t pages = w->vm->ram_size / PAGE_SIZE, gfn;
+	unsigned int i, n = rnd(w) % 3;
+	uint16_t view;
+
+	if (ioctl(w->vm->fd, ALTP2M_VIEWS_ENABLE, &en))
+		return;
+	for (i = 0; i < n; i++)
+		__vm_view_create(w->vm, rnd(w) % (ALTP2M_ACCESS_DEFAULT + 1),
+				 &view);
+	for (i = 0; i < 8; i++) {
+		gfn = rnd(w) % 2 ? w->code_gpa / PAGE_SIZE + rnd(w) % 16 :
+		      rnd(w) % pages;
+		__vm_set_mem_access(w->vm, rnd(w) % (n + 1), gfn,
+				    1 + rnd(w) % 4,
+				    rnd(w) % (ALTP2M_ACCESS_N2RWX + 1));
+	}
+	__vcpu_set_view(w->vcpu, rnd(w) % (n + 1));
+}
+
+/* A few bytes of machine code at *@p. */
+static uint8_t *emit(uint8_t *p, const void *bytes, size_t n)
+{
+	memcpy(p, bytes, n);
+	return p + n;
+}
+
+static uint8_t *emit_imm(uint8_t *p, uint8_t op, uint32_t imm)
+{
+	*p++ = op;
+	memcpy(p, &imm, 4);
+	return p + 4;
+}
+
+/* mov $imm64, %rax */
+static uint8_t *emit_rax(uint8_t *p, uint64_t imm)
+{
+	*p++ = 0x48;
+	*p++ = 0xb8;
+	memcpy(p, &imm, 8);
+	return p + 8;
+}
+
+static uint32_t pick_msr(struct worker *w)
+{
+	static const uint32_t msrs[] = {
+		0x10, 0x1b, 0x3a, 0x48, 0x8b, 0xfe, 0x174, 0x175, 0x176, 0x1d9,
+		0x277, 0x2ff, 0x480, 0x48d, 0x6e0, 0x802, 0x80b, 0x830,
+		0xc0000080, 0xc0000081, 0xc0000082, 0xc0000084, 0xc0000100,
+		0xc0000101, 0xc0000102, 0xc0000103,
+	};
+
+	return rnd(w) % 4 ? msrs[rnd(w) % (sizeof(msrs) / sizeof(msrs[0]))] :
+	       (uint32_t)rnd(w);
+}
+
+/* An address the guest may touch: its RAM, MMIO, or anywhere. */
+static uint64_t pick_addr(struct worker *w)
+{
+	switch (rnd(w) % 4) {
+	case 0:
+		return w->code_gpa + (rnd(w) % CODE_SIZE);
+	case 1:
+		return 0xc0000000ULL + (rnd(w) & 0xfff8);
+	case 2:
+		return rnd(w) % w->vm->ram_size;
+	default:
+		return rnd(w);
+	}
+}
+
+/* One instruction (with its setup) that exits, faults or changes state. */
+static uint8_t *emit_one(struct worker *w, uint8_t *p)
+{
+	static const uint8_t cr_regs[] = { 0, 2, 3, 4, 8 };
+	uint64_t r = rnd(w);
+	uint8_t b[4];
+
+	switch (r % 20) {
+	case 0:		/* mov $msr, %ecx; rdmsr */
+		p = emit_imm(p, 0xb9, pick_msr(w));
+		return emit(p, "\x0f\x32", 2);
+	case 1:		/* mov $msr, %ecx; mov $v, %eax; mov $v, %edx; wrmsr */
+		p = emit_imm(p, 0xb9, pick_msr(w));
+		p = emit_imm(p, 0xb8, rnd(w));
+		p = emit_imm(p, 0xba, rnd(w) % 2 ? 0 : rnd(w));
+		return emit(p, "\x0f\x30", 2);
+	case 2:		/* mov %rax, %crN (or back) */
+		if (r & 0x100)
+			p = emit_rax(p, rnd(w) % 2 ? 1ULL << (rnd(w) % 64) :
+					rnd(w));
+		b[0] = 0x0f;
+		b[1] = r & 0x200 ? 0x22 : 0x20;
+		b[2] = 0xc0 | cr_regs[(r >> 12) % 5] << 3;
+		if (cr_regs[(r >> 12) % 5] == 8) {
+			p = emit(p, "\x44", 1);	/* REX.R: CR8 */
+			b[2] = 0xc0;
+		}
+		return emit(p, b, 3);
+	case 3:		/* mov %rax, %drN (or back) */
+		p = emit_rax(p, rnd(w));
+		b[0] = 0x0f;
+		b[1] = r & 0x200 ? 0x23 : 0x21;
+		b[2] = 0xc0 | ((r >> 12) % 8) << 3;
+		return emit(p, b, 3);
+	case 4:		/* port I/O, byte to dword, in or out, string too */
+		p = emit_imm(p, 0xba, rnd(w) % 2 ? rnd(w) & 0xffff :
+				      0x60 + rnd(w) % 0x40);
+		if (r & 0x100) {	/* rep ins/outs, rcx items at rdi/rsi */
+			p = emit_imm(p, 0xb9, rnd(w) % 2 ? rnd(w) % 8 : rnd(w));
+			p = emit_rax(p, pick_addr(w));
+			p = emit(p, "\x48\x89\xc7\x48\x89\xc6", 6);
+			b[0] = 0xf3;
+			b[1] = 0x6c + (r >> 12) % 4;
+			return emit(p, b, 2);
+		}
+		b[0] = 0xec + (r >> 12) % 4;
+		return emit(p, b, 1);
+	case 5:		/* MMIO or RAM: mov (%rax) both ways, sizes */
+		p = emit_rax(p, pick_addr(w));
+		switch ((r >> 12) % 4) {
+		case 0:
+			return emit(p, "\x8b\x00", 2);
+		case 1:
+			return emit(p, "\x89\x00", 2);
+		case 2:
+			return emit(p, "\x48\x89\x00", 3);
+		default:
+			return emit(p, "\x0f\xb6\x00", 3);
+		}
+	case 6:		/* vmcall: altp2m's calls and others */
+		p = emit_imm(p, 0xb8, r & 0x100 ? ALTP2M_HC_BASE +
+			     rnd(w) % (ALTP2M_HC_NR + 1) : rnd(w));
+		p = emit_imm(p, 0xbb, rnd(w) % 2 ? rnd(w) % 6 : rnd(w));
+		p = emit_imm(p, 0xb9, rnd(w) % 2 ?
+			     w->code_gpa / PAGE_SIZE + rnd(w) % 32 : rnd(w));
+		p = emit_imm(p, 0xba, rnd(w) % 12);
+		return emit(p, "\x0f\x01\xc1", 3);
+	case 7:		/* vmfunc */
+		p = emit_imm(p, 0xb8, r & 0x100 ? rnd(w) : 0);
+		p = emit_imm(p, 0xb9, rnd(w) % 2 ? rnd(w) % 6 : rnd(w));
+		return emit(p, "\x0f\x01\xd4", 3);
+	case 8:		/* lgdt/lidt/sgdt/sidt (%rax) */
+		p = emit_rax(p, pick_addr(w));
+		b[0] = 0x0f;
+		b[1] = 0x01;
+		b[2] = ((r >> 12) % 4) << 3;
+		return emit(p, b, 3);
+	case 9:		/* mov $sel, %ax; lldt/ltr/mov to ss, ds, es, fs */
+		b[0] = 0x66;
+		b[1] = 0xb8;
+		b[2] = rnd(w) % 2 ? rnd(w) % 0x40 : rnd(w);
+		b[3] = rnd(w) % 4 ? 0 : rnd(w);
+		p = emit(p, b, 4);
+		switch ((r >> 12) % 6) {
+		case 0:
+			return emit(p, "\x0f\x00\xd0", 3);
+		case 1:
+			return emit(p, "\x0f\x00\xd8", 3);
+		case 2:
+			return emit(p, "\x8e\xd0", 2);
+		case 3:
+			return emit(p, "\x8e\xd8", 2);
+		case 4:
+			return emit(p, "\x8e\xc0", 2);
+		default:
+			return emit(p, "\x8e\xe0", 2);
+		}
+	case 10:	/* int $n */
+		b[0] = 0xcd;
+		b[1] = rnd(w);
+		return emit(p, b, 2);
+	case 11:	/* int3, into-less ud2, icebp */
+		switch ((r >> 12) % 3) {
+		case 0:
+			return emit(p, "\xcc", 1);
+		case 1:
+			return emit(p, "\x0f\x0b", 2);
+		default:
+			return emit(p, "\xf1", 1);
+		}
+	case 12:	/* xor %ecx, %ecx; div %ecx */
+		return emit(p, "\x31\xc9\xf7\xf1", 4);
+	case 13:	/* cpuid */
+		p = emit_imm(p, 0xb8, rnd(w) % 2 ? rnd(w) % 0x20 :
+				      0x80000000 + rnd(w) % 0x10);
+		p = emit_imm(p, 0xb9, rnd(w) % 4);
+		return emit(p, "\x0f\xa2", 2);
+	case 14:	/* hlt, cli, sti, pause */
+		b[0] = "\xf4\xfa\xfb\x90"[(r >> 12) % 4];
+		return emit(p, b, 1);
+	case 15:	/* swapgs, syscall, sysenter, iretq, lret */
+		switch ((r >> 12) % 5) {
+		case 0:
+			return emit(p, "\x0f\x01\xf8", 3);
+		case 1:
+			return emit(p, "\x0f\x05", 2);
+		case 2:
+			return emit(p, "\x0f\x34", 2);
+		case 3:
+			return emit(p, "\x48\xcf", 2);
+		default:
+			return emit(p, "\x48\xcb", 2);
+		}
+	case 16:	/* invlpg, wbinvd, clts, rdtsc(p), rdpmc, xsetbv */
+		p = emit_rax(p, pick_addr(w));
+		switch ((r >> 12) % 7) {
+		case 0:
+			return emit(p, "\x0f\x01\x38", 3);
+		case 1:
+			return emit(p, "\x0f\x09", 2);
+		case 2:
+			return emit(p, "\x0f\x06", 2);
+		case 3:
+			return emit(p, "\x0f\x31", 2);
+		case 4:
+			return emit(p, "\x0f\x01\xf9", 3);
+		case 5:
+			return emit(p, "\x0f\x33", 2);
+		default:
+			return emit(p, "\x31\xc9\x0f\x01\xd1", 5);
+		}
+	case 17:	/* pushf; set TF or AC; popf */
+		return emit(p, r & 0x100 ?
+			    "\x9c\x48\x81\x0c\x24\x00\x01\x00\x00\x9d" :
+			    "\x9c\x48\x81\x0c\x24\x00\x00\x04\x00\x9d",
+			    10);
+	default:	/* random bytes */
+		for (b[0] = 1 + (r >> 12) % 6; b[0]; b[0]--)
+			*p++ = rnd(w);
+		return p;
+	}
+}
+
+/* Random changes to a valid 64-bit state: bits, attributes, limits. */
+static void mutate_sregs(struct worker *w, struct altp2m_sregs *s)
+{
+	struct altp2m_segment *segs[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt
+	};
+	struct altp2m_segment *g;
+	unsigned int i, n = rnd(w) % 4;
+
+	for (i = 0; i < n; i++) {
+		g = segs[rnd(w) % 8];
+		switch (rnd(w) % 12) {
+		case 0:
+			s->cr0 ^= 1ULL << (rnd(w) % 32);
+			break;
+		case 1:
+			s->cr4 ^= 1ULL << (rnd(w) % 24);
+			break;
+		case 2:
+			s->efer ^= 1ULL << (rnd(w) % 16);
+			break;
+		case 3:
+			s->cr3 = rnd(w) % 2 ? rnd(w) % w->vm->ram_size : rnd(w);
+			break;
+		case 4:
+			g->type = rnd(w) % 16;
+			break;
+		case 5:
+			g->dpl = rnd(w) % 4;
+			g->selector = (g->selector & ~3) | g->dpl;
+			break;
+		case 6:
+			g->present = !g->present;
+			break;
+		case 7:
+			g->db = rnd(w) % 2;
+			g->l = rnd(w) % 2;
+			break;
+		case 8:
+			g->unusable = !g->unusable;
+			break;
+		case 9:
+			g->limit = rnd(w) % 2 ? rnd(w) % 0x10000 : rnd(w);
+			g->g = rnd(w) % 2;
+			break;
+		case 10:
+			g->base = rnd(w) % 2 ? rnd(w) % w->vm->ram_size :
+			     rnd(w);
+			break;
+		default:
+			if (rnd(w) % 2)
+				s->idt.limit = rnd(w);
+			else
+				s->gdt.limit = rnd(w);
+			break;
+		}
+	}
+}
+
+/* Random MSRs and, now and then, an event to deliver. */
+static void random_msrs_events(struct worker *w)
+{
+	struct altp2m_msr_entry e = { .index = pick_msr(w) };
+	struct altp2m_vcpu_events ev;
+
+	if (rnd(w) % 4 == 0) {
+		e.value = rnd(w) % 2 ? 1ULL << (rnd(w) % 64) : rnd(w);
+		_vcpu_msrs(w->vcpu, ALTP2M_SET_MSRS, &e, 1);
+	}
+	if (rnd(w) % 8 == 0) {
+		memset(&ev, 0, sizeof(ev));
+		ev.flags = ALTP2M_EVENTS_SET_EVENT;
+		ev.event_valid = 1;
+		ev.event_type = rnd(w) % 7;
+		ev.event_vector = rnd(w) % 3 ? rnd(w) % 32 : rnd(w);
+		ev.event_has_error = rnd(w) % 2;
+		ev.event_error = rnd(w) % 2 ? 0 : rnd(w);
+		ev.event_insn_len = rnd(w) % 16;
+		__vcpu_ioctl(w->vcpu, ALTP2M_SET_VCPU_EVENTS, &ev);
+	}
+}
+
 static void new_guest(struct worker *w)
 {
 	w->vm = vm_create(0);
@@ -112,6 +456,8 @@ static void new_guest(struct worker *w)
 	vcpu_sregs_get(w->vcpu, &w->reset_sregs);
 	w->code_gpa = w->mode == MODE_REAL ? REAL_CODE :
 		      vm_alloc(w->vm, CODE_SIZE, PAGE_SIZE);
+	if (w->mode == MODE_STATE)
+		new_views(w);
 }
 
 /* Fresh random bytes and registers, system tables rewritten. */
@@ -123,8 +469,16 @@ static void reset_guest(struct worker *w)
 	__u64 *gpr;
 	unsigned int i;
 
-	for (i = 0; i < CODE_SIZE / 8; i++)
-		code[i] = rnd(w);
+	if (w->mode == MODE_STATE) {
+		uint8_t *p = (uint8_t *)code, *end = p + CODE_SIZE - 64;
+
+		while (p < end)
+			p = emit_one(w, p);
+		memset(p, 0xf4, end + 64 - p);	/* hlt */
+	} else {
+		for (i = 0; i < CODE_SIZE / 8; i++)
+			code[i] = rnd(w);
+	}
 	/* The guest may have written anything anywhere: tables again. */
 	vm_setup_system(w->vm);
 
@@ -143,13 +497,30 @@ static void reset_guest(struct worker *w)
 		r.rsp &= 0xffff;
 	} else {
 		x86_sregs_long_mode(&s);
+		if (w->mode == MODE_STATE) {
+			struct altp2m_sregs m = s;
+
+			r.rflags |= rnd(w) % 4 ? 0 : rnd(w) & 0x3f0fd5;
+			/* Mostly valid: a refused entry costs a new VM. */
+			if (rnd(w) % 3 == 0)
+				mutate_sregs(w, &m);
+			/* What SET_SREGS refuses gets the valid state. */
+			if (!__vcpu_ioctl(w->vcpu, ALTP2M_SET_SREGS, &m))
+				s = m;
+			random_msrs_events(w);
+		}
 		r.rip = w->code_gpa + (rnd(w) & 0xfff);
 		/* Half the time a stack that works, else whatever. */
 		if (rnd(w) & 1)
 			r.rsp = w->code_gpa + CODE_SIZE - 8;
 	}
 	vcpu_sregs_set(w->vcpu, &s);
-	vcpu_regs_set(w->vcpu, &r);
+	/* Random RFLAGS bits SET_REGS refuses: the fixed ones only. */
+	if (w->mode != MODE_STATE ||
+	    __vcpu_ioctl(w->vcpu, ALTP2M_SET_REGS, &r)) {
+		r.rflags = X86_RFLAGS_FIXED;
+		vcpu_regs_set(w->vcpu, &r);
+	}
 }
 
 static void arm(struct worker *w, long ms)
@@ -231,6 +602,28 @@ static void note(struct worker *w, const char *what, unsigned int *seen)
 	       w->prev);
 }
 
+/* The exit's fields keep the uAPI's promises (uapi/linux/altp2m.h). */
+static bool exit_sane(struct worker *w)
+{
+	const struct altp2m_run *run = w->vcpu->run;
+	uint64_t bytes;
+
+	switch (run->exit_reason) {
+	case ALTP2M_EXIT_IO:
+		bytes = (uint64_t)run->io.count * run->io.size;
+		return (run->io.size == 1 || run->io.size == 2 ||
+			run->io.size == 4) && run->io.direction <= 1 &&
+		       run->io.count && bytes <= 3072 &&
+		       run->io.data_offset >= sizeof(*run) &&
+		       run->io.data_offset + bytes <= w->vm->run_size;
+	case ALTP2M_EXIT_MMIO:
+		return run->mmio.len >= 1 && run->mmio.len <= 8 &&
+		       run->mmio.is_write <= 1;
+	default:
+		return run->exit_reason < ALTP2M_EXIT_NR;
+	}
+}
+
 /*
  * Answer the exit as a VMM does before it changes the state: a RUN with
  * immediate_exit completes what the exit left pending (an IN, a string
@@ -280,6 +673,10 @@ static void *fuzz_thread(void *arg)
 				 ALTP2M_EXIT_UNKNOWN]++;
 			if (reason == ALTP2M_EXIT_INTERNAL_ERROR)
 				note(w, "internal error", &w->notes_internal);
+			if (!exit_sane(w)) {
+				w->count[OUT_BAD_EXIT]++;
+				note(w, "exit breaks the uAPI", &w->notes_bad);
+			}
 			if (reason != ALTP2M_EXIT_FAIL_ENTRY) {
 				remember(w, NULL);
 				complete_exit(w);
@@ -353,11 +750,11 @@ static void fuzz(struct altp2m_test *_t, enum fuzz_mode mode)
 		[ALTP2M_EXIT_INTR] = "intr",
 		[ALTP2M_EXIT_VIEW_VIOLATION] = "view-violation",
 		[OUT_EINTR] = "slice-timer", [OUT_EIO] = "EIO",
-		[OUT_ERRNO] = "other-errno",
+		[OUT_ERRNO] = "other-errno", [OUT_BAD_EXIT] = "bad-exit",
 	};
 	int cpus = sysconf(_SC_NPROCESSORS_ONLN), i, j, stuck = 0;
 	struct worker w[MAX_CPUS];
-	uint64_t seed = fuzz_seed(), eio = 0, other = 0;
+	uint64_t seed = fuzz_seed(), eio = 0, other = 0, bad = 0;
 	struct sigaction sa = { .sa_handler = on_slice };
 	unsigned long last[MAX_CPUS] = { 0 };
 	bool joined[MAX_CPUS] = { false };
@@ -432,10 +829,12 @@ static void fuzz(struct altp2m_test *_t, enum fuzz_mode mode)
 			       w[i].last_errno, strerror(w[i].last_errno));
 		eio += w[i].count[OUT_EIO];
 		other += w[i].count[OUT_ERRNO];
+		bad += w[i].count[OUT_BAD_EXIT];
 	}
 	fflush(stdout);
 	EXPECT_EQ(eio, 0);
 	EXPECT_EQ(other, 0);
+	EXPECT_EQ(bad, 0);
 }
 
 TEST_TIMEOUT(fuzz_real_mode, 2 * WATCHDOG_S + 4 * FUZZ_SECONDS)
@@ -446,6 +845,11 @@ TEST_TIMEOUT(fuzz_real_mode, 2 * WATCHDOG_S + 4 * FUZZ_SECONDS)
 TEST_TIMEOUT(fuzz_64bit, 2 * WATCHDOG_S + 4 * FUZZ_SECONDS)
 {
 	fuzz(_t, MODE_LONG);
+}
+
+TEST_TIMEOUT(fuzz_states, 2 * WATCHDOG_S + 4 * FUZZ_SECONDS)
+{
+	fuzz(_t, MODE_STATE);
 }
 
 TEST_HARNESS_MAIN
