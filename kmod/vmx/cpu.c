@@ -27,7 +27,6 @@
 #include <linux/slab.h>
 #include <linux/syscore_ops.h>
 #include <asm/tlbflush.h>
-#include <asm/virtext.h>
 
 #include "../altp2m.h"
 #include "enter.h"
@@ -142,7 +141,7 @@ static void altp2m_vmx_off_local(void)
 		altp2m_vmcs_clear_local(vmcs);
 	this_cpu_write(altp2m_vmx_current, NULL);
 	if (c->vmx_on) {
-		cpu_vmxoff();
+		altp2m_cpu_vmxoff();
 		c->vmx_on = false;
 	}
 }
@@ -263,23 +262,20 @@ void altp2m_vmx_put(void)
 }
 
 /* Suspend runs on one CPU with the others already offline. */
-static int altp2m_vmx_suspend(void)
+static int altp2m_vmx_suspend(void *unused)
 {
 	if (altp2m_vmx_users)
 		altp2m_vmx_off_local();
 	return 0;
 }
 
-static void altp2m_vmx_resume(void)
+static void altp2m_vmx_resume(void *unused)
 {
 	if (altp2m_vmx_users && altp2m_vmx_on_local())
 		pr_err("VMXON failed on resume; VMs cannot run\n");
 }
 
-static struct syscore_ops altp2m_syscore_ops = {
-	.suspend = altp2m_vmx_suspend,
-	.resume = altp2m_vmx_resume,
-};
+ALTP2M_DEFINE_SYSCORE(altp2m_syscore, altp2m_vmx_suspend, altp2m_vmx_resume);
 
 static void altp2m_vmx_off_ipi(void *unused)
 {
@@ -326,14 +322,14 @@ int altp2m_vmx_init(void)
 			goto err_free;
 		}
 	}
-	register_syscore_ops(&altp2m_syscore_ops);
+	register_syscore(&altp2m_syscore);
 	ret = register_reboot_notifier(&altp2m_reboot_nb);
 	if (ret)
 		goto err_syscore;
 	return 0;
 
 err_syscore:
-	unregister_syscore_ops(&altp2m_syscore_ops);
+	unregister_syscore(&altp2m_syscore);
 err_free:
 	for_each_possible_cpu(cpu)
 		free_page((unsigned long)per_cpu(altp2m_vmx_cpus, cpu).vmxon_region);
@@ -347,7 +343,7 @@ void altp2m_vmx_exit(void)
 	int cpu;
 
 	unregister_reboot_notifier(&altp2m_reboot_nb);
-	unregister_syscore_ops(&altp2m_syscore_ops);
+	unregister_syscore(&altp2m_syscore);
 	for_each_possible_cpu(cpu)
 		free_page((unsigned long)per_cpu(altp2m_vmx_cpus, cpu).vmxon_region);
 	altp2m_vmx_mitigations_exit();
