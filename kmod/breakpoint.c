@@ -37,6 +37,7 @@
 
 #include "altp2m.h"
 #include "core/breakpoint.h"
+#include "core/step.h"
 #include "hidden.h"
 
 #define ALTP2M_BP_ID_MAX	INT_MAX
@@ -104,27 +105,30 @@ static int altp2m_bp_insert_id(struct altp2m_vm *vm, struct altp2m_bp *bp)
 	return -ENOSPC;
 }
 
-/* The no-op length of the instruction at @off of @page's first bytes. */
-static u8 altp2m_bp_nop_at(const u8 *page, unsigned int off)
+/*
+ * What a hit will do with the instruction whose first @n bytes (up to the
+ * page's end) are at @insn: only those count, so a no-op that crosses the
+ * page is stepped, and a step that is not sure looks at it again.
+ */
+static void altp2m_bp_read_insn(struct altp2m_bp *bp, const u8 *insn,
+				unsigned int n)
 {
-	return altp2m_bp_nop_len(page + off, PAGE_SIZE - off);
+	bp->nop_len = altp2m_bp_nop_len(insn, n);
+	bp->step_plain = altp2m_step_plain(insn, n);
 }
 
-/*
- * The no-op length of the instruction at @gpa's offset in @frame (the
- * clean view's): only bytes before the page's end count, so a no-op that
- * crosses it is stepped.
- */
-static u8 altp2m_bp_nop_in(struct altp2m_vm *vm, u64 frame, u64 gpa)
+/* The instruction at @gpa's offset in @frame (the clean view's). */
+static void altp2m_bp_read_insn_in(struct altp2m_vm *vm, struct altp2m_bp *bp,
+				   u64 frame)
 {
-	unsigned int off = offset_in_page(gpa);
+	unsigned int off = offset_in_page(bp->gpa);
 	u8 insn[ALTP2M_BP_INSN_MAX];
 	unsigned int n = min_t(unsigned int, sizeof(insn), PAGE_SIZE - off);
 
 	lockdep_assert_held(&vm->mmu_lock);
 	if (altp2m_copy_gpa(vm, (frame << PAGE_SHIFT) + off, insn, n, false))
-		return 0;
-	return altp2m_bp_nop_len(insn, n);
+		n = 0;
+	altp2m_bp_read_insn(bp, insn, n);
 }
 
 /*
@@ -162,7 +166,7 @@ static int altp2m_bp_plant(struct altp2m_vm *vm, struct altp2m_bp *bp)
 		return ret;
 	}
 	bp->orig = altp2m_bp_poke(vm, bp->shadow_gfn, off, ALTP2M_BP_INT3);
-	bp->nop_len = altp2m_bp_nop_in(vm, clean, bp->gpa);
+	altp2m_bp_read_insn_in(vm, bp, clean);
 	return 0;
 }
 
@@ -365,7 +369,7 @@ void altp2m_bp_resync(struct altp2m_vcpu *vcpu, u64 gfn, u64 shadow_gfn,
 	unsigned long key, first = altp2m_bp_key(shadow_gfn, 0),
 		      last = altp2m_bp_key(shadow_gfn, PAGE_SIZE - 1);
 	struct altp2m_vm *vm = vcpu->vm;
-	unsigned int n = 0, i = 0;
+	unsigned int n = 0, i = 0, off;
 	bool changed = false;
 	struct altp2m_bp *bp;
 	struct page *page;
@@ -399,7 +403,8 @@ void altp2m_bp_resync(struct altp2m_vcpu *vcpu, u64 gfn, u64 shadow_gfn,
 	i = 0;
 	xa_for_each_range(&vm->bps.by_key, key, bp, first, last) {
 		bp->orig = orig[i++];
-		bp->nop_len = altp2m_bp_nop_at(src, altp2m_bp_key_offset(key));
+		off = altp2m_bp_key_offset(key);
+		altp2m_bp_read_insn(bp, src + off, PAGE_SIZE - off);
 	}
 	altp2m_mon_stat_inc(vcpu, shadow_resyncs);
 unlock:

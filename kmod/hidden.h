@@ -93,8 +93,10 @@ bool altp2m_bp_frame_busy(struct altp2m_vm *vm, u64 gfn, u64 nr);
  *	atomic); looked up by its shadow byte: key = @shadow_gfn << 12 |
  *	(@gpa & 0xfff). @nop_len: the length of the original instruction
  *	when it is a no-op a hit completes in place (altp2m_bp_nop_len(), as
- *	the clean view maps the page, whole in it), else 0; read at ADD and
- *	again at every resync, under the VM's mmu_lock like the tables.
+ *	the clean view maps the page, whole in it), else 0; @step_plain:
+ *	its step needs no look at it first (altp2m_step_plain()); both read
+ *	at ADD and again at every resync, under the VM's mmu_lock like the
+ *	tables.
  * altp2m_bp_ioctl: ADD/REMOVE/GET_BREAKPOINT on the monitor fd.
  * altp2m_bp_lookup: under rcu_read_lock(): the breakpoint planted at byte
  *	@offset of hidden frame @shadow_gfn, or NULL.
@@ -118,6 +120,7 @@ struct altp2m_bp {
 	u32 clean_view;
 	u8 orig;
 	u8 nop_len;
+	bool step_plain;
 	atomic64_t hits;
 	struct rcu_head rcu;
 };

@@ -1146,6 +1146,7 @@ static long altp2m_mon_get_stats(struct altp2m_monitor *mon, void __user *argp)
 	st.cr3_exits = READ_ONCE(c->cr3_exits);
 	st.cr3_switches = READ_ONCE(c->cr3_switches);
 	st.exits = READ_ONCE(vcpu->stats.hw_exits);
+	st.l1d_flushes = READ_ONCE(c->l1d_flushes);
 	altp2m_monitor_vcpu_unpin(vcpu);
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }

@@ -41,18 +41,28 @@ enum altp2m_exit_irqoff altp2m_exit_irqoff_kind(u32 exit_reason,
 
 /**
  * altp2m_entry_policy_decide - the entry mitigations this CPU gets
- * @r: the CPU's risks and the kernel's choices
+ * @r: the CPU's risks, the kernel's choices and the module parameter
  * @p: filled
  *
  * L1TF: a guest can read host data left in L1D through its own non-present
  * or reserved page-table entries, which EPT cannot stop. The kernel's
  * l1tf= (and mitigations=off) decide whether that matters, as they do for
- * KVM; a CPU that says it needs no flush at VM entry gets none. The
- * module flushes before every entry (KVM's "always": nearly every exit
- * here runs host code that may pull secrets into L1D), with
- * IA32_FLUSH_CMD where the microcode has it and by reading a buffer
- * otherwise, as KVM does. With SMT on, the sibling thread can still
- * observe L1D while the guest runs: logged, as KVM does.
+ * KVM; a CPU that says it needs no flush at VM entry gets none. The flush
+ * uses IA32_FLUSH_CMD where the microcode has it and reads a buffer
+ * otherwise, as KVM does.
+ *
+ * When: as KVM's vmentry_l1d_flush. By default ("auto") the kernel's own
+ * l1tf= choice: "full" flushes before every entry; the kernel's default
+ * ("flush") flushes only when host code that may have read someone
+ * else's data ran since the vCPU's last entry (altp2m_l1d_flush_due()),
+ * which is what makes an exit the module handles by itself (a breakpoint
+ * hit, a step, a view fill, CPUID) cheap: without an MSR, the flush is a
+ * read of 64 KiB. What "cond" leaves open is what KVM's leaves open:
+ * this VM's own data and the module's structures about it, kernel
+ * pointers among them. It needs the kernel to say when an interrupt ran
+ * (the hook it keeps for KVM); a kernel without it gets "always".
+ * With SMT on, the sibling thread can still observe L1D while the guest
+ * runs: logged, as KVM does.
  */
 void altp2m_entry_policy_decide(const struct altp2m_cpu_risks *r,
 				struct altp2m_entry_policy *p)
@@ -62,6 +72,41 @@ void altp2m_entry_policy_decide(const struct altp2m_cpu_risks *r,
 		return;
 	p->l1d_flush = r->flush_l1d ? ALTP2M_L1D_FLUSH_MSR :
 		       ALTP2M_L1D_FLUSH_SOFTWARE;
+	switch (r->when) {
+	case ALTP2M_L1D_WHEN_AUTO:
+		p->l1d_cond = !r->l1tf_full && r->irq_hint;
+		break;
+	case ALTP2M_L1D_WHEN_COND:
+		p->l1d_cond = r->irq_hint;
+		break;
+	case ALTP2M_L1D_WHEN_ALWAYS:
+		break;
+	}
 	if (r->smt_active)
 		p->warning = "L1TF: SMT is on; a guest may read its sibling's L1D";
+}
+
+/**
+ * altp2m_l1d_flush_due - whether the next entry of a vCPU flushes L1D
+ * @t: the vCPU's record, updated for this entry
+ * @switches: its thread's context switches now
+ * @irq: an interrupt ran on this CPU since anyone last asked (the kernel's
+ *	flag, cleared by the caller)
+ *
+ * Due after anything that may have brought other parties' data into
+ * L1D: the vCPU's thread was switched out (another task ran here, or it
+ * moved to a CPU where others ran), an interrupt handler ran, or the
+ * record was marked dirty. Not due after an exit handled in the module
+ * that touched only this VM's memory and the module's state about it.
+ *
+ * Return: true to flush.
+ */
+bool altp2m_l1d_flush_due(struct altp2m_l1d_track *t, unsigned long switches,
+			  bool irq)
+{
+	bool due = t->dirty || irq || switches != t->switches;
+
+	t->dirty = false;
+	t->switches = switches;
+	return due;
 }

@@ -24,6 +24,28 @@ static void altp2m_step_soft(struct altp2m_step_insn *out, u32 vector,
 	out->len = len;
 }
 
+bool altp2m_step_plain(const u8 *insn, unsigned int avail)
+{
+	unsigned int i = 0;
+
+	while (i < avail && (altp2m_step_prefix(insn[i]) ||
+			     (insn[i] & 0xf0) == 0x40))
+		i++;
+	if (i >= avail)
+		return false;
+	switch (insn[i]) {
+	case 0xcc:
+	case 0xf1:
+	case 0xce:
+	case 0xcd:
+	case 0x9c:
+		return false;
+	case 0x0f:
+		return i + 1 < avail && insn[i + 1] != 0x05;
+	}
+	return true;
+}
+
 void altp2m_step_classify(const u8 *insn, unsigned int avail, bool long64,
 			  bool cs_db, bool of, struct altp2m_step_insn *out)
 {

@@ -53,4 +53,19 @@ struct altp2m_step_insn {
 void altp2m_step_classify(const u8 *insn, unsigned int avail, bool long64,
 			  bool cs_db, bool of, struct altp2m_step_insn *out);
 
+/**
+ * altp2m_step_plain - whether altp2m_step_classify() says OTHER for an
+ *	instruction in every mode, whatever RFLAGS.OF is
+ * @insn: its bytes
+ * @avail: how many there are
+ *
+ * For a step decided on ahead of time (a hidden breakpoint's, from the
+ * bytes of the page it will run): every byte in 40..4f is skipped as if
+ * it were REX, so an INC or DEC of 32-bit code before an opcode of
+ * interest makes it unsure too (the caller then classifies at the step).
+ *
+ * Return: true when sure.
+ */
+bool altp2m_step_plain(const u8 *insn, unsigned int avail);
+
 #endif /* ALTP2M_CORE_STEP_H */

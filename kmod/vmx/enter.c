@@ -46,9 +46,18 @@
 #include "enter.h"
 #include "internal.h"
 
-/* How L1D is flushed before each entry: see altp2m_vmx_mitigations_init(). */
+/* How L1D is flushed before an entry: see altp2m_vmx_mitigations_init(). */
 static DEFINE_STATIC_KEY_FALSE(altp2m_l1d_flush);
 static DEFINE_STATIC_KEY_FALSE(altp2m_l1d_flush_msr);
+static DEFINE_STATIC_KEY_FALSE(altp2m_l1d_flush_cond);
+
+/* Whether the kernel's interrupt entry notes that L1D needs a flush. */
+#define ALTP2M_L1D_IRQ_HINT	IS_ENABLED(CONFIG_KVM_INTEL)
+
+static char *l1d_flush = "auto";
+module_param(l1d_flush, charp, 0444);
+MODULE_PARM_DESC(l1d_flush,
+		 "L1TF: flush L1D before VM entries: auto (as the kernel's l1tf=), cond, always");
 
 /* Twice the size of any L1D: reading it evicts everything else. */
 #define ALTP2M_L1D_BUF_ORDER	4
@@ -70,14 +79,30 @@ static atomic64_t altp2m_vm_branch_ids;
  */
 int altp2m_vmx_mitigations_init(void)
 {
+	static const char * const when[] = {
+		[ALTP2M_L1D_WHEN_AUTO] = "auto",
+		[ALTP2M_L1D_WHEN_COND] = "cond",
+		[ALTP2M_L1D_WHEN_ALWAYS] = "always",
+	};
 	struct altp2m_entry_policy p;
 	struct altp2m_cpu_risks r = {
 		.l1tf = boot_cpu_has_bug(X86_BUG_L1TF),
 		.l1tf_off = l1tf_mitigation == L1TF_MITIGATION_OFF,
 		.flush_l1d = boot_cpu_has(X86_FEATURE_FLUSH_L1D),
 		.smt_active = sched_smt_active(),
+		.l1tf_full = l1tf_mitigation == L1TF_MITIGATION_FULL ||
+			     l1tf_mitigation == L1TF_MITIGATION_FULL_FORCE,
+		.irq_hint = ALTP2M_L1D_IRQ_HINT,
 	};
 	u64 cap = 0;
+	int i;
+
+	i = match_string(when, ARRAY_SIZE(when), l1d_flush);
+	if (i < 0) {
+		pr_err("l1d_flush=%s: not auto, cond or always\n", l1d_flush);
+		return -EINVAL;
+	}
+	r.when = i;
 
 	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES) &&
 	    !rdmsrq_safe(MSR_IA32_ARCH_CAPABILITIES, &cap))
@@ -93,9 +118,12 @@ int altp2m_vmx_mitigations_init(void)
 	}
 	if (p.l1d_flush == ALTP2M_L1D_FLUSH_MSR)
 		static_branch_enable(&altp2m_l1d_flush_msr);
+	if (p.l1d_cond)
+		static_branch_enable(&altp2m_l1d_flush_cond);
 	if (p.l1d_flush != ALTP2M_L1D_FLUSH_NONE) {
 		static_branch_enable(&altp2m_l1d_flush);
-		pr_info("L1TF: L1D flushed before each VM entry (%s)\n",
+		pr_info("L1TF: L1D flushed before %s VM entry (%s)\n",
+			p.l1d_cond ? "a" : "each",
 			p.l1d_flush == ALTP2M_L1D_FLUSH_MSR ? "IA32_FLUSH_CMD" :
 			"software");
 	}
@@ -129,6 +157,44 @@ static void altp2m_l1d_flush_now(void)
 	sync_core();
 	for (i = 0; i < size; i += L1_CACHE_BYTES)
 		READ_ONCE(buf[i]);
+}
+
+/*
+ * "cond": whether this entry flushes (core/boundary.c says when). The
+ * kernel's flag is per CPU and KVM's too: the two never hold VMX at once.
+ */
+static bool altp2m_l1d_flush_cond_due(struct altp2m_vcpu *vcpu)
+{
+	bool irq = false;
+
+#if ALTP2M_L1D_IRQ_HINT
+	irq = kvm_get_cpu_l1tf_flush_l1d();
+	kvm_clear_cpu_l1tf_flush_l1d();
+#endif
+	return altp2m_l1d_flush_due(&vcpu->vmx.l1d,
+				    current->nvcsw + current->nivcsw, irq);
+}
+
+static void altp2m_l1d_flush_entry(struct altp2m_vcpu *vcpu)
+{
+	if (static_branch_likely(&altp2m_l1d_flush_cond) &&
+	    !altp2m_l1d_flush_cond_due(vcpu))
+		return;
+	altp2m_l1d_flush_now();
+	altp2m_mon_stat_inc(vcpu, l1d_flushes);
+}
+
+/**
+ * altp2m_vmx_l1d_dirty - the next entry of @vcpu flushes L1D ("cond")
+ * @vcpu: the vCPU
+ *
+ * For host work that may have read data that is neither this VM's nor
+ * the module's about it: the VMM's, when ALTP2M_RUN starts, and what the
+ * guest asks the host to do beyond an exit's usual bounds.
+ */
+void altp2m_vmx_l1d_dirty(struct altp2m_vcpu *vcpu)
+{
+	vcpu->vmx.l1d.dirty = true;
 }
 
 /* A number no other VM of this boot has, given at the VM's first entry. */
@@ -366,7 +432,7 @@ int altp2m_vmx_enter_exit(struct altp2m_vcpu *vcpu, struct altp2m_vmx_exit *e)
 	if (native_read_cr2() != v->cr2)
 		native_write_cr2(v->cr2);
 	if (static_branch_unlikely(&altp2m_l1d_flush))
-		altp2m_l1d_flush_now();
+		altp2m_l1d_flush_entry(vcpu);
 
 	xcr0 = altp2m_vmx_xcr0_enter(v);
 	fail = altp2m_vmx_vmenter(v->gpr, v->vmcs.launched);
@@ -395,7 +461,10 @@ int altp2m_vmx_enter_exit(struct altp2m_vcpu *vcpu, struct altp2m_vmx_exit *e)
 	altp2m_read_exit(e, reason, intr_info);
 	if (!e->failed_entry)
 		v->vmcs.launched = true;
-	if (kind == ALTP2M_EXIT_IRQOFF_NMI)
+	if (kind == ALTP2M_EXIT_IRQOFF_NMI) {
 		altp2m_vmx_do_nmi();
+		/* The kernel's NMI entry does not set its interrupt flag. */
+		altp2m_vmx_l1d_dirty(vcpu);
+	}
 	return 0;
 }

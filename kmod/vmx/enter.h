@@ -16,5 +16,6 @@ int altp2m_vmx_mitigations_init(void);
 void altp2m_vmx_mitigations_exit(void);
 void altp2m_vmx_vm_switch(struct altp2m_vm *vm);
 int altp2m_vmx_enter_exit(struct altp2m_vcpu *vcpu, struct altp2m_vmx_exit *e);
+void altp2m_vmx_l1d_dirty(struct altp2m_vcpu *vcpu);
 
 #endif /* ALTP2M_VMX_ENTER_H */

@@ -19,6 +19,7 @@
 #include "../altp2m.h"
 #include "../core/gva.h"
 #include "../lapic.h"
+#include "enter.h"
 #include "internal.h"
 
 /* GETSEC exits unconditionally; <asm/vmx.h> has no name for it. */
@@ -528,6 +529,8 @@ static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
 		vcpu->stats.irq_window_exits++;
 		return 1;
 	case EXIT_REASON_VMCALL:
+		/* View operations allocate and free host memory. */
+		altp2m_vmx_l1d_dirty(vcpu);
 		return altp2m_handle_vmcall(vcpu, e);
 	case EXIT_REASON_CR_ACCESS:
 		return altp2m_handle_cr(vcpu, e);

@@ -95,6 +95,7 @@ static const u32 altp2m_mon_rsp_by_type[ALTP2M_MON_EV_NR] = {
 #define ALTP2M_STEP_BP		BIT(17)	/* a hidden breakpoint's step-over */
 #define ALTP2M_STEP_SHADOW	BIT(18)	/* then to vmx.shadow.return_view */
 #define ALTP2M_STEP_WRITE	BIT(19)	/* a shadowed page's write: resync */
+#define ALTP2M_STEP_PLAIN	BIT(20)	/* no look at the instruction needed */
 /* What a step keeps when it turns into an event's delivery. */
 #define ALTP2M_STEP_KEEP	(ALTP2M_STEP_FAST | ALTP2M_STEP_KERNEL | \
 				 ALTP2M_STEP_BP | ALTP2M_STEP_SHADOW | \
@@ -596,14 +597,23 @@ static void altp2m_bp_step(struct altp2m_vcpu *vcpu, u32 clean_view,
 		.step_view = view,
 	};
 
+	/* The hint is about the clean view's bytes, not view 0's. */
+	if (view != clean_view)
+		extra &= ~ALTP2M_STEP_PLAIN;
 	altp2m_step_arm(vcpu, &r, ALTP2M_STEP_KERNEL | extra);
 	if (vcpu->view != view)
 		altp2m_step_stop(vcpu);
 }
 
-static void altp2m_bp_step_over(struct altp2m_vcpu *vcpu, u32 clean_view)
+/*
+ * @plain: the breakpoint's instruction needs none of the step's fix-ups
+ * (struct altp2m_bp's @step_plain), so the step need not fetch it.
+ */
+static void altp2m_bp_step_over(struct altp2m_vcpu *vcpu, u32 clean_view,
+				bool plain)
 {
-	altp2m_bp_step(vcpu, clean_view, ALTP2M_STEP_BP);
+	altp2m_bp_step(vcpu, clean_view,
+		       ALTP2M_STEP_BP | (plain ? ALTP2M_STEP_PLAIN : 0));
 }
 
 /* What an INT3 exit found at its address. */
@@ -618,6 +628,7 @@ struct altp2m_bp_hit {
 	u32 flags;
 	u32 clean_view;
 	u32 nop_len;
+	bool step_plain;
 	u64 hits;
 };
 
@@ -649,6 +660,7 @@ static enum altp2m_bp_found altp2m_bp_find(struct altp2m_vcpu *vcpu, u64 gpa,
 		hit->flags = bp->flags;
 		hit->clean_view = bp->clean_view;
 		hit->nop_len = bp->nop_len;
+		hit->step_plain = bp->step_plain;
 		hit->hits = atomic64_inc_return(&bp->hits);
 		found = ALTP2M_BP_HIT;
 	}
@@ -694,12 +706,12 @@ static u32 altp2m_bp_nop_here(struct altp2m_vcpu *vcpu, u32 nop_len)
  * per hit; anything else stepped over on @clean_view.
  */
 static void altp2m_bp_continue(struct altp2m_vcpu *vcpu, u32 clean_view,
-			       u32 nop_len)
+			       u32 nop_len, bool plain)
 {
 	if (nop_len)
 		altp2m_vmx_skip_insn(vcpu, nop_len);
 	else
-		altp2m_bp_step_over(vcpu, clean_view);
+		altp2m_bp_step_over(vcpu, clean_view, plain);
 }
 
 /*
@@ -749,7 +761,7 @@ static bool altp2m_bp_exit(struct altp2m_vcpu *vcpu)
 		if (altp2m_mon_send(vcpu, &ev) == ALTP2M_MON_PARKED)
 			return true;
 	}
-	altp2m_bp_continue(vcpu, hit.clean_view, nop_len);
+	altp2m_bp_continue(vcpu, hit.clean_view, nop_len, hit.step_plain);
 	return true;
 }
 
@@ -1032,7 +1044,8 @@ static void altp2m_step_arm(struct altp2m_vcpu *vcpu,
 	 */
 	if (altp2m_vmx_cfg.timer_value &&
 	    ((v->inject.info & INTR_INFO_VALID_MASK) ||
-	     altp2m_step_decode(vcpu, &step))) {
+	     (!(extra & ALTP2M_STEP_PLAIN) &&
+	      altp2m_step_decode(vcpu, &step)))) {
 		step = (step & ALTP2M_STEP_KEEP) | ALTP2M_STEP_ON |
 		       ALTP2M_STEP_DELIVER;
 	} else {
@@ -1159,7 +1172,7 @@ void altp2m_vmx_monitor_apply(struct altp2m_vcpu *vcpu,
 		altp2m_step_arm(vcpu, r, 0);
 	else if (hidden && altp2m_bp_response(r->flags, rip_moved) ==
 		 ALTP2M_BP_RSP_STEP_OVER)
-		altp2m_bp_continue(vcpu, clean_view, nop_len);
+		altp2m_bp_continue(vcpu, clean_view, nop_len, false);
 }
 
 /**

@@ -316,6 +316,8 @@ int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
 	altp2m_check_request(vcpu, ALTP2M_REQ_STATE_CHECK);
 	if (READ_ONCE(altp2m_vmx_rebooting))
 		return -EIO;
+	/* The VMM ran since the last entry: its data may be in L1D. */
+	altp2m_vmx_l1d_dirty(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->vmx.fpu, true);
 	for (;;) {
 		if (signal_pending(current)) {

@@ -10,6 +10,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 
+#include "../core/boundary.h"
 #include "../core/emulate.h"
 #include "../core/event.h"
 #include "../core/msr.h"
@@ -205,6 +206,7 @@ struct altp2m_vmx_vcpu {
 	u64 xcr0;
 	struct altp2m_vmx_mon_park mon_park;
 	struct altp2m_vmx_shadow_step shadow;
+	struct altp2m_l1d_track l1d;
 };
 
 extern bool altp2m_vmx_rebooting;

@@ -114,6 +114,64 @@ START_TEST(policy_honours_kernel_knobs)
 }
 END_TEST
 
+static void decide_when(enum altp2m_l1d_when when, bool full, bool hint,
+			struct altp2m_entry_policy *p)
+{
+	const struct altp2m_cpu_risks r = {
+		.l1tf = true, .l1tf_full = full, .irq_hint = hint, .when = when,
+	};
+
+	altp2m_entry_policy_decide(&r, p);
+}
+
+START_TEST(policy_cond_as_kvm)
+{
+	struct altp2m_entry_policy p;
+
+	/* The kernel's default l1tf=flush: KVM's "cond". */
+	decide_when(ALTP2M_L1D_WHEN_AUTO, false, true, &p);
+	ck_assert_int_eq(p.l1d_flush, ALTP2M_L1D_FLUSH_SOFTWARE);
+	ck_assert(p.l1d_cond);
+	/* l1tf=full: every entry. */
+	decide_when(ALTP2M_L1D_WHEN_AUTO, true, true, &p);
+	ck_assert(!p.l1d_cond);
+	/* Asked for. */
+	decide_when(ALTP2M_L1D_WHEN_ALWAYS, false, true, &p);
+	ck_assert(!p.l1d_cond);
+	decide_when(ALTP2M_L1D_WHEN_COND, true, true, &p);
+	ck_assert(p.l1d_cond);
+	/* No interrupt hook in the kernel: "cond" cannot know, so always. */
+	decide_when(ALTP2M_L1D_WHEN_AUTO, false, false, &p);
+	ck_assert(!p.l1d_cond);
+	decide_when(ALTP2M_L1D_WHEN_COND, false, false, &p);
+	ck_assert(!p.l1d_cond);
+	ck_assert_int_eq(p.l1d_flush, ALTP2M_L1D_FLUSH_SOFTWARE);
+}
+END_TEST
+
+START_TEST(l1d_flush_due_when_others_ran)
+{
+	struct altp2m_l1d_track t = { .dirty = true };
+
+	/* The first entry of a RUN. */
+	ck_assert(altp2m_l1d_flush_due(&t, 5, false));
+	/* An exit handled in the module, nothing else ran: no flush. */
+	ck_assert(!altp2m_l1d_flush_due(&t, 5, false));
+	ck_assert(!altp2m_l1d_flush_due(&t, 5, false));
+	/* The thread was switched out meanwhile. */
+	ck_assert(altp2m_l1d_flush_due(&t, 6, false));
+	ck_assert(!altp2m_l1d_flush_due(&t, 6, false));
+	/* An interrupt handler ran on the CPU. */
+	ck_assert(altp2m_l1d_flush_due(&t, 6, true));
+	ck_assert(!altp2m_l1d_flush_due(&t, 6, false));
+	/* Marked: a new RUN, an NMI, a hypercall. Once. */
+	t.dirty = true;
+	ck_assert(altp2m_l1d_flush_due(&t, 6, false));
+	ck_assert(!t.dirty);
+	ck_assert(!altp2m_l1d_flush_due(&t, 6, false));
+}
+END_TEST
+
 static Suite *boundary_suite(void)
 {
 	Suite *s = suite_create("boundary");
@@ -123,6 +181,8 @@ static Suite *boundary_suite(void)
 	tcase_add_test(tc, policy_not_affected);
 	tcase_add_test(tc, policy_l1tf_flushes);
 	tcase_add_test(tc, policy_honours_kernel_knobs);
+	tcase_add_test(tc, policy_cond_as_kvm);
+	tcase_add_test(tc, l1d_flush_due_when_others_ran);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -106,6 +106,56 @@ START_TEST(syscall_and_others)
 }
 END_TEST
 
+/* Sure answers only: plain means OTHER in every mode, whatever OF. */
+START_TEST(plain_is_other_everywhere)
+{
+	static const u8 set[] = { 0x00, 0x05, 0x0f, 0x26, 0x3e, 0x40, 0x48,
+				  0x4f, 0x66, 0x67, 0x89, 0x90, 0x9c, 0xcc,
+				  0xcd, 0xce, 0xf0, 0xf1, 0xf3 };
+	const unsigned int k = sizeof(set);
+	unsigned int i, n, m, checked = 0;
+	u8 insn[3];
+
+	for (i = 0; i < k * k * k; i++) {
+		insn[0] = set[i % k];
+		insn[1] = set[i / k % k];
+		insn[2] = set[i / (k * k)];
+		for (n = 1; n <= 3; n++) {
+			if (!altp2m_step_plain(insn, n))
+				continue;
+			checked++;
+			for (m = 0; m < 8; m++)
+				ck_assert_int_eq(classify(insn, n, m & 1, m & 2,
+							  m & 4).kind,
+						 ALTP2M_STEP_INSN_OTHER);
+		}
+	}
+	ck_assert_uint_gt(checked, 1000);
+}
+END_TEST
+
+START_TEST(plain_cases)
+{
+	static const u8 mov[] = { 0x48, 0x89, 0xf8 },
+		nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+		push_rbp[] = { 0x55 }, pushfq[] = { 0x48, 0x9c },
+		inc_int3[] = { 0x40, 0xcc }, syscall[] = { 0x0f, 0x05 },
+		lone_0f[] = { 0x0f }, prefixes[] = { 0x66, 0xf3 };
+
+	ck_assert(altp2m_step_plain(mov, sizeof(mov)));
+	ck_assert(altp2m_step_plain(nop5, sizeof(nop5)));
+	ck_assert(altp2m_step_plain(push_rbp, sizeof(push_rbp)));
+	ck_assert(!altp2m_step_plain(pushfq, sizeof(pushfq)));
+	/* INC EAX then INT3 in 32-bit code: unsure, looked at by the step. */
+	ck_assert(!altp2m_step_plain(inc_int3, sizeof(inc_int3)));
+	ck_assert(!altp2m_step_plain(syscall, sizeof(syscall)));
+	/* Cut short, or nothing but prefixes: unsure. */
+	ck_assert(!altp2m_step_plain(lone_0f, sizeof(lone_0f)));
+	ck_assert(!altp2m_step_plain(prefixes, sizeof(prefixes)));
+	ck_assert(!altp2m_step_plain(mov, 0));
+}
+END_TEST
+
 static Suite *step_suite(void)
 {
 	Suite *s = suite_create("step");
@@ -114,6 +164,8 @@ static Suite *step_suite(void)
 	tcase_add_test(tc, software_interrupts);
 	tcase_add_test(tc, pushf_sizes);
 	tcase_add_test(tc, syscall_and_others);
+	tcase_add_test(tc, plain_is_other_everywhere);
+	tcase_add_test(tc, plain_cases);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -962,6 +962,77 @@ TEST(non_nop_steps)
 	EXPECT_EQ(exits, 2 * NOP_HITS);
 }
 
+/* Whether the module flushes L1D before every entry ("always"). */
+static bool l1d_flush_always(void)
+{
+	char mode[16] = "", cmd[4096] = "";
+	FILE *f;
+
+	f = fopen("/sys/module/altp2m/parameters/l1d_flush", "r");
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			mode[0] = 0;
+		fclose(f);
+	}
+	f = fopen("/proc/cmdline", "r");
+	if (f) {
+		if (!fgets(cmd, sizeof(cmd), f))
+			cmd[0] = 0;
+		fclose(f);
+	}
+	return !strncmp(mode, "always", 6) ||
+	       (!strncmp(mode, "auto", 4) && strstr(cmd, "l1tf=full"));
+}
+
+#define HC_LOOPS	50
+
+/* @n hypercalls the module answers itself (the mode, whatever it is). */
+static void guest_hc_loop(uint64_t n)
+{
+	uint64_t i, ret;
+
+	for (i = 0; i < n; i++)
+		__asm__ __volatile__("vmcall"
+				     : "=a"(ret)
+				     : "a"(ALTP2M_HC_BASE + ALTP2M_HC_GET_MODE),
+				       "b"(0), "c"(0), "d"(0)
+				     : "memory");
+	GUEST_SYNC(n);
+}
+
+/*
+ * L1TF, "cond" (the kernel's default l1tf=flush): the L1D flush comes
+ * before the first entry of each RUN and after host work that may have
+ * read others' data, not after the exits of step-overs the module
+ * handled by itself, which touch only the VM's own state.
+ */
+TEST(l1d_flush_cond)
+{
+	struct altp2m_monitor_stats st;
+	struct env e;
+
+	nop_run(_t, bp_fn, 0, &st);
+	if (!st.l1d_flushes)
+		SKIP("no L1D flush at VM entry here (no L1TF, or l1tf=off)");
+	EXPECT_EQ(st.bp_steps, NOP_HITS);
+	if (l1d_flush_always()) {
+		EXPECT_EQ(st.l1d_flushes, st.exits);
+	} else {
+		/* Timer interrupts during the run flush too, a few. */
+		EXPECT_GE(st.l1d_flushes, 1);
+		EXPECT_LT(st.l1d_flushes * 4, st.exits);
+	}
+	/* A hypercall may allocate: the next entry flushes. */
+	env_setup(_t, &e, guest_hc_loop, 1);
+	vcpu_args_set(e.r[0].vcpu, 1, (uint64_t)HC_LOOPS);
+	run_async(_t, &e.r[0]);
+	run_wait(_t, &e.r[0]);
+	ASSERT_EQ(e.r[0].type, UCALL_SYNC);
+	st = stats(_t, &e, 0);
+	EXPECT_GE(st.l1d_flushes, HC_LOOPS);
+	env_free(&e);
+}
+
 /*
  * A no-op run with the guest's TF set: the guest's single-step #DB comes
  * after it (DR6.BS), once, as after the instruction on bare metal.

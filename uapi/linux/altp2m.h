@@ -2163,6 +2163,10 @@ struct altp2m_monitor_cr3_table {
  * @cr3_switches:   view switches the CR3 table made
  * @exits:          VM exits of the vCPU, every reason (as
  *                  altp2m_vcpu_stats.hw_exits), for what the above cost
+ * @l1d_flushes:    L1D flushes before its VM entries (the L1TF
+ *                  mitigation; module parameter l1d_flush), for the same
+ *                  reason; took the place of reserved space, so a module
+ *                  that predates it reads 0
  * @reserved:       must be 0
  */
 struct altp2m_monitor_stats {
@@ -2180,7 +2184,8 @@ struct altp2m_monitor_stats {
 	__u64 cr3_exits;
 	__u64 cr3_switches;
 	__u64 exits;
-	__u64 reserved[7];
+	__u64 l1d_flushes;
+	__u64 reserved[6];
 };
 
 /*
