@@ -7,10 +7,12 @@
  *
  * Another hypervisor (kvm_intel) may hold VMX on a CPU; CR4.VMXE tells,
  * and VM creation then fails with EBUSY rather than touching its state.
- * The kernel's own emergency paths (emergency reboot, crash/kexec) VMXOFF
- * every CPU whose CR4.VMXE is set, whoever set it, so they need nothing
- * from us; VMX instructions that fault afterwards are caught by the
- * exception-table entries in ops.h.
+ * Up to 6.7 the kernel's own emergency paths (emergency reboot,
+ * crash/kexec) VMXOFF every CPU whose CR4.VMXE is set, whoever set it;
+ * since 6.8 they only call back the one hypervisor registered for it
+ * (KVM), so there CPUs stay in VMX operation (Documentation/testing.rst,
+ * "Kernel matrix"). VMX instructions that fault afterwards are caught by
+ * the exception-table entries in ops.h.
  *
  * Which VMCSs are loaded on a CPU is tracked per CPU, because VMXOFF and a
  * CPU going away must first VMCLEAR them (the VMCS contents live in the
