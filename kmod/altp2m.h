@@ -16,6 +16,8 @@
 #include <asm/processor.h>
 #include <linux/altp2m.h>
 
+#include "compat/compat.h"
+
 #include "core/caps.h"
 #include "core/ept.h"
 #include "core/memslot.h"

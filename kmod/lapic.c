@@ -349,8 +349,8 @@ int altp2m_lapic_create(struct altp2m_vcpu *vcpu)
 	if (!l)
 		return -ENOMEM;
 	raw_spin_lock_init(&l->lock);
-	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
-	l->timer.function = altp2m_lapic_timer_fn;
+	hrtimer_setup(&l->timer, altp2m_lapic_timer_fn, CLOCK_MONOTONIC,
+		      HRTIMER_MODE_ABS_HARD);
 	l->vcpu = vcpu;
 	altp2m_apic_reset(&l->apic, vcpu->id, false);
 	vcpu->lapic = l;
@@ -724,9 +724,9 @@ static int altp2m_irqfd_assign(struct altp2m_vm *vm,
 		goto err_free;
 	f = fdget(args->fd);
 	ret = -EBADF;
-	if (!f.file)
+	if (!fd_file(f))
 		goto err_free;
-	ctx = eventfd_ctx_fileget(f.file);
+	ctx = eventfd_ctx_fileget(fd_file(f));
 	if (IS_ERR(ctx)) {
 		ret = PTR_ERR(ctx);
 		goto err_fd;
@@ -756,7 +756,7 @@ static int altp2m_irqfd_assign(struct altp2m_vm *vm,
 	list_add_tail(&b->link, &va->irqfds);
 	va->nr_irqfds++;
 	spin_unlock_irq(&va->irqfd_lock);
-	events = vfs_poll(f.file, &b->pt);
+	events = vfs_poll(fd_file(f), &b->pt);
 	if (events & EPOLLIN)
 		altp2m_lapic_deliver(vm, NULL, &b->msg);
 	fdput(f);

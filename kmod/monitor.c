@@ -1239,7 +1239,7 @@ static int altp2m_mon_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff ||
 	    len > ALTP2M_MAX_VCPUS * mon->ring_bytes)
 		return -EINVAL;
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &altp2m_mon_vm_ops;
 	return 0;
 }

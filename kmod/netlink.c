@@ -254,8 +254,8 @@ static struct altp2m_vm *altp2m_nl_vm(const struct sk_buff *skb,
  * over it checked, before the handler runs (which finds it in
  * user_ptr[0]); the reference is put after.
  */
-static int altp2m_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
-			      struct genl_info *info)
+static int altp2m_nl_pre_doit(const struct genl_split_ops *ops,
+			      struct sk_buff *skb, struct genl_info *info)
 {
 	struct altp2m_vm *vm;
 
@@ -266,8 +266,8 @@ static int altp2m_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 	return 0;
 }
 
-static void altp2m_nl_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
-				struct genl_info *info)
+static void altp2m_nl_post_doit(const struct genl_split_ops *ops,
+				struct sk_buff *skb, struct genl_info *info)
 {
 	altp2m_vm_put(info->user_ptr[0]);
 }
@@ -597,11 +597,10 @@ int altp2m_nl_reply(struct genl_info *info, struct altp2m_vm *vm,
  */
 int altp2m_nl_vm_dump_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	struct altp2m_vm *vm;
 
-	vm = altp2m_nl_vm(cb->skb, info->attrs, sock_net(cb->skb->sk),
-			  cb->extack);
+	vm = altp2m_nl_vm(cb->skb, altp2m_genl_dump_attrs(cb),
+			  sock_net(cb->skb->sk), cb->extack);
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
 	cb->args[0] = (unsigned long)vm;

@@ -415,9 +415,7 @@ int altp2m_nl_set_visibility(struct sk_buff *skb, struct genl_info *info)
 
 int altp2m_nl_dump_view_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-
-	if (!info->attrs[ALTP2M_A_VIEW]) {
+	if (!altp2m_genl_dump_attrs(cb)[ALTP2M_A_VIEW]) {
 		NL_SET_ERR_ATTR_MISS(cb->extack, NULL, ALTP2M_A_VIEW);
 		NL_SET_ERR_MSG(cb->extack, "view: missing");
 		return -EINVAL;
@@ -468,9 +466,8 @@ cancel:
  */
 int altp2m_nl_dump_view(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	struct altp2m_vm *vm = (struct altp2m_vm *)cb->args[0];
-	u32 view = nla_get_u32(info->attrs[ALTP2M_A_VIEW]);
+	u32 view = nla_get_u32(altp2m_genl_dump_attrs(cb)[ALTP2M_A_VIEW]);
 	u64 cursor = cb->args[1], next = cursor, gen;
 	struct altp2m_view_entry *e;
 	int i, n, ret;

@@ -5,8 +5,8 @@
 # toolchain, the userspace libraries, the emulators the VM tests boot in,
 # the build tier's checkers (sparse; abigail-tools' abidw/abidiff for
 # libaltp2m's ABI), DKMS and the Debian packaging tools (make deb,
-# tools/check-dkms), and the test kernel (fetched into the project's cache,
-# never /boot).
+# tools/check-dkms), and the test kernels (fetched into the project's
+# cache, never /boot): the default one and those of tools/kernel-matrix.
 #
 # Usage: tools/deps.sh [--no-kernel]
 # Idempotent: packages already installed are not fetched again, and an
@@ -17,7 +17,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs="build-essential gcc-12 make pkg-config kmod cpio bc flex bison
 dkms debhelper dh-dkms lintian fakeroot
-libelf-dev libnl-3-dev libnl-genl-3-dev check sparse
+libelf-dev libnl-3-dev libnl-genl-3-dev check sparse dwarves debootstrap zstd
 bochs bochsbios bochs-term vgabios busybox-static
 isolinux syslinux-common xorriso qemu-system-x86 util-linux procps
 xz-utils python3-yaml
@@ -49,5 +49,10 @@ fi
 
 if [ "${1:-}" != "--no-kernel" ]; then
 	"$top/tools/fetch-kernel.sh" >/dev/null
+	grep -v '^#' "$top/tools/kernel-matrix" |
+	while read -r name suite _; do
+		"$top/tools/fetch-kernel.sh" --suite "$suite" --no-default \
+			--link "$name" >/dev/null
+	done
 	"$top/tools/fetch-checkpatch.sh" >/dev/null
 fi

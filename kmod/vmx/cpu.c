@@ -7,10 +7,12 @@
  *
  * Another hypervisor (kvm_intel) may hold VMX on a CPU; CR4.VMXE tells,
  * and VM creation then fails with EBUSY rather than touching its state.
- * The kernel's own emergency paths (emergency reboot, crash/kexec) VMXOFF
- * every CPU whose CR4.VMXE is set, whoever set it, so they need nothing
- * from us; VMX instructions that fault afterwards are caught by the
- * exception-table entries in ops.h.
+ * Up to 6.7 the kernel's own emergency paths (emergency reboot,
+ * crash/kexec) VMXOFF every CPU whose CR4.VMXE is set, whoever set it;
+ * since 6.8 they only call back the one hypervisor registered for it
+ * (KVM), so there CPUs stay in VMX operation (Documentation/testing.rst,
+ * "Kernel matrix"). VMX instructions that fault afterwards are caught by
+ * the exception-table entries in ops.h.
  *
  * Which VMCSs are loaded on a CPU is tracked per CPU, because VMXOFF and a
  * CPU going away must first VMCLEAR them (the VMCS contents live in the
@@ -27,7 +29,6 @@
 #include <linux/slab.h>
 #include <linux/syscore_ops.h>
 #include <asm/tlbflush.h>
-#include <asm/virtext.h>
 
 #include "../altp2m.h"
 #include "enter.h"
@@ -142,7 +143,7 @@ static void altp2m_vmx_off_local(void)
 		altp2m_vmcs_clear_local(vmcs);
 	this_cpu_write(altp2m_vmx_current, NULL);
 	if (c->vmx_on) {
-		cpu_vmxoff();
+		altp2m_cpu_vmxoff();
 		c->vmx_on = false;
 	}
 }
@@ -263,23 +264,20 @@ void altp2m_vmx_put(void)
 }
 
 /* Suspend runs on one CPU with the others already offline. */
-static int altp2m_vmx_suspend(void)
+static int altp2m_vmx_suspend(void *unused)
 {
 	if (altp2m_vmx_users)
 		altp2m_vmx_off_local();
 	return 0;
 }
 
-static void altp2m_vmx_resume(void)
+static void altp2m_vmx_resume(void *unused)
 {
 	if (altp2m_vmx_users && altp2m_vmx_on_local())
 		pr_err("VMXON failed on resume; VMs cannot run\n");
 }
 
-static struct syscore_ops altp2m_syscore_ops = {
-	.suspend = altp2m_vmx_suspend,
-	.resume = altp2m_vmx_resume,
-};
+ALTP2M_DEFINE_SYSCORE(altp2m_syscore, altp2m_vmx_suspend, altp2m_vmx_resume);
 
 static void altp2m_vmx_off_ipi(void *unused)
 {
@@ -326,14 +324,14 @@ int altp2m_vmx_init(void)
 			goto err_free;
 		}
 	}
-	register_syscore_ops(&altp2m_syscore_ops);
+	register_syscore(&altp2m_syscore);
 	ret = register_reboot_notifier(&altp2m_reboot_nb);
 	if (ret)
 		goto err_syscore;
 	return 0;
 
 err_syscore:
-	unregister_syscore_ops(&altp2m_syscore_ops);
+	unregister_syscore(&altp2m_syscore);
 err_free:
 	for_each_possible_cpu(cpu)
 		free_page((unsigned long)per_cpu(altp2m_vmx_cpus, cpu).vmxon_region);
@@ -347,7 +345,7 @@ void altp2m_vmx_exit(void)
 	int cpu;
 
 	unregister_reboot_notifier(&altp2m_reboot_nb);
-	unregister_syscore_ops(&altp2m_syscore_ops);
+	unregister_syscore(&altp2m_syscore);
 	for_each_possible_cpu(cpu)
 		free_page((unsigned long)per_cpu(altp2m_vmx_cpus, cpu).vmxon_region);
 	altp2m_vmx_mitigations_exit();

@@ -105,7 +105,7 @@ int altp2m_vmx_mitigations_init(void)
 	r.when = i;
 
 	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES) &&
-	    !rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &cap))
+	    !rdmsrq_safe(MSR_IA32_ARCH_CAPABILITIES, &cap))
 		r.l1tf_skip_entry_flush = cap & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH;
 	altp2m_entry_policy_decide(&r, &p);
 	if (p.warning)
@@ -149,7 +149,7 @@ static void altp2m_l1d_flush_now(void)
 	unsigned int i, size = PAGE_SIZE << ALTP2M_L1D_BUF_ORDER;
 
 	if (static_branch_likely(&altp2m_l1d_flush_msr)) {
-		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+		native_wrmsrq(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 		return;
 	}
 	for (i = 0; i < size; i += PAGE_SIZE)
@@ -295,8 +295,8 @@ static void altp2m_host_save(struct altp2m_vmx_vcpu *v,
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
 	savesegment(gs, h->gs);
-	rdmsrl(MSR_FS_BASE, h->fs_base);
-	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	rdmsrq(MSR_FS_BASE, h->fs_base);
+	rdmsrq(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	h->debugctl = get_debugctlmsr();
 	h->cr8 = altp2m_read_cr8();
 	altp2m_host_fields(v, h);
@@ -321,11 +321,11 @@ static void altp2m_host_restore(struct altp2m_host_save *h)
 	}
 	if (h->fs & 7) {
 		loadsegment(fs, h->fs);
-		wrmsrl(MSR_FS_BASE, h->fs_base);
+		wrmsrq(MSR_FS_BASE, h->fs_base);
 	}
 	if (h->gs & 7) {
 		load_gs_index(h->gs);
-		wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+		wrmsrq(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	}
 	if (h->debugctl)
 		update_debugctlmsr(h->debugctl);

@@ -18,6 +18,7 @@
 #include <asm/processor.h>
 #include <asm/msr.h>
 
+#include "../compat/compat.h"
 #include "../core/caps.h"
 #include "vmx.h"
 
@@ -27,7 +28,7 @@ static u64 altp2m_rdmsr_or_zero(u32 msr)
 {
 	u64 val;
 
-	return rdmsrl_safe(msr, &val) ? 0 : val;
+	return rdmsrq_safe(msr, &val) ? 0 : val;
 }
 
 /* Runs on the CPU being probed, with interrupts off. */

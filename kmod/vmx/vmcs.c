@@ -63,7 +63,7 @@ static int altp2m_adjust(u32 msr, u32 want, u32 need, u32 *out)
 	u64 v;
 	u32 ctl;
 
-	rdmsrl(msr, v);
+	rdmsrq(msr, v);
 	ctl = (want | (u32)v) & (u32)(v >> 32);
 	if ((ctl & need) != need) {
 		pr_err("VMX control MSR %#x lacks required bits %#x\n", msr,
@@ -112,7 +112,7 @@ int altp2m_vmx_setup_config(void)
 	if (c->pin & PIN_BASED_VMX_PREEMPTION_TIMER) {
 		u64 misc;
 
-		rdmsrl(MSR_IA32_VMX_MISC, misc);
+		rdmsrq(MSR_IA32_VMX_MISC, misc);
 		c->timer_value = (1U << 22) >> (misc & 0x1f) ?: 1;
 	}
 
@@ -146,7 +146,7 @@ int altp2m_vmx_setup_config(void)
 		return ret;
 	c->proc &= ~ALTP2M_PROC_WINDOWS;
 	/* Monitors' single steps: MTF where the CPU may set it. */
-	rdmsrl(truectl ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+	rdmsrq(truectl ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 	       MSR_IA32_VMX_PROCBASED_CTLS, msr);
 	c->mtf = hw_mtf && ((msr >> 32) & CPU_BASED_MONITOR_TRAP_FLAG) &&
 		 !(c->proc & CPU_BASED_MONITOR_TRAP_FLAG);
@@ -206,10 +206,10 @@ int altp2m_vmx_setup_config(void)
 		return ret;
 	c->entry &= ~VM_ENTRY_IA32E_MODE;	/* per guest, from EFER.LMA */
 
-	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, c->lim.cr0_fixed0);
-	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, c->lim.cr0_fixed1);
-	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, c->lim.cr4_fixed0);
-	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, c->lim.cr4_fixed1);
+	rdmsrq(MSR_IA32_VMX_CR0_FIXED0, c->lim.cr0_fixed0);
+	rdmsrq(MSR_IA32_VMX_CR0_FIXED1, c->lim.cr0_fixed1);
+	rdmsrq(MSR_IA32_VMX_CR4_FIXED0, c->lim.cr4_fixed0);
+	rdmsrq(MSR_IA32_VMX_CR4_FIXED1, c->lim.cr4_fixed1);
 	c->lim.unrestricted = c->proc2 & SECONDARY_EXEC_UNRESTRICTED_GUEST;
 	c->lim.maxphyaddr = boot_cpu_data.x86_phys_bits;
 	if (c->lim.unrestricted)
@@ -257,13 +257,13 @@ static void altp2m_vmcs_host_constant(void)
 	store_idt(&idt);
 	altp2m_vmwrite(HOST_IDTR_BASE, idt.address);
 	altp2m_vmwrite(HOST_RIP, (unsigned long)altp2m_vmx_vmexit);
-	rdmsrl(MSR_IA32_SYSENTER_CS, v);
+	rdmsrq(MSR_IA32_SYSENTER_CS, v);
 	altp2m_vmwrite(HOST_IA32_SYSENTER_CS, (u32)v);
-	rdmsrl(MSR_IA32_SYSENTER_EIP, v);
+	rdmsrq(MSR_IA32_SYSENTER_EIP, v);
 	altp2m_vmwrite(HOST_IA32_SYSENTER_EIP, v);
-	rdmsrl(MSR_IA32_CR_PAT, v);
+	rdmsrq(MSR_IA32_CR_PAT, v);
 	altp2m_vmwrite(HOST_IA32_PAT, v);
-	rdmsrl(MSR_EFER, v);
+	rdmsrq(MSR_EFER, v);
 	altp2m_vmwrite(HOST_IA32_EFER, v);
 }
 
@@ -536,7 +536,7 @@ void altp2m_vmx_auto_msrs_init(struct altp2m_vmx_vcpu *v)
 		v->auto_guest[i].index = altp2m_auto_msrs[i];
 		v->auto_guest[i].value = 0;
 		v->auto_host[i].index = altp2m_auto_msrs[i];
-		rdmsrl(altp2m_auto_msrs[i], v->auto_host[i].value);
+		rdmsrq(altp2m_auto_msrs[i], v->auto_host[i].value);
 	}
 }
 
@@ -567,6 +567,6 @@ void altp2m_vmx_tsc_aux_host(struct altp2m_vmx_vcpu *v, int cpu)
 
 	if (!altp2m_vmx_cfg.rdtscp || likely(v->tsc_aux_cpu == cpu))
 		return;
-	rdmsrl(MSR_TSC_AUX, v->auto_host[slot].value);
+	rdmsrq(MSR_TSC_AUX, v->auto_host[slot].value);
 	v->tsc_aux_cpu = cpu;
 }

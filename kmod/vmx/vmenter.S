@@ -20,6 +20,8 @@
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
 
+#include "../compat/asm.h"
+
 #define GPR(n)		((n) * 8)
 #define HOST_RSP_FIELD	0x6c14
 
@@ -184,7 +186,7 @@ SYM_FUNC_START(altp2m_vmx_do_nmi)
 	push %rbp
 	pushf
 	push $__KERNEL_CS
-	call asm_exc_nmi_noist
+	call ALTP2M_ASM_EXC_NMI_NOIST
 	leave
 	RET
 SYM_FUNC_END(altp2m_vmx_do_nmi)

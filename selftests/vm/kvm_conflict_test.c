@@ -17,8 +17,13 @@ static int load_kvm(struct altp2m_test *_t)
 {
 	int fd;
 
+	/*
+	 * Since 6.12 KVM holds VMX from its load on, VMs or not, unless told
+	 * otherwise (kvm.enable_virt_at_load=0); older kvm.ko lacks the
+	 * parameter and refuses to load with it.
+	 */
 	if (system("insmod modules/irqbypass.ko 2>/dev/null; "
-		   "insmod modules/kvm.ko 2>/dev/null; "
+		   "(insmod modules/kvm.ko enable_virt_at_load=0 || insmod modules/kvm.ko) 2>/dev/null; "
 		   "insmod modules/kvm-intel.ko 2>/dev/null") < 0)
 		SKIP("cannot run insmod");
 	fd = open("/dev/kvm", O_RDWR);
@@ -61,7 +66,8 @@ TEST(altp2m_first_then_kvm)
 	ASSERT_GE(vm, 0);
 	kvm_vm = ioctl(kvm, KVM_CREATE_VM_IOCTL, 0);
 	EXPECT_EQ(kvm_vm, -1);
-	EXPECT_EQ(errno, EBUSY);
+	/* KVM's errno for it: EBUSY up to 6.11, EIO from 6.12 on. */
+	EXPECT_TRUE(errno == EBUSY || errno == EIO);
 	if (kvm_vm >= 0)
 		close(kvm_vm);
 	close(vm);
