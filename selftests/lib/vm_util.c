@@ -780,6 +780,26 @@ void vcpu_run(struct vcpu *vcpu)
 		    ret);
 }
 
+bool vcpu_exit_sane(const struct altp2m_run *run, uint64_t run_size)
+{
+	uint64_t bytes;
+
+	switch (run->exit_reason) {
+	case ALTP2M_EXIT_IO:
+		bytes = (uint64_t)run->io.count * run->io.size;
+		return (run->io.size == 1 || run->io.size == 2 ||
+			run->io.size == 4) && run->io.direction <= 1 &&
+		       run->io.count && bytes <= 3072 &&
+		       run->io.data_offset >= sizeof(*run) &&
+		       run->io.data_offset + bytes <= run_size;
+	case ALTP2M_EXIT_MMIO:
+		return run->mmio.len >= 1 && run->mmio.len <= 8 &&
+		       run->mmio.is_write <= 1;
+	default:
+		return run->exit_reason < ALTP2M_EXIT_NR;
+	}
+}
+
 int __vcpu_ioctl(struct vcpu *vcpu, unsigned long cmd, void *arg)
 {
 	return ioctl(vcpu->fd, cmd, arg);

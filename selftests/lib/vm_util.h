@@ -340,6 +340,8 @@ void ucall_describe(struct vm *vm, const struct ucall *uc, char *buf,
  * UCALL_UNHANDLED fail the test with ucall_describe()'s report.
  */
 uint64_t vcpu_run_ucall(struct vcpu *vcpu, struct ucall *uc);
+/* Whether an exit's fields keep the uAPI's promises (the fuzzers' oracle). */
+bool vcpu_exit_sane(const struct altp2m_run *run, uint64_t run_size);
 
 void __assert_ucall(struct vcpu *vcpu, uint64_t type, bool check_arg,
 		    uint64_t arg, const char *file, int line);

@@ -602,28 +602,6 @@ static void note(struct worker *w, const char *what, unsigned int *seen)
 	       w->prev);
 }
 
-/* The exit's fields keep the uAPI's promises (uapi/linux/altp2m.h). */
-static bool exit_sane(struct worker *w)
-{
-	const struct altp2m_run *run = w->vcpu->run;
-	uint64_t bytes;
-
-	switch (run->exit_reason) {
-	case ALTP2M_EXIT_IO:
-		bytes = (uint64_t)run->io.count * run->io.size;
-		return (run->io.size == 1 || run->io.size == 2 ||
-			run->io.size == 4) && run->io.direction <= 1 &&
-		       run->io.count && bytes <= 3072 &&
-		       run->io.data_offset >= sizeof(*run) &&
-		       run->io.data_offset + bytes <= w->vm->run_size;
-	case ALTP2M_EXIT_MMIO:
-		return run->mmio.len >= 1 && run->mmio.len <= 8 &&
-		       run->mmio.is_write <= 1;
-	default:
-		return run->exit_reason < ALTP2M_EXIT_NR;
-	}
-}
-
 /*
  * Answer the exit as a VMM does before it changes the state: a RUN with
  * immediate_exit completes what the exit left pending (an IN, a string
@@ -673,7 +651,7 @@ static void *fuzz_thread(void *arg)
 				 ALTP2M_EXIT_UNKNOWN]++;
 			if (reason == ALTP2M_EXIT_INTERNAL_ERROR)
 				note(w, "internal error", &w->notes_internal);
-			if (!exit_sane(w)) {
+			if (!vcpu_exit_sane(w->vcpu->run, w->vm->run_size)) {
 				w->count[OUT_BAD_EXIT]++;
 				note(w, "exit breaks the uAPI", &w->notes_bad);
 			}

@@ -1024,27 +1024,6 @@ static void reset_vcpu(struct fuzzer *fz, int i)
 	__vcpu_ioctl(v, ALTP2M_SET_REGS, &fz->reset_regs[i]);
 }
 
-/* The exit's fields keep the uAPI's promises (uapi/linux/altp2m.h). */
-static bool exit_sane(struct fuzzer *fz, const struct altp2m_run *run)
-{
-	uint64_t bytes;
-
-	switch (run->exit_reason) {
-	case ALTP2M_EXIT_IO:
-		bytes = (uint64_t)run->io.count * run->io.size;
-		return (run->io.size == 1 || run->io.size == 2 ||
-			run->io.size == 4) && run->io.direction <= 1 &&
-		       run->io.count && bytes <= 3072 &&
-		       run->io.data_offset >= sizeof(*run) &&
-		       run->io.data_offset + bytes <= fz->vm->run_size;
-	case ALTP2M_EXIT_MMIO:
-		return run->mmio.len >= 1 && run->mmio.len <= 8 &&
-		       run->mmio.is_write <= 1;
-	default:
-		return run->exit_reason < ALTP2M_EXIT_NR;
-	}
-}
-
 /* One RUN of a main vCPU; its exit decides whether the guest restarts. */
 static void run_main_vcpu(struct fuzzer *fz, struct thr *t, int i)
 {
@@ -1070,7 +1049,7 @@ static void run_main_vcpu(struct fuzzer *fz, struct thr *t, int i)
 			     strerror(err));
 		}
 	} else {
-		if (!exit_sane(fz, v->run))
+		if (!vcpu_exit_sane(v->run, fz->vm->run_size))
 			fail(fz, "vCPU %d: bad exit %u: io %u x %u at %llu, mmio %u",
 			     i, v->run->exit_reason, v->run->io.count,
 			     v->run->io.size,
