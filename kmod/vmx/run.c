@@ -131,6 +131,31 @@ static int altp2m_enter_complete(struct altp2m_vcpu *vcpu, int fail)
 	return 0;
 }
 
+/* VM-instruction error 7: VM entry with invalid control fields. */
+#define ALTP2M_VMX_ERR_ENTRY_CONTROLS	7
+
+/*
+ * The controls an entry refused, for the log: the per-entry ones this
+ * module writes (a bug of the module, never the guest's or the VMM's to
+ * cause: what they hand in is checked before it gets here).
+ */
+static void altp2m_vmx_dump_entry_controls(struct altp2m_vcpu *vcpu)
+{
+	pr_err_ratelimited("vCPU %u of VM %u: entry controls: pin %#llx proc %#llx proc2 %#llx entry %#llx intr %#llx err %#llx len %llu eptp %#llx ve %#llx msr-load %llu/%llu\n",
+			   vcpu->id, vcpu->vm->id,
+			   altp2m_vmread(PIN_BASED_VM_EXEC_CONTROL),
+			   altp2m_vmread(CPU_BASED_VM_EXEC_CONTROL),
+			   altp2m_vmread(SECONDARY_VM_EXEC_CONTROL),
+			   altp2m_vmread(VM_ENTRY_CONTROLS),
+			   altp2m_vmread(VM_ENTRY_INTR_INFO_FIELD),
+			   altp2m_vmread(VM_ENTRY_EXCEPTION_ERROR_CODE),
+			   altp2m_vmread(VM_ENTRY_INSTRUCTION_LEN),
+			   altp2m_vmread(EPT_POINTER),
+			   altp2m_vmread(ALTP2M_VMCS_VE_INFO_ADDRESS),
+			   altp2m_vmread(VM_ENTRY_MSR_LOAD_COUNT),
+			   altp2m_vmread(VM_EXIT_MSR_LOAD_COUNT));
+}
+
 /*
  * One entry and exit. Returns 0 with @e filled, -EAGAIN when the vCPU
  * must go round the run loop first, or -EIO when the entry instruction
@@ -171,8 +196,11 @@ static int altp2m_enter_once(struct altp2m_vcpu *vcpu,
 		altp2m_note_guest_view(vcpu);
 	altp2m_vcpu_exit_guest_mode(vcpu);
 	local_irq_enable();
-	if (fail == ALTP2M_VMENTER_VMFAIL)
+	if (fail == ALTP2M_VMENTER_VMFAIL) {
 		fail = altp2m_vmread(VM_INSTRUCTION_ERROR) ?: -1;
+		if (fail == ALTP2M_VMX_ERR_ENTRY_CONTROLS)
+			altp2m_vmx_dump_entry_controls(vcpu);
+	}
 	preempt_enable();
 	return altp2m_enter_complete(vcpu, fail);
 }
