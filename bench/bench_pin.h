@@ -10,10 +10,10 @@
 #ifndef ALTP2M_BENCH_PIN_H
 #define ALTP2M_BENCH_PIN_H
 
-#include <sched.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
+
+#include "../selftests/lib/test_util.h"
 
 #define BENCH_CPU_VCPU		0
 #define BENCH_CPU_DAEMON	1
@@ -21,13 +21,7 @@
 /* Pin the calling thread to @cpu where there are two CPUs or more. */
 static inline void bench_pin(int cpu)
 {
-	cpu_set_t set;
-
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
+	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2 && !pin_to_cpu(cpu))
 		fprintf(stderr, "sched_setaffinity(%d): %m\n", cpu);
 }
 

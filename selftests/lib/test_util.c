@@ -3,6 +3,7 @@
  * TEST_ASSERT's failure path and small host-side helpers.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,6 +95,17 @@ bool module_param_on(const char *name)
 		c = 'Y';
 	fclose(f);
 	return c != 'N' && c != '0';
+}
+
+int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
+	close(fd);
+	return ret;
 }
 
 bool pin_to_cpu(int cpu)

@@ -91,5 +91,7 @@ bool host_wait(volatile uint64_t *p, unsigned int secs);
 bool module_param_on(const char *name);
 /* Bind the calling thread to @cpu alone; false (errno set) if it cannot. */
 bool pin_to_cpu(int cpu);
+/* Write @s to the file at @path (sysfs, cgroupfs): 0, or -1 with errno. */
+int write_str(const char *path, const char *s);
 
 #endif /* SELFTEST_TEST_UTIL_H */

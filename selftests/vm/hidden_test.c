@@ -689,17 +689,6 @@ TEST(netlink)
 #define CG		"/sys/fs/cgroup"
 #define CG_TEST		CG "/altp2m-hidden-test"
 
-static int cg_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret;
-
-	if (fd < 0)
-		return -1;
-	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
 static uint64_t cg_current(void)
 {
 	char buf[32] = "";
@@ -732,11 +721,11 @@ TEST(memcg_charged)
 	if (access(CG "/cgroup.controllers", F_OK) &&
 	    mount("none", CG, "cgroup2", 0, NULL))
 		SKIP("no cgroup2 here: %s", strerror(errno));
-	if (cg_write(CG "/cgroup.subtree_control", "+memory"))
+	if (write_str(CG "/cgroup.subtree_control", "+memory"))
 		SKIP("no memory controller: %s", strerror(errno));
 	ASSERT_TRUE(!mkdir(CG_TEST, 0755) || errno == EEXIST);
 	snprintf(pid, sizeof(pid), "%d", getpid());
-	ASSERT_EQ(cg_write(CG_TEST "/cgroup.procs", pid), 0);
+	ASSERT_EQ(write_str(CG_TEST "/cgroup.procs", pid), 0);
 
 	vm = vm_create(0);
 	for (i = 0; i < CG_VCPUS; i++)
@@ -758,7 +747,7 @@ TEST(memcg_charged)
 	monitor_close(m);
 	vm_free(vm);
 	/* Back to the root, so that the test cgroup can go. */
-	cg_write(CG "/cgroup.procs", pid);
+	write_str(CG "/cgroup.procs", pid);
 	rmdir(CG_TEST);
 }
 

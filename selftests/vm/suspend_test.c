@@ -20,17 +20,6 @@ static void guest_count(void)
 		GUEST_SYNC(i);
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ret;
-
-	if (fd < 0)
-		return -1;
-	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
 TEST(suspend_resume_with_a_vm)
 {
 	struct vcpu *vcpu;
