@@ -6,9 +6,15 @@
  * enter VMX operation again before a guest runs on it.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../lib/harness.h"
 #include "../lib/ucall.h"
@@ -32,18 +38,94 @@ static void pin(struct altp2m_test *_t, int cpu)
 	ASSERT_EQ(sched_getcpu(), cpu);
 }
 
+/* Longer than any CPU hotplug under Bochs; shorter than the test's alarm. */
+#define HOTPLUG_WAIT_S	40
+
+struct online_write {
+	int fd;
+	const char *val;
+	ssize_t ret;
+	int err;
+	pid_t tid;
+	sem_t done;
+};
+
+static void *online_writer(void *arg)
+{
+	struct online_write *w = arg;
+
+	w->tid = gettid();
+	w->ret = write(w->fd, w->val, 1);
+	w->err = errno;
+	sem_post(&w->done);
+	return NULL;
+}
+
+static void print_file(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	printf("# %s:\n", path);
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		printf("#   %s\n", line);
+}
+
+/*
+ * A CPU that never comes or goes leaves the writer in an uninterruptible
+ * sleep no signal ends. Rather than hang until the runner's timeout, say
+ * where it sleeps (its kernel stack; sysrq-w puts every blocked task's in
+ * the kernel log) and fail.
+ */
 static void set_online(struct altp2m_test *_t, int cpu, int on)
 {
+	struct online_write w = { .val = on ? "1" : "0" };
+	struct timespec deadline;
+	pthread_t thread;
 	char path[64];
-	int fd;
+	int sysrq;
 
 	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
 		 cpu);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
+	w.fd = open(path, O_WRONLY);
+	if (w.fd < 0)
 		SKIP("CPU %d cannot be hotplugged", cpu);
-	ASSERT_EQ(write(fd, on ? "1" : "0", 1), 1);
-	close(fd);
+	ASSERT_EQ(sem_init(&w.done, 0, 0), 0);
+	ASSERT_EQ(pthread_create(&thread, NULL, online_writer, &w), 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += HOTPLUG_WAIT_S;
+	while (sem_timedwait(&w.done, &deadline)) {
+		if (errno == EINTR)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stack", w.tid);
+		print_file(path);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", w.tid);
+		print_file(path);
+		sysrq = open("/proc/sysrq-trigger", O_WRONLY);
+		if (sysrq >= 0) {
+			if (write(sysrq, "w", 1) != 1)
+				printf("# sysrq-w: %s\n", strerror(errno));
+			close(sysrq);
+		}
+		printf("# FAIL: setting CPU %d %s has not finished in %d s\n",
+		       cpu, on ? "online" : "offline", HOTPLUG_WAIT_S);
+		fflush(stdout);
+		_exit(KSFT_FAIL);
+	}
+	pthread_join(thread, NULL);
+	close(w.fd);
+	sem_destroy(&w.done);
+	errno = w.err;
+	ASSERT_EQ(w.ret, 1);
 }
 
 TEST(offline_cpu_under_a_vcpu)
