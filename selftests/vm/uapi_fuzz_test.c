@@ -32,6 +32,7 @@
  * (default 30) is each test's time in the test VM's own clock.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1802,6 +1803,52 @@ static int kernel_reports(char *last, size_t len)
 	return count;
 }
 
+/*
+ * A hang: what every fuzzing thread is in, and where each thread of the
+ * process sleeps in the kernel (one stuck call usually waits on another).
+ */
+static void dump_threads(struct fuzzer *fz)
+{
+	char path[64], buf[2048];
+	struct dirent *d;
+	unsigned int i;
+	ssize_t len;
+	DIR *dir;
+	int fd;
+
+	for (i = 0; i < fz->nthr; i++) {
+		pthread_mutex_lock(&fz->thr[i].cur_lock);
+		printf("# thread %u %s: %s\n", i,
+		       atomic_load(&fz->thr[i].in_call) ? "in" : "after",
+		       fz->thr[i].cur);
+		pthread_mutex_unlock(&fz->thr[i].cur_lock);
+	}
+	for (i = 0; fz->threaded && i < MAIN_VCPUS; i++)
+		printf("# vCPU %u: %s RUN\n", i,
+		       atomic_load(&fz->vcpu_in_run[i]) ? "in" : "not in");
+	dir = opendir("/proc/self/task");
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%.16s/stack",
+			 d->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = 0;
+		printf("# task %s:\n", d->d_name);
+		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+			printf("#   %s\n", l);
+	}
+	closedir(dir);
+}
+
 /* The main thread: watch that no call hangs. */
 static void watchdog(struct fuzzer *fz)
 {
@@ -1851,6 +1898,7 @@ static void watchdog(struct fuzzer *fz)
 				       i - n, limit);
 			}
 			print_log(fz);
+			dump_threads(fz);
 			pthread_mutex_unlock(&fz->log_lock);
 			/* The thread cannot be joined: end the test here. */
 			_exit(KSFT_FAIL);
