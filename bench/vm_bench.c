@@ -90,6 +90,7 @@
 #include <linux/kvm_para.h>
 
 #include "../selftests/lib/vm_util.h"
+#include "../selftests/lib/monitor_util.h"
 #include "../selftests/lib/test_util.h"
 #include "bench_stats.h"
 
@@ -322,6 +323,7 @@ struct bvm {
 	size_t krun_size;
 	uint64_t kvm_slot_flags[SLOT_RO + 1];
 	uint16_t view_a, view_b;
+	struct monitor *mon;	/* altp2m: for its counters only */
 	uint64_t user_exits;	/* exits this program handled in a phase */
 };
 
@@ -714,50 +716,87 @@ static void host_phase(struct bvm *b, const struct phase *p,
 
 /* ------------------------------------------------------ a run */
 
+/*
+ * The counters of a phase: VM exits (all), exits to this program, EPT
+ * violation exits, VMFUNC exits, INVEPTs (altp2m: one per view flushed on
+ * every CPU), L1D flushes before entries. NO_COUNT where the backend
+ * does not tell.
+ */
+enum { C_EXITS, C_USER, C_EPT, C_VMFUNC, C_INVEPT, C_L1D, NR_COUNTERS };
+#define NO_COUNT	UINT64_MAX
+
+static const char *const counter_names[NR_COUNTERS] = {
+	"exits", "user_exits", "ept_exits", "vmfunc_exits", "invept",
+	"l1d_flushes",
+};
+
 static void print_phase(const char *backend, const struct phase *p,
 			uint64_t n, const struct stats *s, const uint64_t *x)
 {
+	unsigned int i;
+
 	printf("%-14s n %6llu  min %9llu  median %9llu  p90 %9llu  mean %11.1f",
 	       p->name, (unsigned long long)n, (unsigned long long)s->min,
 	       (unsigned long long)s->median, (unsigned long long)s->p90,
 	       s->mean);
-	if (x)
-		printf("  exits %llu user %llu ept %llu vmfunc %llu invept %llu",
-		       (unsigned long long)x[0], (unsigned long long)x[1],
-		       (unsigned long long)x[2], (unsigned long long)x[3],
-		       (unsigned long long)x[4]);
+	for (i = 0; i < NR_COUNTERS; i++)
+		if (x[i] != NO_COUNT)
+			printf(" %s %llu", counter_names[i],
+			       (unsigned long long)x[i]);
 	printf("\n");
 	printf("BENCH {\"backend\": \"%s\", \"op\": \"%s\", \"n\": %llu, ",
 	       backend, p->name, (unsigned long long)n);
 	printf("\"min\": %llu, \"median\": %llu, \"p90\": %llu, \"mean\": %.1f",
 	       (unsigned long long)s->min, (unsigned long long)s->median,
 	       (unsigned long long)s->p90, s->mean);
-	if (x) {
-		printf(", \"exits\": %llu, \"user_exits\": %llu, ",
-		       (unsigned long long)x[0], (unsigned long long)x[1]);
-		printf("\"ept_exits\": %llu, \"vmfunc_exits\": %llu, ",
-		       (unsigned long long)x[2], (unsigned long long)x[3]);
-		printf("\"invept\": %llu", (unsigned long long)x[4]);
-	}
+	for (i = 0; i < NR_COUNTERS; i++)
+		if (x[i] != NO_COUNT)
+			printf(", \"%s\": %llu", counter_names[i],
+			       (unsigned long long)x[i]);
 	printf("}\n");
 }
 
-/* Exit counters of the vCPU and the VM's INVEPTs. */
+/* A counter of KVM's debugfs (all VMs: this one is the only one). */
+static uint64_t kvm_debugfs(const char *name)
+{
+	char path[128];
+	unsigned long long v;
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return NO_COUNT;
+	ok = fscanf(f, "%llu", &v) == 1;
+	fclose(f);
+	return ok ? v : NO_COUNT;
+}
+
 static void counters(struct bvm *b, uint64_t *c)
 {
+	struct altp2m_monitor_stats m = { 0 };
 	struct altp2m_vcpu_stats s;
 	struct altp2m_vm_stats v;
 	unsigned int i;
 
+	for (i = 0; i < NR_COUNTERS; i++)
+		c[i] = NO_COUNT;
+	c[C_USER] = b->user_exits;
+	if (b->kvm) {
+		c[C_EXITS] = kvm_debugfs("exits");
+		c[C_L1D] = kvm_debugfs("l1d_flush");
+		return;
+	}
 	vcpu_stats(b->vcpu, &s);
 	vm_stats(b->vm, &v);
-	c[0] = s.hw_exits;
-	c[1] = 0;
-	for (i = 0; i < ARRAY_SIZE(s.exits); i++)
-		c[1] += s.exits[i];
-	c[2] = s.ept_violation_exits;
-	c[3] = s.vmfunc_exits;
-	c[4] = v.invept;
+	c[C_EXITS] = s.hw_exits;
+	c[C_EPT] = s.ept_violation_exits;
+	c[C_VMFUNC] = s.vmfunc_exits;
+	c[C_INVEPT] = v.invept;
+	TEST_ASSERT(!ioctl(b->mon->fd, ALTP2M_MONITOR_GET_STATS, &m),
+		    "ALTP2M_MONITOR_GET_STATS: %s", strerror(errno));
+	c[C_L1D] = m.l1d_flushes;
 }
 
 static int run(bool kvm, bool short_mode, const char *out_path)
@@ -765,7 +804,7 @@ static int run(bool kvm, bool short_mode, const char *out_path)
 	const char *backend = kvm ? "kvm" : "altp2m";
 	struct bvm bb = { .kvm = kvm }, *b = &bb;
 	uint64_t params, p0, p1, p2, p3, ve, hc_page, ph, *host_t;
-	uint64_t c0[5], c1[5], x[5] = { 0 };
+	uint64_t c0[NR_COUNTERS], c1[NR_COUNTERS], x[NR_COUNTERS];
 	struct gparams *gp;
 	unsigned int i;
 	struct ucall uc;
@@ -783,6 +822,8 @@ static int run(bool kvm, bool short_mode, const char *out_path)
 	} else {
 		b->vm = vm_create(GUEST_MEM);
 		b->vcpu = vcpu_add(b->vm, 0, guest_code);
+		/* No event enabled: the exits take the same paths. */
+		b->mon = monitor_attach(b->vm, 0, 0);
 	}
 	params = vm_alloc(b->vm, sizeof(struct gparams), PAGE_SIZE);
 	gp = addr_gva2hva(b->vm, params);
@@ -909,9 +950,9 @@ static int run(bool kvm, bool short_mode, const char *out_path)
 				      p->op == OP_VE || p->op == OP_SPIN ?
 				      b->view_a : 0);
 			gp->ve_cur = 0;
-			counters(b, c0);
 		}
 		b->user_exits = 0;
+		counters(b, c0);
 		if (p->op == OP_SPIN && n) {
 			TEST_ASSERT(n <= HOST_MAX_N, "%s: n %llu", p->name,
 				    (unsigned long long)n);
@@ -926,17 +967,11 @@ static int run(bool kvm, bool short_mode, const char *out_path)
 		if (!n)
 			continue;
 		s = stats_of(t, n);
-		if (!kvm) {
-			counters(b, c1);
-			for (i = 0; i < 5; i++)
-				x[i] = c1[i] - c0[i];
-		} else {
-			x[1] = b->user_exits;
-		}
-		print_phase(backend, p, n, &s, kvm ? NULL : x);
-		if (kvm && p->op != OP_SPIN)
-			printf("%-14s exits to this VMM %llu\n", "",
-			       (unsigned long long)b->user_exits);
+		counters(b, c1);
+		for (i = 0; i < NR_COUNTERS; i++)
+			x[i] = c0[i] == NO_COUNT || c1[i] == NO_COUNT ?
+			       NO_COUNT : c1[i] - c0[i];
+		print_phase(backend, p, n, &s, x);
 		if (out)
 			fprintf(out, "%s %llu %llu %llu\n", p->name,
 				(unsigned long long)n,
@@ -951,6 +986,8 @@ static int run(bool kvm, bool short_mode, const char *out_path)
 		close(b->kvm_vcpu);
 		close(b->kvm_vm);
 		close(b->kvm_fd);
+	} else {
+		monitor_close(b->mon);
 	}
 	vm_free(b->vm);
 	return 0;

@@ -19,6 +19,10 @@ mkdir -p "$out"
 echo 2 >/proc/sys/vm/nr_hugepages 2>/dev/null
 echo "# huge pages: $(cat /proc/sys/vm/nr_hugepages 2>/dev/null)"
 
+# KVM's counters (exits, L1D flushes) are in debugfs.
+[ -d /sys/kernel/debug/kvm ] || grep -q ' /sys/kernel/debug ' /proc/mounts ||
+	mount -t debugfs none /sys/kernel/debug 2>/dev/null
+
 fail=0
 grep -q '^altp2m ' /proc/modules && rmmod altp2m
 # kvm.ko of 6.12 and later holds VMX from its load unless told not to.
