@@ -68,12 +68,10 @@
  *            the system has a huge page, else 4 KiB pages) mapped 512
  *            times: guest RAM that costs 2 MiB.
  *
- * Output: one line per operation (min, median, p90, mean; on altp2m the
- * phase's VM exits from ALTP2M_GET_VCPU_STATS: all, to userspace, EPT
- * violations, VMFUNC; ALTP2M_GET_VM_STATS' INVEPTs), "BENCH {json}"
- * lines, and with --out a file of "op n min median" lines that --table
- * reads to print both backends and the ratio altp2m/KVM (and --json the
- * same as JSON).
+ * Output: one line per operation (min, median, p90, mean, and the
+ * phase's counters: see counters()), "BENCH {json}" lines, and with --out
+ * a file of "op n min median" lines that --table reads to print both
+ * backends and the ratio altp2m/KVM (and --json the same as JSON).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -126,22 +124,32 @@ struct phase {
 	enum host_op host;
 	uint64_t npages;	/* H_ACCESS */
 	uint64_t n, n_short;	/* repetitions */
+	const char *note;	/* what the two figures are, for the table */
 };
 
+#define NOTE_ACCESS "KVM: dirty logging on for a slot of that many pages"
+
 static const struct phase phases[] = {
-	{ "base",	   OP_NONE,   false, H_NONE,   0,	10000, 1000 },
-	{ "pio",	   OP_PIO,    false, H_NONE,   0,	100000, 2000 },
-	{ "hlt",	   OP_HLT,    false, H_NONE,   0,	10000, 1000 },
-	{ "mmio",	   OP_MMIO,   false, H_NONE,   0,	10000, 1000 },
-	{ "cpuid",	   OP_CPUID,  false, H_NONE,   0,	10000, 1000 },
-	{ "vmcall",	   OP_VMCALL, false, H_NONE,   0,	10000, 1000 },
-	{ "write",	   OP_WRITE,  false, H_NONE,   0,	10000, 1000 },
-	{ "vmfunc",	   OP_VMFUNC, true,  H_NONE,   0,	10000, 1000 },
-	{ "ve",		   OP_VE,     true,  H_NONE,   0,	10000, 1000 },
-	{ "switch",	   OP_SPIN,   true,  H_SWITCH, 0,	1000, 100 },
-	{ "access-1",	   OP_SPIN,   false, H_ACCESS, 1,	1000, 100 },
-	{ "access-512",	   OP_SPIN,   false, H_ACCESS, 512,	200, 20 },
-	{ "access-262144", OP_SPIN,   false, H_ACCESS, 262144,	20, 3 },
+	{ "base",	   OP_NONE,   false, H_NONE,   0,	10000, 1000, NULL },
+	{ "pio",	   OP_PIO,    false, H_NONE,   0,	100000, 2000, NULL },
+	{ "hlt",	   OP_HLT,    false, H_NONE,   0,	10000, 1000, NULL },
+	{ "mmio",	   OP_MMIO,   false, H_NONE,   0,	10000, 1000, NULL },
+	{ "cpuid",	   OP_CPUID,  false, H_NONE,   0,	10000, 1000, NULL },
+	{ "vmcall",	   OP_VMCALL, false, H_NONE,   0,	10000, 1000, NULL },
+	{ "write",	   OP_WRITE,  false, H_NONE,   0,	10000, 1000,
+	  "altp2m: view violation; KVM: write to a read-only memslot" },
+	{ "vmfunc",	   OP_VMFUNC, true,  H_NONE,   0,	10000, 1000,
+	  "no exit on altp2m; KVM: none" },
+	{ "ve",		   OP_VE,     true,  H_NONE,   0,	10000, 1000,
+	  "no exit on altp2m; KVM: none" },
+	{ "switch",	   OP_SPIN,   true,  H_SWITCH, 0,	1000, 100,
+	  "KVM: none" },
+	{ "access-1",	   OP_SPIN,   false, H_ACCESS, 1,	1000, 100,
+	  NOTE_ACCESS },
+	{ "access-512",	   OP_SPIN,   false, H_ACCESS, 512,	200, 20,
+	  NOTE_ACCESS },
+	{ "access-262144", OP_SPIN,   false, H_ACCESS, 262144,	20, 3,
+	  NOTE_ACCESS },
 };
 
 #define NR_PHASES	ARRAY_SIZE(phases)
@@ -638,11 +646,6 @@ static void *runner_fn(void *arg)
 
 /* ------------------------------------------------------ host ops */
 
-static inline uint64_t host_tsc(void)
-{
-	return tsc();
-}
-
 /* Restrict (timed) and relax again (not timed) @npages from @gpa. */
 static uint64_t access_op(struct bvm *b, uint32_t slot, uint64_t gpa,
 			  uint64_t npages)
@@ -653,16 +656,16 @@ static uint64_t access_op(struct bvm *b, uint32_t slot, uint64_t gpa,
 		void *hva = addr_gpa2hva(b->vm, gpa);
 		uint64_t fl = b->kvm_slot_flags[slot];
 
-		t0 = host_tsc();
+		t0 = tsc();
 		kvm_slot(b, slot, fl | KVM_MEM_LOG_DIRTY_PAGES, gpa,
 			 npages * PAGE_SIZE, hva);
-		t1 = host_tsc();
+		t1 = tsc();
 		kvm_slot(b, slot, fl, gpa, npages * PAGE_SIZE, hva);
 	} else {
-		t0 = host_tsc();
+		t0 = tsc();
 		vm_set_mem_access(b->vm, b->view_a, gpa >> 12, npages,
 				  ALTP2M_ACCESS_R);
-		t1 = host_tsc();
+		t1 = tsc();
 		vm_set_mem_access(b->vm, b->view_a, gpa >> 12, npages,
 				  ALTP2M_ACCESS_RWX);
 	}
@@ -694,11 +697,11 @@ static void host_phase(struct bvm *b, const struct phase *p,
 		access_op(b, slot, gpa, p->npages);	/* warm-up */
 	for (i = 0; i < n; i++) {
 		if (p->host == H_SWITCH) {
-			t0 = host_tsc();
+			t0 = tsc();
 			TEST_ASSERT(!__vm_switch_view(b->vm, i & 1 ? b->view_a :
 						      b->view_b, 0),
 				    "ALTP2M_SWITCH_VIEW: %s", strerror(errno));
-			t[i] = host_tsc() - t0;
+			t[i] = tsc() - t0;
 		} else {
 			t[i] = access_op(b, slot, gpa, p->npages);
 		}
@@ -1032,17 +1035,6 @@ static void json_fig(FILE *j, const char *key, const struct fig *f)
 		key, f->n, f->min, f->median);
 }
 
-/* What KVM's figure of the same row is (for the table's last column). */
-static const char *const analogue[NR_PHASES] = {
-	[6] = "altp2m: view violation; KVM: write to a read-only memslot",
-	[7] = "no exit on altp2m; KVM: none",
-	[8] = "no exit on altp2m; KVM: none",
-	[9] = "KVM: none",
-	[10] = "KVM: dirty logging on for a slot of that many pages",
-	[11] = "KVM: dirty logging on for a slot of that many pages",
-	[12] = "KVM: dirty logging on for a slot of that many pages",
-};
-
 /*
  * Both runs side by side; the ratio altp2m/KVM of medians and of minima.
  * Returns 0 when both files gave every figure of their backend.
@@ -1086,7 +1078,8 @@ static int table(const char *kvm_path, const char *altp2m_path,
 		}
 		printf("%-14s %10s %10s %10s %10s %7s %7s%s%s\n",
 		       phases[i].name, kmin, kmed, amin, amed, rmed, rmin,
-		       analogue[i] ? "  " : "", analogue[i] ? analogue[i] : "");
+		       phases[i].note ? "  " : "",
+		       phases[i].note ? phases[i].note : "");
 		if (!j)
 			continue;
 		fprintf(j, "  {\"op\": \"%s\", ", phases[i].name);
