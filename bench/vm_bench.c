@@ -55,7 +55,9 @@
  * and the host-side operations, timed with RDTSC on the host around the
  * ioctl (the same tick) while a thread of this program runs the vCPU in a
  * guest loop that reads the pages concerned (RFLAGS.IF set so that the
- * host CPU's timer still preempts it when there is only one CPU):
+ * host CPU's timer still preempts it when there is only one CPU; with two
+ * or more, the vCPU's thread runs on CPU 0 and the host's calls come from
+ * CPU 1, bench_pin.h):
  *
  *   switch   (altp2m) ALTP2M_SWITCH_VIEW of the running vCPU, A <-> B
  *   access-1, access-512, access-262144
@@ -90,6 +92,7 @@
 #include "../selftests/lib/vm_util.h"
 #include "../selftests/lib/monitor_util.h"
 #include "../selftests/lib/test_util.h"
+#include "bench_pin.h"
 #include "bench_stats.h"
 
 #define BENCH_PORT	0xe4
@@ -640,6 +643,7 @@ static void *runner_fn(void *arg)
 {
 	struct runner *r = arg;
 
+	bench_pin(BENCH_CPU_VCPU);
 	bvm_run(r->b, &r->uc);
 	return NULL;
 }
@@ -689,6 +693,8 @@ static void host_phase(struct bvm *b, const struct phase *p,
 
 	WRITE_ONCE(gp->stop, 0);
 	set_if(b, true);
+	/* Two CPUs or more: the host's calls from another CPU than the vCPU's. */
+	bench_pin(BENCH_CPU_DAEMON);
 	TEST_ASSERT(!pthread_create(&r.th, NULL, runner_fn, &r),
 		    "pthread_create");
 	while (!READ_ONCE(gp->spinning))
@@ -711,6 +717,7 @@ static void host_phase(struct bvm *b, const struct phase *p,
 	WRITE_ONCE(gp->stop, 1);
 	TEST_ASSERT(!pthread_join(r.th, NULL), "pthread_join");
 	*uc = r.uc;
+	bench_pin(BENCH_CPU_VCPU);
 	set_if(b, false);
 	if (p->host == H_SWITCH)
 		vcpu_set_view(b->vcpu, b->view_a);
@@ -821,6 +828,7 @@ static int run(bool kvm, bool short_mode, const char *out_path)
 	FILE *out = NULL;
 	bool huge;
 
+	bench_pin(BENCH_CPU_VCPU);
 	if (out_path) {
 		out = fopen(out_path, "w");
 		TEST_ASSERT(out, "%s: %s", out_path, strerror(errno));
