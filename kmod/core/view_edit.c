@@ -45,11 +45,24 @@ static void view_edit_slot(struct altp2m_views *vs, struct altp2m_view *v,
  */
 static u64 view_edit_leaves(u64 *pt, u64 n, u64 clear, u64 set)
 {
-	u64 i, seen = 0;
+	u64 i, seen = 0, old, new;
 
-	for (i = 0; i < n; i++) {
-		u64 old = READ_ONCE(pt[i]), new = (old & ~clear) | set;
+	/* Two at a time: half the loop's own work. */
+	for (i = 0; i + 2 <= n; i += 2) {
+		u64 old1 = READ_ONCE(pt[i + 1]), new1;
 
+		old = READ_ONCE(pt[i]);
+		new = (old & ~clear) | set;
+		new1 = (old1 & ~clear) | set;
+		if (new != old)
+			WRITE_ONCE(pt[i], new);
+		if (new1 != old1)
+			WRITE_ONCE(pt[i + 1], new1);
+		seen |= old | old1;
+	}
+	if (i < n) {
+		old = READ_ONCE(pt[i]);
+		new = (old & ~clear) | set;
 		if (new != old)
 			WRITE_ONCE(pt[i], new);
 		seen |= old;
