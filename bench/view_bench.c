@@ -490,8 +490,9 @@ static void propagation_figures(unsigned int nviews)
 }
 
 /*
- * view_bench [all | first | contig | random]: every figure (the default),
- * or only one of the bulk path's, for a profiler.
+ * view_bench [all | first | contig | random | views]: every figure (the
+ * default), or only one of the bulk path's or those of many views, for a
+ * profiler.
  */
 int main(int argc, char **argv)
 {
@@ -500,14 +501,16 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		only = argv[1];
 	if (argc > 2 || (!want("first") && !want("contig") &&
-			 !want("random"))) {
-		fprintf(stderr, "usage: view_bench [all|first|contig|random]\n");
+			 !want("random") && !want("views"))) {
+		fprintf(stderr, "usage: view_bench [all|first|contig|random|"
+			"views]\n");
 		return 2;
 	}
 	ms = memset_ns(NGFNS, &rmw);
 	printf("altp2m view engine benchmark (userspace, -O2; figures only)\n");
-	set_access_figures(ms, rmw);
-	if (!strcmp(only, "all")) {
+	if (strcmp(only, "views"))
+		set_access_figures(ms, rmw);
+	if (want("views")) {
 		creation_figures();
 		propagation_figures(10);
 		propagation_figures(ALTP2M_VIEWS_MAX);

@@ -437,7 +437,8 @@ static inline void view_prefetch_table(u64 *pt)
 #define VIEW_PD_SHIFT		18	/* gfns one directory covers: 2^18 */
 
 struct view_pd_cache {
-	u64 key[VIEW_PD_CACHE];		/* span + 1; 0 for none */
+	u8 valid;			/* bit i: entry i is set */
+	u64 span[VIEW_PD_CACHE];
 	u64 *pd[VIEW_PD_CACHE];
 };
 
@@ -447,12 +448,13 @@ static u64 *view_find_pd_walk(const struct altp2m_views *vs,
 			      struct view_pd_cache *c, u64 gfn,
 			      unsigned int *at)
 {
-	u64 key = (gfn >> VIEW_PD_SHIFT) + 1;
+	unsigned int i = (gfn >> VIEW_PD_SHIFT) % VIEW_PD_CACHE;
 	u64 *slot = view_find(vs, v, gfn, 2, at);
 
 	if (*at == 2) {
-		c->key[key % VIEW_PD_CACHE] = key;
-		c->pd[key % VIEW_PD_CACHE] = slot - view_index(gfn, 2);
+		c->valid |= BIT(i);
+		c->span[i] = gfn >> VIEW_PD_SHIFT;
+		c->pd[i] = slot - view_index(gfn, 2);
 	}
 	return slot;
 }
@@ -463,10 +465,9 @@ static inline u64 *view_find_pd(const struct altp2m_views *vs,
 				struct view_pd_cache *c, u64 gfn,
 				unsigned int *at)
 {
-	u64 key = (gfn >> VIEW_PD_SHIFT) + 1;
-	unsigned int i = key % VIEW_PD_CACHE;
+	unsigned int i = (gfn >> VIEW_PD_SHIFT) % VIEW_PD_CACHE;
 
-	if (c->key[i] != key)
+	if (!(c->valid & BIT(i)) || c->span[i] != gfn >> VIEW_PD_SHIFT)
 		return view_find_pd_walk(vs, v, c, gfn, at);
 	*at = 2;
 	return &c->pd[i][view_index(gfn, 2)];
@@ -475,11 +476,12 @@ static inline u64 *view_find_pd(const struct altp2m_views *vs,
 static int view_prep_range(struct altp2m_views *vs, struct altp2m_view *v,
 			   u64 start, u64 end, bool fill)
 {
-	struct view_pd_cache pds = { };
+	struct view_pd_cache pds;
 	unsigned int at;
 	u64 b, *slot;
 	int ret;
 
+	pds.valid = 0;
 	for (b = start & ~(VIEW_PT_GFNS - 1); b < end; b += VIEW_PT_GFNS) {
 		u64 lo = b > start ? b : start;
 		u64 hi = view_min(b + VIEW_PT_GFNS, end);
@@ -505,10 +507,11 @@ static int view_prep_range(struct altp2m_views *vs, struct altp2m_view *v,
 static void view_apply_range(struct altp2m_views *vs, struct altp2m_view *v,
 			     u64 start, u64 end, const struct view_edit *ed)
 {
-	struct view_pd_cache pds = { };
+	struct view_pd_cache pds;
 	unsigned int at;
 	u64 b, *slot, e;
 
+	pds.valid = 0;
 	for (b = start & ~(VIEW_PT_GFNS - 1); b < end; b += VIEW_PT_GFNS) {
 		u64 lo = b > start ? b : start;
 		u64 hi = view_min(b + VIEW_PT_GFNS, end);
@@ -608,11 +611,12 @@ static int view_set_range(struct altp2m_views *vs, unsigned int idx, u64 gfn,
 static int view_prep_list(struct altp2m_views *vs, struct altp2m_view *v,
 			  const u64 *gfns, u64 n, bool fill)
 {
-	struct view_pd_cache pds = { };
+	struct view_pd_cache pds;
 	unsigned int at;
 	u64 k, g, *slot, e;
 	int ret;
 
+	pds.valid = 0;
 	for (k = 0; k < n; k++) {
 		g = gfns[k];
 		slot = view_find_pd(vs, v, &pds, g, &at);
@@ -649,13 +653,14 @@ static void view_apply_list(struct altp2m_views *vs, struct altp2m_view *v,
 		u64 *slot, *pt;
 		unsigned int at;
 	} ahead[VIEW_PREFETCH_AHEAD], *a;
-	struct view_pd_cache pds = { };
+	struct view_pd_cache pds;
 	const bool keep = !vs->txn;
 	bool lost = false;
 	struct view_edit ed;
 	unsigned int at;
 	u64 k, j, g, *slot, e, *pt;
 
+	pds.valid = 0;
 	for (k = 0; k < n + VIEW_PREFETCH_AHEAD; k++) {
 		/* Pair j's turn, then the walk for pair k. */
 		j = k - VIEW_PREFETCH_AHEAD;
