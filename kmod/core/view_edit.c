@@ -728,7 +728,7 @@ static int view_set_list(struct altp2m_views *vs, unsigned int idx,
 			 const u64 *gfns, const u8 *values, u64 n, bool sve)
 {
 	struct altp2m_view *v, *w;
-	unsigned int i;
+	unsigned int i, ok = 0;
 	bool propagate;
 	u64 k;
 	u8 code;
@@ -740,12 +740,16 @@ static int view_set_list(struct altp2m_views *vs, unsigned int idx,
 	ret = altp2m_view_lookup(vs, idx, &v);
 	if (ret)
 		return ret;
+	/* The values this call accepts, bit by bit, asked once. */
+	for (i = 0; i <= (sve ? 1 : ALTP2M_ACCESS_DEFAULT); i++)
+		if (sve || !altp2m_view_resolve(vs, i, &code))
+			ok |= BIT(i);
 	for (k = 0; k < n; k++) {
 		if (gfns[k] >= ALTP2M_VIEW_GFN_LIMIT)
 			return view_refuse_entry(vs, -EINVAL,
 						 ALTP2M_WHY_GFN_WIDTH, k);
-		if (sve ? values[k] > 1 :
-		    altp2m_view_resolve(vs, values[k], &code))
+		if (values[k] > ALTP2M_ACCESS_DEFAULT ||
+		    !(ok & BIT(values[k])))
 			return view_refuse_entry(vs, -EINVAL, ALTP2M_WHY_VALUE,
 						 k);
 	}
