@@ -164,30 +164,36 @@ static void print_fig(const char *what, struct fig f, u64 n)
 }
 
 /*
- * The baselines, over NGFNS 8-byte entries in one buffer (warmed: faulted
- * in and written once first): a plain memset, and the loop an edit needs
- * at least (load each entry, change bits, store it back) without anything
- * the engine does besides. One pass of each, in ns; range_ns() makes one
- * before each call it times, so that both see the same machine.
+ * Baselines over @n 8-byte entries in one buffer, in ns: a plain memset,
+ * and the loop an edit needs at least (load each entry, change bits, store
+ * it back) without anything the engine does besides. Warmed (faulted in
+ * and written once), then REPEAT runs of each.
  */
-static u64 *base_buf;
-
-static void baseline_pass(int k, double *tm, double *tr)
+static struct fig memset_ns(u64 n, struct fig *rmw)
 {
-	u64 i;
-	double t;
+	u64 *buf = aligned_alloc(4096, n * 8), i;
+	double tm[REPEAT], tr[REPEAT], t;
+	int k;
 
-	t = now();
-	memset(base_buf, k & 1 ? 0x11 : 0x22, NGFNS * 8);
-	__asm__ __volatile__("" : : "r"(base_buf) : "memory");
-	*tm = now() - t;
-	t = now();
-	for (i = 0; i < NGFNS; i++) {
-		volatile u64 *e = &base_buf[i];
+	if (!buf)
+		exit(1);
+	memset(buf, 1, n * 8);	/* fault it in first */
+	for (k = 0; k < REPEAT; k++) {
+		t = now();
+		memset(buf, k & 1 ? 0x11 : 0x22, n * 8);
+		__asm__ __volatile__("" : : "r"(buf) : "memory");
+		tm[k] = now() - t;
+		t = now();
+		for (i = 0; i < n; i++) {
+			volatile u64 *e = &buf[i];
 
-		*e = (*e & ~6ULL) | (k & 1 ? 2 : 4);
+			*e = (*e & ~6ULL) | (k & 1 ? 2 : 4);
+		}
+		tr[k] = now() - t;
 	}
-	*tr = now() - t;
+	free(buf);
+	*rmw = fig_of(tr);
+	return fig_of(tm);
 }
 
 /*
@@ -255,28 +261,17 @@ static void init(struct altp2m_views *vs, unsigned int max)
 /* Alternated so that every call really changes every gfn. */
 static const u8 acc[2] = { ALTP2M_ACCESS_R, ALTP2M_ACCESS_RW };
 
-/*
- * Set-access over all NGFNS gfns of view @v, REPEAT calls, in ns; with
- * @ms, each call comes right after a pass of the baselines, whose figures
- * go to @ms and @rmw.
- */
-static struct fig range_ns(struct altp2m_views *vs, unsigned int v,
-			   struct fig *ms, struct fig *rmw)
+/* Set-access over all NGFNS gfns of view @v, REPEAT calls, in ns. */
+static struct fig range_ns(struct altp2m_views *vs, unsigned int v)
 {
-	double t[REPEAT], tm[REPEAT], tr[REPEAT];
+	double t[REPEAT];
 	int k;
 
 	for (k = 0; k < REPEAT; k++) {
-		if (ms)
-			baseline_pass(k, &tm[k], &tr[k]);
 		t[k] = now();
 		must(altp2m_views_set_access_range(vs, v, 0, NGFNS,
 						   acc[k & 1]), "range");
 		t[k] = now() - t[k];
-	}
-	if (ms) {
-		*ms = fig_of(tm);
-		*rmw = fig_of(tr);
 	}
 	return fig_of(t);
 }
@@ -289,10 +284,9 @@ static int want(const char *what)
 	return !strcmp(only, "all") || !strcmp(only, what);
 }
 
-static void set_access_figures(void)
+static void set_access_figures(struct fig ms, struct fig rmw)
 {
 	struct fig first = { 0 }, contig = { 0 }, list = { 0 }, own, own_list;
-	struct fig ms = { 0 }, rmw = { 0 };
 	struct altp2m_views vs;
 	double t[REPEAT];
 	unsigned int v;
@@ -326,7 +320,7 @@ static void set_access_figures(void)
 	f0 = vs.stats.flushes;
 
 	if (want("contig")) {
-		contig = range_ns(&vs, v, &ms, &rmw);
+		contig = range_ns(&vs, v);
 		print_fig("set-access, 1M contiguous gfns, one call:", contig,
 			  NGFNS);
 	}
@@ -383,8 +377,7 @@ static void set_access_figures(void)
 	       vs.view[v]->ept.nr_tables * 4096.0 / (1 << 20),
 	       vs.view[v]->ept.nr_tables * 4096.0 * 100 / (NGFNS * 4096.0));
 	printf("\nthe bulk path's figures of issue 18 (best of %d runs, the "
-	       "median in brackets;\neach contiguous call timed right after "
-	       "a pass of the load-modify-store):\n", REPEAT);
+	       "median in brackets):\n", REPEAT);
 	printf("  contiguous set-access / plain load-modify-store: %5.2fx "
 	       "(%.2fx)   goal: within 2x\n", contig.best / rmw.best,
 	       contig.median / rmw.median);
@@ -405,7 +398,7 @@ out:
 	big_frames = 1;
 	init(&vs, 0);
 	must(altp2m_views_create(&vs, ALTP2M_ACCESS_RWX, &v), "create");
-	contig = range_ns(&vs, v, NULL, NULL);
+	contig = range_ns(&vs, v);
 	printf("page tables, view mapping 4 GiB with 2 MiB leaves: %llu "
 	       "tables, %.1f KiB; set-access over it: %.3f ns/gfn\n",
 	       (unsigned long long)vs.view[v]->ept.nr_tables,
@@ -503,6 +496,8 @@ static void propagation_figures(unsigned int nviews)
  */
 int main(int argc, char **argv)
 {
+	struct fig rmw, ms;
+
 	if (argc > 1)
 		only = argv[1];
 	if (argc > 2 || (!want("first") && !want("contig") &&
@@ -511,13 +506,10 @@ int main(int argc, char **argv)
 			"views]\n");
 		return 2;
 	}
-	base_buf = aligned_alloc(4096, NGFNS * 8);
-	if (!base_buf)
-		return 1;
-	memset(base_buf, 1, NGFNS * 8);	/* fault it in first */
+	ms = memset_ns(NGFNS, &rmw);
 	printf("altp2m view engine benchmark (userspace, -O2; figures only)\n");
 	if (strcmp(only, "views"))
-		set_access_figures();
+		set_access_figures(ms, rmw);
 	if (want("views")) {
 		creation_figures();
 		propagation_figures(10);
@@ -525,6 +517,5 @@ int main(int argc, char **argv)
 	}
 	printf("tables allocated at peak: %lu (%.1f MiB)\n", tables_peak,
 	       tables_peak * 4096.0 / (1 << 20));
-	free(base_buf);
 	return tables_live ? 1 : 0;
 }
