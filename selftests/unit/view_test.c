@@ -1950,6 +1950,182 @@ START_TEST(full_table_mark)
 }
 END_TEST
 
+/*
+ * The bulk paths a page table at a time (view_edit.c), case by case: a
+ * gfn that is not RAM in a page table the view has, ranges that start and
+ * end inside tables and cross their boundaries, a fill to the view's own
+ * default (written although the edit changes nothing), full tables with a
+ * remapped and a parked leaf, suppress-#VE, view 0's change propagated,
+ * and lists with repeats, a fill next to view 0's 2 MiB leaf and a split.
+ */
+#define BT_BASE		16384ULL	/* two scattered page tables */
+
+static void assert_range(unsigned int idx, u64 gfn, u64 n, unsigned int acc)
+{
+	u64 g;
+
+	for (g = gfn; g < gfn + n; g++) {
+		ck_assert_uint_eq(access_of(idx, g), acc);
+		ck_assert_uint_eq(level_of(idx, g), 1);
+		ck_assert_uint_eq(frame_of(idx, g), host_hpa(g));
+	}
+}
+
+START_TEST(bulk_paths_by_table)
+{
+	unsigned int v = create(A_RX), level;
+	unsigned long fv, f0;
+	struct snap *before, *after;
+	u64 g, gfns[8];
+	u8 acc[8];
+
+	host_add(BT_BASE, 2 * B2M, 0);
+	/* One gfn faulted in: v and view 0 have non-full page tables. */
+	ck_assert_int_eq(fault(v, SMALL_BASE + 10, R_, NULL),
+			 ALTP2M_VIEW_RETRY);
+	/* The block starts with MMIO: refused, nothing changed. */
+	before = snapshot();
+	memset(&VS.why, 0, sizeof(VS.why));
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, 8192, B2M,
+						       A_R), -ESRCH);
+	ck_assert_uint_eq(VS.why.arg, ALTP2M_WHY_GFN_NOT_RAM);
+	after = snapshot();
+	ck_assert(snap_same(before, after));
+	snap_free(before);
+	snap_free(after);
+
+	/* Across a table boundary, both ends inside tables, to the view's
+	 * default: every gfn filled in both views, nothing flushed.
+	 */
+	fv = F.flushes_of[v];
+	f0 = F.flushes_of[0];
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, SMALL_BASE,
+						       700, A_RX), 0);
+	assert_range(v, SMALL_BASE, 700, A_RX);
+	assert_range(0, SMALL_BASE, 700, A_RWX);
+	ck_assert_uint_eq(leaf(v, SMALL_BASE + 700, NULL), EMPTY);
+	ck_assert_uint_eq(VS.view[v]->nr_leaves, 700);
+	ck_assert_uint_eq(VS.host.nr_leaves, 700);
+	ck_assert_uint_eq(F.flushes_of[v], fv);
+	ck_assert_uint_eq(F.flushes_of[0], f0);
+
+	/* Two whole tables in pieces: marked full once complete. */
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, BT_BASE + 100,
+						       2 * B2M - 200, A_R), 0);
+	ck_assert_uint_eq(pde_of(v, BT_BASE) & ALTP2M_VIEW_SW_PT_FULL, 0);
+	ck_assert_uint_eq(leaf(v, BT_BASE + 99, NULL), EMPTY);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, BT_BASE,
+						       2 * B2M, A_RW), 0);
+	assert_range(v, BT_BASE, 2 * B2M, A_RW);
+	for (g = BT_BASE; g < BT_BASE + 2 * B2M; g += B2M)
+		ck_assert_uint_ne(pde_of(v, g) & ALTP2M_VIEW_SW_PT_FULL, 0);
+	/* A fill gives the default first (rx), which r and rw narrow: one
+	 * flush per call, as the general path counts.
+	 */
+	ck_assert_uint_eq(F.flushes_of[v], fv + 2);
+
+	/* Full tables with a remapped and a parked leaf: one flush for the
+	 * rights taken, none when nothing changes (no entry written).
+	 */
+	ck_assert_int_eq(altp2m_views_remap(&VS, v, BT_BASE + 116,
+					    BT_BASE + 600), 0);
+	ck_assert_int_eq(altp2m_views_set_access(&VS, v, BT_BASE + 7, A_N),
+			 0);
+	fv = F.flushes_of[v];
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, BT_BASE,
+						       2 * B2M, A_R), 0);
+	ck_assert_uint_eq(F.flushes_of[v], fv + 1);
+	ck_assert_uint_eq(access_of(v, BT_BASE + 7), A_R);
+	ck_assert_uint_eq(access_of(v, BT_BASE + 116), A_R);
+	ck_assert_uint_ne(leaf(v, BT_BASE + 116, NULL) & REMAPPED, 0);
+	ck_assert_uint_eq(frame_of(v, BT_BASE + 116),
+			  host_hpa(BT_BASE + 600));
+	before = snapshot();
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, BT_BASE,
+						       2 * B2M, A_R), 0);
+	after = snapshot();
+	ck_assert(snap_same(before, after));
+	snap_free(before);
+	snap_free(after);
+	ck_assert_uint_eq(F.flushes_of[v], fv + 1);
+
+	/* One leaf losing a right is enough for a flush, wherever it is in
+	 * the edit loop's groups of four or in its tail.
+	 */
+	for (g = BT_BASE + 4; g < BT_BASE + 8; g++) {
+		ck_assert_int_eq(altp2m_views_set_access(&VS, v, g, A_RW), 0);
+		fv = F.flushes_of[v];
+		ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, BT_BASE,
+							       2 * B2M, A_R),
+				 0);
+		ck_assert_uint_eq(F.flushes_of[v], fv + 1);
+		ck_assert_int_eq(altp2m_views_set_access(&VS, v, g + 5, A_RW),
+				 0);
+		ck_assert_int_eq(altp2m_views_set_access_range(&VS, v,
+							       BT_BASE + 1,
+							       g - BT_BASE + 5,
+							       A_R), 0);
+		ck_assert_uint_eq(F.flushes_of[v], fv + 2);
+		ck_assert_uint_eq(access_of(v, g + 5), A_R);
+	}
+
+	/* Suppress-#VE: present leaves flush, parked ones do not. */
+	fv = F.flushes_of[v];
+	ck_assert_int_eq(altp2m_views_set_sve_range(&VS, v, BT_BASE,
+						    2 * B2M, 0), 0);
+	ck_assert_uint_eq(F.flushes_of[v], fv + 1);
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, v, BT_BASE + 600,
+						       10, A_N), 0);
+	fv = F.flushes_of[v];
+	ck_assert_int_eq(altp2m_views_set_sve_range(&VS, v, BT_BASE + 600,
+						    10, 1), 0);
+	ck_assert_uint_eq(F.flushes_of[v], fv);
+	ck_assert_uint_eq(leaf(v, BT_BASE + 605, NULL) & (SVE | RWX), SVE);
+	ck_assert_uint_eq(leaf(v, BT_BASE + 611, NULL) & SVE, 0);
+
+	/* View 0's change reaches v's leaves, remapped and parked too. */
+	fv = F.flushes_of[v];
+	f0 = F.flushes_of[0];
+	ck_assert_int_eq(altp2m_views_set_access_range(&VS, 0, BT_BASE,
+						       2 * B2M, A_RX), 0);
+	assert_range(0, BT_BASE, 2 * B2M, A_RX);
+	ck_assert_uint_eq(access_of(v, BT_BASE + 116), A_RX);
+	ck_assert_uint_eq(access_of(v, BT_BASE + 605), A_RX);
+	ck_assert_uint_eq(access_of(v, BT_BASE + 1000), A_RX);
+	ck_assert_uint_eq(F.flushes_of[0], f0 + 1);
+	ck_assert_uint_eq(F.flushes_of[v], fv);
+
+	/* A list: repeats (the last wins), a 4 KiB fill next to view 0's
+	 * 2 MiB leaf (made by the first one), a split of v's 2 MiB leaf.
+	 */
+	ck_assert_int_eq(fault(v, 1100, R_, NULL), ALTP2M_VIEW_RETRY);
+	ck_assert_uint_eq(level_of(v, 1100), 2);
+	gfns[0] = BT_BASE + 400;	acc[0] = A_RW;
+	gfns[1] = BT_BASE + 401;	acc[1] = A_N;
+	gfns[2] = BT_BASE + 400;	acc[2] = A_R;
+	gfns[3] = 600;			acc[3] = A_R;
+	gfns[4] = 601;			acc[4] = A_RWX;
+	gfns[5] = 1100;			acc[5] = A_N2RWX;
+	fv = F.flushes_of[v];
+	ck_assert_int_eq(altp2m_views_set_access_list(&VS, v, gfns, acc, 6),
+			 0);
+	ck_assert_uint_eq(F.flushes_of[v], fv + 1);
+	ck_assert_uint_eq(access_of(v, BT_BASE + 400), A_R);
+	ck_assert_uint_eq(access_of(v, BT_BASE + 401), A_N);
+	ck_assert_uint_eq(level_of(0, 600), 2);
+	ck_assert_uint_eq(leaf(v, 600, &level) & (RWX | ADDR), host_hpa(600) |
+			  R_);
+	ck_assert_uint_eq(level, 1);
+	ck_assert_uint_eq(frame_of(v, 601), host_hpa(601));
+	ck_assert_uint_eq(access_of(v, 601), A_RWX);
+	ck_assert_uint_eq(leaf(v, 602, NULL), EMPTY);
+	ck_assert_uint_eq(level_of(v, 1100), 1);
+	ck_assert_uint_eq(access_of(v, 1100), A_N2RWX);
+	ck_assert_uint_eq(access_of(v, 1101), A_RX);
+	ck_assert_uint_eq(frame_of(v, 1101), host_hpa(1101));
+}
+END_TEST
+
 /* Tables freed by a failed call are released after the flush, too. */
 START_TEST(free_after_flush_on_rollback)
 {
@@ -3210,6 +3386,226 @@ START_TEST(randomised_txn)
 }
 END_TEST
 
+/* ---- bulk paths against the general one -------------------------------- */
+
+/*
+ * Outside a transaction, the bulk calls edit and fill a page table at a
+ * time (view_edit.c: view_edit_leaves(), view_fill_table(),
+ * view_prep_table(), the list walk that keeps its slots); inside one,
+ * every gfn takes the general path, which logs each write. The tests
+ * below make the same call both ways from the same state, first inside a
+ * transaction that is then aborted (which restores every table bit for
+ * bit: txn_abort_restores), then outside, and want the same outcome.
+ */
+
+/* Two snapshots equal but for the addresses of tables (in their links). */
+static int snap_same_shape(const struct snap *a, const struct snap *b)
+{
+	size_t t;
+	unsigned int i;
+
+	if (a->n != b->n || a->nr_remaps != b->nr_remaps ||
+	    memcmp(a->counters, b->counters, sizeof(a->counters)))
+		return 0;
+	for (t = 0; t < a->n; t++) {
+		const struct stab *x = &a->t[t], *y = &b->t[t];
+
+		if (x->view != y->view || x->level != y->level)
+			return 0;
+		for (i = 0; i < 512; i++) {
+			u64 mask = x->level > 1 && (x->e[i] & RWX) &&
+				   !(x->e[i] & LARGE) ? ~ADDR : ~0ULL;
+
+			if ((x->e[i] ^ y->e[i]) & mask)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/* One bulk call of the comparison, drawn at random. */
+struct bulk_call {
+	unsigned int kind, view, value;
+	u64 gfn, n, gfns[96];
+	u8 vals[96];
+};
+
+enum { BC_RANGE, BC_SVE_RANGE, BC_LIST, BC_SVE_LIST, BC_KINDS };
+
+static int bulk_do(const struct bulk_call *c)
+{
+	switch (c->kind) {
+	case BC_RANGE:
+		return altp2m_views_set_access_range(&VS, c->view, c->gfn,
+						     c->n, c->value);
+	case BC_SVE_RANGE:
+		return altp2m_views_set_sve_range(&VS, c->view, c->gfn, c->n,
+						  c->value);
+	case BC_LIST:
+		return altp2m_views_set_access_list(&VS, c->view, c->gfns,
+						    c->vals, c->n);
+	default:
+		return altp2m_views_set_sve_list(&VS, c->view, c->gfns,
+						 c->vals, c->n);
+	}
+}
+
+/*
+ * Ranges start on a block or anywhere and end on one or anywhere, within
+ * one page table or across many; lists are runs and scattered gfns, with
+ * repeats, mostly guest RAM.
+ */
+static void bulk_draw(struct bulk_call *c)
+{
+	struct region *r;
+	unsigned int i;
+
+	c->kind = rnd_below(BC_KINDS);
+	c->view = rnd() % 4 ? rand_view() : 0;
+	c->gfn = rand_gfn();
+	if (c->gfn < RAND_SPACE && rnd() % 3 == 0)
+		c->gfn &= ~(B2M - 1);
+	switch (rnd_below(4)) {
+	case 0:
+		c->n = 1 + rnd_below(8);
+		break;
+	case 1:
+		c->n = B2M * (1 + rnd_below(4));
+		break;
+	default:
+		c->n = 1 + rnd_below(3 * B2M);
+	}
+	/* Mostly within the gfn's region, so that most calls succeed. */
+	r = host_region(c->gfn);
+	if (r && rnd() % 4 && c->n > r->base + r->npages - c->gfn)
+		c->n = r->base + r->npages - c->gfn;
+	if (c->kind == BC_SVE_RANGE || c->kind == BC_SVE_LIST)
+		c->value = rnd() % 2;
+	else
+		c->value = rnd() % 16 ? rand_access[rnd_below(5)] : rand_acc();
+	if (c->kind < BC_LIST)
+		return;
+	c->n = 1 + rnd_below(ARRAY_LEN(c->gfns));
+	for (i = 0; i < c->n; i++) {
+		if (i && rnd() % 3)
+			c->gfns[i] = c->gfns[i - 1] + 1;
+		else if (i && rnd() % 8 == 0)
+			c->gfns[i] = c->gfns[rnd_below(i)];
+		else
+			c->gfns[i] = rand_gfn();
+		if (rnd() % 16 && !host_region(c->gfns[i]))
+			c->gfns[i] = i ? c->gfns[0] : 0;
+		c->vals[i] = c->kind == BC_SVE_LIST ? rnd() % 2 :
+			     rnd() % 32 ? rand_access[rnd_below(7)] :
+			     rand_acc();
+	}
+}
+
+/*
+ * @c made inside a transaction, aborted, then outside: the same return,
+ * the same refused argument, the same tables, leaves and counters, the
+ * same fills and splits, and a flush for exactly the views the
+ * transaction would have flushed at commit. Returns the call's result.
+ */
+static int bulk_compare(const struct bulk_call *c, const char *what)
+{
+	unsigned long flushes_of[ALTP2M_VIEWS_DEFAULT];
+	DECLARE_BITMAP(dirty, ALTP2M_VIEWS_MAX);
+	struct altp2m_views_stats s0, s1, s2, s3;
+	struct altp2m_views_why why1;
+	struct snap *general, *fast;
+	unsigned int v;
+	int ret1, ret2;
+
+	s0 = VS.stats;
+	ck_assert_int_eq(txn_begin(), 0);
+	memset(&VS.why, 0, sizeof(VS.why));
+	ret1 = bulk_do(c);
+	why1 = VS.why;
+	memcpy(dirty, VS.dirty, sizeof(dirty));
+	general = snapshot();
+	s1 = VS.stats;
+	ck_assert_int_eq(txn_end(false), 0);
+
+	for (v = 0; v < ALTP2M_VIEWS_DEFAULT; v++)
+		flushes_of[v] = F.flushes_of[v];
+	s2 = VS.stats;
+	memset(&VS.why, 0, sizeof(VS.why));
+	ret2 = bulk_do(c);
+	s3 = VS.stats;
+	fast = snapshot();
+	ck_assert_msg(ret1 == ret2, "%s: %d in a transaction, %d outside",
+		      what, ret1, ret2);
+	ck_assert_msg(!memcmp(&why1, &VS.why, sizeof(why1)),
+		      "%s: refused another argument", what);
+	ck_assert_msg(snap_same_shape(general, fast),
+		      "%s: the tables differ", what);
+	if (!ret2) {
+		for (v = 0; v < ALTP2M_VIEWS_DEFAULT; v++)
+			ck_assert_msg(F.flushes_of[v] - flushes_of[v] ==
+				      (test_bit(v, dirty) ? 1 : 0),
+				      "%s: view %u flushed %lu times, the "
+				      "transaction would %d", what, v,
+				      F.flushes_of[v] - flushes_of[v],
+				      test_bit(v, dirty));
+		ck_assert_uint_eq(s3.fills - s2.fills, s1.fills - s0.fills);
+		ck_assert_uint_eq(s3.fills_2m - s2.fills_2m,
+				  s1.fills_2m - s0.fills_2m);
+		ck_assert_uint_eq(s3.splits - s2.splits, s1.splits - s0.splits);
+	}
+	snap_free(general);
+	snap_free(fast);
+	check_all();
+	return ret2;
+}
+
+START_TEST(bulk_fast_matches_general)
+{
+	const char *env = getenv("ALTP2M_VIEW_SEED");
+	u64 seed = env ? strtoull(env, NULL, 0) : 0xb0c5f00dULL;
+	unsigned int round, step, done = 0, failed = 0;
+	struct bulk_call c;
+	char what[96];
+	int ret;
+
+	fprintf(stderr, "view bulk comparison: seed %#llx\n",
+		(unsigned long long)seed);
+	rng_state = seed | 1;
+	memset(recent, 0, sizeof(recent));
+	altp2m_views_destroy(&VS);
+	memset(&F, 0, sizeof(F));
+	host_add(0, 2048, 1);
+	host_add(3000, 1500, 0);
+	host_add(5120, 1024, 1);
+	ck_assert_int_eq(altp2m_views_init(&VS, &OPS, &F, 0), 0);
+	ck_assert_int_eq(altp2m_views_enable(&VS, 0), 0);
+	for (round = 0; round < 1500; round++) {
+		/* Some history first: views, fills, remaps, splits, sve. */
+		for (step = rnd_below(3); step; step--) {
+			rand_in_txn = 0;
+			rand_step(&ret);
+		}
+		bulk_draw(&c);
+		snprintf(what, sizeof(what), "seed %#llx round %u kind %u "
+			 "view %u gfn %#llx n %llu",
+			 (unsigned long long)seed, round, c.kind, c.view,
+			 (unsigned long long)(c.kind < BC_LIST ? c.gfn :
+					      c.gfns[0]),
+			 (unsigned long long)c.n);
+		if (c.view && (c.view >= VS.max_views || !VS.view[c.view]))
+			c.view = 0;
+		if (bulk_compare(&c, what))
+			failed++;
+		else
+			done++;
+	}
+	fprintf(stderr, "view bulk comparison: %u calls done, %u refused\n",
+		done, failed);
+	ck_assert_uint_gt(done, 700);
+	ck_assert_uint_gt(failed, 50);
+}
+END_TEST
+
 /* ---- lookups for monitors ---------------------------------------------- */
 
 /* A monitor reads through the view it names: remaps followed, or an error. */
@@ -3664,6 +4060,7 @@ static Suite *view_suite(void)
 	tcase_add_test(tc, views_512);
 	tcase_add_test(tc, free_after_flush_on_rollback);
 	tcase_add_test(tc, full_table_mark);
+	tcase_add_test(tc, bulk_paths_by_table);
 	tcase_add_test(tc, fill_path_empty);
 	tcase_add_test(tc, cleared_entries_empty);
 	tcase_add_test(tc, check_finds_bad_empty);
@@ -3691,6 +4088,7 @@ static Suite *view_suite(void)
 	tcase_set_timeout(rnd_tc, 60);
 	tcase_add_test(rnd_tc, randomised_invariant);
 	tcase_add_test(rnd_tc, randomised_txn);
+	tcase_add_test(rnd_tc, bulk_fast_matches_general);
 	suite_add_tcase(s, rnd_tc);
 	return s;
 }
