@@ -367,6 +367,8 @@ bool altp2m_monitor_wants(struct altp2m_vcpu *vcpu, u32 type, u32 index)
 	struct altp2m_mon_reg reg;
 	bool sync, on = false;
 
+	if (!READ_ONCE(vcpu->vm->monitor))
+		return false;
 	rcu_read_lock();
 	mon = altp2m_mon_get(vcpu->vm);
 	if (mon)
@@ -556,6 +558,9 @@ static bool altp2m_mon_paused(struct altp2m_vcpu *vcpu)
 
 	if (READ_ONCE(vcpu->mon.pause_count))
 		return true;
+	/* No monitor (the usual case): no RCU section at every entry. */
+	if (!READ_ONCE(vcpu->vm->monitor))
+		return false;
 	rcu_read_lock();
 	mon = altp2m_mon_get(vcpu->vm);
 	if (mon)

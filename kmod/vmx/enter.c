@@ -229,11 +229,13 @@ void altp2m_vmx_vm_switch(struct altp2m_vm *vm)
 	this_cpu_write(altp2m_last_vm, id);
 }
 
-/* Host state saved before an entry and restored after the exit. */
+/*
+ * Host state read before each entry and restored after the exit, beside
+ * the VMM's user segment state (struct altp2m_vmx_host_user): DEBUGCTL
+ * may change under the thread (perf, from an interrupt).
+ */
 struct altp2m_host_save {
-	u16 ds, es, fs, gs;
-	u64 fs_base;
-	u64 kernel_gs_base;
+	const struct altp2m_vmx_host_user *user;
 	u64 debugctl;
 	unsigned long cr8;
 };
@@ -258,12 +260,12 @@ static __always_inline void altp2m_write_cr8(unsigned long val)
  * move with it from CPU to CPU).
  */
 static void altp2m_host_fields(struct altp2m_vmx_vcpu *v,
-			       const struct altp2m_host_save *h)
+			       const struct altp2m_vmx_host_user *u)
 {
 	struct altp2m_vmx_host_cache *c = &v->host;
 	u64 cr3 = __read_cr3(), cr4 = cr4_read_shadow();
 	/* A selector with RPL or TI set cannot go in a host field. */
-	u16 fs = (h->fs & 7) ? 0 : h->fs, gs = (h->gs & 7) ? 0 : h->gs;
+	u16 fs = (u->fs & 7) ? 0 : u->fs, gs = (u->gs & 7) ? 0 : u->gs;
 
 	if (unlikely(!c->valid || c->cr3 != cr3)) {
 		altp2m_vmwrite(HOST_CR3, cr3);
@@ -281,33 +283,61 @@ static void altp2m_host_fields(struct altp2m_vmx_vcpu *v,
 		altp2m_vmwrite(HOST_GS_SELECTOR, gs);
 		c->gs_sel = gs;
 	}
-	if (unlikely(!c->valid || c->fs_base != h->fs_base)) {
-		altp2m_vmwrite(HOST_FS_BASE, h->fs_base);
-		c->fs_base = h->fs_base;
+	if (unlikely(!c->valid || c->fs_base != u->fs_base)) {
+		altp2m_vmwrite(HOST_FS_BASE, u->fs_base);
+		c->fs_base = u->fs_base;
 	}
 	c->valid = true;
+}
+
+/* The VMM's user segment state, read when it may have changed. */
+static void altp2m_host_user_save(struct altp2m_vmx_vcpu *v, int cpu)
+{
+	struct altp2m_vmx_host_user *u = &v->host_user;
+	unsigned long switches = current->nvcsw + current->nivcsw;
+
+	if (likely(u->valid && u->switches == switches && u->cpu == cpu))
+		return;
+	savesegment(ds, u->ds);
+	savesegment(es, u->es);
+	savesegment(fs, u->fs);
+	savesegment(gs, u->gs);
+	rdmsrq(MSR_FS_BASE, u->fs_base);
+	rdmsrq(MSR_KERNEL_GS_BASE, u->kernel_gs_base);
+	u->switches = switches;
+	u->cpu = cpu;
+	u->valid = true;
+	/* The user's GS base comes back through the exit MSR-load area. */
+	v->auto_host[altp2m_vmx_auto_msr_slot(MSR_KERNEL_GS_BASE)].value =
+		u->kernel_gs_base;
+}
+
+/**
+ * altp2m_vmx_host_user_stale - read the VMM's user segment state again
+ * @vcpu: the vCPU, at the start of ALTP2M_RUN
+ */
+void altp2m_vmx_host_user_stale(struct altp2m_vcpu *vcpu)
+{
+	vcpu->vmx.host_user.valid = false;
 }
 
 static void altp2m_host_save(struct altp2m_vmx_vcpu *v,
 			     struct altp2m_host_save *h)
 {
-	savesegment(ds, h->ds);
-	savesegment(es, h->es);
-	savesegment(fs, h->fs);
-	savesegment(gs, h->gs);
-	rdmsrq(MSR_FS_BASE, h->fs_base);
-	rdmsrq(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	int cpu = raw_smp_processor_id();
+
+	altp2m_host_user_save(v, cpu);
+	h->user = &v->host_user;
 	h->debugctl = get_debugctlmsr();
 	h->cr8 = altp2m_read_cr8();
-	altp2m_host_fields(v, h);
-	/* The user's GS base comes back through the exit MSR-load area. */
-	v->auto_host[altp2m_vmx_auto_msr_slot(MSR_KERNEL_GS_BASE)].value =
-		h->kernel_gs_base;
-	altp2m_vmx_tsc_aux_host(v, raw_smp_processor_id());
+	altp2m_host_fields(v, h->user);
+	altp2m_vmx_tsc_aux_host(v, cpu);
 }
 
-static void altp2m_host_restore(struct altp2m_host_save *h)
+static void altp2m_host_restore(const struct altp2m_host_save *h)
 {
+	const struct altp2m_vmx_host_user *u = h->user;
+
 	/*
 	 * The guest cannot reach the TPR (CR8 accesses exit); should that
 	 * ever fail, a raised TPR would block the host's interrupts on this
@@ -315,17 +345,17 @@ static void altp2m_host_restore(struct altp2m_host_save *h)
 	 */
 	if (unlikely(altp2m_read_cr8() != h->cr8))
 		altp2m_write_cr8(h->cr8);
-	if (h->ds | h->es) {
-		loadsegment(ds, h->ds);
-		loadsegment(es, h->es);
+	if (u->ds | u->es) {
+		loadsegment(ds, u->ds);
+		loadsegment(es, u->es);
 	}
-	if (h->fs & 7) {
-		loadsegment(fs, h->fs);
-		wrmsrq(MSR_FS_BASE, h->fs_base);
+	if (u->fs & 7) {
+		loadsegment(fs, u->fs);
+		wrmsrq(MSR_FS_BASE, u->fs_base);
 	}
-	if (h->gs & 7) {
-		load_gs_index(h->gs);
-		wrmsrq(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	if (u->gs & 7) {
+		load_gs_index(u->gs);
+		wrmsrq(MSR_KERNEL_GS_BASE, u->kernel_gs_base);
 	}
 	if (h->debugctl)
 		update_debugctlmsr(h->debugctl);

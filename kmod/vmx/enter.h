@@ -17,5 +17,6 @@ void altp2m_vmx_mitigations_exit(void);
 void altp2m_vmx_vm_switch(struct altp2m_vm *vm);
 int altp2m_vmx_enter_exit(struct altp2m_vcpu *vcpu, struct altp2m_vmx_exit *e);
 void altp2m_vmx_l1d_dirty(struct altp2m_vcpu *vcpu);
+void altp2m_vmx_host_user_stale(struct altp2m_vcpu *vcpu);
 
 #endif /* ALTP2M_VMX_ENTER_H */

@@ -333,7 +333,7 @@ static void altp2m_step_fixup(struct altp2m_vcpu *vcpu, u32 step)
  */
 static void altp2m_step_done(struct altp2m_vcpu *vcpu)
 {
-	struct altp2m_monitor_event ev = { .type = ALTP2M_MON_EV_SINGLESTEP };
+	struct altp2m_monitor_event ev;
 	const struct altp2m_vmx_shadow_step *sh = &vcpu->vmx.shadow;
 	u32 step = vcpu->mon.step;
 
@@ -361,6 +361,7 @@ static void altp2m_step_done(struct altp2m_vcpu *vcpu)
 		altp2m_mon_switch(vcpu, vcpu->mon.step_return_view);
 		return;
 	}
+	ev = (struct altp2m_monitor_event){ .type = ALTP2M_MON_EV_SINGLESTEP };
 	altp2m_mon_rip_addr(vcpu, &ev.u.singlestep.gla, &ev.u.singlestep.gpa);
 	altp2m_monitor_send(vcpu, &ev);
 }
@@ -723,7 +724,7 @@ static void altp2m_bp_continue(struct altp2m_vcpu *vcpu, u32 clean_view,
  */
 static bool altp2m_bp_exit(struct altp2m_vcpu *vcpu)
 {
-	struct altp2m_monitor_event ev = { .type = ALTP2M_MON_EV_BREAKPOINT };
+	struct altp2m_monitor_event ev;
 	struct altp2m_bp_hit hit;
 	u64 gla, gpa;
 	u32 nop_len;
@@ -743,6 +744,10 @@ static bool altp2m_bp_exit(struct altp2m_vcpu *vcpu)
 	altp2m_mon_stat_inc(vcpu, bp_hits);
 	nop_len = altp2m_bp_nop_here(vcpu, hit.nop_len);
 	if (hit.flags & (ALTP2M_MON_BP_ASYNC | ALTP2M_MON_BP_SYNC)) {
+		/* A count-only hit, stepped over here, needs no event. */
+		ev = (struct altp2m_monitor_event){
+			.type = ALTP2M_MON_EV_BREAKPOINT,
+		};
 		ev.u.breakpoint.gpa = gpa;
 		ev.u.breakpoint.gla = gla;
 		ev.u.breakpoint.insn_len = 1;
@@ -829,10 +834,12 @@ bool altp2m_vmx_monitor_violation(struct altp2m_vcpu *vcpu,
 				  const struct altp2m_vmx_exit *e,
 				  const struct altp2m_view_fault *f, u8 flags)
 {
-	struct altp2m_monitor_event ev = { .type = ALTP2M_MON_EV_VIOLATION };
+	struct altp2m_monitor_event ev;
 
 	if (!altp2m_monitor_wants(vcpu, ALTP2M_MON_EV_VIOLATION, 0))
 		return false;
+	/* Zeroed only now: an exit without a monitor pays nothing for it. */
+	ev = (struct altp2m_monitor_event){ .type = ALTP2M_MON_EV_VIOLATION };
 	ev.u.violation.gpa = e->gpa;
 	ev.u.violation.gla = (flags & ALTP2M_VIOLATION_GLA_VALID) ? e->gla : 0;
 	ev.u.violation.qualification = e->qualification;
@@ -855,7 +862,7 @@ bool altp2m_vmx_monitor_violation(struct altp2m_vcpu *vcpu,
 void altp2m_vmx_monitor_breakpoint(struct altp2m_vcpu *vcpu,
 				   const struct altp2m_vmx_exit *e)
 {
-	struct altp2m_monitor_event ev = { .type = ALTP2M_MON_EV_BREAKPOINT };
+	struct altp2m_monitor_event ev;
 	u32 type = e->intr_info & INTR_INFO_INTR_TYPE_MASK;
 	u32 len = e->insn_len;
 
@@ -865,6 +872,9 @@ void altp2m_vmx_monitor_breakpoint(struct altp2m_vcpu *vcpu,
 		return;
 	if (type == INTR_TYPE_SOFT_EXCEPTION &&
 	    altp2m_monitor_wants(vcpu, ALTP2M_MON_EV_BREAKPOINT, 0)) {
+		ev = (struct altp2m_monitor_event){
+			.type = ALTP2M_MON_EV_BREAKPOINT,
+		};
 		altp2m_mon_rip_addr(vcpu, &ev.u.breakpoint.gla,
 				    &ev.u.breakpoint.gpa);
 		ev.u.breakpoint.insn_len = len;
@@ -907,13 +917,14 @@ static int altp2m_mon_do_write(struct altp2m_vcpu *vcpu, u32 type, u32 index,
 int altp2m_vmx_monitor_write(struct altp2m_vcpu *vcpu, u32 type, u32 index,
 			     u64 val, u32 len)
 {
-	struct altp2m_monitor_event ev = { .type = type };
+	struct altp2m_monitor_event ev;
 	bool wanted, sync = false;
 	u64 old = 0;
 	int ret;
 
 	if (!altp2m_monitor_wants(vcpu, type, index))
 		return altp2m_mon_do_write(vcpu, type, index, val);
+	ev = (struct altp2m_monitor_event){ .type = type };
 	if (type == ALTP2M_MON_EV_CR) {
 		old = altp2m_vmx_read_cr(vcpu, index);
 		wanted = altp2m_monitor_cr_wanted(vcpu, index, old, val, &sync);
@@ -959,10 +970,11 @@ int altp2m_vmx_monitor_write(struct altp2m_vcpu *vcpu, u32 type, u32 index,
 bool altp2m_vmx_monitor_cpuid(struct altp2m_vcpu *vcpu,
 			      const struct altp2m_vmx_exit *e)
 {
-	struct altp2m_monitor_event ev = { .type = ALTP2M_MON_EV_CPUID };
+	struct altp2m_monitor_event ev;
 
 	if (!altp2m_monitor_wants(vcpu, ALTP2M_MON_EV_CPUID, 0))
 		return false;
+	ev = (struct altp2m_monitor_event){ .type = ALTP2M_MON_EV_CPUID };
 	ev.u.cpuid.leaf = vcpu->vmx.gpr[ALTP2M_RAX];
 	ev.u.cpuid.subleaf = vcpu->vmx.gpr[ALTP2M_RCX];
 	ev.u.cpuid.insn_len = e->insn_len;

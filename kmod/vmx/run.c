@@ -57,12 +57,26 @@ static void altp2m_note_guest_view(struct altp2m_vcpu *vcpu)
 }
 
 /*
+ * Take @req if @reqs, one look at the vCPU's requests, has it: a look
+ * saves the run loop a call per request at every entry, and a request
+ * made after it makes the entry go round again (every one taken here is
+ * in ALTP2M_REQS_ENTRY, request.h).
+ */
+static __always_inline bool
+altp2m_take_request(struct altp2m_vcpu *vcpu, unsigned long reqs,
+		    enum altp2m_request req)
+{
+	return (reqs & BIT(req)) && altp2m_check_request(vcpu, req);
+}
+
+/*
  * Before interrupts go off: this CPU's VMCS is the vCPU's, and the fields
  * that follow the vCPU's state (#VE, the view) are current. Preemption
  * is off from here to the end of the entry.
  */
 static void altp2m_enter_prepare(struct altp2m_vcpu *vcpu)
 {
+	unsigned long reqs = READ_ONCE(vcpu->requests);
 	struct altp2m_vmx_vcpu *v = &vcpu->vmx;
 	bool arrived = false;
 	int cpu;
@@ -81,10 +95,11 @@ static void altp2m_enter_prepare(struct altp2m_vcpu *vcpu)
 		WRITE_ONCE(vcpu->cpu, cpu);
 		arrived = true;
 	}
-	if (altp2m_check_request(vcpu, ALTP2M_REQ_TLB_FLUSH) || arrived)
+	if (altp2m_take_request(vcpu, reqs, ALTP2M_REQ_TLB_FLUSH) || arrived)
 		altp2m_vmx_flush_local();
 	/* Taken even where the CPU has no #VE: nothing else would. */
-	if (altp2m_check_request(vcpu, ALTP2M_REQ_VE) && altp2m_vmx_cfg.ve) {
+	if (altp2m_take_request(vcpu, reqs, ALTP2M_REQ_VE) &&
+	    altp2m_vmx_cfg.ve) {
 		/* #VE on with an information page, off without. */
 		if (v->ve_hpa)
 			altp2m_vmwrite(ALTP2M_VMCS_VE_INFO_ADDRESS, v->ve_hpa);
@@ -98,7 +113,7 @@ static void altp2m_enter_prepare(struct altp2m_vcpu *vcpu)
 		if (altp2m_vmx_cfg.eptp_index)
 			altp2m_vmwrite(ALTP2M_VMCS_EPTP_INDEX, vcpu->view);
 	}
-	if (altp2m_check_request(vcpu, ALTP2M_REQ_EPTP) &&
+	if (altp2m_take_request(vcpu, reqs, ALTP2M_REQ_EPTP) &&
 	    v->eptp != v->eptp_loaded) {
 		altp2m_vmwrite(EPT_POINTER, v->eptp);
 		if (altp2m_vmx_cfg.eptp_index)
@@ -106,7 +121,7 @@ static void altp2m_enter_prepare(struct altp2m_vcpu *vcpu)
 		v->eptp_loaded = v->eptp;
 	}
 	/* The intercepts follow the monitor's settings (vmx/monitor.c). */
-	if (altp2m_check_request(vcpu, ALTP2M_REQ_MONITOR))
+	if (altp2m_take_request(vcpu, reqs, ALTP2M_REQ_MONITOR))
 		altp2m_vmx_monitor_update(vcpu);
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
@@ -346,6 +361,7 @@ int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
 		return -EIO;
 	/* The VMM ran since the last entry: its data may be in L1D. */
 	altp2m_vmx_l1d_dirty(vcpu);
+	altp2m_vmx_host_user_stale(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->vmx.fpu, true);
 	for (;;) {
 		if (signal_pending(current)) {
@@ -353,7 +369,8 @@ int altp2m_vmx_run(struct altp2m_vcpu *vcpu)
 			ret = -EINTR;
 			break;
 		}
-		if (altp2m_check_request(vcpu, ALTP2M_REQ_EVENT))
+		if (altp2m_take_request(vcpu, READ_ONCE(vcpu->requests),
+					ALTP2M_REQ_EVENT))
 			altp2m_vcpu_take_events(vcpu);
 		/*
 		 * Parked on a sync event or paused by the monitor: before the

@@ -112,6 +112,35 @@ struct altp2m_vmx_host_cache {
 };
 
 /**
+ * struct altp2m_vmx_host_user - the VMM thread's user segment state, which
+ *	a VM exit does not restore (enter.c puts it back after each exit)
+ * @ds: DS selector
+ * @es: ES selector
+ * @fs: FS selector
+ * @gs: GS selector
+ * @fs_base: IA32_FS_BASE
+ * @kernel_gs_base: IA32_KERNEL_GS_BASE: the user's GS base, in the kernel
+ * @switches: the thread's context switches (nvcsw + nivcsw) when read
+ * @cpu: the CPU it was read on
+ * @valid: read during this ALTP2M_RUN
+ *
+ * Read once per ALTP2M_RUN, not at every entry: while the thread is in
+ * the ioctl nothing can change it (only the thread itself, in user mode,
+ * or a ptracer while it is stopped can), and a context switch saves and
+ * restores it. Read again all the same after a switch or a move to
+ * another CPU, which costs nothing on the path that matters: exits the
+ * module handles without leaving the run loop.
+ */
+struct altp2m_vmx_host_user {
+	u16 ds, es, fs, gs;
+	u64 fs_base;
+	u64 kernel_gs_base;
+	unsigned long switches;
+	int cpu;
+	bool valid;
+};
+
+/**
  * struct altp2m_vmx_vcpu - the VMX side of a vCPU
  * @gpr: guest registers in x86 order; the entry code loads and saves all
  *	but RSP, which goes through the VMCS like @rip and @rflags
@@ -161,6 +190,7 @@ struct altp2m_vmx_host_cache {
  *	TSC_OFFSET); read by other threads (the APIC timer) with READ_ONCE()
  * @tsc_aux_cpu: the CPU whose IA32_TSC_AUX the exit MSR-load area holds,
  *	-1 for none yet (the host's value differs per CPU: enter.c)
+ * @host_user: the VMM thread's user segment state (enter.c)
  * @msr: the MSRs kept in software (core/msr.h)
  * @xcr0: the guest's XCR0, in hardware while it runs with CR4.OSXSAVE
  * @mon_park: what the instruction a sync monitor event parked still has
@@ -202,6 +232,7 @@ struct altp2m_vmx_vcpu {
 	u64 ve_hpa;
 	u64 tsc_offset;
 	int tsc_aux_cpu;
+	struct altp2m_vmx_host_user host_user;
 	struct altp2m_msr_state msr;
 	u64 xcr0;
 	struct altp2m_vmx_mon_park mon_park;
