@@ -108,6 +108,25 @@ int write_str(const char *path, const char *s)
 	return ret;
 }
 
+void test_diag_file(const char *path)
+{
+	char buf[4096], *save, *l;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	printf("# %s:\n", path);
+	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		printf("#   %s\n", l);
+}
+
 bool pin_to_cpu(int cpu)
 {
 	cpu_set_t set;

@@ -93,5 +93,10 @@ bool module_param_on(const char *name);
 bool pin_to_cpu(int cpu);
 /* Write @s to the file at @path (sysfs, cgroupfs): 0, or -1 with errno. */
 int write_str(const char *path, const char *s);
+/*
+ * Print the file at @path (its first 4 KiB: a /proc stack, wchan) as TAP
+ * diagnostics under a line naming it; nothing if it cannot be read.
+ */
+void test_diag_file(const char *path);
 
 #endif /* SELFTEST_TEST_UTIL_H */

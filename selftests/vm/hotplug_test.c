@@ -61,25 +61,6 @@ static void *online_writer(void *arg)
 	return NULL;
 }
 
-static void print_file(const char *path)
-{
-	char buf[4096];
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	printf("# %s:\n", path);
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-		printf("#   %s\n", line);
-}
-
 /*
  * A CPU that never comes or goes leaves the writer in an uninterruptible
  * sleep no signal ends. Rather than hang until the runner's timeout, say
@@ -107,9 +88,9 @@ static void set_online(struct altp2m_test *_t, int cpu, int on)
 		if (errno == EINTR)
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/task/%d/stack", w.tid);
-		print_file(path);
+		test_diag_file(path);
 		snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", w.tid);
-		print_file(path);
+		test_diag_file(path);
 		sysrq = open("/proc/sysrq-trigger", O_WRONLY);
 		if (sysrq >= 0) {
 			if (write(sysrq, "w", 1) != 1)

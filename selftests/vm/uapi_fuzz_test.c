@@ -1809,12 +1809,10 @@ static int kernel_reports(char *last, size_t len)
  */
 static void dump_threads(struct fuzzer *fz)
 {
-	char path[64], buf[2048];
 	struct dirent *d;
+	char path[64];
 	unsigned int i;
-	ssize_t len;
 	DIR *dir;
-	int fd;
 
 	for (i = 0; i < fz->nthr; i++) {
 		pthread_mutex_lock(&fz->thr[i].cur_lock);
@@ -1834,17 +1832,7 @@ static void dump_threads(struct fuzzer *fz)
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/task/%.16s/stack",
 			 d->d_name);
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = 0;
-		printf("# task %s:\n", d->d_name);
-		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
-			printf("#   %s\n", l);
+		test_diag_file(path);
 	}
 	closedir(dir);
 }
