@@ -523,9 +523,15 @@ static void reset_guest(struct worker *w)
 	}
 }
 
+/*
+ * A signal every @ms until arm(w, 0): not one, which a thread preempted
+ * between arming and RUN would take in user space, leaving a guest in a
+ * loop without exits to run on unbounded.
+ */
 static void arm(struct worker *w, long ms)
 {
-	struct itimerspec its = { .it_value.tv_nsec = ms * 1000000L };
+	struct itimerspec its = { .it_value.tv_nsec = ms * 1000000L,
+				  .it_interval.tv_nsec = ms * 1000000L };
 
 	timer_settime(w->timer, 0, &its, NULL);
 }

@@ -1025,11 +1025,20 @@ static void reset_vcpu(struct fuzzer *fz, int i)
 	__vcpu_ioctl(v, ALTP2M_SET_REGS, &fz->reset_regs[i]);
 }
 
+/*
+ * The slice timer of a RUN: SIGUSR1 every SLICE_MS until disarmed. Not
+ * once: a thread preempted between arming and the ioctl takes that one
+ * signal in user space, and a RUN that then sleeps (a halted vCPU, or one
+ * waiting for a SIPI) would hold the vCPU's lock until the watchdog.
+ */
+#define SLICE_TIMER { .it_value.tv_nsec = SLICE_MS * 1000000L,		\
+		      .it_interval.tv_nsec = SLICE_MS * 1000000L }
+
 /* One RUN of a main vCPU; its exit decides whether the guest restarts. */
 static void run_main_vcpu(struct fuzzer *fz, struct thr *t, int i)
 {
 	struct vcpu *v = fz->vcpus[i];
-	struct itimerspec its = { .it_value.tv_nsec = SLICE_MS * 1000000L };
+	struct itimerspec its = SLICE_TIMER;
 	bool restart = false;
 	int ret, err;
 
@@ -1334,7 +1343,7 @@ static int do_ioctl_on(struct thr *t, unsigned int ci, int fd, int vcpu)
 	uint64_t bad_flags = 0, argp;
 	char desc[LOG_LEN];
 	int ret, err, n, i;
-	struct itimerspec its = { .it_value.tv_nsec = SLICE_MS * 1000000L };
+	struct itimerspec its = SLICE_TIMER;
 
 	if (ci >= NR_CALLS)
 		ci = below(t, NR_CALLS);
@@ -1835,6 +1844,8 @@ static void dump_threads(struct fuzzer *fz)
 		test_diag_file(path);
 	}
 	closedir(dir);
+	/* Before the _exit() that follows. */
+	fflush(stdout);
 }
 
 /* The main thread: watch that no call hangs. */
