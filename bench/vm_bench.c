@@ -210,7 +210,8 @@ static inline uint64_t guest_vmcall(uint64_t nr, uint64_t a0, uint64_t a1)
 
 /*
  * #VE (vector 20, no error code): the C part runs on the interrupted
- * stack with the caller-saved registers saved by the stub below.
+ * stack; guest_ve_entry, below, saves the caller-saved registers around
+ * it.
  */
 static void __attribute__((used)) guest_ve_handler(void)
 {
@@ -227,6 +228,7 @@ static void __attribute__((used)) guest_ve_handler(void)
  * 40 bytes of frame on a 16-byte aligned stack, then 9 pushes: RSP is
  * 16-byte aligned at the call, as the ABI wants.
  */
+void guest_ve_entry(void);
 __asm__(".text\n"
 	".globl guest_ve_entry\n"
 	"guest_ve_entry:\n"
@@ -238,15 +240,6 @@ __asm__(".text\n"
 	"	pop %r8\n	pop %rdi\n	pop %rsi\n"
 	"	pop %rdx\n	pop %rcx\n	pop %rax\n"
 	"	iretq\n");
-
-/* Its address, for the IDT (no C declaration of an assembler symbol). */
-static uint64_t guest_ve_entry_addr(void)
-{
-	uint64_t a;
-
-	__asm__("movabs $guest_ve_entry, %0" : "=r"(a));
-	return a;
-}
 
 /* Read the pages the host changes, until it says stop. */
 static void guest_spin(struct gparams *p, const struct gphase *g)
@@ -903,7 +896,8 @@ static int run(bool kvm, bool short_mode, const char *out_path)
 		vm_set_suppress_ve(b->vm, b->view_b, p3 >> 12, 1, 0);
 		TEST_ASSERT(!ioctl(b->vcpu->fd, ALTP2M_SET_VE_PAGE, &vp),
 			    "ALTP2M_SET_VE_PAGE: %s", strerror(errno));
-		x86_set_idt_gate(b->vm->ram, VE_VECTOR, guest_ve_entry_addr());
+		x86_set_idt_gate(b->vm->ram, VE_VECTOR,
+				 (uint64_t)(uintptr_t)guest_ve_entry);
 		gp->ve_views[0] = b->view_a;
 		gp->ve_views[1] = b->view_b;
 		gp->ve_info = ve;
