@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The figures the guest benchmarks (monitor_rt, bp_rt) print: per phase
- * the median, minimum, 90th percentile and mean of N tick counts, and
+ * the median, minimum, 90th percentile, mean and maximum of N tick counts
+ * (with the maximum's iteration: a first-iteration warm-up and a stall
+ * in the middle of a phase are different stories), and
  * the ratio of two phases, on stdout and as a "BENCH {json}" line for
  * the tools/bench-* scripts.
  */
@@ -13,7 +15,7 @@
 #include <stdlib.h>
 
 struct stats {
-	uint64_t median, min, p90;
+	uint64_t median, min, p90, max, max_at;
 	double mean;
 };
 
@@ -31,9 +33,14 @@ static inline struct stats stats_of(uint64_t *t, uint64_t n)
 	double sum = 0;
 	uint64_t i;
 
-	qsort(t, n, sizeof(*t), cmp_u64);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		sum += t[i];
+		if (t[i] > s.max) {
+			s.max = t[i];
+			s.max_at = i;
+		}
+	}
+	qsort(t, n, sizeof(*t), cmp_u64);
 	s.min = t[0];
 	s.median = t[n / 2];
 	s.p90 = t[n * 9 / 10];

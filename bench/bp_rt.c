@@ -325,17 +325,22 @@ int main(int argc, char **argv)
 			    (unsigned long long)d.events);
 		d.events = 0;
 		st[ph] = stats_of(t, n);
-		printf("%-16s median %8llu  min %8llu  p90 %8llu  mean %10.1f\n",
+		printf("%-16s median %8llu  min %8llu  p90 %8llu  mean %10.1f  max %10llu @%llu\n",
 		       p->name, (unsigned long long)st[ph].median,
 		       (unsigned long long)st[ph].min,
-		       (unsigned long long)st[ph].p90, st[ph].mean);
+		       (unsigned long long)st[ph].p90, st[ph].mean,
+		       (unsigned long long)st[ph].max,
+		       (unsigned long long)st[ph].max_at);
 		printf("BENCH {\"phase\": \"%s\", \"n\": %llu, ", p->name,
 		       (unsigned long long)n);
 		printf("\"median\": %llu, \"min\": %llu, ",
 		       (unsigned long long)st[ph].median,
 		       (unsigned long long)st[ph].min);
-		printf("\"p90\": %llu, \"mean\": %.1f}\n",
+		printf("\"p90\": %llu, \"mean\": %.1f, ",
 		       (unsigned long long)st[ph].p90, st[ph].mean);
+		printf("\"max\": %llu, \"max_at\": %llu}\n",
+		       (unsigned long long)st[ph].max,
+		       (unsigned long long)st[ph].max_at);
 	}
 	ms.vcpu = 0;
 	TEST_ASSERT(!ioctl(m->fd, ALTP2M_MONITOR_GET_STATS, &ms),

@@ -58,6 +58,15 @@ static int altp2m_handle_vmcall(struct altp2m_vcpu *vcpu,
 
 	/* The guest's view calls stay in the module (hypercall.c). */
 	if (nr <= 0xffff) {
+		/*
+		 * View operations allocate, free and map host memory, so
+		 * the next entry flushes L1D. A request to the monitor
+		 * touches only this VM's event and response, as a view
+		 * violation's event does; its vCPU, if it sleeps for the
+		 * answer, is flushed for the context switch.
+		 */
+		if (nr != ALTP2M_HC_MONITOR_REQUEST && nr != ALTP2M_HC_GET_MODE)
+			altp2m_vmx_l1d_dirty(vcpu);
 		altp2m_vmx_guest_mem(vcpu, &pg, &ctx, &cs_base);
 		args[0] = gpr[ALTP2M_RBX];
 		args[1] = gpr[ALTP2M_RCX];
@@ -153,12 +162,13 @@ gp:
 /*
  * MOV to/from CR0, CR4, CR8, CLTS and LMSW, and MOV to CR3 while a monitor
  * watches it; everything else owns #GP. The monitor sees MOV to CR0, CR3
- * and CR4 (a sync event parks the vCPU with the write not done).
+ * and CR4, CLTS and LMSW as CR0 writes (a sync event parks the vCPU with
+ * the write not done).
  */
 static int altp2m_handle_cr(struct altp2m_vcpu *vcpu,
 			    const struct altp2m_vmx_exit *e)
 {
-	u64 q = e->qualification, *gpr = vcpu->vmx.gpr;
+	u64 q = e->qualification, *gpr = vcpu->vmx.gpr, val;
 	unsigned int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
 	int ret;
 
@@ -188,14 +198,17 @@ static int altp2m_handle_cr(struct altp2m_vcpu *vcpu,
 						 vcpu->vmx.cr8;
 		break;
 	case 2:		/* CLTS */
-		ret = altp2m_vmx_write_cr(vcpu, 0,
-					  altp2m_vmx_read_cr(vcpu, 0) &
-					  ~X86_CR0_TS);
-		break;
 	default:	/* LMSW: the low four bits, and PE cannot be cleared */
-		ret = altp2m_vmx_write_cr(vcpu, 0,
-					  (altp2m_vmx_read_cr(vcpu, 0) & ~0xeULL) |
-					  ((q >> 16) & 0xf));
+		val = altp2m_vmx_read_cr(vcpu, 0);
+		if (type == 2)
+			val &= ~X86_CR0_TS;
+		else
+			val = (val & ~0xeULL) | ((q >> 16) & 0xf);
+		/* A CR0 write to the monitor, as Xen reports them. */
+		ret = altp2m_vmx_monitor_write(vcpu, ALTP2M_MON_EV_CR, 0, val,
+					       e->insn_len);
+		if (ret == ALTP2M_MON_WRITE_PARKED)
+			return 1;
 		break;
 	}
 	if (ret) {
@@ -529,8 +542,6 @@ static int altp2m_dispatch_exit(struct altp2m_vcpu *vcpu,
 		vcpu->stats.irq_window_exits++;
 		return 1;
 	case EXIT_REASON_VMCALL:
-		/* View operations allocate and free host memory. */
-		altp2m_vmx_l1d_dirty(vcpu);
 		return altp2m_handle_vmcall(vcpu, e);
 	case EXIT_REASON_CR_ACCESS:
 		return altp2m_handle_cr(vcpu, e);

@@ -134,6 +134,35 @@ static void guest_cr4_flip(void)
 	GUEST_SYNC(read_cr4());
 }
 
+/*
+ * CR0 by its three instructions: MOV sets TS, CLTS clears it twice (the
+ * monitor denies the first), LMSW flips MP and then restores it. Written
+ * in assembly: nothing may touch the FPU while TS is set.
+ */
+static void guest_cr0_writes(void)
+{
+	uint64_t cr0, denied, cleared, flipped;
+
+	__asm__ __volatile__("mov %%cr0, %0\n\t"
+			     "mov %0, %%rax\n\t"
+			     "or $8, %%rax\n\t"
+			     "mov %%rax, %%cr0\n\t"
+			     "clts\n\t"
+			     "mov %%cr0, %1\n\t"
+			     "clts\n\t"
+			     "mov %%cr0, %2\n\t"
+			     "mov %0, %%rax\n\t"
+			     "xor $2, %%eax\n\t"
+			     "lmsw %%ax\n\t"
+			     "mov %%cr0, %3\n\t"
+			     "mov %0, %%rax\n\t"
+			     "lmsw %%ax"
+			     : "=&r"(cr0), "=&r"(denied), "=&r"(cleared),
+			       "=&r"(flipped)
+			     : : "rax", "memory");
+	GUEST_SYNC_ARGS(cr0, denied, cleared, flipped);
+}
+
 static void guest_cr3_reload(void)
 {
 	uint64_t cr3;
@@ -357,6 +386,54 @@ TEST(cr_sync_continue_writes)
 	run_wait(_t, &r);
 	ASSERT_EQ(r.type, UCALL_SYNC);
 	EXPECT_EQ(r.uc.args[0], ev.u.cr.new_value);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+/*
+ * CLTS and LMSW are CR0 writes to the monitor, as MOV is: each one that
+ * changes CR0 parks the vCPU with its value computed and not written;
+ * DENY skips it, "continue" writes it.
+ */
+TEST(cr0_clts_lmsw)
+{
+	struct vm *vm = vm_create(0);
+	struct runner r = { .vcpu = vcpu_add(vm, 0, guest_cr0_writes) };
+	struct altp2m_monitor_event ev[5];
+	uint64_t cr0, ts = 8, mp = 2;
+	struct monitor *m;
+	int i;
+
+	m = monitor_attach(vm, 0, 0);
+	mon_set_event(m, ALTP2M_MON_EV_CR,
+		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
+	run_async(_t, &r);
+	for (i = 0; i < 5; i++) {
+		next_event(_t, m, &ev[i], ALTP2M_MON_EV_CR);
+		EXPECT_EQ(ev[i].u.cr.index, 0);
+		EXPECT_EQ(ev[i].flags & ALTP2M_MON_EVF_SYNC,
+			  ALTP2M_MON_EVF_SYNC);
+		/* Parked unwritten. */
+		EXPECT_EQ(ev[i].regs.cr0, ev[i].u.cr.old_value);
+		mon_respond(m, &ev[i], i == 1 ? ALTP2M_MON_RSP_DENY : 0);
+	}
+	run_wait(_t, &r);
+	ASSERT_EQ(r.type, UCALL_SYNC);
+	cr0 = r.uc.args[0];
+	EXPECT_EQ(cr0 & ts, 0);
+	/* MOV, CLTS denied, CLTS, LMSW flipping MP, LMSW restoring it. */
+	EXPECT_EQ(ev[0].u.cr.new_value, cr0 | ts);
+	EXPECT_EQ(ev[1].u.cr.old_value, cr0 | ts);
+	EXPECT_EQ(ev[1].u.cr.new_value, cr0);
+	EXPECT_EQ(r.uc.args[1], cr0 | ts);
+	EXPECT_EQ(ev[2].u.cr.old_value, cr0 | ts);
+	EXPECT_EQ(ev[2].u.cr.new_value, cr0);
+	EXPECT_EQ(r.uc.args[2], cr0);
+	EXPECT_EQ(ev[3].u.cr.new_value, cr0 ^ mp);
+	EXPECT_EQ(r.uc.args[3], cr0 ^ mp);
+	EXPECT_EQ(ev[4].u.cr.old_value, cr0 ^ mp);
+	EXPECT_EQ(ev[4].u.cr.new_value, cr0);
+	EXPECT_EQ(monitor_next_event(m, &ev[0], 0), -1);
 	monitor_close(m);
 	vm_free(vm);
 }

@@ -1644,7 +1644,8 @@ struct altp2m_monitor_regs {
  *               @flags ALTP2M_MON_BPF_HIDDEN for a hidden breakpoint
  *               (see "Hidden breakpoints"), with its @id and @hits
  *   singlestep: @gpa and @gla of the instruction the vCPU is now at
- *   cr:         @index (0, 3, 4), @old_value, @new_value
+ *   cr:         @index (0, 3, 4), @old_value, @new_value (CLTS and LMSW
+ *               are CR0 writes too)
  *   msr:        @index, @old_value, @new_value
  *   guest_request: the call's arguments (RBX, RCX, RDX, RSI)
  *   cpuid:      @leaf (EAX), @subleaf (ECX), @insn_len
