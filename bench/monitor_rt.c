@@ -558,10 +558,11 @@ int main(int argc, char **argv)
 			    (unsigned long long)handled,
 			    (unsigned long long)d.res[0]);
 		st[ph] = stats_of(t, n);
-		printf("%-20s median %8llu  min %8llu  p90 %8llu  mean %10.1f  max %10llu @%-5llu polls %llu/%llu\n",
+		printf("%-20s median %8llu  min %8llu  p90 %8llu  mean %10.1f",
 		       p->name, (unsigned long long)st[ph].median,
 		       (unsigned long long)st[ph].min,
-		       (unsigned long long)st[ph].p90, st[ph].mean,
+		       (unsigned long long)st[ph].p90, st[ph].mean);
+		printf("  max %10llu @%-5llu polls %llu/%llu\n",
 		       (unsigned long long)st[ph].max,
 		       (unsigned long long)st[ph].max_at,
 		       (unsigned long long)d.res[1],

@@ -10,6 +10,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/string.h>
 #include <linux/uidgid.h>
 #include <asm/msr.h>
@@ -59,7 +60,11 @@ static inline unsigned int altp2m_gpa_bits(void)
  * @slots: memory regions; changed under @lock and @mmu_lock both, so
  *	either is enough to read them. They do not change while any vCPU
  *	runs (changes are refused with EBUSY), so the run loop reads them
- *	without a lock
+ *	without a lock. Every change also takes @map_lock for writing
+ * @map_lock: the monitor's guest-RAM mapping reads @slots under it (for
+ *	reading) while it maps a page, so a page is mapped only while its
+ *	region holds it (monitor_map.c); inside @mmu_lock, and nothing that
+ *	takes another lock runs under it
  * @vcpus: by vCPU id; an entry is cleared when its file is released
  * @nr_running: vCPUs inside ALTP2M_RUN
  * @mmu_lock: serialises every call into @views (the CPU's page walker
@@ -112,6 +117,7 @@ struct altp2m_vm {
 	struct mm_struct *mm;
 	struct mutex lock;		/* see above */
 	struct altp2m_memslots slots;
+	struct rw_semaphore map_lock;	/* see above */
 	struct altp2m_vcpu *vcpus[ALTP2M_MAX_VCPUS];
 	unsigned int nr_running;
 	struct mutex mmu_lock;		/* see above */
@@ -253,6 +259,7 @@ void altp2m_memory_setup(void);
 int altp2m_copy_gpa(struct altp2m_vm *vm, u64 gpa, void *buf,
 		    unsigned int len, bool write);
 int altp2m_host_frame(void *vm, u64 gfn, u64 *hpa, unsigned int *max_level);
+int altp2m_memory_pfn(struct altp2m_vm *vm, u64 gfn, unsigned long *pfn);
 int altp2m_memory_region_set(struct altp2m_vm *vm,
 			     const struct altp2m_memory_region *r);
 void altp2m_memory_destroy(struct altp2m_vm *vm);

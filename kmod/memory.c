@@ -162,6 +162,7 @@ int altp2m_memory_region_set(struct altp2m_vm *vm,
 	unsigned int gpa_bits = altp2m_gpa_bits();
 	enum altp2m_memslot_change change;
 	struct altp2m_memslot *s;
+	u64 old_gfn;
 	int ret;
 
 	lockdep_assert_held(&vm->lock);
@@ -194,15 +195,21 @@ int altp2m_memory_region_set(struct altp2m_vm *vm,
 			altp2m_slot_unpin(vm, s);
 			return -EEXIST;
 		}
+		down_write(&vm->map_lock);
 		vm->slots.slot[r->slot] = s;
+		up_write(&vm->map_lock);
 		mutex_unlock(&vm->mmu_lock);
 		return 0;
 	case ALTP2M_MEMSLOT_DELETE:
 		s = vm->slots.slot[r->slot];
 		mutex_lock(&vm->mmu_lock);
 		altp2m_slot_unmap(vm, s);
+		down_write(&vm->map_lock);
 		vm->slots.slot[r->slot] = NULL;
+		up_write(&vm->map_lock);
 		mutex_unlock(&vm->mmu_lock);
+		/* No monitor maps a page of it from here on: unpin. */
+		altp2m_monitor_map_gone(vm, s->base_gfn, s->npages);
 		altp2m_slot_unpin(vm, s);
 		return 0;
 	case ALTP2M_MEMSLOT_MOVE:
@@ -214,9 +221,13 @@ int altp2m_memory_region_set(struct altp2m_vm *vm,
 			return -EEXIST;
 		}
 		altp2m_slot_unmap(vm, s);
+		old_gfn = s->base_gfn;
+		down_write(&vm->map_lock);
 		s->base_gfn = r->guest_phys_addr >> PAGE_SHIFT;
+		up_write(&vm->map_lock);
 		altp2m_slot_scan_huge(s);
 		mutex_unlock(&vm->mmu_lock);
+		altp2m_monitor_map_gone(vm, old_gfn, s->npages);
 		return 0;
 	default:
 		return 0;
@@ -287,6 +298,28 @@ int altp2m_host_frame(void *opaque, u64 gfn, u64 *hpa,
 	if (altp2m_huge_pages && gfn >= first &&
 	    test_bit((gfn - first) / ALTP2M_PAGES_PER_2M, p->huge))
 		*max_level = 2;
+	return 0;
+}
+
+/**
+ * altp2m_memory_pfn - the host frame of a guest RAM page, for a mapping
+ * @vm: the VM, its @map_lock held (a region change waits for it)
+ * @gfn: the gfn
+ * @pfn: set to the frame
+ *
+ * Return: 0, or -ENOENT when @gfn is not guest RAM.
+ */
+int altp2m_memory_pfn(struct altp2m_vm *vm, u64 gfn, unsigned long *pfn)
+{
+	struct altp2m_slot_pages *p;
+	struct altp2m_memslot *s;
+
+	lockdep_assert_held(&vm->map_lock);
+	s = altp2m_memslot_find(&vm->slots, gfn);
+	if (!s)
+		return -ENOENT;
+	p = s->priv;
+	*pfn = page_to_pfn(p->pages[gfn - s->base_gfn]);
 	return 0;
 }
 

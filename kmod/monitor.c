@@ -141,6 +141,7 @@ static int altp2m_mon_cr_slot(u32 index)
  *	READ_ONCE() through vm->monitor)
  * @views: the views created through the fd (monitor_data.c's, monitor.h)
  * @cr3_views: the CR3 table, NULL for none (cr3_views.c's, hidden.h)
+ * @mapping: the monitor file's own address_space (monitor_map.c)
  */
 struct altp2m_monitor {
 	struct altp2m_vm *vm;
@@ -161,6 +162,7 @@ struct altp2m_monitor {
 	unsigned int pause_all;
 	struct altp2m_monitor_views views;
 	struct altp2m_cr3_views __rcu *cr3_views;
+	struct address_space mapping;
 };
 
 /* The VM's monitor, inside rcu_read_lock(); NULL for none or closing. */
@@ -176,6 +178,19 @@ static struct altp2m_monitor *altp2m_mon_get(struct altp2m_vm *vm)
 struct altp2m_vm *altp2m_monitor_vm(struct altp2m_monitor *mon)
 {
 	return mon->vm;
+}
+
+/*
+ * A region gave up guest RAM at @gfn (deleted or moved; memory.c, the
+ * VM's lock held, @slots already changed): it leaves the monitor's
+ * mappings before the pages are unpinned. A closing monitor has no
+ * mapping left: every VMA holds the file.
+ */
+void altp2m_monitor_map_gone(struct altp2m_vm *vm, u64 gfn, u64 npages)
+{
+	lockdep_assert_held(&vm->lock);
+	if (vm->monitor)
+		altp2m_monitor_map_zap(&vm->monitor->mapping, gfn, npages);
 }
 
 struct altp2m_monitor_views *altp2m_monitor_views(struct altp2m_monitor *mon)
@@ -1241,6 +1256,8 @@ static int altp2m_mon_mmap(struct file *file, struct vm_area_struct *vma)
 	struct altp2m_monitor *mon = file->private_data;
 	u64 len = vma->vm_end - vma->vm_start;
 
+	if (vma->vm_pgoff >= ALTP2M_MONITOR_MEM_OFFSET >> PAGE_SHIFT)
+		return altp2m_monitor_map_mmap(vma);
 	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff ||
 	    len > ALTP2M_MAX_VCPUS * mon->ring_bytes)
 		return -EINVAL;
@@ -1433,6 +1450,7 @@ int altp2m_monitor_attach(struct altp2m_vm *vm,
 		ret = PTR_ERR(file);
 		goto err_unlock;
 	}
+	altp2m_monitor_map_init(&mon->mapping, file);
 	kref_get(&vm->refs);
 	WRITE_ONCE(vm->monitor, mon);
 	mutex_unlock(&vm->lock);

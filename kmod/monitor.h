@@ -13,6 +13,9 @@
  *    memory through a view or by linear address, TRANSLATE, and the view
  *    ioctls the monitor fd takes (with the bookkeeping for
  *    ALTP2M_MONITOR_DROP_VIEWS).
+ *  - monitor_map.c: guest RAM mapped through the monitor fd (mmap at
+ *    ALTP2M_MONITOR_MEM_OFFSET), and how it lets go of a region's pages
+ *    before memory.c unpins them.
  *  - vmx/monitor.c: the hardware side: the intercepts each event needs
  *    (#BP, #DB and TF or MTF, CR and MSR writes, CPUID), the events'
  *    producers in the exit handlers, the registers snapshot, and carrying
@@ -50,9 +53,12 @@
 #include <linux/wait.h>
 #include <linux/altp2m.h>
 
+struct address_space;
 struct altp2m_monitor;
 struct altp2m_vcpu;
 struct altp2m_vm;
+struct file;
+struct vm_area_struct;
 
 /* What altp2m_monitor_send() did with an event. */
 enum altp2m_mon_verdict {
@@ -203,6 +209,16 @@ struct altp2m_vcpu *altp2m_monitor_vcpu_pin(struct altp2m_monitor *mon,
 void altp2m_monitor_vcpu_unpin(struct altp2m_vcpu *vcpu);
 void altp2m_monitor_vm_closed(struct altp2m_vm *vm);
 void altp2m_monitor_vcpu_gone(struct altp2m_vcpu *vcpu);
+void altp2m_monitor_map_gone(struct altp2m_vm *vm, u64 gfn, u64 npages);
+
+/*
+ * monitor_map.c (see there): the monitor file's own address_space, the
+ * mmap() of guest RAM, and zapping gfns from it.
+ */
+void altp2m_monitor_map_init(struct address_space *mapping, struct file *file);
+int altp2m_monitor_map_mmap(struct vm_area_struct *vma);
+void altp2m_monitor_map_zap(struct address_space *mapping, u64 gfn,
+			    u64 npages);
 
 /*
  * monitor_data.c

@@ -389,6 +389,7 @@ int altp2m_vm_create(struct altp2m_create_vm *arg,
 	kref_init(&vm->refs);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->mmu_lock);
+	init_rwsem(&vm->map_lock);
 	altp2m_hidden_init(vm);
 	/* The guest's TSC reads 0 now, on every vCPU (see uapi TSC). */
 	vm->tsc_offset = -rdtsc();

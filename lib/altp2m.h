@@ -53,7 +53,7 @@ extern "C" {
 #endif
 
 #define LIBALTP2M_MAJOR		1
-#define LIBALTP2M_MINOR		2
+#define LIBALTP2M_MINOR		3
 
 /* The library's own "MAJOR.MINOR", of the copy that is running. */
 const char *altp2m_libversion(void);
@@ -465,6 +465,21 @@ uint32_t altp2m_mon_vm_id(const struct altp2m_mon *m);
  * owns it: do not read, close or mmap it.
  */
 int altp2m_mon_fd(const struct altp2m_mon *m);
+
+/*
+ * Guest RAM mapped into this process without a copy (libaltp2m 1.3; the
+ * uAPI's "Guest RAM mapped", ALTP2M_FEATURE_MONITOR_MAP): @len bytes of
+ * guest-physical memory from @gpa (both page multiples) as the VMM's
+ * regions hold them (view 0: no view's rights or remaps), read-only, or
+ * writable too with ALTP2M_MON_MAP_WRITE. A page that is not guest RAM,
+ * or no longer is (its region deleted or moved), raises SIGBUS when
+ * touched. altp2m_mon_unmap_gpa() undoes it; a mapping left at
+ * altp2m_mon_close() keeps the monitor attached until it is unmapped.
+ */
+#define ALTP2M_MON_MAP_WRITE	1u
+int altp2m_mon_map_gpa(struct altp2m_mon *m, uint64_t gpa, size_t len,
+		       unsigned int flags, void **addr);
+void altp2m_mon_unmap_gpa(struct altp2m_mon *m, void *addr, size_t len);
 
 /* ALTP2M_MONITOR_GET_INFO: events, responses and limits of this module. */
 int altp2m_mon_get_info(struct altp2m_mon *m, struct altp2m_monitor_info *info);

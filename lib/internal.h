@@ -371,6 +371,9 @@ struct altp2m__mon_transport {
 	/* The rings: @len bytes from offset 0, shared; NULL and *err. */
 	void *(*map)(void *priv, size_t len, int *err);
 	void (*unmap)(void *priv, void *addr, size_t len);
+	/* Guest RAM: @len bytes at mmap offset @off, shared; NULL and *err. */
+	void *(*map_gpa)(void *priv, uint64_t off, size_t len, int prot,
+			 int *err);
 	/* Wait for POLLIN: the revents (0 on timeout) or a negative errno. */
 	int (*poll)(void *priv, int timeout_ms);
 	int (*fd)(void *priv);

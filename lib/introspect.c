@@ -45,6 +45,19 @@ static void *altp2m_monfd_map(void *priv, size_t len, int *err)
 	return p;
 }
 
+static void *altp2m_monfd_map_gpa(void *priv, uint64_t off, size_t len,
+				  int prot, int *err)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, (int)(intptr_t)priv,
+		       (off_t)off);
+
+	if (p == MAP_FAILED) {
+		*err = -errno;
+		return NULL;
+	}
+	return p;
+}
+
 static void altp2m_monfd_unmap(void *priv, void *addr, size_t len)
 {
 	(void)priv;
@@ -75,6 +88,7 @@ static const struct altp2m__mon_transport altp2m_monfd_transport = {
 	.ioctl = altp2m_monfd_ioctl,
 	.map = altp2m_monfd_map,
 	.unmap = altp2m_monfd_unmap,
+	.map_gpa = altp2m_monfd_map_gpa,
 	.poll = altp2m_monfd_poll,
 	.fd = altp2m_monfd_fd,
 	.close = altp2m_monfd_close,
@@ -977,6 +991,53 @@ int altp2m_mon_write_gva(struct altp2m_mon *m, uint32_t vcpu, uint32_t view,
 	return altp2m_mon_mem(m, ALTP2M_MONITOR_WRITE_MEM, ALTP2M_MON_MEM_GVA,
 			      vcpu, view, gva, (void *)buf, len, done,
 			      "write memory");
+}
+
+ALTP2M_EXPORT
+int altp2m_mon_map_gpa(struct altp2m_mon *m, uint64_t gpa, size_t len,
+		       unsigned int flags, void **addr)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	int prot = PROT_READ, err = -EOPNOTSUPP;
+	void *p;
+
+	altp2m__err_clear(&m->e);
+	if (!addr)
+		altp2m__mon_detail(m, -EINVAL, "no pointer for the address");
+	else if (flags & ~ALTP2M_MON_MAP_WRITE)
+		altp2m__mon_detail(m, -EINVAL, "unknown flags 0x%x",
+				   flags & ~ALTP2M_MON_MAP_WRITE);
+	else if (!len || gpa % page || len % page)
+		altp2m__mon_detail(m, -EINVAL,
+				   "gpa 0x%llx and length %zu must be page multiples, the length not 0",
+				   (unsigned long long)gpa, len);
+	else if (gpa >= ALTP2M_MONITOR_MEM_OFFSET ||
+		 len > ALTP2M_MONITOR_MEM_OFFSET - gpa)
+		altp2m__mon_detail(m, -EINVAL,
+				   "gpa 0x%llx + %zu is beyond any guest",
+				   (unsigned long long)gpa, len);
+	if (m->e.err)
+		return altp2m__mon_fail(m, m->e.err, "map guest memory");
+	if (flags & ALTP2M_MON_MAP_WRITE)
+		prot |= PROT_WRITE;
+	p = m->tr->map_gpa ? m->tr->map_gpa(m->priv,
+					    ALTP2M_MONITOR_MEM_OFFSET + gpa,
+					    len, prot, &err) : NULL;
+	if (!p) {
+		if (err == -EINVAL)
+			altp2m__mon_detail(m, err,
+					   "beyond the host's guest-physical width, or a module without ALTP2M_FEATURE_MONITOR_MAP");
+		return altp2m__mon_fail(m, err, "map guest memory");
+	}
+	*addr = p;
+	return 0;
+}
+
+ALTP2M_EXPORT
+void altp2m_mon_unmap_gpa(struct altp2m_mon *m, void *addr, size_t len)
+{
+	if (addr)
+		m->tr->unmap(m->priv, addr, len);
 }
 
 /* ALTP2M_ADD/REMOVE_HIDDEN_FRAMES on the monitor fd. */

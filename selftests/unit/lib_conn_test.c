@@ -223,7 +223,7 @@ START_TEST(library_version)
 
 	snprintf(want, sizeof(want), "%d.%d", LIBALTP2M_MAJOR, LIBALTP2M_MINOR);
 	ck_assert_str_eq(altp2m_libversion(), want);
-	ck_assert_str_eq(altp2m_libversion(), "1.2");
+	ck_assert_str_eq(altp2m_libversion(), "1.3");
 	altp2m_free(NULL);
 	altp2m_free(malloc(8));
 }

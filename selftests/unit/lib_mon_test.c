@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +42,11 @@ struct monfd {
 	uint32_t ring_entries_lie;	/* a header that says otherwise */
 	struct altp2m_hidden_frames hidden;	/* the last ADD/REMOVE_HIDDEN */
 	int hidden_err;
+	/* The last guest-RAM mmap: offset, length, protection; its answer. */
+	uint64_t map_off;
+	size_t map_len;
+	int map_prot, map_err;
+	unsigned char map_area[8192];
 };
 
 static struct altp2m_monitor_ring *hdr(struct monfd *f, unsigned int v)
@@ -152,6 +158,21 @@ static void *f_map(void *priv, size_t len, int *err)
 	return f->rings;
 }
 
+static void *f_map_gpa(void *priv, uint64_t off, size_t len, int prot,
+		       int *err)
+{
+	struct monfd *f = priv;
+
+	f->map_off = off;
+	f->map_len = len;
+	f->map_prot = prot;
+	if (f->map_err) {
+		*err = f->map_err;
+		return NULL;
+	}
+	return f->map_area;
+}
+
 static void f_unmap(void *priv, void *addr, size_t len)
 {
 	struct monfd *f = priv;
@@ -189,6 +210,7 @@ static const struct altp2m__mon_transport fake_tr = {
 	.ioctl = f_ioctl,
 	.map = f_map,
 	.unmap = f_unmap,
+	.map_gpa = f_map_gpa,
 	.poll = f_poll,
 	.fd = f_fd,
 	.close = f_close,
@@ -876,6 +898,53 @@ START_TEST(get_stats)
 }
 END_TEST
 
+/* altp2m_mon_map_gpa: the offset and protection asked for, and refusals. */
+START_TEST(map_gpa)
+{
+	struct altp2m_mon *m;
+	struct monfd f;
+	void *p = NULL;
+
+	fake_init(&f, 0x1);
+	m = open_fake(&f);
+	ck_assert_int_eq(altp2m_mon_map_gpa(m, 0x200000, 8192, 0, &p), 0);
+	ck_assert_ptr_eq(p, f.map_area);
+	ck_assert_uint_eq(f.map_off, ALTP2M_MONITOR_MEM_OFFSET + 0x200000);
+	ck_assert_uint_eq(f.map_len, 8192);
+	ck_assert_int_eq(f.map_prot, PROT_READ);
+	ck_assert_int_eq(altp2m_mon_map_gpa(m, 0, 4096, ALTP2M_MON_MAP_WRITE,
+					    &p), 0);
+	ck_assert_int_eq(f.map_prot, PROT_READ | PROT_WRITE);
+	altp2m_mon_unmap_gpa(m, p, 4096);
+	ck_assert_int_eq(f.unmapped, 1);
+
+	/* Refused before the module sees them. */
+	f.map_off = 0;
+	ck_assert_int_eq(altp2m_mon_map_gpa(m, 0x1001, 4096, 0, &p), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(altp2m_mon_errmsg(m), "page multiples"));
+	ck_assert_int_eq(altp2m_mon_map_gpa(m, 0, 0, 0, &p), -EINVAL);
+	ck_assert_int_eq(altp2m_mon_map_gpa(m, 0, 100, 0, &p), -EINVAL);
+	ck_assert_int_eq(altp2m_mon_map_gpa(m, 0, 4096, 2, &p), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(altp2m_mon_errmsg(m), "unknown flags 0x2"));
+	ck_assert_int_eq(altp2m_mon_map_gpa(m, 0, 4096, 0, NULL), -EINVAL);
+	ck_assert_int_eq(altp2m_mon_map_gpa(m, ALTP2M_MONITOR_MEM_OFFSET -
+					    4096, 8192, 0, &p), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(altp2m_mon_errmsg(m), "beyond any guest"));
+	ck_assert_uint_eq(f.map_off, 0);
+
+	/* The module's EINVAL, explained. */
+	f.map_err = -EINVAL;
+	ck_assert_int_eq(altp2m_mon_map_gpa(m, 1ULL << 48, 4096, 0, &p),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(altp2m_mon_errmsg(m),
+				     "map guest memory: Invalid argument"));
+	ck_assert_ptr_nonnull(strstr(altp2m_mon_errmsg(m),
+				     "ALTP2M_FEATURE_MONITOR_MAP"));
+	altp2m_mon_close(m);
+	fake_free(&f);
+}
+END_TEST
+
 static Suite *lib_mon_suite(void)
 {
 	Suite *s = suite_create("libaltp2m-mon");
@@ -893,6 +962,7 @@ static Suite *lib_mon_suite(void)
 	tcase_add_test(tc, hidden_frames);
 	tcase_add_test(tc, busy_poll);
 	tcase_add_test(tc, get_stats);
+	tcase_add_test(tc, map_gpa);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -13,9 +13,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../lib/monitor_util.h"
@@ -28,6 +32,11 @@
 static void guest_sync_arg(uint64_t a)
 {
 	GUEST_SYNC(a);
+}
+
+static void guest_read_u64(uint64_t gva)
+{
+	GUEST_SYNC(*(volatile uint64_t *)gva);
 }
 
 static int state_ioctl(struct monitor *m, unsigned long cmd, uint32_t flags,
@@ -450,6 +459,115 @@ TEST(mem_by_gpa)
 	ASSERT_EQ(memcmp(big, addr_gpa2hva(vm, 2 * MB),
 			 ALTP2M_MONITOR_MAX_MEM), 0);
 	free(big);
+	monitor_close(m);
+	vm_free(vm);
+}
+
+static sigjmp_buf bus_jmp;
+
+static void on_fault(int sig)
+{
+	siglongjmp(bus_jmp, sig);
+}
+
+/* Read @p: 0, or the signal the read raised (SIGBUS, SIGSEGV). */
+static int touch(volatile uint64_t *p)
+{
+	struct sigaction sa = { .sa_handler = on_fault }, ob, os;
+	int sig;
+
+	sigaction(SIGBUS, &sa, &ob);
+	sigaction(SIGSEGV, &sa, &os);
+	sig = sigsetjmp(bus_jmp, 1);
+	if (!sig)
+		(void)*p;
+	sigaction(SIGBUS, &ob, NULL);
+	sigaction(SIGSEGV, &os, NULL);
+	return sig;
+}
+
+static void *map_gpa(struct monitor *m, uint64_t gpa, uint64_t len,
+		     int flags)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, flags, m->fd,
+		    ALTP2M_MONITOR_MEM_OFFSET + gpa);
+}
+
+/*
+ * Guest RAM mapped through the monitor fd: the same pages as the VMM's
+ * and the guest's (a write through the mapping is what the guest reads),
+ * SIGBUS for what is not RAM, regions added, moved and deleted while it
+ * is mapped, not inherited by a child, and the mmap()s refused.
+ */
+TEST(mem_mapped)
+{
+	const uint64_t a = 0x180000, r1 = 16 * MB, r2 = 32 * MB;
+	struct altp2m_caps caps;
+	uint8_t *ram, *hva, *at1, *at2;
+	struct monitor *m;
+	struct vcpu *vcpu;
+	struct ucall uc;
+	struct vm *vm;
+	int status;
+	pid_t pid;
+
+	vm = vm_create(RAM);
+	vcpu = vcpu_add(vm, 0, guest_read_u64);
+	vcpu_args_set(vcpu, 1, a + 8);
+	m = monitor_attach(vm, 0, 0);
+	vm_caps(vm, &caps);
+	ASSERT_TRUE(caps.features & ALTP2M_FEATURE_MONITOR_MAP);
+
+	/* All of RAM and the page after it. */
+	ram = map_gpa(m, 0, RAM + 4096, MAP_SHARED);
+	ASSERT_NE(ram, MAP_FAILED);
+	fill(addr_gpa2hva(vm, a), 4096, 3);
+	ASSERT_EQ(memcmp(ram + a, addr_gpa2hva(vm, a), 4096), 0);
+	*(volatile uint64_t *)(ram + a + 8) = 0x1122334455667788ULL;
+	ASSERT_EQ(*(uint64_t *)addr_gpa2hva(vm, a + 8), 0x1122334455667788ULL);
+	ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	EXPECT_EQ(uc.args[0], 0x1122334455667788ULL);
+	EXPECT_EQ(touch((uint64_t *)(ram + RAM)), SIGBUS);
+
+	/* A region added under a mapping made before it. */
+	at1 = map_gpa(m, r1, 2 * MB, MAP_SHARED);
+	at2 = map_gpa(m, r2, 2 * MB, MAP_SHARED);
+	ASSERT_NE(at1, MAP_FAILED);
+	ASSERT_NE(at2, MAP_FAILED);
+	EXPECT_EQ(touch((uint64_t *)at1), SIGBUS);
+	hva = vm_add_region(vm, 1, r1, 2 * MB);
+	fill(hva, 2 * MB, 9);
+	ASSERT_EQ(memcmp(at1, hva, 2 * MB), 0);
+	/* Moved: gone from the old gpa, found at the new one. */
+	vm_move_region(vm, 1, r2);
+	EXPECT_EQ(touch((uint64_t *)at1), SIGBUS);
+	EXPECT_EQ(touch((uint64_t *)(at1 + MB)), SIGBUS);
+	ASSERT_EQ(memcmp(at2, hva, 2 * MB), 0);
+	/* A child of the daemon has no guest RAM. */
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		_exit(touch((uint64_t *)(ram + a)) == SIGSEGV ? 0 : 1);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Deleted (and its memory freed by the VMM): SIGBUS, not its pages. */
+	vm_delete_region(vm, 1);
+	EXPECT_EQ(touch((uint64_t *)at2), SIGBUS);
+	EXPECT_EQ(touch((uint64_t *)(at2 + 2 * MB - 8)), SIGBUS);
+	EXPECT_EQ(*(volatile uint64_t *)(ram + a + 8), 0x1122334455667788ULL);
+
+	/* Shared only, within the guest-physical width. */
+	EXPECT_EQ(map_gpa(m, 0, 4096, MAP_PRIVATE), MAP_FAILED);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(map_gpa(m, 1ULL << caps.gpa_bits, 4096, MAP_SHARED),
+		  MAP_FAILED);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(map_gpa(m, (1ULL << caps.gpa_bits) - 4096, 8192,
+			  MAP_SHARED), MAP_FAILED);
+	EXPECT_EQ(errno, EINVAL);
+	munmap(at1, 2 * MB);
+	munmap(at2, 2 * MB);
+	munmap(ram, RAM + 4096);
 	monitor_close(m);
 	vm_free(vm);
 }

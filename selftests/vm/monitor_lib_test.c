@@ -236,8 +236,10 @@ TEST(pause_translate_read)
 	struct altp2m_mon *m;
 	struct altp2m_vm *vmh;
 	uint64_t a, b, gpa = 0, v = 0;
+	volatile uint64_t *mc;
 	uint32_t pf = 0;
 	size_t done = 0;
+	void *map;
 
 	start(&r, vcpu, true);
 	while (!*c)
@@ -263,10 +265,16 @@ TEST(pause_translate_read)
 		  0);
 	EXPECT_EQ(done, sizeof(v));
 	EXPECT_EQ(*c, 1ULL << 40);
+	/* Guest RAM mapped read-only: the same counter, no copy. */
+	ASSERT_EQ(altp2m_mon_map_gpa(m, gpa & ~4095ULL, 4096, 0, &map), 0);
+	mc = (volatile uint64_t *)((char *)map + (gpa & 4095));
+	EXPECT_EQ(*mc, 1ULL << 40);
 	ASSERT_EQ(altp2m_mon_resume(m, ALTP2M_VCPU_ALL), 0);
 	EXPECT_EQ(altp2m_mon_resume(m, ALTP2M_VCPU_ALL), -EINVAL);
 	/* Running again; on a debug kernel that may take a while to show. */
-	EXPECT_TRUE(counts_past((const uint64_t *)c, 1ULL << 40));
+	EXPECT_TRUE(counts_past((const uint64_t *)mc, 1ULL << 40));
+	/* Unmapped before the close, which a mapping would hold off. */
+	altp2m_mon_unmap_gpa(m, map, 4096);
 	/* Paused again, then closed: the close drops the pause. */
 	ASSERT_EQ(altp2m_mon_pause(m, 0), 0);
 	altp2m_mon_close(m);

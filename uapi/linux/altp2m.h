@@ -1119,6 +1119,8 @@ struct altp2m_vm_status {
 #define ALTP2M_FEATURE_EXIT_COUNTS	_BITULL(5)
 /* monitors: ALTP2M_MONITOR_ATTACH and the monitor fd ("Monitors") */
 #define ALTP2M_FEATURE_MONITOR		_BITULL(6)
+/* guest RAM mapped through the monitor fd ("Guest RAM mapped") */
+#define ALTP2M_FEATURE_MONITOR_MAP	_BITULL(7)
 
 /*
  * Types of the event in flight (struct altp2m_vcpu_events.event_type):
@@ -1521,6 +1523,20 @@ struct altp2m_vcpu_exit_counts {
  * ALTP2M_MONITOR_MAX_MEM bytes per call (EINVAL). ALTP2M_MONITOR_TRANSLATE
  * walks one linear address.
  *
+ * Guest RAM mapped. mmap() of the monitor fd at ALTP2M_MONITOR_MEM_OFFSET
+ * + gpa (page aligned, MAP_SHARED, any protection; EINVAL for MAP_PRIVATE
+ * or beyond ALTP2M_GET_CAPS' @gpa_bits) maps guest RAM from gpa on
+ * without a copy: the VMM's memory regions, as the host p2m (view 0)
+ * has them, whatever any view's access rights or remaps say; writes go
+ * straight to guest memory. A page that is not guest RAM (a hole, MMIO,
+ * a hidden frame) gives SIGBUS when touched. The mapping follows the
+ * regions: when a region is deleted or moved, its pages leave every
+ * mapping before the module lets go of them, and touching them then
+ * gives SIGBUS (a moved region is found at its new gpa); a region added
+ * later appears where it is mapped. So a daemon never reaches memory that
+ * is no longer the guest's. Not inherited across fork(). With
+ * ALTP2M_FEATURE_MONITOR_MAP.
+ *
  * Closing. When the monitor fd is closed (or its process dies), the
  * module undoes what the monitor did, in this order:
  *  1. every event type is disabled (the VMM sees view violations again);
@@ -1561,6 +1577,8 @@ struct altp2m_vcpu_exit_counts {
 #define ALTP2M_MONITOR_MAX_RING		4096
 #define ALTP2M_MONITOR_EVENT_SIZE	512
 #define ALTP2M_MONITOR_RING_HDR		4096
+/* mmap() offset of guest-physical address 0 ("Guest RAM mapped") */
+#define ALTP2M_MONITOR_MEM_OFFSET	_BITULL(52)
 
 struct altp2m_monitor_attach {
 	__u32 flags;
