@@ -136,12 +136,14 @@ static void guest_cr4_flip(void)
 
 /*
  * CR0 by its three instructions: MOV sets TS, CLTS clears it twice (the
- * monitor denies the first), LMSW flips MP and then restores it. Written
- * in assembly: nothing may touch the FPU while TS is set.
+ * monitor denies the first), LMSW flips MP and then restores it, then
+ * LMSW 0 tries to leave protected mode (it cannot clear PE) and the
+ * guest restores CR0 once more. Written in assembly: nothing may touch
+ * the FPU while TS is set.
  */
 static void guest_cr0_writes(void)
 {
-	uint64_t cr0, denied, cleared, flipped;
+	uint64_t cr0, denied, cleared, flipped, zeroed;
 
 	__asm__ __volatile__("mov %%cr0, %0\n\t"
 			     "mov %0, %%rax\n\t"
@@ -156,11 +158,16 @@ static void guest_cr0_writes(void)
 			     "lmsw %%ax\n\t"
 			     "mov %%cr0, %3\n\t"
 			     "mov %0, %%rax\n\t"
+			     "lmsw %%ax\n\t"
+			     "xor %%eax, %%eax\n\t"
+			     "lmsw %%ax\n\t"
+			     "mov %%cr0, %4\n\t"
+			     "mov %0, %%rax\n\t"
 			     "lmsw %%ax"
 			     : "=&r"(cr0), "=&r"(denied), "=&r"(cleared),
-			       "=&r"(flipped)
+			       "=&r"(flipped), "=&r"(zeroed)
 			     : : "rax", "memory");
-	GUEST_SYNC_ARGS(cr0, denied, cleared, flipped);
+	GUEST_SYNC_ARGS(cr0, denied, cleared, flipped, zeroed);
 }
 
 static void guest_cr3_reload(void)
@@ -393,13 +400,13 @@ TEST(cr_sync_continue_writes)
 /*
  * CLTS and LMSW are CR0 writes to the monitor, as MOV is: each one that
  * changes CR0 parks the vCPU with its value computed and not written;
- * DENY skips it, "continue" writes it.
+ * DENY skips it, "continue" writes it. A hostile LMSW 0 keeps PE.
  */
 TEST(cr0_clts_lmsw)
 {
 	struct vm *vm = vm_create(0);
 	struct runner r = { .vcpu = vcpu_add(vm, 0, guest_cr0_writes) };
-	struct altp2m_monitor_event ev[5];
+	struct altp2m_monitor_event ev[7];
 	uint64_t cr0, ts = 8, mp = 2;
 	struct monitor *m;
 	int i;
@@ -408,7 +415,7 @@ TEST(cr0_clts_lmsw)
 	mon_set_event(m, ALTP2M_MON_EV_CR,
 		      ALTP2M_MON_CTL_ENABLE | ALTP2M_MON_CTL_SYNC, 0);
 	run_async(_t, &r);
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 7; i++) {
 		next_event(_t, m, &ev[i], ALTP2M_MON_EV_CR);
 		EXPECT_EQ(ev[i].u.cr.index, 0);
 		EXPECT_EQ(ev[i].flags & ALTP2M_MON_EVF_SYNC,
@@ -433,6 +440,11 @@ TEST(cr0_clts_lmsw)
 	EXPECT_EQ(r.uc.args[3], cr0 ^ mp);
 	EXPECT_EQ(ev[4].u.cr.old_value, cr0 ^ mp);
 	EXPECT_EQ(ev[4].u.cr.new_value, cr0);
+	/* LMSW 0 clears MP (set in the test guest's CR0), never PE. */
+	EXPECT_EQ(cr0 & (mp | 1), mp | 1);
+	EXPECT_EQ(ev[5].u.cr.new_value, cr0 & ~0xeULL);
+	EXPECT_EQ(r.uc.args[4], cr0 & ~0xeULL);
+	EXPECT_EQ(ev[6].u.cr.new_value, cr0);
 	EXPECT_EQ(monitor_next_event(m, &ev[0], 0), -1);
 	monitor_close(m);
 	vm_free(vm);
