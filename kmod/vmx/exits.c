@@ -60,10 +60,12 @@ static int altp2m_handle_vmcall(struct altp2m_vcpu *vcpu,
 	if (nr <= 0xffff) {
 		/*
 		 * View operations allocate, free and map host memory, so
-		 * the next entry flushes L1D. A request to the monitor
-		 * touches only this VM's event and response, as a view
-		 * violation's event does; its vCPU, if it sleeps for the
-		 * answer, is flushed for the context switch.
+		 * the next entry flushes L1D (refused calls too: simpler
+		 * than proving each refusal touches nothing). GET_MODE
+		 * reads the mode; a request to the monitor touches only
+		 * this VM's event and response, as a view violation's
+		 * event does, and a vCPU that sleeps for the answer is
+		 * flushed for the context switch.
 		 */
 		if (nr != ALTP2M_HC_MONITOR_REQUEST && nr != ALTP2M_HC_GET_MODE)
 			altp2m_vmx_l1d_dirty(vcpu);
