@@ -388,6 +388,9 @@ static const struct call calls[] = {
 
 /* How deep the run got: calls made and calls that succeeded, per ioctl. */
 static atomic_ulong calls_tried[NR_CALLS], calls_ok[NR_CALLS];
+/* Per call, how often each errno came (the last bucket: any larger). */
+#define ERRNO_BUCKETS	136
+static atomic_ulong calls_err[NR_CALLS][ERRNO_BUCKETS];
 
 /* ------------------------------------------------------------- state */
 
@@ -1421,6 +1424,8 @@ static int do_ioctl_on(struct thr *t, unsigned int ci, int fd, int vcpu)
 	end(t);
 	atomic_fetch_add(&calls_tried[ci], 1);
 	if (ret < 0) {
+		atomic_fetch_add(&calls_err[ci][err > 0 && err < ERRNO_BUCKETS ?
+						err : ERRNO_BUCKETS - 1], 1);
 		if (c->cmd == ALTP2M_RUN && err == EIO)
 			atomic_fetch_add(&fz->eio, 1);
 		else if (!errno_ok(err, c->cmd))
@@ -1907,6 +1912,38 @@ static void watchdog(struct fuzzer *fz)
 
 static struct fuzzer fuzzer;
 
+/*
+ * A call that never went through, and the errnos it got, most frequent
+ * first (up to four): what the next improvement of its arguments is up
+ * against.
+ */
+static void never_succeeded(unsigned int ci)
+{
+	unsigned long n, best;
+	unsigned int e, k, at;
+	bool shown[ERRNO_BUCKETS] = { false };
+
+	printf("# never succeeded: %s (%lu tries", calls[ci].name,
+	       atomic_load(&calls_tried[ci]));
+	for (k = 0; k < 4; k++) {
+		best = 0;
+		at = 0;
+		for (e = 1; e < ERRNO_BUCKETS; e++) {
+			n = atomic_load(&calls_err[ci][e]);
+			if (!shown[e] && n > best) {
+				best = n;
+				at = e;
+			}
+		}
+		if (!best)
+			break;
+		shown[at] = true;
+		printf("%s %s %lu", k ? "," : ";", strerrorname_np(at) ?: "E?",
+		       best);
+	}
+	printf(")\n");
+}
+
 /* The fuzzer itself crashed: the calls that led there. */
 static void on_crash(int sig)
 {
@@ -1989,8 +2026,7 @@ static void fuzz(struct altp2m_test *_t, bool threaded)
 	       atomic_load(&fz->vcpu_runs[1]), atomic_load(&fz->eio));
 	for (i = 0; i < NR_CALLS; i++)
 		if (!atomic_load(&calls_ok[i]))
-			printf("# never succeeded: %s (%lu tries)\n",
-			       calls[i].name, atomic_load(&calls_tried[i]));
+			never_succeeded(i);
 	fflush(stdout);
 	close_owned(fz);
 	vm_free(fz->vm);
