@@ -51,6 +51,14 @@ static void altp2m_slot_unpin(struct altp2m_vm *vm, struct altp2m_memslot *s)
 	kfree(s);
 }
 
+/* The pinned page of @gfn, which @s holds. */
+static struct page *altp2m_slot_page(const struct altp2m_memslot *s, u64 gfn)
+{
+	const struct altp2m_slot_pages *p = s->priv;
+
+	return p->pages[gfn - s->base_gfn];
+}
+
 static bool altp2m_contiguous_2m(struct page **pages)
 {
 	unsigned long pfn = page_to_pfn(pages[0]);
@@ -293,7 +301,7 @@ int altp2m_host_frame(void *opaque, u64 gfn, u64 *hpa,
 	if (!s)
 		return -ENOENT;
 	p = s->priv;
-	*hpa = page_to_phys(p->pages[gfn - s->base_gfn]);
+	*hpa = page_to_phys(altp2m_slot_page(s, gfn));
 	first = ALIGN(s->base_gfn, ALTP2M_PAGES_PER_2M);
 	if (altp2m_huge_pages && gfn >= first &&
 	    test_bit((gfn - first) / ALTP2M_PAGES_PER_2M, p->huge))
@@ -311,15 +319,13 @@ int altp2m_host_frame(void *opaque, u64 gfn, u64 *hpa,
  */
 int altp2m_memory_pfn(struct altp2m_vm *vm, u64 gfn, unsigned long *pfn)
 {
-	struct altp2m_slot_pages *p;
 	struct altp2m_memslot *s;
 
 	lockdep_assert_held(&vm->map_lock);
 	s = altp2m_memslot_find(&vm->slots, gfn);
 	if (!s)
 		return -ENOENT;
-	p = s->priv;
-	*pfn = page_to_pfn(p->pages[gfn - s->base_gfn]);
+	*pfn = page_to_pfn(altp2m_slot_page(s, gfn));
 	return 0;
 }
 
@@ -341,7 +347,6 @@ int altp2m_memory_pfn(struct altp2m_vm *vm, u64 gfn, unsigned long *pfn)
 int altp2m_copy_gpa(struct altp2m_vm *vm, u64 gpa, void *buf,
 		    unsigned int len, bool write)
 {
-	struct altp2m_slot_pages *p;
 	struct altp2m_memslot *s;
 	unsigned int off, n;
 	void *va;
@@ -350,10 +355,9 @@ int altp2m_copy_gpa(struct altp2m_vm *vm, u64 gpa, void *buf,
 		s = altp2m_memslot_find(&vm->slots, gpa >> PAGE_SHIFT);
 		if (!s)
 			return -EFAULT;
-		p = s->priv;
 		off = offset_in_page(gpa);
 		n = min_t(unsigned int, len, PAGE_SIZE - off);
-		va = kmap_local_page(p->pages[(gpa >> PAGE_SHIFT) - s->base_gfn]);
+		va = kmap_local_page(altp2m_slot_page(s, gpa >> PAGE_SHIFT));
 		if (write)
 			memcpy(va + off, buf, n);
 		else

@@ -1256,7 +1256,7 @@ static int altp2m_mon_mmap(struct file *file, struct vm_area_struct *vma)
 	struct altp2m_monitor *mon = file->private_data;
 	u64 len = vma->vm_end - vma->vm_start;
 
-	if (vma->vm_pgoff >= ALTP2M_MONITOR_MEM_OFFSET >> PAGE_SHIFT)
+	if (vma->vm_pgoff >= ALTP2M_MON_MEM_PGOFF)
 		return altp2m_monitor_map_mmap(vma);
 	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff ||
 	    len > ALTP2M_MAX_VCPUS * mon->ring_bytes)

@@ -213,8 +213,10 @@ void altp2m_monitor_map_gone(struct altp2m_vm *vm, u64 gfn, u64 npages);
 
 /*
  * monitor_map.c (see there): the monitor file's own address_space, the
- * mmap() of guest RAM, and zapping gfns from it.
+ * mmap() of guest RAM (page offsets from ALTP2M_MON_MEM_PGOFF on), and
+ * zapping gfns from it.
  */
+#define ALTP2M_MON_MEM_PGOFF	(ALTP2M_MONITOR_MEM_OFFSET >> PAGE_SHIFT)
 void altp2m_monitor_map_init(struct address_space *mapping, struct file *file);
 int altp2m_monitor_map_mmap(struct vm_area_struct *vma);
 void altp2m_monitor_map_zap(struct address_space *mapping, u64 gfn,

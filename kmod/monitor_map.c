@@ -27,8 +27,6 @@
 
 #include "altp2m.h"
 
-#define ALTP2M_MON_MEM_PGOFF	(ALTP2M_MONITOR_MEM_OFFSET >> PAGE_SHIFT)
-
 /**
  * altp2m_monitor_map_init - give a new monitor file its own address_space
  * @mapping: the monitor's, not yet initialised

@@ -33,18 +33,7 @@ static int altp2m_monfd_ioctl(void *priv, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
-static void *altp2m_monfd_map(void *priv, size_t len, int *err)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       (int)(intptr_t)priv, 0);
-
-	if (p == MAP_FAILED) {
-		*err = -errno;
-		return NULL;
-	}
-	return p;
-}
-
+/* Guest RAM at mmap offset @off; the rings are the same at offset 0. */
 static void *altp2m_monfd_map_gpa(void *priv, uint64_t off, size_t len,
 				  int prot, int *err)
 {
@@ -56,6 +45,11 @@ static void *altp2m_monfd_map_gpa(void *priv, uint64_t off, size_t len,
 		return NULL;
 	}
 	return p;
+}
+
+static void *altp2m_monfd_map(void *priv, size_t len, int *err)
+{
+	return altp2m_monfd_map_gpa(priv, 0, len, PROT_READ | PROT_WRITE, err);
 }
 
 static void altp2m_monfd_unmap(void *priv, void *addr, size_t len)
